@@ -1,0 +1,80 @@
+import * as core from '@actions/core';
+import { ExitCode, describeError, isGateError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { runGate, type GateOutcome } from '../pipeline.js';
+import { verdictLine } from '../render/summary.js';
+import { createTrivyScanner } from '../trivy/factory.js';
+import { VULNGATE_VERSION } from '../version.js';
+import { withDbCache } from './db-cache.js';
+import { readInputs } from './inputs.js';
+import { createActionLogger } from './logger.js';
+import { ToolCacheStore } from './tool-cache-store.js';
+
+/** GitHub shows only the first few annotations of a step; more would just be noise. */
+export const ANNOTATION_LIMIT = 10;
+
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const logger = createActionLogger();
+  try {
+    const inputs = readInputs(env);
+    const now = () => new Date();
+    const outcome = await runGate(inputs.gate, {
+      logger,
+      now,
+      toolVersion: VULNGATE_VERSION,
+      createScanner: async () => {
+        const scanner = await createTrivyScanner({ options: inputs.trivy, store: new ToolCacheStore(), logger, env });
+        const cacheable = inputs.cacheDb && !inputs.trivy.offline && !inputs.trivy.server;
+        return cacheable ? withDbCache(scanner, { cacheDir: inputs.trivy.cacheDir, now: now(), logger }) : scanner;
+      },
+    });
+    publish(outcome, logger);
+    await writeJobSummary(outcome.summaryMarkdown, logger);
+    conclude(outcome, inputs.gate.failOnFindings);
+  } catch (err) {
+    if (isGateError(err)) {
+      core.setFailed(err.message);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    core.setFailed(`vulngate: unexpected error: ${describeError(err)}`);
+    process.exitCode = ExitCode.Scanner;
+  }
+}
+
+function publish(outcome: GateOutcome, logger: Logger): void {
+  const { results } = outcome;
+  core.setOutput('verdict', results.verdict);
+  core.setOutput('blocking-count', results.findings.filter((f) => f.decision === 'blocking').length);
+  core.setOutput('findings-count', results.findings.length);
+  core.setOutput('results-file', outcome.files.results);
+  core.setOutput('summary-file', outcome.files.summary);
+
+  const blocking = results.findings.filter((f) => f.decision === 'blocking');
+  for (const f of blocking.slice(0, ANNOTATION_LIMIT)) {
+    const fix = f.fixedVersion ? ` → ${f.fixedVersion}` : '';
+    core.error(`${f.package} ${f.installedVersion}${fix}: ${f.title || f.id}`, { title: `${f.severity} ${f.id} in ${f.image}` });
+  }
+  if (blocking.length > ANNOTATION_LIMIT) {
+    logger.error(`…and ${blocking.length - ANNOTATION_LIMIT} more blocking findings (see the job summary and ${outcome.files.results})`);
+  }
+}
+
+async function writeJobSummary(markdown: string, logger: Logger): Promise<void> {
+  try {
+    await core.summary.addRaw(markdown).write();
+  } catch (err) {
+    logger.warning(`Could not write the job summary: ${describeError(err)}`);
+  }
+}
+
+function conclude(outcome: GateOutcome, failOnFindings: boolean): void {
+  const line = verdictLine(outcome.results);
+  if (outcome.exitCode === ExitCode.Pass) {
+    core.info(line);
+    if (outcome.results.verdict === 'fail' && !failOnFindings) core.warning(`${line} (not failing: fail-on-findings is false)`);
+    return;
+  }
+  core.setFailed(line);
+  process.exitCode = outcome.exitCode;
+}

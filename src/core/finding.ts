@@ -1,0 +1,48 @@
+import type { Severity } from './severity.js';
+
+export type FindingKind = 'vulnerability' | 'secret';
+
+/** One vulnerability (or secret) in one package of one image, normalized from a Trivy report. */
+export interface Finding {
+  image: string;
+  target: string;
+  class: string;
+  type: string;
+  kind: FindingKind;
+  /** CVE/GHSA/… id, or the secret rule id. */
+  id: string;
+  /** Package name; for secrets, the file path. */
+  pkgName: string;
+  pkgId: string;
+  purl: string;
+  installedVersion: string;
+  fixedVersion: string;
+  status: string;
+  severity: Severity;
+  title: string;
+  description: string;
+  primaryUrl: string;
+  references: string[];
+  cweIds: string[];
+  /** Highest CVSS v3 score over the vendors Trivy reports, else v2; undefined when none. */
+  cvssScore?: number;
+  cvssVector?: string;
+  /** Secrets only: where in the file. */
+  startLine?: number;
+}
+
+/** Secrets are always actionable (remove them), so they never count as "unfixed". */
+export function isFixable(finding: Finding): boolean {
+  return finding.kind === 'secret' || finding.fixedVersion !== '';
+}
+
+export interface ImageReport {
+  /** Display name: Metadata.RepoTags[0], else the tarball/report file name without extension. */
+  image: string;
+  /** Where the Trivy JSON report lives (or will be written). */
+  reportPath: string;
+  artifactName: string;
+  os?: { family: string; name: string };
+  trivyVersion: string;
+  findings: Finding[];
+}

@@ -1,0 +1,171 @@
+import { ScanError } from './errors.js';
+import type { Finding, ImageReport } from './finding.js';
+import { parseSeverity } from './severity.js';
+
+/** The subset of Trivy's JSON (SchemaVersion 2) that vulngate reads; other fields are ignored. */
+interface RawReport {
+  SchemaVersion?: unknown;
+  ArtifactName?: unknown;
+  Trivy?: { Version?: unknown };
+  Metadata?: { RepoTags?: unknown; OS?: { Family?: unknown; Name?: unknown } };
+  Results?: unknown;
+}
+
+interface RawResult {
+  Target?: unknown;
+  Class?: unknown;
+  Type?: unknown;
+  Vulnerabilities?: unknown;
+  Secrets?: unknown;
+}
+
+type RawCvss = Record<string, { V3Score?: unknown; V3Vector?: unknown; V2Score?: unknown; V2Vector?: unknown }>;
+
+const ARCHIVE_EXTENSIONS = ['.tar.gz', '.tar.zst', '.tar', '.tgz', '.json'];
+
+/** `tar_images/api.tar` → `api`; `reports/alpine-310.tar.gz` → `alpine-310`. */
+export function nameWithoutExtension(filePath: string): string {
+  const base = filePath.split(/[\\/]/).pop() ?? filePath;
+  const lower = base.toLowerCase();
+  const known = ARCHIVE_EXTENSIONS.find((ext) => lower.endsWith(ext) && lower.length > ext.length);
+  if (known) return base.slice(0, -known.length);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
+export interface ParseReportArgs {
+  text: string;
+  /** Where the report came from, named in every error. */
+  reportPath: string;
+  /** Used when the report has no RepoTags: the tarball (scan) or report (evaluate) file. */
+  fallbackName: string;
+}
+
+export function parseTrivyReport({ text, reportPath, fallbackName }: ParseReportArgs): ImageReport {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new ScanError(`${reportPath}: not a Trivy JSON report (invalid JSON: ${detail})`);
+  }
+  if (!isObject(raw)) throw new ScanError(`${reportPath}: not a Trivy JSON report (expected a JSON object)`);
+  const report = raw as RawReport;
+  if (report.SchemaVersion !== 2) {
+    const got = report.SchemaVersion === undefined ? 'no SchemaVersion' : `SchemaVersion ${JSON.stringify(report.SchemaVersion)}`;
+    throw new ScanError(`${reportPath}: ${got}; vulngate reads Trivy JSON reports with SchemaVersion 2 (trivy --format json)`);
+  }
+  const tags = report.Metadata?.RepoTags;
+  const firstTag = Array.isArray(tags) && typeof tags[0] === 'string' && tags[0] !== '' ? tags[0] : undefined;
+  const image = firstTag ?? nameWithoutExtension(fallbackName);
+  const results = report.Results ?? [];
+  if (!Array.isArray(results)) throw new ScanError(`${reportPath}: Results must be a list`);
+
+  const findings: Finding[] = [];
+  results.forEach((result: unknown, index) => {
+    if (!isObject(result)) throw new ScanError(`${reportPath}: Results[${index}] must be an object`);
+    collectResult({ result: result as RawResult, where: `${reportPath}: Results[${index}]`, image, into: findings });
+  });
+  const os = report.Metadata?.OS;
+  return {
+    image,
+    reportPath,
+    artifactName: str(report.ArtifactName),
+    os: os && typeof os.Family === 'string' ? { family: os.Family, name: str(os.Name) } : undefined,
+    trivyVersion: str(report.Trivy?.Version),
+    findings,
+  };
+}
+
+function collectResult(args: { result: RawResult; where: string; image: string; into: Finding[] }): void {
+  const { result, where, image, into } = args;
+  const target = str(result.Target);
+  const base = { image, target, class: str(result.Class), type: str(result.Type) };
+  const vulns = listOf(result.Vulnerabilities, `${where}.Vulnerabilities`);
+  vulns.forEach((v, i) => {
+    const id = str(v.VulnerabilityID);
+    if (id === '') throw new ScanError(`${where}.Vulnerabilities[${i}]: VulnerabilityID is missing`);
+    const cvss = pickCvss(v.CVSS as RawCvss | undefined, str(v.SeveritySource));
+    const identifier = isObject(v.PkgIdentifier) ? (v.PkgIdentifier as Record<string, unknown>) : {};
+    into.push({
+      ...base,
+      kind: 'vulnerability',
+      id,
+      pkgName: str(v.PkgName),
+      pkgId: str(v.PkgID),
+      purl: str(identifier.PURL),
+      installedVersion: str(v.InstalledVersion),
+      fixedVersion: str(v.FixedVersion),
+      status: str(v.Status),
+      severity: parseSeverity(v.Severity) ?? 'UNKNOWN',
+      title: str(v.Title),
+      description: str(v.Description),
+      primaryUrl: str(v.PrimaryURL),
+      references: strings(v.References),
+      cweIds: strings(v.CweIDs),
+      ...cvss,
+    });
+  });
+  const secrets = listOf(result.Secrets, `${where}.Secrets`);
+  secrets.forEach((s, i) => {
+    const id = str(s.RuleID);
+    if (id === '') throw new ScanError(`${where}.Secrets[${i}]: RuleID is missing`);
+    into.push({
+      ...base,
+      kind: 'secret',
+      id,
+      pkgName: target,
+      pkgId: '',
+      purl: '',
+      installedVersion: '',
+      fixedVersion: '',
+      status: 'secret',
+      severity: parseSeverity(s.Severity) ?? 'UNKNOWN',
+      // Never the matched text: reports and messages must not carry the secret itself.
+      title: str(s.Title),
+      description: `${str(s.Category) || 'Secret'} found in ${target}`,
+      primaryUrl: '',
+      references: [],
+      cweIds: [],
+      startLine: typeof s.StartLine === 'number' ? s.StartLine : undefined,
+    });
+  });
+}
+
+function pickCvss(cvss: RawCvss | undefined, source: string): { cvssScore?: number; cvssVector?: string } {
+  if (!isObject(cvss)) return {};
+  const vendors = Object.keys(cvss).sort();
+  const preferred = [source, 'nvd', 'ghsa', ...vendors].filter((v) => v !== '' && isObject(cvss[v]));
+  for (const key of ['V3Score', 'V2Score'] as const) {
+    for (const vendor of preferred) {
+      const entry = cvss[vendor]!;
+      const score = entry[key];
+      if (typeof score === 'number' && score > 0) {
+        const vector = key === 'V3Score' ? entry.V3Vector : entry.V2Vector;
+        return { cvssScore: score, cvssVector: typeof vector === 'string' ? vector : undefined };
+      }
+    }
+  }
+  return {};
+}
+
+function listOf(value: unknown, where: string): Record<string, unknown>[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new ScanError(`${where} must be a list`);
+  value.forEach((item, i) => {
+    if (!isObject(item)) throw new ScanError(`${where}[${i}] must be an object`);
+  });
+  return value as Record<string, unknown>[];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}

@@ -1,0 +1,125 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Severity } from '../core/severity.js';
+import { parseProfileDocument } from './parse.js';
+import { BUILT_IN_PROFILE, type Profile, type ProfileDocument } from './types.js';
+
+export interface ProfileOverrides {
+  severity?: Severity;
+  ignoreUnfixed?: boolean;
+}
+
+export interface LoadProfileArgs {
+  /** A file path, or a name looked up in profilesDir; empty for the default. */
+  profile?: string;
+  profilesDir: string;
+  overrides: ProfileOverrides;
+  logger: Logger;
+}
+
+const EXTENSIONS = ['.yml', '.yaml'];
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export async function loadProfile(args: LoadProfileArgs): Promise<Profile> {
+  const file = await resolveProfileFile(args);
+  const base = file === undefined ? BUILT_IN_PROFILE : await loadChain(file, args.logger);
+  return {
+    ...base,
+    severity: args.overrides.severity ?? base.severity,
+    ignoreUnfixed: args.overrides.ignoreUnfixed ?? base.ignoreUnfixed,
+  };
+}
+
+async function resolveProfileFile({ profile, profilesDir, logger }: LoadProfileArgs): Promise<string | undefined> {
+  const wanted = profile?.trim() ?? '';
+  if (wanted !== '' && looksLikePath(wanted)) {
+    if (!(await isFile(wanted))) throw new ConfigError(`profile '${wanted}': no such file`);
+    return wanted;
+  }
+  if (wanted !== '') {
+    if (!NAME.test(wanted)) {
+      throw new ConfigError(`profile '${wanted}': not a file path nor a profile name (letters, digits, '.', '_', '-')`);
+    }
+    const named = await findNamed(profilesDir, wanted);
+    if (named) return named;
+  }
+  const fallback = await findNamed(profilesDir, 'default');
+  if (wanted !== '') {
+    const instead = fallback ?? 'the built-in default (severity HIGH, ignore_unfixed true)';
+    logger.notice(`profile '${wanted}' not found in ${profilesDir}/ (looked for ${wanted}.yml, ${wanted}.yaml); using ${instead}`);
+  }
+  return fallback;
+}
+
+function looksLikePath(value: string): boolean {
+  return value.includes('/') || value.includes('\\') || EXTENSIONS.some((ext) => value.endsWith(ext));
+}
+
+async function findNamed(dir: string, name: string): Promise<string | undefined> {
+  for (const ext of EXTENSIONS) {
+    const candidate = path.join(dir, `${name}${ext}`);
+    if (await isFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a profile and everything it extends; the most specific file wins on scalars. */
+async function loadChain(file: string, logger: Logger): Promise<Profile> {
+  const chain: ProfileDocument[] = [];
+  const seen: string[] = [];
+  let current: string | undefined = file;
+  while (current !== undefined) {
+    const resolved = path.resolve(current);
+    if (seen.includes(resolved)) {
+      const cycle = [...seen, resolved].map((f) => path.basename(f)).join(' → ');
+      throw new ConfigError(`${file}: 'extends' makes a cycle (${cycle})`);
+    }
+    seen.push(resolved);
+    const doc = parseProfileDocument({ text: await readText(current), file: current, logger });
+    chain.push(doc);
+    current = doc.extends === undefined ? undefined : await resolveExtends(doc);
+  }
+  return mergeChain(chain);
+}
+
+async function resolveExtends(doc: ProfileDocument): Promise<string> {
+  const name = doc.extends!;
+  const dir = path.dirname(doc.file);
+  if (!NAME.test(name)) throw new ConfigError(`${doc.file}: extends: '${name}' is not a profile name (letters, digits, '.', '_', '-')`);
+  const found = await findNamed(dir, name);
+  if (!found) throw new ConfigError(`${doc.file}: extends: no profile '${name}' in ${dir}/ (looked for ${name}.yml, ${name}.yaml)`);
+  return found;
+}
+
+/** chain[0] is the file asked for; the last one is the root it builds on. */
+export function mergeChain(chain: ProfileDocument[]): Profile {
+  let merged: Profile = { ...BUILT_IN_PROFILE, source: chain[0]?.file ?? BUILT_IN_PROFILE.source };
+  for (const doc of [...chain].reverse()) {
+    merged = {
+      source: merged.source,
+      severity: doc.severity ?? merged.severity,
+      ignoreUnfixed: doc.ignoreUnfixed ?? merged.ignoreUnfixed,
+      exceptions: [...merged.exceptions, ...doc.exceptions],
+    };
+  }
+  return merged;
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError(`${file}: cannot read the profile (${code})`);
+  }
+}

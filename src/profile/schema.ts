@@ -1,0 +1,48 @@
+import { SEVERITIES } from '../core/severity.js';
+
+const severityEnum = [...SEVERITIES, ...SEVERITIES.map((s) => s.toLowerCase())];
+
+const exception = {
+  type: 'object',
+  description: 'A finding that does not fail the gate, with a reason and an optional last day.',
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', minLength: 1, description: 'Vulnerability id (CVE-…, GHSA-…) or secret rule id; case-insensitive.' },
+    name: { type: 'string', minLength: 1, description: "Older name of 'id'." },
+    package: { type: 'string', minLength: 1, description: 'Only findings in this package.' },
+    severity: { enum: severityEnum, description: "Covers the finding only while its severity is at most this." },
+    images: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description: 'Globs on the image name (* also matches /).',
+    },
+    note: { type: 'string', minLength: 1, description: 'Why the finding is accepted. Required.' },
+    until: {
+      type: 'string',
+      pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
+      description: 'The last day (UTC) the exception applies, YYYY-MM-DD.',
+    },
+  },
+  required: ['note'],
+  anyOf: [{ required: ['id'] }, { required: ['name'] }],
+} as const;
+
+/** The profile format; `schema/profile.schema.json` is this object, written for editors. */
+export const profileSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://raw.githubusercontent.com/vulngate/vulngate/main/schema/profile.schema.json',
+  title: 'vulngate security profile',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    extends: { type: 'string', minLength: 1, description: 'Name of a profile in the same directory to build on.' },
+    severity: { enum: severityEnum, description: 'Lowest severity that fails the gate. Default HIGH.' },
+    ignore_unfixed: { type: 'boolean', description: 'Do not fail on findings without a fixed version. Default true.' },
+    exceptions: { type: 'array', items: { $ref: '#/definitions/exception' } },
+    whitelist: { type: 'array', items: { $ref: '#/definitions/exception' }, description: "Older name of 'exceptions'." },
+  },
+  definitions: { exception },
+} as const;
+
+export const PROFILE_KEYS = Object.keys(profileSchema.properties);
+export const EXCEPTION_KEYS = Object.keys(exception.properties);

@@ -1,0 +1,142 @@
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ScanError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { cleanTrivyEnvironment, lastErrorLine } from './environment.js';
+import { runProcess } from './process.js';
+import type { ImageScanner } from './scanner.js';
+
+export interface TrivyServer {
+  url: string;
+  token?: string;
+}
+
+export interface TrivySettings {
+  binary: string;
+  version: string;
+  cacheDir: string;
+  timeoutSeconds: number;
+  /** Use the DB already in cacheDir and never reach a registry (air-gapped runners, tests). */
+  offline: boolean;
+  /** Tried in order by Trivy; empty for Trivy's default. */
+  dbRepositories: string[];
+  /** Also prepare the Java DB once, so JAR findings are not silently missing. */
+  javaDb: boolean;
+  server?: TrivyServer;
+  /** Attempts for the DB download (rate limits, flaky registries). */
+  downloadAttempts: number;
+  /** First backoff; doubled each time. */
+  backoffMs: number;
+}
+
+export class TrivyScanner implements ImageScanner {
+  constructor(
+    private readonly settings: TrivySettings,
+    private readonly logger: Logger,
+    private readonly parentEnv: NodeJS.ProcessEnv,
+  ) {}
+
+  version(): string {
+    return this.settings.version;
+  }
+
+  async prepare(): Promise<void> {
+    const { server, offline, cacheDir } = this.settings;
+    if (server) {
+      this.logger.info(`Scanning as a client of the Trivy server at ${server.url}`);
+      return;
+    }
+    if (offline) {
+      const dbFile = path.join(cacheDir, 'db', 'trivy.db');
+      try {
+        await access(dbFile);
+      } catch {
+        throw new ScanError(`offline scan: no vulnerability DB at ${dbFile} (run once online, or restore the cache)`);
+      }
+      return;
+    }
+    await this.download(['--download-db-only'], 'vulnerability DB');
+    if (this.settings.javaDb) await this.download(['--download-java-db-only'], 'Java DB');
+  }
+
+  async scan({ tarball, reportPath }: { tarball: string; reportPath: string }): Promise<void> {
+    const { timeoutSeconds } = this.settings;
+    const result = await this.run({
+      args: ['image', '--input', path.resolve(tarball), '--format', 'json', '--output', path.resolve(reportPath), ...this.scanFlags()],
+      timeoutMs: timeoutSeconds * 1000,
+    });
+    if (result.timedOut) throw new ScanError(`${tarball}: Trivy did not finish within ${timeoutSeconds} s (scan-timeout)`);
+    if (result.exitCode !== 0) throw new ScanError(`${tarball}: Trivy failed (exit ${result.exitCode}): ${lastErrorLine(result.stderr)}`);
+  }
+
+  private scanFlags(): string[] {
+    const { cacheDir, timeoutSeconds, server, offline } = this.settings;
+    const flags = [
+      '--scanners',
+      'vuln,secret',
+      '--cache-dir',
+      path.resolve(cacheDir),
+      // One cache file per process would lock ("cache may be in use by another process"): parallel scans use memory.
+      '--cache-backend',
+      'memory',
+      '--skip-db-update',
+      '--skip-java-db-update',
+      '--skip-version-check',
+      '--disable-telemetry',
+      // Not --quiet: it silences the FATAL line that says why a scan failed.
+      '--no-progress',
+      '--timeout',
+      `${timeoutSeconds + 30}s`,
+    ];
+    if (offline) flags.push('--offline-scan');
+    if (server) flags.push('--server', server.url);
+    return flags;
+  }
+
+  private async download(flag: string[], what: string): Promise<void> {
+    const { cacheDir, dbRepositories, downloadAttempts, backoffMs } = this.settings;
+    const repoFlags = dbRepositories.flatMap((r) => [flag[0] === '--download-java-db-only' ? '--java-db-repository' : '--db-repository', r]);
+    let delay = backoffMs;
+    for (let attempt = 1; ; attempt += 1) {
+      const result = await this.run({
+        args: ['image', ...flag, '--cache-dir', path.resolve(cacheDir), '--skip-version-check', '--disable-telemetry', '--no-progress', ...repoFlags],
+        timeoutMs: 15 * 60 * 1000,
+      });
+      if (result.exitCode === 0 && !result.timedOut) return;
+      const line = result.timedOut ? 'timed out after 15 min' : lastErrorLine(result.stderr);
+      const rateLimited = /TOOMANYREQUESTS|429|rate limit/i.test(result.stderr);
+      if (attempt >= downloadAttempts) {
+        const where = dbRepositories.length > 0 ? dbRepositories.join(', ') : "Trivy's default registry";
+        const hint = rateLimited
+          ? `the registry rate-limited the download (TOOMANYREQUESTS) from ${where}; set db-repository to a mirror, or retry later`
+          : `from ${where}: ${line}`;
+        throw new ScanError(`could not download the Trivy ${what} after ${attempt} attempt(s): ${hint}`);
+      }
+      this.logger.warning(`Downloading the Trivy ${what} failed (attempt ${attempt}/${downloadAttempts}${rateLimited ? ', rate limited' : ''}); retrying in ${delay / 1000} s`);
+      await new Promise((r) => setTimeout(r, delay));
+      delay *= 2;
+    }
+  }
+
+  /** Each run gets an empty working directory, so a stray trivy.yaml or .trivyignore is never read. */
+  private async run(args: { args: string[]; timeoutMs: number }) {
+    const cwd = await mkdtemp(path.join(tmpdir(), 'vulngate-trivy-'));
+    const extra: Record<string, string> = {};
+    if (this.settings.server?.token) extra.TRIVY_TOKEN = this.settings.server.token;
+    try {
+      return await runProcess({
+        command: this.settings.binary,
+        args: args.args,
+        cwd,
+        env: cleanTrivyEnvironment(this.parentEnv, extra),
+        timeoutMs: args.timeoutMs,
+      });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+      throw new ScanError(`cannot run Trivy at ${this.settings.binary} (${code})`);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  }
+}

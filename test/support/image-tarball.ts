@@ -1,0 +1,165 @@
+// Writes container image archives that Trivy reads like the real thing: `docker save` archives and OCI image layouts.
+// Deterministic: the same files give the same bytes, digests and diff_ids on every machine.
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import tarStream from 'tar-stream';
+
+export interface ImageFile {
+  path: string;
+  content: string | Buffer;
+  mode?: number;
+}
+
+export interface ImageSpec {
+  /** Without a tag the archive has no RepoTags, like `docker save <image id>`. */
+  repoTag?: string;
+  layers: ImageFile[][];
+  /** Extra bytes per layer, to make large images for benchmarks. */
+  padding?: number;
+}
+
+const MTIME = new Date('2024-01-01T00:00:00Z');
+
+async function toBuffer(pack: tarStream.Pack): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+interface EntryHeader {
+  name: string;
+  type: 'file' | 'directory';
+  mode: number;
+}
+
+function addEntry(pack: tarStream.Pack, header: EntryHeader, body: Buffer = Buffer.alloc(0)): Promise<void> {
+  return new Promise((resolve, reject) => {
+    pack.entry({ ...header, mtime: MTIME, uid: 0, gid: 0, uname: 'root', gname: 'root' }, body, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+/** A layer tar with parent directories, entries sorted. */
+export async function layerTar(files: ImageFile[], padding = 0): Promise<Buffer> {
+  const pack = tarStream.pack();
+  const done = toBuffer(pack);
+  const dirs = new Set<string>();
+  for (const file of files) {
+    const parts = file.path.replace(/^\//, '').split('/');
+    for (let i = 1; i < parts.length; i += 1) dirs.add(parts.slice(0, i).join('/'));
+  }
+  const entries = [
+    ...[...dirs].map((d) => ({ name: `${d}/`, dir: true as const })),
+    ...files.map((f) => ({ name: f.path.replace(/^\//, ''), dir: false as const, file: f })),
+  ].sort((a, b) => a.name.localeCompare(b.name));
+  for (const entry of entries) {
+    if (entry.dir) await addEntry(pack, { name: entry.name, type: 'directory', mode: 0o755 });
+    else await addEntry(pack, { name: entry.name, type: 'file', mode: entry.file.mode ?? 0o644 }, Buffer.from(entry.file.content));
+  }
+  if (padding > 0) {
+    // Incompressible, reproducible filler: a hash chain.
+    const blob = Buffer.alloc(padding);
+    let block = createHash('sha256').update('vulngate-padding').digest();
+    for (let off = 0; off < padding; off += block.length) {
+      block.copy(blob, off);
+      block = createHash('sha256').update(block).digest();
+    }
+    await addEntry(pack, { name: 'opt/padding.bin', type: 'file', mode: 0o644 }, blob);
+  }
+  pack.finalize();
+  return done;
+}
+
+export function sha256(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+interface BuiltLayers {
+  layers: { tar: Buffer; digest: string }[];
+  config: Buffer;
+  configDigest: string;
+}
+
+async function buildLayers(spec: ImageSpec): Promise<BuiltLayers> {
+  const layers = [];
+  for (const [i, files] of spec.layers.entries()) {
+    const tar = await layerTar(files, i === 0 ? spec.padding ?? 0 : 0);
+    layers.push({ tar, digest: sha256(tar) });
+  }
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      created: MTIME.toISOString(),
+      config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/bin/sh'] },
+      rootfs: { type: 'layers', diff_ids: layers.map((l) => `sha256:${l.digest}`) },
+      history: layers.map((_, i) => ({ created: MTIME.toISOString(), created_by: `vulngate fixture layer ${i + 1}` })),
+    }),
+  );
+  return { layers, config, configDigest: sha256(config) };
+}
+
+/** The classic `docker save` archive: manifest.json, <config>.json, <layer>/layer.tar. */
+export async function dockerSaveArchive(spec: ImageSpec): Promise<Buffer> {
+  const { layers, config, configDigest } = await buildLayers(spec);
+  const pack = tarStream.pack();
+  const done = toBuffer(pack);
+  for (const layer of layers) {
+    await addEntry(pack, { name: `${layer.digest}/`, type: 'directory', mode: 0o755 });
+    await addEntry(pack, { name: `${layer.digest}/VERSION`, type: 'file', mode: 0o644 }, Buffer.from('1.0'));
+    await addEntry(pack, { name: `${layer.digest}/layer.tar`, type: 'file', mode: 0o644 }, layer.tar);
+  }
+  await addEntry(pack, { name: `${configDigest}.json`, type: 'file', mode: 0o644 }, config);
+  const manifest = [
+    {
+      Config: `${configDigest}.json`,
+      RepoTags: spec.repoTag ? [spec.repoTag] : null,
+      Layers: layers.map((l) => `${l.digest}/layer.tar`),
+    },
+  ];
+  await addEntry(pack, { name: 'manifest.json', type: 'file', mode: 0o644 }, Buffer.from(JSON.stringify(manifest)));
+  pack.finalize();
+  return done;
+}
+
+/** An OCI image layout (oci-layout, index.json, blobs/sha256/…) in one tar, as `docker save` writes since Docker 25. */
+export async function ociLayoutArchive(spec: ImageSpec): Promise<Buffer> {
+  const { layers, config, configDigest } = await buildLayers(spec);
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${configDigest}`, size: config.length },
+      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${l.digest}`, size: l.tar.length })),
+    }),
+  );
+  const manifestDigest = sha256(manifest);
+  const tag = spec.repoTag?.split(':').pop();
+  const index = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [
+      {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: `sha256:${manifestDigest}`,
+        size: manifest.length,
+        ...(tag ? { annotations: { 'org.opencontainers.image.ref.name': tag } } : {}),
+      },
+    ],
+  };
+  const pack = tarStream.pack();
+  const done = toBuffer(pack);
+  await addEntry(pack, { name: 'blobs/', type: 'directory', mode: 0o755 });
+  await addEntry(pack, { name: 'blobs/sha256/', type: 'directory', mode: 0o755 });
+  const blobs = [...layers.map((l) => ({ digest: l.digest, body: l.tar })), { digest: configDigest, body: config }, { digest: manifestDigest, body: manifest }];
+  for (const blob of blobs.sort((a, b) => a.digest.localeCompare(b.digest))) {
+    await addEntry(pack, { name: `blobs/sha256/${blob.digest}`, type: 'file', mode: 0o644 }, blob.body);
+  }
+  await addEntry(pack, { name: 'index.json', type: 'file', mode: 0o644 }, Buffer.from(JSON.stringify(index)));
+  await addEntry(pack, { name: 'oci-layout', type: 'file', mode: 0o644 }, Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
+  pack.finalize();
+  return done;
+}
+
+export async function writeImage(file: string, spec: ImageSpec, format: 'docker' | 'oci' = 'docker'): Promise<void> {
+  await writeFile(file, format === 'docker' ? await dockerSaveArchive(spec) : await ociLayoutArchive(spec));
+}
