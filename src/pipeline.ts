@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { glob } from 'tinyglobby';
@@ -146,14 +146,29 @@ function uniqueName(name: string, source: string, existing: ImageReport[]): stri
   return `${name} (${path.basename(source)})`;
 }
 
-/** Sorted, without duplicates; an absolute pattern gives absolute paths, a relative one relative paths. */
+/**
+ * Image tarballs, and OCI image layout directories (they hold index.json); sorted, without duplicates.
+ * An absolute pattern gives absolute paths, a relative one relative paths.
+ */
 async function findTarballs(patterns: string[]): Promise<string[]> {
   const found = new Set<string>();
   for (const pattern of patterns) {
-    const matches = await glob(pattern, { onlyFiles: true, expandDirectories: false, absolute: path.isAbsolute(pattern) });
-    for (const match of matches) found.add(match);
+    const matches = await glob(pattern, { onlyFiles: false, expandDirectories: false, absolute: path.isAbsolute(pattern) });
+    for (const match of matches) {
+      const entry = match.replace(/\/$/, '');
+      const info = await stat(entry);
+      if (info.isFile() || (info.isDirectory() && (await isOciLayout(entry)))) found.add(entry);
+    }
   }
   return [...found].sort();
+}
+
+async function isOciLayout(dir: string): Promise<boolean> {
+  try {
+    return (await stat(path.join(dir, 'index.json'))).isFile();
+  } catch {
+    return false;
+  }
 }
 
 interface ScanArgs {

@@ -12745,7 +12745,7 @@ function normalizeVulnerabilityId(id) {
 }
 /** Compiled per call: a run reads one to a few profiles, and a cache would be module state. */
 function compileValidator() {
-    return new ajv.Ajv({ allErrors: true, strict: true, strictRequired: false }).compile(profileSchema);
+    return new ajv.Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false }).compile(profileSchema);
 }
 function parseProfileDocument({ text, file, logger }) {
     let data;
@@ -12926,10 +12926,11 @@ function evaluate({ images, profile, now }) {
             findings.push(judge({ finding, threshold, profile, candidates: byId.get(normalizeVulnerabilityId(finding.id)) }));
         }
     }
-    const nowMs = now.getTime();
     const expired = compiled.filter((c) => !c.active);
     const active = compiled.filter((c) => c.active);
-    const soonLimit = nowMs + EXPIRING_SOON_DAYS * DAY_MS;
+    // Counted in UTC calendar days, so the notice does not depend on the hour the job runs.
+    const todayStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    const soonLimit = todayStart + (EXPIRING_SOON_DAYS + 1) * DAY_MS;
     const status = (c) => ({ rule: c.rule, matches: c.matches });
     return {
         verdict: findings.some((f) => f.decision === 'blocking') ? 'fail' : 'pass',

@@ -77,6 +77,7 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for every option)')
+    .hook('preAction', (_program, command) => applyEnvironment(command, io.env))
     .addHelpText(
       'after',
       '\nExit codes: 0 pass, 1 the profile failed the check, 2 bad usage or configuration, 3 the scanner failed or a report could not be read.\nEvery option can also be set as VULNGATE_<OPTION> (e.g. VULNGATE_PROFILE); a flag wins over its variable.',
@@ -104,6 +105,20 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     setExitCode(await runWithFlags({ io, flags, source: { kind: 'scan', images: flags.images }, scanFlags: flags }));
   });
   return program;
+}
+
+/**
+ * Commander reads VULNGATE_* from process.env; the CLI takes its environment as an argument,
+ * so values come from there. A flag on the command line wins over its variable.
+ */
+function applyEnvironment(command: Command, env: NodeJS.ProcessEnv): void {
+  for (const option of command.options) {
+    const key = option.attributeName();
+    const value = option.envVar ? env[option.envVar] : undefined;
+    if (value === undefined || command.getOptionValueSource(key) === 'cli') continue;
+    const parsed = option.variadic ? value.split(/[\n,]/).map((v) => v.trim()).filter(Boolean) : option.isBoolean() ? value !== 'false' && value !== '0' : value;
+    command.setOptionValueWithSource(key, parsed, 'env');
+  }
 }
 
 function addCommonOptions(command: Command): Command {

@@ -65,10 +65,11 @@ export function evaluate({ images, profile, now }: EvaluateArgs): Evaluation {
       findings.push(judge({ finding, threshold, profile, candidates: byId.get(normalizeVulnerabilityId(finding.id)) }));
     }
   }
-  const nowMs = now.getTime();
   const expired = compiled.filter((c) => !c.active);
   const active = compiled.filter((c) => c.active);
-  const soonLimit = nowMs + EXPIRING_SOON_DAYS * DAY_MS;
+  // Counted in UTC calendar days, so the notice does not depend on the hour the job runs.
+  const todayStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const soonLimit = todayStart + (EXPIRING_SOON_DAYS + 1) * DAY_MS;
   const status = (c: CompiledException): ExceptionStatus => ({ rule: c.rule, matches: c.matches });
   return {
     verdict: findings.some((f) => f.decision === 'blocking') ? 'fail' : 'pass',

@@ -1,7 +1,8 @@
 // Writes container image archives that Trivy reads like the real thing: `docker save` archives and OCI image layouts.
 // Deterministic: the same files give the same bytes, digests and diff_ids on every machine.
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import tarStream from 'tar-stream';
 
 export interface ImageFile {
@@ -121,8 +122,8 @@ export async function dockerSaveArchive(spec: ImageSpec): Promise<Buffer> {
   return done;
 }
 
-/** An OCI image layout (oci-layout, index.json, blobs/sha256/…) in one tar, as `docker save` writes since Docker 25. */
-export async function ociLayoutArchive(spec: ImageSpec): Promise<Buffer> {
+/** The files of an OCI image layout (oci-layout, index.json, blobs/sha256/…), plus docker's manifest.json. */
+async function ociLayoutFiles(spec: ImageSpec): Promise<{ name: string; body: Buffer }[]> {
   const { layers, config, configDigest } = await buildLayers(spec);
   const manifest = Buffer.from(
     JSON.stringify({
@@ -133,7 +134,6 @@ export async function ociLayoutArchive(spec: ImageSpec): Promise<Buffer> {
     }),
   );
   const manifestDigest = sha256(manifest);
-  const tag = spec.repoTag?.split(':').pop();
   const index = {
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
@@ -142,22 +142,38 @@ export async function ociLayoutArchive(spec: ImageSpec): Promise<Buffer> {
         mediaType: 'application/vnd.oci.image.manifest.v1+json',
         digest: `sha256:${manifestDigest}`,
         size: manifest.length,
-        ...(tag ? { annotations: { 'org.opencontainers.image.ref.name': tag } } : {}),
+        ...(spec.repoTag ? { annotations: { 'io.containerd.image.name': spec.repoTag, 'org.opencontainers.image.ref.name': spec.repoTag.split(':').pop() } } : {}),
       },
     ],
   };
+  const blobs = [...layers.map((l) => ({ digest: l.digest, body: l.tar })), { digest: configDigest, body: config }, { digest: manifestDigest, body: manifest }];
+  // Docker >= 25 writes this beside the layout so older readers still find the image.
+  const dockerManifest = [{ Config: `blobs/sha256/${configDigest}`, RepoTags: spec.repoTag ? [spec.repoTag] : null, Layers: layers.map((l) => `blobs/sha256/${l.digest}`) }];
+  return [
+    ...blobs.sort((a, b) => a.digest.localeCompare(b.digest)).map((b) => ({ name: `blobs/sha256/${b.digest}`, body: b.body })),
+    { name: 'index.json', body: Buffer.from(JSON.stringify(index)) },
+    { name: 'manifest.json', body: Buffer.from(JSON.stringify(dockerManifest)) },
+    { name: 'oci-layout', body: Buffer.from('{"imageLayoutVersion":"1.0.0"}') },
+  ];
+}
+
+/** `docker save` as Docker >= 25 writes it: an OCI image layout with manifest.json, in one tar. */
+export async function ociLayoutArchive(spec: ImageSpec): Promise<Buffer> {
   const pack = tarStream.pack();
   const done = toBuffer(pack);
   await addEntry(pack, { name: 'blobs/', type: 'directory', mode: 0o755 });
   await addEntry(pack, { name: 'blobs/sha256/', type: 'directory', mode: 0o755 });
-  const blobs = [...layers.map((l) => ({ digest: l.digest, body: l.tar })), { digest: configDigest, body: config }, { digest: manifestDigest, body: manifest }];
-  for (const blob of blobs.sort((a, b) => a.digest.localeCompare(b.digest))) {
-    await addEntry(pack, { name: `blobs/sha256/${blob.digest}`, type: 'file', mode: 0o644 }, blob.body);
-  }
-  await addEntry(pack, { name: 'index.json', type: 'file', mode: 0o644 }, Buffer.from(JSON.stringify(index)));
-  await addEntry(pack, { name: 'oci-layout', type: 'file', mode: 0o644 }, Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
+  for (const file of await ociLayoutFiles(spec)) await addEntry(pack, { name: file.name, type: 'file', mode: 0o644 }, file.body);
   pack.finalize();
   return done;
+}
+
+/** An OCI image layout as a directory (what `skopeo copy … oci:DIR` writes). */
+export async function writeOciLayoutDir(dir: string, spec: ImageSpec): Promise<void> {
+  for (const file of await ociLayoutFiles(spec)) {
+    await mkdir(path.join(dir, path.dirname(file.name)), { recursive: true });
+    await writeFile(path.join(dir, file.name), file.body);
+  }
 }
 
 export async function writeImage(file: string, spec: ImageSpec, format: 'docker' | 'oci' = 'docker'): Promise<void> {

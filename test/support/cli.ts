@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import path from 'node:path';
+import { runCli } from '../../src/cli/program.ts';
+import { ROOT } from './paths.ts';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function collect(stream: PassThrough): () => string {
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  return () => Buffer.concat(chunks).toString('utf8');
+}
+
+/** The CLI in this process (from src/), with its own streams and environment. */
+export async function cliInProcess(argv: string[], options: { env?: NodeJS.ProcessEnv; now?: Date } = {}): Promise<CliRun> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out = collect(stdout);
+  const err = collect(stderr);
+  const code = await runCli({ argv, env: options.env ?? { PATH: process.env.PATH }, stdout, stderr, now: () => options.now ?? new Date() });
+  return { code, stdout: out(), stderr: err() };
+}
+
+/** The bundled CLI (dist/cli/index.js) on Node 24, as users run it. */
+export function cliFromDist(argv: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliRun {
+  const node = process.env.NODE24 ?? process.execPath;
+  const result = spawnSync(node, [path.join(ROOT, 'dist/cli/index.js'), ...argv], {
+    cwd: options.cwd ?? ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
