@@ -53,7 +53,7 @@ describe('vulngate evaluate', () => {
 
   test('several reports; VULNGATE_* variables; a flag wins over its variable', async () => {
     const out = tmp();
-    const run = await cliInProcess(['evaluate', '--report', reportPath('alpine-39'), reportPath('centos-7'), '--output-dir', out, '--severity', 'CRITICAL'], {
+    const run = await cliInProcess(['evaluate', '--report', reportPath('alpine-39'), reportPath('centos-7'), '--output-dir', out, '--severity', 'CRITICAL', '--profiles-dir', tmp()], {
       env: { VULNGATE_SEVERITY: 'LOW', VULNGATE_IGNORE_UNFIXED: 'false' },
     });
     const results = JSON.parse(readFileSync(path.join(out, 'vulngate-results.json'), 'utf8'));

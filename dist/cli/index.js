@@ -13536,15 +13536,30 @@ function uniqueName(name, source, existing) {
         return name;
     return `${name} (${external_node_path_default().basename(source)})`;
 }
-/** Sorted, without duplicates; an absolute pattern gives absolute paths, a relative one relative paths. */
+/**
+ * Image tarballs, and OCI image layout directories (they hold index.json); sorted, without duplicates.
+ * An absolute pattern gives absolute paths, a relative one relative paths.
+ */
 async function findTarballs(patterns) {
     const found = new Set();
     for (const pattern of patterns) {
-        const matches = await glob(pattern, { onlyFiles: true, expandDirectories: false, absolute: external_node_path_default().isAbsolute(pattern) });
-        for (const match of matches)
-            found.add(match);
+        const matches = await glob(pattern, { onlyFiles: false, expandDirectories: false, absolute: external_node_path_default().isAbsolute(pattern) });
+        for (const match of matches) {
+            const entry = match.replace(/\/$/, '');
+            const info = await (0,promises_namespaceObject.stat)(entry);
+            if (info.isFile() || (info.isDirectory() && (await isOciLayout(entry))))
+                found.add(entry);
+        }
     }
     return [...found].sort();
+}
+async function isOciLayout(dir) {
+    try {
+        return (await (0,promises_namespaceObject.stat)(external_node_path_default().join(dir, 'index.json'))).isFile();
+    }
+    catch {
+        return false;
+    }
 }
 async function scanTarballs({ patterns, options, context, reportsDir }) {
     const tarballs = await findTarballs(patterns);
@@ -14087,6 +14102,7 @@ function buildProgram(io, setExitCode) {
         .exitOverride()
         .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
         .showHelpAfterError('(run with --help for every option)')
+        .hook('preAction', (_program, command) => applyEnvironment(command, io.env))
         .addHelpText('after', '\nExit codes: 0 pass, 1 the profile failed the check, 2 bad usage or configuration, 3 the scanner failed or a report could not be read.\nEvery option can also be set as VULNGATE_<OPTION> (e.g. VULNGATE_PROFILE); a flag wins over its variable.');
     const evaluate = addCommonOptions(program
         .command('evaluate')
@@ -14103,6 +14119,20 @@ function buildProgram(io, setExitCode) {
         setExitCode(await runWithFlags({ io, flags, source: { kind: 'scan', images: flags.images }, scanFlags: flags }));
     });
     return program;
+}
+/**
+ * Commander reads VULNGATE_* from process.env; the CLI takes its environment as an argument,
+ * so values come from there. A flag on the command line wins over its variable.
+ */
+function applyEnvironment(command, env) {
+    for (const option of command.options) {
+        const key = option.attributeName();
+        const value = option.envVar ? env[option.envVar] : undefined;
+        if (value === undefined || command.getOptionValueSource(key) === 'cli')
+            continue;
+        const parsed = option.variadic ? value.split(/[\n,]/).map((v) => v.trim()).filter(Boolean) : option.isBoolean() ? value !== 'false' && value !== '0' : value;
+        command.setOptionValueWithSource(key, parsed, 'env');
+    }
 }
 function addCommonOptions(command) {
     return command

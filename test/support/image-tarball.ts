@@ -57,14 +57,18 @@ export async function layerTar(files: ImageFile[], padding = 0): Promise<Buffer>
     else await addEntry(pack, { name: entry.name, type: 'file', mode: entry.file.mode ?? 0o644 }, Buffer.from(entry.file.content));
   }
   if (padding > 0) {
-    // Incompressible, reproducible filler: a hash chain.
-    const blob = Buffer.alloc(padding);
+    // Text files Trivy really reads (its secret scanner skips binary ones): reproducible hex of a hash chain, 1 MiB each.
     let block = createHash('sha256').update('vulngate-padding').digest();
-    for (let off = 0; off < padding; off += block.length) {
-      block.copy(blob, off);
-      block = createHash('sha256').update(block).digest();
+    for (let part = 0; part * 1048576 < padding; part += 1) {
+      const size = Math.min(1048576, padding - part * 1048576);
+      const lines: string[] = [];
+      for (let len = 0; len < size; len += 65) {
+        lines.push(block.toString('hex'));
+        block = createHash('sha256').update(block).digest();
+      }
+      const text = Buffer.from(`${lines.join('\n')}\n`).subarray(0, size);
+      await addEntry(pack, { name: `opt/data/part-${String(part).padStart(4, '0')}.txt`, type: 'file', mode: 0o644 }, text);
     }
-    await addEntry(pack, { name: 'opt/padding.bin', type: 'file', mode: 0o644 }, blob);
   }
   pack.finalize();
   return done;

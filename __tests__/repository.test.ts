@@ -1,0 +1,47 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { profileSchema } from '../src/profile/schema.js';
+import { VULNGATE_VERSION } from '../src/version.js';
+import { expectGolden } from '../test/support/golden.ts';
+import { ROOT } from '../test/support/paths.ts';
+
+const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
+
+test('dist/ is the bundle of the current src/ (rebuild with `npm run bundle`)', () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'vg-dist-'));
+  execFileSync(process.execPath, ['scripts/bundle.mjs', out], { cwd: ROOT, stdio: 'pipe' });
+  for (const file of ['index.js', 'cli/index.js']) {
+    const fresh = readFileSync(path.join(out, file), 'utf8');
+    if (fresh !== read(`dist/${file}`)) throw new Error(`dist/${file} is stale: run \`npm run bundle\` and commit dist/`);
+  }
+}, 300_000);
+
+test('schema/profile.schema.json is the schema the profiles are validated with', () => {
+  expectGolden('../../schema/profile.schema.json', `${JSON.stringify(profileSchema, null, 2)}\n`);
+});
+
+test('the version matches package.json', () => {
+  expect(VULNGATE_VERSION).toBe(JSON.parse(read('package.json')).version);
+});
+
+test('action.yml runs dist/index.js on node24 and documents every input the action reads', () => {
+  const action = yaml.load(read('action.yml')) as { runs: { using: string; main: string }; inputs: Record<string, unknown>; outputs: Record<string, unknown> };
+  expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
+  const readNames = [...read('src/action/inputs.ts').matchAll(/input\('([a-z-]+)'\)/g)].map((m) => m[1]);
+  expect(new Set(readNames)).toEqual(new Set(Object.keys(action.inputs)));
+  const setNames = [...read('src/action/main.ts').matchAll(/setOutput\('([a-z-]+)'/g)].map((m) => m[1]);
+  expect(new Set(setNames)).toEqual(new Set(Object.keys(action.outputs)));
+});
+
+test('the bundled profiles are valid', async () => {
+  const { parseProfileDocument } = await import('../src/profile/parse.js');
+  const { silentLogger } = await import('../src/core/logger.js');
+  for (const dir of ['profiles', 'example/profiles']) {
+    for (const name of readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith('.yml'))) {
+      expect(() => parseProfileDocument({ text: read(`${dir}/${name}`), file: `${dir}/${name}`, logger: silentLogger })).not.toThrow();
+    }
+  }
+});

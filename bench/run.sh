@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# npm run bench: judge/render cost and scan wall time, on the real Trivy with the offline fixture DB.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+env_file="$(bash scripts/prepare-trivy.sh)"
+# shellcheck disable=SC1090
+source "$env_file"
+NODE24="$(bash scripts/node24.sh)"
+export NODE24
+build="$root/bench/.build"
+rm -rf "$build"
+npx --no-install tsc -p tsconfig.json --noEmit false --outDir "$build" --rootDir src
+echo '{"type":"module"}' > "$build/package.json"
+echo "## Machine"
+echo "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sm), Node $("$NODE24" --version), Trivy $("$TRIVY_BIN" version --format json)"
+echo
+echo "## Judge and render"
+BENCH_BUILD="$build" "$NODE24" bench/judge.mjs
+echo
+echo "## Scan"
+"$NODE24" bench/scan.mjs
+rm -rf "$build"
