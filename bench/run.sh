@@ -1,14 +1,8 @@
 #!/usr/bin/env bash
 # npm run bench: judge/render cost and scan wall time, on the real Trivy with the offline fixture DB.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-env_file="$(bash scripts/prepare-trivy.sh)"
-# shellcheck disable=SC1090
-source "$env_file"
-NODE24="$(bash scripts/node24.sh)"
-export NODE24
-build="$root/bench/.build"
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/dev-env.sh"
+build="$vulngate_root/bench/.build"
 rm -rf "$build"
 npx --no-install tsc -p tsconfig.json --noEmit false --outDir "$build" --rootDir src
 echo '{"type":"module"}' > "$build/package.json"

@@ -4,17 +4,12 @@
 #   1. with example/profiles/default.yml  → fails (exit 1) on the fixable HIGH/CRITICAL findings
 #   2. with example/profiles/accepted.yml → passes (exit 0): the same findings are excepted with notes
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-env_file="$(bash scripts/prepare-trivy.sh)"
-# shellcheck disable=SC1090
-source "$env_file"
-node24="$(bash scripts/node24.sh)"
+source "$(dirname "${BASH_SOURCE[0]}")/dev-env.sh"
 rm -rf example/tar_images example/out
-"$node24" test/support/fixture-images.ts example/tar_images debian-app node-app clean >/dev/null
+"$NODE24" test/support/fixture-images.ts example/tar_images debian-app node-app clean >/dev/null
 
 gate() {
-  PATH="$(dirname "$TRIVY_BIN"):$PATH" "$node24" dist/cli/index.js scan \
+  PATH="$(dirname "$TRIVY_BIN"):$PATH" "$NODE24" dist/cli/index.js scan \
     --images 'example/tar_images/*.tar' --profiles-dir example/profiles --profile "$1" \
     --cache-dir "$TRIVY_FIXTURE_CACHE" --offline --output-dir "example/out/$1"
 }
