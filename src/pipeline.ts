@@ -3,13 +3,15 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { glob } from 'tinyglobby';
 import { ConfigError, ExitCode, ScanError, describeError, isGateError } from './core/errors.js';
-import { evaluate } from './core/evaluate.js';
+import { evaluate, type JudgedFinding } from './core/evaluate.js';
 import type { ImageReport } from './core/finding.js';
 import type { Logger } from './core/logger.js';
 import { buildResults, type GateResults, type ImageError } from './core/results.js';
 import { nameWithoutExtension, parseTrivyReport } from './core/trivy-report.js';
 import { reportExceptionHealth } from './core/exception-health.js';
 import { loadProfile, type ProfileOverrides } from './profile/load.js';
+import { renderGitlabReport } from './render/gitlab.js';
+import { dockerfileFromLine, renderSarif } from './render/sarif.js';
 import { renderSummary } from './render/summary.js';
 import type { ImageScanner } from './trivy/scanner.js';
 
@@ -24,6 +26,7 @@ export interface GateOptions {
   failOnFindings: boolean;
   /** Images scanned at once. */
   parallel: number;
+  sarif: { include: 'all' | 'blocking'; dockerfile?: string };
 }
 
 export interface GateContext {
@@ -38,6 +41,8 @@ export interface GateFiles {
   results: string;
   summary: string;
   reportsDir: string;
+  sarif: string;
+  gitlab: string;
 }
 
 export interface GateOutcome {
@@ -47,14 +52,21 @@ export interface GateOutcome {
   summaryMarkdown: string;
   /** Raw Trivy reports that were read, for the artifact and forwarders. */
   reports: ImageReport[];
+  /** Every finding with its decision, as the renderers and forwarders need them. */
+  findings: JudgedFinding[];
+  /** What GitHub's SARIF limits made vulngate leave out of vulngate.sarif. */
+  sarifOmitted: { results: number; runs: number };
 }
 
 export const RESULTS_FILE = 'vulngate-results.json';
 export const SUMMARY_FILE = 'summary.md';
+export const SARIF_FILE = 'vulngate.sarif';
+export const GITLAB_FILE = 'gl-container-scanning-report.json';
 
 /** Profile → reports (scanned or given) → verdict → files. Config errors throw before anything runs. */
 export async function runGate(options: GateOptions, context: GateContext): Promise<GateOutcome> {
   const { logger } = context;
+  const startedAt = context.now();
   const profile = await loadProfile({
     profile: options.profile,
     profilesDir: options.profilesDir,
@@ -67,7 +79,10 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
     results: path.join(options.outputDir, RESULTS_FILE),
     summary: path.join(options.outputDir, SUMMARY_FILE),
     reportsDir: path.join(options.outputDir, 'reports'),
+    sarif: path.join(options.outputDir, SARIF_FILE),
+    gitlab: path.join(options.outputDir, GITLAB_FILE),
   };
+  const dockerfile = options.sarif.dockerfile ? await readDockerfile(options.sarif.dockerfile) : undefined;
   await mkdir(files.reportsDir, { recursive: true });
 
   const collected =
@@ -88,12 +103,41 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
   reportExceptionHealth({ results, logger });
   for (const error of collected.errors) logger.error(`${error.source}: ${error.message}`);
 
-  const notes = results.verdict === 'fail' && !options.failOnFindings ? ['fail-on-findings is off: this run reports the findings without failing.'] : [];
+  const sarif = renderSarif({ results, findings: evaluation.findings, include: options.sarif.include, dockerfile });
+  const osByImage = new Map(collected.reports.map((r) => [r.image, r.os ? `${r.os.family} ${r.os.name}`.trim() : '']));
+  const gitlab = renderGitlabReport({ results, findings: evaluation.findings, osByImage, startedAt, finishedAt: context.now() });
+
+  const notes: string[] = [];
+  if (results.verdict === 'fail' && !options.failOnFindings) notes.push('fail-on-findings is off: this run reports the findings without failing.');
+  if (sarif.omitted.results > 0 || sarif.omitted.runs > 0) {
+    notes.push(
+      `GitHub's SARIF limits: ${sarif.omitted.results} finding(s) and ${sarif.omitted.runs} image(s) were left out of ${SARIF_FILE} (blocking findings kept first); all are in ${RESULTS_FILE}.`,
+    );
+  }
   const summaryMarkdown = renderSummary({ results, notes });
   await writeFile(files.results, `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(files.summary, summaryMarkdown);
+  await writeFile(files.sarif, `${JSON.stringify(sarif.sarif, null, 2)}\n`);
+  await writeFile(files.gitlab, `${JSON.stringify(gitlab, null, 2)}\n`);
 
-  return { results, exitCode: exitCodeFor(results, options.failOnFindings), files, summaryMarkdown, reports: collected.reports };
+  return {
+    results,
+    exitCode: exitCodeFor(results, options.failOnFindings),
+    files,
+    summaryMarkdown,
+    reports: collected.reports,
+    findings: evaluation.findings,
+    sarifOmitted: sarif.omitted,
+  };
+}
+
+async function readDockerfile(file: string): Promise<{ path: string; fromLine: number }> {
+  try {
+    return { path: file.replace(/^\.\//, ''), fromLine: dockerfileFromLine(await readFile(file, 'utf8')) };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? describeError(err);
+    throw new ConfigError(`dockerfile: cannot read '${file}' (${code})`);
+  }
 }
 
 export function exitCodeFor(results: GateResults, failOnFindings: boolean): ExitCode {

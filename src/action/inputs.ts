@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
-import { booleanValue, listValue, positiveIntValue, severityValue, urlValue } from '../config/values.js';
+import { booleanValue, choiceValue, listValue, positiveIntValue, severityValue, urlValue } from '../config/values.js';
 import type { GateOptions } from '../pipeline.js';
 import { DEFAULT_TRIVY_DOWNLOAD_URL, DEFAULT_TRIVY_VERSION } from '../trivy/checksums.js';
 import { parseTrivyVersion } from '../trivy/install.js';
@@ -39,6 +39,10 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
       outputDir: input('output-dir') || 'out',
       failOnFindings: booleanValue('fail-on-findings', input('fail-on-findings')) ?? true,
       parallel: positiveIntValue('parallel', input('parallel')) ?? availableParallelism(),
+      sarif: {
+        include: choiceValue('sarif-findings', input('sarif-findings'), ['all', 'blocking'] as const) ?? 'all',
+        dockerfile: input('dockerfile') || undefined,
+      },
     },
     trivy: {
       version: parseTrivyVersion(input('trivy-version') || DEFAULT_TRIVY_VERSION),

@@ -49,6 +49,8 @@ function publish(outcome: GateOutcome, logger: Logger): void {
   core.setOutput('findings-count', results.findings.length);
   core.setOutput('results-file', outcome.files.results);
   core.setOutput('summary-file', outcome.files.summary);
+  core.setOutput('sarif-file', outcome.files.sarif);
+  core.setOutput('gitlab-report-file', outcome.files.gitlab);
 
   const blocking = results.findings.filter((f) => f.decision === 'blocking');
   for (const f of blocking.slice(0, ANNOTATION_LIMIT)) {

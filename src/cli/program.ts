@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, ExitCode, describeError, isGateError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { booleanValue, positiveIntValue, severityValue } from '../config/values.js';
+import { booleanValue, choiceValue, positiveIntValue, severityValue } from '../config/values.js';
 import { runGate, type GateOptions, type GateSource } from '../pipeline.js';
 import { DEFAULT_TRIVY_DOWNLOAD_URL, DEFAULT_TRIVY_VERSION } from '../trivy/checksums.js';
 import { DirToolStore } from '../trivy/dir-tool-store.js';
@@ -52,6 +52,8 @@ interface CommonFlags {
   ignoreUnfixed?: string;
   outputDir: string;
   failOnFindings: string;
+  sarifFindings: string;
+  dockerfile?: string;
   verbose?: boolean;
 }
 
@@ -129,6 +131,8 @@ function addCommonOptions(command: Command): Command {
     .addOption(new Option('--ignore-unfixed <bool>', "override the profile's ignore_unfixed (true|false)").env('VULNGATE_IGNORE_UNFIXED'))
     .addOption(new Option('--output-dir <dir>', 'where results, summary and reports are written').env('VULNGATE_OUTPUT_DIR').default('out'))
     .addOption(new Option('--fail-on-findings <bool>', 'exit 1 when the profile fails the check (true|false)').env('VULNGATE_FAIL_ON_FINDINGS').default('true'))
+    .addOption(new Option('--sarif-findings <which>', 'findings in vulngate.sarif: all or blocking').env('VULNGATE_SARIF_FINDINGS').default('all'))
+    .addOption(new Option('--dockerfile <path>', "locate SARIF results on this Dockerfile's FROM line").env('VULNGATE_DOCKERFILE'))
     .addOption(new Option('--verbose', 'debug output').env('VULNGATE_VERBOSE'));
 }
 
@@ -167,6 +171,7 @@ async function runWithFlags({ io, flags, source, scanFlags }: RunArgs): Promise<
     outputDir: flags.outputDir,
     failOnFindings: booleanValue('--fail-on-findings', flags.failOnFindings) ?? true,
     parallel: positiveIntValue('--parallel', scanFlags?.parallel ?? '') ?? availableParallelism(),
+    sarif: { include: choiceValue('--sarif-findings', flags.sarifFindings, ['all', 'blocking'] as const) ?? 'all', dockerfile: flags.dockerfile },
   };
   const trivy = scanFlags ? trivyOptions(scanFlags, io.env) : undefined;
   const outcome = await runGate(options, {

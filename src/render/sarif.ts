@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { JudgedFinding } from '../core/evaluate.js';
+import type { GateResults } from '../core/results.js';
+import type { Severity } from '../core/severity.js';
+
+/** GitHub code scanning's limits for one upload. */
+export const SARIF_LIMITS = { resultsPerRun: 25_000, runsPerFile: 20, gzippedBytes: 10 * 1024 * 1024 };
+
+/** Used when a finding has no CVSS score; GitHub maps ≥9 critical, ≥7 high, ≥4 medium, >0 low. */
+const SEVERITY_SCORE: Record<Severity, string> = { CRITICAL: '9.5', HIGH: '8.0', MEDIUM: '5.5', LOW: '2.0', UNKNOWN: '0.0' };
+const DECISION_ORDER = { blocking: 0, excepted: 1, unfixed: 2, 'below-threshold': 3 } as const;
+
+export interface SarifOptions {
+  results: GateResults;
+  findings: JudgedFinding[];
+  /** `all` (default) or only `blocking` findings. */
+  include: 'all' | 'blocking';
+  /** Locate results on the Dockerfile's FROM line instead of on the image. */
+  dockerfile?: { path: string; fromLine: number };
+  limits?: typeof SARIF_LIMITS;
+}
+
+export interface SarifRendering {
+  sarif: SarifLog;
+  omitted: { results: number; runs: number };
+}
+
+// The subset of SARIF 2.1.0 written here.
+export interface SarifLog {
+  $schema: string;
+  version: '2.1.0';
+  runs: SarifRun[];
+}
+interface SarifRun {
+  tool: { driver: Record<string, unknown>; extensions: Record<string, unknown>[] };
+  automationDetails: { id: string };
+  results: Record<string, unknown>[];
+  properties: Record<string, unknown>;
+}
+
+/** Stable across runs for the same image, package and vulnerability, so alerts are not duplicated. */
+export function findingFingerprint(f: Pick<JudgedFinding, 'image' | 'pkgName' | 'id' | 'target'>): string {
+  return createHash('sha256').update(`${f.image}\u0000${f.target}\u0000${f.pkgName}\u0000${f.id}`).digest('hex');
+}
+
+export function renderSarif(options: SarifOptions): SarifRendering {
+  const limits = options.limits ?? SARIF_LIMITS;
+  const selected = options.include === 'blocking' ? options.findings.filter((f) => f.decision === 'blocking') : options.findings;
+  const byImage = new Map<string, JudgedFinding[]>();
+  for (const image of options.results.images) byImage.set(image.name, []);
+  for (const f of selected) byImage.get(f.image)?.push(f);
+
+  // Over the run limit: images with blocking findings first, then by how many findings they carry.
+  const images = [...byImage.entries()].sort(
+    ([, a], [, b]) => blockingCount(b) - blockingCount(a) || b.length - a.length,
+  );
+  const kept = images.slice(0, limits.runsPerFile);
+  const omittedResults = images.slice(limits.runsPerFile).reduce((n, [, list]) => n + list.length, 0);
+  const keptNames = new Set(kept.map(([name]) => name));
+  let perRun = limits.resultsPerRun;
+  for (;;) {
+    let omittedNow = 0;
+    const runs = options.results.images
+      .filter((i) => keptNames.has(i.name))
+      .map((image) => {
+        const list = prioritized(byImage.get(image.name) ?? []);
+        omittedNow += Math.max(0, list.length - perRun);
+        return buildRun({ image: image.name, findings: list.slice(0, perRun), options });
+      });
+    const sarif: SarifLog = { $schema: 'https://json.schemastore.org/sarif-2.1.0.json', version: '2.1.0', runs };
+    // Too big once gzipped: keep halving what each run may carry; blocking findings sort first so they stay.
+    if (perRun <= 1 || gzipSync(JSON.stringify(sarif)).length <= limits.gzippedBytes) {
+      return { sarif, omitted: { results: omittedResults + omittedNow, runs: images.length - kept.length } };
+    }
+    perRun = Math.floor(perRun / 2);
+  }
+}
+
+function blockingCount(list: JudgedFinding[]): number {
+  return list.filter((f) => f.decision === 'blocking').length;
+}
+
+function prioritized(list: JudgedFinding[]): JudgedFinding[] {
+  return [...list].sort((a, b) => DECISION_ORDER[a.decision] - DECISION_ORDER[b.decision]);
+}
+
+function securitySeverity(f: JudgedFinding): string {
+  return f.cvssScore !== undefined ? f.cvssScore.toFixed(1) : SEVERITY_SCORE[f.severity];
+}
+
+/** `registry/app:1.2` as a relative URI: a colon in the first segment would read as a scheme. */
+function imageUri(image: string): string {
+  return encodeURI(image.replace(/^\/+/, '')).replace(/:/g, '%3A');
+}
+
+function buildRun({ image, findings, options }: { image: string; findings: JudgedFinding[]; options: SarifOptions }): SarifRun {
+  const rules: Record<string, unknown>[] = [];
+  const ruleIndex = new Map<string, number>();
+  for (const f of findings) {
+    if (ruleIndex.has(f.id)) continue;
+    ruleIndex.set(f.id, rules.length);
+    const affected = findings.filter((o) => o.id === f.id);
+    rules.push(buildRule(f, affected));
+  }
+  return {
+    tool: {
+      driver: {
+        name: 'vulngate',
+        version: options.results.tool.version,
+        semanticVersion: options.results.tool.version,
+        informationUri: 'https://github.com/vulngate/vulngate',
+        rules,
+      },
+      extensions: [{ name: 'Trivy', version: options.results.tool.trivyVersion || 'unknown', informationUri: 'https://github.com/aquasecurity/trivy' }],
+    },
+    automationDetails: { id: `vulngate/${image}/` },
+    results: findings.map((f) => buildResult(f, ruleIndex.get(f.id)!, options)),
+    properties: { image, profile: options.results.profile.source, verdict: options.results.verdict },
+  };
+}
+
+function buildRule(f: JudgedFinding, affected: JudgedFinding[]): Record<string, unknown> {
+  const title = f.title || f.id;
+  const link = f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id;
+  const rows = affected.map((a) => `| ${a.pkgName} | ${a.installedVersion || '–'} | ${a.fixedVersion || 'no fix yet'} |`);
+  const markdown = [
+    `**${f.kind === 'secret' ? 'Secret' : 'Vulnerability'} ${link}** (${f.severity})`,
+    '',
+    f.kind === 'secret' ? `Found in ${f.pkgName}. Remove the secret from the image and rotate it.` : '| Package | Installed | Fixed in |\n| --- | --- | --- |\n' + rows.join('\n'),
+    '',
+    f.description,
+  ].join('\n');
+  const text = affected.map((a) => `${a.pkgName} ${a.installedVersion} → ${a.fixedVersion || 'no fix yet'}`).join('; ');
+  return {
+    id: f.id,
+    name: f.kind === 'secret' ? 'Secret' : 'OsPackageVulnerability',
+    shortDescription: { text: title },
+    fullDescription: { text: f.description || title },
+    helpUri: f.primaryUrl || undefined,
+    help: { text: `${f.id} (${f.severity}): ${text}`, markdown },
+    defaultConfiguration: { level: 'warning' },
+    properties: {
+      'security-severity': securitySeverity(f),
+      precision: 'very-high',
+      tags: ['security', f.kind, f.severity, ...(f.type ? [f.type] : []), ...f.cweIds],
+    },
+  };
+}
+
+function buildResult(f: JudgedFinding, ruleIndex: number, options: SarifOptions): Record<string, unknown> {
+  const fix = f.kind === 'secret' ? 'remove it' : f.fixedVersion ? `fixed in ${f.fixedVersion}` : 'no fix yet';
+  const what = f.kind === 'secret' ? `Secret ${f.id} in ${f.pkgName}` : `${f.pkgName} ${f.installedVersion} has ${f.id}`;
+  const location = options.dockerfile
+    ? { uri: options.dockerfile.path, region: { startLine: options.dockerfile.fromLine } }
+    : { uri: imageUri(f.image), region: { startLine: 1 } };
+  return {
+    ruleId: f.id,
+    ruleIndex,
+    level: f.decision === 'blocking' ? 'error' : 'note',
+    message: { text: `${what} (${f.severity}; ${fix}) in image ${f.image}. Decision: ${f.decision} — ${f.reason}.` },
+    locations: [
+      {
+        physicalLocation: { artifactLocation: { uri: location.uri }, region: location.region },
+        message: { text: `${f.image}: ${f.target}` },
+      },
+    ],
+    partialFingerprints: { 'vulngateFinding/v1': findingFingerprint(f) },
+    properties: {
+      decision: f.decision,
+      reason: f.reason,
+      image: f.image,
+      package: f.pkgName,
+      installedVersion: f.installedVersion,
+      fixedVersion: f.fixedVersion,
+      severity: f.severity,
+      ...(f.exception ? { exceptionNote: f.exception.note, exceptionUntil: f.exception.until } : {}),
+    },
+  };
+}
+
+/** The line of the first FROM in a Dockerfile (1-based), or 1 when there is none. */
+export function dockerfileFromLine(text: string): number {
+  const index = text.split(/\r?\n/).findIndex((line) => /^\s*FROM\s/i.test(line));
+  return index === -1 ? 1 : index + 1;
+}
