@@ -45,6 +45,8 @@ describe('the action from src/ (in process)', () => {
       'findings-count': '8',
       'results-file': path.join(out, 'vulngate-results.json'),
       'summary-file': path.join(out, 'summary.md'),
+      'sarif-file': path.join(out, 'vulngate.sarif'),
+      'gitlab-report-file': path.join(out, 'gl-container-scanning-report.json'),
     });
     expect(readFileSync(summaryFile, 'utf8')).toContain('## ❌ vulngate: FAIL — 3 blocking findings in 2 of 2 images');
     const commands = written.join('');

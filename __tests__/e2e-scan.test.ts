@@ -6,6 +6,9 @@ import { FIXTURE_IMAGES, writeFixtureImages } from '../test/support/fixture-imag
 import { writeImage, writeOciLayoutDir } from '../test/support/image-tarball.ts';
 import { cliInProcess } from '../test/support/cli.ts';
 import { pathWithTrivy, realTrivy, startTrivyServer } from '../test/support/trivy.ts';
+import { validateSarif } from '../test/support/sarif-validator.ts';
+import { ROOT } from '../test/support/paths.ts';
+import { Ajv } from 'ajv';
 
 interface ResultFinding {
   image: string;
@@ -85,8 +88,22 @@ describe('vulngate scan on real image tarballs', () => {
     expect(results.tool.trivyVersion).toBe('0.74.0');
     // One raw report per tarball is kept.
     expect(results.images.map((i: { report: string }) => path.basename(i.report))).toEqual(['001-alpine-base.json', '002-clean.json', '003-debian-app.json', '004-node-app.json']);
-    // The secret is reported, never its value.
-    expect(readFileSync(path.join(out, 'vulngate-results.json'), 'utf8')).not.toContain('AKIA');
+    // The secret is reported, never its value, in any output.
+    for (const file of ['vulngate-results.json', 'vulngate.sarif', 'gl-container-scanning-report.json', 'summary.md']) {
+      expect(readFileSync(path.join(out, file), 'utf8')).not.toContain('AKIA');
+    }
+    // The SARIF of the real-Trivy images passes Microsoft's validator; the GitLab report its schema.
+    expect(validateSarif([path.join(out, 'vulngate.sarif')])).toEqual([]);
+    const gitlabSchema = JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/schemas/gitlab-container-scanning-report-15.0.7.json'), 'utf8'));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(gitlabSchema);
+    const gitlab = JSON.parse(readFileSync(path.join(out, 'gl-container-scanning-report.json'), 'utf8'));
+    expect(validate(gitlab)).toBe(true);
+    expect(gitlab.vulnerabilities).toHaveLength(results.findings.length);
+    expect(gitlab.vulnerabilities.find((v: { identifiers: { value: string }[] }) => v.identifiers[0]!.value === 'CVE-2025-9230').location).toEqual({
+      dependency: { package: { name: 'libssl3' }, version: '3.0.19-1~deb12u2' },
+      operating_system: 'debian 12.11',
+      image: 'vulngate-fixtures/debian-app:1.0',
+    });
   });
 
   test('a profile that excepts every blocking finding passes: exit 0', async () => {

@@ -8312,7 +8312,7 @@ exports.basename = (path, { windows } = {}) => {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1757);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(740);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -8327,7 +8327,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1757:
+/***/ 740:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -8451,7 +8451,7 @@ function choiceValue(name, value, choices) {
     if (v === '')
         return undefined;
     if (!choices.includes(v))
-        throw new ConfigError(`${name}: '${value}' is not allowed; allowed: ${choices.join(', ')}`);
+        throw new errors_ConfigError(`${name}: '${value}' is not allowed; allowed: ${choices.join(', ')}`);
     return v;
 }
 /** Newline- or comma-separated, as GitHub users write lists in `with:`. */
@@ -13346,6 +13346,223 @@ async function readText(file) {
     }
 }
 
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: external "node:zlib"
+const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+;// CONCATENATED MODULE: ./src/render/sarif.ts
+
+
+/** GitHub code scanning's limits for one upload. */
+const SARIF_LIMITS = { resultsPerRun: 25_000, runsPerFile: 20, gzippedBytes: 10 * 1024 * 1024 };
+/** Used when a finding has no CVSS score; GitHub maps ≥9 critical, ≥7 high, ≥4 medium, >0 low. */
+const SEVERITY_SCORE = { CRITICAL: '9.5', HIGH: '8.0', MEDIUM: '5.5', LOW: '2.0', UNKNOWN: '0.0' };
+const DECISION_ORDER = { blocking: 0, excepted: 1, unfixed: 2, 'below-threshold': 3 };
+/** Stable across runs for the same image, package and vulnerability, so alerts are not duplicated. */
+function findingFingerprint(f) {
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(`${f.image}\u0000${f.target}\u0000${f.pkgName}\u0000${f.id}`).digest('hex');
+}
+function renderSarif(options) {
+    const limits = options.limits ?? SARIF_LIMITS;
+    const selected = options.include === 'blocking' ? options.findings.filter((f) => f.decision === 'blocking') : options.findings;
+    const byImage = new Map();
+    for (const image of options.results.images)
+        byImage.set(image.name, []);
+    for (const f of selected)
+        byImage.get(f.image)?.push(f);
+    // Over the run limit: images with blocking findings first, then by how many findings they carry.
+    const images = [...byImage.entries()].sort(([, a], [, b]) => blockingCount(b) - blockingCount(a) || b.length - a.length);
+    const kept = images.slice(0, limits.runsPerFile);
+    const omittedResults = images.slice(limits.runsPerFile).reduce((n, [, list]) => n + list.length, 0);
+    const keptNames = new Set(kept.map(([name]) => name));
+    let perRun = limits.resultsPerRun;
+    for (;;) {
+        let omittedNow = 0;
+        const runs = options.results.images
+            .filter((i) => keptNames.has(i.name))
+            .map((image) => {
+            const list = prioritized(byImage.get(image.name) ?? []);
+            omittedNow += Math.max(0, list.length - perRun);
+            return buildRun({ image: image.name, findings: list.slice(0, perRun), options });
+        });
+        const sarif = { $schema: 'https://json.schemastore.org/sarif-2.1.0.json', version: '2.1.0', runs };
+        // Too big once gzipped: keep halving what each run may carry; blocking findings sort first so they stay.
+        if (perRun <= 1 || (0,external_node_zlib_namespaceObject.gzipSync)(JSON.stringify(sarif)).length <= limits.gzippedBytes) {
+            return { sarif, omitted: { results: omittedResults + omittedNow, runs: images.length - kept.length } };
+        }
+        perRun = Math.floor(perRun / 2);
+    }
+}
+function blockingCount(list) {
+    return list.filter((f) => f.decision === 'blocking').length;
+}
+function prioritized(list) {
+    return [...list].sort((a, b) => DECISION_ORDER[a.decision] - DECISION_ORDER[b.decision]);
+}
+function securitySeverity(f) {
+    return f.cvssScore !== undefined ? f.cvssScore.toFixed(1) : SEVERITY_SCORE[f.severity];
+}
+/** `registry/app:1.2` as a relative URI: a colon in the first segment would read as a scheme. */
+function imageUri(image) {
+    return encodeURI(image.replace(/^\/+/, '')).replace(/:/g, '%3A');
+}
+function buildRun({ image, findings, options }) {
+    const rules = [];
+    const ruleIndex = new Map();
+    for (const f of findings) {
+        if (ruleIndex.has(f.id))
+            continue;
+        ruleIndex.set(f.id, rules.length);
+        const affected = findings.filter((o) => o.id === f.id);
+        rules.push(buildRule(f, affected));
+    }
+    return {
+        tool: {
+            driver: {
+                name: 'vulngate',
+                version: options.results.tool.version,
+                semanticVersion: options.results.tool.version,
+                informationUri: 'https://github.com/vulngate/vulngate',
+                rules,
+            },
+            extensions: [{ name: 'Trivy', version: options.results.tool.trivyVersion || 'unknown', informationUri: 'https://github.com/aquasecurity/trivy' }],
+        },
+        automationDetails: { id: `vulngate/${image}/` },
+        results: findings.map((f) => buildResult(f, ruleIndex.get(f.id), options)),
+        properties: { image, profile: options.results.profile.source, verdict: options.results.verdict },
+    };
+}
+function buildRule(f, affected) {
+    const title = f.title || f.id;
+    const link = f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id;
+    const rows = affected.map((a) => `| ${a.pkgName} | ${a.installedVersion || '–'} | ${a.fixedVersion || 'no fix yet'} |`);
+    const markdown = [
+        `**${f.kind === 'secret' ? 'Secret' : 'Vulnerability'} ${link}** (${f.severity})`,
+        '',
+        f.kind === 'secret' ? `Found in ${f.pkgName}. Remove the secret from the image and rotate it.` : '| Package | Installed | Fixed in |\n| --- | --- | --- |\n' + rows.join('\n'),
+        '',
+        f.description,
+    ].join('\n');
+    const text = affected.map((a) => `${a.pkgName} ${a.installedVersion} → ${a.fixedVersion || 'no fix yet'}`).join('; ');
+    return {
+        id: f.id,
+        name: f.kind === 'secret' ? 'Secret' : 'OsPackageVulnerability',
+        shortDescription: { text: title },
+        fullDescription: { text: f.description || title },
+        helpUri: f.primaryUrl || undefined,
+        help: { text: `${f.id} (${f.severity}): ${text}`, markdown },
+        defaultConfiguration: { level: 'warning' },
+        properties: {
+            'security-severity': securitySeverity(f),
+            precision: 'very-high',
+            tags: ['security', f.kind, f.severity, ...(f.type ? [f.type] : []), ...f.cweIds],
+        },
+    };
+}
+function buildResult(f, ruleIndex, options) {
+    const fix = f.kind === 'secret' ? 'remove it' : f.fixedVersion ? `fixed in ${f.fixedVersion}` : 'no fix yet';
+    const what = f.kind === 'secret' ? `Secret ${f.id} in ${f.pkgName}` : `${f.pkgName} ${f.installedVersion} has ${f.id}`;
+    const location = options.dockerfile
+        ? { uri: options.dockerfile.path, region: { startLine: options.dockerfile.fromLine } }
+        : { uri: imageUri(f.image), region: { startLine: 1 } };
+    return {
+        ruleId: f.id,
+        ruleIndex,
+        level: f.decision === 'blocking' ? 'error' : 'note',
+        message: { text: `${what} (${f.severity}; ${fix}) in image ${f.image}. Decision: ${f.decision} — ${f.reason}.` },
+        locations: [
+            {
+                physicalLocation: { artifactLocation: { uri: location.uri }, region: location.region },
+                message: { text: `${f.image}: ${f.target}` },
+            },
+        ],
+        partialFingerprints: { 'vulngateFinding/v1': findingFingerprint(f) },
+        properties: {
+            decision: f.decision,
+            reason: f.reason,
+            image: f.image,
+            package: f.pkgName,
+            installedVersion: f.installedVersion,
+            fixedVersion: f.fixedVersion,
+            severity: f.severity,
+            ...(f.exception ? { exceptionNote: f.exception.note, exceptionUntil: f.exception.until } : {}),
+        },
+    };
+}
+/** The line of the first FROM in a Dockerfile (1-based), or 1 when there is none. */
+function dockerfileFromLine(text) {
+    const index = text.split(/\r?\n/).findIndex((line) => /^\s*FROM\s/i.test(line));
+    return index === -1 ? 1 : index + 1;
+}
+
+;// CONCATENATED MODULE: ./src/render/gitlab.ts
+
+/** GitLab's container-scanning report, schema version 15.0.7. */
+const GITLAB_REPORT_VERSION = '15.0.7';
+const SEVERITY = { CRITICAL: 'Critical', HIGH: 'High', MEDIUM: 'Medium', LOW: 'Low', UNKNOWN: 'Unknown' };
+const URL_PATTERN = /^(https?|ftp):\/\/.+/;
+/** GitLab wants UTC without a zone: 2024-01-01T12:00:00. */
+function gitlabTime(date) {
+    return date.toISOString().slice(0, 19);
+}
+/** A stable UUID-shaped id from the finding's fingerprint, so GitLab tracks one vulnerability across pipelines. */
+function stableId(f) {
+    const h = findingFingerprint(f);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+function identifierType(id) {
+    if (/^CVE-/i.test(id))
+        return 'cve';
+    if (/^GHSA-/i.test(id))
+        return 'ghsa';
+    return 'vulngate';
+}
+function describe(f) {
+    const base = f.description || f.title || f.id;
+    if (f.decision !== 'excepted' || !f.exception)
+        return base.slice(0, 1_000_000);
+    const until = f.exception.until ? ` until ${f.exception.until}` : '';
+    return `Excepted by the vulngate profile${until}: ${f.exception.note}\n\n${base}`.slice(0, 1_000_000);
+}
+function solution(f) {
+    if (f.kind === 'secret')
+        return 'Remove the secret from the image and rotate it.';
+    return f.fixedVersion ? `Upgrade ${f.pkgName} to ${f.fixedVersion}` : 'No solution is known yet.';
+}
+function renderGitlabReport(options) {
+    const { results } = options;
+    const messages = results.errors.map((e) => ({ level: 'fatal', value: `${e.source}: ${e.message}` }));
+    return {
+        version: GITLAB_REPORT_VERSION,
+        scan: {
+            analyzer: { id: 'vulngate', name: 'vulngate', version: results.tool.version, vendor: { name: 'vulngate' }, url: 'https://github.com/vulngate/vulngate' },
+            scanner: { id: 'trivy', name: 'Trivy', version: results.tool.trivyVersion || 'unknown', vendor: { name: 'Aqua Security' }, url: 'https://github.com/aquasecurity/trivy' },
+            start_time: gitlabTime(options.startedAt),
+            end_time: gitlabTime(options.finishedAt),
+            status: results.errors.length > 0 ? 'failure' : 'success',
+            type: 'container_scanning',
+            ...(messages.length > 0 ? { messages } : {}),
+        },
+        vulnerabilities: options.findings.map((f) => {
+            const url = URL_PATTERN.test(f.primaryUrl) ? f.primaryUrl : undefined;
+            return {
+                id: stableId(f),
+                name: (f.title || `${f.id} in ${f.pkgName}`).slice(0, 255),
+                description: describe(f),
+                severity: SEVERITY[f.severity],
+                solution: solution(f),
+                identifiers: [{ type: identifierType(f.id), name: f.id, value: f.id, ...(url ? { url } : {}) }],
+                links: [...new Set([f.primaryUrl, ...f.references])].filter((u) => URL_PATTERN.test(u)).map((u) => ({ url: u })),
+                location: {
+                    dependency: { package: { name: f.pkgName }, version: f.installedVersion },
+                    operating_system: options.osByImage.get(f.image) || 'Unknown',
+                    image: f.image,
+                },
+            };
+        }),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/render/markdown.ts
 /** Table cells: one line, no column breaks. */
 function cell(value) {
@@ -13450,11 +13667,16 @@ function sorted(findings) {
 
 
 
+
+
 const RESULTS_FILE = 'vulngate-results.json';
 const SUMMARY_FILE = 'summary.md';
+const SARIF_FILE = 'vulngate.sarif';
+const GITLAB_FILE = 'gl-container-scanning-report.json';
 /** Profile → reports (scanned or given) → verdict → files. Config errors throw before anything runs. */
 async function runGate(options, context) {
     const { logger } = context;
+    const startedAt = context.now();
     const profile = await loadProfile({
         profile: options.profile,
         profilesDir: options.profilesDir,
@@ -13466,7 +13688,10 @@ async function runGate(options, context) {
         results: external_node_path_default().join(options.outputDir, RESULTS_FILE),
         summary: external_node_path_default().join(options.outputDir, SUMMARY_FILE),
         reportsDir: external_node_path_default().join(options.outputDir, 'reports'),
+        sarif: external_node_path_default().join(options.outputDir, SARIF_FILE),
+        gitlab: external_node_path_default().join(options.outputDir, GITLAB_FILE),
     };
+    const dockerfile = options.sarif.dockerfile ? await readDockerfile(options.sarif.dockerfile) : undefined;
     await (0,promises_namespaceObject.mkdir)(files.reportsDir, { recursive: true });
     const collected = options.source.kind === 'scan'
         ? await scanTarballs({ patterns: options.source.images, options, context, reportsDir: files.reportsDir })
@@ -13484,11 +13709,38 @@ async function runGate(options, context) {
     reportExceptionHealth({ results, logger });
     for (const error of collected.errors)
         logger.error(`${error.source}: ${error.message}`);
-    const notes = results.verdict === 'fail' && !options.failOnFindings ? ['fail-on-findings is off: this run reports the findings without failing.'] : [];
+    const sarif = renderSarif({ results, findings: evaluation.findings, include: options.sarif.include, dockerfile });
+    const osByImage = new Map(collected.reports.map((r) => [r.image, r.os ? `${r.os.family} ${r.os.name}`.trim() : '']));
+    const gitlab = renderGitlabReport({ results, findings: evaluation.findings, osByImage, startedAt, finishedAt: context.now() });
+    const notes = [];
+    if (results.verdict === 'fail' && !options.failOnFindings)
+        notes.push('fail-on-findings is off: this run reports the findings without failing.');
+    if (sarif.omitted.results > 0 || sarif.omitted.runs > 0) {
+        notes.push(`GitHub's SARIF limits: ${sarif.omitted.results} finding(s) and ${sarif.omitted.runs} image(s) were left out of ${SARIF_FILE} (blocking findings kept first); all are in ${RESULTS_FILE}.`);
+    }
     const summaryMarkdown = renderSummary({ results, notes });
     await (0,promises_namespaceObject.writeFile)(files.results, `${JSON.stringify(results, null, 2)}\n`);
     await (0,promises_namespaceObject.writeFile)(files.summary, summaryMarkdown);
-    return { results, exitCode: exitCodeFor(results, options.failOnFindings), files, summaryMarkdown, reports: collected.reports };
+    await (0,promises_namespaceObject.writeFile)(files.sarif, `${JSON.stringify(sarif.sarif, null, 2)}\n`);
+    await (0,promises_namespaceObject.writeFile)(files.gitlab, `${JSON.stringify(gitlab, null, 2)}\n`);
+    return {
+        results,
+        exitCode: exitCodeFor(results, options.failOnFindings),
+        files,
+        summaryMarkdown,
+        reports: collected.reports,
+        findings: evaluation.findings,
+        sarifOmitted: sarif.omitted,
+    };
+}
+async function readDockerfile(file) {
+    try {
+        return { path: file.replace(/^\.\//, ''), fromLine: dockerfileFromLine(await (0,promises_namespaceObject.readFile)(file, 'utf8')) };
+    }
+    catch (err) {
+        const code = err.code ?? describeError(err);
+        throw new errors_ConfigError(`dockerfile: cannot read '${file}' (${code})`);
+    }
 }
 function exitCodeFor(results, failOnFindings) {
     // An image that was not scanned cannot pass: a scanner error outranks the verdict.
@@ -13724,8 +13976,6 @@ class DirToolStore {
     }
 }
 
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: ./src/trivy/environment.ts
 /**
  * Variables Trivy may need from the runner: paths, proxies, CA bundles, registry auth for the DB download.
@@ -14142,6 +14392,8 @@ function addCommonOptions(command) {
         .addOption(new Option('--ignore-unfixed <bool>', "override the profile's ignore_unfixed (true|false)").env('VULNGATE_IGNORE_UNFIXED'))
         .addOption(new Option('--output-dir <dir>', 'where results, summary and reports are written').env('VULNGATE_OUTPUT_DIR').default('out'))
         .addOption(new Option('--fail-on-findings <bool>', 'exit 1 when the profile fails the check (true|false)').env('VULNGATE_FAIL_ON_FINDINGS').default('true'))
+        .addOption(new Option('--sarif-findings <which>', 'findings in vulngate.sarif: all or blocking').env('VULNGATE_SARIF_FINDINGS').default('all'))
+        .addOption(new Option('--dockerfile <path>', "locate SARIF results on this Dockerfile's FROM line").env('VULNGATE_DOCKERFILE'))
         .addOption(new Option('--verbose', 'debug output').env('VULNGATE_VERBOSE'));
 }
 function addScanOptions(command) {
@@ -14171,6 +14423,7 @@ async function runWithFlags({ io, flags, source, scanFlags }) {
         outputDir: flags.outputDir,
         failOnFindings: booleanValue('--fail-on-findings', flags.failOnFindings) ?? true,
         parallel: positiveIntValue('--parallel', scanFlags?.parallel ?? '') ?? (0,external_node_os_namespaceObject.availableParallelism)(),
+        sarif: { include: choiceValue('--sarif-findings', flags.sarifFindings, ['all', 'blocking']) ?? 'all', dockerfile: flags.dockerfile },
     };
     const trivy = scanFlags ? trivyOptions(scanFlags, io.env) : undefined;
     const outcome = await runGate(options, {

@@ -1,15 +1,26 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
+import { ConfigError } from '../core/errors.js';
 import { booleanValue, choiceValue, listValue, positiveIntValue, severityValue, urlValue } from '../config/values.js';
 import type { GateOptions } from '../pipeline.js';
 import { DEFAULT_TRIVY_DOWNLOAD_URL, DEFAULT_TRIVY_VERSION } from '../trivy/checksums.js';
 import { parseTrivyVersion } from '../trivy/install.js';
 import type { TrivyOptions } from '../trivy/options.js';
 
+export interface PublishInputs {
+  uploadSarif: boolean;
+  githubToken: string;
+  commentOnPr: boolean;
+  uploadArtifact: boolean;
+  artifactName: string;
+  artifactRetentionDays: number;
+}
+
 export interface ActionInputs {
   gate: GateOptions;
   trivy: TrivyOptions;
+  publish: PublishInputs;
   /** Restore/save the Trivy DB with @actions/cache. */
   cacheDb: boolean;
 }
@@ -24,6 +35,10 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   const images = listValue(input('images'));
   const token = input('trivy-server-token');
   if (token !== '') core.setSecret(token);
+  const githubToken = input('github-token');
+  if (githubToken !== '') core.setSecret(githubToken);
+  const retention = positiveIntValue('artifact-retention-days', input('artifact-retention-days')) ?? 30;
+  if (retention > 90) throw new ConfigError(`artifact-retention-days: '${retention}' is more than GitHub keeps artifacts (1 to 90)`);
   const server = urlValue('trivy-server', input('trivy-server'));
   const offline = booleanValue('offline', input('offline')) ?? false;
   const workspace = env.RUNNER_TEMP ?? env.TMPDIR ?? '/tmp';
@@ -54,6 +69,14 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
       dbRepositories: listValue(input('db-repository')),
       javaDb: booleanValue('java-db', input('java-db')) ?? true,
       server: server ? { url: server, token: token || undefined } : undefined,
+    },
+    publish: {
+      uploadSarif: booleanValue('upload-sarif', input('upload-sarif')) ?? true,
+      githubToken,
+      commentOnPr: booleanValue('comment-on-pr', input('comment-on-pr')) ?? true,
+      uploadArtifact: booleanValue('upload-artifact', input('upload-artifact')) ?? true,
+      artifactName: input('artifact-name'),
+      artifactRetentionDays: retention,
     },
     cacheDb: booleanValue('cache-db', input('cache-db')) ?? true,
   };

@@ -6,14 +6,17 @@ import { verdictLine } from '../render/summary.js';
 import { createTrivyScanner } from '../trivy/factory.js';
 import { VULNGATE_VERSION } from '../version.js';
 import { withDbCache } from './db-cache.js';
+import { readGitHubRun } from './github-context.js';
 import { readInputs } from './inputs.js';
+import { linksMarkdown, publishToGitHub, type PublishTiming } from './publish.js';
 import { createActionLogger } from './logger.js';
 import { ToolCacheStore } from './tool-cache-store.js';
 
 /** GitHub shows only the first few annotations of a step; more would just be noise. */
 export const ANNOTATION_LIMIT = 10;
 
-export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+/** `timing` lets tests shorten retries and polling. */
+export async function run(env: NodeJS.ProcessEnv = process.env, timing?: PublishTiming): Promise<void> {
   const logger = createActionLogger();
   try {
     const inputs = readInputs(env);
@@ -28,8 +31,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         return cacheable ? withDbCache(scanner, { cacheDir: inputs.trivy.cacheDir, now: now(), logger }) : scanner;
       },
     });
+    const links = await publishToGitHub({ outcome, inputs: inputs.publish, outputDir: inputs.gate.outputDir, run: readGitHubRun(env), logger, timing });
     publish(outcome, logger);
-    await writeJobSummary(outcome.summaryMarkdown, logger);
+    const extra = linksMarkdown(links);
+    await writeJobSummary(extra.length > 0 ? `${outcome.summaryMarkdown}\n${extra.map((l) => `- ${l}`).join('\n')}\n` : outcome.summaryMarkdown, logger);
     conclude(outcome, inputs.gate.failOnFindings);
   } catch (err) {
     if (isGateError(err)) {

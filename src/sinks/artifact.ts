@@ -1,0 +1,42 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+
+/** The upload itself; the action gives it @actions/artifact. */
+export interface ArtifactUploader {
+  upload(args: { name: string; files: string[]; rootDirectory: string; retentionDays: number }): Promise<{ id?: number }>;
+}
+
+export type ArtifactOutcome = { status: 'uploaded'; id?: number; files: number } | { status: 'failed'; message: string };
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
+}
+
+/** Uploads everything in the output directory: results, summary, SARIF, GitLab report, raw Trivy reports. Never throws. */
+export async function uploadAuditArtifact(args: {
+  uploader: ArtifactUploader;
+  name: string;
+  outputDir: string;
+  retentionDays: number;
+  logger: Logger;
+}): Promise<ArtifactOutcome> {
+  try {
+    const files = await listFiles(args.outputDir);
+    const { id } = await args.uploader.upload({ name: args.name, files, rootDirectory: path.resolve(args.outputDir), retentionDays: args.retentionDays });
+    args.logger.info(`Uploaded the audit artifact '${args.name}' (${files.length} files, kept ${args.retentionDays} days)`);
+    return { status: 'uploaded', id, files: files.length };
+  } catch (err) {
+    const message = `Could not upload the audit artifact '${args.name}': ${describeError(err)}`;
+    args.logger.warning(message);
+    return { status: 'failed', message };
+  }
+}
+
+/** Artifact names must be unique in a run: the job plus a key of what it scanned keeps matrix jobs apart. */
+export function defaultArtifactName(job: string, key: string): string {
+  const safe = (job || 'job').replace(/[^A-Za-z0-9._-]+/g, '-');
+  return `vulngate-${safe}-${key.slice(0, 8)}`;
+}
