@@ -147,6 +147,12 @@ export function exitCodeFor(results: GateResults, failOnFindings: boolean): Exit
   return ExitCode.Pass;
 }
 
+/** Forwarding problems fail the run only with forward-failure: fail, and never hide a failed verdict. */
+export function finalExitCode(args: { gate: ExitCode; forwardFailed: boolean; forwardFailure: 'warn' | 'fail' }): ExitCode {
+  if (args.gate === ExitCode.Pass && args.forwardFailed && args.forwardFailure === 'fail') return ExitCode.Scanner;
+  return args.gate;
+}
+
 interface Collected {
   reports: ImageReport[];
   errors: ImageError[];

@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { ConfigError } from '../core/errors.js';
+import { readCiContext, type CiContext } from '../config/ci-context.js';
+import { readForwardOptions, type ForwardOptions } from '../config/forward-options.js';
 import { booleanValue, choiceValue, listValue, positiveIntValue, severityValue, urlValue } from '../config/values.js';
 import type { GateOptions } from '../pipeline.js';
 import { DEFAULT_TRIVY_DOWNLOAD_URL, DEFAULT_TRIVY_VERSION } from '../trivy/checksums.js';
@@ -19,6 +21,8 @@ export interface PublishInputs {
 
 export interface ActionInputs {
   gate: GateOptions;
+  forward: ForwardOptions;
+  ci: CiContext;
   trivy: TrivyOptions;
   publish: PublishInputs;
   /** Restore/save the Trivy DB with @actions/cache. */
@@ -35,6 +39,10 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   const images = listValue(input('images'));
   const token = input('trivy-server-token');
   if (token !== '') core.setSecret(token);
+  const ddToken = input('defectdojo-token');
+  if (ddToken !== '') core.setSecret(ddToken);
+  const ci = readCiContext(env);
+  const forward = readForwardOptions((name) => input(name), ci);
   const githubToken = input('github-token');
   if (githubToken !== '') core.setSecret(githubToken);
   const retention = positiveIntValue('artifact-retention-days', input('artifact-retention-days')) ?? 30;
@@ -43,6 +51,8 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   const offline = booleanValue('offline', input('offline')) ?? false;
   const workspace = env.RUNNER_TEMP ?? env.TMPDIR ?? '/tmp';
   return {
+    forward,
+    ci,
     gate: {
       source: reports.length > 0 ? { kind: 'reports', reports } : { kind: 'scan', images: images.length > 0 ? images : ['tar_images/*.tar'] },
       profile: input('profile') || undefined,

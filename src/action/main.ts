@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
 import { ExitCode, describeError, isGateError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { runGate, type GateOutcome } from '../pipeline.js';
+import { finalExitCode, runGate, type GateOutcome } from '../pipeline.js';
+import { forwardResults } from '../forward/forward.js';
 import { verdictLine } from '../render/summary.js';
 import { createTrivyScanner } from '../trivy/factory.js';
 import { VULNGATE_VERSION } from '../version.js';
@@ -31,11 +32,12 @@ export async function run(env: NodeJS.ProcessEnv = process.env, timing?: Publish
         return cacheable ? withDbCache(scanner, { cacheDir: inputs.trivy.cacheDir, now: now(), logger }) : scanner;
       },
     });
+    const forwarded = await forwardResults({ outcome, options: inputs.forward, ci: inputs.ci, outputDir: inputs.gate.outputDir, context: { logger, env, now: now() } });
     const links = await publishToGitHub({ outcome, inputs: inputs.publish, outputDir: inputs.gate.outputDir, run: readGitHubRun(env), logger, timing });
     publish(outcome, logger);
     const extra = linksMarkdown(links);
     await writeJobSummary(extra.length > 0 ? `${outcome.summaryMarkdown}\n${extra.map((l) => `- ${l}`).join('\n')}\n` : outcome.summaryMarkdown, logger);
-    conclude(outcome, inputs.gate.failOnFindings);
+    conclude({ outcome, failOnFindings: inputs.gate.failOnFindings, exitCode: finalExitCode({ gate: outcome.exitCode, forwardFailed: forwarded.failed, forwardFailure: inputs.forward.failure }) });
   } catch (err) {
     if (isGateError(err)) {
       core.setFailed(err.message);
@@ -75,8 +77,13 @@ async function writeJobSummary(markdown: string, logger: Logger): Promise<void> 
   }
 }
 
-function conclude(outcome: GateOutcome, failOnFindings: boolean): void {
+function conclude({ outcome, failOnFindings, exitCode }: { outcome: GateOutcome; failOnFindings: boolean; exitCode: ExitCode }): void {
   const line = verdictLine(outcome.results);
+  if (exitCode !== outcome.exitCode) {
+    core.setFailed(`${line}; but forwarding failed and forward-failure is fail`);
+    process.exitCode = exitCode;
+    return;
+  }
   if (outcome.exitCode === ExitCode.Pass) {
     core.info(line);
     if (outcome.results.verdict === 'fail' && !failOnFindings) core.warning(`${line} (not failing: fail-on-findings is false)`);

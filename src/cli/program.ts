@@ -3,8 +3,11 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, ExitCode, describeError, isGateError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { booleanValue, choiceValue, positiveIntValue, severityValue } from '../config/values.js';
-import { runGate, type GateOptions, type GateSource } from '../pipeline.js';
+import { booleanValue, choiceValue, positiveIntValue, severityValue, urlValue } from '../config/values.js';
+import { finalExitCode, runGate, type GateOptions, type GateSource } from '../pipeline.js';
+import { readCiContext } from '../config/ci-context.js';
+import { FORWARD_INPUTS, readForwardOptions, type ForwardInput } from '../config/forward-options.js';
+import { forwardResults, replayUndelivered } from '../forward/forward.js';
 import { DEFAULT_TRIVY_DOWNLOAD_URL, DEFAULT_TRIVY_VERSION } from '../trivy/checksums.js';
 import { DirToolStore } from '../trivy/dir-tool-store.js';
 import { createTrivyScanner } from '../trivy/factory.js';
@@ -85,6 +88,32 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
       '\nExit codes: 0 pass, 1 the profile failed the check, 2 bad usage or configuration, 3 the scanner failed or a report could not be read.\nEvery option can also be set as VULNGATE_<OPTION> (e.g. VULNGATE_PROFILE); a flag wins over its variable.',
     );
 
+  const forward = program
+    .command('forward')
+    .description('send again what an earlier run could not deliver (out/undelivered/)')
+    .addOption(new Option('--from <dir>', "the earlier run's output directory").makeOptionMandatory().env('VULNGATE_FROM'))
+    .addOption(new Option('--sqs-queue-url <url>', 'send to this queue instead of the one recorded').env('VULNGATE_SQS_QUEUE_URL'))
+    .addOption(new Option('--aws-region <region>', 'AWS region (default: AWS_REGION, or the queue URL)').env('VULNGATE_AWS_REGION'))
+    .addOption(new Option('--defectdojo-url <url>', 'send to this DefectDojo instead of the one recorded').env('VULNGATE_DEFECTDOJO_URL'))
+    .addOption(new Option('--defectdojo-allow-http <bool>', 'allow an http:// DefectDojo URL').env('VULNGATE_DEFECTDOJO_ALLOW_HTTP').default('false'))
+    .addOption(new Option('--verbose', 'debug output').env('VULNGATE_VERBOSE'));
+  forward.action(async (flags: { from: string; sqsQueueUrl?: string; awsRegion?: string; defectdojoUrl?: string; defectdojoAllowHttp: string; verbose?: boolean }) => {
+    const logger = createCliLogger(io.stderr, flags.verbose === true);
+    const allowHttp = booleanValue('--defectdojo-allow-http', flags.defectdojoAllowHttp) ?? false;
+    const outcome = await replayUndelivered({
+      fromDir: flags.from,
+      overrides: {
+        queueUrl: urlValue('--sqs-queue-url', flags.sqsQueueUrl ?? ''),
+        region: flags.awsRegion,
+        defectDojoUrl: urlValue('--defectdojo-url', flags.defectdojoUrl ?? '', allowHttp ? ['https:', 'http:'] : ['https:']),
+        defectDojoToken: io.env.VULNGATE_DEFECTDOJO_TOKEN,
+      },
+      context: { logger, env: io.env, now: io.now() },
+    });
+    io.stdout.write(outcome.failed ? `Still undelivered: ${outcome.undeliveredFiles.join(', ')}\n` : 'Everything was delivered.\n');
+    setExitCode(outcome.failed ? ExitCode.Scanner : ExitCode.Pass);
+  });
+
   const evaluate = addCommonOptions(
     program
       .command('evaluate')
@@ -124,7 +153,7 @@ function applyEnvironment(command: Command, env: NodeJS.ProcessEnv): void {
 }
 
 function addCommonOptions(command: Command): Command {
-  return command
+  command
     .addOption(new Option('--profile <path-or-name>', 'security profile file, or a name in --profiles-dir').env('VULNGATE_PROFILE'))
     .addOption(new Option('--profiles-dir <dir>', 'where named profiles live').env('VULNGATE_PROFILES_DIR').default('profiles'))
     .addOption(new Option('--severity <level>', "override the profile's threshold (UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL)").env('VULNGATE_SEVERITY'))
@@ -134,6 +163,31 @@ function addCommonOptions(command: Command): Command {
     .addOption(new Option('--sarif-findings <which>', 'findings in vulngate.sarif: all or blocking').env('VULNGATE_SARIF_FINDINGS').default('all'))
     .addOption(new Option('--dockerfile <path>', "locate SARIF results on this Dockerfile's FROM line").env('VULNGATE_DOCKERFILE'))
     .addOption(new Option('--verbose', 'debug output').env('VULNGATE_VERBOSE'));
+  return addForwardOptions(command);
+}
+
+const FORWARD_HELP: Record<ForwardInput, string> = {
+  'sqs-queue-url': 'send one message per finding and per image to this SQS queue',
+  'aws-region': 'AWS region (default: AWS_REGION, or the queue URL)',
+  'sqs-message-attributes': 'extra message attributes: JSON object or name=value lines',
+  'defectdojo-url': 'import each image into this DefectDojo (https)',
+  'defectdojo-token': 'DefectDojo API v2 key (better: VULNGATE_DEFECTDOJO_TOKEN)',
+  'defectdojo-product-type': 'product type name (default: repository owner)',
+  'defectdojo-product': 'product name (default: repository)',
+  'defectdojo-engagement': 'engagement name (default: branch)',
+  'defectdojo-close-old-findings': 'close findings the image no longer has (default: on the default branch only)',
+  'defectdojo-minimum-severity': 'Info, Low, Medium, High or Critical',
+  'defectdojo-tags': 'tags for the test, comma-separated',
+  'defectdojo-version': 'version of what was scanned',
+  'defectdojo-allow-http': 'allow an http:// DefectDojo URL',
+  'forward-failure': 'warn (default) or fail the run when forwarding fails',
+};
+
+function addForwardOptions(command: Command): Command {
+  for (const name of FORWARD_INPUTS) {
+    command.addOption(new Option(`--${name} <value>`, FORWARD_HELP[name]).env(`VULNGATE_${name.toUpperCase().replace(/-/g, '_')}`));
+  }
+  return command;
 }
 
 function addScanOptions(command: Command): Command {
@@ -160,6 +214,9 @@ interface RunArgs {
 
 async function runWithFlags({ io, flags, source, scanFlags }: RunArgs): Promise<number> {
   const logger = createCliLogger(io.stderr, flags.verbose === true);
+  const ci = readCiContext(io.env);
+  const raw = flags as unknown as Record<string, string | undefined>;
+  const forwarding = readForwardOptions((name) => raw[camelCase(name)] ?? '', ci);
   const options: GateOptions = {
     source,
     profile: flags.profile,
@@ -184,9 +241,14 @@ async function runWithFlags({ io, flags, source, scanFlags }: RunArgs): Promise<
       return createTrivyScanner({ options: trivy, store, logger, env: io.env });
     },
   });
+  const forwarded = await forwardResults({ outcome, options: forwarding, ci, outputDir: options.outputDir, context: { logger, env: io.env, now: io.now() } });
   io.stdout.write(outcome.summaryMarkdown);
   io.stdout.write(`\nResults: ${outcome.files.results}\nSummary: ${outcome.files.summary}\n`);
-  return outcome.exitCode;
+  return finalExitCode({ gate: outcome.exitCode, forwardFailed: forwarded.failed, forwardFailure: forwarding.failure });
+}
+
+function camelCase(name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 function cacheRoot(env: NodeJS.ProcessEnv): string {

@@ -1,0 +1,153 @@
+import { GetQueueAttributesCommand, SQSClient, SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { sleep, type RetryPolicy } from '../sinks/retry.js';
+import { fitBody, type ForwardMessage } from './messages.js';
+
+export interface SqsSettings {
+  queueUrl: string;
+  /** From the input, else AWS_REGION / AWS_DEFAULT_REGION, else the region in the queue URL. */
+  region?: string;
+  /** Added to every message, after type/severity/decision (SQS allows 10 attributes in all). */
+  userAttributes: Record<string, string>;
+  retry: RetryPolicy;
+}
+
+export interface SqsDelivery {
+  delivered: number;
+  undelivered: { message: ForwardMessage; reason: string }[];
+  shortened: number;
+}
+
+/** What SQS allows when the queue's own limit cannot be read (a send-only role): the older, smaller one. */
+export const FALLBACK_MAX_MESSAGE_SIZE = 262_144;
+export const MAX_BATCH_ENTRIES = 10;
+
+export function regionFromQueueUrl(queueUrl: string): string | undefined {
+  return /sqs[.-]([a-z0-9-]+)\.amazonaws\.com/.exec(queueUrl)?.[1];
+}
+
+function attributeBytes(attributes: Record<string, string>): number {
+  return Object.entries(attributes).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength('String') + Buffer.byteLength(v), 0);
+}
+
+interface Prepared {
+  message: ForwardMessage;
+  body: string;
+  attributes: Record<string, string>;
+  size: number;
+}
+
+/** Sends one message per finding and per image; never throws: what was not delivered is returned. */
+export async function sendToSqs(args: { settings: SqsSettings; messages: ForwardMessage[]; logger: Logger; env: NodeJS.ProcessEnv }): Promise<SqsDelivery> {
+  const { settings, logger } = args;
+  const region = settings.region || args.env.AWS_REGION || args.env.AWS_DEFAULT_REGION || regionFromQueueUrl(settings.queueUrl) || 'us-east-1';
+  // The SDK retries throttling and 5xx itself (standard mode, with backoff); more attempts for a busy queue.
+  const client = new SQSClient({ region, maxAttempts: 5 });
+  const delivery: SqsDelivery = { delivered: 0, undelivered: [], shortened: 0 };
+  const delivered = new Set<string>();
+  try {
+    const maxSize = await queueMaxSize(client, settings.queueUrl, logger);
+    const fifo = settings.queueUrl.endsWith('.fifo');
+    const prepared: Prepared[] = [];
+    for (const message of args.messages) {
+      const attributes = { ...message.attributes, ...settings.userAttributes };
+      const attrBytes = attributeBytes(attributes);
+      const body = fitBody(message, maxSize, attrBytes);
+      const size = Buffer.byteLength(body) + attrBytes;
+      if (body !== JSON.stringify(message.document)) delivery.shortened += 1;
+      if (size > maxSize) delivery.undelivered.push({ message, reason: `${size} bytes even without long fields; the queue allows ${maxSize}` });
+      else prepared.push({ message, body, attributes, size });
+    }
+    for (const batch of batches(prepared, maxSize)) await sendBatch({ client, settings, batch, fifo, delivery, delivered });
+  } catch (err) {
+    // Configuration-level failures (credentials, unknown queue): nothing more can be sent. What was sent stays sent.
+    const settled = new Set([...delivered, ...delivery.undelivered.map((u) => u.message.key)]);
+    const reason = describeError(err);
+    logger.debug(`SQS: ${reason}`);
+    for (const message of args.messages) if (!settled.has(message.key)) delivery.undelivered.push({ message, reason });
+  } finally {
+    client.destroy();
+  }
+  return delivery;
+}
+
+async function queueMaxSize(client: SQSClient, queueUrl: string, logger: Logger): Promise<number> {
+  try {
+    const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['MaximumMessageSize'] }));
+    const size = Number(Attributes?.MaximumMessageSize);
+    return Number.isFinite(size) && size > 0 ? size : FALLBACK_MAX_MESSAGE_SIZE;
+  } catch (err) {
+    const name = (err as { name?: string }).name ?? '';
+    // A send-only role may not read attributes; anything else (no such queue, bad credentials) is fatal here.
+    if (!/AccessDenied|AuthorizationError|UnauthorizedOperation/i.test(name)) throw err;
+    logger.info(`SQS: cannot read the queue's MaximumMessageSize (${name}); keeping messages within ${FALLBACK_MAX_MESSAGE_SIZE} bytes`);
+    return FALLBACK_MAX_MESSAGE_SIZE;
+  }
+}
+
+/** At most 10 entries and at most the queue's size limit per batch, in order. */
+function* batches(items: Prepared[], maxSize: number): Generator<Prepared[]> {
+  let current: Prepared[] = [];
+  let size = 0;
+  for (const item of items) {
+    if (current.length === MAX_BATCH_ENTRIES || (current.length > 0 && size + item.size > maxSize)) {
+      yield current;
+      current = [];
+      size = 0;
+    }
+    current.push(item);
+    size += item.size;
+  }
+  if (current.length > 0) yield current;
+}
+
+async function sendBatch(args: { client: SQSClient; settings: SqsSettings; batch: Prepared[]; fifo: boolean; delivery: SqsDelivery; delivered: Set<string> }): Promise<void> {
+  const { client, settings, fifo, delivery, delivered } = args;
+  let pending = args.batch;
+  for (let round = 0; pending.length > 0; round += 1) {
+    const entries: SendMessageBatchRequestEntry[] = pending.map((p, i) => ({
+      Id: `m${i}`,
+      MessageBody: p.body,
+      MessageAttributes: Object.fromEntries(Object.entries(p.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }])),
+      ...(fifo ? { MessageGroupId: p.message.groupId, MessageDeduplicationId: p.message.deduplicationId } : {}),
+    }));
+    let retry: Prepared[] = [];
+    let lastReason = '';
+    try {
+      const response = await client.send(new SendMessageBatchCommand({ QueueUrl: settings.queueUrl, Entries: entries }));
+      for (const ok of response.Successful ?? []) {
+        const item = pending[Number(ok.Id?.slice(1))];
+        if (item && !delivered.has(item.message.key)) {
+          delivered.add(item.message.key);
+          delivery.delivered += 1;
+        }
+      }
+      for (const failed of response.Failed ?? []) {
+        const item = pending[Number(failed.Id?.slice(1))];
+        if (!item) continue;
+        const reason = `${failed.Code ?? 'Failed'}: ${failed.Message ?? ''}`.trim();
+        if (failed.SenderFault) delivery.undelivered.push({ message: item.message, reason });
+        else {
+          retry.push(item);
+          lastReason = reason;
+        }
+      }
+    } catch (err) {
+      const name = (err as { name?: string }).name ?? '';
+      // Whole-batch failures that another try can fix: throttling beyond the SDK's attempts, 5xx, network.
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      const transient = /Throttl|RequestThrottled|ServiceUnavailable|InternalError|TimeoutError|ECONNRESET|ECONNREFUSED/i.test(`${name} ${describeError(err)}`) || (status ?? 0) >= 500;
+      if (!transient) throw err;
+      retry = pending;
+      lastReason = `${name}: ${describeError(err)}`;
+    }
+    const delay = settings.retry.delaysMs[round];
+    if (retry.length > 0 && delay === undefined) {
+      for (const item of retry) delivery.undelivered.push({ message: item.message, reason: `still failing after ${round + 1} attempts: ${lastReason}` });
+      return;
+    }
+    pending = retry;
+    if (pending.length > 0) await sleep(delay!);
+  }
+}
