@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { profileSchema } from '../src/profile/schema.js';
+import { FORWARD_INPUTS } from '../src/config/forward-options.js';
 import { VULNGATE_VERSION } from '../src/version.js';
 import { expectGolden } from '../test/support/golden.ts';
 import { ROOT } from '../test/support/paths.ts';
@@ -30,7 +31,7 @@ test('the version matches package.json', () => {
 test('action.yml runs dist/index.js on node24 and documents every input the action reads', () => {
   const action = yaml.load(read('action.yml')) as { runs: { using: string; main: string }; inputs: Record<string, unknown>; outputs: Record<string, unknown> };
   expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
-  const readNames = [...read('src/action/inputs.ts').matchAll(/input\('([a-z-]+)'\)/g)].map((m) => m[1]);
+  const readNames = [...read('src/action/inputs.ts').matchAll(/input\('([a-z-]+)'\)/g)].map((m) => m[1]).concat(FORWARD_INPUTS);
   expect(new Set(readNames)).toEqual(new Set(Object.keys(action.inputs)));
   const setNames = [...read('src/action/main.ts').matchAll(/setOutput\('([a-z-]+)'/g)].map((m) => m[1]);
   expect(new Set(setNames)).toEqual(new Set(Object.keys(action.outputs)));

@@ -42,8 +42,10 @@ interface Prepared {
 export async function sendToSqs(args: { settings: SqsSettings; messages: ForwardMessage[]; logger: Logger; env: NodeJS.ProcessEnv }): Promise<SqsDelivery> {
   const { settings, logger } = args;
   const region = settings.region || args.env.AWS_REGION || args.env.AWS_DEFAULT_REGION || regionFromQueueUrl(settings.queueUrl) || 'us-east-1';
+  // The queue's own host, unless the standard variables name another (VPC endpoints, mirrors).
+  const endpoint = args.env.AWS_ENDPOINT_URL_SQS || args.env.AWS_ENDPOINT_URL || new URL(settings.queueUrl).origin;
   // The SDK retries throttling and 5xx itself (standard mode, with backoff); more attempts for a busy queue.
-  const client = new SQSClient({ region, maxAttempts: 5 });
+  const client = new SQSClient({ region, endpoint, maxAttempts: 5 });
   const delivery: SqsDelivery = { delivered: 0, undelivered: [], shortened: 0 };
   const delivered = new Set<string>();
   try {
