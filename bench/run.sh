@@ -14,4 +14,7 @@ BENCH_BUILD="$build" "$NODE24" bench/judge.mjs
 echo
 echo "## Scan"
 "$NODE24" bench/scan.mjs
+echo
+echo "## Forward"
+BENCH_BUILD="$build" "$NODE24" bench/forward.ts
 rm -rf "$build"

@@ -40027,9 +40027,11 @@ var dist_cjs = __nccwpck_require__(8868);
 
 
 
+
 /** What SQS allows when the queue's own limit cannot be read (a send-only role): the older, smaller one. */
 const FALLBACK_MAX_MESSAGE_SIZE = 262_144;
 const MAX_BATCH_ENTRIES = 10;
+const STANDARD_QUEUE_CONCURRENCY = 5;
 function regionFromQueueUrl(queueUrl) {
     return /sqs[.-]([a-z0-9-]+)\.amazonaws\.com/.exec(queueUrl)?.[1];
 }
@@ -40062,8 +40064,12 @@ async function sendToSqs(args) {
             else
                 prepared.push({ message, body, attributes, size });
         }
-        for (const batch of batches(prepared, maxSize))
-            await sendBatch({ client, settings, batch, fifo, delivery, delivered });
+        // Standard queues have no order, so batches go out a few at a time; FIFO keeps each image's messages in order.
+        const limit = pLimit(fifo ? 1 : STANDARD_QUEUE_CONCURRENCY);
+        const sent = await Promise.allSettled([...batches(prepared, maxSize)].map((batch) => limit(() => sendBatch({ client, settings, batch, fifo, delivery, delivered }))));
+        const failure = sent.find((r) => r.status === 'rejected');
+        if (failure)
+            throw failure.reason;
     }
     catch (err) {
         // Configuration-level failures (credentials, unknown queue): nothing more can be sent. What was sent stays sent.

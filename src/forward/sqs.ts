@@ -1,4 +1,5 @@
 import { GetQueueAttributesCommand, SQSClient, SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import pLimit from 'p-limit';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { sleep, type RetryPolicy } from '../sinks/retry.js';
@@ -22,6 +23,7 @@ export interface SqsDelivery {
 /** What SQS allows when the queue's own limit cannot be read (a send-only role): the older, smaller one. */
 export const FALLBACK_MAX_MESSAGE_SIZE = 262_144;
 export const MAX_BATCH_ENTRIES = 10;
+const STANDARD_QUEUE_CONCURRENCY = 5;
 
 export function regionFromQueueUrl(queueUrl: string): string | undefined {
   return /sqs[.-]([a-z0-9-]+)\.amazonaws\.com/.exec(queueUrl)?.[1];
@@ -61,7 +63,11 @@ export async function sendToSqs(args: { settings: SqsSettings; messages: Forward
       if (size > maxSize) delivery.undelivered.push({ message, reason: `${size} bytes even without long fields; the queue allows ${maxSize}` });
       else prepared.push({ message, body, attributes, size });
     }
-    for (const batch of batches(prepared, maxSize)) await sendBatch({ client, settings, batch, fifo, delivery, delivered });
+    // Standard queues have no order, so batches go out a few at a time; FIFO keeps each image's messages in order.
+    const limit = pLimit(fifo ? 1 : STANDARD_QUEUE_CONCURRENCY);
+    const sent = await Promise.allSettled([...batches(prepared, maxSize)].map((batch) => limit(() => sendBatch({ client, settings, batch, fifo, delivery, delivered }))));
+    const failure = sent.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
   } catch (err) {
     // Configuration-level failures (credentials, unknown queue): nothing more can be sent. What was sent stays sent.
     const settled = new Set([...delivered, ...delivery.undelivered.map((u) => u.message.key)]);
