@@ -14,9 +14,13 @@ const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 test('dist/ is the bundle of the current src/ (rebuild with `npm run bundle`)', () => {
   const out = mkdtempSync(path.join(tmpdir(), 'vg-dist-'));
   execFileSync(process.execPath, ['scripts/bundle.mjs', out], { cwd: ROOT, stdio: 'pipe' });
-  for (const file of ['index.js', 'cli/index.js']) {
-    const fresh = readFileSync(path.join(out, file), 'utf8');
-    if (fresh !== read(`dist/${file}`)) throw new Error(`dist/${file} is stale: run \`npm run bundle\` and commit dist/`);
+  const files = (dir: string) => (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.js') || f.endsWith('.json')).sort();
+  const committed = path.join(ROOT, 'dist');
+  expect(files(committed)).toEqual(files(out));
+  for (const file of files(out)) {
+    if (readFileSync(path.join(out, file), 'utf8') !== readFileSync(path.join(committed, file), 'utf8')) {
+      throw new Error(`dist/${file} is stale: run \`npm run bundle\` and commit dist/`);
+    }
   }
 }, 300_000);
 

@@ -1,22 +1,10 @@
+import type { DefectDojoOptions } from '../config/forward-options.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { sleep, type RetryPolicy } from '../sinks/retry.js';
 
-export interface DefectDojoSettings {
-  /** Base URL, e.g. https://defectdojo.example.com */
-  url: string;
-  token: string;
-  productType: string;
-  product: string;
-  engagement: string;
-  closeOldFindings: boolean;
-  /** Info, Low, Medium, High or Critical. */
-  minimumSeverity?: string;
-  tags: string[];
-  version?: string;
-  commit?: string;
-  branch?: string;
-  buildId?: string;
+/** The options as read from inputs, plus what a run adds. */
+export interface DefectDojoSettings extends DefectDojoOptions {
   scanDate: string;
   retry: RetryPolicy;
   timeoutMs: number;

@@ -8,7 +8,6 @@ import type { GateOutcome } from '../pipeline.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../sinks/retry.js';
 import { importToDefectDojo, type DefectDojoSettings, type DefectDojoUpload } from './defectdojo.js';
 import { buildMessages, type ForwardMessage } from './messages.js';
-import { sendToSqs } from './sqs.js';
 import { readUndelivered, removeUndelivered, writeUndelivered, type StoredDefectDojoSettings } from './undelivered.js';
 
 export interface ForwardOutcome {
@@ -56,6 +55,8 @@ function withoutToken(options: DefectDojoOptions): Omit<DefectDojoOptions, 'toke
 
 async function forwardSqs(args: { sqs: SqsOptions; messages: ForwardMessage[]; outputDir: string; id: string; context: ForwardContext }): Promise<string | undefined> {
   const { sqs, messages, context } = args;
+  // Loaded only when a queue is configured: the AWS SDK is most of the CLI's start-up time otherwise.
+  const { sendToSqs } = await import('./sqs.js');
   const delivery = await sendToSqs({
     settings: { queueUrl: sqs.queueUrl, region: sqs.region, userAttributes: sqs.userAttributes, retry: context.retry ?? DEFAULT_RETRY },
     messages,

@@ -1,16 +1,13 @@
 import { GetQueueAttributesCommand, SQSClient, SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import pLimit from 'p-limit';
+import type { SqsOptions } from '../config/forward-options.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { sleep, type RetryPolicy } from '../sinks/retry.js';
 import { fitBody, type ForwardMessage } from './messages.js';
 
-export interface SqsSettings {
-  queueUrl: string;
-  /** From the input, else AWS_REGION / AWS_DEFAULT_REGION, else the region in the queue URL. */
-  region?: string;
-  /** Added to every message, after type/severity/decision (SQS allows 10 attributes in all). */
-  userAttributes: Record<string, string>;
+/** The options as read from inputs (region: the input, else AWS_REGION / AWS_DEFAULT_REGION, else the queue URL's). */
+export interface SqsSettings extends SqsOptions {
   retry: RetryPolicy;
 }
 

@@ -94,23 +94,35 @@ export class TrivyScanner implements ImageScanner {
     return flags;
   }
 
+  /**
+   * Mirrors are tried one Trivy run each, in order (Trivy itself stops at a repository that does not have the DB);
+   * a failing one moves on to the next at once, and a full round that fails is retried with backoff.
+   */
   private async download(flag: string[], what: string): Promise<void> {
     const { cacheDir, dbRepositories, downloadAttempts, backoffMs } = this.settings;
-    const repoFlags = dbRepositories.flatMap((r) => [flag[0] === '--download-java-db-only' ? '--java-db-repository' : '--db-repository', r]);
+    const repoFlag = flag[0] === '--download-java-db-only' ? '--java-db-repository' : '--db-repository';
+    const repositories: (string | undefined)[] = dbRepositories.length > 0 ? dbRepositories : [undefined];
     let delay = backoffMs;
     for (let attempt = 1; ; attempt += 1) {
-      const result = await this.run({
-        args: ['image', ...flag, '--cache-dir', path.resolve(cacheDir), '--skip-version-check', '--disable-telemetry', '--no-progress', ...repoFlags],
-        timeoutMs: 15 * 60 * 1000,
-      });
-      if (result.exitCode === 0 && !result.timedOut) return;
-      const line = result.timedOut ? 'timed out after 15 min' : lastErrorLine(result.stderr);
-      const rateLimited = /TOOMANYREQUESTS|429|rate limit/i.test(result.stderr);
+      const failures: { repository: string; line: string; rateLimited: boolean }[] = [];
+      for (const repository of repositories) {
+        const result = await this.run({
+          args: ['image', ...flag, '--cache-dir', path.resolve(cacheDir), '--skip-version-check', '--disable-telemetry', '--no-progress', ...(repository ? [repoFlag, repository] : [])],
+          timeoutMs: 15 * 60 * 1000,
+        });
+        if (result.exitCode === 0 && !result.timedOut) return;
+        failures.push({
+          repository: repository ?? "Trivy's default registry",
+          line: result.timedOut ? 'timed out after 15 min' : lastErrorLine(result.stderr),
+          rateLimited: /TOOMANYREQUESTS|\b429\b|rate limit/i.test(result.stderr),
+        });
+      }
+      const rateLimited = failures.some((f) => f.rateLimited);
       if (attempt >= downloadAttempts) {
-        const where = dbRepositories.length > 0 ? dbRepositories.join(', ') : "Trivy's default registry";
+        const where = failures.map((f) => f.repository).join(', ');
         const hint = rateLimited
           ? `the registry rate-limited the download (TOOMANYREQUESTS) from ${where}; set db-repository to a mirror, or retry later`
-          : `from ${where}: ${line}`;
+          : failures.map((f) => `${f.repository}: ${f.line}`).join('; ');
         throw new ScanError(`could not download the Trivy ${what} after ${attempt} attempt(s): ${hint}`);
       }
       this.logger.warning(`Downloading the Trivy ${what} failed (attempt ${attempt}/${downloadAttempts}${rateLimited ? ', rate limited' : ''}); retrying in ${delay / 1000} s`);
