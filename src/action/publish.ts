@@ -1,16 +1,16 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DefaultArtifactClient } from '@actions/artifact';
 import { getOctokit } from '@actions/github';
 import type { Logger } from '../core/logger.js';
 import type { GateOutcome } from '../pipeline.js';
-import { commentMarker } from '../render/pr-comment.js';
+import { commentMarker, jobKey } from '../render/pr-comment.js';
 import { uploadAuditArtifact, defaultArtifactName, type ArtifactUploader } from '../sinks/artifact.js';
 import { uploadToCodeScanning } from '../sinks/code-scanning.js';
 import { publishPrComment } from '../sinks/pr-comment.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../sinks/retry.js';
 import type { GitHubRun } from './github-context.js';
 import type { PublishInputs } from './inputs.js';
-import { readFile } from 'node:fs/promises';
 
 export interface PublishTiming {
   retry: RetryPolicy;
@@ -48,7 +48,8 @@ export async function publishToGitHub(args: {
   const timing = args.timing ?? DEFAULT_TIMING;
   const links: PublishLinks = {};
   const images = outcome.results.images.map((i) => i.name);
-  const marker = commentMarker({ workflow: run?.workflow ?? '', job: run?.job ?? '', images });
+  const key = jobKey({ workflow: run?.workflow ?? '', job: run?.job ?? '', images });
+  const marker = commentMarker(key);
   const octokit = inputs.githubToken && run ? getOctokit(inputs.githubToken, { baseUrl: run.apiUrl }) : undefined;
   const runUrl = run ? `${run.serverUrl}/${run.owner}/${run.repo}/actions/runs/${run.runId}` : undefined;
 
@@ -74,7 +75,6 @@ export async function publishToGitHub(args: {
   }
 
   if (inputs.uploadArtifact) {
-    const key = marker.replace(/\D*([0-9a-f]{16}).*/, '$1');
     const name = inputs.artifactName || defaultArtifactName(run?.job ?? '', key);
     const uploaded = await uploadAuditArtifact({ uploader: args.uploader ?? artifactClient(), name, outputDir: path.resolve(args.outputDir), retentionDays: inputs.artifactRetentionDays, logger });
     if (uploaded.status === 'uploaded' && uploaded.id !== undefined && runUrl) links.artifactUrl = `${runUrl}/artifacts/${uploaded.id}`;

@@ -7,9 +7,13 @@ import { verdictLine } from './summary.js';
 const STATE = /<!-- vulngate-state (\{.*?\}) -->/;
 export const COMMENT_ROW_LIMIT = 30;
 
-/** One comment per pull request and job: the key names the workflow, job and scanned images (matrix jobs differ). */
-export function commentMarker(args: { workflow: string; job: string; images: string[] }): string {
-  const key = createHash('sha256').update([args.workflow, args.job, ...[...args.images].sort()].join('\n')).digest('hex').slice(0, 16);
+/** Names one job of one workflow by what it scanned: matrix jobs share a job id but not their images. */
+export function jobKey(args: { workflow: string; job: string; images: string[] }): string {
+  return createHash('sha256').update([args.workflow, args.job, ...[...args.images].sort()].join('\n')).digest('hex').slice(0, 16);
+}
+
+/** One comment per pull request and job, found again by this hidden marker. */
+export function commentMarker(key: string): string {
   return `<!-- vulngate-comment ${key} -->`;
 }
 
@@ -54,7 +58,7 @@ export function renderPrComment({ results, marker, previousBody, detailsUrl }: P
     parts.push(
       table(
         ['', 'Image', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'],
-        shown.map((f) => [before.has(findingKey(f)) || previousBody === undefined ? '' : '🆕', `\`${f.image}\``, f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id, f.severity, f.package, f.installedVersion, f.fixedVersion]),
+        shown.map((f) => [before.has(findingKey(f)) || previousBody === undefined ? ' ' : '🆕', `\`${f.image}\``, f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id, f.severity, f.package, f.installedVersion, f.fixedVersion]),
       ),
     );
     if (blocking.length > shown.length) parts.push(`…and ${blocking.length - shown.length} more.`);
