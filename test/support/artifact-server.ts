@@ -1,7 +1,8 @@
-// A local stand-in for GitHub's artifact backend as @actions/artifact (v2+) talks to it: Twirp CreateArtifact /
-// FinalizeArtifact on ACTIONS_RESULTS_URL (JSON with the proto field names), and an Azure block-blob upload to the signed URL it hands out.
+// A local stand-in for GitHub's results service as @actions/artifact and @actions/cache (v2) talk to it: Twirp CreateArtifact /
+// FinalizeArtifact on ACTIONS_RESULTS_URL (JSON with the proto field names), and the blob upload to the signed URL it hands out.
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
+import { BlobStore } from './blob-store.ts';
 
 export interface StoredArtifact {
   name: string;
@@ -10,10 +11,21 @@ export interface StoredArtifact {
   id: number;
 }
 
+export interface CacheEntry {
+  key: string;
+  version: string;
+  blobKey: string;
+  size: number;
+  finalized: boolean;
+}
+
 export interface ArtifactFake {
   resultsUrl: string;
   runtimeToken: string;
   artifacts: StoredArtifact[];
+  /** The Actions cache (CacheService v2) on the same results service. */
+  caches: CacheEntry[];
+  cacheArchive(key: string): Buffer | undefined;
   failCreate: number;
   close(): Promise<void>;
 }
@@ -25,9 +37,14 @@ const b64url = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url
 export async function startArtifactFake(): Promise<ArtifactFake> {
   // Not signed: the client only decodes it to find the run and job, as on a runner.
   const runtimeToken = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ scp: `Actions.GenericRead Actions.Results:${RUN}:${JOB}` })}.c2ln`;
-  const pending = new Map<string, { name: string; expiresAt?: string; blocks: Map<string, Buffer>; blob?: Buffer }>();
+  const pending = new Map<string, { name: string; expiresAt?: string }>();
+  const store = new BlobStore();
   let nextId = 4000;
-  const fake = { artifacts: [] as StoredArtifact[], failCreate: 0 };
+  const caches: CacheEntry[] = [];
+  const fake = { artifacts: [] as StoredArtifact[], failCreate: 0, caches, cacheArchive: (key: string) => {
+    const entry = caches.find((c) => c.key === key && c.finalized);
+    return entry ? store.blobs.get(entry.blobKey) : undefined;
+  } };
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -36,6 +53,35 @@ export async function startArtifactFake(): Promise<ArtifactFake> {
     const twirp = (status: number, payload: object) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
     };
+    const cacheService = '/twirp/github.actions.results.api.v1.CacheService/';
+    if (url.pathname.startsWith(cacheService)) {
+      if (req.headers.authorization !== `Bearer ${runtimeToken}`) return twirp(401, { code: 'unauthenticated', msg: 'invalid token' });
+      const call = JSON.parse(body.toString('utf8')) as { key?: string; version?: string; restore_keys?: string[]; size_bytes?: string };
+      const method = url.pathname.slice(cacheService.length);
+      const host = String(req.headers.host);
+      if (method === 'GetCacheEntryDownloadURL') {
+        const ready = caches.filter((c) => c.finalized && c.version === call.version);
+        // Exact key first, then the newest entry whose key starts with a restore key, as the service does.
+        const hit = ready.find((c) => c.key === call.key) ?? [...ready].reverse().find((c) => (call.restore_keys ?? []).some((k) => c.key.startsWith(k)));
+        return hit ? twirp(200, { ok: true, signed_download_url: store.url(host, hit.blobKey), matched_key: hit.key }) : twirp(200, { ok: false });
+      }
+      if (method === 'CreateCacheEntry') {
+        if (caches.some((c) => c.key === call.key && c.version === call.version)) return twirp(409, { code: 'already_exists', msg: 'cache entry with the same key and version already exists' });
+        const entry = { key: call.key ?? '', version: call.version ?? '', blobKey: `cache-${caches.length}`, size: 0, finalized: false };
+        caches.push(entry);
+        return twirp(200, { ok: true, signed_upload_url: store.url(host, entry.blobKey) });
+      }
+      if (method === 'FinalizeCacheEntryUpload') {
+        const entry = caches.find((c) => c.key === call.key && c.version === call.version && !c.finalized);
+        const blob = entry ? store.blobs.get(entry.blobKey) : undefined;
+        if (!entry || !blob) return twirp(404, { code: 'not_found', msg: 'no upload for this cache entry' });
+        if (String(blob.length) !== String(call.size_bytes)) return twirp(400, { code: 'invalid_argument', msg: 'size does not match the uploaded bytes' });
+        entry.size = blob.length;
+        entry.finalized = true;
+        return twirp(200, { ok: true, entry_id: String(caches.indexOf(entry) + 1) });
+      }
+      return twirp(404, { code: 'bad_route', msg: `no handler for ${method}` });
+    }
     const service = '/twirp/github.actions.results.api.v1.ArtifactService/';
     if (url.pathname.startsWith(service)) {
       if (req.headers.authorization !== `Bearer ${runtimeToken}`) return twirp(401, { code: 'unauthenticated', msg: 'invalid token' });
@@ -50,33 +96,23 @@ export async function startArtifactFake(): Promise<ArtifactFake> {
         if (call.version !== 7) return twirp(400, { code: 'invalid_argument', msg: 'unsupported version' });
         const name = String(call.name);
         const key = `${name}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
-        pending.set(key, { name, expiresAt: call.expires_at as string | undefined, blocks: new Map() });
-        return twirp(200, { ok: true, signed_upload_url: `http://${req.headers.host}/blob/${key}?sv=2023-11-03&sig=c2ln` });
+        pending.set(key, { name, expiresAt: call.expires_at as string | undefined });
+        return twirp(200, { ok: true, signed_upload_url: store.url(String(req.headers.host), key) });
       }
       if (method === 'FinalizeArtifact') {
-        const entry = [...pending.values()].find((p) => p.name === call.name);
-        if (!entry?.blob) return twirp(404, { code: 'not_found', msg: 'no upload for this artifact' });
-        const hash = `sha256:${createHash('sha256').update(entry.blob).digest('hex')}`;
-        if (String(call.size) !== String(entry.blob.length)) return twirp(400, { code: 'invalid_argument', msg: `size ${call.size} does not match ${entry.blob.length}` });
+        const found = [...pending.entries()].find(([, p]) => p.name === call.name);
+        const blob = found ? store.blobs.get(found[0]) : undefined;
+        if (!found || !blob) return twirp(404, { code: 'not_found', msg: 'no upload for this artifact' });
+        const hash = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
+        if (String(call.size) !== String(blob.length)) return twirp(400, { code: 'invalid_argument', msg: `size ${call.size} does not match ${blob.length}` });
         if ((call.hash as string | undefined) !== hash) return twirp(400, { code: 'invalid_argument', msg: 'hash does not match the uploaded bytes' });
         const id = (nextId += 1);
-        fake.artifacts.push({ name: entry.name, expiresAt: entry.expiresAt, zip: entry.blob, id });
+        fake.artifacts.push({ name: found[1].name, expiresAt: found[1].expiresAt, zip: blob, id });
         return twirp(200, { ok: true, artifact_id: String(id) });
       }
       return twirp(404, { code: 'bad_route', msg: `no handler for ${method}` });
     }
-    const blob = /^\/blob\/(.+)$/.exec(url.pathname);
-    if (blob && req.method === 'PUT' && url.searchParams.get('sig') === 'c2ln') {
-      const entry = pending.get(blob[1]!);
-      if (!entry) return res.writeHead(404).end();
-      const comp = url.searchParams.get('comp');
-      if (comp === 'block') entry.blocks.set(url.searchParams.get('blockid') ?? '', body);
-      else if (comp === 'blocklist') {
-        const ids = [...body.toString('utf8').matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]+)<\//g)].map((m) => m[1]!);
-        entry.blob = Buffer.concat(ids.map((id) => entry.blocks.get(id) ?? Buffer.alloc(0)));
-      } else entry.blob = body;
-      return res.writeHead(201, { 'x-ms-request-id': 'r1', 'x-ms-version': '2023-11-03', etag: '"0x1"', 'last-modified': new Date().toUTCString() }).end();
-    }
+    if (store.handle(req, res, body)) return;
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
