@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { jest } from '@jest/globals';
 import { run } from '../src/action/main.js';
-import { actionEnvironment, parseOutputs, runDistAction } from '../test/support/action.ts';
+import { actionEnvironment, parseOutputs, runDistAction, captureStdout } from '../test/support/action.ts';
 import { writeFixtureImages } from '../test/support/fixture-images.ts';
 import { reportPath } from '../test/support/paths.ts';
 import { pathWithTrivy, realTrivy } from '../test/support/trivy.ts';
@@ -15,11 +15,7 @@ describe('the action from src/ (in process)', () => {
   const savedExitCode = process.exitCode;
   let written: string[] = [];
   beforeEach(() => {
-    written = [];
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
+    written = captureStdout();
   });
   afterEach(() => {
     jest.restoreAllMocks();

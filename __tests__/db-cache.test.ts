@@ -7,7 +7,7 @@ import path from 'node:path';
 import { jest } from '@jest/globals';
 import { run } from '../src/action/main.js';
 import { dbCacheKey } from '../src/action/db-cache.js';
-import { actionEnvironment, parseOutputs } from '../test/support/action.ts';
+import { actionEnvironment, parseOutputs, captureStdout } from '../test/support/action.ts';
 import { startArtifactFake, type ArtifactFake } from '../test/support/artifact-server.ts';
 import { writeFixtureImages } from '../test/support/fixture-images.ts';
 import { startDbRegistry, type RegistryFake } from '../test/support/oci-registry.ts';
@@ -29,11 +29,7 @@ afterAll(async () => {
   await results.close();
 });
 beforeEach(() => {
-  written = [];
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  });
+  written = captureStdout();
 });
 afterEach(() => {
   jest.restoreAllMocks();

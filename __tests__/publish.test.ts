@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { jest } from '@jest/globals';
 import { run } from '../src/action/main.js';
-import { actionEnvironment, parseOutputs, runDistAction } from '../test/support/action.ts';
+import { actionEnvironment, parseOutputs, runDistAction, captureStdout } from '../test/support/action.ts';
 import { startArtifactFake, zipEntries, type ArtifactFake } from '../test/support/artifact-server.ts';
 import { otherComments, startGitHubFake, type GitHubFake } from '../test/support/github-server.ts';
 import { reportPath } from '../test/support/paths.ts';
@@ -46,11 +46,7 @@ describe('publishing from the action (src/, in process) to local GitHub and arti
   beforeEach(async () => {
     github = await startGitHubFake({ owner: 'acme', repo: 'shop', token: TOKEN, pullNumber: 7 });
     artifacts = await startArtifactFake();
-    written = [];
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
+    written = captureStdout();
   });
   afterEach(async () => {
     jest.restoreAllMocks();

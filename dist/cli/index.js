@@ -14487,14 +14487,8 @@ async function createTrivyScanner({ options, store, logger, env }) {
         logger,
     });
     return new TrivyScanner({
+        ...options,
         binary,
-        version: options.version,
-        cacheDir: options.cacheDir,
-        timeoutSeconds: options.timeoutSeconds,
-        offline: options.offline,
-        dbRepositories: options.dbRepositories,
-        javaDb: options.javaDb,
-        server: options.server,
         downloadAttempts: 3,
         backoffMs: 5000,
     }, logger, env);

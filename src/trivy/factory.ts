@@ -23,14 +23,8 @@ export async function createTrivyScanner({ options, store, logger, env }: Create
   });
   return new TrivyScanner(
     {
+      ...options,
       binary,
-      version: options.version,
-      cacheDir: options.cacheDir,
-      timeoutSeconds: options.timeoutSeconds,
-      offline: options.offline,
-      dbRepositories: options.dbRepositories,
-      javaDb: options.javaDb,
-      server: options.server,
       downloadAttempts: 3,
       backoffMs: 5000,
     },

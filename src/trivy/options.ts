@@ -1,4 +1,8 @@
-import type { TrivyServer } from './trivy-scanner.js';
+/** An existing Trivy server that scans as a service, so many runners share one DB. */
+export interface TrivyServer {
+  url: string;
+  token?: string;
+}
 
 /** Everything the shells collect about how to get and run Trivy. */
 export interface TrivyOptions {

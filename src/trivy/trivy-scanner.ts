@@ -6,24 +6,11 @@ import type { Logger } from '../core/logger.js';
 import { cleanTrivyEnvironment, lastErrorLine } from './environment.js';
 import { runProcess } from './process.js';
 import type { ImageScanner } from './scanner.js';
+import type { TrivyOptions } from './options.js';
 
-export interface TrivyServer {
-  url: string;
-  token?: string;
-}
-
-export interface TrivySettings {
+/** How to run Trivy: the user's options (minus how to obtain it), plus the binary found and retry timing. */
+export interface TrivySettings extends Omit<TrivyOptions, 'checksum' | 'downloadUrl'> {
   binary: string;
-  version: string;
-  cacheDir: string;
-  timeoutSeconds: number;
-  /** Use the DB already in cacheDir and never reach a registry (air-gapped runners, tests). */
-  offline: boolean;
-  /** Tried in order by Trivy; empty for Trivy's default. */
-  dbRepositories: string[];
-  /** Also prepare the Java DB once, so JAR findings are not silently missing. */
-  javaDb: boolean;
-  server?: TrivyServer;
   /** Attempts for the DB download (rate limits, flaky registries). */
   downloadAttempts: number;
   /** First backoff; doubled each time. */

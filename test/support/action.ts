@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { jest } from '@jest/globals';
 import { ROOT } from './paths.ts';
 
 export interface ActionRun {
@@ -59,4 +60,14 @@ export async function runDistAction(inputs: Record<string, string>, extraEnv: No
     outputs: parseOutputs(readFileSync(outputFile, 'utf8')),
     summary: readFileSync(summaryFile, 'utf8'),
   };
+}
+
+/** The action's workflow commands (::error::, ::add-mask:: …) written to stdout in this process; undone by jest.restoreAllMocks(). */
+export function captureStdout(): string[] {
+  const written: string[] = [];
+  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  return written;
 }
