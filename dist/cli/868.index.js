@@ -4873,7 +4873,7 @@ exports.fromHttp = fromHttp;
 
 /***/ }),
 
-/***/ 8250:
+/***/ 5869:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __webpack_require__(7291);
@@ -5549,7 +5549,7 @@ const defaultProvider = (init = {}) => memoizeChain([
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromIni");
-        const { fromIni } = __webpack_require__(8250);
+        const { fromIni } = __webpack_require__(5869);
         return fromIni(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {

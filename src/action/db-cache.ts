@@ -17,7 +17,6 @@ export function withDbCache(scanner: ImageScanner, args: { cacheDir: string; now
   const paths = [path.join(args.cacheDir, 'db'), path.join(args.cacheDir, 'java-db')];
   const key = dbCacheKey(args.now, process.platform);
   return {
-    version: () => scanner.version(),
     scan: (a) => scanner.scan(a),
     async prepare() {
       if (!cache.isFeatureAvailable()) {

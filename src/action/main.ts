@@ -1,71 +1,99 @@
 import * as core from '@actions/core';
+import { DefaultArtifactClient } from '@actions/artifact';
+import { run as runApp, type RunOutcome, type RunPorts } from '../app/run.js';
+import { OPTION_NAMES, optionSpec, readActionInputs, type OptionSet } from '../config/options.js';
+import { actionSettings } from '../config/run-settings.js';
 import { ExitCode, describeError, isGateError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { finalExitCode, runGate, type GateOutcome } from '../pipeline.js';
-import { forwardResults } from '../forward/forward.js';
-import { verdictLine } from '../render/summary.js';
+import { blockingFindings, type GateResults } from '../core/results.js';
+import type { ArtifactUploader } from '../delivery/artifact.js';
+import { linksMarkdown } from '../delivery/github.js';
 import { createTrivyScanner } from '../trivy/factory.js';
-import { VULNGATE_VERSION } from '../version.js';
 import { withDbCache } from './db-cache.js';
-import { readGitHubRun } from './github-context.js';
-import { readInputs } from './inputs.js';
-import { linksMarkdown, publishToGitHub, type PublishTiming } from './publish.js';
 import { createActionLogger } from './logger.js';
 import { ToolCacheStore } from './tool-cache-store.js';
 
 /** GitHub shows only the first few annotations of a step; more would just be noise. */
 export const ANNOTATION_LIMIT = 10;
 
-/** `timing` lets tests shorten retries and polling. */
-export async function run(env: NodeJS.ProcessEnv = process.env, timing?: PublishTiming): Promise<void> {
-  const logger = createActionLogger();
-  try {
-    const inputs = readInputs(env);
-    const now = () => new Date();
-    const outcome = await runGate(inputs.gate, {
-      logger,
-      now,
-      toolVersion: VULNGATE_VERSION,
-      createScanner: async () => {
-        const scanner = await createTrivyScanner({ options: inputs.trivy, store: new ToolCacheStore(), logger, env });
-        const cacheable = inputs.cacheDb && !inputs.trivy.offline && !inputs.trivy.server;
-        return cacheable ? withDbCache(scanner, { cacheDir: inputs.trivy.cacheDir, now: now(), logger }) : scanner;
-      },
-    });
-    const forwarded = await forwardResults({ outcome, options: inputs.forward, ci: inputs.ci, outputDir: inputs.gate.outputDir, context: { logger, env, now: now() } });
-    const links = await publishToGitHub({ outcome, inputs: inputs.publish, outputDir: inputs.gate.outputDir, run: readGitHubRun(env), logger, timing });
-    publish(outcome, logger);
-    const extra = linksMarkdown(links);
-    await writeJobSummary(extra.length > 0 ? `${outcome.summaryMarkdown}\n${extra.map((l) => `- ${l}`).join('\n')}\n` : outcome.summaryMarkdown, logger);
-    conclude({ outcome, failOnFindings: inputs.gate.failOnFindings, exitCode: finalExitCode({ gate: outcome.exitCode, forwardFailed: forwarded.failed, forwardFailure: inputs.forward.failure }) });
-  } catch (err) {
-    if (isGateError(err)) {
-      core.setFailed(err.message);
-      process.exitCode = err.exitCode;
-      return;
-    }
-    core.setFailed(`vulngate: unexpected error: ${describeError(err)}`);
-    process.exitCode = ExitCode.Scanner;
+function artifactClient(): ArtifactUploader {
+  const client = new DefaultArtifactClient();
+  return {
+    upload: ({ name, files, rootDirectory, retentionDays }) => client.uploadArtifact(name, files, rootDirectory, { retentionDays }),
+  };
+}
+
+/** Secrets are masked before anything can print them. */
+function maskSecrets(options: OptionSet): void {
+  for (const name of OPTION_NAMES) {
+    const value = options.values[name];
+    if (optionSpec(name).secret && typeof value === 'string' && value !== '') core.setSecret(value);
   }
 }
 
-function publish(outcome: GateOutcome, logger: Logger): void {
-  const { results } = outcome;
-  core.setOutput('verdict', results.verdict);
-  core.setOutput('blocking-count', results.findings.filter((f) => f.decision === 'blocking').length);
-  core.setOutput('findings-count', results.findings.length);
-  core.setOutput('results-file', outcome.files.results);
-  core.setOutput('summary-file', outcome.files.summary);
-  core.setOutput('sarif-file', outcome.files.sarif);
-  core.setOutput('gitlab-report-file', outcome.files.gitlab);
+/** The action's shell: read the inputs, run, print. `timing` lets tests shorten retries and polling. */
+export async function run(env: NodeJS.ProcessEnv = process.env, timing?: RunPorts['timing']): Promise<void> {
+  const logger = createActionLogger();
+  let outcome: RunOutcome;
+  try {
+    const options = readActionInputs(env);
+    maskSecrets(options);
+    const settings = actionSettings(options, env);
+    const now = () => new Date();
+    outcome = await runApp(settings, {
+      logger,
+      now,
+      env,
+      timing,
+      artifactUploader: artifactClient(),
+      createScanner: async ({ trivy }) => {
+        if (!trivy) throw new Error('scanner asked for without Trivy settings');
+        const scanner = await createTrivyScanner({ options: trivy, store: new ToolCacheStore(), logger, env });
+        const cacheable = settings.cacheDb && !trivy.offline && !trivy.server;
+        return cacheable ? withDbCache(scanner, { cacheDir: trivy.cacheDir, now: now(), logger }) : scanner;
+      },
+    });
+  } catch (err) {
+    const message = isGateError(err) ? err.message : `vulngate: unexpected error: ${describeError(err)}`;
+    core.setFailed(message);
+    process.exitCode = isGateError(err) ? err.exitCode : ExitCode.Internal;
+    return;
+  }
+  if (outcome.gate) {
+    setOutputs(outcome);
+    annotate(outcome.gate.results, outcome.gate.files.results, logger);
+    const links = linksMarkdown(outcome.deliveries).map((l) => `- ${l}`);
+    const summary = outcome.gate.summaryMarkdown;
+    await writeJobSummary(links.length > 0 ? `${summary}\n${links.join('\n')}\n` : summary, logger);
+  }
+  if (outcome.exitCode === ExitCode.Pass) {
+    core.info(outcome.reason);
+    return;
+  }
+  core.setFailed(outcome.reason);
+  process.exitCode = outcome.exitCode;
+}
 
-  const blocking = results.findings.filter((f) => f.decision === 'blocking');
+function setOutputs({ gate }: RunOutcome): void {
+  if (!gate) return;
+  const { results, files } = gate;
+  core.setOutput('verdict', results.verdict);
+  core.setOutput('blocking-count', blockingFindings(results).length);
+  core.setOutput('findings-count', results.findings.length);
+  core.setOutput('results-file', files.results);
+  core.setOutput('summary-file', files.summary);
+  core.setOutput('sarif-file', files.sarif);
+  core.setOutput('gitlab-report-file', files.gitlab);
+}
+
+function annotate(results: GateResults, resultsFile: string, logger: Logger): void {
+  const blocking = blockingFindings(results);
   for (const f of blocking.slice(0, ANNOTATION_LIMIT)) {
     const fix = f.fixedVersion ? ` → ${f.fixedVersion}` : '';
     core.error(`${f.package} ${f.installedVersion}${fix}: ${f.title || f.id}`, { title: `${f.severity} ${f.id} in ${f.image}` });
   }
   if (blocking.length > ANNOTATION_LIMIT) {
-    logger.error(`…and ${blocking.length - ANNOTATION_LIMIT} more blocking findings (see the job summary and ${outcome.files.results})`);
+    logger.error(`…and ${blocking.length - ANNOTATION_LIMIT} more blocking findings (see the job summary and ${resultsFile})`);
   }
 }
 
@@ -75,20 +103,4 @@ async function writeJobSummary(markdown: string, logger: Logger): Promise<void> 
   } catch (err) {
     logger.warning(`Could not write the job summary: ${describeError(err)}`);
   }
-}
-
-function conclude({ outcome, failOnFindings, exitCode }: { outcome: GateOutcome; failOnFindings: boolean; exitCode: ExitCode }): void {
-  const line = verdictLine(outcome.results);
-  if (exitCode !== outcome.exitCode) {
-    core.setFailed(`${line}; but forwarding failed and forward-failure is fail`);
-    process.exitCode = exitCode;
-    return;
-  }
-  if (outcome.exitCode === ExitCode.Pass) {
-    core.info(line);
-    if (outcome.results.verdict === 'fail' && !failOnFindings) core.warning(`${line} (not failing: fail-on-findings is false)`);
-    return;
-  }
-  core.setFailed(line);
-  process.exitCode = outcome.exitCode;
 }

@@ -1,19 +1,9 @@
 import picomatch from 'picomatch';
-import type { ExceptionRule, Profile } from '../profile/types.js';
-import { normalizeVulnerabilityId } from '../profile/parse.js';
-import type { Decision } from './decision.js';
-import { isFixable, type Finding, type ImageReport } from './finding.js';
+import { isFixable, type Finding, type ImageReport, type JudgedFinding } from './finding.js';
+import { EXPIRING_SOON_DAYS, normalizeVulnerabilityId, type ExceptionRule, type Profile } from './profile.js';
 import { severityRank } from './severity.js';
 
 const DAY_MS = 86_400_000;
-export const EXPIRING_SOON_DAYS = 14;
-
-export interface JudgedFinding extends Finding {
-  decision: Decision;
-  reason: string;
-  /** The exception that excepted it. */
-  exception?: ExceptionRule;
-}
 
 export interface ExceptionStatus {
   rule: ExceptionRule;
@@ -138,7 +128,7 @@ function judge({ finding, threshold, profile, candidates }: JudgeArgs): JudgedFi
 
 /** Package and severity cap; the id was matched by the index and the image by its globs. */
 function covers(rule: ExceptionRule, finding: Finding): boolean {
-  if (rule.package !== undefined && rule.package !== finding.pkgName) return false;
+  if (rule.package !== undefined && rule.package !== finding.package) return false;
   if (rule.severity !== undefined && severityRank(finding.severity) > severityRank(rule.severity)) return false;
   return true;
 }

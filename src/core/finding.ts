@@ -1,3 +1,5 @@
+import type { Decision } from './decision.js';
+import type { ExceptionRule } from './profile.js';
 import type { Severity } from './severity.js';
 
 export type FindingKind = 'vulnerability' | 'secret';
@@ -12,7 +14,7 @@ export interface Finding {
   /** CVE/GHSA/… id, or the secret rule id. */
   id: string;
   /** Package name; for secrets, the file path. */
-  pkgName: string;
+  package: string;
   pkgId: string;
   purl: string;
   installedVersion: string;
@@ -24,11 +26,19 @@ export interface Finding {
   primaryUrl: string;
   references: string[];
   cweIds: string[];
-  /** Highest CVSS v3 score over the vendors Trivy reports, else v2; undefined when none. */
-  cvssScore?: number;
+  /** Highest CVSS v3 score over the vendors Trivy reports, else the highest v2; undefined when none. */
+  cvss?: number;
   cvssVector?: string;
   /** Secrets only: where in the file. */
   startLine?: number;
+}
+
+/** A finding with its one decision: the shape every renderer and forwarder takes. */
+export interface JudgedFinding extends Finding {
+  decision: Decision;
+  reason: string;
+  /** The exception that excepted it. */
+  exception?: ExceptionRule;
 }
 
 /** Secrets are always actionable (remove them), so they never count as "unfixed". */
@@ -45,4 +55,9 @@ export interface ImageReport {
   os?: { family: string; name: string };
   trivyVersion: string;
   findings: Finding[];
+}
+
+/** `debian 12.11`, as Trivy names the OS; empty when it found none. */
+export function osName(report: Pick<ImageReport, 'os'>): string {
+  return report.os ? `${report.os.family} ${report.os.name}`.trim() : '';
 }

@@ -1,8 +1,17 @@
-import type { Profile } from '../profile/types.js';
 import { emptyCounts, type DecisionCounts } from './decision.js';
-import type { Evaluation, ExceptionStatus, JudgedFinding } from './evaluate.js';
-import type { ImageReport } from './finding.js';
+import type { Evaluation, ExceptionStatus } from './evaluate.js';
+import { osName, type ImageReport, type JudgedFinding } from './finding.js';
+import type { Profile } from './profile.js';
 import { SEVERITIES, type Severity } from './severity.js';
+
+/** The files a run writes into its output directory. */
+export const OUTPUT_FILES = {
+  results: 'vulngate-results.json',
+  summary: 'summary.md',
+  sarif: 'vulngate.sarif',
+  gitlab: 'gl-container-scanning-report.json',
+  reportsDir: 'reports',
+} as const;
 
 /** An image that could not be scanned or whose report could not be read. */
 export interface ImageError {
@@ -20,26 +29,6 @@ export interface ResultsImage {
   bySeverity: Record<Severity, number>;
 }
 
-export interface ResultsFinding {
-  image: string;
-  target: string;
-  kind: string;
-  id: string;
-  package: string;
-  pkgId: string;
-  purl: string;
-  installedVersion: string;
-  fixedVersion: string;
-  severity: Severity;
-  status: string;
-  cvss?: number;
-  title: string;
-  primaryUrl: string;
-  decision: string;
-  reason: string;
-  exception?: { note: string; until?: string; origin: string };
-}
-
 export interface ResultsException {
   id: string;
   package?: string;
@@ -49,16 +38,15 @@ export interface ResultsException {
   matches: number;
 }
 
-/** `vulngate-results.json`: the audit record. Field names are a contract (schemaVersion 1). */
+/** A run's verdict with every judged finding: what the renderers and forwarders read. */
 export interface GateResults {
-  schemaVersion: 1;
   verdict: 'pass' | 'fail';
   generatedAt: string;
   tool: { name: 'vulngate'; version: string; trivyVersion: string };
   profile: { source: string; severity: Severity; ignoreUnfixed: boolean };
   images: ResultsImage[];
   errors: ImageError[];
-  findings: ResultsFinding[];
+  findings: JudgedFinding[];
   exceptions: { expired: ResultsException[]; expiringSoon: ResultsException[]; unused: ResultsException[] };
 }
 
@@ -77,7 +65,7 @@ export function buildResults({ evaluation, images, errors, profile, now, toolVer
     perImage.set(image.image, {
       name: image.image,
       report: image.reportPath,
-      os: image.os ? `${image.os.family} ${image.os.name}`.trim() : undefined,
+      os: osName(image) || undefined,
       counts: emptyCounts(),
       bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
     });
@@ -90,14 +78,13 @@ export function buildResults({ evaluation, images, errors, profile, now, toolVer
   }
   const trivyVersion = images.find((i) => i.trivyVersion !== '')?.trivyVersion ?? '';
   return {
-    schemaVersion: 1,
     verdict: evaluation.verdict,
     generatedAt: now.toISOString(),
     tool: { name: 'vulngate', version: toolVersion, trivyVersion },
     profile: { source: profile.source, severity: profile.severity, ignoreUnfixed: profile.ignoreUnfixed },
     images: [...perImage.values()],
     errors,
-    findings: evaluation.findings.map(toResultsFinding),
+    findings: evaluation.findings,
     exceptions: {
       expired: evaluation.exceptions.expired.map(toResultsException),
       expiringSoon: evaluation.exceptions.expiringSoon.map(toResultsException),
@@ -106,28 +93,43 @@ export function buildResults({ evaluation, images, errors, profile, now, toolVer
   };
 }
 
-function toResultsFinding(f: JudgedFinding): ResultsFinding {
+function toResultsException({ rule, matches }: ExceptionStatus): ResultsException {
+  return { id: rule.id, package: rule.package, until: rule.until, note: rule.note, origin: rule.origin, matches };
+}
+
+/** `vulngate-results.json`, the audit record. Its field names are a contract (schemaVersion 1). */
+export function resultsDocument(results: GateResults): Record<string, unknown> {
   return {
-    image: f.image,
-    target: f.target,
-    kind: f.kind,
-    id: f.id,
-    package: f.pkgName,
-    pkgId: f.pkgId,
-    purl: f.purl,
-    installedVersion: f.installedVersion,
-    fixedVersion: f.fixedVersion,
-    severity: f.severity,
-    status: f.status,
-    cvss: f.cvssScore,
-    title: f.title,
-    primaryUrl: f.primaryUrl,
-    decision: f.decision,
-    reason: f.reason,
-    exception: f.exception ? { note: f.exception.note, until: f.exception.until, origin: f.exception.origin } : undefined,
+    schemaVersion: 1,
+    verdict: results.verdict,
+    generatedAt: results.generatedAt,
+    tool: results.tool,
+    profile: results.profile,
+    images: results.images,
+    errors: results.errors,
+    findings: results.findings.map((f) => ({
+      image: f.image,
+      target: f.target,
+      kind: f.kind,
+      id: f.id,
+      package: f.package,
+      pkgId: f.pkgId,
+      purl: f.purl,
+      installedVersion: f.installedVersion,
+      fixedVersion: f.fixedVersion,
+      severity: f.severity,
+      status: f.status,
+      cvss: f.cvss,
+      title: f.title,
+      primaryUrl: f.primaryUrl,
+      decision: f.decision,
+      reason: f.reason,
+      exception: f.exception ? { note: f.exception.note, until: f.exception.until, origin: f.exception.origin } : undefined,
+    })),
+    exceptions: results.exceptions,
   };
 }
 
-function toResultsException({ rule, matches }: ExceptionStatus): ResultsException {
-  return { id: rule.id, package: rule.package, until: rule.until, note: rule.note, origin: rule.origin, matches };
+export function blockingFindings(results: Pick<GateResults, 'findings'>): JudgedFinding[] {
+  return results.findings.filter((f) => f.decision === 'blocking');
 }

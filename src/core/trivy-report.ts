@@ -85,13 +85,13 @@ function collectResult(args: { result: RawResult; where: string; image: string; 
   vulns.forEach((v, i) => {
     const id = str(v.VulnerabilityID);
     if (id === '') throw new ScanError(`${where}.Vulnerabilities[${i}]: VulnerabilityID is missing`);
-    const cvss = pickCvss(v.CVSS as RawCvss | undefined, str(v.SeveritySource));
+    const cvss = pickCvss(v.CVSS as RawCvss | undefined);
     const identifier = isObject(v.PkgIdentifier) ? (v.PkgIdentifier as Record<string, unknown>) : {};
     into.push({
       ...base,
       kind: 'vulnerability',
       id,
-      pkgName: str(v.PkgName),
+      package: str(v.PkgName),
       pkgId: str(v.PkgID),
       purl: str(identifier.PURL),
       installedVersion: str(v.InstalledVersion),
@@ -114,7 +114,7 @@ function collectResult(args: { result: RawResult; where: string; image: string; 
       ...base,
       kind: 'secret',
       id,
-      pkgName: target,
+      package: target,
       pkgId: '',
       purl: '',
       installedVersion: '',
@@ -132,19 +132,23 @@ function collectResult(args: { result: RawResult; where: string; image: string; 
   });
 }
 
-function pickCvss(cvss: RawCvss | undefined, source: string): { cvssScore?: number; cvssVector?: string } {
+/** The highest CVSS v3 score over every vendor Trivy reports, else the highest v2 score. */
+function pickCvss(cvss: RawCvss | undefined): { cvss?: number; cvssVector?: string } {
   if (!isObject(cvss)) return {};
-  const vendors = Object.keys(cvss).sort();
-  const preferred = [source, 'nvd', 'ghsa', ...vendors].filter((v) => v !== '' && isObject(cvss[v]));
-  for (const key of ['V3Score', 'V2Score'] as const) {
-    for (const vendor of preferred) {
-      const entry = cvss[vendor]!;
-      const score = entry[key];
-      if (typeof score === 'number' && score > 0) {
-        const vector = key === 'V3Score' ? entry.V3Vector : entry.V2Vector;
-        return { cvssScore: score, cvssVector: typeof vector === 'string' ? vector : undefined };
-      }
+  for (const [scoreKey, vectorKey] of [
+    ['V3Score', 'V3Vector'],
+    ['V2Score', 'V2Vector'],
+  ] as const) {
+    let best: { cvss: number; cvssVector?: string } | undefined;
+    for (const vendor of Object.keys(cvss).sort()) {
+      const entry = cvss[vendor];
+      if (!isObject(entry)) continue;
+      const score = entry[scoreKey];
+      if (typeof score !== 'number' || !(score > 0) || (best && best.cvss >= score)) continue;
+      const vector = entry[vectorKey];
+      best = { cvss: score, cvssVector: typeof vector === 'string' ? vector : undefined };
     }
+    if (best) return best;
   }
   return {};
 }

@@ -1,10 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, errorCode } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Severity } from '../core/severity.js';
-import { parseProfileDocument } from './parse.js';
-import { BUILT_IN_PROFILE, type Profile, type ProfileDocument } from './types.js';
+import { BUILT_IN_PROFILE, type Profile } from '../core/profile.js';
+import { parseProfileDocument, type ProfileDocument } from './parse.js';
 
 export interface ProfileOverrides {
   severity?: Severity;
@@ -119,7 +119,6 @@ async function readText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigError(`${file}: cannot read the profile (${code})`);
+    throw new ConfigError(`${file}: cannot read the profile (${errorCode(err)})`);
   }
 }

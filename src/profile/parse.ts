@@ -2,19 +2,17 @@ import { Ajv, type ErrorObject } from 'ajv';
 import yaml from 'js-yaml';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { parseSeverity } from '../core/severity.js';
+import { normalizeDashes, normalizeVulnerabilityId, type ExceptionRule } from '../core/profile.js';
+import { parseSeverity, type Severity } from '../core/severity.js';
 import { EXCEPTION_KEYS, PROFILE_KEYS, profileSchema } from './schema.js';
-import type { ExceptionRule, ProfileDocument } from './types.js';
 
-/** Dashes a web page or word processor puts where a hyphen was typed. */
-const TYPOGRAPHIC_DASHES = /[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uFE58\uFE63\uFF0D]/g;
-
-export function normalizeDashes(text: string): string {
-  return text.replace(TYPOGRAPHIC_DASHES, '-');
-}
-
-export function normalizeVulnerabilityId(id: string): string {
-  return normalizeDashes(id.trim()).toUpperCase();
+/** One file as written: only what it sets. */
+export interface ProfileDocument {
+  file: string;
+  extends?: string;
+  severity?: Severity;
+  ignoreUnfixed?: boolean;
+  exceptions: ExceptionRule[];
 }
 
 /** Compiled per call: a run reads one to a few profiles, and a cache would be module state. */

@@ -1,7 +1,7 @@
-import type { JudgedFinding } from '../core/evaluate.js';
+import type { JudgedFinding } from '../core/finding.js';
+import { fingerprintUuid } from '../core/identity.js';
 import type { GateResults } from '../core/results.js';
 import type { Severity } from '../core/severity.js';
-import { findingFingerprint } from './sarif.js';
 
 /** GitLab's container-scanning report, schema version 15.0.7. */
 export const GITLAB_REPORT_VERSION = '15.0.7';
@@ -11,9 +11,6 @@ const URL_PATTERN = /^(https?|ftp):\/\/.+/;
 
 export interface GitlabReportOptions {
   results: GateResults;
-  findings: JudgedFinding[];
-  /** The OS Trivy detected per image (`alpine 3.19.1`), by image name. */
-  osByImage: Map<string, string>;
   startedAt: Date;
   finishedAt: Date;
 }
@@ -21,12 +18,6 @@ export interface GitlabReportOptions {
 /** GitLab wants UTC without a zone: 2024-01-01T12:00:00. */
 export function gitlabTime(date: Date): string {
   return date.toISOString().slice(0, 19);
-}
-
-/** A stable UUID-shaped id from the finding's fingerprint, so GitLab tracks one vulnerability across pipelines. */
-function stableId(f: JudgedFinding): string {
-  const h = findingFingerprint(f);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 function identifierType(id: string): string {
@@ -44,11 +35,12 @@ function describe(f: JudgedFinding): string {
 
 function solution(f: JudgedFinding): string {
   if (f.kind === 'secret') return 'Remove the secret from the image and rotate it.';
-  return f.fixedVersion ? `Upgrade ${f.pkgName} to ${f.fixedVersion}` : 'No solution is known yet.';
+  return f.fixedVersion ? `Upgrade ${f.package} to ${f.fixedVersion}` : 'No solution is known yet.';
 }
 
 export function renderGitlabReport(options: GitlabReportOptions): Record<string, unknown> {
   const { results } = options;
+  const osByImage = new Map(results.images.map((i) => [i.name, i.os ?? '']));
   const messages = results.errors.map((e) => ({ level: 'fatal', value: `${e.source}: ${e.message}` }));
   return {
     version: GITLAB_REPORT_VERSION,
@@ -61,19 +53,20 @@ export function renderGitlabReport(options: GitlabReportOptions): Record<string,
       type: 'container_scanning',
       ...(messages.length > 0 ? { messages } : {}),
     },
-    vulnerabilities: options.findings.map((f) => {
+    vulnerabilities: results.findings.map((f) => {
       const url = URL_PATTERN.test(f.primaryUrl) ? f.primaryUrl : undefined;
       return {
-        id: stableId(f),
-        name: (f.title || `${f.id} in ${f.pkgName}`).slice(0, 255),
+        // The finding's identity, so GitLab tracks one vulnerability across pipelines.
+        id: fingerprintUuid(f),
+        name: (f.title || `${f.id} in ${f.package}`).slice(0, 255),
         description: describe(f),
         severity: SEVERITY[f.severity],
         solution: solution(f),
         identifiers: [{ type: identifierType(f.id), name: f.id, value: f.id, ...(url ? { url } : {}) }],
         links: [...new Set([f.primaryUrl, ...f.references])].filter((u) => URL_PATTERN.test(u)).map((u) => ({ url: u })),
         location: {
-          dependency: { package: { name: f.pkgName }, version: f.installedVersion },
-          operating_system: options.osByImage.get(f.image) || 'Unknown',
+          dependency: { package: { name: f.package }, version: f.installedVersion },
+          operating_system: osByImage.get(f.image) || 'Unknown',
           image: f.image,
         },
       };

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { GateResults, ResultsFinding } from '../core/results.js';
+import type { JudgedFinding } from '../core/finding.js';
+import { findingFingerprint } from '../core/identity.js';
+import { blockingFindings, type GateResults } from '../core/results.js';
 import { compareSeverityDesc } from '../core/severity.js';
 import { plural, table } from './markdown.js';
 import { verdictLine } from './summary.js';
 
-const STATE = /<!-- vulngate-state (\{.*?\}) -->/;
+const STATE = /<!-- vulngate-state (\{.*\}) -->/;
 export const COMMENT_ROW_LIMIT = 30;
 
 /** Names one job of one workflow by what it scanned: matrix jobs share a job id but not their images. */
@@ -17,17 +19,21 @@ export function commentMarker(key: string): string {
   return `<!-- vulngate-comment ${key} -->`;
 }
 
-const findingKey = (f: ResultsFinding) => `${f.image}|${f.package}|${f.id}`;
+/** The finding's identity, shortened: the state records every blocking finding and must stay small. */
+const findingKey = (f: JudgedFinding) => findingFingerprint(f).slice(0, 16);
+const findingLabel = (f: JudgedFinding) => `${f.id} in ${f.package} (${f.image})`;
 
-/** The blocking set the previous comment recorded; empty for a first comment or an unreadable one. */
-export function previousBlocking(body: string | undefined): Set<string> {
+/** The blocking set the previous comment recorded (key → label); empty for a first comment or an unreadable one. */
+export function previousBlocking(body: string | undefined): Map<string, string> {
   const match = body ? STATE.exec(body) : null;
-  if (!match) return new Set();
+  if (!match) return new Map();
   try {
     const state = JSON.parse(match[1]!) as { blocking?: unknown };
-    return new Set(Array.isArray(state.blocking) ? state.blocking.filter((k): k is string => typeof k === 'string') : []);
+    // A list is the format before the one identity (no labels to show): counted as empty once.
+    if (typeof state.blocking !== 'object' || state.blocking === null || Array.isArray(state.blocking)) return new Map();
+    return new Map(Object.entries(state.blocking).filter((e): e is [string, string] => typeof e[1] === 'string'));
   } catch {
-    return new Set();
+    return new Map();
   }
 }
 
@@ -39,19 +45,23 @@ export interface PrCommentArgs {
   detailsUrl?: string;
 }
 
+/** Table order: most severe first, then image, package and id, as people scan it. */
+const sortKey = (f: JudgedFinding) => `${f.image}|${f.package}|${f.id}`;
+
 export function renderPrComment({ results, marker, previousBody, detailsUrl }: PrCommentArgs): string {
-  const blocking = results.findings
-    .filter((f) => f.decision === 'blocking')
-    .sort((a, b) => compareSeverityDesc(a.severity, b.severity) || findingKey(a).localeCompare(findingKey(b)));
-  const now = new Set(blocking.map(findingKey));
+  const blocking = blockingFindings(results).sort(
+    (a, b) => compareSeverityDesc(a.severity, b.severity) || sortKey(a).localeCompare(sortKey(b)),
+  );
+  const now = new Map(blocking.map((f) => [findingKey(f), findingLabel(f)]));
   const before = previousBlocking(previousBody);
   const added = blocking.filter((f) => !before.has(findingKey(f)));
-  const resolved = [...before].filter((k) => !now.has(k)).sort();
-  const parts = [marker, `<!-- vulngate-state ${JSON.stringify({ blocking: [...now].sort() })} -->`, `### ${verdictLine(results)}`];
+  const resolved = [...before].filter(([k]) => !now.has(k)).map(([, label]) => label).sort();
+  const state = Object.fromEntries([...now].sort(([a], [b]) => a.localeCompare(b)));
+  const parts = [marker, `<!-- vulngate-state ${JSON.stringify({ blocking: state })} -->`, `### ${verdictLine(results)}`];
   if (previousBody !== undefined) {
     const changes = [`${plural(added.length, 'new blocking finding')}`, `${resolved.length} resolved`];
     parts.push(`Since the last comment: ${changes.join(', ')}.`);
-    if (resolved.length > 0) parts.push(`Resolved: ${resolved.map((k) => `\`${k.split('|').reverse().join(' in ').replace(/ in ([^ ]+)$/, ' ($1)')}\``).join(', ')}`);
+    if (resolved.length > 0) parts.push(`Resolved: ${resolved.map((label) => `\`${label}\``).join(', ')}`);
   }
   if (blocking.length > 0) {
     const shown = blocking.slice(0, COMMENT_ROW_LIMIT);

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { JudgedFinding } from '../core/evaluate.js';
+import type { JudgedFinding } from '../core/finding.js';
+import { findingFingerprint } from '../core/identity.js';
 import type { GateResults } from '../core/results.js';
 import type { Severity } from '../core/severity.js';
 
@@ -13,7 +13,6 @@ const DECISION_ORDER = { blocking: 0, excepted: 1, unfixed: 2, 'below-threshold'
 
 export interface SarifOptions {
   results: GateResults;
-  findings: JudgedFinding[];
   /** `all` (default) or only `blocking` findings. */
   include: 'all' | 'blocking';
   /** Locate results on the Dockerfile's FROM line instead of on the image. */
@@ -39,14 +38,10 @@ interface SarifRun {
   properties: Record<string, unknown>;
 }
 
-/** Stable across runs for the same image, package and vulnerability, so alerts are not duplicated. */
-export function findingFingerprint(f: Pick<JudgedFinding, 'image' | 'pkgName' | 'id' | 'target'>): string {
-  return createHash('sha256').update(`${f.image}\u0000${f.target}\u0000${f.pkgName}\u0000${f.id}`).digest('hex');
-}
-
 export function renderSarif(options: SarifOptions): SarifRendering {
   const limits = options.limits ?? SARIF_LIMITS;
-  const selected = options.include === 'blocking' ? options.findings.filter((f) => f.decision === 'blocking') : options.findings;
+  const all = options.results.findings;
+  const selected = options.include === 'blocking' ? all.filter((f) => f.decision === 'blocking') : all;
   const byImage = new Map<string, JudgedFinding[]>();
   for (const image of options.results.images) byImage.set(image.name, []);
   for (const f of selected) byImage.get(f.image)?.push(f);
@@ -86,7 +81,7 @@ function prioritized(list: JudgedFinding[]): JudgedFinding[] {
 }
 
 function securitySeverity(f: JudgedFinding): string {
-  return f.cvssScore !== undefined ? f.cvssScore.toFixed(1) : SEVERITY_SCORE[f.severity];
+  return f.cvss !== undefined ? f.cvss.toFixed(1) : SEVERITY_SCORE[f.severity];
 }
 
 /** `registry/app:1.2` as a relative URI: a colon in the first segment would read as a scheme. */
@@ -95,14 +90,18 @@ function imageUri(image: string): string {
 }
 
 function buildRun({ image, findings, options }: { image: string; findings: JudgedFinding[]; options: SarifOptions }): SarifRun {
-  const rules: Record<string, unknown>[] = [];
-  const ruleIndex = new Map<string, number>();
+  // Grouped once: filtering all findings per rule is quadratic in the number of distinct ids.
+  const byId = new Map<string, JudgedFinding[]>();
   for (const f of findings) {
-    if (ruleIndex.has(f.id)) continue;
-    ruleIndex.set(f.id, rules.length);
-    const affected = findings.filter((o) => o.id === f.id);
-    rules.push(buildRule(f, affected));
+    const list = byId.get(f.id);
+    if (list) list.push(f);
+    else byId.set(f.id, [f]);
   }
+  const ruleIndex = new Map<string, number>();
+  const rules = [...byId.values()].map((affected, index) => {
+    ruleIndex.set(affected[0]!.id, index);
+    return buildRule(affected[0]!, affected);
+  });
   return {
     tool: {
       driver: {
@@ -123,15 +122,15 @@ function buildRun({ image, findings, options }: { image: string; findings: Judge
 function buildRule(f: JudgedFinding, affected: JudgedFinding[]): Record<string, unknown> {
   const title = f.title || f.id;
   const link = f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id;
-  const rows = affected.map((a) => `| ${a.pkgName} | ${a.installedVersion || '–'} | ${a.fixedVersion || 'no fix yet'} |`);
+  const rows = affected.map((a) => `| ${a.package} | ${a.installedVersion || '–'} | ${a.fixedVersion || 'no fix yet'} |`);
   const markdown = [
     `**${f.kind === 'secret' ? 'Secret' : 'Vulnerability'} ${link}** (${f.severity})`,
     '',
-    f.kind === 'secret' ? `Found in ${f.pkgName}. Remove the secret from the image and rotate it.` : '| Package | Installed | Fixed in |\n| --- | --- | --- |\n' + rows.join('\n'),
+    f.kind === 'secret' ? `Found in ${f.package}. Remove the secret from the image and rotate it.` : '| Package | Installed | Fixed in |\n| --- | --- | --- |\n' + rows.join('\n'),
     '',
     f.description,
   ].join('\n');
-  const text = affected.map((a) => `${a.pkgName} ${a.installedVersion} → ${a.fixedVersion || 'no fix yet'}`).join('; ');
+  const text = affected.map((a) => `${a.package} ${a.installedVersion} → ${a.fixedVersion || 'no fix yet'}`).join('; ');
   return {
     id: f.id,
     name: f.kind === 'secret' ? 'Secret' : 'OsPackageVulnerability',
@@ -150,7 +149,7 @@ function buildRule(f: JudgedFinding, affected: JudgedFinding[]): Record<string, 
 
 function buildResult(f: JudgedFinding, ruleIndex: number, options: SarifOptions): Record<string, unknown> {
   const fix = f.kind === 'secret' ? 'remove it' : f.fixedVersion ? `fixed in ${f.fixedVersion}` : 'no fix yet';
-  const what = f.kind === 'secret' ? `Secret ${f.id} in ${f.pkgName}` : `${f.pkgName} ${f.installedVersion} has ${f.id}`;
+  const what = f.kind === 'secret' ? `Secret ${f.id} in ${f.package}` : `${f.package} ${f.installedVersion} has ${f.id}`;
   const location = options.dockerfile
     ? { uri: options.dockerfile.path, region: { startLine: options.dockerfile.fromLine } }
     : { uri: imageUri(f.image), region: { startLine: 1 } };
@@ -170,7 +169,7 @@ function buildResult(f: JudgedFinding, ruleIndex: number, options: SarifOptions)
       decision: f.decision,
       reason: f.reason,
       image: f.image,
-      package: f.pkgName,
+      package: f.package,
       installedVersion: f.installedVersion,
       fixedVersion: f.fixedVersion,
       severity: f.severity,

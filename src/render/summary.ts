@@ -1,4 +1,6 @@
-import type { GateResults, ResultsException, ResultsFinding } from '../core/results.js';
+import type { JudgedFinding } from '../core/finding.js';
+import { EXPIRING_SOON_DAYS } from '../core/profile.js';
+import { OUTPUT_FILES, blockingFindings, type GateResults, type ResultsException } from '../core/results.js';
 import { compareSeverityDesc } from '../core/severity.js';
 import { plural, table } from './markdown.js';
 
@@ -12,8 +14,9 @@ export interface SummaryArgs {
 }
 
 export function verdictLine(results: GateResults): string {
-  const blocking = results.findings.filter((f) => f.decision === 'blocking').length;
-  const failedImages = new Set(results.findings.filter((f) => f.decision === 'blocking').map((f) => f.image)).size;
+  const blockingList = blockingFindings(results);
+  const blocking = blockingList.length;
+  const failedImages = new Set(blockingList.map((f) => f.image)).size;
   const scanned = plural(results.images.length, 'image');
   const errors = results.errors.length > 0 ? `; ${plural(results.errors.length, 'image')} could not be scanned` : '';
   if (results.verdict === 'fail') {
@@ -51,7 +54,7 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
   if (results.errors.length > 0) {
     parts.push('### Scan errors', table(['Image', 'Source', 'Error'], results.errors.map((e) => [`\`${e.image}\``, e.source, e.message])));
   }
-  const blocking = sorted(results.findings.filter((f) => f.decision === 'blocking'));
+  const blocking = sorted(blockingFindings(results));
   if (blocking.length > 0) {
     parts.push(
       `### Blocking findings (${blocking.length})`,
@@ -77,7 +80,7 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
   }
   const { expired, expiringSoon, unused } = results.exceptions;
   if (expired.length > 0) parts.push(`### Expired exceptions (${expired.length})`, exceptionTable(expired, 'Expired after'));
-  if (expiringSoon.length > 0) parts.push(`### Exceptions expiring within 14 days (${expiringSoon.length})`, exceptionTable(expiringSoon, 'Last day'));
+  if (expiringSoon.length > 0) parts.push(`### Exceptions expiring within ${EXPIRING_SOON_DAYS} days (${expiringSoon.length})`, exceptionTable(expiringSoon, 'Last day'));
   if (unused.length > 0) parts.push(`### Unused exceptions (${unused.length})`, exceptionTable(unused, 'Until'));
   return `${parts.join('\n\n')}\n`;
 }
@@ -89,17 +92,17 @@ function exceptionTable(list: ResultsException[], dateHeader: string): string {
   );
 }
 
-function capped(rows: ResultsFinding[], render: (rows: ResultsFinding[]) => string): string {
+function capped(rows: JudgedFinding[], render: (rows: JudgedFinding[]) => string): string {
   if (rows.length <= SUMMARY_ROW_LIMIT) return render(rows);
   const rest = rows.length - SUMMARY_ROW_LIMIT;
-  return `${render(rows.slice(0, SUMMARY_ROW_LIMIT))}\n\n…and ${rest} more in \`vulngate-results.json\`.`;
+  return `${render(rows.slice(0, SUMMARY_ROW_LIMIT))}\n\n…and ${rest} more in \`${OUTPUT_FILES.results}\`.`;
 }
 
-function link(f: ResultsFinding): string {
+function link(f: JudgedFinding): string {
   return f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id;
 }
 
-function sorted(findings: ResultsFinding[]): ResultsFinding[] {
+function sorted(findings: JudgedFinding[]): JudgedFinding[] {
   return [...findings].sort(
     (a, b) =>
       compareSeverityDesc(a.severity, b.severity) ||

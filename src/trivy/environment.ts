@@ -28,14 +28,14 @@ export function cleanTrivyEnvironment(parent: NodeJS.ProcessEnv, extra: Record<s
   return { ...env, ...extra };
 }
 
-/**
- * Trivy logs `2024-01-01T00:00:00Z\tFATAL\tFatal error\trun error: …: 2 errors occurred:` followed by `\t* …` lines.
- * Returns the last FATAL/ERROR message with its `*` lines, on one line, without timestamp and level.
- */
 /** Trivy wraps every error in the same chain of contexts; they say nothing about the cause. */
 const GENERIC_PREFIXES =
   /^((run error|image scan error|scan error|unable to initialize a scan service|unable to initialize artifact|scan failed): )+/;
 
+/**
+ * Trivy logs `2024-01-01T00:00:00Z\tFATAL\tFatal error\trun error: …: 2 errors occurred:` followed by `\t* …` lines.
+ * Returns the last FATAL/ERROR message with its `*` lines, on one line, without timestamp and level.
+ */
 export function lastErrorLine(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim());
   let start = -1;

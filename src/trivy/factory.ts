@@ -25,8 +25,8 @@ export async function createTrivyScanner({ options, store, logger, env }: Create
     {
       ...options,
       binary,
-      downloadAttempts: 3,
-      backoffMs: 5000,
+      // 3 attempts, 5 s then 10 s apart: registry rate limits last longer than Trivy's own retries.
+      downloadRetry: { attempts: 3, baseDelayMs: 5000, maxDelayMs: 60_000, totalMs: 45 * 60_000, jitter: false },
     },
     logger,
     env,

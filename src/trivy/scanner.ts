@@ -4,6 +4,4 @@ export interface ImageScanner {
   prepare(): Promise<void>;
   /** Writes Trivy's JSON report for one tarball; throws ScanError naming the tarball. */
   scan(args: { tarball: string; reportPath: string }): Promise<void>;
-  /** For the audit record; empty until known. */
-  version(): string;
 }

@@ -1,20 +1,19 @@
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ScanError } from '../core/errors.js';
+import { ScanError, errorCode } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { cleanTrivyEnvironment, lastErrorLine } from './environment.js';
 import { runProcess } from './process.js';
 import type { ImageScanner } from './scanner.js';
 import type { TrivyOptions } from './options.js';
+import { RetryableError, retry, type RetryPolicy } from '../lib/retry.js';
 
 /** How to run Trivy: the user's options (minus how to obtain it), plus the binary found and retry timing. */
 export interface TrivySettings extends Omit<TrivyOptions, 'checksum' | 'downloadUrl'> {
   binary: string;
-  /** Attempts for the DB download (rate limits, flaky registries). */
-  downloadAttempts: number;
-  /** First backoff; doubled each time. */
-  backoffMs: number;
+  /** For the DB download: rate limits and flaky registries outlast one Trivy run's own retries. */
+  downloadRetry: RetryPolicy;
 }
 
 export class TrivyScanner implements ImageScanner {
@@ -23,10 +22,6 @@ export class TrivyScanner implements ImageScanner {
     private readonly logger: Logger,
     private readonly parentEnv: NodeJS.ProcessEnv,
   ) {}
-
-  version(): string {
-    return this.settings.version;
-  }
 
   async prepare(): Promise<void> {
     const { server, offline, cacheDir } = this.settings;
@@ -86,15 +81,24 @@ export class TrivyScanner implements ImageScanner {
    * a failing one moves on to the next at once, and a full round that fails is retried with backoff.
    */
   private async download(flag: string[], what: string): Promise<void> {
-    const { cacheDir, dbRepositories, downloadAttempts, backoffMs } = this.settings;
+    const { cacheDir, dbRepositories, downloadRetry } = this.settings;
     const repoFlag = flag[0] === '--download-java-db-only' ? '--java-db-repository' : '--db-repository';
     const repositories: (string | undefined)[] = dbRepositories.length > 0 ? dbRepositories : [undefined];
-    let delay = backoffMs;
-    for (let attempt = 1; ; attempt += 1) {
-      const failures: { repository: string; line: string; rateLimited: boolean }[] = [];
+    let failures: { repository: string; line: string; rateLimited: boolean }[] = [];
+    const round = async () => {
+      failures = [];
       for (const repository of repositories) {
         const result = await this.run({
-          args: ['image', ...flag, '--cache-dir', path.resolve(cacheDir), '--skip-version-check', '--disable-telemetry', '--no-progress', ...(repository ? [repoFlag, repository] : [])],
+          args: [
+            'image',
+            ...flag,
+            '--cache-dir',
+            path.resolve(cacheDir),
+            '--skip-version-check',
+            '--disable-telemetry',
+            '--no-progress',
+            ...(repository ? [repoFlag, repository] : []),
+          ],
           timeoutMs: 15 * 60 * 1000,
         });
         if (result.exitCode === 0 && !result.timedOut) return;
@@ -104,17 +108,33 @@ export class TrivyScanner implements ImageScanner {
           rateLimited: /TOOMANYREQUESTS|\b429\b|rate limit/i.test(result.stderr),
         });
       }
-      const rateLimited = failures.some((f) => f.rateLimited);
-      if (attempt >= downloadAttempts) {
-        const where = failures.map((f) => f.repository).join(', ');
-        const hint = rateLimited
-          ? `the registry rate-limited the download (TOOMANYREQUESTS) from ${where}; set db-repository to a mirror, or retry later`
-          : failures.map((f) => `${f.repository}: ${f.line}`).join('; ');
-        throw new ScanError(`could not download the Trivy ${what} after ${attempt} attempt(s): ${hint}`);
-      }
-      this.logger.warning(`Downloading the Trivy ${what} failed (attempt ${attempt}/${downloadAttempts}${rateLimited ? ', rate limited' : ''}); retrying in ${delay / 1000} s`);
-      await new Promise((r) => setTimeout(r, delay));
-      delay *= 2;
+      throw new RetryableError(`every repository failed`);
+    };
+    let attempts = 0;
+    try {
+      await retry(
+        downloadRetry,
+        (n) => {
+          attempts = n;
+          return round();
+        },
+        {
+          classify: (error) => ({ retry: error instanceof RetryableError }),
+          onRetry: ({ attempt, delayMs }) => {
+            const limited = failures.some((f) => f.rateLimited) ? ', rate limited' : '';
+            this.logger.warning(
+              `Downloading the Trivy ${what} failed (attempt ${attempt}/${downloadRetry.attempts}${limited}); retrying in ${delayMs / 1000} s`,
+            );
+          },
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof RetryableError)) throw error;
+      const where = failures.map((f) => f.repository).join(', ');
+      const hint = failures.some((f) => f.rateLimited)
+        ? `the registry rate-limited the download (TOOMANYREQUESTS) from ${where}; set db-repository to a mirror, or retry later`
+        : failures.map((f) => `${f.repository}: ${f.line}`).join('; ');
+      throw new ScanError(`could not download the Trivy ${what} after ${attempts} attempt(s): ${hint}`);
     }
   }
 
@@ -132,8 +152,7 @@ export class TrivyScanner implements ImageScanner {
         timeoutMs: args.timeoutMs,
       });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
-      throw new ScanError(`cannot run Trivy at ${this.settings.binary} (${code})`);
+      throw new ScanError(`cannot run Trivy at ${this.settings.binary} (${errorCode(err)})`);
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import type { Finding, ImageReport } from '../../src/core/finding.ts';
-import type { ExceptionRule, Profile } from '../../src/profile/types.ts';
+import type { ExceptionRule, Profile } from '../../src/core/profile.ts';
 
 /** A finding with every field filled; tests override what they are about. */
 export function finding(overrides: Partial<Finding> = {}): Finding {
@@ -10,7 +10,7 @@ export function finding(overrides: Partial<Finding> = {}): Finding {
     type: 'debian',
     kind: 'vulnerability',
     id: 'CVE-2024-0001',
-    pkgName: 'openssl',
+    package: 'openssl',
     pkgId: 'openssl@3.0.11-1',
     purl: 'pkg:deb/debian/openssl@3.0.11-1',
     installedVersion: '3.0.11-1',
@@ -22,7 +22,7 @@ export function finding(overrides: Partial<Finding> = {}): Finding {
     primaryUrl: 'https://avd.aquasec.com/nvd/cve-2024-0001',
     references: [],
     cweIds: [],
-    cvssScore: 7.5,
+    cvss: 7.5,
     ...overrides,
   };
 }

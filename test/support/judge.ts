@@ -3,7 +3,7 @@ import { evaluate } from '../../src/core/evaluate.ts';
 import type { ImageReport } from '../../src/core/finding.ts';
 import { buildResults } from '../../src/core/results.ts';
 import { parseTrivyReport } from '../../src/core/trivy-report.ts';
-import type { Profile } from '../../src/profile/types.ts';
+import type { Profile } from '../../src/core/profile.ts';
 import { profile as makeProfile } from './findings.ts';
 import { reportPath } from './paths.ts';
 
@@ -19,5 +19,5 @@ export function judge(images: ImageReport[], overrides: Partial<Profile> = {}) {
   const profile = makeProfile({ severity: 'MEDIUM', ignoreUnfixed: true, ...overrides });
   const evaluation = evaluate({ images, profile, now: TEST_NOW });
   const results = buildResults({ evaluation, images, errors: [], profile, now: TEST_NOW, toolVersion: '0.1.0' });
-  return { evaluation, results, findings: evaluation.findings };
+  return { evaluation, results, findings: results.findings };
 }

@@ -2,25 +2,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ImageReport } from '../../src/core/finding.ts';
-import type { GateOutcome } from '../../src/pipeline.ts';
+import type { GateResults } from '../../src/core/results.ts';
 import { judge } from './judge.ts';
 
-/** A GateOutcome as runGate returns it, for forwarders, with each report written to disk. */
-export function outcomeFor(images: ImageReport[], reportTexts?: string[]): GateOutcome & { outputDir: string } {
+/** What the forwarders take from a run: its results and the reports, each written to disk. */
+export function outcomeFor(images: ImageReport[], reportTexts?: string[]): { results: GateResults; reports: ImageReport[]; outputDir: string } {
   const outputDir = mkdtempSync(path.join(tmpdir(), 'vg-out-'));
   images.forEach((image, i) => {
     image.reportPath = path.join(outputDir, `report-${i}.json`);
     writeFileSync(image.reportPath, reportTexts?.[i] ?? JSON.stringify({ SchemaVersion: 2, ArtifactName: `tar_images/${i}.tar`, Results: [] }));
   });
-  const { results, findings } = judge(images, { severity: 'HIGH', ignoreUnfixed: true });
-  return {
-    outputDir,
-    results,
-    findings,
-    reports: images,
-    exitCode: results.verdict === 'fail' ? 1 : 0,
-    files: { results: '', summary: '', reportsDir: '', sarif: '', gitlab: '' },
-    summaryMarkdown: '',
-    sarifOmitted: { results: 0, runs: 0 },
-  };
+  const { results } = judge(images, { severity: 'HIGH', ignoreUnfixed: true });
+  return { outputDir, results, reports: images };
 }

@@ -1,0 +1,97 @@
+// The Trivy DB through @actions/cache (cache service v2) on a local results service: the first job downloads it
+// from the registry and saves it even though the gate fails; the next job restores it and never asks the registry.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { jest } from '@jest/globals';
+import { run } from '../../src/action/main.js';
+import { dbCacheKey } from '../../src/action/db-cache.js';
+import { actionEnvironment, parseOutputs, captureStdout } from '../../test/support/action.ts';
+import { startArtifactFake, type ArtifactFake } from '../../test/support/artifact-server.ts';
+import { writeFixtureImages } from '../../test/support/fixture-images.ts';
+import { startDbRegistry, type RegistryFake } from '../../test/support/oci-registry.ts';
+import { pathWithTrivy, realTrivy } from '../../test/support/trivy.ts';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-dbcache-'));
+let registry: RegistryFake;
+let results: ArtifactFake;
+const saved = { ...process.env };
+const savedExitCode = process.exitCode;
+let written: string[] = [];
+
+beforeAll(async () => {
+  registry = await startDbRegistry({ dbDir: path.join(realTrivy().cache, 'db'), repositories: ['aquasecurity/trivy-db'] });
+  results = await startArtifactFake();
+});
+afterAll(async () => {
+  await registry.close();
+  await results.close();
+});
+beforeEach(() => {
+  written = captureStdout();
+});
+afterEach(() => {
+  jest.restoreAllMocks();
+  process.env = { ...saved };
+  process.exitCode = savedExitCode;
+});
+
+test('saved after the first (failing) job, restored by the next without a registry download', async () => {
+  const images = tmp();
+  await writeFixtureImages(images, ['debian-app']);
+  // Same path in both jobs, as RUNNER_TEMP is on a runner: the cache version covers the paths.
+  const cacheDir = path.join(tmp(), 'trivy-cache');
+  const job = async () => {
+    const { env, outputFile } = actionEnvironment({
+      images: `${images}/*.tar`,
+      'cache-dir': cacheDir,
+      'db-repository': registry.repository('aquasecurity/trivy-db'),
+      'java-db': 'false',
+      'output-dir': tmp(),
+      'profiles-dir': tmp(),
+      'upload-sarif': 'false',
+      'upload-artifact': 'false',
+    });
+    process.env = {
+      ...saved,
+      ...env,
+      PATH: pathWithTrivy(),
+      ACTIONS_CACHE_SERVICE_V2: 'true',
+      ACTIONS_RESULTS_URL: results.resultsUrl,
+      ACTIONS_RUNTIME_TOKEN: results.runtimeToken,
+      GITHUB_WORKSPACE: tmp(),
+    };
+    process.exitCode = undefined;
+    await run(process.env);
+    return { exitCode: process.exitCode, outputs: parseOutputs(readFileSync(outputFile, 'utf8')) };
+  };
+  const manifestFetches = () => registry.requests.filter((r) => r.path.includes('/manifests/')).length;
+
+  const first = await job();
+  expect(first.exitCode).toBe(1);
+  expect(first.outputs.verdict).toBe('fail');
+  expect(manifestFetches()).toBe(1);
+  const key = dbCacheKey(new Date(), process.platform);
+  expect(results.caches.map((c) => [c.key, c.finalized])).toEqual([[key, true]]);
+  const archive = path.join(tmp(), 'cache.tgz');
+  writeFileSync(archive, results.cacheArchive(key)!);
+  const listed = spawnSync('tar', ['-tf', archive], { encoding: 'utf8' });
+  const listing = listed.stdout + listed.stderr;
+  expect(listing).toMatch(/db\/trivy\.db/);
+  expect(listing).toMatch(/db\/metadata\.json/);
+
+  rmSync(cacheDir, { recursive: true, force: true });
+  const second = await job();
+  expect(second.exitCode).toBe(1);
+  expect(existsSync(path.join(cacheDir, 'db', 'trivy.db'))).toBe(true);
+  expect(manifestFetches()).toBe(1);
+  expect(written.join('')).toContain(`Cache hit for: ${key}`);
+  // An exact hit is not saved again.
+  expect(results.caches).toHaveLength(1);
+}, 120_000);
+
+test('the key is per OS and UTC day', () => {
+  expect(dbCacheKey(new Date('2026-11-23T23:59:59Z'), 'linux')).toBe('vulngate-trivy-db-linux-2026-11-23');
+  expect(dbCacheKey(new Date('2026-11-24T00:00:00Z'), 'linux')).toBe('vulngate-trivy-db-linux-2026-11-24');
+});

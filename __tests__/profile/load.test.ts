@@ -1,0 +1,92 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError } from '../../src/core/errors.js';
+import { loadProfile } from '../../src/profile/load.js';
+import { recordingLogger } from '../../test/support/logger.ts';
+
+function profilesDir(files: Record<string, string>): string {
+  const dir = path.join(mkdtempSync(path.join(tmpdir(), 'vg-profiles-')), 'profiles');
+  mkdirSync(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+const load = (args: { profile?: string; dir: string; overrides?: object }) => {
+  const logger = recordingLogger();
+  return { logger, loaded: loadProfile({ profile: args.profile, profilesDir: args.dir, overrides: args.overrides ?? {}, logger }) };
+};
+
+describe('finding the profile', () => {
+  test('a name reads <dir>/<name>.yml, or .yaml', async () => {
+    const dir = profilesDir({ 'kibana.yml': 'severity: CRITICAL\n', 'api.yaml': 'severity: LOW\n' });
+    expect((await load({ profile: 'kibana', dir }).loaded).severity).toBe('CRITICAL');
+    expect((await load({ profile: 'api', dir }).loaded).source).toBe(path.join(dir, 'api.yaml'));
+  });
+
+  test('a named profile that does not exist falls back to default.yml with a notice', async () => {
+    const dir = profilesDir({ 'default.yml': 'severity: MEDIUM\n' });
+    const { loaded, logger } = load({ profile: 'nope', dir });
+    expect(await loaded).toMatchObject({ severity: 'MEDIUM', source: path.join(dir, 'default.yml') });
+    expect(logger.at('notice')).toEqual([`profile 'nope' not found in ${dir}/ (looked for nope.yml, nope.yaml); using ${path.join(dir, 'default.yml')}`]);
+  });
+
+  test('without default.yml the built-in default applies: HIGH, ignore unfixed', async () => {
+    const dir = profilesDir({});
+    expect(await load({ dir }).loaded).toEqual({ source: 'built-in default', severity: 'HIGH', ignoreUnfixed: true, exceptions: [] });
+    const { loaded, logger } = load({ profile: 'nope', dir });
+    expect((await loaded).source).toBe('built-in default');
+    expect(logger.at('notice')[0]).toContain('using the built-in default (severity HIGH, ignore_unfixed true)');
+  });
+
+  test('no profile given reads default.yml when there is one', async () => {
+    const dir = profilesDir({ 'default.yml': 'ignore_unfixed: false\n' });
+    expect((await load({ dir }).loaded).ignoreUnfixed).toBe(false);
+  });
+
+  test('a path must exist', async () => {
+    const dir = profilesDir({});
+    await expect(load({ profile: path.join(dir, 'missing.yml'), dir }).loaded).rejects.toThrow(new ConfigError(`profile '${path.join(dir, 'missing.yml')}': no such file`));
+  });
+
+  test('names cannot walk out of the directory', async () => {
+    await expect(load({ profile: '..', dir: profilesDir({}) }).loaded).rejects.toThrow(/not a file path nor a profile name/);
+  });
+
+  test('inputs override the profile', async () => {
+    const dir = profilesDir({ 'default.yml': 'severity: LOW\nignore_unfixed: true\n' });
+    expect(await load({ dir, overrides: { severity: 'CRITICAL', ignoreUnfixed: false } }).loaded).toMatchObject({ severity: 'CRITICAL', ignoreUnfixed: false });
+  });
+});
+
+describe('extends', () => {
+  test('scalars override, exception lists concatenate (base first)', async () => {
+    const dir = profilesDir({
+      'base.yml': 'severity: MEDIUM\nignore_unfixed: false\nexceptions: [{id: CVE-1, note: base}]\n',
+      'team.yml': 'extends: base\nseverity: HIGH\nexceptions: [{id: CVE-2, note: team}]\n',
+      'app.yml': 'extends: team\nexceptions: [{id: CVE-3, note: app}]\n',
+    });
+    const profile = await load({ profile: 'app', dir }).loaded;
+    expect(profile).toMatchObject({ source: path.join(dir, 'app.yml'), severity: 'HIGH', ignoreUnfixed: false });
+    expect(profile.exceptions.map((e) => [e.id, e.origin])).toEqual([
+      ['CVE-1', `${path.join(dir, 'base.yml')} exceptions[0]`],
+      ['CVE-2', `${path.join(dir, 'team.yml')} exceptions[0]`],
+      ['CVE-3', `${path.join(dir, 'app.yml')} exceptions[0]`],
+    ]);
+  });
+
+  test('a cycle is an error', async () => {
+    const dir = profilesDir({ 'a.yml': 'extends: b\n', 'b.yml': 'extends: a\n' });
+    await expect(load({ profile: 'a', dir }).loaded).rejects.toThrow(`${path.join(dir, 'a.yml')}: 'extends' makes a cycle (a.yml → b.yml → a.yml)`);
+  });
+
+  test('extending a missing profile is an error naming both', async () => {
+    const dir = profilesDir({ 'a.yml': 'extends: gone\n' });
+    await expect(load({ profile: 'a', dir }).loaded).rejects.toThrow(`${path.join(dir, 'a.yml')}: extends: no profile 'gone' in ${dir}/ (looked for gone.yml, gone.yaml)`);
+  });
+
+  test('an error in a base profile names the base file', async () => {
+    const dir = profilesDir({ 'base.yml': 'severity: HUGE\n', 'app.yml': 'extends: base\n' });
+    await expect(load({ profile: 'app', dir }).loaded).rejects.toThrow(`${path.join(dir, 'base.yml')}: severity: "HUGE" is not a severity`);
+  });
+});

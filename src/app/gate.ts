@@ -1,0 +1,122 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { GateOptions } from '../config/settings.js';
+import { ConfigError, errorCode } from '../core/errors.js';
+import { evaluate } from '../core/evaluate.js';
+import { reportExceptionHealth } from '../core/exception-health.js';
+import type { ImageReport } from '../core/finding.js';
+import type { Logger } from '../core/logger.js';
+import { buildResults, OUTPUT_FILES, resultsDocument, type GateResults } from '../core/results.js';
+import { loadProfile } from '../profile/load.js';
+import { renderGitlabReport } from '../render/gitlab.js';
+import { dockerfileFromLine, renderSarif } from '../render/sarif.js';
+import { renderSummary } from '../render/summary.js';
+import type { ImageScanner } from '../trivy/scanner.js';
+import { readReports, scanTarballs } from './collect.js';
+
+export interface GateContext {
+  logger: Logger;
+  now: () => Date;
+  toolVersion: string;
+  /** Built lazily: evaluating existing reports needs no Trivy. */
+  createScanner: () => Promise<ImageScanner>;
+}
+
+export interface GateFiles {
+  results: string;
+  summary: string;
+  reportsDir: string;
+  sarif: string;
+  gitlab: string;
+}
+
+export interface GateOutcome {
+  results: GateResults;
+  files: GateFiles;
+  summaryMarkdown: string;
+  /** Raw Trivy reports that were read, for the artifact and forwarders. */
+  reports: ImageReport[];
+  /** What GitHub's SARIF limits made vulngate leave out of vulngate.sarif. */
+  sarifOmitted: { results: number; runs: number };
+}
+
+export function outputFiles(outputDir: string): GateFiles {
+  return {
+    results: path.join(outputDir, OUTPUT_FILES.results),
+    summary: path.join(outputDir, OUTPUT_FILES.summary),
+    reportsDir: path.join(outputDir, OUTPUT_FILES.reportsDir),
+    sarif: path.join(outputDir, OUTPUT_FILES.sarif),
+    gitlab: path.join(outputDir, OUTPUT_FILES.gitlab),
+  };
+}
+
+/** Profile → reports (scanned or given) → verdict → files. Config errors throw before anything runs. */
+export async function runGate(options: GateOptions, context: GateContext): Promise<GateOutcome> {
+  const { logger } = context;
+  const startedAt = context.now();
+  const profile = await loadProfile({
+    profile: options.profile,
+    profilesDir: options.profilesDir,
+    overrides: options.overrides,
+    logger,
+  });
+  const counts = `${profile.exceptions.length} exception(s)`;
+  logger.info(`Profile ${profile.source}: severity ${profile.severity}, ignore_unfixed ${profile.ignoreUnfixed}, ${counts}`);
+
+  const files = outputFiles(options.outputDir);
+  const dockerfile = options.sarif.dockerfile ? await readDockerfile(options.sarif.dockerfile) : undefined;
+  await mkdir(files.reportsDir, { recursive: true });
+
+  const collected =
+    options.source.kind === 'scan'
+      ? await scanTarballs({
+          patterns: options.source.images,
+          parallel: options.parallel,
+          createScanner: context.createScanner,
+          logger,
+          reportsDir: files.reportsDir,
+        })
+      : await readReports(options.source.reports);
+
+  const now = context.now();
+  const evaluation = evaluate({ images: collected.reports, profile, now });
+  const results = buildResults({
+    evaluation,
+    images: collected.reports,
+    errors: collected.errors,
+    profile,
+    now,
+    toolVersion: context.toolVersion,
+  });
+  reportExceptionHealth({ results, logger });
+  for (const error of collected.errors) logger.error(`${error.source}: ${error.message}`);
+
+  const sarif = renderSarif({ results, include: options.sarif.include, dockerfile });
+  const gitlab = renderGitlabReport({ results, startedAt, finishedAt: context.now() });
+
+  const notes: string[] = [];
+  if (results.verdict === 'fail' && !options.failOnFindings) {
+    notes.push('fail-on-findings is off: this run reports the findings without failing.');
+  }
+  if (sarif.omitted.results > 0 || sarif.omitted.runs > 0) {
+    const { results: left, runs } = sarif.omitted;
+    notes.push(
+      `GitHub's SARIF limits: ${left} finding(s) and ${runs} image(s) were left out of ${OUTPUT_FILES.sarif} (blocking findings kept first); all are in ${OUTPUT_FILES.results}.`,
+    );
+  }
+  const summaryMarkdown = renderSummary({ results, notes });
+  await writeFile(files.results, `${JSON.stringify(resultsDocument(results), null, 2)}\n`);
+  await writeFile(files.summary, summaryMarkdown);
+  await writeFile(files.sarif, `${JSON.stringify(sarif.sarif, null, 2)}\n`);
+  await writeFile(files.gitlab, `${JSON.stringify(gitlab, null, 2)}\n`);
+
+  return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted: sarif.omitted };
+}
+
+async function readDockerfile(file: string): Promise<{ path: string; fromLine: number }> {
+  try {
+    return { path: file.replace(/^\.\//, ''), fromLine: dockerfileFromLine(await readFile(file, 'utf8')) };
+  } catch (err) {
+    throw new ConfigError(`dockerfile: cannot read '${file}' (${errorCode(err)})`);
+  }
+}

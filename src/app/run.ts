@@ -1,0 +1,117 @@
+import type { RunSettings } from '../config/settings.js';
+import { ExitCode, describeError, isGateError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { ArtifactUploader } from '../delivery/artifact.js';
+import { forwardResults } from '../delivery/forward.js';
+import { DEFAULT_TIMING, publishToGitHub, type PublishTiming } from '../delivery/github.js';
+import { forwardingFailed, type DeliveryOutcome } from '../delivery/outcome.js';
+import { replayUndelivered, type ReplayOverrides } from '../delivery/replay.js';
+import type { RetryPolicy } from '../lib/retry.js';
+import { verdictLine } from '../render/summary.js';
+import type { ImageScanner } from '../trivy/scanner.js';
+import { VULNGATE_VERSION } from '../version.js';
+import { runGate, type GateOutcome } from './gate.js';
+
+/** What a run needs from the world it runs in: the shells give these. */
+export interface RunPorts {
+  logger: Logger;
+  now: () => Date;
+  env: NodeJS.ProcessEnv;
+  /** Built lazily: evaluating existing reports needs no Trivy. */
+  createScanner: (settings: RunSettings) => Promise<ImageScanner>;
+  /** The action's artifact client; without it nothing is uploaded. */
+  artifactUploader?: ArtifactUploader;
+  /** Retries and polling; tests shorten them. */
+  timing?: { publish?: PublishTiming; forwardRetry?: RetryPolicy; forwardTimeoutMs?: number };
+}
+
+export interface RunOutcome {
+  exitCode: ExitCode;
+  /** One line: why the run ends with this exit code. */
+  reason: string;
+  /** Undefined when configuration stopped the run before anything was judged. */
+  gate?: GateOutcome;
+  deliveries: DeliveryOutcome[];
+}
+
+/** The one application run for the action and the CLI: gate → forwarding → publishing → exit code. */
+export async function run(settings: RunSettings, ports: RunPorts): Promise<RunOutcome> {
+  const { logger } = ports;
+  let gate: GateOutcome;
+  try {
+    gate = await runGate(settings.gate, {
+      logger,
+      now: ports.now,
+      toolVersion: VULNGATE_VERSION,
+      createScanner: () => ports.createScanner(settings),
+    });
+  } catch (err) {
+    return failedBeforeJudging(err);
+  }
+  const deliveries = await forwardResults({
+    results: gate.results,
+    reports: gate.reports,
+    options: settings.forward,
+    ci: settings.ci,
+    outputDir: settings.gate.outputDir,
+    context: {
+      logger,
+      env: ports.env,
+      now: ports.now(),
+      retry: ports.timing?.forwardRetry,
+      timeoutMs: ports.timing?.forwardTimeoutMs,
+    },
+  });
+  // After forwarding, so the audit artifact holds what could not be delivered.
+  if (settings.publish && ports.artifactUploader) {
+    const published = await publishToGitHub({
+      results: gate.results,
+      sarifFile: gate.files.sarif,
+      outputDir: settings.gate.outputDir,
+      options: settings.publish,
+      run: settings.ci.github,
+      runUrl: settings.ci.pipelineUrl || undefined,
+      uploader: ports.artifactUploader,
+      logger,
+      timing: ports.timing?.publish ?? DEFAULT_TIMING,
+    });
+    deliveries.push(...published);
+  }
+  return conclude({ gate, deliveries, settings, logger });
+}
+
+function failedBeforeJudging(err: unknown): RunOutcome {
+  if (isGateError(err)) return { exitCode: err.exitCode, reason: err.message, deliveries: [] };
+  return { exitCode: ExitCode.Internal, reason: `unexpected error: ${describeError(err)} (please report this)`, deliveries: [] };
+}
+
+/** The exit code, most important first: an unscanned image, a failed verdict, a failed delivery. */
+function conclude(args: { gate: GateOutcome; deliveries: DeliveryOutcome[]; settings: RunSettings; logger: Logger }): RunOutcome {
+  const { gate, deliveries, settings } = args;
+  const { results } = gate;
+  const line = verdictLine(results);
+  const base = { gate, deliveries };
+  // An image that was not scanned cannot pass: a scanner error outranks the verdict.
+  if (results.errors.length > 0) return { ...base, exitCode: ExitCode.Scanner, reason: line };
+  if (results.verdict === 'fail' && settings.gate.failOnFindings) return { ...base, exitCode: ExitCode.PolicyFailed, reason: line };
+  if (forwardingFailed(deliveries) && settings.forward.failure === 'fail') {
+    return { ...base, exitCode: ExitCode.Delivery, reason: `${line}; but forwarding failed and forward-failure is fail` };
+  }
+  if (results.verdict === 'fail') args.logger.warning(`${line} (not failing: fail-on-findings is false)`);
+  return { ...base, exitCode: ExitCode.Pass, reason: line };
+}
+
+/** `vulngate forward --from`: sends the spool again; exit 4 when something is still undelivered. */
+export async function replay(args: { fromDir: string; overrides: ReplayOverrides; ports: RunPorts }): Promise<RunOutcome> {
+  const { ports } = args;
+  const context = { logger: ports.logger, env: ports.env, now: ports.now(), retry: ports.timing?.forwardRetry };
+  let deliveries: DeliveryOutcome[];
+  try {
+    deliveries = await replayUndelivered({ fromDir: args.fromDir, overrides: args.overrides, context });
+  } catch (err) {
+    return failedBeforeJudging(err);
+  }
+  const still = deliveries.filter((d) => d.status === 'failed').map((d) => d.spooled ?? d.sink);
+  if (still.length > 0) return { exitCode: ExitCode.Delivery, reason: `Still undelivered: ${still.join(', ')}`, deliveries };
+  return { exitCode: ExitCode.Pass, reason: 'Everything was delivered.', deliveries };
+}

@@ -1,0 +1,98 @@
+import { booleanValue, choiceValue, integerValue, listValue, severityValue, urlValue } from './values.js';
+import type { Severity } from '../core/severity.js';
+
+/** The CLI's commands; the action takes every option whose `input` is set. */
+export type CliCommand = 'scan' | 'evaluate' | 'forward';
+
+/** As given: text from an input or variable, a list from a repeated flag. */
+export type RawValue = string | string[];
+
+export interface OptionSpec<T> {
+  /** One line: the action input's description and the flag's help. */
+  help: string;
+  /** The default as text: action.yml's `default:` and what --help shows. */
+  defaultText: string;
+  /** action.yml's default when the runner fills it in (the job token's expression); the CLI has none. */
+  actionDefault?: string;
+  /** An input of the action. */
+  input: boolean;
+  /** The CLI commands that take it, as `--<name>` and as `VULNGATE_<NAME>`. */
+  commands: readonly CliCommand[];
+  /** CLI: only the variable, never a flag, so the value stays out of process lists. */
+  envOnly?: boolean;
+  /** Masked in the action's log, never printed nor written. */
+  secret?: boolean;
+  cli?: { flag?: string; placeholder?: string; variadic?: boolean; switch?: boolean; mandatory?: boolean };
+  /** Text (or a flag's list) → value; the default when unset. Errors name `label`. */
+  parse(raw: RawValue | undefined, label: string): T;
+}
+
+type Base = Omit<OptionSpec<unknown>, 'parse' | 'defaultText' | 'input' | 'commands'> & {
+  input?: boolean;
+  commands?: readonly CliCommand[];
+};
+
+function joined(raw: RawValue | undefined): string {
+  return Array.isArray(raw) ? raw.join('\n') : (raw ?? '');
+}
+
+function spec<T>(base: Base, defaultText: string, parse: (text: string, label: string, raw?: RawValue) => T): OptionSpec<T> {
+  return {
+    input: true,
+    commands: [],
+    ...base,
+    defaultText,
+    parse: (raw, label) => parse(joined(raw).trim(), label, raw),
+  };
+}
+
+export function textOption(base: Base & { default: string }): OptionSpec<string>;
+export function textOption(base: Base): OptionSpec<string | undefined>;
+export function textOption(base: Base & { default?: string }): OptionSpec<string | undefined> {
+  const fallback = base.default;
+  return spec(base, fallback ?? '', (text) => text || fallback);
+}
+
+export function booleanOption(base: Base & { default: boolean }): OptionSpec<boolean>;
+export function booleanOption(base: Base): OptionSpec<boolean | undefined>;
+export function booleanOption(base: Base & { default?: boolean }): OptionSpec<boolean | undefined> {
+  const fallback = base.default;
+  return spec(base, fallback === undefined ? '' : String(fallback), (text, label) => booleanValue(label, text) ?? fallback);
+}
+
+interface Range {
+  min: number;
+  max: number;
+}
+
+export function integerOption(base: Base & Range & { default: number }): OptionSpec<number>;
+export function integerOption(base: Base & Range): OptionSpec<number | undefined>;
+export function integerOption(base: Base & Range & { default?: number }): OptionSpec<number | undefined> {
+  const fallback = base.default;
+  const range = { min: base.min, max: base.max };
+  return spec(base, fallback === undefined ? '' : String(fallback), (text, label) => integerValue(label, text, range) ?? fallback);
+}
+
+export function choiceOption<const T extends string>(base: Base & { choices: readonly T[]; default: T }): OptionSpec<T>;
+export function choiceOption<const T extends string>(base: Base & { choices: readonly T[] }): OptionSpec<T | undefined>;
+export function choiceOption<const T extends string>(base: Base & { choices: readonly T[]; default?: T }): OptionSpec<T | undefined> {
+  const fallback = base.default;
+  return spec(base, fallback ?? '', (text, label) => choiceValue(label, text, base.choices) ?? fallback);
+}
+
+export function severityOption(base: Base): OptionSpec<Severity | undefined> {
+  return spec(base, '', (text, label) => severityValue(label, text));
+}
+
+export function urlOption(base: Base): OptionSpec<string | undefined> {
+  return spec(base, '', (text, label) => urlValue(label, text));
+}
+
+/** A flag repeated, or text with one item per line (or comma-separated). */
+export function listOption(base: Base & { default?: string[] }): OptionSpec<string[]> {
+  const fallback = base.default ?? [];
+  return spec(base, fallback.join('\n'), (_text, _label, raw) => {
+    const items = Array.isArray(raw) ? raw.map((s) => s.trim()).filter(Boolean) : listValue(raw ?? '');
+    return items.length > 0 ? items : [...fallback];
+  });
+}

@@ -1,0 +1,41 @@
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { readCiContext } from './ci-context.js';
+import type { OptionSet } from './options.js';
+import { forwardOptions, gateOptions, publishOptions, trivyOptions, type RunSettings } from './settings.js';
+
+/** The action's settings: scan or evaluate by whether `reports` is set, with GitHub publishing. */
+export function actionSettings(options: OptionSet, env: NodeJS.ProcessEnv): RunSettings & { cacheDb: boolean } {
+  const { values } = options;
+  const ci = readCiContext(env);
+  const reports = values.reports;
+  const source = reports.length > 0 ? { kind: 'reports' as const, reports } : { kind: 'scan' as const, images: values.images };
+  const workspace = env.RUNNER_TEMP ?? env.TMPDIR ?? '/tmp';
+  return {
+    ci,
+    gate: gateOptions(values, source),
+    trivy: trivyOptions(values, { cacheDir: path.join(workspace, 'vulngate-trivy-cache') }),
+    forward: forwardOptions(options, ci),
+    publish: publishOptions(values),
+    cacheDb: values['cache-db'],
+  };
+}
+
+/** Where the CLI keeps Trivy's DB and binaries between runs. */
+export function cliCacheRoot(env: NodeJS.ProcessEnv): string {
+  return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'vulngate');
+}
+
+/** The CLI's settings for `scan` or `evaluate`. */
+export function cliSettings(options: OptionSet, command: 'scan' | 'evaluate', env: NodeJS.ProcessEnv): RunSettings {
+  const { values } = options;
+  const ci = readCiContext(env);
+  const source =
+    command === 'scan' ? { kind: 'scan' as const, images: values.images } : { kind: 'reports' as const, reports: values.reports };
+  return {
+    ci,
+    gate: gateOptions(values, source),
+    trivy: command === 'scan' ? trivyOptions(values, { cacheDir: path.join(cliCacheRoot(env), 'trivy') }) : undefined,
+    forward: forwardOptions(options, ci),
+  };
+}

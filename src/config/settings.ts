@@ -1,0 +1,177 @@
+import { availableParallelism } from 'node:os';
+import { ConfigError } from '../core/errors.js';
+import type { Severity } from '../core/severity.js';
+import { parseTrivyVersion } from '../trivy/install.js';
+import type { TrivyOptions } from '../trivy/options.js';
+import type { CiContext } from './ci-context.js';
+import { parseMessageAttributes } from './message-attributes.js';
+import type { OptionLabel, OptionSet } from './options.js';
+import { urlValue } from './values.js';
+
+export type GateSource = { kind: 'scan'; images: string[] } | { kind: 'reports'; reports: string[] };
+
+/** What the gate itself needs: what to judge, with which profile, where to write. */
+export interface GateOptions {
+  source: GateSource;
+  profile?: string;
+  profilesDir: string;
+  overrides: { severity?: Severity; ignoreUnfixed?: boolean };
+  outputDir: string;
+  failOnFindings: boolean;
+  /** Images scanned at once. */
+  parallel: number;
+  sarif: { include: 'all' | 'blocking'; dockerfile?: string };
+}
+
+export interface SqsOptions {
+  queueUrl: string;
+  region?: string;
+  userAttributes: Record<string, string>;
+}
+
+export interface DefectDojoOptions {
+  url: string;
+  token: string;
+  productType: string;
+  product: string;
+  engagement: string;
+  closeOldFindings: boolean;
+  minimumSeverity?: string;
+  tags: string[];
+  version?: string;
+  commit?: string;
+  branch?: string;
+  buildId?: string;
+}
+
+export interface ForwardOptions {
+  sqs?: SqsOptions;
+  defectDojo?: DefectDojoOptions;
+  failure: 'warn' | 'fail';
+}
+
+/** The action's GitHub publishing. */
+export interface PublishOptions {
+  uploadSarif: boolean;
+  githubToken: string;
+  commentOnPr: boolean;
+  uploadArtifact: boolean;
+  artifactName: string;
+  artifactRetentionDays: number;
+}
+
+/** Everything one run needs, checked; the shells build it from the option table. */
+export interface RunSettings {
+  gate: GateOptions;
+  /** Only for scans. */
+  trivy?: TrivyOptions;
+  forward: ForwardOptions;
+  /** Only in the action. */
+  publish?: PublishOptions;
+  ci: CiContext;
+}
+
+const DD_SEVERITIES = ['Info', 'Low', 'Medium', 'High', 'Critical'] as const;
+
+type V = OptionSet['values'];
+
+export function gateOptions(values: V, source: GateSource): GateOptions {
+  return {
+    source,
+    profile: values.profile,
+    profilesDir: values['profiles-dir'],
+    overrides: { severity: values.severity, ignoreUnfixed: values['ignore-unfixed'] },
+    outputDir: values['output-dir'],
+    failOnFindings: values['fail-on-findings'],
+    parallel: values.parallel ?? availableParallelism(),
+    sarif: { include: values['sarif-findings'], dockerfile: values.dockerfile },
+  };
+}
+
+export function trivyOptions(values: V, defaults: { cacheDir: string }): TrivyOptions {
+  const server = values['trivy-server'];
+  const token = values['trivy-server-token'];
+  return {
+    version: parseTrivyVersion(values['trivy-version']),
+    checksum: values['trivy-checksum'],
+    downloadUrl: values['trivy-download-url'],
+    cacheDir: values['cache-dir'] ?? defaults.cacheDir,
+    timeoutSeconds: values['scan-timeout'],
+    offline: values.offline,
+    dbRepositories: values['db-repository'],
+    javaDb: values['java-db'],
+    server: server ? { url: server, token } : undefined,
+  };
+}
+
+export function publishOptions(values: V): PublishOptions {
+  return {
+    uploadSarif: values['upload-sarif'],
+    githubToken: values['github-token'] ?? '',
+    commentOnPr: values['comment-on-pr'],
+    uploadArtifact: values['upload-artifact'],
+    artifactName: values['artifact-name'] ?? '',
+    artifactRetentionDays: values['artifact-retention-days'],
+  };
+}
+
+/** The DefectDojo URL: https, or http when allowed. */
+export function defectDojoUrl({ values, label }: OptionSet): string | undefined {
+  const allowed = values['defectdojo-allow-http'] ? ['https:', 'http:'] : ['https:'];
+  return urlValue(label('defectdojo-url'), values['defectdojo-url'] ?? '', allowed);
+}
+
+/** Forwarding, with the repository, branch and pipeline from CI as defaults. */
+export function forwardOptions(options: OptionSet, ci: CiContext): ForwardOptions {
+  const { values, label } = options;
+  const queueUrl = values['sqs-queue-url'];
+  const sqs: SqsOptions | undefined = queueUrl
+    ? {
+        queueUrl,
+        region: values['aws-region'],
+        userAttributes: parseMessageAttributes(values['sqs-message-attributes'] ?? '', label('sqs-message-attributes')),
+      }
+    : undefined;
+  const url = defectDojoUrl(options);
+  const token = values['defectdojo-token'] ?? '';
+  if (!url) {
+    if (token !== '') throw new ConfigError(`${label('defectdojo-url')}: required with ${label('defectdojo-token')}`);
+    return { sqs, failure: values['forward-failure'] };
+  }
+  if (token === '') {
+    throw new ConfigError(`${label('defectdojo-token')}: required with ${label('defectdojo-url')} (an API v2 key of a user that may import scans)`);
+  }
+  const onDefaultBranch = ci.defaultBranch !== '' && ci.ref === ci.defaultBranch;
+  return {
+    sqs,
+    failure: values['forward-failure'],
+    defectDojo: {
+      url,
+      token,
+      productType: contextValue(label, 'defectdojo-product-type', values['defectdojo-product-type'], ci.owner),
+      product: contextValue(label, 'defectdojo-product', values['defectdojo-product'], ci.repository),
+      engagement: contextValue(label, 'defectdojo-engagement', values['defectdojo-engagement'], ci.ref),
+      // Closing findings that a feature branch does not have would close them for everyone: default branch only.
+      closeOldFindings: values['defectdojo-close-old-findings'] ?? onDefaultBranch,
+      minimumSeverity: ddSeverity(label('defectdojo-minimum-severity'), values['defectdojo-minimum-severity']),
+      tags: values['defectdojo-tags'],
+      version: values['defectdojo-version'],
+      commit: ci.commit || undefined,
+      branch: ci.ref || undefined,
+      buildId: ci.pipelineUrl || undefined,
+    },
+  };
+}
+
+function contextValue(label: OptionLabel, name: Parameters<OptionLabel>[0], value: string | undefined, fallback: string): string {
+  const chosen = value || fallback;
+  if (chosen === '') throw new ConfigError(`${label(name)}: required outside CI (there is no repository or branch to default to)`);
+  return chosen;
+}
+
+function ddSeverity(label: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const severity = DD_SEVERITIES.find((s) => s.toLowerCase() === value.toLowerCase());
+  if (!severity) throw new ConfigError(`${label}: '${value}' is not allowed; allowed: ${DD_SEVERITIES.join(', ')}`);
+  return severity;
+}

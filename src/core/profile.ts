@@ -1,0 +1,45 @@
+import type { Severity } from './severity.js';
+
+/** Exceptions whose last day is at most this many UTC days away get a notice. */
+export const EXPIRING_SOON_DAYS = 14;
+
+export interface ExceptionRule {
+  /** Normalized: trimmed, typographic dashes replaced, upper case. */
+  id: string;
+  package?: string;
+  severity?: Severity;
+  images?: string[];
+  note: string;
+  /** YYYY-MM-DD, the last UTC day it applies. */
+  until?: string;
+  /** `profiles/kibana.yml exceptions[2]`: where to fix it. */
+  origin: string;
+}
+
+/** What the judge reads; the YAML adapter in src/profile builds it. */
+export interface Profile {
+  /** The file it came from (the most specific one, for `extends`), or `built-in default`. */
+  source: string;
+  severity: Severity;
+  ignoreUnfixed: boolean;
+  exceptions: ExceptionRule[];
+}
+
+export const BUILT_IN_PROFILE: Profile = {
+  source: 'built-in default',
+  severity: 'HIGH',
+  ignoreUnfixed: true,
+  exceptions: [],
+};
+
+/** Dashes a web page or word processor puts where a hyphen was typed. */
+const TYPOGRAPHIC_DASHES = /[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uFE58\uFE63\uFF0D]/g;
+
+export function normalizeDashes(text: string): string {
+  return text.replace(TYPOGRAPHIC_DASHES, '-');
+}
+
+/** Ids compare case-insensitively and with plain dashes. */
+export function normalizeVulnerabilityId(id: string): string {
+  return normalizeDashes(id.trim()).toUpperCase();
+}

@@ -1,0 +1,136 @@
+import type { DefectDojoOptions } from '../config/settings.js';
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { HttpError, parseRetryAfter, retry, type RetryPolicy } from '../lib/retry.js';
+
+/** The options as read from inputs, plus what a run adds. */
+export interface DefectDojoSettings extends DefectDojoOptions {
+  scanDate: string;
+  retry: RetryPolicy;
+  timeoutMs: number;
+}
+
+export interface DefectDojoUpload {
+  image: string;
+  /** Trivy's JSON report for the image. */
+  reportText: string;
+}
+
+export interface DefectDojoDelivery {
+  delivered: string[];
+  undelivered: { upload: DefectDojoUpload; reason: string }[];
+}
+
+/** `registry/app:1.2` → `registry/app`; digests too. DefectDojo's service groups one image across tags. */
+export function imageWithoutTag(image: string): string {
+  const noDigest = image.split('@')[0] ?? image;
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+}
+
+/**
+ * The report with ArtifactName and each Result's Target naming the image instead of the tarball path, so a path
+ * that changes between runs (tar_images/…, /builds/…/tar_images/…) does not make DefectDojo see new findings.
+ */
+export function stableReport(reportText: string, image: string): string {
+  const report = JSON.parse(reportText) as { ArtifactName?: string; Results?: { Target?: string }[] };
+  const artifact = report.ArtifactName ?? '';
+  report.ArtifactName = image;
+  for (const result of report.Results ?? []) {
+    if (typeof result.Target === 'string' && artifact !== '' && result.Target.startsWith(artifact)) {
+      result.Target = image + result.Target.slice(artifact.length);
+    }
+  }
+  return JSON.stringify(report);
+}
+
+function formFor(settings: DefectDojoSettings, upload: DefectDojoUpload): FormData {
+  const form = new FormData();
+  const fields: [string, string | undefined][] = [
+    ['scan_type', 'Trivy Scan'],
+    ['auto_create_context', 'true'],
+    ['product_type_name', settings.productType],
+    ['product_name', settings.product],
+    ['engagement_name', settings.engagement],
+    ['test_title', upload.image],
+    ['service', imageWithoutTag(upload.image)],
+    ['close_old_findings', String(settings.closeOldFindings)],
+    ['minimum_severity', settings.minimumSeverity],
+    ['active', 'true'],
+    ['verified', 'false'],
+    ['scan_date', settings.scanDate],
+    ['version', settings.version],
+    ['commit_hash', settings.commit],
+    ['branch_tag', settings.branch],
+    ['build_id', settings.buildId],
+  ];
+  for (const [name, value] of fields) if (value !== undefined && value !== '') form.append(name, value);
+  for (const tag of settings.tags) form.append('tags', tag);
+  const fileName = `${upload.image.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`;
+  form.append('file', new Blob([stableReport(upload.reportText, upload.image)], { type: 'application/json' }), fileName);
+  return form;
+}
+
+/** DefectDojo answers 400 with a list (["…"]) or an object ({"field": ["…"]}), 401/403 with {"detail": "…"}. */
+export function describeDefectDojoError(status: number, bodyText: string): string {
+  let detail = bodyText.trim().slice(0, 300);
+  try {
+    const body = JSON.parse(bodyText) as unknown;
+    if (Array.isArray(body)) detail = body.map(String).join('; ');
+    else if (body && typeof body === 'object') {
+      const record = body as Record<string, unknown>;
+      detail =
+        typeof record.detail === 'string'
+          ? record.detail
+          : Object.entries(record)
+              .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.map(String).join(', ') : typeof v === 'string' ? v : JSON.stringify(v)}`)
+              .join('; ');
+    }
+  } catch {
+    // not JSON: keep the text (an HTML error page from a proxy, say), shortened
+  }
+  switch (status) {
+    case 400:
+      return `DefectDojo rejected the import (400): ${detail}`;
+    case 401:
+    case 403:
+      return `DefectDojo refused the token (${status}): ${detail || 'no detail'}; check defectdojo-token and the user's permissions (import scan results)`;
+    case 404:
+      return `DefectDojo has no /api/v2/reimport-scan/ here (404); check defectdojo-url`;
+    case 413:
+      return `DefectDojo refused the report as too large (413); raise its upload limit or set defectdojo-minimum-severity`;
+    default:
+      return `DefectDojo answered ${status}: ${detail || 'no detail'}`;
+  }
+}
+
+/** One reimport per image, so each image is one DefectDojo test whose closed findings are tracked. Never throws. */
+export async function importToDefectDojo(args: { settings: DefectDojoSettings; uploads: DefectDojoUpload[]; logger: Logger }): Promise<DefectDojoDelivery> {
+  const { settings, logger } = args;
+  const endpoint = `${settings.url.replace(/\/+$/, '')}/api/v2/reimport-scan/`;
+  const delivery: DefectDojoDelivery = { delivered: [], undelivered: [] };
+  for (const upload of args.uploads) {
+    try {
+      await retry(settings.retry, async () => {
+        const response = await fetch(endpoint, {
+          method: 'POST',
+          headers: { Authorization: `Token ${settings.token}`, Accept: 'application/json' },
+          body: formFor(settings, upload),
+          signal: AbortSignal.timeout(settings.timeoutMs),
+        });
+        const text = await response.text();
+        if (!response.ok) {
+          const after = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+          throw new HttpError(describeDefectDojoError(response.status, text), response.status, after);
+        }
+      });
+      delivery.delivered.push(upload.image);
+      logger.info(`DefectDojo: imported ${upload.image} into ${settings.product} / ${settings.engagement}`);
+    } catch (err) {
+      const reason = err instanceof HttpError ? err.message : `DefectDojo did not answer: ${describeError(err)}`;
+      delivery.undelivered.push({ upload, reason: `${upload.image}: ${reason}` });
+    }
+  }
+  return delivery;
+}

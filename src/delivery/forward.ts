@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { CiContext } from '../config/ci-context.js';
+import type { DefectDojoOptions, ForwardOptions, SqsOptions } from '../config/settings.js';
+import type { ImageReport } from '../core/finding.js';
+import type { Logger } from '../core/logger.js';
+import type { GateResults } from '../core/results.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../lib/retry.js';
+import { importToDefectDojo, type DefectDojoSettings, type DefectDojoUpload } from './defectdojo.js';
+import { buildMessages, type ForwardMessage } from './messages.js';
+import type { DeliveryOutcome } from './outcome.js';
+import { writeUndelivered, type StoredDefectDojoSettings } from './spool.js';
+
+export interface ForwardContext {
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  now: Date;
+  retry?: RetryPolicy;
+  /** Per-request timeout for DefectDojo. */
+  timeoutMs?: number;
+}
+
+export interface ForwardArgs {
+  results: GateResults;
+  /** Trivy's reports as read, for DefectDojo's import. */
+  reports: ImageReport[];
+  options: ForwardOptions;
+  ci: CiContext;
+  outputDir: string;
+  context: ForwardContext;
+}
+
+/** Sends the run's findings to SQS and DefectDojo. Each forwarder is on its own: one failing never stops another. */
+export async function forwardResults(args: ForwardArgs): Promise<DeliveryOutcome[]> {
+  const { results, options, ci, outputDir, context } = args;
+  const outcomes: DeliveryOutcome[] = [];
+  if (!options.sqs && !options.defectDojo) return outcomes;
+  const scanId = randomUUID();
+  const id = spoolId(context.now, scanId);
+  if (options.sqs) {
+    const messages = buildMessages({ identity: { scanId, timestamp: context.now.toISOString(), ci }, results });
+    outcomes.push(await forwardSqs({ sqs: options.sqs, messages, outputDir, id, context }));
+  }
+  if (options.defectDojo) {
+    const uploads: DefectDojoUpload[] = [];
+    for (const report of args.reports) uploads.push({ image: report.image, reportText: await readFile(report.reportPath, 'utf8') });
+    const stored: StoredDefectDojoSettings = { ...withoutToken(options.defectDojo), scanDate: context.now.toISOString().slice(0, 10) };
+    outcomes.push(await forwardDefectDojo({ stored, token: options.defectDojo.token, uploads, outputDir, id, context }));
+  }
+  return outcomes;
+}
+
+/** Names a run's spool files: sortable by time, unique per run. */
+export function spoolId(now: Date, scanId: string = randomUUID()): string {
+  return `${now.toISOString().replace(/[:.]/g, '-')}-${scanId.slice(0, 8)}`;
+}
+
+function withoutToken(options: DefectDojoOptions): Omit<DefectDojoOptions, 'token'> {
+  const { token: _token, ...rest } = options;
+  return rest;
+}
+
+export interface SqsForward {
+  sqs: SqsOptions;
+  messages: ForwardMessage[];
+  outputDir: string;
+  id: string;
+  context: ForwardContext;
+}
+
+export async function forwardSqs(args: SqsForward): Promise<DeliveryOutcome> {
+  const { sqs, messages, context } = args;
+  // Loaded only when a queue is configured: the AWS SDK is most of the CLI's start-up time otherwise.
+  const { sendToSqs } = await import('./sqs.js');
+  const delivery = await sendToSqs({
+    settings: { queueUrl: sqs.queueUrl, region: sqs.region, userAttributes: sqs.userAttributes, retry: context.retry ?? DEFAULT_RETRY },
+    messages,
+    logger: context.logger,
+    env: context.env,
+  });
+  const shortened = delivery.shortened > 0 ? ` (${delivery.shortened} shortened to fit the queue's size limit)` : '';
+  const message = `SQS: delivered ${delivery.delivered} of ${messages.length} messages to ${sqs.queueUrl}${shortened}`;
+  context.logger.info(message);
+  if (delivery.undelivered.length === 0) return { sink: 'sqs', status: 'delivered', message };
+  const reasons = [...new Set(delivery.undelivered.map((u) => u.reason))];
+  const file = await writeUndelivered({
+    outputDir: args.outputDir,
+    id: args.id,
+    entry: {
+      version: 1,
+      sink: 'sqs',
+      queueUrl: sqs.queueUrl,
+      createdAt: context.now.toISOString(),
+      reasons,
+      // With the user's attributes merged in, so a replay sends exactly what this run meant to.
+      messages: delivery.undelivered.map((u) => ({ ...u.message, attributes: { ...u.message.attributes, ...sqs.userAttributes } })),
+    },
+  });
+  const failed = `SQS: ${delivery.undelivered.length} message(s) not delivered (${reasons[0]}); kept in ${file} — send them again with: vulngate forward --from ${args.outputDir}`;
+  context.logger.warning(failed);
+  return { sink: 'sqs', status: 'failed', message: failed, spooled: file };
+}
+
+export interface DefectDojoForward {
+  stored: StoredDefectDojoSettings;
+  token: string;
+  uploads: DefectDojoUpload[];
+  outputDir: string;
+  id: string;
+  context: ForwardContext;
+}
+
+export async function forwardDefectDojo(args: DefectDojoForward): Promise<DeliveryOutcome> {
+  const { stored, context } = args;
+  const settings: DefectDojoSettings = {
+    ...stored,
+    token: args.token,
+    retry: context.retry ?? DEFAULT_RETRY,
+    timeoutMs: context.timeoutMs ?? 120_000,
+  };
+  const delivery = await importToDefectDojo({ settings, uploads: args.uploads, logger: context.logger });
+  if (delivery.undelivered.length === 0) {
+    return { sink: 'defectdojo', status: 'delivered', message: `DefectDojo: imported ${delivery.delivered.length} report(s)` };
+  }
+  for (const u of delivery.undelivered) context.logger.warning(u.reason);
+  const reports = delivery.undelivered.map((u, i) => ({
+    reportFile: `defectdojo-${args.id}/${String(i + 1).padStart(3, '0')}.json`,
+    text: u.upload.reportText,
+    image: u.upload.image,
+  }));
+  const file = await writeUndelivered({
+    outputDir: args.outputDir,
+    id: args.id,
+    entry: {
+      version: 1,
+      sink: 'defectdojo',
+      createdAt: context.now.toISOString(),
+      reasons: delivery.undelivered.map((u) => u.reason),
+      settings: stored,
+      uploads: reports.map((r) => ({ image: r.image, reportFile: r.reportFile })),
+    },
+    reports,
+  });
+  const message = `DefectDojo: ${delivery.undelivered.length} import(s) not delivered; kept in ${file} — send them again with: vulngate forward --from ${args.outputDir}`;
+  context.logger.warning(message);
+  return { sink: 'defectdojo', status: 'failed', message, spooled: file };
+}

@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { getOctokit } from '@actions/github';
+import type { GitHubRun } from '../config/ci-context.js';
+import type { PublishOptions } from '../config/settings.js';
+import type { Logger } from '../core/logger.js';
+import type { GateResults } from '../core/results.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../lib/retry.js';
+import { commentMarker, jobKey } from '../render/pr-comment.js';
+import { defaultArtifactName, uploadAuditArtifact, type ArtifactUploader } from './artifact.js';
+import { uploadToCodeScanning } from './code-scanning.js';
+import type { DeliveryOutcome } from './outcome.js';
+import { publishPrComment } from './pr-comment.js';
+
+export interface PublishTiming {
+  retry: RetryPolicy;
+  pollDelaysMs: number[];
+}
+
+/** About 2 minutes of polling in all; code scanning usually finishes well within it. */
+export const DEFAULT_TIMING: PublishTiming = { retry: DEFAULT_RETRY, pollDelaysMs: [2000, 4000, 8000, 16000, 30000, 60000] };
+
+export interface GitHubPublishArgs {
+  results: GateResults;
+  sarifFile: string;
+  outputDir: string;
+  options: PublishOptions;
+  run: GitHubRun | undefined;
+  /** The run's page: links to the artifact and from the comment. */
+  runUrl: string | undefined;
+  uploader: ArtifactUploader;
+  logger: Logger;
+  timing: PublishTiming;
+}
+
+function skipped(sink: DeliveryOutcome['sink'], message: string, logger: Logger): DeliveryOutcome {
+  logger.notice(message);
+  return { sink, status: 'skipped', message };
+}
+
+/** SARIF to code scanning, the audit artifact, the PR comment: each may fail without hiding the verdict or the others. */
+export async function publishToGitHub(args: GitHubPublishArgs): Promise<DeliveryOutcome[]> {
+  const { results, options, run, logger, timing } = args;
+  const outcomes: DeliveryOutcome[] = [];
+  const key = jobKey({ workflow: run?.workflow ?? '', job: run?.job ?? '', images: results.images.map((i) => i.name) });
+  const octokit = options.githubToken && run ? getOctokit(options.githubToken, { baseUrl: run.apiUrl }) : undefined;
+
+  if (options.uploadSarif) {
+    if (!run || !octokit) {
+      outcomes.push(skipped('code-scanning', 'Skipped the code-scanning upload: no GitHub repository or token in this environment', logger));
+    } else if (run.pullRequest?.fromFork) {
+      const why = 'Skipped the code-scanning upload: pull requests from forks get a read-only token; the SARIF is in the artifact';
+      outcomes.push(skipped('code-scanning', why, logger));
+    } else {
+      const query = `tool%3Avulngate+ref%3A${encodeURIComponent(run.ref)}`;
+      outcomes.push(
+        await uploadToCodeScanning({
+          octokit,
+          owner: run.owner,
+          repo: run.repo,
+          commitSha: run.sha,
+          ref: run.ref,
+          sarifText: await readFile(args.sarifFile, 'utf8'),
+          retry: timing.retry,
+          pollDelaysMs: timing.pollDelaysMs,
+          logger,
+          viewUrl: `${run.serverUrl}/${run.owner}/${run.repo}/security/code-scanning?query=${query}`,
+        }),
+      );
+    }
+  }
+
+  let artifactUrl: string | undefined;
+  if (options.uploadArtifact) {
+    const uploaded = await uploadAuditArtifact({
+      uploader: args.uploader,
+      name: options.artifactName || defaultArtifactName(run?.job ?? '', key),
+      outputDir: path.resolve(args.outputDir),
+      retentionDays: options.artifactRetentionDays,
+      logger,
+      runUrl: args.runUrl,
+    });
+    artifactUrl = uploaded.url;
+    outcomes.push(uploaded);
+  }
+
+  if (options.commentOnPr && run?.pullRequest) {
+    if (run.pullRequest.fromFork) {
+      outcomes.push(skipped('pr-comment', 'Skipped the pull-request comment: pull requests from forks get a read-only token', logger));
+    } else if (octokit) {
+      outcomes.push(
+        await publishPrComment({
+          octokit,
+          owner: run.owner,
+          repo: run.repo,
+          pullNumber: run.pullRequest.number,
+          marker: commentMarker(key),
+          results,
+          detailsUrl: artifactUrl ?? args.runUrl,
+          retry: timing.retry,
+          logger,
+        }),
+      );
+    }
+  }
+  return outcomes;
+}
+
+const LINK_TEXT: Partial<Record<DeliveryOutcome['sink'], string>> = {
+  artifact: 'Audit artifact (reports, results, SARIF, GitLab report)',
+  'code-scanning': 'Code scanning',
+  'pr-comment': 'Pull-request comment',
+};
+
+/** Lines for the job summary, for the receivers that gave a link; artifact first, as before. */
+export function linksMarkdown(outcomes: DeliveryOutcome[]): string[] {
+  const order: DeliveryOutcome['sink'][] = ['artifact', 'code-scanning', 'pr-comment'];
+  return order.flatMap((sink) => {
+    const found = outcomes.find((o) => o.sink === sink && o.status === 'delivered' && o.url);
+    return found ? [`${LINK_TEXT[sink]}: ${found.url}`] : [];
+  });
+}

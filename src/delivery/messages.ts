@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import type { CiContext } from '../config/ci-context.js';
+import { findingFingerprint } from '../core/identity.js';
+import type { GateResults } from '../core/results.js';
+
+export const MESSAGE_SCHEMA_VERSION = 1;
+
+/** One flat JSON document, ready to index (Fluentd in_sqs → Elasticsearch). */
+export type ForwardDocument = Record<string, string | number | boolean | string[] | null>;
+
+export interface ForwardMessage {
+  /** Unique in the scan; SQS batch entry ids are derived from it. */
+  key: string;
+  document: ForwardDocument;
+  /** Routing attributes: type, severity, decision. */
+  attributes: Record<string, string>;
+  /** FIFO: one group per image, so one image's messages stay in order. */
+  groupId: string;
+  /** FIFO: stable per scan and finding, so a retried or replayed batch is not delivered twice. */
+  deduplicationId: string;
+}
+
+export interface ScanIdentity {
+  scanId: string;
+  timestamp: string;
+  ci: CiContext;
+}
+
+const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function common(identity: ScanIdentity, results: GateResults): ForwardDocument {
+  const { ci } = identity;
+  return {
+    schemaVersion: MESSAGE_SCHEMA_VERSION,
+    scanId: identity.scanId,
+    timestamp: identity.timestamp,
+    repository: ci.repository,
+    ref: ci.ref,
+    commit: ci.commit,
+    pipelineUrl: ci.pipelineUrl,
+    profile: results.profile.source,
+    profileSeverity: results.profile.severity,
+    vulngateVersion: results.tool.version,
+    trivyVersion: results.tool.trivyVersion,
+  };
+}
+
+/** SQS group ids allow 128 characters of [A-Za-z0-9] and punctuation. */
+function groupIdFor(image: string): string {
+  const cleaned = image.replace(/[^\x21-\x7e]/g, '_');
+  return cleaned.length <= 128 ? cleaned : `${cleaned.slice(0, 63)}-${hash(image).slice(0, 64)}`;
+}
+
+/** One message per finding, then one summary message per image. */
+export function buildMessages(args: { identity: ScanIdentity; results: GateResults }): ForwardMessage[] {
+  const { identity, results } = args;
+  const base = common(identity, results);
+  const messages: ForwardMessage[] = results.findings.map((f) => {
+    const key = findingFingerprint(f);
+    return {
+      key,
+      document: {
+        ...base,
+        type: 'finding',
+        image: f.image,
+        target: f.target,
+        class: f.class,
+        packageType: f.type,
+        kind: f.kind,
+        vulnerabilityId: f.id,
+        package: f.package,
+        pkgId: f.pkgId,
+        purl: f.purl,
+        installedVersion: f.installedVersion,
+        fixedVersion: f.fixedVersion,
+        status: f.status,
+        severity: f.severity,
+        cvss: f.cvss ?? null,
+        title: f.title,
+        primaryUrl: f.primaryUrl,
+        description: f.description,
+        references: f.references,
+        decision: f.decision,
+        reason: f.reason,
+        exceptionNote: f.exception?.note ?? null,
+        exceptionUntil: f.exception?.until ?? null,
+      },
+      attributes: { type: 'finding', severity: f.severity, decision: f.decision },
+      groupId: groupIdFor(f.image),
+      deduplicationId: hash(`${identity.scanId}\u0000${key}`),
+    };
+  });
+  for (const image of results.images) {
+    const key = hash(`summary\u0000${image.name}`);
+    messages.push({
+      key,
+      document: {
+        ...base,
+        type: 'image-summary',
+        image: image.name,
+        report: image.report,
+        os: image.os ?? null,
+        verdict: image.counts.blocking > 0 ? 'fail' : 'pass',
+        blocking: image.counts.blocking,
+        excepted: image.counts.excepted,
+        unfixed: image.counts.unfixed,
+        belowThreshold: image.counts['below-threshold'],
+        critical: image.bySeverity.CRITICAL,
+        high: image.bySeverity.HIGH,
+        medium: image.bySeverity.MEDIUM,
+        low: image.bySeverity.LOW,
+        unknown: image.bySeverity.UNKNOWN,
+      },
+      attributes: { type: 'image-summary', severity: 'NONE', decision: image.counts.blocking > 0 ? 'fail' : 'pass' },
+      groupId: groupIdFor(image.name),
+      deduplicationId: hash(`${identity.scanId}\u0000${key}`),
+    });
+  }
+  return messages;
+}
+
+/** Long text fields are dropped first when a message is over the queue's size limit. */
+const DROPPABLE = ['description', 'references', 'reason', 'title', 'exceptionNote', 'primaryUrl', 'purl', 'target'];
+
+/**
+ * The message body within `limit` bytes (with its attributes' size): long text fields are dropped, in order,
+ * and the document says which (`truncated`, `droppedFields`), so nothing is silently lost.
+ */
+export function fitBody(message: ForwardMessage, limit: number, attributeBytes: number): string {
+  let body = JSON.stringify(message.document);
+  if (Buffer.byteLength(body) + attributeBytes <= limit) return body;
+  const document = { ...message.document };
+  const dropped: string[] = [];
+  for (const field of DROPPABLE) {
+    if (!(field in document)) continue;
+    delete document[field];
+    dropped.push(field);
+    body = JSON.stringify({ ...document, truncated: true, droppedFields: dropped });
+    if (Buffer.byteLength(body) + attributeBytes <= limit) return body;
+  }
+  return body;
+}

@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { SqsOptions } from '../config/settings.js';
+import type { DefectDojoUpload } from './defectdojo.js';
+import { forwardDefectDojo, forwardSqs, type ForwardContext } from './forward.js';
+import type { DeliveryOutcome } from './outcome.js';
+import { readUndelivered, removeUndelivered } from './spool.js';
+
+export interface ReplayOverrides {
+  queueUrl?: string;
+  region?: string;
+  defectDojoUrl?: string;
+  defectDojoToken?: string;
+}
+
+/** `vulngate forward --from out/`: sends what an earlier run could not; delivered files are removed. */
+export async function replayUndelivered(args: {
+  fromDir: string;
+  overrides: ReplayOverrides;
+  context: ForwardContext;
+}): Promise<DeliveryOutcome[]> {
+  const { context, overrides } = args;
+  const stored = await readUndelivered(args.fromDir);
+  const outcomes: DeliveryOutcome[] = [];
+  if (stored.length === 0) context.logger.info(`Nothing to send: no undelivered files in ${path.join(args.fromDir, 'undelivered')}`);
+  for (const item of stored) {
+    const { entry } = item;
+    const id = path.basename(item.file, '.json').replace(/^(sqs|defectdojo)-/, '');
+    let outcome: DeliveryOutcome;
+    if (entry.sink === 'sqs') {
+      const sqs: SqsOptions = { queueUrl: overrides.queueUrl ?? entry.queueUrl, region: overrides.region, userAttributes: {} };
+      context.logger.info(`Sending ${entry.messages.length} undelivered SQS message(s) from ${item.file}`);
+      outcome = await forwardSqs({ sqs, messages: entry.messages, outputDir: args.fromDir, id, context });
+    } else {
+      const token = overrides.defectDojoToken ?? '';
+      if (token === '') {
+        const message = `${item.file}: a DefectDojo token is needed to send it (VULNGATE_DEFECTDOJO_TOKEN)`;
+        context.logger.error(message);
+        outcomes.push({ sink: 'defectdojo', status: 'failed', message, spooled: item.file });
+        continue;
+      }
+      const uploads: DefectDojoUpload[] = [];
+      for (const upload of entry.uploads) {
+        uploads.push({ image: upload.image, reportText: await readFile(path.join(path.dirname(item.file), upload.reportFile), 'utf8') });
+      }
+      const storedSettings = { ...entry.settings, url: overrides.defectDojoUrl ?? entry.settings.url };
+      context.logger.info(`Sending ${uploads.length} undelivered DefectDojo import(s) from ${item.file}`);
+      outcome = await forwardDefectDojo({ stored: storedSettings, token, uploads, outputDir: args.fromDir, id, context });
+    }
+    // Sent first, removed after: what is still undelivered was written back under the same name.
+    if (outcome.status !== 'failed') await removeUndelivered(item);
+    outcomes.push(outcome);
+  }
+  return outcomes;
+}
