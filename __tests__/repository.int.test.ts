@@ -14,7 +14,8 @@ const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 test('dist/ is the bundle of the current src/ (rebuild with `npm run bundle`)', () => {
   const out = mkdtempSync(path.join(tmpdir(), 'vg-dist-'));
   execFileSync(process.execPath, ['scripts/bundle.mjs', out], { cwd: ROOT, stdio: 'pipe' });
-  const files = (dir: string) => (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.js') || f.endsWith('.json')).sort();
+  const files = (dir: string) =>
+    (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.js') || f.endsWith('.json')).sort();
   const committed = path.join(ROOT, 'dist');
   expect(files(committed)).toEqual(files(out));
   for (const file of files(out)) {
@@ -34,7 +35,10 @@ test('the version matches package.json', () => {
 
 test('action.yml is derived from the option table; the action sets exactly its outputs', () => {
   expectGolden('../../action.yml', renderActionYml());
-  const action = yaml.load(read('action.yml')) as { runs: { using: string; main: string }; outputs: Record<string, unknown> };
+  const action = yaml.load(read('action.yml')) as {
+    runs: { using: string; main: string };
+    outputs: Record<string, unknown>;
+  };
   expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
   const setNames = [...read('src/action/main.ts').matchAll(/setOutput\('([a-z-]+)'/g)].map((m) => m[1]);
   expect(new Set(setNames)).toEqual(new Set(Object.keys(ACTION_OUTPUTS)));
@@ -45,7 +49,9 @@ test('the bundled profiles are valid', async () => {
   const { silentLogger } = await import('../src/core/logger.js');
   for (const dir of ['profiles', 'example/profiles']) {
     for (const name of readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith('.yml'))) {
-      expect(() => parseProfileDocument({ text: read(`${dir}/${name}`), file: `${dir}/${name}`, logger: silentLogger })).not.toThrow();
+      expect(() =>
+        parseProfileDocument({ text: read(`${dir}/${name}`), file: `${dir}/${name}`, logger: silentLogger }),
+      ).not.toThrow();
     }
   }
 });

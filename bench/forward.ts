@@ -19,24 +19,60 @@ const { buildResults } = await import(path.join(build, 'core/results.js'));
 const { parseTrivyReport } = await import(path.join(build, 'core/trivy-report.js'));
 
 function findings(n: number) {
-  const images = [{ image: 'shop/api:1.0', reportPath: 'r.json', artifactName: 'a.tar', trivyVersion: '0.74.0', findings: [] as unknown[] }];
+  const images = [
+    {
+      image: 'shop/api:1.0',
+      reportPath: 'r.json',
+      artifactName: 'a.tar',
+      trivyVersion: '0.74.0',
+      findings: [] as unknown[],
+    },
+  ];
   for (let i = 0; i < n; i += 1) {
     images[0]!.findings.push({
-      image: 'shop/api:1.0', target: 'api (debian 12)', class: 'os-pkgs', type: 'debian', kind: 'vulnerability', id: `CVE-2024-${String(i).padStart(5, '0')}`,
-      pkgName: `pkg-${i % 300}`, pkgId: '', purl: '', installedVersion: '1.0', fixedVersion: '1.1', status: 'fixed', severity: 'HIGH',
-      title: 'A test vulnerability', description: 'd'.repeat(400), primaryUrl: 'https://avd.aquasec.com/nvd/x', references: ['https://example.com/a'], cweIds: [],
+      image: 'shop/api:1.0',
+      target: 'api (debian 12)',
+      class: 'os-pkgs',
+      type: 'debian',
+      kind: 'vulnerability',
+      id: `CVE-2024-${String(i).padStart(5, '0')}`,
+      pkgName: `pkg-${i % 300}`,
+      pkgId: '',
+      purl: '',
+      installedVersion: '1.0',
+      fixedVersion: '1.1',
+      status: 'fixed',
+      severity: 'HIGH',
+      title: 'A test vulnerability',
+      description: 'd'.repeat(400),
+      primaryUrl: 'https://avd.aquasec.com/nvd/x',
+      references: ['https://example.com/a'],
+      cweIds: [],
     });
   }
   const profile = { source: 'bench', severity: 'HIGH', ignoreUnfixed: true, exceptions: [] };
   const now = new Date();
   const evaluation = evaluate({ images, profile, now });
   const results = buildResults({ evaluation, images, errors: [], profile, now, toolVersion: 'bench' });
-  return buildMessages({ identity: { scanId: 'bench', timestamp: now.toISOString(), ci: { repository: 'acme/shop', ref: 'main', commit: 'x', pipelineUrl: '' } }, results, findings: evaluation.findings });
+  return buildMessages({
+    identity: {
+      scanId: 'bench',
+      timestamp: now.toISOString(),
+      ci: { repository: 'acme/shop', ref: 'main', commit: 'x', pipelineUrl: '' },
+    },
+    results,
+    findings: evaluation.findings,
+  });
 }
 
 // SQS
 const server = await startFauxqs({ port: 0, logger: false });
-const env = { AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${server.port}`, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'eu-west-1' };
+const env = {
+  AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${server.port}`,
+  AWS_ACCESS_KEY_ID: 'x',
+  AWS_SECRET_ACCESS_KEY: 'x',
+  AWS_REGION: 'eu-west-1',
+};
 Object.assign(process.env, env);
 const admin = new SQSClient({ region: 'eu-west-1', endpoint: env.AWS_ENDPOINT_URL_SQS, useQueueUrlAsEndpoint: false });
 console.log('| forwarder | messages or uploads | median time (s) | per second |');
@@ -47,12 +83,20 @@ for (const count of [1000, 10000]) {
   for (let run = 0; run < RUNS; run += 1) {
     const { QueueUrl } = await admin.send(new CreateQueueCommand({ QueueName: `bench-${count}-${run}` }));
     const started = performance.now();
-    const delivery = await sendToSqs({ settings: { queueUrl: QueueUrl, userAttributes: {}, retry: { delaysMs: [100] } }, messages, logger: silent, env });
+    const delivery = await sendToSqs({
+      settings: { queueUrl: QueueUrl, userAttributes: {}, retry: { delaysMs: [100] } },
+      messages,
+      logger: silent,
+      env,
+    });
     times.push((performance.now() - started) / 1000);
-    if (delivery.delivered !== messages.length) throw new Error(`only ${delivery.delivered} of ${messages.length} delivered`);
+    if (delivery.delivered !== messages.length)
+      throw new Error(`only ${delivery.delivered} of ${messages.length} delivered`);
   }
   const t = median(times);
-  console.log(`| SQS (fauxqs on 127.0.0.1), batches of 10 | ${messages.length} | ${t.toFixed(2)} | ${(messages.length / t).toFixed(0)} msg/s |`);
+  console.log(
+    `| SQS (fauxqs on 127.0.0.1), batches of 10 | ${messages.length} | ${t.toFixed(2)} | ${(messages.length / t).toFixed(0)} msg/s |`,
+  );
 }
 admin.destroy();
 await server.stop();
@@ -66,7 +110,18 @@ const times: number[] = [];
 for (let run = 0; run < RUNS; run += 1) {
   const started = performance.now();
   const delivery = await importToDefectDojo({
-    settings: { url: dojo.url, token: 't', productType: 'acme', product: 'acme/shop', engagement: 'main', closeOldFindings: true, tags: [], scanDate: '2026-11-23', retry: { delaysMs: [] }, timeoutMs: 30000 },
+    settings: {
+      url: dojo.url,
+      token: 't',
+      productType: 'acme',
+      product: 'acme/shop',
+      engagement: 'main',
+      closeOldFindings: true,
+      tags: [],
+      scanDate: '2026-11-23',
+      retry: { delaysMs: [] },
+      timeoutMs: 30000,
+    },
     uploads,
     logger: silent,
   });
@@ -74,5 +129,7 @@ for (let run = 0; run < RUNS; run += 1) {
   if (delivery.delivered.length !== uploads.length) throw new Error('DefectDojo uploads failed');
 }
 const t = median(times);
-console.log(`| DefectDojo (local server), one reimport per image, ${Math.round(report.length / 1024)} KB report | ${uploads.length} | ${t.toFixed(2)} | ${(uploads.length / t).toFixed(1)} uploads/s |`);
+console.log(
+  `| DefectDojo (local server), one reimport per image, ${Math.round(report.length / 1024)} KB report | ${uploads.length} | ${t.toFixed(2)} | ${(uploads.length / t).toFixed(1)} uploads/s |`,
+);
 await dojo.close();

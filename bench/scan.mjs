@@ -9,7 +9,20 @@ const { TRIVY_BIN: trivy, TRIVY_FIXTURE_CACHE: cache, NODE24: node } = process.e
 const root = process.cwd();
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const flags = ['--scanners', 'vuln,secret', '--cache-dir', cache, '--cache-backend', 'memory', '--skip-db-update', '--skip-java-db-update', '--offline-scan', '--skip-version-check', '--disable-telemetry', '--no-progress'];
+const flags = [
+  '--scanners',
+  'vuln,secret',
+  '--cache-dir',
+  cache,
+  '--cache-backend',
+  'memory',
+  '--skip-db-update',
+  '--skip-java-db-update',
+  '--offline-scan',
+  '--skip-version-check',
+  '--disable-telemetry',
+  '--no-progress',
+];
 
 function makeImages(n, padding) {
   const dir = mkdtempSync(path.join(tmpdir(), 'vg-bench-'));
@@ -23,7 +36,8 @@ for (let i = 0; i < ${n}; i++) { const name = names[i % names.length]; await wri
 }
 
 // What people run today, in bash; `times` reports the CPU its children (Trivy) used.
-const LOOP = 'trivy="$1"; dir="$2"; shift 2; for t in "$dir"/*.tar; do "$trivy" image --input "$t" -f json -o "$t.json" "$@" 2>/dev/null || exit 1; done; times';
+const LOOP =
+  'trivy="$1"; dir="$2"; shift 2; for t in "$dir"/*.tar; do "$trivy" image --input "$t" -f json -o "$t.json" "$@" 2>/dev/null || exit 1; done; times';
 
 function parseSeconds(text) {
   const m = /(\d+)m([\d.]+)s/.exec(text);
@@ -44,7 +58,11 @@ function longestSingleScan(dir) {
   let longest = 0;
   for (const t of readdirSync(dir).filter((f) => f.endsWith('.tar'))) {
     const s = performance.now();
-    spawnSync(trivy, ['image', '--input', path.join(dir, t), '-f', 'json', '-o', path.join(dir, `${t}.json`), ...flags], { stdio: 'ignore' });
+    spawnSync(
+      trivy,
+      ['image', '--input', path.join(dir, t), '-f', 'json', '-o', path.join(dir, `${t}.json`), ...flags],
+      { stdio: 'ignore' },
+    );
     longest = Math.max(longest, performance.now() - s);
   }
   return longest / 1000;
@@ -53,10 +71,26 @@ function longestSingleScan(dir) {
 function vulngate(dir) {
   const out = mkdtempSync(path.join(tmpdir(), 'vg-bench-out-'));
   const started = performance.now();
-  const r = spawnSync(node, [path.join(root, 'dist/cli/index.js'), 'scan', '--images', `${dir}/*.tar`, '--cache-dir', cache, '--offline', '--output-dir', out, '--profiles-dir', out], {
-    env: { PATH: `${path.dirname(trivy)}:${process.env.PATH}`, HOME: process.env.HOME },
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    node,
+    [
+      path.join(root, 'dist/cli/index.js'),
+      'scan',
+      '--images',
+      `${dir}/*.tar`,
+      '--cache-dir',
+      cache,
+      '--offline',
+      '--output-dir',
+      out,
+      '--profiles-dir',
+      out,
+    ],
+    {
+      env: { PATH: `${path.dirname(trivy)}:${process.env.PATH}`, HOME: process.env.HOME },
+      encoding: 'utf8',
+    },
+  );
   const wall = performance.now() - started;
   if (r.status !== 1 && r.status !== 0) throw new Error(`vulngate exited ${r.status}: ${r.stderr}`);
   const trivyTimes = [...r.stderr.matchAll(/Scanned .* in ([\d.]+) s/g)].map((m) => Number(m[1]) * 1000);
@@ -64,10 +98,16 @@ function vulngate(dir) {
   return { wall, trivyTimes };
 }
 
-const cases = (process.env.BENCH_SCAN_CASES ?? '1:0,4:0,8:0,16:0,4:200').split(',').map((c) => c.split(':').map(Number));
-console.log(`Cores: ${availableParallelism()}; runs per case: ${RUNS}; vulngate defaults (parallel = ${availableParallelism()}).`);
+const cases = (process.env.BENCH_SCAN_CASES ?? '1:0,4:0,8:0,16:0,4:200')
+  .split(',')
+  .map((c) => c.split(':').map(Number));
+console.log(
+  `Cores: ${availableParallelism()}; runs per case: ${RUNS}; vulngate defaults (parallel = ${availableParallelism()}).`,
+);
 console.log('');
-console.log('| images | padding per image (MB) | plain loop a (s) | vulngate scan b (s) | b/a | longest single Trivy scan (s) | Trivy CPU / cores (s) | b / lower bound |');
+console.log(
+  '| images | padding per image (MB) | plain loop a (s) | vulngate scan b (s) | b/a | longest single Trivy scan (s) | Trivy CPU / cores (s) | b / lower bound |',
+);
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const [n, mb] of cases) {
   const dir = makeImages(n, mb * 1024 * 1024);
@@ -84,7 +124,9 @@ for (const [n, mb] of cases) {
   const b = median(gates) / 1000;
   const longest = longestSingleScan(dir);
   const bound = Math.max(longest, cpu / availableParallelism());
-  console.log(`| ${n} | ${mb} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(b / a).toFixed(2)} | ${longest.toFixed(2)} | ${(cpu / availableParallelism()).toFixed(2)} | ${(b / bound).toFixed(2)} |`);
+  console.log(
+    `| ${n} | ${mb} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(b / a).toFixed(2)} | ${longest.toFixed(2)} | ${(cpu / availableParallelism()).toFixed(2)} | ${(b / bound).toFixed(2)} |`,
+  );
   rmSync(dir, { recursive: true, force: true });
 }
 if (process.env.BENCH_OVERHEAD !== '0') {
@@ -96,6 +138,8 @@ if (process.env.BENCH_OVERHEAD !== '0') {
     overheads.push(r.wall - r.trivyTimes.reduce((x, y) => x + y, 0));
   }
   console.log('');
-  console.log(`Overhead for N = 1 (vulngate wall time not spent inside Trivy, median of ${overheads.length}): ${median(overheads).toFixed(0)} ms`);
+  console.log(
+    `Overhead for N = 1 (vulngate wall time not spent inside Trivy, median of ${overheads.length}): ${median(overheads).toFixed(0)} ms`,
+  );
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,5 +1,6 @@
 // Bundles the action (dist/index.js) and the CLI (dist/cli/index.js) with @vercel/ncc.
-// `node scripts/bundle.mjs [outDir]`: outDir defaults to dist/; the staleness test bundles into a temp dir and compares.
+// `node scripts/bundle.mjs [outDir]`: outDir defaults to dist/; the staleness test bundles into a temp dir and
+// compares.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -11,5 +12,9 @@ for (const [entry, dir] of [
   ['src/index.ts', out],
   ['src/cli/index.ts', path.join(out, 'cli')],
 ]) {
-  execFileSync(process.execPath, [ncc, 'build', entry, '-o', dir, '--license', 'licenses.txt', '--quiet', '--target', 'es2023'], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [ncc, 'build', entry, '-o', dir, '--license', 'licenses.txt', '--quiet', '--target', 'es2023'],
+    { stdio: 'inherit' },
+  );
 }

@@ -21,7 +21,10 @@ const savedExitCode = process.exitCode;
 let written: string[] = [];
 
 beforeAll(async () => {
-  registry = await startDbRegistry({ dbDir: path.join(realTrivy().cache, 'db'), repositories: ['aquasecurity/trivy-db'] });
+  registry = await startDbRegistry({
+    dbDir: path.join(realTrivy().cache, 'db'),
+    repositories: ['aquasecurity/trivy-db'],
+  });
   results = await startArtifactFake();
 });
 afterAll(async () => {

@@ -46,17 +46,27 @@ describe('the action from src/ (in process)', () => {
     });
     expect(readFileSync(summaryFile, 'utf8')).toContain('## ❌ vulngate: FAIL — 3 blocking findings in 2 of 2 images');
     const commands = written.join('');
-    expect(commands).toContain('::error title=CRITICAL CVE-2019-14697 in ghcr.io/aquasecurity/trivy-test-images%3Aalpine-39::musl 1.1.20-r4 → 1.1.20-r5');
+    expect(commands).toContain(
+      '::error title=CRITICAL CVE-2019-14697 in ghcr.io/aquasecurity/trivy-test-images%3Aalpine-39::musl 1.1.20-r4 → 1.1.20-r5',
+    );
     expect(commands).toContain('::error::❌ vulngate: FAIL — 3 blocking findings in 2 of 2 images');
   });
 
   test('fail-on-findings: false reports without failing', async () => {
-    const { env, outputFile } = actionEnvironment({ reports: reportPath('alpine-39'), 'fail-on-findings': 'false', 'ignore-unfixed': 'false', 'output-dir': tmp(), 'profiles-dir': tmp() });
+    const { env, outputFile } = actionEnvironment({
+      reports: reportPath('alpine-39'),
+      'fail-on-findings': 'false',
+      'ignore-unfixed': 'false',
+      'output-dir': tmp(),
+      'profiles-dir': tmp(),
+    });
     Object.assign(process.env, env);
     await run(process.env);
     expect(process.exitCode).toBe(savedExitCode);
     expect(parseOutputs(readFileSync(outputFile, 'utf8')).verdict).toBe('fail');
-    expect(written.join('')).toContain('::warning::❌ vulngate: FAIL — 2 blocking findings in 1 of 1 image (not failing: fail-on-findings is false)');
+    expect(written.join('')).toContain(
+      '::warning::❌ vulngate: FAIL — 2 blocking findings in 1 of 1 image (not failing: fail-on-findings is false)',
+    );
   });
 
   test.each([
@@ -80,13 +90,21 @@ describe('the action from dist/ on Node 24', () => {
     await writeFixtureImages(images, ['debian-app', 'clean']);
     const out = tmp();
     const result = await runDistAction(
-      { images: `${images}/*.tar`, 'cache-dir': realTrivy().cache, offline: 'true', 'output-dir': out, 'profiles-dir': tmp() },
+      {
+        images: `${images}/*.tar`,
+        'cache-dir': realTrivy().cache,
+        offline: 'true',
+        'output-dir': out,
+        'profiles-dir': tmp(),
+      },
       { PATH: pathWithTrivy() },
     );
     expect(result.code).toBe(1);
     expect(result.outputs).toMatchObject({ verdict: 'fail', 'blocking-count': '2', 'findings-count': '8' });
     expect(result.summary).toContain('| `vulngate-fixtures/debian-app:1.0` | 1 | 3 | 2 | 1 | 1 | 2 | 0 | 2 | 4 |');
-    expect(result.stdout).toContain('::error title=HIGH CVE-2025-9230 in vulngate-fixtures/debian-app%3A1.0::libssl3 3.0.19-1~deb12u2 → 3.0.19-1~deb12u3');
+    expect(result.stdout).toContain(
+      '::error title=HIGH CVE-2025-9230 in vulngate-fixtures/debian-app%3A1.0::libssl3 3.0.19-1~deb12u2 → 3.0.19-1~deb12u3',
+    );
     expect(result.stdout).toContain('::error::❌ vulngate: FAIL — 2 blocking findings in 1 of 2 images');
   });
 
@@ -94,9 +112,19 @@ describe('the action from dist/ on Node 24', () => {
     const images = tmp();
     await writeFixtureImages(images, ['debian-app']);
     const profiles = tmp();
-    writeFileSync(path.join(profiles, 'debian-app.yml'), 'exceptions:\n  - id: CVE-2025-9230\n    note: backported fix is in our base image build\n    until: 2099-12-31\n');
+    writeFileSync(
+      path.join(profiles, 'debian-app.yml'),
+      'exceptions:\n  - id: CVE-2025-9230\n    note: backported fix is in our base image build\n    until: 2099-12-31\n',
+    );
     const result = await runDistAction(
-      { images: `${images}/*.tar`, profile: 'debian-app', 'profiles-dir': profiles, 'cache-dir': realTrivy().cache, offline: 'true', 'output-dir': tmp() },
+      {
+        images: `${images}/*.tar`,
+        profile: 'debian-app',
+        'profiles-dir': profiles,
+        'cache-dir': realTrivy().cache,
+        offline: 'true',
+        'output-dir': tmp(),
+      },
       { PATH: pathWithTrivy() },
     );
     expect(result.code).toBe(0);
@@ -107,8 +135,14 @@ describe('the action from dist/ on Node 24', () => {
   test('a bad profile fails the step with one line and exit 2', async () => {
     const profiles = tmp();
     writeFileSync(path.join(profiles, 'default.yml'), 'severity: HIGHEST\n');
-    const result = await runDistAction({ reports: reportPath('alpine-39'), 'profiles-dir': profiles, 'output-dir': tmp() });
+    const result = await runDistAction({
+      reports: reportPath('alpine-39'),
+      'profiles-dir': profiles,
+      'output-dir': tmp(),
+    });
     expect(result.code).toBe(2);
-    expect(result.stdout.trim()).toBe(`::error::${path.join(profiles, 'default.yml')}: severity: "HIGHEST" is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL`);
+    expect(result.stdout.trim()).toBe(
+      `::error::${path.join(profiles, 'default.yml')}: severity: "HIGHEST" is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL`,
+    );
   });
 });

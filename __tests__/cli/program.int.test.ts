@@ -15,47 +15,110 @@ function profileFile(text: string): string {
 describe('vulngate evaluate', () => {
   test('alpine-39, severity HIGH, ignore_unfixed false: exit 1, exactly the HIGH+ findings block', async () => {
     const out = tmp();
-    const run = await cliInProcess(['evaluate', '--report', reportPath('alpine-39'), '--profile', profileFile('severity: HIGH\nignore_unfixed: false\n'), '--output-dir', out]);
+    const run = await cliInProcess([
+      'evaluate',
+      '--report',
+      reportPath('alpine-39'),
+      '--profile',
+      profileFile('severity: HIGH\nignore_unfixed: false\n'),
+      '--output-dir',
+      out,
+    ]);
     expect(run.code).toBe(1);
     const results = JSON.parse(readFileSync(path.join(out, 'vulngate-results.json'), 'utf8'));
     expect(results.verdict).toBe('fail');
-    expect(results.findings.filter((f: { decision: string }) => f.decision === 'blocking').map((f: { id: string; package: string }) => `${f.id}/${f.package}`)).toEqual([
-      'CVE-2019-14697/musl',
-      'CVE-2019-14697/musl-utils',
-    ]);
+    expect(
+      results.findings
+        .filter((f: { decision: string }) => f.decision === 'blocking')
+        .map((f: { id: string; package: string }) => `${f.id}/${f.package}`),
+    ).toEqual(['CVE-2019-14697/musl', 'CVE-2019-14697/musl-utils']);
     expect(results.images).toEqual([
-      expect.objectContaining({ name: 'ghcr.io/aquasecurity/trivy-test-images:alpine-39', counts: { blocking: 2, excepted: 0, unfixed: 0, 'below-threshold': 4 } }),
+      expect.objectContaining({
+        name: 'ghcr.io/aquasecurity/trivy-test-images:alpine-39',
+        counts: { blocking: 2, excepted: 0, unfixed: 0, 'below-threshold': 4 },
+      }),
     ]);
-    expect(readFileSync(path.join(out, 'summary.md'), 'utf8')).toContain('❌ vulngate: FAIL — 2 blocking findings in 1 of 1 image');
+    expect(readFileSync(path.join(out, 'summary.md'), 'utf8')).toContain(
+      '❌ vulngate: FAIL — 2 blocking findings in 1 of 1 image',
+    );
     expect(run.stdout).toContain('### Blocking findings (2)');
   });
 
   test('debian-buster, severity LOW, ignore_unfixed true: the unfixed finding is not blocking', async () => {
     const out = tmp();
-    const run = await cliInProcess(['evaluate', '--report', reportPath('debian-buster'), '--severity', 'LOW', '--ignore-unfixed', 'true', '--output-dir', out, '--profiles-dir', tmp()]);
+    const run = await cliInProcess([
+      'evaluate',
+      '--report',
+      reportPath('debian-buster'),
+      '--severity',
+      'LOW',
+      '--ignore-unfixed',
+      'true',
+      '--output-dir',
+      out,
+      '--profiles-dir',
+      tmp(),
+    ]);
     const results = JSON.parse(readFileSync(path.join(out, 'vulngate-results.json'), 'utf8'));
-    expect(results.findings.map((f: { id: string; decision: string }) => `${f.id}:${f.decision}`)).toEqual(['CVE-2019-18276:unfixed', 'CVE-2019-18224:blocking']);
+    expect(results.findings.map((f: { id: string; decision: string }) => `${f.id}:${f.decision}`)).toEqual([
+      'CVE-2019-18276:unfixed',
+      'CVE-2019-18224:blocking',
+    ]);
     expect(run.code).toBe(1);
   });
 
   test('an exception makes it pass: exit 0', async () => {
-    const profile = profileFile('exceptions:\n  - id: CVE-2019-14697\n    note: musl fix is rolled out next sprint\n    until: 2099-01-01\n');
-    const run = await cliInProcess(['evaluate', '--report', reportPath('alpine-39'), '--profile', profile, '--output-dir', tmp()]);
+    const profile = profileFile(
+      'exceptions:\n  - id: CVE-2019-14697\n    note: musl fix is rolled out next sprint\n    until: 2099-01-01\n',
+    );
+    const run = await cliInProcess([
+      'evaluate',
+      '--report',
+      reportPath('alpine-39'),
+      '--profile',
+      profile,
+      '--output-dir',
+      tmp(),
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('✅ vulngate: PASS');
   });
 
   test('--fail-on-findings false reports without failing', async () => {
-    const run = await cliInProcess(['evaluate', '--report', reportPath('alpine-39'), '--fail-on-findings', 'false', '--output-dir', tmp(), '--ignore-unfixed', 'false']);
+    const run = await cliInProcess([
+      'evaluate',
+      '--report',
+      reportPath('alpine-39'),
+      '--fail-on-findings',
+      'false',
+      '--output-dir',
+      tmp(),
+      '--ignore-unfixed',
+      'false',
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('fail-on-findings is off');
   });
 
   test('several reports; VULNGATE_* variables; a flag wins over its variable', async () => {
     const out = tmp();
-    const run = await cliInProcess(['evaluate', '--report', reportPath('alpine-39'), reportPath('centos-7'), '--output-dir', out, '--severity', 'CRITICAL', '--profiles-dir', tmp()], {
-      env: { VULNGATE_SEVERITY: 'LOW', VULNGATE_IGNORE_UNFIXED: 'false' },
-    });
+    const run = await cliInProcess(
+      [
+        'evaluate',
+        '--report',
+        reportPath('alpine-39'),
+        reportPath('centos-7'),
+        '--output-dir',
+        out,
+        '--severity',
+        'CRITICAL',
+        '--profiles-dir',
+        tmp(),
+      ],
+      {
+        env: { VULNGATE_SEVERITY: 'LOW', VULNGATE_IGNORE_UNFIXED: 'false' },
+      },
+    );
     const results = JSON.parse(readFileSync(path.join(out, 'vulngate-results.json'), 'utf8'));
     expect(results.profile).toEqual({ source: 'built-in default', severity: 'CRITICAL', ignoreUnfixed: false });
     expect(results.images).toHaveLength(2);
@@ -63,9 +126,16 @@ describe('vulngate evaluate', () => {
   });
 
   test('expired exceptions warn with id, package, date and note', async () => {
-    const profile = profileFile('exceptions:\n  - id: CVE-2019-14697\n    package: musl\n    note: waiting for upstream\n    until: 2026-11-22\n');
-    const run = await cliInProcess(['evaluate', '--report', reportPath('alpine-39'), '--profile', profile, '--output-dir', tmp()], { now: new Date('2026-11-23T08:00:00Z') });
-    expect(run.stderr).toContain('warning: Exception CVE-2019-14697 (musl) expired on 2026-11-22 and no longer applies; it would cover 1 finding(s), which now count. Note: waiting for upstream');
+    const profile = profileFile(
+      'exceptions:\n  - id: CVE-2019-14697\n    package: musl\n    note: waiting for upstream\n    until: 2026-11-22\n',
+    );
+    const run = await cliInProcess(
+      ['evaluate', '--report', reportPath('alpine-39'), '--profile', profile, '--output-dir', tmp()],
+      { now: new Date('2026-11-23T08:00:00Z') },
+    );
+    expect(run.stderr).toContain(
+      'warning: Exception CVE-2019-14697 (musl) expired on 2026-11-22 and no longer applies; it would cover 1 finding(s), which now count. Note: waiting for upstream',
+    );
   });
 });
 
@@ -74,12 +144,42 @@ describe('errors: one line, a meaningful exit code, no stack trace', () => {
     ['unknown command', ['frobnicate'], 2, /unknown command 'frobnicate'/],
     ['unknown flag', ['evaluate', '--report', 'x.json', '--sevrity', 'HIGH'], 2, /unknown option '--sevrity'/],
     ['missing --report', ['evaluate'], 2, /required option '--report <file\.\.\.>' not specified/],
-    ['bad --severity', ['evaluate', '--report', 'x.json', '--severity', 'SEVERE'], 2, /^vulngate: --severity: 'SEVERE' is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL$/m],
-    ['bad --ignore-unfixed', ['evaluate', '--report', 'x.json', '--ignore-unfixed', 'maybe'], 2, /^vulngate: --ignore-unfixed: 'maybe' is not a boolean; allowed: true, false$/m],
-    ['bad --parallel', ['scan', '--parallel', '0'], 2, /^vulngate: --parallel: '0' must be a whole number from 1 to 64$/m],
-    ['bad --trivy-version', ['scan', '--trivy-version', 'latest'], 2, /^vulngate: trivy-version: 'latest' is not a release version like 0\.74\.0$/m],
-    ['missing profile file', ['evaluate', '--report', 'x.json', '--profile', 'nope/p.yml'], 2, /^vulngate: profile 'nope\/p\.yml': no such file$/m],
-    ['no tarballs match', ['scan', '--images', 'no-such-dir/*.tar'], 2, /^vulngate: images: no file matches 'no-such-dir\/\*\.tar' \(expected image tarballs from docker save\)$/m],
+    [
+      'bad --severity',
+      ['evaluate', '--report', 'x.json', '--severity', 'SEVERE'],
+      2,
+      /^vulngate: --severity: 'SEVERE' is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL$/m,
+    ],
+    [
+      'bad --ignore-unfixed',
+      ['evaluate', '--report', 'x.json', '--ignore-unfixed', 'maybe'],
+      2,
+      /^vulngate: --ignore-unfixed: 'maybe' is not a boolean; allowed: true, false$/m,
+    ],
+    [
+      'bad --parallel',
+      ['scan', '--parallel', '0'],
+      2,
+      /^vulngate: --parallel: '0' must be a whole number from 1 to 64$/m,
+    ],
+    [
+      'bad --trivy-version',
+      ['scan', '--trivy-version', 'latest'],
+      2,
+      /^vulngate: trivy-version: 'latest' is not a release version like 0\.74\.0$/m,
+    ],
+    [
+      'missing profile file',
+      ['evaluate', '--report', 'x.json', '--profile', 'nope/p.yml'],
+      2,
+      /^vulngate: profile 'nope\/p\.yml': no such file$/m,
+    ],
+    [
+      'no tarballs match',
+      ['scan', '--images', 'no-such-dir/*.tar'],
+      2,
+      /^vulngate: images: no file matches 'no-such-dir\/\*\.tar' \(expected image tarballs from docker save\)$/m,
+    ],
   ];
   test.each(cases)('%s (dist, Node 24)', (_, argv, code, message) => {
     const run = cliFromDist([...argv, '--output-dir', tmp()]);
@@ -91,9 +191,19 @@ describe('errors: one line, a meaningful exit code, no stack trace', () => {
   test('a bad profile: exit 2, names file and key, nothing written', () => {
     const out = path.join(tmp(), 'out');
     const profile = profileFile('severity: HIGH\nexceptions:\n  - id: CVE-1\n');
-    const run = cliFromDist(['evaluate', '--report', reportPath('alpine-39'), '--profile', profile, '--output-dir', out]);
+    const run = cliFromDist([
+      'evaluate',
+      '--report',
+      reportPath('alpine-39'),
+      '--profile',
+      profile,
+      '--output-dir',
+      out,
+    ]);
     expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toBe(`vulngate: ${profile}: exceptions[0]: an exception needs 'note' (why the finding is accepted)`);
+    expect(run.stderr.trim()).toBe(
+      `vulngate: ${profile}: exceptions[0]: an exception needs 'note' (why the finding is accepted)`,
+    );
     expect(() => readFileSync(path.join(out, 'vulngate-results.json'))).toThrow();
   });
 
@@ -104,10 +214,20 @@ describe('errors: one line, a meaningful exit code, no stack trace', () => {
     const out = path.join(dir, 'out');
     const run = cliFromDist(['evaluate', '--report', bad, reportPath('alpine-39'), '--output-dir', out]);
     expect(run.code).toBe(3);
-    expect(run.stderr).toContain(`error: ${bad}: SchemaVersion 1; vulngate reads Trivy JSON reports with SchemaVersion 2 (trivy --format json)`);
+    expect(run.stderr).toContain(
+      `error: ${bad}: SchemaVersion 1; vulngate reads Trivy JSON reports with SchemaVersion 2 (trivy --format json)`,
+    );
     const results = JSON.parse(readFileSync(path.join(out, 'vulngate-results.json'), 'utf8'));
-    expect(results.images.map((i: { name: string }) => i.name)).toEqual(['ghcr.io/aquasecurity/trivy-test-images:alpine-39']);
-    expect(results.errors).toEqual([{ image: 'broken', source: bad, message: 'SchemaVersion 1; vulngate reads Trivy JSON reports with SchemaVersion 2 (trivy --format json)' }]);
+    expect(results.images.map((i: { name: string }) => i.name)).toEqual([
+      'ghcr.io/aquasecurity/trivy-test-images:alpine-39',
+    ]);
+    expect(results.errors).toEqual([
+      {
+        image: 'broken',
+        source: bad,
+        message: 'SchemaVersion 1; vulngate reads Trivy JSON reports with SchemaVersion 2 (trivy --format json)',
+      },
+    ]);
   });
 
   test('a missing report: exit 3', () => {
@@ -119,9 +239,27 @@ describe('errors: one line, a meaningful exit code, no stack trace', () => {
   test('--help documents every option and the exit codes', () => {
     const run = cliFromDist(['scan', '--help']);
     expect(run.code).toBe(0);
-    for (const flag of ['--images', '--profile', '--profiles-dir', '--severity', '--ignore-unfixed', '--output-dir', '--fail-on-findings', '--parallel', '--scan-timeout', '--trivy-version', '--trivy-checksum', '--cache-dir', '--offline', '--db-repository', '--trivy-server']) {
+    for (const flag of [
+      '--images',
+      '--profile',
+      '--profiles-dir',
+      '--severity',
+      '--ignore-unfixed',
+      '--output-dir',
+      '--fail-on-findings',
+      '--parallel',
+      '--scan-timeout',
+      '--trivy-version',
+      '--trivy-checksum',
+      '--cache-dir',
+      '--offline',
+      '--db-repository',
+      '--trivy-server',
+    ]) {
       expect(run.stdout).toContain(flag);
     }
-    expect(cliFromDist(['--help']).stdout).toContain('Exit codes: 0 pass, 1 the profile failed the check, 2 bad usage or configuration, 3 the scanner failed');
+    expect(cliFromDist(['--help']).stdout).toContain(
+      'Exit codes: 0 pass, 1 the profile failed the check, 2 bad usage or configuration, 3 the scanner failed',
+    );
   });
 });

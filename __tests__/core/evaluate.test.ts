@@ -92,14 +92,20 @@ describe('expiry: an exception applies through the whole UTC day of until', () =
     ['expired at midnight UTC', '2026-11-23', '2026-11-24T00:00:00Z', 'blocking'],
     ['expires in a year', '2027-11-23', '2026-11-23T12:00:00Z', 'excepted'],
   ])('%s', (_, until, now, expected) => {
-    const result = evaluate({ images: [imageReport([finding()])], profile: profile({ exceptions: [rule({ until })] }), now: new Date(now) });
+    const result = evaluate({
+      images: [imageReport([finding()])],
+      profile: profile({ exceptions: [rule({ until })] }),
+      now: new Date(now),
+    });
     expect(result.findings[0]!.decision).toBe(expected);
     expect(result.exceptions.expired).toHaveLength(expected === 'blocking' ? 1 : 0);
   });
 
   test('an expired exception is reported with what it would cover', () => {
     const { result, reason } = decide(finding(), { exceptions: [rule({ until: '2026-11-22', package: 'openssl' })] });
-    expect(result.exceptions.expired).toEqual([{ rule: expect.objectContaining({ id: 'CVE-2024-0001', until: '2026-11-22' }), matches: 1 }]);
+    expect(result.exceptions.expired).toEqual([
+      { rule: expect.objectContaining({ id: 'CVE-2024-0001', until: '2026-11-22' }), matches: 1 },
+    ]);
     expect(reason).toMatch(/exception profiles\/test\.yml exceptions\[0\] expired on 2026-11-22$/);
   });
 
@@ -113,7 +119,11 @@ describe('expiry: an exception applies through the whole UTC day of until', () =
     ['2026-12-08', false],
     ['2026-11-23', true],
   ])('expiring within 14 days: until %s → %s', (until, soon) => {
-    const result = evaluate({ images: [imageReport([finding()])], profile: profile({ exceptions: [rule({ until })] }), now: new Date('2026-11-23T23:59:00Z') });
+    const result = evaluate({
+      images: [imageReport([finding()])],
+      profile: profile({ exceptions: [rule({ until })] }),
+      now: new Date('2026-11-23T23:59:00Z'),
+    });
     expect(result.exceptions.expiringSoon).toHaveLength(soon ? 1 : 0);
   });
 });
@@ -151,16 +161,26 @@ describe('acceptance on the shared Trivy reports', () => {
 
   test('alpine-39 with severity HIGH, ignore_unfixed false blocks exactly its HIGH and CRITICAL findings', () => {
     const report = load('alpine-39');
-    const result = evaluate({ images: [report], profile: profile({ severity: 'HIGH', ignoreUnfixed: false }), now: NOW });
+    const result = evaluate({
+      images: [report],
+      profile: profile({ severity: 'HIGH', ignoreUnfixed: false }),
+      now: NOW,
+    });
     const blocking = result.findings.filter((f) => f.decision === 'blocking').map((f) => `${f.id} ${f.package}`);
-    const highAndUp = report.findings.filter((f) => f.severity === 'HIGH' || f.severity === 'CRITICAL').map((f) => `${f.id} ${f.package}`);
+    const highAndUp = report.findings
+      .filter((f) => f.severity === 'HIGH' || f.severity === 'CRITICAL')
+      .map((f) => `${f.id} ${f.package}`);
     expect(blocking).toEqual(highAndUp);
     expect(blocking).toEqual(['CVE-2019-14697 musl', 'CVE-2019-14697 musl-utils']);
     expect(result.verdict).toBe('fail');
   });
 
   test('debian-buster with severity LOW, ignore_unfixed true: the unfixed finding is unfixed, not blocking', () => {
-    const result = evaluate({ images: [load('debian-buster')], profile: profile({ severity: 'LOW', ignoreUnfixed: true }), now: NOW });
+    const result = evaluate({
+      images: [load('debian-buster')],
+      profile: profile({ severity: 'LOW', ignoreUnfixed: true }),
+      now: NOW,
+    });
     expect(result.findings.map((f) => [f.id, f.package, f.decision])).toEqual([
       ['CVE-2019-18276', 'bash', 'unfixed'],
       ['CVE-2019-18224', 'libidn2-0', 'blocking'],
@@ -170,7 +190,11 @@ describe('acceptance on the shared Trivy reports', () => {
   test("the original tool's kibana-style exception on a shared report", () => {
     const result = evaluate({
       images: [load('debian-buster')],
-      profile: profile({ exceptions: [rule({ id: 'CVE-2019-18224', package: 'libidn2-0', severity: 'CRITICAL', images: ['*debian-buster'] })] }),
+      profile: profile({
+        exceptions: [
+          rule({ id: 'CVE-2019-18224', package: 'libidn2-0', severity: 'CRITICAL', images: ['*debian-buster'] }),
+        ],
+      }),
       now: NOW,
     });
     expect(result.findings[1]!.decision).toBe('excepted');

@@ -11,7 +11,10 @@ const parse = (name: string) => {
 describe('parseTrivyReport on the shared Trivy reports', () => {
   test.each(SHARED_REPORT_NAMES)('%s: one finding per vulnerability, image from RepoTags', (name) => {
     const raw = JSON.parse(readFileSync(reportPath(name), 'utf8'));
-    const expected = (raw.Results ?? []).reduce((n: number, r: { Vulnerabilities?: unknown[] }) => n + (r.Vulnerabilities?.length ?? 0), 0);
+    const expected = (raw.Results ?? []).reduce(
+      (n: number, r: { Vulnerabilities?: unknown[] }) => n + (r.Vulnerabilities?.length ?? 0),
+      0,
+    );
     const report = parse(name);
     expect(report.findings).toHaveLength(expected);
     expect(report.image).toBe(raw.Metadata.RepoTags[0]);
@@ -62,8 +65,18 @@ describe('image names', () => {
   const minimal = (extra: object) => JSON.stringify({ SchemaVersion: 2, Results: [], ...extra });
 
   test.each([
-    ['RepoTags[0] when present', { Metadata: { RepoTags: ['registry/app:1.2', 'app:latest'] } }, 'tar_images/x.tar', 'registry/app:1.2'],
-    ['the file name without extension otherwise', { Metadata: { RepoTags: [] } }, 'tar_images/api-server.tar', 'api-server'],
+    [
+      'RepoTags[0] when present',
+      { Metadata: { RepoTags: ['registry/app:1.2', 'app:latest'] } },
+      'tar_images/x.tar',
+      'registry/app:1.2',
+    ],
+    [
+      'the file name without extension otherwise',
+      { Metadata: { RepoTags: [] } },
+      'tar_images/api-server.tar',
+      'api-server',
+    ],
     ['.tar.gz is one extension', {}, 'reports/alpine-310.tar.gz', 'alpine-310'],
     ['reports are named by their file', {}, 'out/web.json', 'web'],
   ])('%s', (_, extra, fallbackName, expected) => {
@@ -86,13 +99,32 @@ describe('secrets are findings', () => {
       {
         Target: '/app/.env',
         Class: 'secret',
-        Secrets: [{ RuleID: 'aws-access-key-id', Category: 'AWS', Severity: 'CRITICAL', Title: 'AWS Access Key ID', StartLine: 2, Match: 'AWS_ACCESS_KEY_ID=****' }],
+        Secrets: [
+          {
+            RuleID: 'aws-access-key-id',
+            Category: 'AWS',
+            Severity: 'CRITICAL',
+            Title: 'AWS Access Key ID',
+            StartLine: 2,
+            Match: 'AWS_ACCESS_KEY_ID=****',
+          },
+        ],
       },
     ],
   };
   test('id is the rule id, package the file path; the matched text is not kept', () => {
-    const [finding] = parseTrivyReport({ text: JSON.stringify(report), reportPath: 'r.json', fallbackName: 'app.tar' }).findings;
-    expect(finding).toMatchObject({ kind: 'secret', id: 'aws-access-key-id', package: '/app/.env', severity: 'CRITICAL', startLine: 2 });
+    const [finding] = parseTrivyReport({
+      text: JSON.stringify(report),
+      reportPath: 'r.json',
+      fallbackName: 'app.tar',
+    }).findings;
+    expect(finding).toMatchObject({
+      kind: 'secret',
+      id: 'aws-access-key-id',
+      package: '/app/.env',
+      severity: 'CRITICAL',
+      startLine: 2,
+    });
     expect(JSON.stringify(finding)).not.toContain('AWS_ACCESS_KEY_ID=');
   });
 });
@@ -101,10 +133,18 @@ describe('bad reports are one clear ScanError naming the file', () => {
   test.each([
     ['not JSON', '{"SchemaVersion": 2', /^bad\.json: not a Trivy JSON report \(invalid JSON/],
     ['a JSON list', '[]', /^bad\.json: not a Trivy JSON report \(expected a JSON object\)$/],
-    ['schema 1', '{"SchemaVersion": 1, "Results": []}', /^bad\.json: SchemaVersion 1; vulngate reads Trivy JSON reports with SchemaVersion 2/],
+    [
+      'schema 1',
+      '{"SchemaVersion": 1, "Results": []}',
+      /^bad\.json: SchemaVersion 1; vulngate reads Trivy JSON reports with SchemaVersion 2/,
+    ],
     ['no schema', '{"Results": []}', /^bad\.json: no SchemaVersion; /],
     ['Results not a list', '{"SchemaVersion": 2, "Results": {}}', /^bad\.json: Results must be a list$/],
-    ['vulnerability without id', '{"SchemaVersion": 2, "Results": [{"Vulnerabilities": [{"PkgName": "x"}]}]}', /^bad\.json: Results\[0\]\.Vulnerabilities\[0\]: VulnerabilityID is missing$/],
+    [
+      'vulnerability without id',
+      '{"SchemaVersion": 2, "Results": [{"Vulnerabilities": [{"PkgName": "x"}]}]}',
+      /^bad\.json: Results\[0\]\.Vulnerabilities\[0\]: VulnerabilityID is missing$/,
+    ],
   ])('%s', (_, text, message) => {
     const run = () => parseTrivyReport({ text, reportPath: 'bad.json', fallbackName: 'bad.json' });
     expect(run).toThrow(ScanError);
@@ -112,7 +152,11 @@ describe('bad reports are one clear ScanError naming the file', () => {
   });
 
   test('unknown extra fields are ignored', () => {
-    const text = JSON.stringify({ SchemaVersion: 2, Shiny: true, Results: [{ Target: 't', Extra: 1, Vulnerabilities: [{ VulnerabilityID: 'CVE-1', Novel: 'x' }] }] });
+    const text = JSON.stringify({
+      SchemaVersion: 2,
+      Shiny: true,
+      Results: [{ Target: 't', Extra: 1, Vulnerabilities: [{ VulnerabilityID: 'CVE-1', Novel: 'x' }] }],
+    });
     expect(parseTrivyReport({ text, reportPath: 'r.json', fallbackName: 'r.json' }).findings).toHaveLength(1);
   });
 });

@@ -9,14 +9,22 @@ import { startDefectDojoFake, type DefectDojoFake } from '../../test/support/def
 import { writeFixtureImages } from '../../test/support/fixture-images.ts';
 import { recordingLogger } from '../../test/support/logger.ts';
 import { outcomeFor } from '../../test/support/outcome.ts';
-import { failedSinks, fastRetry, spooledFiles } from '../../test/support/retry.ts';
+import { failedSinks, fastRetry } from '../../test/support/retry.ts';
 import { loadShared } from '../../test/support/judge.ts';
 import { reportPath } from '../../test/support/paths.ts';
 import { pathWithTrivy, realTrivy } from '../../test/support/trivy.ts';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-dd-'));
 const TOKEN = 'dd-api-key-1234567890';
-const GITHUB = { GITHUB_REPOSITORY: 'acme/shop', GITHUB_SHA: 'c'.repeat(40), GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main', GITHUB_RUN_ID: '77', GITHUB_SERVER_URL: 'https://github.com', VULNGATE_DEFAULT_BRANCH: 'main' };
+const GITHUB = {
+  GITHUB_REPOSITORY: 'acme/shop',
+  GITHUB_SHA: 'c'.repeat(40),
+  GITHUB_REF: 'refs/heads/main',
+  GITHUB_REF_NAME: 'main',
+  GITHUB_RUN_ID: '77',
+  GITHUB_SERVER_URL: 'https://github.com',
+  VULNGATE_DEFAULT_BRANCH: 'main',
+};
 const FAST = fastRetry(3, 10);
 
 let dojo: DefectDojoFake;
@@ -26,7 +34,15 @@ beforeEach(async () => {
 afterEach(() => dojo.close());
 
 function ddFlags(extra: string[] = []): string[] {
-  return ['--defectdojo-url', dojo.url, '--defectdojo-allow-http', 'true', '--defectdojo-tags', 'ci,containers', ...extra];
+  return [
+    '--defectdojo-url',
+    dojo.url,
+    '--defectdojo-allow-http',
+    'true',
+    '--defectdojo-tags',
+    'ci,containers',
+    ...extra,
+  ];
 }
 
 describe('imports with the real Trivy reports', () => {
@@ -34,7 +50,22 @@ describe('imports with the real Trivy reports', () => {
     const env = { ...GITHUB, PATH: pathWithTrivy(), HOME: process.env.HOME, VULNGATE_DEFECTDOJO_TOKEN: TOKEN };
     const scan = async (dir: string) => {
       await writeFixtureImages(dir, ['debian-app', 'node-app']);
-      return cliInProcess(['scan', '--images', `${dir}/*.tar`, '--cache-dir', realTrivy().cache, '--offline', '--output-dir', tmp(), '--profiles-dir', tmp(), ...ddFlags()], { env });
+      return cliInProcess(
+        [
+          'scan',
+          '--images',
+          `${dir}/*.tar`,
+          '--cache-dir',
+          realTrivy().cache,
+          '--offline',
+          '--output-dir',
+          tmp(),
+          '--profiles-dir',
+          tmp(),
+          ...ddFlags(),
+        ],
+        { env },
+      );
     };
     const first = await scan(path.join(tmp(), 'tar_images'));
     expect(first.code).toBe(1);
@@ -82,15 +113,52 @@ describe('imports with the real Trivy reports', () => {
 
 describe('fields and defaults', () => {
   test('close_old_findings defaults to false off the default branch; names fall back to the repository and branch', async () => {
-    const env = { ...GITHUB, GITHUB_REF: 'refs/heads/feature/x', GITHUB_REF_NAME: 'feature/x', VULNGATE_DEFECTDOJO_TOKEN: TOKEN, PATH: process.env.PATH };
-    const run = await cliInProcess(['evaluate', '--report', reportPath('alpine-39'), '--output-dir', tmp(), '--profiles-dir', tmp(), ...ddFlags(['--defectdojo-minimum-severity', 'medium', '--defectdojo-version', '1.4.2'])], { env });
+    const env = {
+      ...GITHUB,
+      GITHUB_REF: 'refs/heads/feature/x',
+      GITHUB_REF_NAME: 'feature/x',
+      VULNGATE_DEFECTDOJO_TOKEN: TOKEN,
+      PATH: process.env.PATH,
+    };
+    const run = await cliInProcess(
+      [
+        'evaluate',
+        '--report',
+        reportPath('alpine-39'),
+        '--output-dir',
+        tmp(),
+        '--profiles-dir',
+        tmp(),
+        ...ddFlags(['--defectdojo-minimum-severity', 'medium', '--defectdojo-version', '1.4.2']),
+      ],
+      { env },
+    );
     expect(run.code).toBe(1);
-    expect(dojo.requests[0]!.fields).toMatchObject({ close_old_findings: ['false'], engagement_name: ['feature/x'], minimum_severity: ['Medium'], version: ['1.4.2'] });
+    expect(dojo.requests[0]!.fields).toMatchObject({
+      close_old_findings: ['false'],
+      engagement_name: ['feature/x'],
+      minimum_severity: ['Medium'],
+      version: ['1.4.2'],
+    });
   });
 
   test('GitLab variables name the product and engagement', async () => {
-    const env = { GITLAB_CI: 'true', CI_PROJECT_PATH: 'payments/api', CI_PROJECT_NAMESPACE: 'payments', CI_PROJECT_NAME: 'api', CI_COMMIT_REF_NAME: 'main', CI_DEFAULT_BRANCH: 'main', CI_COMMIT_SHA: 'd'.repeat(40), CI_PIPELINE_URL: 'https://gitlab.example.com/payments/api/-/pipelines/5', VULNGATE_DEFECTDOJO_TOKEN: TOKEN, PATH: process.env.PATH };
-    await cliInProcess(['evaluate', '--report', reportPath('alpine-39'), '--output-dir', tmp(), '--profiles-dir', tmp(), ...ddFlags()], { env });
+    const env = {
+      GITLAB_CI: 'true',
+      CI_PROJECT_PATH: 'payments/api',
+      CI_PROJECT_NAMESPACE: 'payments',
+      CI_PROJECT_NAME: 'api',
+      CI_COMMIT_REF_NAME: 'main',
+      CI_DEFAULT_BRANCH: 'main',
+      CI_COMMIT_SHA: 'd'.repeat(40),
+      CI_PIPELINE_URL: 'https://gitlab.example.com/payments/api/-/pipelines/5',
+      VULNGATE_DEFECTDOJO_TOKEN: TOKEN,
+      PATH: process.env.PATH,
+    };
+    await cliInProcess(
+      ['evaluate', '--report', reportPath('alpine-39'), '--output-dir', tmp(), '--profiles-dir', tmp(), ...ddFlags()],
+      { env },
+    );
     expect(dojo.requests[0]!.fields).toMatchObject({
       product_type_name: ['payments'],
       product_name: ['payments/api'],
@@ -107,8 +175,19 @@ describe('fields and defaults', () => {
   ])('service of %s is %s', (image, service) => expect(imageWithoutTag(image)).toBe(service));
 
   test('the report names the image, not the tarball path', () => {
-    const text = stableReport(JSON.stringify({ SchemaVersion: 2, ArtifactName: '/builds/x/tar_images/api.tar', Results: [{ Target: '/builds/x/tar_images/api.tar (alpine 3.19.1)' }, { Target: 'Node.js' }] }), 'shop/api:1');
-    expect(JSON.parse(text)).toEqual({ SchemaVersion: 2, ArtifactName: 'shop/api:1', Results: [{ Target: 'shop/api:1 (alpine 3.19.1)' }, { Target: 'Node.js' }] });
+    const text = stableReport(
+      JSON.stringify({
+        SchemaVersion: 2,
+        ArtifactName: '/builds/x/tar_images/api.tar',
+        Results: [{ Target: '/builds/x/tar_images/api.tar (alpine 3.19.1)' }, { Target: 'Node.js' }],
+      }),
+      'shop/api:1',
+    );
+    expect(JSON.parse(text)).toEqual({
+      SchemaVersion: 2,
+      ArtifactName: 'shop/api:1',
+      Results: [{ Target: 'shop/api:1 (alpine 3.19.1)' }, { Target: 'Node.js' }],
+    });
   });
 });
 
@@ -118,7 +197,15 @@ describe("DefectDojo's errors, one clear line each", () => {
     const done = forwardResults({
       ...outcome,
       options: {
-        defectDojo: { url: dojo.url, token, productType: 'acme', product: 'acme/shop', engagement: 'main', closeOldFindings: false, tags: [] },
+        defectDojo: {
+          url: dojo.url,
+          token,
+          productType: 'acme',
+          product: 'acme/shop',
+          engagement: 'main',
+          closeOldFindings: false,
+          tags: [],
+        },
         failure: 'warn',
       },
       ci: readCiContext({}),
@@ -136,15 +223,30 @@ describe("DefectDojo's errors, one clear line each", () => {
     const { logger, done } = forward(sharedOutcome(), 'wrong');
     await done;
     expect(logger.at('warning')[0]).toBe(
-      'ghcr.io/aquasecurity/trivy-test-images:alpine-39: DefectDojo refused the token (403): Invalid token.; check defectdojo-token and the user\'s permissions (import scan results)',
+      "ghcr.io/aquasecurity/trivy-test-images:alpine-39: DefectDojo refused the token (403): Invalid token.; check defectdojo-token and the user's permissions (import scan results)",
     );
   });
 
   test.each([
-    [{ status: 400, body: '{"minimum_severity": ["\\"Severe\\" is not a valid choice."], "scan_date": ["Date has wrong format."]}' }, 'DefectDojo rejected the import (400): minimum_severity: "Severe" is not a valid choice.; scan_date: Date has wrong format.'],
-    [{ status: 400, body: '["Product \'acme/shop\' doesn\'t exist"]' }, "DefectDojo rejected the import (400): Product 'acme/shop' doesn't exist"],
-    [{ status: 404, body: '{"detail": "Not found."}' }, 'DefectDojo has no /api/v2/reimport-scan/ here (404); check defectdojo-url'],
-    [{ status: 413, body: '<html><title>413 Request Entity Too Large</title></html>' }, 'DefectDojo refused the report as too large (413); raise its upload limit or set defectdojo-minimum-severity'],
+    [
+      {
+        status: 400,
+        body: '{"minimum_severity": ["\\"Severe\\" is not a valid choice."], "scan_date": ["Date has wrong format."]}',
+      },
+      'DefectDojo rejected the import (400): minimum_severity: "Severe" is not a valid choice.; scan_date: Date has wrong format.',
+    ],
+    [
+      { status: 400, body: "[\"Product 'acme/shop' doesn't exist\"]" },
+      "DefectDojo rejected the import (400): Product 'acme/shop' doesn't exist",
+    ],
+    [
+      { status: 404, body: '{"detail": "Not found."}' },
+      'DefectDojo has no /api/v2/reimport-scan/ here (404); check defectdojo-url',
+    ],
+    [
+      { status: 413, body: '<html><title>413 Request Entity Too Large</title></html>' },
+      'DefectDojo refused the report as too large (413); raise its upload limit or set defectdojo-minimum-severity',
+    ],
   ])('%j', async (answer, line) => {
     dojo.script(answer);
     const { logger, done } = forward(sharedOutcome());
@@ -167,7 +269,9 @@ describe("DefectDojo's errors, one clear line each", () => {
     const result = await done;
     expect(failedSinks(result)).toBe(false);
     expect(dojo.requests.map((r) => r.status)).toEqual([502, 0, 201]);
-    expect(logger.at('info')).toContain('DefectDojo: imported ghcr.io/aquasecurity/trivy-test-images:alpine-39 into acme/shop / main');
+    expect(logger.at('info')).toContain(
+      'DefectDojo: imported ghcr.io/aquasecurity/trivy-test-images:alpine-39 into acme/shop / main',
+    );
   });
 
   test('still failing after retries: kept in out/undelivered without the token; `vulngate forward` sends it later', async () => {
@@ -178,30 +282,76 @@ describe("DefectDojo's errors, one clear line each", () => {
     expect(failedSinks(result)).toBe(true);
     const dir = path.join(outcome.outputDir, 'undelivered');
     const files = readdirSync(dir);
-    const stored = readFileSync(path.join(dir, files.find((f) => f.endsWith('.json'))!), 'utf8');
+    const stored = readFileSync(
+      path.join(
+        dir,
+        files.find((f) => f.endsWith('.json'))!,
+      ),
+      'utf8',
+    );
     expect(stored).not.toContain(TOKEN);
-    expect(JSON.parse(stored)).toMatchObject({ sink: 'defectdojo', settings: { url: dojo.url, product: 'acme/shop' }, uploads: [{ image: 'ghcr.io/aquasecurity/trivy-test-images:alpine-39' }] });
+    expect(JSON.parse(stored)).toMatchObject({
+      sink: 'defectdojo',
+      settings: { url: dojo.url, product: 'acme/shop' },
+      uploads: [{ image: 'ghcr.io/aquasecurity/trivy-test-images:alpine-39' }],
+    });
 
     const withoutToken = await cliInProcess(['forward', '--from', outcome.outputDir], { env: {} });
     expect(withoutToken.code).toBe(4);
     expect(withoutToken.stderr).toMatch(/a DefectDojo token is needed to send it \(VULNGATE_DEFECTDOJO_TOKEN\)/);
 
-    const replay = await cliInProcess(['forward', '--from', outcome.outputDir], { env: { VULNGATE_DEFECTDOJO_TOKEN: TOKEN } });
+    const replay = await cliInProcess(['forward', '--from', outcome.outputDir], {
+      env: { VULNGATE_DEFECTDOJO_TOKEN: TOKEN },
+    });
     expect(replay.code).toBe(0);
     expect(dojo.tests).toHaveLength(1);
     expect(dojo.tests[0]!.open.size).toBe(6);
-    expect(existsSync(path.join(dir, files.find((f) => f.endsWith('.json'))!))).toBe(false);
+    expect(
+      existsSync(
+        path.join(
+          dir,
+          files.find((f) => f.endsWith('.json'))!,
+        ),
+      ),
+    ).toBe(false);
   });
 });
 
 describe('configuration', () => {
   test.each([
-    [['--defectdojo-url', 'http://dojo.example.com'], "vulngate: --defectdojo-url: 'http://dojo.example.com' must use https:"],
-    [['--defectdojo-url', 'https://dojo.example.com'], 'vulngate: --defectdojo-token: required with --defectdojo-url (an API v2 key of a user that may import scans)'],
-    [['--defectdojo-url', 'https://dojo.example.com', '--defectdojo-token', 'x'], 'vulngate: --defectdojo-product-type: required outside CI (there is no repository or branch to default to)'],
-    [['--defectdojo-url', 'https://dojo.example.com', '--defectdojo-token', 'x', '--defectdojo-product-type', 'a', '--defectdojo-product', 'b', '--defectdojo-engagement', 'c', '--defectdojo-minimum-severity', 'severe'], "vulngate: --defectdojo-minimum-severity: 'severe' is not allowed; allowed: Info, Low, Medium, High, Critical"],
+    [
+      ['--defectdojo-url', 'http://dojo.example.com'],
+      "vulngate: --defectdojo-url: 'http://dojo.example.com' must use https:",
+    ],
+    [
+      ['--defectdojo-url', 'https://dojo.example.com'],
+      'vulngate: --defectdojo-token: required with --defectdojo-url (an API v2 key of a user that may import scans)',
+    ],
+    [
+      ['--defectdojo-url', 'https://dojo.example.com', '--defectdojo-token', 'x'],
+      'vulngate: --defectdojo-product-type: required outside CI (there is no repository or branch to default to)',
+    ],
+    [
+      [
+        '--defectdojo-url',
+        'https://dojo.example.com',
+        '--defectdojo-token',
+        'x',
+        '--defectdojo-product-type',
+        'a',
+        '--defectdojo-product',
+        'b',
+        '--defectdojo-engagement',
+        'c',
+        '--defectdojo-minimum-severity',
+        'severe',
+      ],
+      "vulngate: --defectdojo-minimum-severity: 'severe' is not allowed; allowed: Info, Low, Medium, High, Critical",
+    ],
   ])('%j', async (flags, message) => {
-    const run = await cliInProcess(['evaluate', '--report', reportPath('alpine-39'), '--output-dir', tmp(), ...flags], { env: {} });
+    const run = await cliInProcess(['evaluate', '--report', reportPath('alpine-39'), '--output-dir', tmp(), ...flags], {
+      env: {},
+    });
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe(message);
     expect(dojo.requests).toHaveLength(0);
@@ -245,11 +395,16 @@ test('nothing lost (bundled action, Node 24): SQS delivers, DefectDojo is down, 
     expect(result.code).toBe(1);
     expect(result.outputs.verdict).toBe('fail');
     expect(await lab.drain('findings')).toHaveLength(7);
-    expect(result.stdout).toMatch(/::warning::DefectDojo: 1 import\(s\) not delivered; kept in .*undelivered\/defectdojo-.*\.json — send them again with: vulngate forward --from /);
+    expect(result.stdout).toMatch(
+      /::warning::DefectDojo: 1 import\(s\) not delivered; kept in .*undelivered\/defectdojo-.*\.json — send them again with: vulngate forward --from /,
+    );
     expect(result.stdout).toContain(`::add-mask::${TOKEN}`);
     expect(result.stdout.replace(`::add-mask::${TOKEN}`, '')).not.toContain(TOKEN);
     const entries = zipEntries(artifacts.artifacts[0]!.zip);
-    expect(entries.filter((e) => e.startsWith('undelivered/'))).toEqual([expect.stringMatching(/^undelivered\/defectdojo-[^/]*\.json$/), expect.stringMatching(/^undelivered\/defectdojo-.*\/001\.json$/)]);
+    expect(entries.filter((e) => e.startsWith('undelivered/'))).toEqual([
+      expect.stringMatching(/^undelivered\/defectdojo-[^/]*\.json$/),
+      expect.stringMatching(/^undelivered\/defectdojo-.*\/001\.json$/),
+    ]);
   } finally {
     await lab.close();
     await artifacts.close();

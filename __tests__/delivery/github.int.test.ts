@@ -14,11 +14,21 @@ const SHA = 'a'.repeat(40);
 const TOKEN = 'ghs_testtoken123';
 const FAST = { publish: { retry: fastRetry(3), pollDelaysMs: [5, 5, 5] } };
 
-function runnerEnv(github: GitHubFake, artifacts: ArtifactFake, opts: { fork?: boolean; event?: string } = {}): NodeJS.ProcessEnv {
+function runnerEnv(
+  github: GitHubFake,
+  artifacts: ArtifactFake,
+  opts: { fork?: boolean; event?: string } = {},
+): NodeJS.ProcessEnv {
   const eventFile = path.join(tmp(), 'event.json');
   writeFileSync(
     eventFile,
-    JSON.stringify({ pull_request: { number: 7, head: { repo: { full_name: opts.fork ? 'someone/fork' : 'acme/shop' } }, base: { repo: { full_name: 'acme/shop' } } } }),
+    JSON.stringify({
+      pull_request: {
+        number: 7,
+        head: { repo: { full_name: opts.fork ? 'someone/fork' : 'acme/shop' } },
+        base: { repo: { full_name: 'acme/shop' } },
+      },
+    }),
   );
   const event = opts.event ?? 'pull_request';
   return {
@@ -59,11 +69,23 @@ describe('publishing from the action (src/, in process) to local GitHub and arti
 
   async function runAction(inputs: Record<string, string> = {}, env: NodeJS.ProcessEnv = runnerEnv(github, artifacts)) {
     const out = tmp();
-    const runner = actionEnvironment({ reports: reportPath('alpine-39'), 'github-token': TOKEN, 'output-dir': out, 'profiles-dir': tmp(), ...inputs });
+    const runner = actionEnvironment({
+      reports: reportPath('alpine-39'),
+      'github-token': TOKEN,
+      'output-dir': out,
+      'profiles-dir': tmp(),
+      ...inputs,
+    });
     process.env = { ...saved, ...env, ...runner.env };
     process.exitCode = undefined;
     await run(process.env, FAST);
-    return { out, outputs: parseOutputs(readFileSync(runner.outputFile, 'utf8')), summary: readFileSync(runner.summaryFile, 'utf8'), exitCode: process.exitCode, log: written.join('') };
+    return {
+      out,
+      outputs: parseOutputs(readFileSync(runner.outputFile, 'utf8')),
+      summary: readFileSync(runner.summaryFile, 'utf8'),
+      exitCode: process.exitCode,
+      log: written.join(''),
+    };
   }
 
   test('SARIF, artifact and PR comment; links in the job summary; the token is masked', async () => {
@@ -80,7 +102,12 @@ describe('publishing from the action (src/, in process) to local GitHub and arti
     expect(artifacts.artifacts).toHaveLength(1);
     const artifact = artifacts.artifacts[0]!;
     expect(artifact.name).toMatch(/^vulngate-scan-[0-9a-f]{8}$/);
-    expect(zipEntries(artifact.zip)).toEqual(['gl-container-scanning-report.json', 'summary.md', 'vulngate-results.json', 'vulngate.sarif']);
+    expect(zipEntries(artifact.zip)).toEqual([
+      'gl-container-scanning-report.json',
+      'summary.md',
+      'vulngate-results.json',
+      'vulngate.sarif',
+    ]);
     const days = (Date.parse(artifact.expiresAt!) - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(29.9);
     expect(days).toBeLessThan(30.1);
@@ -89,10 +116,16 @@ describe('publishing from the action (src/, in process) to local GitHub and arti
     expect(github.comments).toHaveLength(1);
     expect(github.comments[0]!.body).toMatch(/^<!-- vulngate-comment [0-9a-f]{16} -->/);
     expect(github.comments[0]!.body).toContain('❌ vulngate: FAIL — 2 blocking findings in 1 of 1 image');
-    expect(github.comments[0]!.body).toContain(`[Full results](https://github.com/acme/shop/actions/runs/99/artifacts/${artifact.id})`);
+    expect(github.comments[0]!.body).toContain(
+      `[Full results](https://github.com/acme/shop/actions/runs/99/artifacts/${artifact.id})`,
+    );
 
-    expect(summary).toContain(`- Audit artifact (reports, results, SARIF, GitLab report): https://github.com/acme/shop/actions/runs/99/artifacts/${artifact.id}`);
-    expect(summary).toContain('- Code scanning: https://github.com/acme/shop/security/code-scanning?query=tool%3Avulngate+ref%3Arefs%2Fpull%2F7%2Fmerge');
+    expect(summary).toContain(
+      `- Audit artifact (reports, results, SARIF, GitLab report): https://github.com/acme/shop/actions/runs/99/artifacts/${artifact.id}`,
+    );
+    expect(summary).toContain(
+      '- Code scanning: https://github.com/acme/shop/security/code-scanning?query=tool%3Avulngate+ref%3Arefs%2Fpull%2F7%2Fmerge',
+    );
     expect(summary).toContain('- Pull-request comment: https://github.com/acme/shop/pull/7#issuecomment-');
     expect(log).toContain(`::add-mask::${TOKEN}`);
     expect(log.replace(`::add-mask::${TOKEN}`, '')).not.toContain(TOKEN);
@@ -116,13 +149,17 @@ describe('publishing from the action (src/, in process) to local GitHub and arti
     github.comments.push(...otherComments(3).map((c) => ({ ...c, id: c.id + 500 })));
     await runAction();
     expect(github.comments.filter((c) => c.body.includes('vulngate-comment'))).toHaveLength(1);
-    expect(github.requests.some((r) => r.method === 'GET' && r.path.endsWith('/comments') && r.status === 200)).toBe(true);
+    expect(github.requests.some((r) => r.method === 'GET' && r.path.endsWith('/comments') && r.status === 200)).toBe(
+      true,
+    );
   });
 
   test('403 from code scanning: a warning that says what to change; the verdict and other outputs stand', async () => {
     github.failNext('sarif-upload', 403);
     const { exitCode, log } = await runAction();
-    expect(log).toContain('::warning::Code scanning refused the SARIF upload (403: Resource not accessible by integration');
+    expect(log).toContain(
+      '::warning::Code scanning refused the SARIF upload (403: Resource not accessible by integration',
+    );
     expect(log).toContain('give the job `permissions: security-events: write`');
     expect(exitCode).toBe(1);
     expect(artifacts.artifacts).toHaveLength(1);
@@ -132,9 +169,17 @@ describe('publishing from the action (src/, in process) to local GitHub and arti
   test('a passing gate stays passing when code scanning answers 404 or 422', async () => {
     for (const status of [404, 422]) {
       github.failNext('sarif-upload', status);
-      const { exitCode, log } = await runAction({ severity: 'CRITICAL', 'ignore-unfixed': 'true', reports: reportPath('debian-stretch') });
+      const { exitCode, log } = await runAction({
+        severity: 'CRITICAL',
+        'ignore-unfixed': 'true',
+        reports: reportPath('debian-stretch'),
+      });
       expect(exitCode).toBeUndefined();
-      expect(log).toMatch(status === 404 ? /::warning::Code scanning upload: repository not found for this token \(404\)/ : /::warning::Code scanning rejected the SARIF upload \(422: Invalid request\./);
+      expect(log).toMatch(
+        status === 404
+          ? /::warning::Code scanning upload: repository not found for this token \(404\)/
+          : /::warning::Code scanning rejected the SARIF upload \(422: Invalid request\./,
+      );
     }
   });
 
@@ -142,8 +187,12 @@ describe('publishing from the action (src/, in process) to local GitHub and arti
     github.failNext('sarif-upload', 502, 1);
     github.pendingPolls = 2;
     const { log } = await runAction();
-    expect(github.requests.filter((r) => r.path.endsWith('/code-scanning/sarifs')).map((r) => r.status)).toEqual([502, 202]);
-    expect(github.requests.filter((r) => r.path.includes('/code-scanning/sarifs/')).map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(github.requests.filter((r) => r.path.endsWith('/code-scanning/sarifs')).map((r) => r.status)).toEqual([
+      502, 202,
+    ]);
+    expect(github.requests.filter((r) => r.path.includes('/code-scanning/sarifs/')).map((r) => r.status)).toEqual([
+      200, 200, 200,
+    ]);
     expect(github.sarifUploads).toHaveLength(1);
     expect(log).not.toContain('::warning::Code scanning');
   });
@@ -151,7 +200,9 @@ describe('publishing from the action (src/, in process) to local GitHub and arti
   test('processing that does not finish in time is a warning', async () => {
     github.pendingPolls = 100;
     const { log } = await runAction();
-    expect(log).toMatch(/::warning::Code scanning had not finished processing the SARIF upload \(id sarif-\d+\) when vulngate stopped waiting/);
+    expect(log).toMatch(
+      /::warning::Code scanning had not finished processing the SARIF upload \(id sarif-\d+\) when vulngate stopped waiting/,
+    );
   });
 
   test('pull requests from forks: no upload, no comment, a notice; the artifact is still uploaded', async () => {
@@ -206,7 +257,9 @@ test('the bundled action (dist/, Node 24) uploads SARIF, artifact and comment to
     expect(result.stdout).not.toContain('Could not upload the audit artifact');
     expect(artifacts.artifacts).toHaveLength(1);
     expect(github.comments).toHaveLength(1);
-    expect(result.summary).toContain('- Audit artifact (reports, results, SARIF, GitLab report): https://github.com/acme/shop/actions/runs/99/artifacts/');
+    expect(result.summary).toContain(
+      '- Audit artifact (reports, results, SARIF, GitLab report): https://github.com/acme/shop/actions/runs/99/artifacts/',
+    );
   } finally {
     await github.close();
     await artifacts.close();

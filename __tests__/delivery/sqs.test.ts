@@ -41,7 +41,20 @@ test('standard queue: one message per finding and one summary per image, exact b
   const queue = await lab.createQueue('findings');
   const out = tmp();
   const run = await cliInProcess(
-    ['evaluate', '--report', reportPath('alpine-39'), reportPath('debian-buster'), '--output-dir', out, '--profiles-dir', tmp(), '--sqs-queue-url', queue, '--sqs-message-attributes', 'team=payments\nenv=ci'],
+    [
+      'evaluate',
+      '--report',
+      reportPath('alpine-39'),
+      reportPath('debian-buster'),
+      '--output-dir',
+      out,
+      '--profiles-dir',
+      tmp(),
+      '--sqs-queue-url',
+      queue,
+      '--sqs-message-attributes',
+      'team=payments\nenv=ci',
+    ],
     { env: { ...AWS, ...GITHUB, PATH: process.env.PATH }, now: new Date('2026-11-23T10:00:00Z') },
   );
   expect(run.code).toBe(1);
@@ -76,14 +89,26 @@ test('standard queue: one message per finding and one summary per image, exact b
     reason: 'severity CRITICAL is at or above HIGH and fixed in 1.1.20-r5',
   });
   const attributes = received.find((m) => JSON.parse(m.body).package === 'musl')!.attributes;
-  expect(attributes).toEqual({ type: 'finding', severity: 'CRITICAL', decision: 'blocking', team: 'payments', env: 'ci' });
+  expect(attributes).toEqual({
+    type: 'finding',
+    severity: 'CRITICAL',
+    decision: 'blocking',
+    team: 'payments',
+    env: 'ci',
+  });
   expect(lab.batches.every((b) => b.entries <= 10)).toBe(true);
 });
 
 test('FIFO queue: a batch retried after its response was lost is not delivered twice; one group per image', async () => {
   const queue = await lab.createQueue('findings.fifo');
   lab.inject('SendMessageBatch', 'lose-response', 1);
-  const outcome = outcomeFor([imageReport([finding({ image: 'shop/api:1', id: 'CVE-1' }), finding({ image: 'shop/api:1', id: 'CVE-2' })], 'shop/api:1'), imageReport([finding({ image: 'shop/web:2', id: 'CVE-3' })], 'shop/web:2')]);
+  const outcome = outcomeFor([
+    imageReport(
+      [finding({ image: 'shop/api:1', id: 'CVE-1' }), finding({ image: 'shop/api:1', id: 'CVE-2' })],
+      'shop/api:1',
+    ),
+    imageReport([finding({ image: 'shop/web:2', id: 'CVE-3' })], 'shop/web:2'),
+  ]);
   const result = await forwardResults({
     ...outcome,
     options: { sqs: { queueUrl: queue, userAttributes: {} }, failure: 'warn' },
@@ -96,7 +121,13 @@ test('FIFO queue: a batch retried after its response was lost is not delivered t
   const received = await lab.drain('findings.fifo');
   expect(received).toHaveLength(5);
   expect(new Set(parse(received).map((d) => `${d.type}/${d.image}/${d.vulnerabilityId}`)).size).toBe(5);
-  expect(received.map((m) => m.groupId).sort()).toEqual(['shop/api:1', 'shop/api:1', 'shop/api:1', 'shop/web:2', 'shop/web:2']);
+  expect(received.map((m) => m.groupId).sort()).toEqual([
+    'shop/api:1',
+    'shop/api:1',
+    'shop/api:1',
+    'shop/web:2',
+    'shop/web:2',
+  ]);
 });
 
 test('a queue limited to 256 KiB: batches stay under it, an oversized message is shortened, not lost', async () => {
@@ -113,10 +144,16 @@ test('a queue limited to 256 KiB: batches stay under it, an oversized message is
     context: { logger, env: process.env, now: new Date(), retry: FAST },
   });
   expect(failedSinks(result)).toBe(false);
-  expect(logger.at('info')).toContain(`SQS: delivered 14 of 14 messages to ${queue} (1 shortened to fit the queue's size limit)`);
+  expect(logger.at('info')).toContain(
+    `SQS: delivered 14 of 14 messages to ${queue} (1 shortened to fit the queue's size limit)`,
+  );
   const docs = parse(await lab.drain('small'));
   expect(docs).toHaveLength(14);
-  expect(docs.find((d) => d.vulnerabilityId === 'CVE-BIG')).toMatchObject({ truncated: true, droppedFields: ['description'], title: 'openssl: a test vulnerability' });
+  expect(docs.find((d) => d.vulnerabilityId === 'CVE-BIG')).toMatchObject({
+    truncated: true,
+    droppedFields: ['description'],
+    title: 'openssl: a test vulnerability',
+  });
   expect(docs.find((d) => d.vulnerabilityId === 'CVE-M3')!.description).toHaveLength(60_000);
   expect(lab.batches.every((b) => b.bytes <= 262_144 && b.entries <= 10)).toBe(true);
   // The 10-entry limit alone would make 2 batches; the size limit makes 3.
@@ -170,11 +207,15 @@ test('an outage: messages kept in out/undelivered, the verdict stands; `vulngate
   });
   expect(failedSinks(result)).toBe(true);
   expect(spooledFiles(result)).toHaveLength(1);
-  expect(logger.at('warning')[0]).toMatch(/^SQS: 3 message\(s\) not delivered \(.*\); kept in .*undelivered\/sqs-.*\.json — send them again with: vulngate forward --from /);
+  expect(logger.at('warning')[0]).toMatch(
+    /^SQS: 3 message\(s\) not delivered \(.*\); kept in .*undelivered\/sqs-.*\.json — send them again with: vulngate forward --from /,
+  );
   expect(outcome.results.verdict).toBe('fail');
 
   lab.heal();
-  const replay = await cliInProcess(['forward', '--from', outcome.outputDir], { env: { ...AWS, PATH: process.env.PATH } });
+  const replay = await cliInProcess(['forward', '--from', outcome.outputDir], {
+    env: { ...AWS, PATH: process.env.PATH },
+  });
   expect(replay.stdout).toBe('Everything was delivered.\n');
   expect(replay.code).toBe(0);
   const received = await lab.drain('later');
@@ -182,7 +223,9 @@ test('an outage: messages kept in out/undelivered, the verdict stands; `vulngate
   expect(received.every((m) => m.attributes.team === 'payments')).toBe(true);
   expect(readdirSync(path.join(outcome.outputDir, 'undelivered')).filter((f) => f.endsWith('.json'))).toEqual([]);
 
-  const again = await cliInProcess(['forward', '--from', outcome.outputDir], { env: { ...AWS, PATH: process.env.PATH } });
+  const again = await cliInProcess(['forward', '--from', outcome.outputDir], {
+    env: { ...AWS, PATH: process.env.PATH },
+  });
   expect(again.code).toBe(0);
   expect(await lab.drain('later')).toHaveLength(0);
 });
@@ -205,8 +248,14 @@ test('forward-failure: fail turns a passing gate into exit 4; warn (default) kee
 test('bad forwarding inputs are configuration errors: exit 2, nothing scanned', async () => {
   const cases: [string[], string][] = [
     [['--sqs-queue-url', 'not a url'], "vulngate: --sqs-queue-url: 'not a url' is not a URL"],
-    [['--sqs-queue-url', 'https://sqs.eu-west-1.amazonaws.com/1/q', '--sqs-message-attributes', 'type=x'], "vulngate: --sqs-message-attributes: 'type' is set by vulngate; choose another name"],
-    [['--sqs-queue-url', 'https://sqs.eu-west-1.amazonaws.com/1/q', '--sqs-message-attributes', '{"a":'], 'vulngate: --sqs-message-attributes: not valid JSON; give a JSON object or name=value lines'],
+    [
+      ['--sqs-queue-url', 'https://sqs.eu-west-1.amazonaws.com/1/q', '--sqs-message-attributes', 'type=x'],
+      "vulngate: --sqs-message-attributes: 'type' is set by vulngate; choose another name",
+    ],
+    [
+      ['--sqs-queue-url', 'https://sqs.eu-west-1.amazonaws.com/1/q', '--sqs-message-attributes', '{"a":'],
+      'vulngate: --sqs-message-attributes: not valid JSON; give a JSON object or name=value lines',
+    ],
     [['--forward-failure', 'explode'], "vulngate: --forward-failure: 'explode' is not allowed; allowed: warn, fail"],
   ];
   for (const [flags, message] of cases) {

@@ -8,7 +8,9 @@ import { gitlabProject, runGitlabCiLocal } from '../../test/support/gitlab.ts';
 import { ROOT } from '../../test/support/paths.ts';
 
 const artifactDir = (dir: string) => path.join(dir, '.gitlab-ci-local/artifacts/vulngate/vulngate-out');
-const schema = JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/schemas/gitlab-container-scanning-report-15.0.7.json'), 'utf8'));
+const schema = JSON.parse(
+  readFileSync(path.join(ROOT, 'test/fixtures/schemas/gitlab-container-scanning-report-15.0.7.json'), 'utf8'),
+);
 
 describe('templates/vulngate.gitlab-ci.yml run by gitlab-ci-local (shell executor, real Trivy)', () => {
   test('a blocking finding fails the pipeline; the outputs and the container-scanning report are kept as artifacts', async () => {
@@ -18,7 +20,13 @@ describe('templates/vulngate.gitlab-ci.yml run by gitlab-ci-local (shell executo
     expect(output).toMatch(/FAIL\s+vulngate/);
     expect(code).not.toBe(0);
     const artifacts = artifactDir(dir);
-    expect(readdirSync(artifacts).sort()).toEqual(['gl-container-scanning-report.json', 'reports', 'summary.md', 'vulngate-results.json', 'vulngate.sarif']);
+    expect(readdirSync(artifacts).sort()).toEqual([
+      'gl-container-scanning-report.json',
+      'reports',
+      'summary.md',
+      'vulngate-results.json',
+      'vulngate.sarif',
+    ]);
     const report = JSON.parse(readFileSync(path.join(artifacts, 'gl-container-scanning-report.json'), 'utf8'));
     const validate = new Ajv({ strict: false }).compile(schema);
     expect(validate(report)).toBe(true);
@@ -29,7 +37,10 @@ describe('templates/vulngate.gitlab-ci.yml run by gitlab-ci-local (shell executo
   test('the same pipeline passes when the profile excepts the finding', async () => {
     const dir = await gitlabProject({
       images: ['debian-app'],
-      profiles: { 'default.yml': 'exceptions:\n  - id: CVE-2025-9230\n    note: the openssl fix ships with the next base image\n    until: 2099-01-01\n' },
+      profiles: {
+        'default.yml':
+          'exceptions:\n  - id: CVE-2025-9230\n    note: the openssl fix ships with the next base image\n    until: 2099-01-01\n',
+      },
     });
     const { code, output } = await runGitlabCiLocal(dir);
     expect(output).toMatch(/PASS\s+vulngate/);
@@ -40,7 +51,10 @@ describe('templates/vulngate.gitlab-ci.yml run by gitlab-ci-local (shell executo
   test('with DefectDojo variables set it forwards, named from GitLab variables; a profile picked by VULNGATE_PROFILE', async () => {
     const dojo = await startDefectDojoFake({ token: 'glpat-dd-token' });
     try {
-      const dir = await gitlabProject({ images: ['debian-app'], profiles: { 'strict.yml': 'severity: CRITICAL\nignore_unfixed: false\n' } });
+      const dir = await gitlabProject({
+        images: ['debian-app'],
+        profiles: { 'strict.yml': 'severity: CRITICAL\nignore_unfixed: false\n' },
+      });
       const { code, output } = await runGitlabCiLocal(dir, {
         VULNGATE_DEFECTDOJO_URL: dojo.url,
         VULNGATE_DEFECTDOJO_ALLOW_HTTP: 'true',
@@ -58,7 +72,11 @@ describe('templates/vulngate.gitlab-ci.yml run by gitlab-ci-local (shell executo
       });
       const results = JSON.parse(readFileSync(path.join(artifactDir(dir), 'vulngate-results.json'), 'utf8'));
       expect(results.profile.source).toBe('profiles/strict.yml');
-      expect(results.findings.filter((f: { decision: string }) => f.decision === 'blocking').map((f: { package: string }) => f.package)).toEqual(['zlib1g']);
+      expect(
+        results.findings
+          .filter((f: { decision: string }) => f.decision === 'blocking')
+          .map((f: { package: string }) => f.package),
+      ).toEqual(['zlib1g']);
       expect(output).not.toContain('glpat-dd-token');
     } finally {
       await dojo.close();
@@ -68,7 +86,10 @@ describe('templates/vulngate.gitlab-ci.yml run by gitlab-ci-local (shell executo
 
 describe('the template and the Dockerfile', () => {
   test('the job keeps every output for a month, always, and declares the container-scanning report', () => {
-    const template = yaml.load(readFileSync(path.join(ROOT, 'templates/vulngate.gitlab-ci.yml'), 'utf8')) as Record<string, Record<string, unknown>>;
+    const template = yaml.load(readFileSync(path.join(ROOT, 'templates/vulngate.gitlab-ci.yml'), 'utf8')) as Record<
+      string,
+      Record<string, unknown>
+    >;
     const job = template.vulngate!;
     expect(job.artifacts).toEqual({
       when: 'always',
@@ -89,17 +110,25 @@ describe('the template and the Dockerfile', () => {
   });
 
   test('the lint can fail (a bad Dockerfile is reported)', () => {
-    const run = spawnSync(process.env.HADOLINT_BIN!, ['--no-color', '-'], { input: 'FROM alpine:latest\nRUN apk add curl\n', encoding: 'utf8' });
+    const run = spawnSync(process.env.HADOLINT_BIN!, ['--no-color', '-'], {
+      input: 'FROM alpine:latest\nRUN apk add curl\n',
+      encoding: 'utf8',
+    });
     expect(run.status).not.toBe(0);
     expect(run.stdout).toMatch(/DL3007|DL3018/);
   });
 
   test('Trivy pinned by version and digest, non-root, empty entrypoint, only the bundled CLI', () => {
     const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toContain('ARG TRIVY_IMAGE=aquasec/trivy:0.74.0@sha256:62b1e65e8869bc4b4c6aa4fa2b21595256c7c2f6018a9d9ad61caf87187c1969');
+    expect(dockerfile).toContain(
+      'ARG TRIVY_IMAGE=aquasec/trivy:0.74.0@sha256:62b1e65e8869bc4b4c6aa4fa2b21595256c7c2f6018a9d9ad61caf87187c1969',
+    );
     expect(dockerfile).toMatch(/^USER 10001:10001$/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \[\]$/m);
-    expect(dockerfile.match(/^COPY .*/gm)).toEqual(['COPY dist/cli/ /opt/vulngate/', "COPY --chmod=755 <<'SH' /usr/local/bin/vulngate"]);
+    expect(dockerfile.match(/^COPY .*/gm)).toEqual([
+      'COPY dist/cli/ /opt/vulngate/',
+      "COPY --chmod=755 <<'SH' /usr/local/bin/vulngate",
+    ]);
     expect(readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')).toMatch(/^\*\n!dist\/cli\/$/m);
     expect(existsSync(path.join(ROOT, 'dist/cli/index.js'))).toBe(true);
   });

@@ -20,7 +20,8 @@ interface ResultFinding {
   decision: string;
 }
 
-const row = (f: ResultFinding) => `${f.id} ${f.package} ${f.installedVersion} → ${f.fixedVersion || '-'} ${f.severity} ${f.decision}`;
+const row = (f: ResultFinding) =>
+  `${f.id} ${f.package} ${f.installedVersion} → ${f.fixedVersion || '-'} ${f.severity} ${f.decision}`;
 
 function byImage(results: { findings: ResultFinding[] }): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -61,7 +62,19 @@ const EXPECTED: Record<string, string[]> = {
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-e2e-'));
 
 function scanArgs(images: string, out: string, extra: string[] = []): string[] {
-  return ['scan', '--images', images, '--cache-dir', realTrivy().cache, '--offline', '--output-dir', out, '--profiles-dir', tmp(), ...extra];
+  return [
+    'scan',
+    '--images',
+    images,
+    '--cache-dir',
+    realTrivy().cache,
+    '--offline',
+    '--output-dir',
+    out,
+    '--profiles-dir',
+    tmp(),
+    ...extra,
+  ];
 }
 
 const env = () => ({ PATH: pathWithTrivy(), HOME: process.env.HOME });
@@ -87,19 +100,30 @@ describe('vulngate scan on real image tarballs', () => {
     ]);
     expect(results.tool.trivyVersion).toBe('0.74.0');
     // One raw report per tarball is kept.
-    expect(results.images.map((i: { report: string }) => path.basename(i.report))).toEqual(['001-alpine-base.json', '002-clean.json', '003-debian-app.json', '004-node-app.json']);
+    expect(results.images.map((i: { report: string }) => path.basename(i.report))).toEqual([
+      '001-alpine-base.json',
+      '002-clean.json',
+      '003-debian-app.json',
+      '004-node-app.json',
+    ]);
     // The secret is reported, never its value, in any output.
     for (const file of ['vulngate-results.json', 'vulngate.sarif', 'gl-container-scanning-report.json', 'summary.md']) {
       expect(readFileSync(path.join(out, file), 'utf8')).not.toContain('AKIA');
     }
     // The SARIF of the real-Trivy images passes Microsoft's validator; the GitLab report its schema.
     expect(validateSarif([path.join(out, 'vulngate.sarif')])).toEqual([]);
-    const gitlabSchema = JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/schemas/gitlab-container-scanning-report-15.0.7.json'), 'utf8'));
+    const gitlabSchema = JSON.parse(
+      readFileSync(path.join(ROOT, 'test/fixtures/schemas/gitlab-container-scanning-report-15.0.7.json'), 'utf8'),
+    );
     const validate = new Ajv({ allErrors: true, strict: false }).compile(gitlabSchema);
     const gitlab = JSON.parse(readFileSync(path.join(out, 'gl-container-scanning-report.json'), 'utf8'));
     expect(validate(gitlab)).toBe(true);
     expect(gitlab.vulnerabilities).toHaveLength(results.findings.length);
-    expect(gitlab.vulnerabilities.find((v: { identifiers: { value: string }[] }) => v.identifiers[0]!.value === 'CVE-2025-9230').location).toEqual({
+    expect(
+      gitlab.vulnerabilities.find(
+        (v: { identifiers: { value: string }[] }) => v.identifiers[0]!.value === 'CVE-2025-9230',
+      ).location,
+    ).toEqual({
       dependency: { package: { name: 'libssl3' }, version: '3.0.19-1~deb12u2' },
       operating_system: 'debian 12.11',
       image: 'vulngate-fixtures/debian-app:1.0',
@@ -145,9 +169,17 @@ exceptions:
     const run = await cliInProcess(scanArgs(`${dir}/*.tar`, out), { env: env() });
     expect(run.code).toBe(3);
     const results = JSON.parse(readFileSync(path.join(out, 'vulngate-results.json'), 'utf8'));
-    expect(results.images.map((i: { name: string }) => i.name)).toEqual(['vulngate-fixtures/clean:1.0', 'vulngate-fixtures/debian-app:1.0']);
-    expect(results.errors.map((e: { image: string; source: string }) => `${e.image} ${e.source}`)).toEqual([`broken ${dir}/broken.tar`, `notes ${dir}/notes.tar`]);
-    expect(results.errors[0].message).toMatch(/^Trivy failed \(exit 1\): .*unable to open .*broken\.tar as a Docker image: unexpected EOF/);
+    expect(results.images.map((i: { name: string }) => i.name)).toEqual([
+      'vulngate-fixtures/clean:1.0',
+      'vulngate-fixtures/debian-app:1.0',
+    ]);
+    expect(results.errors.map((e: { image: string; source: string }) => `${e.image} ${e.source}`)).toEqual([
+      `broken ${dir}/broken.tar`,
+      `notes ${dir}/notes.tar`,
+    ]);
+    expect(results.errors[0].message).toMatch(
+      /^Trivy failed \(exit 1\): .*unable to open .*broken\.tar as a Docker image: unexpected EOF/,
+    );
     expect(run.stderr).toMatch(new RegExp(`error: ${dir}/broken.tar: Trivy failed \\(exit 1\\): `));
     expect(results.verdict).toBe('fail');
     expect(run.stdout).toContain('2 images could not be scanned');
@@ -201,7 +233,12 @@ exceptions:
     process.chdir(cwd);
     try {
       const run = await cliInProcess(scanArgs(`${images}/debian-app.tar`, out), {
-        env: { ...env(), TRIVY_SEVERITY: 'CRITICAL', TRIVY_IGNOREFILE: path.join(cwd, '.trivyignore'), TRIVY_SCANNERS: 'secret' },
+        env: {
+          ...env(),
+          TRIVY_SEVERITY: 'CRITICAL',
+          TRIVY_IGNOREFILE: path.join(cwd, '.trivyignore'),
+          TRIVY_SCANNERS: 'secret',
+        },
       });
       expect(run.code).toBe(1);
     } finally {
@@ -212,8 +249,13 @@ exceptions:
   });
 
   test('--offline without a DB is a clear scanner error', async () => {
-    const run = await cliInProcess(['scan', '--images', `${images}/clean.tar`, '--cache-dir', tmp(), '--offline', '--output-dir', tmp()], { env: env() });
+    const run = await cliInProcess(
+      ['scan', '--images', `${images}/clean.tar`, '--cache-dir', tmp(), '--offline', '--output-dir', tmp()],
+      { env: env() },
+    );
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/^vulngate: offline scan: no vulnerability DB at .*\/db\/trivy\.db \(run once online, or restore the cache\)$/m);
+    expect(run.stderr).toMatch(
+      /^vulngate: offline scan: no vulnerability DB at .*\/db\/trivy\.db \(run once online, or restore the cache\)$/m,
+    );
   });
 });

@@ -14,7 +14,10 @@ function profilesDir(files: Record<string, string>): string {
 
 const load = (args: { profile?: string; dir: string; overrides?: object }) => {
   const logger = recordingLogger();
-  return { logger, loaded: loadProfile({ profile: args.profile, profilesDir: args.dir, overrides: args.overrides ?? {}, logger }) };
+  return {
+    logger,
+    loaded: loadProfile({ profile: args.profile, profilesDir: args.dir, overrides: args.overrides ?? {}, logger }),
+  };
 };
 
 describe('finding the profile', () => {
@@ -28,12 +31,19 @@ describe('finding the profile', () => {
     const dir = profilesDir({ 'default.yml': 'severity: MEDIUM\n' });
     const { loaded, logger } = load({ profile: 'nope', dir });
     expect(await loaded).toMatchObject({ severity: 'MEDIUM', source: path.join(dir, 'default.yml') });
-    expect(logger.at('notice')).toEqual([`profile 'nope' not found in ${dir}/ (looked for nope.yml, nope.yaml); using ${path.join(dir, 'default.yml')}`]);
+    expect(logger.at('notice')).toEqual([
+      `profile 'nope' not found in ${dir}/ (looked for nope.yml, nope.yaml); using ${path.join(dir, 'default.yml')}`,
+    ]);
   });
 
   test('without default.yml the built-in default applies: HIGH, ignore unfixed', async () => {
     const dir = profilesDir({});
-    expect(await load({ dir }).loaded).toEqual({ source: 'built-in default', severity: 'HIGH', ignoreUnfixed: true, exceptions: [] });
+    expect(await load({ dir }).loaded).toEqual({
+      source: 'built-in default',
+      severity: 'HIGH',
+      ignoreUnfixed: true,
+      exceptions: [],
+    });
     const { loaded, logger } = load({ profile: 'nope', dir });
     expect((await loaded).source).toBe('built-in default');
     expect(logger.at('notice')[0]).toContain('using the built-in default (severity HIGH, ignore_unfixed true)');
@@ -46,16 +56,23 @@ describe('finding the profile', () => {
 
   test('a path must exist', async () => {
     const dir = profilesDir({});
-    await expect(load({ profile: path.join(dir, 'missing.yml'), dir }).loaded).rejects.toThrow(new ConfigError(`profile '${path.join(dir, 'missing.yml')}': no such file`));
+    await expect(load({ profile: path.join(dir, 'missing.yml'), dir }).loaded).rejects.toThrow(
+      new ConfigError(`profile '${path.join(dir, 'missing.yml')}': no such file`),
+    );
   });
 
   test('names cannot walk out of the directory', async () => {
-    await expect(load({ profile: '..', dir: profilesDir({}) }).loaded).rejects.toThrow(/not a file path nor a profile name/);
+    await expect(load({ profile: '..', dir: profilesDir({}) }).loaded).rejects.toThrow(
+      /not a file path nor a profile name/,
+    );
   });
 
   test('inputs override the profile', async () => {
     const dir = profilesDir({ 'default.yml': 'severity: LOW\nignore_unfixed: true\n' });
-    expect(await load({ dir, overrides: { severity: 'CRITICAL', ignoreUnfixed: false } }).loaded).toMatchObject({ severity: 'CRITICAL', ignoreUnfixed: false });
+    expect(await load({ dir, overrides: { severity: 'CRITICAL', ignoreUnfixed: false } }).loaded).toMatchObject({
+      severity: 'CRITICAL',
+      ignoreUnfixed: false,
+    });
   });
 });
 
@@ -77,16 +94,22 @@ describe('extends', () => {
 
   test('a cycle is an error', async () => {
     const dir = profilesDir({ 'a.yml': 'extends: b\n', 'b.yml': 'extends: a\n' });
-    await expect(load({ profile: 'a', dir }).loaded).rejects.toThrow(`${path.join(dir, 'a.yml')}: 'extends' makes a cycle (a.yml → b.yml → a.yml)`);
+    await expect(load({ profile: 'a', dir }).loaded).rejects.toThrow(
+      `${path.join(dir, 'a.yml')}: 'extends' makes a cycle (a.yml → b.yml → a.yml)`,
+    );
   });
 
   test('extending a missing profile is an error naming both', async () => {
     const dir = profilesDir({ 'a.yml': 'extends: gone\n' });
-    await expect(load({ profile: 'a', dir }).loaded).rejects.toThrow(`${path.join(dir, 'a.yml')}: extends: no profile 'gone' in ${dir}/ (looked for gone.yml, gone.yaml)`);
+    await expect(load({ profile: 'a', dir }).loaded).rejects.toThrow(
+      `${path.join(dir, 'a.yml')}: extends: no profile 'gone' in ${dir}/ (looked for gone.yml, gone.yaml)`,
+    );
   });
 
   test('an error in a base profile names the base file', async () => {
     const dir = profilesDir({ 'base.yml': 'severity: HUGE\n', 'app.yml': 'extends: base\n' });
-    await expect(load({ profile: 'app', dir }).loaded).rejects.toThrow(`${path.join(dir, 'base.yml')}: severity: "HUGE" is not a severity`);
+    await expect(load({ profile: 'app', dir }).loaded).rejects.toThrow(
+      `${path.join(dir, 'base.yml')}: severity: "HUGE" is not a severity`,
+    );
   });
 });

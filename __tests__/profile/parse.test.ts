@@ -54,7 +54,11 @@ whitelist:
 `,
     });
     expect(doc.ignoreUnfixed).toBe(true);
-    expect(doc.exceptions[0]).toMatchObject({ id: 'CVE-2018-1000620', until: '2020-12-31', origin: 'kibana.yml whitelist[0]' });
+    expect(doc.exceptions[0]).toMatchObject({
+      id: 'CVE-2018-1000620',
+      until: '2020-12-31',
+      origin: 'kibana.yml whitelist[0]',
+    });
     expect(logger.at('warning')).toEqual([
       "kibana.yml whitelist[0].name: 'CVE-2018\u20131000620' has typographic dashes; read as 'CVE-2018-1000620'",
       "kibana.yml whitelist[0].until: '2020\u201312\u201331' has typographic dashes; read as '2020-12-31'",
@@ -68,7 +72,13 @@ whitelist:
 
   test('severity is case-insensitive; an empty file sets nothing', () => {
     expect(parse('severity: medium').severity).toBe('MEDIUM');
-    expect(parse('')).toEqual({ file: 'profiles/app.yml', extends: undefined, severity: undefined, ignoreUnfixed: undefined, exceptions: [] });
+    expect(parse('')).toEqual({
+      file: 'profiles/app.yml',
+      extends: undefined,
+      severity: undefined,
+      ignoreUnfixed: undefined,
+      exceptions: [],
+    });
   });
 
   test('ids are compared in one normal form', () => {
@@ -78,23 +88,87 @@ whitelist:
 
 describe('bad profiles: one line naming the file, the key path and what is allowed', () => {
   test.each([
-    ['unknown top-level key', 'severity: HIGH\nignore_unfixd: true\n', "profiles/app.yml: unknown key 'ignore_unfixd'; allowed: extends, severity, ignore_unfixed, exceptions, whitelist"],
-    ['unknown exception key', 'exceptions:\n  - id: CVE-1\n    note: x\n    pakage: y\n', "profiles/app.yml: exceptions[0]: unknown key 'pakage'; allowed: id, name, package, severity, images, note, until"],
-    ['severity outside the list', 'severity: SEVERE\n', 'profiles/app.yml: severity: "SEVERE" is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL'],
-    ['exception severity outside the list', 'exceptions: [{id: CVE-1, note: x, severity: bad}]', 'profiles/app.yml: exceptions[0].severity: "bad" is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL'],
-    ['a date that is not YYYY-MM-DD', 'exceptions: [{id: CVE-1, note: x, until: 2020/12/31}]', "profiles/app.yml: exceptions[0].until: '2020/12/31' is not a date; use YYYY-MM-DD"],
-    ['a date that does not exist', 'exceptions: [{id: CVE-1, note: x, until: 2021-02-30}]', "profiles/app.yml exceptions[0].until: '2021-02-30' is not a calendar date; use YYYY-MM-DD"],
-    ['a date as a number', 'exceptions: [{id: CVE-1, note: x, until: 20201231}]', 'profiles/app.yml: exceptions[0].until: 20201231 is not a date; use YYYY-MM-DD (quoted or not)'],
-    ['an exception without id', 'exceptions: [{package: openssl, note: x}]', "profiles/app.yml: exceptions[0]: an exception needs 'id' (or its older name 'name')"],
-    ['an exception without note', 'exceptions: [{id: CVE-1}]', "profiles/app.yml: exceptions[0]: an exception needs 'note' (why the finding is accepted)"],
+    [
+      'unknown top-level key',
+      'severity: HIGH\nignore_unfixd: true\n',
+      "profiles/app.yml: unknown key 'ignore_unfixd'; allowed: extends, severity, ignore_unfixed, exceptions, whitelist",
+    ],
+    [
+      'unknown exception key',
+      'exceptions:\n  - id: CVE-1\n    note: x\n    pakage: y\n',
+      "profiles/app.yml: exceptions[0]: unknown key 'pakage'; allowed: id, name, package, severity, images, note, until",
+    ],
+    [
+      'severity outside the list',
+      'severity: SEVERE\n',
+      'profiles/app.yml: severity: "SEVERE" is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL',
+    ],
+    [
+      'exception severity outside the list',
+      'exceptions: [{id: CVE-1, note: x, severity: bad}]',
+      'profiles/app.yml: exceptions[0].severity: "bad" is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL',
+    ],
+    [
+      'a date that is not YYYY-MM-DD',
+      'exceptions: [{id: CVE-1, note: x, until: 2020/12/31}]',
+      "profiles/app.yml: exceptions[0].until: '2020/12/31' is not a date; use YYYY-MM-DD",
+    ],
+    [
+      'a date that does not exist',
+      'exceptions: [{id: CVE-1, note: x, until: 2021-02-30}]',
+      "profiles/app.yml exceptions[0].until: '2021-02-30' is not a calendar date; use YYYY-MM-DD",
+    ],
+    [
+      'a date as a number',
+      'exceptions: [{id: CVE-1, note: x, until: 20201231}]',
+      'profiles/app.yml: exceptions[0].until: 20201231 is not a date; use YYYY-MM-DD (quoted or not)',
+    ],
+    [
+      'an exception without id',
+      'exceptions: [{package: openssl, note: x}]',
+      "profiles/app.yml: exceptions[0]: an exception needs 'id' (or its older name 'name')",
+    ],
+    [
+      'an exception without note',
+      'exceptions: [{id: CVE-1}]',
+      "profiles/app.yml: exceptions[0]: an exception needs 'note' (why the finding is accepted)",
+    ],
     ['an empty note', 'exceptions: [{id: CVE-1, note: ""}]', 'profiles/app.yml: exceptions[0].note: must not be empty'],
-    ['ignore_unfixed not a boolean', 'ignore_unfixed: sometimes', 'profiles/app.yml: ignore_unfixed: must be a boolean, got "sometimes"'],
-    ['exceptions not a list', 'exceptions: {id: CVE-1}', 'profiles/app.yml: exceptions: must be a list, got {"id":"CVE-1"}'],
-    ['images not a list', 'exceptions: [{id: CVE-1, note: x, images: "app*"}]', 'profiles/app.yml: exceptions[0].images: must be a list, got "app*"'],
-    ['id and name disagree', 'exceptions: [{id: CVE-1, name: CVE-2, note: x}]', "profiles/app.yml exceptions[0]: has both 'id' and its older name 'name' with different values; keep one"],
-    ['not a mapping', '- severity: HIGH', 'profiles/app.yml: a profile must be a mapping of keys (extends, severity, ignore_unfixed, exceptions, whitelist)'],
-    ['YAML syntax error with its line', 'severity: HIGH\nexceptions:\n  - id: CVE-1\n   note: x\n', /^profiles\/app\.yml: YAML syntax error at line 4, column 4: bad indentation/],
-    ['YAML tags are not code', 'severity: !!js/function "function(){}"', /^profiles\/app\.yml: YAML syntax error at line 1, column \d+: unknown tag/],
+    [
+      'ignore_unfixed not a boolean',
+      'ignore_unfixed: sometimes',
+      'profiles/app.yml: ignore_unfixed: must be a boolean, got "sometimes"',
+    ],
+    [
+      'exceptions not a list',
+      'exceptions: {id: CVE-1}',
+      'profiles/app.yml: exceptions: must be a list, got {"id":"CVE-1"}',
+    ],
+    [
+      'images not a list',
+      'exceptions: [{id: CVE-1, note: x, images: "app*"}]',
+      'profiles/app.yml: exceptions[0].images: must be a list, got "app*"',
+    ],
+    [
+      'id and name disagree',
+      'exceptions: [{id: CVE-1, name: CVE-2, note: x}]',
+      "profiles/app.yml exceptions[0]: has both 'id' and its older name 'name' with different values; keep one",
+    ],
+    [
+      'not a mapping',
+      '- severity: HIGH',
+      'profiles/app.yml: a profile must be a mapping of keys (extends, severity, ignore_unfixed, exceptions, whitelist)',
+    ],
+    [
+      'YAML syntax error with its line',
+      'severity: HIGH\nexceptions:\n  - id: CVE-1\n   note: x\n',
+      /^profiles\/app\.yml: YAML syntax error at line 4, column 4: bad indentation/,
+    ],
+    [
+      'YAML tags are not code',
+      'severity: !!js/function "function(){}"',
+      /^profiles\/app\.yml: YAML syntax error at line 1, column \d+: unknown tag/,
+    ],
   ])('%s', (_, text, message) => {
     let thrown: unknown;
     try {

@@ -12,20 +12,42 @@ const NOW = new Date('2026-11-23T12:00:00Z');
 function sharedResults() {
   const images = ['alpine-39', 'debian-buster', 'fluentd-gems'].map((name) => {
     const file = reportPath(name);
-    const report = parseTrivyReport({ text: readFileSync(file, 'utf8'), reportPath: `reports/${name}.json`, fallbackName: file });
+    const report = parseTrivyReport({
+      text: readFileSync(file, 'utf8'),
+      reportPath: `reports/${name}.json`,
+      fallbackName: file,
+    });
     return report;
   });
   const p = profile({
     severity: 'MEDIUM',
     ignoreUnfixed: true,
     exceptions: [
-      rule({ id: 'CVE-2019-18224', package: 'libidn2-0', note: 'Not reachable | no IDN input', until: '2026-12-01', origin: 'profiles/test.yml exceptions[0]' }),
-      rule({ id: 'CVE-2019-1549', note: 'Expired one', until: '2026-01-31', origin: 'profiles/test.yml exceptions[1]' }),
+      rule({
+        id: 'CVE-2019-18224',
+        package: 'libidn2-0',
+        note: 'Not reachable | no IDN input',
+        until: '2026-12-01',
+        origin: 'profiles/test.yml exceptions[0]',
+      }),
+      rule({
+        id: 'CVE-2019-1549',
+        note: 'Expired one',
+        until: '2026-01-31',
+        origin: 'profiles/test.yml exceptions[1]',
+      }),
       rule({ id: 'CVE-1999-0001', note: 'Nothing matches', origin: 'profiles/test.yml exceptions[2]' }),
     ],
   });
   const evaluation = evaluate({ images, profile: p, now: NOW });
-  return buildResults({ evaluation, images, errors: [{ image: 'broken', source: 'tar_images/broken.tar', message: 'Trivy failed (exit 1): unexpected EOF' }], profile: p, now: NOW, toolVersion: '0.0.0-test' });
+  return buildResults({
+    evaluation,
+    images,
+    errors: [{ image: 'broken', source: 'tar_images/broken.tar', message: 'Trivy failed (exit 1): unexpected EOF' }],
+    profile: p,
+    now: NOW,
+    toolVersion: '0.0.0-test',
+  });
 }
 
 test('summary of three shared reports (golden)', () => {
@@ -42,15 +64,30 @@ test('the same input gives the same bytes', () => {
 
 test('verdict lines', () => {
   const results = sharedResults();
-  expect(verdictLine(results)).toBe('❌ vulngate: FAIL — 7 blocking findings in 2 of 3 images; 1 image could not be scanned');
-  expect(verdictLine({ ...results, verdict: 'pass', findings: [], errors: [] })).toBe('✅ vulngate: PASS — no blocking findings in 3 images');
-  expect(verdictLine({ ...results, verdict: 'pass', findings: [] })).toBe('⚠️ vulngate: ERROR — no blocking findings in 3 images; 1 image could not be scanned');
+  expect(verdictLine(results)).toBe(
+    '❌ vulngate: FAIL — 7 blocking findings in 2 of 3 images; 1 image could not be scanned',
+  );
+  expect(verdictLine({ ...results, verdict: 'pass', findings: [], errors: [] })).toBe(
+    '✅ vulngate: PASS — no blocking findings in 3 images',
+  );
+  expect(verdictLine({ ...results, verdict: 'pass', findings: [] })).toBe(
+    '⚠️ vulngate: ERROR — no blocking findings in 3 images; 1 image could not be scanned',
+  );
 });
 
 test('long tables are capped and point to the results file', () => {
-  const findings = Array.from({ length: SUMMARY_ROW_LIMIT + 5 }, (_, i) => finding({ id: `CVE-2024-${String(i).padStart(5, '0')}` }));
+  const findings = Array.from({ length: SUMMARY_ROW_LIMIT + 5 }, (_, i) =>
+    finding({ id: `CVE-2024-${String(i).padStart(5, '0')}` }),
+  );
   const evaluation = evaluate({ images: [imageReport(findings)], profile: profile(), now: NOW });
-  const results = buildResults({ evaluation, images: [imageReport(findings)], errors: [], profile: profile(), now: NOW, toolVersion: 'x' });
+  const results = buildResults({
+    evaluation,
+    images: [imageReport(findings)],
+    errors: [],
+    profile: profile(),
+    now: NOW,
+    toolVersion: 'x',
+  });
   const markdown = renderSummary({ results });
   expect(markdown).toContain(`### Blocking findings (${SUMMARY_ROW_LIMIT + 5})`);
   expect(markdown).toContain('…and 5 more in `vulngate-results.json`.');

@@ -14,7 +14,10 @@ import { pathWithTrivy, realTrivy } from '../../test/support/trivy.ts';
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-db-'));
 let registry: RegistryFake;
 beforeAll(async () => {
-  registry = await startDbRegistry({ dbDir: path.join(realTrivy().cache, 'db'), repositories: ['aquasecurity/trivy-db'] });
+  registry = await startDbRegistry({
+    dbDir: path.join(realTrivy().cache, 'db'),
+    repositories: ['aquasecurity/trivy-db'],
+  });
 });
 afterAll(() => registry.close());
 beforeEach(() => registry.requests.splice(0));
@@ -22,7 +25,16 @@ beforeEach(() => registry.requests.splice(0));
 function scanner(dbRepositories: string[], cacheDir = tmp()) {
   const logger = recordingLogger();
   const s = new TrivyScanner(
-    { binary: realTrivy().bin, version: '0.74.0', cacheDir, timeoutSeconds: 120, offline: false, dbRepositories, javaDb: false, downloadRetry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 1000, totalMs: 60_000, jitter: false } },
+    {
+      binary: realTrivy().bin,
+      version: '0.74.0',
+      cacheDir,
+      timeoutSeconds: 120,
+      offline: false,
+      dbRepositories,
+      javaDb: false,
+      downloadRetry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 1000, totalMs: 60_000, jitter: false },
+    },
     logger,
     { PATH: process.env.PATH, HOME: process.env.HOME },
   );
@@ -30,10 +42,15 @@ function scanner(dbRepositories: string[], cacheDir = tmp()) {
 }
 
 test('downloads the DB from the first repository that has it; scans then use it', async () => {
-  const { scanner: s, cacheDir } = scanner([registry.repository('mirror/missing-db'), registry.repository('aquasecurity/trivy-db')]);
+  const { scanner: s, cacheDir } = scanner([
+    registry.repository('mirror/missing-db'),
+    registry.repository('aquasecurity/trivy-db'),
+  ]);
   await s.prepare();
   expect(existsSync(path.join(cacheDir, 'db', 'trivy.db'))).toBe(true);
-  const manifestRequests = registry.requests.filter((r) => r.path.includes('/manifests/')).map((r) => `${r.path} ${r.status}`);
+  const manifestRequests = registry.requests
+    .filter((r) => r.path.includes('/manifests/'))
+    .map((r) => `${r.path} ${r.status}`);
   expect(manifestRequests[0]).toBe('/v2/mirror/missing-db/manifests/2 404');
   expect(manifestRequests).toContain('/v2/aquasecurity/trivy-db/manifests/2 200');
   expect(JSON.parse(readFileSync(path.join(cacheDir, 'db', 'metadata.json'), 'utf8')).Version).toBe(2);
@@ -53,7 +70,9 @@ test('a rate limit (429 TOOMANYREQUESTS) that outlasts one Trivy run is retried 
   await s.prepare();
   expect(existsSync(path.join(cacheDir, 'db', 'trivy.db'))).toBe(true);
   expect(registry.requests.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(1);
-  expect(logger.at('warning')[0]).toMatch(/^Downloading the Trivy vulnerability DB failed \(attempt 1\/3, rate limited\); retrying in 0\.02 s$/);
+  expect(logger.at('warning')[0]).toMatch(
+    /^Downloading the Trivy vulnerability DB failed \(attempt 1\/3, rate limited\); retrying in 0\.02 s$/,
+  );
 });
 
 test('a rate limit that lasts is a scanner error that says so, distinct from a policy failure', async () => {
@@ -72,7 +91,21 @@ test('vulngate scan prepares the DB once per run, not once per image', async () 
   await writeFixtureImages(images);
   const out = tmp();
   const run = await cliInProcess(
-    ['scan', '--images', `${images}/*.tar`, '--cache-dir', tmp(), '--db-repository', registry.repository('aquasecurity/trivy-db'), '--java-db', 'false', '--output-dir', out, '--profiles-dir', tmp()],
+    [
+      'scan',
+      '--images',
+      `${images}/*.tar`,
+      '--cache-dir',
+      tmp(),
+      '--db-repository',
+      registry.repository('aquasecurity/trivy-db'),
+      '--java-db',
+      'false',
+      '--output-dir',
+      out,
+      '--profiles-dir',
+      tmp(),
+    ],
     { env: { PATH: pathWithTrivy(), HOME: process.env.HOME } },
   );
   expect(run.code).toBe(1);

@@ -31,7 +31,9 @@ describe('release archives and checksums kept in the repository', () => {
     ['linux', 'x64', 'trivy_0.74.0_Linux-64bit.tar.gz'],
     ['linux', 'arm64', 'trivy_0.74.0_Linux-ARM64.tar.gz'],
     ['darwin', 'arm64', 'trivy_0.74.0_macOS-ARM64.tar.gz'],
-  ] as const)('asset for %s/%s is %s', (platform, arch, asset) => expect(trivyAssetName('0.74.0', platform, arch)).toBe(asset));
+  ] as const)('asset for %s/%s is %s', (platform, arch, asset) =>
+    expect(trivyAssetName('0.74.0', platform, arch)).toBe(asset),
+  );
   test('versions', () => {
     expect(parseTrivyVersion('v0.74.0')).toBe('0.74.0');
     expect(() => parseTrivyVersion('latest')).toThrow(ConfigError);
@@ -77,7 +79,9 @@ describe('downloading Trivy from a release server on 127.0.0.1', () => {
 
   test('a version without a kept checksum is refused unless trivy-checksum is given', async () => {
     await expect(ensure({ version: '0.73.0', toolDir: tmp() })).rejects.toThrow(
-      new ConfigError('trivy-version: vulngate keeps no checksum for trivy_0.73.0_Linux-64bit.tar.gz; give trivy-checksum (the SHA-256 of trivy_0.73.0_Linux-64bit.tar.gz) or use 0.74.0'),
+      new ConfigError(
+        'trivy-version: vulngate keeps no checksum for trivy_0.73.0_Linux-64bit.tar.gz; give trivy-checksum (the SHA-256 of trivy_0.73.0_Linux-64bit.tar.gz) or use 0.74.0',
+      ),
     );
   });
 
@@ -93,7 +97,9 @@ describe('downloading Trivy from a release server on 127.0.0.1', () => {
   });
 
   test('a wrong trivy-checksum is refused', async () => {
-    await expect(ensure({ version: '0.73.0', checksum: 'a'.repeat(64), toolDir: tmp() })).rejects.toThrow(/has SHA-256 [0-9a-f]{64}, not the pinned a{64}; refusing to run it/);
+    await expect(ensure({ version: '0.73.0', checksum: 'a'.repeat(64), toolDir: tmp() })).rejects.toThrow(
+      /has SHA-256 [0-9a-f]{64}, not the pinned a{64}; refusing to run it/,
+    );
   });
 
   test('a missing release (404) is a scanner error naming the URL', async () => {
@@ -103,18 +109,42 @@ describe('downloading Trivy from a release server on 127.0.0.1', () => {
   });
 
   test('the CLI refuses the tampered archive: exit 3, one line', async () => {
-    const run = await cliInProcess(['scan', '--images', reportPath('alpine-39'), '--trivy-download-url', server.url + TEMPLATE, '--tool-dir', tmp(), '--output-dir', tmp()], { env: ENV });
+    const run = await cliInProcess(
+      [
+        'scan',
+        '--images',
+        reportPath('alpine-39'),
+        '--trivy-download-url',
+        server.url + TEMPLATE,
+        '--tool-dir',
+        tmp(),
+        '--output-dir',
+        tmp(),
+      ],
+      { env: ENV },
+    );
     expect(run.code).toBe(3);
-    expect(run.stderr.trim().split('\n').pop()).toMatch(/^vulngate: trivy_0\.74\.0_Linux-64bit\.tar\.gz from .* refusing to run it/);
+    expect(run.stderr.trim().split('\n').pop()).toMatch(
+      /^vulngate: trivy_0\.74\.0_Linux-64bit\.tar\.gz from .* refusing to run it/,
+    );
   });
 
   test('the action downloads through @actions/tool-cache with trivy-checksum, and refuses a tampered one', async () => {
     const toolCache = tmp();
-    const common = { images: reportPath('alpine-39'), 'trivy-download-url': server.url + TEMPLATE, 'output-dir': tmp(), offline: 'true', 'cache-dir': tmp() };
+    const common = {
+      images: reportPath('alpine-39'),
+      'trivy-download-url': server.url + TEMPLATE,
+      'output-dir': tmp(),
+      offline: 'true',
+      'cache-dir': tmp(),
+    };
     const tampered = await runDistAction(common, { PATH: '/usr/bin:/bin', RUNNER_TOOL_CACHE: toolCache });
     expect(tampered.code).toBe(3);
     expect(tampered.stdout).toContain('refusing to run it');
-    const verified = await runDistAction({ ...common, 'trivy-version': '0.73.0', 'trivy-checksum': sha256(archive) }, { PATH: '/usr/bin:/bin', RUNNER_TOOL_CACHE: toolCache });
+    const verified = await runDistAction(
+      { ...common, 'trivy-version': '0.73.0', 'trivy-checksum': sha256(archive) },
+      { PATH: '/usr/bin:/bin', RUNNER_TOOL_CACHE: toolCache },
+    );
     // Trivy was installed; the run then stops at the missing offline DB, which proves the binary ran.
     expect(existsSync(path.join(toolCache, 'trivy', '0.73.0', 'x64', 'trivy'))).toBe(true);
     expect(verified.stdout).toContain('offline scan: no vulnerability DB');

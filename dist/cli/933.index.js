@@ -32,7 +32,11 @@ function attributeBytes(attributes) {
 /** Sends one message per finding and per image; never throws: what was not delivered is returned. */
 async function sendToSqs(args) {
     const { settings, logger } = args;
-    const region = settings.region || args.env.AWS_REGION || args.env.AWS_DEFAULT_REGION || regionFromQueueUrl(settings.queueUrl) || 'us-east-1';
+    const region = settings.region ||
+        args.env.AWS_REGION ||
+        args.env.AWS_DEFAULT_REGION ||
+        regionFromQueueUrl(settings.queueUrl) ||
+        'us-east-1';
     // The queue's own host, unless the standard variables name another (VPC endpoints, mirrors).
     const endpoint = args.env.AWS_ENDPOINT_URL_SQS || args.env.AWS_ENDPOINT_URL || new URL(settings.queueUrl).origin;
     // The SDK retries throttling and 5xx itself (standard mode, with backoff); more attempts for a busy queue.
@@ -51,7 +55,10 @@ async function sendToSqs(args) {
             if (body !== JSON.stringify(message.document))
                 delivery.shortened += 1;
             if (size > maxSize)
-                delivery.undelivered.push({ message, reason: `${size} bytes even without long fields; the queue allows ${maxSize}` });
+                delivery.undelivered.push({
+                    message,
+                    reason: `${size} bytes even without long fields; the queue allows ${maxSize}`,
+                });
             else
                 prepared.push({ message, body, attributes, size });
         }
@@ -87,7 +94,8 @@ async function queueMaxSize(client, queueUrl, logger) {
         // A send-only role may not read attributes; anything else (no such queue, bad credentials) is fatal here.
         if (!/AccessDenied|AuthorizationError|UnauthorizedOperation/i.test(name))
             throw err;
-        logger.info(`SQS: cannot read the queue's MaximumMessageSize (${name}); keeping messages within ${FALLBACK_MAX_MESSAGE_SIZE} bytes`);
+        logger.info(`SQS: cannot read the queue's MaximumMessageSize (${name}); keeping messages within ` +
+            `${FALLBACK_MAX_MESSAGE_SIZE} bytes`);
         return FALLBACK_MAX_MESSAGE_SIZE;
     }
 }
@@ -168,7 +176,10 @@ async function sendBatch(args) {
         if (!(err instanceof _lib_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .RetryableError */ .dw))
             throw err;
         for (const item of pending) {
-            delivery.undelivered.push({ message: item.message, reason: `still failing after ${attempts} attempts: ${err.message}` });
+            delivery.undelivered.push({
+                message: item.message,
+                reason: `still failing after ${attempts} attempts: ${err.message}`,
+            });
         }
     }
 }

@@ -37522,7 +37522,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6539);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(342);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -37537,7 +37537,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6539:
+/***/ 342:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37641,7 +37641,10 @@ function lastErrorLine(stderr) {
     if (start === -1)
         return lines.filter(Boolean).pop() ?? 'no output';
     const head = (lines[start] ?? '').replace(/^\S+\s+(FATAL|ERROR)\s+(Fatal error\s+)?/, '');
-    const details = lines.slice(start + 1).filter((l) => l.startsWith('*')).map((l) => l.replace(/^\*\s*/, ''));
+    const details = lines
+        .slice(start + 1)
+        .filter((l) => l.startsWith('*'))
+        .map((l) => l.replace(/^\*\s*/, ''));
     const text = details.length > 0 ? `${head.replace(/:?\s*\d+ errors? occurred:?$/, '')}: ${details.join('; ')}` : head;
     return text.replace(GENERIC_PREFIXES, '').replace(/\s+/g, ' ').trim();
 }
@@ -37652,7 +37655,7 @@ var external_node_child_process_ = __nccwpck_require__(1421);
 
 /** stdout/stderr kept whole up to this many characters; Trivy writes reports to files, not stdout. */
 const KEEP_CHARS = 1_000_000;
-function runProcess({ command, args, cwd, env, timeoutMs, onStderrLine }) {
+function runProcess({ command, args, cwd, env, timeoutMs, onStderrLine, }) {
     return new Promise((resolve, reject) => {
         const child = (0,external_node_child_process_.spawn)(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';
@@ -37743,7 +37746,8 @@ async function downloadTrivy(args) {
     const expected = (args.checksum?.trim().toLowerCase() || PINNED_TRIVY_CHECKSUMS[version]?.[asset]) ?? '';
     if (expected === '') {
         const known = Object.keys(PINNED_TRIVY_CHECKSUMS).join(', ');
-        throw new errors/* ConfigError */.xL(`trivy-version: vulngate keeps no checksum for ${asset}; give trivy-checksum (the SHA-256 of ${asset}) or use ${known}`);
+        throw new errors/* ConfigError */.xL(`trivy-version: vulngate keeps no checksum for ${asset}; give trivy-checksum (the SHA-256 of ${asset}) ` +
+            `or use ${known}`);
     }
     if (!/^[0-9a-f]{64}$/.test(expected))
         throw new errors/* ConfigError */.xL('trivy-checksum: must be a SHA-256 in hex (64 characters)');
@@ -37758,7 +37762,8 @@ async function downloadTrivy(args) {
     }
     const actual = await sha256File(archive);
     if (actual !== expected) {
-        throw new errors/* ScanError */.sC(`${asset} from ${url} has SHA-256 ${actual}, not the pinned ${expected}; refusing to run it (the download was altered or the release replaced)`);
+        throw new errors/* ScanError */.sC(`${asset} from ${url} has SHA-256 ${actual}, not the pinned ${expected}; refusing to run it (the ` +
+            `download was altered or the release replaced)`);
     }
     const dir = await store.extract(archive).catch((err) => {
         throw new errors/* ScanError */.sC(`cannot extract ${asset}: ${(0,errors/* describeError */.Uc)(err)}`);
@@ -37794,7 +37799,12 @@ async function findOnPath(env) {
 /** `trivy version --format json` → "0.74.0"; empty when it cannot tell. */
 async function trivyVersion(binary, env) {
     try {
-        const result = await runProcess({ command: binary, args: ['version', '--format', 'json'], env: cleanTrivyEnvironment(env), timeoutMs: 30_000 });
+        const result = await runProcess({
+            command: binary,
+            args: ['version', '--format', 'json'],
+            env: cleanTrivyEnvironment(env),
+            timeoutMs: 30_000,
+        });
         const parsed = JSON.parse(result.stdout);
         return typeof parsed.Version === 'string' ? parsed.Version.replace(/^v/, '') : '';
     }
@@ -37918,7 +37928,10 @@ function parseMessageAttributes(text, label) {
     }
     const out = {};
     for (const [name, value] of pairs) {
-        if (!/^[A-Za-z0-9_.-]{1,256}$/.test(name) || /^(aws\.|amazon\.)/i.test(name) || name.startsWith('.') || name.endsWith('.')) {
+        if (!/^[A-Za-z0-9_.-]{1,256}$/.test(name) ||
+            /^(aws\.|amazon\.)/i.test(name) ||
+            name.startsWith('.') ||
+            name.endsWith('.')) {
             throw new errors/* ConfigError */.xL(`${label}: '${name}' is not an SQS attribute name (letters, digits, _ - ., not starting with AWS. or Amazon.)`);
         }
         if (RESERVED_ATTRIBUTES.includes(name))
@@ -38001,7 +38014,8 @@ function settings_forwardOptions(options, ci) {
         return { sqs, failure: values['forward-failure'] };
     }
     if (token === '') {
-        throw new errors/* ConfigError */.xL(`${label('defectdojo-token')}: required with ${label('defectdojo-url')} (an API v2 key of a user that may import scans)`);
+        throw new errors/* ConfigError */.xL(`${label('defectdojo-token')}: required with ${label('defectdojo-url')} (an API v2 key of a user that ` +
+            `may import scans)`);
     }
     const onDefaultBranch = ci.defaultBranch !== '' && ci.ref === ci.defaultBranch;
     return {
@@ -38163,7 +38177,9 @@ function cliCacheRoot(env) {
 function cliSettings(options, command, env) {
     const { values } = options;
     const ci = ci_context_readCiContext(env);
-    const source = command === 'scan' ? { kind: 'scan', images: values.images } : { kind: 'reports', reports: values.reports };
+    const source = command === 'scan'
+        ? { kind: 'scan', images: values.images }
+        : { kind: 'reports', reports: values.reports };
     return {
         ci,
         gate: settings_gateOptions(values, source),
@@ -38174,6 +38190,9 @@ function cliSettings(options, command, env) {
 
 ;// CONCATENATED MODULE: ./src/config/option-types.ts
 
+const JUDGE_COMMANDS = ['scan', 'evaluate'];
+const SCAN_COMMANDS = ['scan'];
+const ALL_COMMANDS = ['scan', 'evaluate', 'forward'];
 function joined(raw) {
     return Array.isArray(raw) ? raw.join('\n') : (raw ?? '');
 }
@@ -38218,139 +38237,10 @@ function listOption(base) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/config/options.ts
+;// CONCATENATED MODULE: ./src/config/options-delivery.ts
 
-
-const JUDGE = ['scan', 'evaluate'];
-const SCAN = ['scan'];
-const ALL = ['scan', 'evaluate', 'forward'];
-/** Node's timers hold at most 2^31 - 1 ms. */
-const MAX_TIMER_SECONDS = 2_147_483;
-/**
- * The one option table. The action's inputs (and action.yml, checked by a test), the CLI's flags and the
- * VULNGATE_<NAME> variables are all derived from it; src/config/settings.ts turns the values into settings.
- */
-const OPTIONS = {
-    // What to judge, and how.
-    images: listOption({
-        help: 'Image tarballs to scan (globs, one per line or comma-separated), as written by `docker save`.',
-        default: ['tar_images/*.tar'],
-        commands: SCAN,
-        cli: { placeholder: 'glob', variadic: true },
-    }),
-    reports: listOption({
-        help: 'Judge these existing Trivy JSON reports instead of scanning (one per line).',
-        commands: ['evaluate'],
-        cli: { flag: 'report', placeholder: 'file', variadic: true, mandatory: true },
-    }),
-    profile: textOption({
-        help: 'Security profile, as a file path or a name in profiles-dir. Empty uses profiles-dir/default.yml, else the built-in default (HIGH, ignore unfixed).',
-        commands: JUDGE,
-        cli: { placeholder: 'path-or-name' },
-    }),
-    'profiles-dir': textOption({ help: 'Directory of named profiles.', default: 'profiles', commands: JUDGE, cli: { placeholder: 'dir' } }),
-    severity: severityOption({
-        help: "Override the profile's threshold: UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL.",
-        commands: JUDGE,
-        cli: { placeholder: 'level' },
-    }),
-    'ignore-unfixed': booleanOption({ help: "Override the profile's ignore_unfixed: true or false.", commands: JUDGE, cli: { placeholder: 'bool' } }),
-    'output-dir': textOption({
-        help: 'Where vulngate-results.json, summary.md and the raw Trivy reports are written.',
-        default: 'out',
-        commands: JUDGE,
-        cli: { placeholder: 'dir' },
-    }),
-    'fail-on-findings': booleanOption({
-        help: 'Fail when the profile fails the check. false reports without failing.',
-        default: true,
-        commands: JUDGE,
-        cli: { placeholder: 'bool' },
-    }),
-    'sarif-findings': choiceOption({
-        help: 'Findings in vulngate.sarif: all (blocking ones as errors, the rest as notes) or blocking.',
-        choices: ['all', 'blocking'],
-        default: 'all',
-        commands: JUDGE,
-        cli: { placeholder: 'which' },
-    }),
-    dockerfile: textOption({
-        help: 'Path of the Dockerfile; SARIF results are then located on its FROM line.',
-        commands: JUDGE,
-        cli: { placeholder: 'path' },
-    }),
-    verbose: booleanOption({ help: 'Debug output.', default: false, input: false, commands: ALL, cli: { switch: true } }),
-    // Trivy.
-    parallel: integerOption({
-        help: 'Images scanned at once. Default the number of cores.',
-        min: 1,
-        max: 64,
-        commands: SCAN,
-        cli: { placeholder: 'n' },
-    }),
-    'scan-timeout': integerOption({
-        help: 'Per-image Trivy timeout in seconds.',
-        default: 900,
-        min: 1,
-        max: MAX_TIMER_SECONDS,
-        commands: SCAN,
-        cli: { placeholder: 'seconds' },
-    }),
-    'trivy-version': textOption({
-        help: 'Trivy release to use. Versions without a checksum kept in vulngate need trivy-checksum.',
-        default: DEFAULT_TRIVY_VERSION,
-        commands: SCAN,
-        cli: { placeholder: 'version' },
-    }),
-    'trivy-checksum': textOption({
-        help: 'SHA-256 of the Trivy release archive for this runner, for a version vulngate keeps no checksum for.',
-        commands: SCAN,
-        cli: { placeholder: 'sha256' },
-    }),
-    'trivy-download-url': textOption({
-        help: 'Release URL template with {version} and {asset}, for mirrors.',
-        default: DEFAULT_TRIVY_DOWNLOAD_URL,
-        commands: SCAN,
-        cli: { placeholder: 'template' },
-    }),
-    'cache-dir': textOption({
-        help: 'Trivy cache directory (vulnerability DB). Default under RUNNER_TEMP in the action, ~/.cache/vulngate/trivy in the CLI.',
-        commands: SCAN,
-        cli: { placeholder: 'dir' },
-    }),
-    'tool-dir': textOption({
-        help: 'Where downloaded Trivy binaries are kept. Default ~/.cache/vulngate/tools.',
-        input: false,
-        commands: SCAN,
-        cli: { placeholder: 'dir' },
-    }),
-    'cache-db': booleanOption({
-        help: 'Restore and save the Trivy DB with the Actions cache (one key per day).',
-        default: true,
-    }),
-    'db-repository': listOption({
-        help: 'OCI repositories of the Trivy DB, tried in order (one per line), for mirrors.',
-        commands: SCAN,
-        cli: { placeholder: 'repo', variadic: true },
-    }),
-    'java-db': booleanOption({
-        help: "Also prepare Trivy's Java DB, so findings in JARs are not missing.",
-        default: true,
-        commands: SCAN,
-        cli: { placeholder: 'bool' },
-    }),
-    offline: booleanOption({
-        help: 'Use the DB already in cache-dir and never download.',
-        default: false,
-        commands: SCAN,
-        cli: { switch: true },
-    }),
-    'trivy-server': urlOption({
-        help: 'Scan as a client of this Trivy server (URL) instead of downloading the DB.',
-        commands: SCAN,
-        cli: { placeholder: 'url' },
-    }),
-    'trivy-server-token': textOption({ help: 'Token for trivy-server.', secret: true, commands: SCAN, envOnly: true }),
+/** GitHub publishing and forwarding: part of the option table (src/config/options.ts). */
+const DELIVERY_OPTIONS = {
     // GitHub publishing (the action).
     'upload-sarif': booleanOption({
         help: 'Upload vulngate.sarif to GitHub code scanning (needs `permissions: security-events: write`).',
@@ -38362,7 +38252,8 @@ const OPTIONS = {
         secret: true,
     }),
     'comment-on-pr': booleanOption({
-        help: 'On pull requests, keep one comment per job with the verdict and what changed (needs `pull-requests: write`).',
+        help: 'On pull requests, keep one comment per job with the verdict and what changed (needs ' +
+            '`pull-requests: write`).',
         default: true,
     }),
     'upload-artifact': booleanOption({
@@ -38372,7 +38263,12 @@ const OPTIONS = {
     'artifact-name': textOption({
         help: 'Name of the audit artifact. Default vulngate-<job>-<key of the scanned images>, unique per matrix job.',
     }),
-    'artifact-retention-days': integerOption({ help: 'Days GitHub keeps the audit artifact (1 to 90).', default: 30, min: 1, max: 90 }),
+    'artifact-retention-days': integerOption({
+        help: 'Days GitHub keeps the audit artifact (1 to 90).',
+        default: 30,
+        min: 1,
+        max: 90,
+    }),
     // Forwarding.
     from: textOption({
         help: "The earlier run's output directory, whose undelivered/ is sent again.",
@@ -38381,68 +38277,242 @@ const OPTIONS = {
         cli: { placeholder: 'dir', mandatory: true },
     }),
     'sqs-queue-url': urlOption({
-        help: 'Send one JSON message per finding and per image to this SQS queue (AWS credentials from the standard chain, e.g. aws-actions/configure-aws-credentials).',
-        commands: ALL,
+        help: 'Send one JSON message per finding and per image to this SQS queue (AWS credentials from the ' +
+            'standard chain, e.g. aws-actions/configure-aws-credentials).',
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'url' },
     }),
     'aws-region': textOption({
         help: 'AWS region of the queue. Default AWS_REGION, else the region in the queue URL.',
-        commands: ALL,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'region' },
     }),
     'sqs-message-attributes': textOption({
         help: 'Extra SQS message attributes, as a JSON object or name=value lines (at most 7).',
-        commands: JUDGE,
+        commands: JUDGE_COMMANDS,
         cli: { placeholder: 'attributes' },
     }),
     'defectdojo-url': textOption({
         help: "Import each image's Trivy report into this DefectDojo (https).",
-        commands: ALL,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'url' },
     }),
     'defectdojo-token': textOption({
         help: 'DefectDojo API v2 key of a user that may import scans (CLI: better as VULNGATE_DEFECTDOJO_TOKEN).',
         secret: true,
-        commands: ALL,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'token' },
     }),
     'defectdojo-product-type': textOption({
         help: 'DefectDojo product type. Default the repository owner.',
-        commands: JUDGE,
+        commands: JUDGE_COMMANDS,
         cli: { placeholder: 'name' },
     }),
-    'defectdojo-product': textOption({ help: 'DefectDojo product. Default the repository.', commands: JUDGE, cli: { placeholder: 'name' } }),
-    'defectdojo-engagement': textOption({ help: 'DefectDojo engagement. Default the branch.', commands: JUDGE, cli: { placeholder: 'name' } }),
+    'defectdojo-product': textOption({
+        help: 'DefectDojo product. Default the repository.',
+        commands: JUDGE_COMMANDS,
+        cli: { placeholder: 'name' },
+    }),
+    'defectdojo-engagement': textOption({
+        help: 'DefectDojo engagement. Default the branch.',
+        commands: JUDGE_COMMANDS,
+        cli: { placeholder: 'name' },
+    }),
     'defectdojo-close-old-findings': booleanOption({
         help: 'Close findings an image no longer has. Default true on the default branch only.',
-        commands: JUDGE,
+        commands: JUDGE_COMMANDS,
         cli: { placeholder: 'bool' },
     }),
     'defectdojo-minimum-severity': textOption({
         help: 'Lowest severity imported: Info, Low, Medium, High or Critical.',
-        commands: JUDGE,
+        commands: JUDGE_COMMANDS,
         cli: { placeholder: 'level' },
     }),
     'defectdojo-tags': listOption({
         help: 'Tags for the DefectDojo test (comma- or newline-separated).',
-        commands: JUDGE,
+        commands: JUDGE_COMMANDS,
         cli: { placeholder: 'tags' },
     }),
-    'defectdojo-version': textOption({ help: 'Version of what was scanned, recorded in DefectDojo.', commands: JUDGE, cli: { placeholder: 'version' } }),
+    'defectdojo-version': textOption({
+        help: 'Version of what was scanned, recorded in DefectDojo.',
+        commands: JUDGE_COMMANDS,
+        cli: { placeholder: 'version' },
+    }),
     'defectdojo-allow-http': booleanOption({
         help: 'Allow an http:// DefectDojo URL (tokens then travel unencrypted).',
         default: false,
-        commands: ALL,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'bool' },
     }),
     'forward-failure': choiceOption({
-        help: 'What a forwarding failure does: warn, or fail the run with exit code 4. Undelivered data is kept in <output-dir>/undelivered/ either way.',
+        help: 'What a forwarding failure does: warn, or fail the run with exit code 4. Undelivered data is kept ' +
+            'in <output-dir>/undelivered/ either way.',
         choices: ['warn', 'fail'],
         default: 'warn',
-        commands: JUDGE,
+        commands: JUDGE_COMMANDS,
         cli: { placeholder: 'warn|fail' },
     }),
 };
+
+;// CONCATENATED MODULE: ./src/config/options-judge.ts
+
+
+/** Node's timers hold at most 2^31 - 1 ms. */
+const MAX_TIMER_SECONDS = 2_147_483;
+/** What to judge and how, and how to run Trivy: part of the option table (src/config/options.ts). */
+const JUDGE_OPTIONS = {
+    // What to judge, and how.
+    images: listOption({
+        help: 'Image tarballs to scan (globs, one per line or comma-separated), as written by `docker save`.',
+        default: ['tar_images/*.tar'],
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'glob', variadic: true },
+    }),
+    reports: listOption({
+        help: 'Judge these existing Trivy JSON reports instead of scanning (one per line).',
+        commands: ['evaluate'],
+        cli: { flag: 'report', placeholder: 'file', variadic: true, mandatory: true },
+    }),
+    profile: textOption({
+        help: 'Security profile, as a file path or a name in profiles-dir. Empty uses profiles-dir/default.yml, ' +
+            'else the built-in default (HIGH, ignore unfixed).',
+        commands: JUDGE_COMMANDS,
+        cli: { placeholder: 'path-or-name' },
+    }),
+    'profiles-dir': textOption({
+        help: 'Directory of named profiles.',
+        default: 'profiles',
+        commands: JUDGE_COMMANDS,
+        cli: { placeholder: 'dir' },
+    }),
+    severity: severityOption({
+        help: "Override the profile's threshold: UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL.",
+        commands: JUDGE_COMMANDS,
+        cli: { placeholder: 'level' },
+    }),
+    'ignore-unfixed': booleanOption({
+        help: "Override the profile's ignore_unfixed: true or false.",
+        commands: JUDGE_COMMANDS,
+        cli: { placeholder: 'bool' },
+    }),
+    'output-dir': textOption({
+        help: 'Where vulngate-results.json, summary.md and the raw Trivy reports are written.',
+        default: 'out',
+        commands: JUDGE_COMMANDS,
+        cli: { placeholder: 'dir' },
+    }),
+    'fail-on-findings': booleanOption({
+        help: 'Fail when the profile fails the check. false reports without failing.',
+        default: true,
+        commands: JUDGE_COMMANDS,
+        cli: { placeholder: 'bool' },
+    }),
+    'sarif-findings': choiceOption({
+        help: 'Findings in vulngate.sarif: all (blocking ones as errors, the rest as notes) or blocking.',
+        choices: ['all', 'blocking'],
+        default: 'all',
+        commands: JUDGE_COMMANDS,
+        cli: { placeholder: 'which' },
+    }),
+    dockerfile: textOption({
+        help: 'Path of the Dockerfile; SARIF results are then located on its FROM line.',
+        commands: JUDGE_COMMANDS,
+        cli: { placeholder: 'path' },
+    }),
+    verbose: booleanOption({
+        help: 'Debug output.',
+        default: false,
+        input: false,
+        commands: ALL_COMMANDS,
+        cli: { switch: true },
+    }),
+    // Trivy.
+    parallel: integerOption({
+        help: 'Images scanned at once. Default the number of cores.',
+        min: 1,
+        max: 64,
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'n' },
+    }),
+    'scan-timeout': integerOption({
+        help: 'Per-image Trivy timeout in seconds.',
+        default: 900,
+        min: 1,
+        max: MAX_TIMER_SECONDS,
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'seconds' },
+    }),
+    'trivy-version': textOption({
+        help: 'Trivy release to use. Versions without a checksum kept in vulngate need trivy-checksum.',
+        default: DEFAULT_TRIVY_VERSION,
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'version' },
+    }),
+    'trivy-checksum': textOption({
+        help: 'SHA-256 of the Trivy release archive for this runner, for a version vulngate keeps no checksum for.',
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'sha256' },
+    }),
+    'trivy-download-url': textOption({
+        help: 'Release URL template with {version} and {asset}, for mirrors.',
+        default: DEFAULT_TRIVY_DOWNLOAD_URL,
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'template' },
+    }),
+    'cache-dir': textOption({
+        help: 'Trivy cache directory (vulnerability DB). Default under RUNNER_TEMP in the action, ' +
+            '~/.cache/vulngate/trivy in the CLI.',
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'dir' },
+    }),
+    'tool-dir': textOption({
+        help: 'Where downloaded Trivy binaries are kept. Default ~/.cache/vulngate/tools.',
+        input: false,
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'dir' },
+    }),
+    'cache-db': booleanOption({
+        help: 'Restore and save the Trivy DB with the Actions cache (one key per day).',
+        default: true,
+    }),
+    'db-repository': listOption({
+        help: 'OCI repositories of the Trivy DB, tried in order (one per line), for mirrors.',
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'repo', variadic: true },
+    }),
+    'java-db': booleanOption({
+        help: "Also prepare Trivy's Java DB, so findings in JARs are not missing.",
+        default: true,
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'bool' },
+    }),
+    offline: booleanOption({
+        help: 'Use the DB already in cache-dir and never download.',
+        default: false,
+        commands: SCAN_COMMANDS,
+        cli: { switch: true },
+    }),
+    'trivy-server': urlOption({
+        help: 'Scan as a client of this Trivy server (URL) instead of downloading the DB.',
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'url' },
+    }),
+    'trivy-server-token': textOption({
+        help: 'Token for trivy-server.',
+        secret: true,
+        commands: SCAN_COMMANDS,
+        envOnly: true,
+    }),
+};
+
+;// CONCATENATED MODULE: ./src/config/options.ts
+
+
+/**
+ * The one option table. The action's inputs (and action.yml, checked by a test), the CLI's flags and the
+ * VULNGATE_<NAME> variables are all derived from it; src/config/settings.ts turns the values into settings.
+ */
+const OPTIONS = { ...JUDGE_OPTIONS, ...DELIVERY_OPTIONS };
 const OPTION_NAMES = Object.keys(OPTIONS);
 function optionSpec(name) {
     return OPTIONS[name];
@@ -38542,6 +38612,11 @@ function formFor(settings, upload) {
     form.append('file', new Blob([stableReport(upload.reportText, upload.image)], { type: 'application/json' }), fileName);
     return form;
 }
+function fieldErrors(value) {
+    if (Array.isArray(value))
+        return value.map(String).join(', ');
+    return typeof value === 'string' ? value : JSON.stringify(value);
+}
 /** DefectDojo answers 400 with a list (["…"]) or an object ({"field": ["…"]}), 401/403 with {"detail": "…"}. */
 function describeDefectDojoError(status, bodyText) {
     let detail = bodyText.trim().slice(0, 300);
@@ -38555,7 +38630,7 @@ function describeDefectDojoError(status, bodyText) {
                 typeof record.detail === 'string'
                     ? record.detail
                     : Object.entries(record)
-                        .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.map(String).join(', ') : typeof v === 'string' ? v : JSON.stringify(v)}`)
+                        .map(([k, v]) => `${k}: ${fieldErrors(v)}`)
                         .join('; ');
         }
     }
@@ -38567,11 +38642,13 @@ function describeDefectDojoError(status, bodyText) {
             return `DefectDojo rejected the import (400): ${detail}`;
         case 401:
         case 403:
-            return `DefectDojo refused the token (${status}): ${detail || 'no detail'}; check defectdojo-token and the user's permissions (import scan results)`;
+            return (`DefectDojo refused the token (${status}): ${detail || 'no detail'}; check defectdojo-token and ` +
+                `the user's permissions (import scan results)`);
         case 404:
             return `DefectDojo has no /api/v2/reimport-scan/ here (404); check defectdojo-url`;
         case 413:
-            return `DefectDojo refused the report as too large (413); raise its upload limit or set defectdojo-minimum-severity`;
+            return (`DefectDojo refused the report as too large (413); raise its upload limit or set ` +
+                `defectdojo-minimum-severity`);
         default:
             return `DefectDojo answered ${status}: ${detail || 'no detail'}`;
     }
@@ -38672,7 +38749,10 @@ async function forwardResults(args) {
         const uploads = [];
         for (const report of args.reports)
             uploads.push({ image: report.image, reportText: await (0,promises_.readFile)(report.reportPath, 'utf8') });
-        const stored = { ...withoutToken(options.defectDojo), scanDate: context.now.toISOString().slice(0, 10) };
+        const stored = {
+            ...withoutToken(options.defectDojo),
+            scanDate: context.now.toISOString().slice(0, 10),
+        };
         outcomes.push(await forwardDefectDojo({ stored, token: options.defectDojo.token, uploads, outputDir, id, context }));
     }
     return outcomes;
@@ -38690,7 +38770,12 @@ async function forwardSqs(args) {
     // Loaded only when a queue is configured: the AWS SDK is most of the CLI's start-up time otherwise.
     const { sendToSqs } = await Promise.all(/* import() */[__nccwpck_require__.e(868), __nccwpck_require__.e(933)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8933));
     const delivery = await sendToSqs({
-        settings: { queueUrl: sqs.queueUrl, region: sqs.region, userAttributes: sqs.userAttributes, retry: context.retry ?? retry/* DEFAULT_RETRY */.vI },
+        settings: {
+            queueUrl: sqs.queueUrl,
+            region: sqs.region,
+            userAttributes: sqs.userAttributes,
+            retry: context.retry ?? retry/* DEFAULT_RETRY */.vI,
+        },
         messages,
         logger: context.logger,
         env: context.env,
@@ -38711,10 +38796,14 @@ async function forwardSqs(args) {
             createdAt: context.now.toISOString(),
             reasons,
             // With the user's attributes merged in, so a replay sends exactly what this run meant to.
-            messages: delivery.undelivered.map((u) => ({ ...u.message, attributes: { ...u.message.attributes, ...sqs.userAttributes } })),
+            messages: delivery.undelivered.map((u) => ({
+                ...u.message,
+                attributes: { ...u.message.attributes, ...sqs.userAttributes },
+            })),
         },
     });
-    const failed = `SQS: ${delivery.undelivered.length} message(s) not delivered (${reasons[0]}); kept in ${file} — send them again with: vulngate forward --from ${args.outputDir}`;
+    const failed = `SQS: ${delivery.undelivered.length} message(s) not delivered (${reasons[0]}); kept in ` +
+        `${file} — send them again with: vulngate forward --from ${args.outputDir}`;
     context.logger.warning(failed);
     return { sink: 'sqs', status: 'failed', message: failed, spooled: file };
 }
@@ -38728,7 +38817,11 @@ async function forwardDefectDojo(args) {
     };
     const delivery = await importToDefectDojo({ settings, uploads: args.uploads, logger: context.logger });
     if (delivery.undelivered.length === 0) {
-        return { sink: 'defectdojo', status: 'delivered', message: `DefectDojo: imported ${delivery.delivered.length} report(s)` };
+        return {
+            sink: 'defectdojo',
+            status: 'delivered',
+            message: `DefectDojo: imported ${delivery.delivered.length} report(s)`,
+        };
     }
     for (const u of delivery.undelivered)
         context.logger.warning(u.reason);
@@ -38750,7 +38843,8 @@ async function forwardDefectDojo(args) {
         },
         reports,
     });
-    const message = `DefectDojo: ${delivery.undelivered.length} import(s) not delivered; kept in ${file} — send them again with: vulngate forward --from ${args.outputDir}`;
+    const message = `DefectDojo: ${delivery.undelivered.length} import(s) not delivered; kept in ${file} — send ` +
+        `them again with: vulngate forward --from ${args.outputDir}`;
     context.logger.warning(message);
     return { sink: 'defectdojo', status: 'failed', message, spooled: file };
 }
@@ -43854,7 +43948,9 @@ function resultsDocument(results) {
             primaryUrl: f.primaryUrl,
             decision: f.decision,
             reason: f.reason,
-            exception: f.exception ? { note: f.exception.note, until: f.exception.until, origin: f.exception.origin } : undefined,
+            exception: f.exception
+                ? { note: f.exception.note, until: f.exception.until, origin: f.exception.origin }
+                : undefined,
         })),
         exceptions: results.exceptions,
     };
@@ -43923,7 +44019,8 @@ function renderSummary({ results, notes = [] }) {
     const { profile } = results;
     const parts = [
         `## ${verdictLine(results)}`,
-        `Profile \`${profile.source}\`: fails on ${profile.severity} and above${profile.ignoreUnfixed ? ', ignores findings without a fix' : ', including findings without a fix'}.`,
+        `Profile \`${profile.source}\`: fails on ${profile.severity} and ` +
+            `above${profile.ignoreUnfixed ? ', ignores findings without a fix' : ', including findings without a fix'}.`,
         ...notes,
     ];
     parts.push('### Images', table(['Image', 'Critical', 'High', 'Medium', 'Low', 'Unknown', 'Blocking', 'Excepted', 'Unfixed', 'Below threshold'], results.images.map((i) => [
@@ -43988,7 +44085,10 @@ const STATE = /<!-- vulngate-state (\{.*\}) -->/;
 const COMMENT_ROW_LIMIT = 30;
 /** Names one job of one workflow by what it scanned: matrix jobs share a job id but not their images. */
 function jobKey(args) {
-    return (0,external_node_crypto_.createHash)('sha256').update([args.workflow, args.job, ...[...args.images].sort()].join('\n')).digest('hex').slice(0, 16);
+    return (0,external_node_crypto_.createHash)('sha256')
+        .update([args.workflow, args.job, ...[...args.images].sort()].join('\n'))
+        .digest('hex')
+        .slice(0, 16);
 }
 /** One comment per pull request and job, found again by this hidden marker. */
 function commentMarker(key) {
@@ -43999,11 +44099,11 @@ const findingKey = (f) => (0,identity/* findingFingerprint */.i)(f).slice(0, 16)
 const findingLabel = (f) => `${f.id} in ${f.package} (${f.image})`;
 /** The blocking set the previous comment recorded (key → label); empty for a first comment or an unreadable one. */
 function previousBlocking(body) {
-    const match = body ? STATE.exec(body) : null;
-    if (!match)
+    const json = body ? STATE.exec(body)?.[1] : undefined;
+    if (json === undefined)
         return new Map();
     try {
-        const state = JSON.parse(match[1]);
+        const state = JSON.parse(json);
         // A list is the format before the one identity (no labels to show): counted as empty once.
         if (typeof state.blocking !== 'object' || state.blocking === null || Array.isArray(state.blocking))
             return new Map();
@@ -44020,9 +44120,16 @@ function renderPrComment({ results, marker, previousBody, detailsUrl }) {
     const now = new Map(blocking.map((f) => [findingKey(f), findingLabel(f)]));
     const before = previousBlocking(previousBody);
     const added = blocking.filter((f) => !before.has(findingKey(f)));
-    const resolved = [...before].filter(([k]) => !now.has(k)).map(([, label]) => label).sort();
+    const resolved = [...before]
+        .filter(([k]) => !now.has(k))
+        .map(([, label]) => label)
+        .sort();
     const state = Object.fromEntries([...now].sort(([a], [b]) => a.localeCompare(b)));
-    const parts = [marker, `<!-- vulngate-state ${JSON.stringify({ blocking: state })} -->`, `### ${verdictLine(results)}`];
+    const parts = [
+        marker,
+        `<!-- vulngate-state ${JSON.stringify({ blocking: state })} -->`,
+        `### ${verdictLine(results)}`,
+    ];
     if (previousBody !== undefined) {
         const changes = [`${plural(added.length, 'new blocking finding')}`, `${resolved.length} resolved`];
         parts.push(`Since the last comment: ${changes.join(', ')}.`);
@@ -44031,12 +44138,24 @@ function renderPrComment({ results, marker, previousBody, detailsUrl }) {
     }
     if (blocking.length > 0) {
         const shown = blocking.slice(0, COMMENT_ROW_LIMIT);
-        parts.push(table(['', 'Image', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'], shown.map((f) => [before.has(findingKey(f)) || previousBody === undefined ? ' ' : '🆕', `\`${f.image}\``, f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id, f.severity, f.package, f.installedVersion, f.fixedVersion])));
+        parts.push(table(['', 'Image', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'], shown.map((f) => [
+            before.has(findingKey(f)) || previousBody === undefined ? ' ' : '🆕',
+            `\`${f.image}\``,
+            f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id,
+            f.severity,
+            f.package,
+            f.installedVersion,
+            f.fixedVersion,
+        ])));
         if (blocking.length > shown.length)
             parts.push(`…and ${blocking.length - shown.length} more.`);
     }
     const excepted = results.findings.filter((f) => f.decision === 'excepted').length;
-    parts.push(`Profile \`${results.profile.source}\` (${results.profile.severity} and above${results.profile.ignoreUnfixed ? ', fixable only' : ''}); ${plural(excepted, 'excepted finding')}.${detailsUrl ? ` [Full results](${detailsUrl})` : ''}`);
+    const { source, severity, ignoreUnfixed } = results.profile;
+    const fixable = ignoreUnfixed ? ', fixable only' : '';
+    const details = detailsUrl ? ` [Full results](${detailsUrl})` : '';
+    const accepted = plural(excepted, 'excepted finding');
+    parts.push(`Profile \`${source}\` (${severity} and above${fixable}); ${accepted}.${details}`);
     return `${parts.join('\n\n')}\n`;
 }
 
@@ -44046,14 +44165,25 @@ function renderPrComment({ results, marker, previousBody, detailsUrl }) {
 
 async function listFiles(dir) {
     const entries = await (0,promises_.readdir)(dir, { withFileTypes: true, recursive: true });
-    return entries.filter((e) => e.isFile()).map((e) => external_node_path_default().join(e.parentPath, e.name)).sort();
+    return entries
+        .filter((e) => e.isFile())
+        .map((e) => external_node_path_default().join(e.parentPath, e.name))
+        .sort();
 }
-/** Uploads everything in the output directory: results, summary, SARIF, GitLab report, raw Trivy reports. Never throws. */
+/**
+ * Uploads everything in the output directory: results, summary, SARIF, GitLab report, raw Trivy reports. Never
+ * throws.
+ */
 async function uploadAuditArtifact(args) {
     try {
         const files = await listFiles(args.outputDir);
-        const { id } = await args.uploader.upload({ name: args.name, files, rootDirectory: external_node_path_default().resolve(args.outputDir), retentionDays: args.retentionDays });
-        const message = `Uploaded the audit artifact '${args.name}' (${files.length} files, kept ${args.retentionDays} days)`;
+        const { id } = await args.uploader.upload({
+            name: args.name,
+            files,
+            rootDirectory: external_node_path_default().resolve(args.outputDir),
+            retentionDays: args.retentionDays,
+        });
+        const message = `Uploaded the audit artifact '${args.name}' (${files.length} files, kept ` + `${args.retentionDays} days)`;
         args.logger.info(message);
         const url = id !== undefined && args.runUrl ? `${args.runUrl}/artifacts/${id}` : undefined;
         return { sink: 'artifact', status: 'delivered', url, message };
@@ -44102,9 +44232,19 @@ async function uploadToCodeScanning(args) {
     for (const delay of [0, ...args.pollDelaysMs]) {
         await (0,retry/* sleep */.yy)(delay);
         try {
-            const { data } = await octokit.request('GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}', { owner, repo, sarif_id: id, headers: API_VERSION_HEADERS });
+            const { data } = await octokit.request('GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}', {
+                owner,
+                repo,
+                sarif_id: id,
+                headers: API_VERSION_HEADERS,
+            });
             if (data.processing_status === 'complete') {
-                return { sink: 'code-scanning', status: 'delivered', url: args.viewUrl, message: 'Code scanning processed the SARIF upload' };
+                return {
+                    sink: 'code-scanning',
+                    status: 'delivered',
+                    url: args.viewUrl,
+                    message: 'Code scanning processed the SARIF upload',
+                };
             }
             if (data.processing_status === 'failed') {
                 const errors = (data.errors ?? []).join('; ');
@@ -44122,7 +44262,8 @@ async function uploadToCodeScanning(args) {
             // 5xx or network: keep polling.
         }
     }
-    const message = `Code scanning had not finished processing the SARIF upload (id ${id}) when vulngate stopped waiting; it usually appears within minutes`;
+    const message = `Code scanning had not finished processing the SARIF upload (id ${id}) when vulngate ` +
+        `stopped waiting; it usually appears within minutes`;
     logger.warning(message);
     // Accepted, not yet processed: the alerts appear when GitHub is done.
     return { sink: 'code-scanning', status: 'delivered', url: args.viewUrl, message };
@@ -44132,9 +44273,12 @@ function refusalMessage(err) {
     const detail = (0,errors/* describeError */.Uc)(err);
     switch (status) {
         case 403:
-            return `Code scanning refused the SARIF upload (403: ${detail}). Enable code scanning for the repository (GitHub Advanced Security on private repositories) and give the job \`permissions: security-events: write\`; or set upload-sarif: false.`;
+            return (`Code scanning refused the SARIF upload (403: ${detail}). Enable code scanning for the ` +
+                `repository (GitHub Advanced Security on private repositories) and give the job ` +
+                `\`permissions: security-events: write\`; or set upload-sarif: false.`);
         case 404:
-            return `Code scanning upload: repository not found for this token (404). Check github-token and the repository, or set upload-sarif: false.`;
+            return (`Code scanning upload: repository not found for this token (404). Check github-token and the ` +
+                `repository, or set upload-sarif: false.`);
         case 413:
             return `Code scanning refused the SARIF upload as too large (413); set sarif-findings: blocking.`;
         case 422:
@@ -44153,20 +44297,49 @@ function refusalMessage(err) {
 async function publishPrComment(args) {
     const { octokit, owner, repo, pullNumber, marker, logger } = args;
     try {
-        const comments = await (0,retry/* retry */.L5)(args.retry, () => octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: pullNumber, per_page: 100, headers: API_VERSION_HEADERS }));
+        const comments = await (0,retry/* retry */.L5)(args.retry, () => octokit.paginate(octokit.rest.issues.listComments, {
+            owner,
+            repo,
+            issue_number: pullNumber,
+            per_page: 100,
+            headers: API_VERSION_HEADERS,
+        }));
         const existing = comments.find((c) => typeof c.body === 'string' && c.body.includes(marker));
-        const body = renderPrComment({ results: args.results, marker, previousBody: existing?.body ?? undefined, detailsUrl: args.detailsUrl });
+        const body = renderPrComment({
+            results: args.results,
+            marker,
+            previousBody: existing?.body ?? undefined,
+            detailsUrl: args.detailsUrl,
+        });
         if (existing) {
-            const { data } = await (0,retry/* retry */.L5)(args.retry, () => octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { owner, repo, comment_id: existing.id, body, headers: API_VERSION_HEADERS }));
-            return { sink: 'pr-comment', status: 'delivered', url: data.html_url, message: 'Updated the pull-request comment' };
+            const { data } = await (0,retry/* retry */.L5)(args.retry, () => octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+                owner,
+                repo,
+                comment_id: existing.id,
+                body,
+                headers: API_VERSION_HEADERS,
+            }));
+            return {
+                sink: 'pr-comment',
+                status: 'delivered',
+                url: data.html_url,
+                message: 'Updated the pull-request comment',
+            };
         }
-        const { data } = await (0,retry/* retry */.L5)(args.retry, () => octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: pullNumber, body, headers: API_VERSION_HEADERS }));
+        const { data } = await (0,retry/* retry */.L5)(args.retry, () => octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+            owner,
+            repo,
+            issue_number: pullNumber,
+            body,
+            headers: API_VERSION_HEADERS,
+        }));
         return { sink: 'pr-comment', status: 'delivered', url: data.html_url, message: 'Commented on the pull request' };
     }
     catch (err) {
         const status = (0,retry/* httpStatus */.nG)(err);
         const message = status === 403
-            ? 'Skipped the pull-request comment: the token may not write to pull requests (give the job `permissions: pull-requests: write`, or set comment-on-pr: false)'
+            ? 'Skipped the pull-request comment: the token may not write to pull requests (give the job ' +
+                '`permissions: pull-requests: write`, or set comment-on-pr: false)'
             : `Skipped the pull-request comment: ${status ? `${status} ` : ''}${(0,errors/* describeError */.Uc)(err)}`;
         logger.notice(message);
         return { sink: 'pr-comment', status: 'skipped', message };
@@ -44183,12 +44356,17 @@ async function publishPrComment(args) {
 
 
 /** About 2 minutes of polling in all; code scanning usually finishes well within it. */
-const DEFAULT_TIMING = { retry: retry/* DEFAULT_RETRY */.vI, pollDelaysMs: [2000, 4000, 8000, 16000, 30000, 60000] };
+const DEFAULT_TIMING = {
+    retry: retry/* DEFAULT_RETRY */.vI,
+    pollDelaysMs: [2000, 4000, 8000, 16000, 30000, 60000],
+};
 function skipped(sink, message, logger) {
     logger.notice(message);
     return { sink, status: 'skipped', message };
 }
-/** SARIF to code scanning, the audit artifact, the PR comment: each may fail without hiding the verdict or the others. */
+/**
+ * SARIF to code scanning, the audit artifact, the PR comment: each may fail without hiding the verdict or the others.
+ */
 async function publishToGitHub(args) {
     const { results, options, run, logger, timing } = args;
     const outcomes = [];
@@ -44199,7 +44377,8 @@ async function publishToGitHub(args) {
             outcomes.push(skipped('code-scanning', 'Skipped the code-scanning upload: no GitHub repository or token in this environment', logger));
         }
         else if (run.pullRequest?.fromFork) {
-            const why = 'Skipped the code-scanning upload: pull requests from forks get a read-only token; the SARIF is in the artifact';
+            const why = 'Skipped the code-scanning upload: pull requests from forks get a read-only token; the SARIF is in ' +
+                'the artifact';
             outcomes.push(skipped('code-scanning', why, logger));
         }
         else {
@@ -44289,7 +44468,11 @@ async function replayUndelivered(args) {
         const id = external_node_path_default().basename(item.file, '.json').replace(/^(sqs|defectdojo)-/, '');
         let outcome;
         if (entry.sink === 'sqs') {
-            const sqs = { queueUrl: overrides.queueUrl ?? entry.queueUrl, region: overrides.region, userAttributes: {} };
+            const sqs = {
+                queueUrl: overrides.queueUrl ?? entry.queueUrl,
+                region: overrides.region,
+                userAttributes: {},
+            };
             context.logger.info(`Sending ${entry.messages.length} undelivered SQS message(s) from ${item.file}`);
             outcome = await forwardSqs({ sqs, messages: entry.messages, outputDir: args.fromDir, id, context });
         }
@@ -44303,11 +44486,21 @@ async function replayUndelivered(args) {
             }
             const uploads = [];
             for (const upload of entry.uploads) {
-                uploads.push({ image: upload.image, reportText: await (0,promises_.readFile)(external_node_path_default().join(external_node_path_default().dirname(item.file), upload.reportFile), 'utf8') });
+                uploads.push({
+                    image: upload.image,
+                    reportText: await (0,promises_.readFile)(external_node_path_default().join(external_node_path_default().dirname(item.file), upload.reportFile), 'utf8'),
+                });
             }
             const storedSettings = { ...entry.settings, url: overrides.defectDojoUrl ?? entry.settings.url };
             context.logger.info(`Sending ${uploads.length} undelivered DefectDojo import(s) from ${item.file}`);
-            outcome = await forwardDefectDojo({ stored: storedSettings, token, uploads, outputDir: args.fromDir, id, context });
+            outcome = await forwardDefectDojo({
+                stored: storedSettings,
+                token,
+                uploads,
+                outputDir: args.fromDir,
+                id,
+                context,
+            });
         }
         // Sent first, removed after: what is still undelivered was written back under the same name.
         if (outcome.status !== 'failed')
@@ -44363,7 +44556,9 @@ function evaluate({ images, profile, now }) {
         findings,
         exceptions: {
             expired: expired.map(status),
-            expiringSoon: active.filter((c) => c.rule.until !== undefined && exceptionEndsAt(c.rule.until) <= soonLimit).map(status),
+            expiringSoon: active
+                .filter((c) => c.rule.until !== undefined && exceptionEndsAt(c.rule.until) <= soonLimit)
+                .map(status),
             unused: active.filter((c) => c.matches === 0).map(status),
         },
     };
@@ -44383,10 +44578,18 @@ function compile(rule, now) {
 }
 function judge({ finding, threshold, profile, candidates }) {
     if (severityRank(finding.severity) < threshold) {
-        return { ...finding, decision: 'below-threshold', reason: `severity ${finding.severity} is below the threshold ${profile.severity}` };
+        return {
+            ...finding,
+            decision: 'below-threshold',
+            reason: `severity ${finding.severity} is below the threshold ${profile.severity}`,
+        };
     }
     if (!isFixable(finding) && profile.ignoreUnfixed) {
-        return { ...finding, decision: 'unfixed', reason: 'no fixed version yet, and the profile ignores unfixed findings' };
+        return {
+            ...finding,
+            decision: 'unfixed',
+            reason: 'no fixed version yet, and the profile ignores unfixed findings',
+        };
     }
     let expiredMatch;
     for (const candidate of candidates ?? []) {
@@ -44406,11 +44609,14 @@ function judge({ finding, threshold, profile, candidates }) {
         expiredMatch ??= candidate;
     }
     const fix = finding.kind === 'secret' ? 'remove the secret' : `fixed in ${finding.fixedVersion}`;
-    const reason = `severity ${finding.severity} is at or above ${profile.severity} and ${isFixable(finding) ? fix : 'unfixed findings count'}`;
+    const reason = `severity ${finding.severity} is at or above ${profile.severity} and ` +
+        `${isFixable(finding) ? fix : 'unfixed findings count'}`;
     return {
         ...finding,
         decision: 'blocking',
-        reason: expiredMatch ? `${reason}; exception ${expiredMatch.rule.origin} expired on ${expiredMatch.rule.until}` : reason,
+        reason: expiredMatch
+            ? `${reason}; exception ${expiredMatch.rule.origin} expired on ${expiredMatch.rule.until}`
+            : reason,
     };
 }
 /** Package and severity cap; the id was matched by the index and the image by its globs. */
@@ -47518,10 +47724,14 @@ const schema_exception = {
     description: 'A finding that does not fail the gate, with a reason and an optional last day.',
     additionalProperties: false,
     properties: {
-        id: { type: 'string', minLength: 1, description: 'Vulnerability id (CVE-…, GHSA-…) or secret rule id; case-insensitive.' },
+        id: {
+            type: 'string',
+            minLength: 1,
+            description: 'Vulnerability id (CVE-…, GHSA-…) or secret rule id; case-insensitive.',
+        },
         name: { type: 'string', minLength: 1, description: "Older name of 'id'." },
         package: { type: 'string', minLength: 1, description: 'Only findings in this package.' },
-        severity: { enum: severityEnum, description: "Covers the finding only while its severity is at most this." },
+        severity: { enum: severityEnum, description: 'Covers the finding only while its severity is at most this.' },
         images: {
             type: 'array',
             items: { type: 'string', minLength: 1 },
@@ -47549,7 +47759,11 @@ const profileSchema = {
         severity: { enum: severityEnum, description: 'Lowest severity that fails the gate. Default HIGH.' },
         ignore_unfixed: { type: 'boolean', description: 'Do not fail on findings without a fixed version. Default true.' },
         exceptions: { type: 'array', items: { $ref: '#/definitions/exception' } },
-        whitelist: { type: 'array', items: { $ref: '#/definitions/exception' }, description: "Older name of 'exceptions'." },
+        whitelist: {
+            type: 'array',
+            items: { $ref: '#/definitions/exception' },
+            description: "Older name of 'exceptions'.",
+        },
     },
     definitions: { exception: schema_exception },
 };
@@ -47586,10 +47800,7 @@ function parseProfileDocument({ text, file, logger }) {
     const validate = compileValidator();
     if (!validate(doc))
         throw new errors/* ConfigError */.xL(`${file}: ${describeSchemaError(validate.errors ?? [])}`);
-    const lists = [
-        ...listEntries(doc.exceptions, 'exceptions'),
-        ...listEntries(doc.whitelist, 'whitelist'),
-    ];
+    const lists = [...listEntries(doc.exceptions, 'exceptions'), ...listEntries(doc.whitelist, 'whitelist')];
     const exceptions = lists.map(({ entry, path }) => toRule(entry, `${file} ${path}`));
     return {
         file,
@@ -47783,18 +47994,17 @@ async function loadChain(file, logger) {
         seen.push(resolved);
         const doc = parseProfileDocument({ text: await readText(current), file: current, logger });
         chain.push(doc);
-        current = doc.extends === undefined ? undefined : await resolveExtends(doc);
+        current = doc.extends === undefined ? undefined : await resolveExtends(doc.extends, doc.file);
     }
     return mergeChain(chain);
 }
-async function resolveExtends(doc) {
-    const name = doc.extends;
-    const dir = external_node_path_default().dirname(doc.file);
+async function resolveExtends(name, file) {
+    const dir = external_node_path_default().dirname(file);
     if (!NAME.test(name))
-        throw new errors/* ConfigError */.xL(`${doc.file}: extends: '${name}' is not a profile name (letters, digits, '.', '_', '-')`);
+        throw new errors/* ConfigError */.xL(`${file}: extends: '${name}' is not a profile name (letters, digits, '.', '_', '-')`);
     const found = await findNamed(dir, name);
     if (!found)
-        throw new errors/* ConfigError */.xL(`${doc.file}: extends: no profile '${name}' in ${dir}/ (looked for ${name}.yml, ${name}.yaml)`);
+        throw new errors/* ConfigError */.xL(`${file}: extends: no profile '${name}' in ${dir}/ (looked for ${name}.yml, ${name}.yaml)`);
     return found;
 }
 /** chain[0] is the file asked for; the last one is the root it builds on. */
@@ -47823,7 +48033,13 @@ async function readText(file) {
 
 /** GitLab's container-scanning report, schema version 15.0.7. */
 const GITLAB_REPORT_VERSION = '15.0.7';
-const SEVERITY = { CRITICAL: 'Critical', HIGH: 'High', MEDIUM: 'Medium', LOW: 'Low', UNKNOWN: 'Unknown' };
+const SEVERITY = {
+    CRITICAL: 'Critical',
+    HIGH: 'High',
+    MEDIUM: 'Medium',
+    LOW: 'Low',
+    UNKNOWN: 'Unknown',
+};
 const URL_PATTERN = /^(https?|ftp):\/\/.+/;
 /** GitLab wants UTC without a zone: 2024-01-01T12:00:00. */
 function gitlabTime(date) {
@@ -47855,8 +48071,20 @@ function renderGitlabReport(options) {
     return {
         version: GITLAB_REPORT_VERSION,
         scan: {
-            analyzer: { id: 'vulngate', name: 'vulngate', version: results.tool.version, vendor: { name: 'vulngate' }, url: 'https://github.com/vulngate/vulngate' },
-            scanner: { id: 'trivy', name: 'Trivy', version: results.tool.trivyVersion || 'unknown', vendor: { name: 'Aqua Security' }, url: 'https://github.com/aquasecurity/trivy' },
+            analyzer: {
+                id: 'vulngate',
+                name: 'vulngate',
+                version: results.tool.version,
+                vendor: { name: 'vulngate' },
+                url: 'https://github.com/vulngate/vulngate',
+            },
+            scanner: {
+                id: 'trivy',
+                name: 'Trivy',
+                version: results.tool.trivyVersion || 'unknown',
+                vendor: { name: 'Aqua Security' },
+                url: 'https://github.com/aquasecurity/trivy',
+            },
             start_time: gitlabTime(options.startedAt),
             end_time: gitlabTime(options.finishedAt),
             status: results.errors.length > 0 ? 'failure' : 'success',
@@ -47873,7 +48101,9 @@ function renderGitlabReport(options) {
                 severity: SEVERITY[f.severity],
                 solution: solution(f),
                 identifiers: [{ type: identifierType(f.id), name: f.id, value: f.id, ...(url ? { url } : {}) }],
-                links: [...new Set([f.primaryUrl, ...f.references])].filter((u) => URL_PATTERN.test(u)).map((u) => ({ url: u })),
+                links: [...new Set([f.primaryUrl, ...f.references])]
+                    .filter((u) => URL_PATTERN.test(u))
+                    .map((u) => ({ url: u })),
                 location: {
                     dependency: { package: { name: f.package }, version: f.installedVersion },
                     operating_system: osByImage.get(f.image) || 'Unknown',
@@ -47890,7 +48120,13 @@ function renderGitlabReport(options) {
 /** GitHub code scanning's limits for one upload. */
 const SARIF_LIMITS = { resultsPerRun: 25_000, runsPerFile: 20, gzippedBytes: 10 * 1024 * 1024 };
 /** Used when a finding has no CVSS score; GitHub maps ≥9 critical, ≥7 high, ≥4 medium, >0 low. */
-const SEVERITY_SCORE = { CRITICAL: '9.5', HIGH: '8.0', MEDIUM: '5.5', LOW: '2.0', UNKNOWN: '0.0' };
+const SEVERITY_SCORE = {
+    CRITICAL: '9.5',
+    HIGH: '8.0',
+    MEDIUM: '5.5',
+    LOW: '2.0',
+    UNKNOWN: '0.0',
+};
 const DECISION_ORDER = { blocking: 0, excepted: 1, unfixed: 2, 'below-threshold': 3 };
 function renderSarif(options) {
     const limits = options.limits ?? SARIF_LIMITS;
@@ -47937,7 +48173,7 @@ function securitySeverity(f) {
 function imageUri(image) {
     return encodeURI(image.replace(/^\/+/, '')).replace(/:/g, '%3A');
 }
-function buildRun({ image, findings, options }) {
+function buildRun({ image, findings, options, }) {
     // Grouped once: filtering all findings per rule is quadratic in the number of distinct ids.
     const byId = new Map();
     for (const f of findings) {
@@ -47948,9 +48184,9 @@ function buildRun({ image, findings, options }) {
             byId.set(f.id, [f]);
     }
     const ruleIndex = new Map();
-    const rules = [...byId.values()].map((affected, index) => {
-        ruleIndex.set(affected[0].id, index);
-        return buildRule(affected[0], affected);
+    const rules = [...byId.entries()].map(([id, affected], index) => {
+        ruleIndex.set(id, index);
+        return buildRule(affected);
     });
     return {
         tool: {
@@ -47961,21 +48197,31 @@ function buildRun({ image, findings, options }) {
                 informationUri: 'https://github.com/vulngate/vulngate',
                 rules,
             },
-            extensions: [{ name: 'Trivy', version: options.results.tool.trivyVersion || 'unknown', informationUri: 'https://github.com/aquasecurity/trivy' }],
+            extensions: [
+                {
+                    name: 'Trivy',
+                    version: options.results.tool.trivyVersion || 'unknown',
+                    informationUri: 'https://github.com/aquasecurity/trivy',
+                },
+            ],
         },
         automationDetails: { id: `vulngate/${image}/` },
-        results: findings.map((f) => buildResult(f, ruleIndex.get(f.id), options)),
+        results: findings.map((f) => buildResult(f, ruleIndex.get(f.id) ?? 0, options)),
         properties: { image, profile: options.results.profile.source, verdict: options.results.verdict },
     };
 }
-function buildRule(f, affected) {
+/** One rule per id; `affected` are its findings in this image, the first one describes it. */
+function buildRule(affected) {
+    const [f] = affected;
     const title = f.title || f.id;
     const link = f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id;
     const rows = affected.map((a) => `| ${a.package} | ${a.installedVersion || '–'} | ${a.fixedVersion || 'no fix yet'} |`);
     const markdown = [
         `**${f.kind === 'secret' ? 'Secret' : 'Vulnerability'} ${link}** (${f.severity})`,
         '',
-        f.kind === 'secret' ? `Found in ${f.package}. Remove the secret from the image and rotate it.` : '| Package | Installed | Fixed in |\n| --- | --- | --- |\n' + rows.join('\n'),
+        f.kind === 'secret'
+            ? `Found in ${f.package}. Remove the secret from the image and rotate it.`
+            : '| Package | Installed | Fixed in |\n| --- | --- | --- |\n' + rows.join('\n'),
         '',
         f.description,
     ].join('\n');
@@ -49087,7 +49333,11 @@ async function readReports(files) {
             text = await (0,promises_.readFile)(file, 'utf8');
         }
         catch (err) {
-            collected.errors.push({ image: nameWithoutExtension(file), source: file, message: `cannot read the report (${(0,errors/* errorCode */.CA)(err)})` });
+            collected.errors.push({
+                image: nameWithoutExtension(file),
+                source: file,
+                message: `cannot read the report (${(0,errors/* errorCode */.CA)(err)})`,
+            });
             continue;
         }
         addParsed(collected, { text, reportPath: file, fallbackName: file, source: file });
@@ -49103,7 +49353,11 @@ function addParsed(collected, args) {
     catch (err) {
         if (!(err instanceof errors/* ScanError */.sC))
             throw err;
-        collected.errors.push({ image: nameWithoutExtension(args.fallbackName), source: args.source, message: withoutSource(err.message, args.reportPath) });
+        collected.errors.push({
+            image: nameWithoutExtension(args.fallbackName),
+            source: args.source,
+            message: withoutSource(err.message, args.reportPath),
+        });
     }
 }
 /** Errors name their file for standalone use; in the results the file is its own field. */
@@ -49123,7 +49377,11 @@ function uniqueName(name, source, existing) {
 async function findTarballs(patterns) {
     const found = new Set();
     for (const pattern of patterns) {
-        const matches = await glob(pattern, { onlyFiles: false, expandDirectories: false, absolute: external_node_path_default().isAbsolute(pattern) });
+        const matches = await glob(pattern, {
+            onlyFiles: false,
+            expandDirectories: false,
+            absolute: external_node_path_default().isAbsolute(pattern),
+        });
         for (const match of matches) {
             const entry = match.replace(/\/$/, '');
             const info = await (0,promises_.stat)(entry);
@@ -49141,7 +49399,7 @@ async function isOciLayout(dir) {
         return false;
     }
 }
-async function scanTarballs({ patterns, parallel, createScanner, logger, reportsDir }) {
+async function scanTarballs({ patterns, parallel, createScanner, logger, reportsDir, }) {
     const tarballs = await findTarballs(patterns);
     if (tarballs.length === 0) {
         throw new errors/* ConfigError */.xL(`images: no file matches ${patterns.map((p) => `'${p}'`).join(', ')} (expected image tarballs from docker save)`);
@@ -49168,10 +49426,19 @@ async function scanTarballs({ patterns, parallel, createScanner, logger, reports
     const collected = { reports: [], errors: [] };
     for (const outcome of outcomes) {
         if ('error' in outcome && outcome.error !== undefined) {
-            collected.errors.push({ image: nameWithoutExtension(outcome.tarball), source: outcome.tarball, message: outcome.error });
+            collected.errors.push({
+                image: nameWithoutExtension(outcome.tarball),
+                source: outcome.tarball,
+                message: outcome.error,
+            });
         }
         else if ('text' in outcome) {
-            addParsed(collected, { text: outcome.text, reportPath: outcome.reportPath, fallbackName: outcome.tarball, source: outcome.tarball });
+            addParsed(collected, {
+                text: outcome.text,
+                reportPath: outcome.reportPath,
+                fallbackName: outcome.tarball,
+                source: outcome.tarball,
+            });
         }
     }
     return collected;
@@ -49243,7 +49510,8 @@ async function runGate(options, context) {
     }
     if (sarif.omitted.results > 0 || sarif.omitted.runs > 0) {
         const { results: left, runs } = sarif.omitted;
-        notes.push(`GitHub's SARIF limits: ${left} finding(s) and ${runs} image(s) were left out of ${OUTPUT_FILES.sarif} (blocking findings kept first); all are in ${OUTPUT_FILES.results}.`);
+        notes.push(`GitHub's SARIF limits: ${left} finding(s) and ${runs} image(s) were left out of ${OUTPUT_FILES.sarif} ` +
+            `(blocking findings kept first); all are in ${OUTPUT_FILES.results}.`);
     }
     const summaryMarkdown = renderSummary({ results, notes });
     await (0,promises_.writeFile)(files.results, `${JSON.stringify(resultsDocument(results), null, 2)}\n`);
@@ -49319,7 +49587,11 @@ async function run(settings, ports) {
 function failedBeforeJudging(err) {
     if ((0,errors/* isGateError */.Wc)(err))
         return { exitCode: err.exitCode, reason: err.message, deliveries: [] };
-    return { exitCode: errors/* ExitCode */.yU.Internal, reason: `unexpected error: ${(0,errors/* describeError */.Uc)(err)} (please report this)`, deliveries: [] };
+    return {
+        exitCode: errors/* ExitCode */.yU.Internal,
+        reason: `unexpected error: ${(0,errors/* describeError */.Uc)(err)} (please report this)`,
+        deliveries: [],
+    };
 }
 /** The exit code, most important first: an unscanned image, a failed verdict, a failed delivery. */
 function conclude(args) {
@@ -49333,7 +49605,11 @@ function conclude(args) {
     if (results.verdict === 'fail' && settings.gate.failOnFindings)
         return { ...base, exitCode: errors/* ExitCode */.yU.PolicyFailed, reason: line };
     if (forwardingFailed(deliveries) && settings.forward.failure === 'fail') {
-        return { ...base, exitCode: errors/* ExitCode */.yU.Delivery, reason: `${line}; but forwarding failed and forward-failure is fail` };
+        return {
+            ...base,
+            exitCode: errors/* ExitCode */.yU.Delivery,
+            reason: `${line}; but forwarding failed and forward-failure is fail`,
+        };
     }
     if (results.verdict === 'fail')
         args.logger.warning(`${line} (not failing: fail-on-findings is false)`);
@@ -49398,7 +49674,11 @@ class DirToolStore {
     }
     async extract(archive) {
         const dir = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'vulngate-x-'));
-        const result = await runProcess({ command: 'tar', args: ['-xzf', archive, '-C', dir], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+        const result = await runProcess({
+            command: 'tar',
+            args: ['-xzf', archive, '-C', dir],
+            env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        });
         if (result.exitCode !== 0)
             throw new Error(result.stderr.trim() || `tar exited ${result.exitCode}`);
         return dir;
@@ -49458,7 +49738,16 @@ class TrivyScanner {
     async scan({ tarball, reportPath }) {
         const { timeoutSeconds } = this.settings;
         const result = await this.run({
-            args: ['image', '--input', external_node_path_default().resolve(tarball), '--format', 'json', '--output', external_node_path_default().resolve(reportPath), ...this.scanFlags()],
+            args: [
+                'image',
+                '--input',
+                external_node_path_default().resolve(tarball),
+                '--format',
+                'json',
+                '--output',
+                external_node_path_default().resolve(reportPath),
+                ...this.scanFlags(),
+            ],
             timeoutMs: timeoutSeconds * 1000,
         });
         if (result.timedOut)
@@ -49535,7 +49824,8 @@ class TrivyScanner {
                 classify: (error) => ({ retry: error instanceof retry/* RetryableError */.dw }),
                 onRetry: ({ attempt, delayMs }) => {
                     const limited = failures.some((f) => f.rateLimited) ? ', rate limited' : '';
-                    this.logger.warning(`Downloading the Trivy ${what} failed (attempt ${attempt}/${downloadRetry.attempts}${limited}); retrying in ${delayMs / 1000} s`);
+                    this.logger.warning(`Downloading the Trivy ${what} failed (attempt ${attempt}/${downloadRetry.attempts}${limited}); ` +
+                        `retrying in ${delayMs / 1000} s`);
                 },
             });
         }
@@ -49544,7 +49834,8 @@ class TrivyScanner {
                 throw error;
             const where = failures.map((f) => f.repository).join(', ');
             const hint = failures.some((f) => f.rateLimited)
-                ? `the registry rate-limited the download (TOOMANYREQUESTS) from ${where}; set db-repository to a mirror, or retry later`
+                ? `the registry rate-limited the download (TOOMANYREQUESTS) from ${where}; set db-repository to a ` +
+                    `mirror, or retry later`
                 : failures.map((f) => `${f.repository}: ${f.line}`).join('; ');
             throw new errors/* ScanError */.sC(`could not download the Trivy ${what} after ${attempts} attempt(s): ${hint}`);
         }
@@ -49622,7 +49913,8 @@ function failedBeforeRun(stderr, err) {
 
 ;// CONCATENATED MODULE: ./src/cli/exit-codes.ts
 /** The exit-code table as --help prints it; README's table says the same. */
-const EXIT_CODE_HELP = 'Exit codes: 0 pass, 1 the profile failed the check, 2 bad usage or configuration, 3 the scanner failed or a report ' +
+const EXIT_CODE_HELP = 'Exit codes: 0 pass, 1 the profile failed the check, 2 bad usage or configuration, 3 the scanner failed or ' +
+    'a report ' +
     'could not be read, 4 delivery failed with forward-failure: fail (or `forward` left something undelivered), ' +
     '70 an internal error (please report it).';
 
@@ -49654,7 +49946,8 @@ async function runCli(io) {
         .exitOverride()
         .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
         .showHelpAfterError('(run with --help for every option)')
-        .addHelpText('after', `\n${EXIT_CODE_HELP}\nEvery option can also be set as VULNGATE_<OPTION> (e.g. VULNGATE_PROFILE); a flag wins over its variable.`);
+        .addHelpText('after', `\n${EXIT_CODE_HELP}\nEvery option can also be set as VULNGATE_<OPTION> (e.g. VULNGATE_PROFILE); a flag ` +
+        `wins over its variable.`);
     for (const name of ['forward', 'evaluate', 'scan']) {
         const command = program.command(name).description(DESCRIPTIONS[name]);
         for (const option of commandOptions(name))
@@ -49693,7 +49986,9 @@ function requireMandatory(cmd, command, env) {
         if (!spec.cli?.mandatory || flags[camelCase(spec.cli.flag ?? name)] !== undefined || env[envName(name)])
             continue;
         const option = cmd.options.find((o) => o.long === flagName(name));
-        cmd.error(`error: required option '${option?.flags ?? flagName(name)}' not specified`, { exitCode: errors/* ExitCode */.yU.Config });
+        cmd.error(`error: required option '${option?.flags ?? flagName(name)}' not specified`, {
+            exitCode: errors/* ExitCode */.yU.Config,
+        });
     }
 }
 /** Flags win over VULNGATE_* variables, which win over the table's defaults; errors name what the user set. */
@@ -49969,14 +50264,13 @@ function fitBody(message, limit, attributeBytes) {
     let body = JSON.stringify(message.document);
     if (Buffer.byteLength(body) + attributeBytes <= limit)
         return body;
-    const document = { ...message.document };
     const dropped = [];
     for (const field of DROPPABLE) {
-        if (!(field in document))
+        if (!(field in message.document))
             continue;
-        delete document[field];
         dropped.push(field);
-        body = JSON.stringify({ ...document, truncated: true, droppedFields: dropped });
+        const kept = Object.fromEntries(Object.entries(message.document).filter(([key]) => !dropped.includes(key)));
+        body = JSON.stringify({ ...kept, truncated: true, droppedFields: dropped });
         if (Buffer.byteLength(body) + attributeBytes <= limit)
             return body;
     }
@@ -49999,7 +50293,13 @@ function fitBody(message, limit, attributeBytes) {
 /* harmony export */   yy: () => (/* binding */ sleep)
 /* harmony export */ });
 /* unused harmony export defaultClassify */
-const DEFAULT_RETRY = { attempts: 4, baseDelayMs: 1000, maxDelayMs: 30_000, totalMs: 120_000, jitter: true };
+const DEFAULT_RETRY = {
+    attempts: 4,
+    baseDelayMs: 1000,
+    maxDelayMs: 30_000,
+    totalMs: 120_000,
+    jitter: true,
+};
 /** A failure worth another attempt; `retryAfterMs` is what the server asked for. */
 class RetryableError extends Error {
     retryAfterMs;
@@ -50046,7 +50346,9 @@ function retryAfterOf(error) {
         return error.retryAfterMs;
     const headers = error?.response?.headers;
     const value = headers?.['retry-after'];
-    return typeof value === 'string' || typeof value === 'number' ? parseRetryAfter(String(value), Date.now()) : undefined;
+    return typeof value === 'string' || typeof value === 'number'
+        ? parseRetryAfter(String(value), Date.now())
+        : undefined;
 }
 function defaultClassify(error) {
     if (error instanceof RetryableError)

@@ -13,7 +13,10 @@ export function dbCacheKey(now: Date, platform: string): string {
  * Restores the Trivy DB before `prepare` and saves it right after, before any scan,
  * so the cache is saved whether the gate then passes or fails.
  */
-export function withDbCache(scanner: ImageScanner, args: { cacheDir: string; now: Date; logger: Logger }): ImageScanner {
+export function withDbCache(
+  scanner: ImageScanner,
+  args: { cacheDir: string; now: Date; logger: Logger },
+): ImageScanner {
   const paths = [path.join(args.cacheDir, 'db'), path.join(args.cacheDir, 'java-db')];
   const key = dbCacheKey(args.now, process.platform);
   return {

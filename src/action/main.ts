@@ -19,7 +19,8 @@ export const ANNOTATION_LIMIT = 10;
 function artifactClient(): ArtifactUploader {
   const client = new DefaultArtifactClient();
   return {
-    upload: ({ name, files, rootDirectory, retentionDays }) => client.uploadArtifact(name, files, rootDirectory, { retentionDays }),
+    upload: ({ name, files, rootDirectory, retentionDays }) =>
+      client.uploadArtifact(name, files, rootDirectory, { retentionDays }),
   };
 }
 
@@ -90,10 +91,14 @@ function annotate(results: GateResults, resultsFile: string, logger: Logger): vo
   const blocking = blockingFindings(results);
   for (const f of blocking.slice(0, ANNOTATION_LIMIT)) {
     const fix = f.fixedVersion ? ` → ${f.fixedVersion}` : '';
-    core.error(`${f.package} ${f.installedVersion}${fix}: ${f.title || f.id}`, { title: `${f.severity} ${f.id} in ${f.image}` });
+    core.error(`${f.package} ${f.installedVersion}${fix}: ${f.title || f.id}`, {
+      title: `${f.severity} ${f.id} in ${f.image}`,
+    });
   }
   if (blocking.length > ANNOTATION_LIMIT) {
-    logger.error(`…and ${blocking.length - ANNOTATION_LIMIT} more blocking findings (see the job summary and ${resultsFile})`);
+    logger.error(
+      `…and ${blocking.length - ANNOTATION_LIMIT} more blocking findings (see the job summary and ${resultsFile})`,
+    );
   }
 }
 

@@ -21,7 +21,11 @@ export async function readReports(files: string[]): Promise<Collected> {
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      collected.errors.push({ image: nameWithoutExtension(file), source: file, message: `cannot read the report (${errorCode(err)})` });
+      collected.errors.push({
+        image: nameWithoutExtension(file),
+        source: file,
+        message: `cannot read the report (${errorCode(err)})`,
+      });
       continue;
     }
     addParsed(collected, { text, reportPath: file, fallbackName: file, source: file });
@@ -29,14 +33,21 @@ export async function readReports(files: string[]): Promise<Collected> {
   return collected;
 }
 
-function addParsed(collected: Collected, args: { text: string; reportPath: string; fallbackName: string; source: string }): void {
+function addParsed(
+  collected: Collected,
+  args: { text: string; reportPath: string; fallbackName: string; source: string },
+): void {
   try {
     const report = parseTrivyReport(args);
     report.image = uniqueName(report.image, args.source, collected.reports);
     collected.reports.push(report);
   } catch (err) {
     if (!(err instanceof ScanError)) throw err;
-    collected.errors.push({ image: nameWithoutExtension(args.fallbackName), source: args.source, message: withoutSource(err.message, args.reportPath) });
+    collected.errors.push({
+      image: nameWithoutExtension(args.fallbackName),
+      source: args.source,
+      message: withoutSource(err.message, args.reportPath),
+    });
   }
 }
 
@@ -58,7 +69,11 @@ function uniqueName(name: string, source: string, existing: ImageReport[]): stri
 async function findTarballs(patterns: string[]): Promise<string[]> {
   const found = new Set<string>();
   for (const pattern of patterns) {
-    const matches = await glob(pattern, { onlyFiles: false, expandDirectories: false, absolute: path.isAbsolute(pattern) });
+    const matches = await glob(pattern, {
+      onlyFiles: false,
+      expandDirectories: false,
+      absolute: path.isAbsolute(pattern),
+    });
     for (const match of matches) {
       const entry = match.replace(/\/$/, '');
       const info = await stat(entry);
@@ -84,10 +99,18 @@ export interface ScanArgs {
   reportsDir: string;
 }
 
-export async function scanTarballs({ patterns, parallel, createScanner, logger, reportsDir }: ScanArgs): Promise<Collected> {
+export async function scanTarballs({
+  patterns,
+  parallel,
+  createScanner,
+  logger,
+  reportsDir,
+}: ScanArgs): Promise<Collected> {
   const tarballs = await findTarballs(patterns);
   if (tarballs.length === 0) {
-    throw new ConfigError(`images: no file matches ${patterns.map((p) => `'${p}'`).join(', ')} (expected image tarballs from docker save)`);
+    throw new ConfigError(
+      `images: no file matches ${patterns.map((p) => `'${p}'`).join(', ')} (expected image tarballs from docker save)`,
+    );
   }
   const scanner = await createScanner();
   await scanner.prepare();
@@ -96,7 +119,10 @@ export async function scanTarballs({ patterns, parallel, createScanner, logger, 
   const outcomes = await Promise.all(
     tarballs.map((tarball, index) =>
       limit(async () => {
-        const reportPath = path.join(reportsDir, `${String(index + 1).padStart(3, '0')}-${nameWithoutExtension(tarball)}.json`);
+        const reportPath = path.join(
+          reportsDir,
+          `${String(index + 1).padStart(3, '0')}-${nameWithoutExtension(tarball)}.json`,
+        );
         const started = Date.now();
         try {
           await scanner.scan({ tarball, reportPath });
@@ -113,9 +139,18 @@ export async function scanTarballs({ patterns, parallel, createScanner, logger, 
   const collected: Collected = { reports: [], errors: [] };
   for (const outcome of outcomes) {
     if ('error' in outcome && outcome.error !== undefined) {
-      collected.errors.push({ image: nameWithoutExtension(outcome.tarball), source: outcome.tarball, message: outcome.error });
+      collected.errors.push({
+        image: nameWithoutExtension(outcome.tarball),
+        source: outcome.tarball,
+        message: outcome.error,
+      });
     } else if ('text' in outcome) {
-      addParsed(collected, { text: outcome.text, reportPath: outcome.reportPath, fallbackName: outcome.tarball, source: outcome.tarball });
+      addParsed(collected, {
+        text: outcome.text,
+        reportPath: outcome.reportPath,
+        fallbackName: outcome.tarball,
+        source: outcome.tarball,
+      });
     }
   }
   return collected;

@@ -61,7 +61,9 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
     logger,
   });
   const counts = `${profile.exceptions.length} exception(s)`;
-  logger.info(`Profile ${profile.source}: severity ${profile.severity}, ignore_unfixed ${profile.ignoreUnfixed}, ${counts}`);
+  logger.info(
+    `Profile ${profile.source}: severity ${profile.severity}, ignore_unfixed ${profile.ignoreUnfixed}, ${counts}`,
+  );
 
   const files = outputFiles(options.outputDir);
   const dockerfile = options.sarif.dockerfile ? await readDockerfile(options.sarif.dockerfile) : undefined;
@@ -101,7 +103,8 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
   if (sarif.omitted.results > 0 || sarif.omitted.runs > 0) {
     const { results: left, runs } = sarif.omitted;
     notes.push(
-      `GitHub's SARIF limits: ${left} finding(s) and ${runs} image(s) were left out of ${OUTPUT_FILES.sarif} (blocking findings kept first); all are in ${OUTPUT_FILES.results}.`,
+      `GitHub's SARIF limits: ${left} finding(s) and ${runs} image(s) were left out of ${OUTPUT_FILES.sarif} ` +
+        `(blocking findings kept first); all are in ${OUTPUT_FILES.results}.`,
     );
   }
   const summaryMarkdown = renderSummary({ results, notes });

@@ -82,27 +82,45 @@ export async function run(settings: RunSettings, ports: RunPorts): Promise<RunOu
 
 function failedBeforeJudging(err: unknown): RunOutcome {
   if (isGateError(err)) return { exitCode: err.exitCode, reason: err.message, deliveries: [] };
-  return { exitCode: ExitCode.Internal, reason: `unexpected error: ${describeError(err)} (please report this)`, deliveries: [] };
+  return {
+    exitCode: ExitCode.Internal,
+    reason: `unexpected error: ${describeError(err)} (please report this)`,
+    deliveries: [],
+  };
 }
 
 /** The exit code, most important first: an unscanned image, a failed verdict, a failed delivery. */
-function conclude(args: { gate: GateOutcome; deliveries: DeliveryOutcome[]; settings: RunSettings; logger: Logger }): RunOutcome {
+function conclude(args: {
+  gate: GateOutcome;
+  deliveries: DeliveryOutcome[];
+  settings: RunSettings;
+  logger: Logger;
+}): RunOutcome {
   const { gate, deliveries, settings } = args;
   const { results } = gate;
   const line = verdictLine(results);
   const base = { gate, deliveries };
   // An image that was not scanned cannot pass: a scanner error outranks the verdict.
   if (results.errors.length > 0) return { ...base, exitCode: ExitCode.Scanner, reason: line };
-  if (results.verdict === 'fail' && settings.gate.failOnFindings) return { ...base, exitCode: ExitCode.PolicyFailed, reason: line };
+  if (results.verdict === 'fail' && settings.gate.failOnFindings)
+    return { ...base, exitCode: ExitCode.PolicyFailed, reason: line };
   if (forwardingFailed(deliveries) && settings.forward.failure === 'fail') {
-    return { ...base, exitCode: ExitCode.Delivery, reason: `${line}; but forwarding failed and forward-failure is fail` };
+    return {
+      ...base,
+      exitCode: ExitCode.Delivery,
+      reason: `${line}; but forwarding failed and forward-failure is fail`,
+    };
   }
   if (results.verdict === 'fail') args.logger.warning(`${line} (not failing: fail-on-findings is false)`);
   return { ...base, exitCode: ExitCode.Pass, reason: line };
 }
 
 /** `vulngate forward --from`: sends the spool again; exit 4 when something is still undelivered. */
-export async function replay(args: { fromDir: string; overrides: ReplayOverrides; ports: RunPorts }): Promise<RunOutcome> {
+export async function replay(args: {
+  fromDir: string;
+  overrides: ReplayOverrides;
+  ports: RunPorts;
+}): Promise<RunOutcome> {
   const { ports } = args;
   const context = { logger: ports.logger, env: ports.env, now: ports.now(), retry: ports.timing?.forwardRetry };
   let deliveries: DeliveryOutcome[];
@@ -112,6 +130,7 @@ export async function replay(args: { fromDir: string; overrides: ReplayOverrides
     return failedBeforeJudging(err);
   }
   const still = deliveries.filter((d) => d.status === 'failed').map((d) => d.spooled ?? d.sink);
-  if (still.length > 0) return { exitCode: ExitCode.Delivery, reason: `Still undelivered: ${still.join(', ')}`, deliveries };
+  if (still.length > 0)
+    return { exitCode: ExitCode.Delivery, reason: `Still undelivered: ${still.join(', ')}`, deliveries };
   return { exitCode: ExitCode.Pass, reason: 'Everything was delivered.', deliveries };
 }

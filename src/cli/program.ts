@@ -44,10 +44,15 @@ export async function runCli(io: CliIo): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for every option)')
-    .addHelpText('after', `\n${EXIT_CODE_HELP}\nEvery option can also be set as VULNGATE_<OPTION> (e.g. VULNGATE_PROFILE); a flag wins over its variable.`);
+    .addHelpText(
+      'after',
+      `\n${EXIT_CODE_HELP}\nEvery option can also be set as VULNGATE_<OPTION> (e.g. VULNGATE_PROFILE); a flag ` +
+        `wins over its variable.`,
+    );
   for (const name of ['forward', 'evaluate', 'scan'] as const) {
     const command = program.command(name).description(DESCRIPTIONS[name]);
-    for (const option of commandOptions(name)) if (!optionSpec(option).envOnly) command.addOption(commanderOption(option));
+    for (const option of commandOptions(name))
+      if (!optionSpec(option).envOnly) command.addOption(commanderOption(option));
     command.action(async (_flags: unknown, cmd: Command) => {
       requireMandatory(cmd, name, io.env);
       exitCode = await runCommand({ io, command: name, read: () => readCommandOptions(cmd, name, io.env) });
@@ -80,7 +85,9 @@ function requireMandatory(cmd: Command, command: CliCommand, env: NodeJS.Process
     const spec = optionSpec(name);
     if (!spec.cli?.mandatory || flags[camelCase(spec.cli.flag ?? name)] !== undefined || env[envName(name)]) continue;
     const option = cmd.options.find((o) => o.long === flagName(name));
-    cmd.error(`error: required option '${option?.flags ?? flagName(name)}' not specified`, { exitCode: ExitCode.Config });
+    cmd.error(`error: required option '${option?.flags ?? flagName(name)}' not specified`, {
+      exitCode: ExitCode.Config,
+    });
   }
 }
 

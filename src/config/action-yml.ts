@@ -22,13 +22,15 @@ export function renderActionYml(): string {
   );
   const action = {
     name: 'vulngate',
-    description: "Scan container image tarballs with Trivy and fail the check only when the project's security profile says so.",
+    description:
+      "Scan container image tarballs with Trivy and fail the check only when the project's security profile says so.",
     author: 'vulngate',
     branding: { icon: 'shield', color: 'red' },
     inputs,
     outputs: Object.fromEntries(Object.entries(ACTION_OUTPUTS).map(([name, description]) => [name, { description }])),
     runs: { using: 'node24', main: 'dist/index.js' },
   };
-  const header = '# Generated from the option table (src/config/options.ts): `UPDATE_GOLDEN=1 npm run test:unit` rewrites it.\n';
+  const header =
+    '# Generated from the option table (src/config/options.ts): `UPDATE_GOLDEN=1 npm run test:unit` rewrites it.\n';
   return header + yaml.dump(action, { lineWidth: -1, noRefs: true, quotingType: "'" });
 }

@@ -39,7 +39,11 @@ export interface CiContext {
 
 interface GitHubEvent {
   repository?: { default_branch?: unknown };
-  pull_request?: { number?: unknown; head?: { repo?: { full_name?: unknown } }; base?: { repo?: { full_name?: unknown } } };
+  pull_request?: {
+    number?: unknown;
+    head?: { repo?: { full_name?: unknown } };
+    base?: { repo?: { full_name?: unknown } };
+  };
 }
 
 function readEvent(file: string | undefined): GitHubEvent {

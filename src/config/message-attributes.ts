@@ -24,17 +24,26 @@ export function parseMessageAttributes(text: string, label: string): Record<stri
   }
   const out: Record<string, string> = {};
   for (const [name, value] of pairs) {
-    if (!/^[A-Za-z0-9_.-]{1,256}$/.test(name) || /^(aws\.|amazon\.)/i.test(name) || name.startsWith('.') || name.endsWith('.')) {
+    if (
+      !/^[A-Za-z0-9_.-]{1,256}$/.test(name) ||
+      /^(aws\.|amazon\.)/i.test(name) ||
+      name.startsWith('.') ||
+      name.endsWith('.')
+    ) {
       throw new ConfigError(
         `${label}: '${name}' is not an SQS attribute name (letters, digits, _ - ., not starting with AWS. or Amazon.)`,
       );
     }
-    if (RESERVED_ATTRIBUTES.includes(name)) throw new ConfigError(`${label}: '${name}' is set by vulngate; choose another name`);
-    if (typeof value !== 'string' || value === '') throw new ConfigError(`${label}: '${name}' needs a non-empty string value`);
+    if (RESERVED_ATTRIBUTES.includes(name))
+      throw new ConfigError(`${label}: '${name}' is set by vulngate; choose another name`);
+    if (typeof value !== 'string' || value === '')
+      throw new ConfigError(`${label}: '${name}' needs a non-empty string value`);
     out[name] = value;
   }
   if (Object.keys(out).length > 7) {
-    throw new ConfigError(`${label}: at most 7 (SQS allows 10 per message and vulngate sets type, severity and decision)`);
+    throw new ConfigError(
+      `${label}: at most 7 (SQS allows 10 per message and vulngate sets type, severity and decision)`,
+    );
   }
   return out;
 }

@@ -4,6 +4,10 @@ import type { Severity } from '../core/severity.js';
 /** The CLI's commands; the action takes every option whose `input` is set. */
 export type CliCommand = 'scan' | 'evaluate' | 'forward';
 
+export const JUDGE_COMMANDS: readonly CliCommand[] = ['scan', 'evaluate'];
+export const SCAN_COMMANDS: readonly CliCommand[] = ['scan'];
+export const ALL_COMMANDS: readonly CliCommand[] = ['scan', 'evaluate', 'forward'];
+
 /** As given: text from an input or variable, a list from a repeated flag. */
 export type RawValue = string | string[];
 
@@ -36,7 +40,11 @@ function joined(raw: RawValue | undefined): string {
   return Array.isArray(raw) ? raw.join('\n') : (raw ?? '');
 }
 
-function spec<T>(base: Base, defaultText: string, parse: (text: string, label: string, raw?: RawValue) => T): OptionSpec<T> {
+function spec<T>(
+  base: Base,
+  defaultText: string,
+  parse: (text: string, label: string, raw?: RawValue) => T,
+): OptionSpec<T> {
   return {
     input: true,
     commands: [],
@@ -57,7 +65,11 @@ export function booleanOption(base: Base & { default: boolean }): OptionSpec<boo
 export function booleanOption(base: Base): OptionSpec<boolean | undefined>;
 export function booleanOption(base: Base & { default?: boolean }): OptionSpec<boolean | undefined> {
   const fallback = base.default;
-  return spec(base, fallback === undefined ? '' : String(fallback), (text, label) => booleanValue(label, text) ?? fallback);
+  return spec(
+    base,
+    fallback === undefined ? '' : String(fallback),
+    (text, label) => booleanValue(label, text) ?? fallback,
+  );
 }
 
 interface Range {
@@ -70,12 +82,18 @@ export function integerOption(base: Base & Range): OptionSpec<number | undefined
 export function integerOption(base: Base & Range & { default?: number }): OptionSpec<number | undefined> {
   const fallback = base.default;
   const range = { min: base.min, max: base.max };
-  return spec(base, fallback === undefined ? '' : String(fallback), (text, label) => integerValue(label, text, range) ?? fallback);
+  return spec(
+    base,
+    fallback === undefined ? '' : String(fallback),
+    (text, label) => integerValue(label, text, range) ?? fallback,
+  );
 }
 
 export function choiceOption<const T extends string>(base: Base & { choices: readonly T[]; default: T }): OptionSpec<T>;
 export function choiceOption<const T extends string>(base: Base & { choices: readonly T[] }): OptionSpec<T | undefined>;
-export function choiceOption<const T extends string>(base: Base & { choices: readonly T[]; default?: T }): OptionSpec<T | undefined> {
+export function choiceOption<const T extends string>(
+  base: Base & { choices: readonly T[]; default?: T },
+): OptionSpec<T | undefined> {
   const fallback = base.default;
   return spec(base, fallback ?? '', (text, label) => choiceValue(label, text, base.choices) ?? fallback);
 }

@@ -9,7 +9,8 @@ export function actionSettings(options: OptionSet, env: NodeJS.ProcessEnv): RunS
   const { values } = options;
   const ci = readCiContext(env);
   const reports = values.reports;
-  const source = reports.length > 0 ? { kind: 'reports' as const, reports } : { kind: 'scan' as const, images: values.images };
+  const source =
+    reports.length > 0 ? { kind: 'reports' as const, reports } : { kind: 'scan' as const, images: values.images };
   const workspace = env.RUNNER_TEMP ?? env.TMPDIR ?? '/tmp';
   return {
     ci,
@@ -31,7 +32,9 @@ export function cliSettings(options: OptionSet, command: 'scan' | 'evaluate', en
   const { values } = options;
   const ci = readCiContext(env);
   const source =
-    command === 'scan' ? { kind: 'scan' as const, images: values.images } : { kind: 'reports' as const, reports: values.reports };
+    command === 'scan'
+      ? { kind: 'scan' as const, images: values.images }
+      : { kind: 'reports' as const, reports: values.reports };
   return {
     ci,
     gate: gateOptions(values, source),

@@ -139,7 +139,10 @@ export function forwardOptions(options: OptionSet, ci: CiContext): ForwardOption
     return { sqs, failure: values['forward-failure'] };
   }
   if (token === '') {
-    throw new ConfigError(`${label('defectdojo-token')}: required with ${label('defectdojo-url')} (an API v2 key of a user that may import scans)`);
+    throw new ConfigError(
+      `${label('defectdojo-token')}: required with ${label('defectdojo-url')} (an API v2 key of a user that ` +
+        `may import scans)`,
+    );
   }
   const onDefaultBranch = ci.defaultBranch !== '' && ci.ref === ci.defaultBranch;
   return {
@@ -163,9 +166,15 @@ export function forwardOptions(options: OptionSet, ci: CiContext): ForwardOption
   };
 }
 
-function contextValue(label: OptionLabel, name: Parameters<OptionLabel>[0], value: string | undefined, fallback: string): string {
+function contextValue(
+  label: OptionLabel,
+  name: Parameters<OptionLabel>[0],
+  value: string | undefined,
+  fallback: string,
+): string {
   const chosen = value || fallback;
-  if (chosen === '') throw new ConfigError(`${label(name)}: required outside CI (there is no repository or branch to default to)`);
+  if (chosen === '')
+    throw new ConfigError(`${label(name)}: required outside CI (there is no repository or branch to default to)`);
   return chosen;
 }
 

@@ -49,7 +49,11 @@ export function listValue(value: string): string[] {
     .filter(Boolean);
 }
 
-export function urlValue(label: string, value: string, allowed: readonly string[] = ['https:', 'http:']): string | undefined {
+export function urlValue(
+  label: string,
+  value: string,
+  allowed: readonly string[] = ['https:', 'http:'],
+): string | undefined {
   const v = value.trim();
   if (v === '') return undefined;
   let url: URL;

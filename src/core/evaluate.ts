@@ -66,7 +66,9 @@ export function evaluate({ images, profile, now }: EvaluateArgs): Evaluation {
     findings,
     exceptions: {
       expired: expired.map(status),
-      expiringSoon: active.filter((c) => c.rule.until !== undefined && exceptionEndsAt(c.rule.until) <= soonLimit).map(status),
+      expiringSoon: active
+        .filter((c) => c.rule.until !== undefined && exceptionEndsAt(c.rule.until) <= soonLimit)
+        .map(status),
       unused: active.filter((c) => c.matches === 0).map(status),
     },
   };
@@ -96,10 +98,18 @@ interface JudgeArgs {
 
 function judge({ finding, threshold, profile, candidates }: JudgeArgs): JudgedFinding {
   if (severityRank(finding.severity) < threshold) {
-    return { ...finding, decision: 'below-threshold', reason: `severity ${finding.severity} is below the threshold ${profile.severity}` };
+    return {
+      ...finding,
+      decision: 'below-threshold',
+      reason: `severity ${finding.severity} is below the threshold ${profile.severity}`,
+    };
   }
   if (!isFixable(finding) && profile.ignoreUnfixed) {
-    return { ...finding, decision: 'unfixed', reason: 'no fixed version yet, and the profile ignores unfixed findings' };
+    return {
+      ...finding,
+      decision: 'unfixed',
+      reason: 'no fixed version yet, and the profile ignores unfixed findings',
+    };
   }
   let expiredMatch: CompiledException | undefined;
   for (const candidate of candidates ?? []) {
@@ -118,11 +128,15 @@ function judge({ finding, threshold, profile, candidates }: JudgeArgs): JudgedFi
     expiredMatch ??= candidate;
   }
   const fix = finding.kind === 'secret' ? 'remove the secret' : `fixed in ${finding.fixedVersion}`;
-  const reason = `severity ${finding.severity} is at or above ${profile.severity} and ${isFixable(finding) ? fix : 'unfixed findings count'}`;
+  const reason =
+    `severity ${finding.severity} is at or above ${profile.severity} and ` +
+    `${isFixable(finding) ? fix : 'unfixed findings count'}`;
   return {
     ...finding,
     decision: 'blocking',
-    reason: expiredMatch ? `${reason}; exception ${expiredMatch.rule.origin} expired on ${expiredMatch.rule.until}` : reason,
+    reason: expiredMatch
+      ? `${reason}; exception ${expiredMatch.rule.origin} expired on ${expiredMatch.rule.until}`
+      : reason,
   };
 }
 

@@ -6,7 +6,9 @@ export function reportExceptionHealth({ results, logger }: { results: GateResult
   for (const e of results.exceptions.expired) {
     const pkg = e.package ? ` (${e.package})` : '';
     const effect = e.matches > 0 ? `; it would cover ${e.matches} finding(s), which now count` : '';
-    logger.warning(`Exception ${e.id}${pkg} expired on ${e.until} and no longer applies${effect}. Note: ${e.note} [${e.origin}]`);
+    logger.warning(
+      `Exception ${e.id}${pkg} expired on ${e.until} and no longer applies${effect}. Note: ${e.note} [${e.origin}]`,
+    );
   }
   for (const e of results.exceptions.expiringSoon) {
     const pkg = e.package ? ` (${e.package})` : '';

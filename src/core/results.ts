@@ -124,7 +124,9 @@ export function resultsDocument(results: GateResults): Record<string, unknown> {
       primaryUrl: f.primaryUrl,
       decision: f.decision,
       reason: f.reason,
-      exception: f.exception ? { note: f.exception.note, until: f.exception.until, origin: f.exception.origin } : undefined,
+      exception: f.exception
+        ? { note: f.exception.note, until: f.exception.until, origin: f.exception.origin }
+        : undefined,
     })),
     exceptions: results.exceptions,
   };

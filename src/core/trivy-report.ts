@@ -52,8 +52,11 @@ export function parseTrivyReport({ text, reportPath, fallbackName }: ParseReport
   if (!isObject(raw)) throw new ScanError(`${reportPath}: not a Trivy JSON report (expected a JSON object)`);
   const report = raw as RawReport;
   if (report.SchemaVersion !== 2) {
-    const got = report.SchemaVersion === undefined ? 'no SchemaVersion' : `SchemaVersion ${JSON.stringify(report.SchemaVersion)}`;
-    throw new ScanError(`${reportPath}: ${got}; vulngate reads Trivy JSON reports with SchemaVersion 2 (trivy --format json)`);
+    const got =
+      report.SchemaVersion === undefined ? 'no SchemaVersion' : `SchemaVersion ${JSON.stringify(report.SchemaVersion)}`;
+    throw new ScanError(
+      `${reportPath}: ${got}; vulngate reads Trivy JSON reports with SchemaVersion 2 (trivy --format json)`,
+    );
   }
   const tags = report.Metadata?.RepoTags;
   const firstTag = Array.isArray(tags) && typeof tags[0] === 'string' && tags[0] !== '' ? tags[0] : undefined;

@@ -50,9 +50,19 @@ export async function uploadToCodeScanning(args: CodeScanningUploadArgs): Promis
   for (const delay of [0, ...args.pollDelaysMs]) {
     await sleep(delay);
     try {
-      const { data } = await octokit.request('GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}', { owner, repo, sarif_id: id, headers: API_VERSION_HEADERS });
+      const { data } = await octokit.request('GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}', {
+        owner,
+        repo,
+        sarif_id: id,
+        headers: API_VERSION_HEADERS,
+      });
       if (data.processing_status === 'complete') {
-        return { sink: 'code-scanning', status: 'delivered', url: args.viewUrl, message: 'Code scanning processed the SARIF upload' };
+        return {
+          sink: 'code-scanning',
+          status: 'delivered',
+          url: args.viewUrl,
+          message: 'Code scanning processed the SARIF upload',
+        };
       }
       if (data.processing_status === 'failed') {
         const errors = (data.errors ?? []).join('; ');
@@ -69,7 +79,9 @@ export async function uploadToCodeScanning(args: CodeScanningUploadArgs): Promis
       // 5xx or network: keep polling.
     }
   }
-  const message = `Code scanning had not finished processing the SARIF upload (id ${id}) when vulngate stopped waiting; it usually appears within minutes`;
+  const message =
+    `Code scanning had not finished processing the SARIF upload (id ${id}) when vulngate ` +
+    `stopped waiting; it usually appears within minutes`;
   logger.warning(message);
   // Accepted, not yet processed: the alerts appear when GitHub is done.
   return { sink: 'code-scanning', status: 'delivered', url: args.viewUrl, message };
@@ -80,9 +92,16 @@ function refusalMessage(err: unknown): string {
   const detail = describeError(err);
   switch (status) {
     case 403:
-      return `Code scanning refused the SARIF upload (403: ${detail}). Enable code scanning for the repository (GitHub Advanced Security on private repositories) and give the job \`permissions: security-events: write\`; or set upload-sarif: false.`;
+      return (
+        `Code scanning refused the SARIF upload (403: ${detail}). Enable code scanning for the ` +
+        `repository (GitHub Advanced Security on private repositories) and give the job ` +
+        `\`permissions: security-events: write\`; or set upload-sarif: false.`
+      );
     case 404:
-      return `Code scanning upload: repository not found for this token (404). Check github-token and the repository, or set upload-sarif: false.`;
+      return (
+        `Code scanning upload: repository not found for this token (404). Check github-token and the ` +
+        `repository, or set upload-sarif: false.`
+      );
     case 413:
       return `Code scanning refused the SARIF upload as too large (413); set sarif-findings: blocking.`;
     case 422:

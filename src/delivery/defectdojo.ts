@@ -68,8 +68,17 @@ function formFor(settings: DefectDojoSettings, upload: DefectDojoUpload): FormDa
   for (const [name, value] of fields) if (value !== undefined && value !== '') form.append(name, value);
   for (const tag of settings.tags) form.append('tags', tag);
   const fileName = `${upload.image.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`;
-  form.append('file', new Blob([stableReport(upload.reportText, upload.image)], { type: 'application/json' }), fileName);
+  form.append(
+    'file',
+    new Blob([stableReport(upload.reportText, upload.image)], { type: 'application/json' }),
+    fileName,
+  );
   return form;
+}
+
+function fieldErrors(value: unknown): string {
+  if (Array.isArray(value)) return value.map(String).join(', ');
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** DefectDojo answers 400 with a list (["…"]) or an object ({"field": ["…"]}), 401/403 with {"detail": "…"}. */
@@ -84,7 +93,7 @@ export function describeDefectDojoError(status: number, bodyText: string): strin
         typeof record.detail === 'string'
           ? record.detail
           : Object.entries(record)
-              .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.map(String).join(', ') : typeof v === 'string' ? v : JSON.stringify(v)}`)
+              .map(([k, v]) => `${k}: ${fieldErrors(v)}`)
               .join('; ');
     }
   } catch {
@@ -95,18 +104,28 @@ export function describeDefectDojoError(status: number, bodyText: string): strin
       return `DefectDojo rejected the import (400): ${detail}`;
     case 401:
     case 403:
-      return `DefectDojo refused the token (${status}): ${detail || 'no detail'}; check defectdojo-token and the user's permissions (import scan results)`;
+      return (
+        `DefectDojo refused the token (${status}): ${detail || 'no detail'}; check defectdojo-token and ` +
+        `the user's permissions (import scan results)`
+      );
     case 404:
       return `DefectDojo has no /api/v2/reimport-scan/ here (404); check defectdojo-url`;
     case 413:
-      return `DefectDojo refused the report as too large (413); raise its upload limit or set defectdojo-minimum-severity`;
+      return (
+        `DefectDojo refused the report as too large (413); raise its upload limit or set ` +
+        `defectdojo-minimum-severity`
+      );
     default:
       return `DefectDojo answered ${status}: ${detail || 'no detail'}`;
   }
 }
 
 /** One reimport per image, so each image is one DefectDojo test whose closed findings are tracked. Never throws. */
-export async function importToDefectDojo(args: { settings: DefectDojoSettings; uploads: DefectDojoUpload[]; logger: Logger }): Promise<DefectDojoDelivery> {
+export async function importToDefectDojo(args: {
+  settings: DefectDojoSettings;
+  uploads: DefectDojoUpload[];
+  logger: Logger;
+}): Promise<DefectDojoDelivery> {
   const { settings, logger } = args;
   const endpoint = `${settings.url.replace(/\/+$/, '')}/api/v2/reimport-scan/`;
   const delivery: DefectDojoDelivery = { delivered: [], undelivered: [] };

@@ -43,9 +43,15 @@ export async function forwardResults(args: ForwardArgs): Promise<DeliveryOutcome
   }
   if (options.defectDojo) {
     const uploads: DefectDojoUpload[] = [];
-    for (const report of args.reports) uploads.push({ image: report.image, reportText: await readFile(report.reportPath, 'utf8') });
-    const stored: StoredDefectDojoSettings = { ...withoutToken(options.defectDojo), scanDate: context.now.toISOString().slice(0, 10) };
-    outcomes.push(await forwardDefectDojo({ stored, token: options.defectDojo.token, uploads, outputDir, id, context }));
+    for (const report of args.reports)
+      uploads.push({ image: report.image, reportText: await readFile(report.reportPath, 'utf8') });
+    const stored: StoredDefectDojoSettings = {
+      ...withoutToken(options.defectDojo),
+      scanDate: context.now.toISOString().slice(0, 10),
+    };
+    outcomes.push(
+      await forwardDefectDojo({ stored, token: options.defectDojo.token, uploads, outputDir, id, context }),
+    );
   }
   return outcomes;
 }
@@ -73,7 +79,12 @@ export async function forwardSqs(args: SqsForward): Promise<DeliveryOutcome> {
   // Loaded only when a queue is configured: the AWS SDK is most of the CLI's start-up time otherwise.
   const { sendToSqs } = await import('./sqs.js');
   const delivery = await sendToSqs({
-    settings: { queueUrl: sqs.queueUrl, region: sqs.region, userAttributes: sqs.userAttributes, retry: context.retry ?? DEFAULT_RETRY },
+    settings: {
+      queueUrl: sqs.queueUrl,
+      region: sqs.region,
+      userAttributes: sqs.userAttributes,
+      retry: context.retry ?? DEFAULT_RETRY,
+    },
     messages,
     logger: context.logger,
     env: context.env,
@@ -93,10 +104,15 @@ export async function forwardSqs(args: SqsForward): Promise<DeliveryOutcome> {
       createdAt: context.now.toISOString(),
       reasons,
       // With the user's attributes merged in, so a replay sends exactly what this run meant to.
-      messages: delivery.undelivered.map((u) => ({ ...u.message, attributes: { ...u.message.attributes, ...sqs.userAttributes } })),
+      messages: delivery.undelivered.map((u) => ({
+        ...u.message,
+        attributes: { ...u.message.attributes, ...sqs.userAttributes },
+      })),
     },
   });
-  const failed = `SQS: ${delivery.undelivered.length} message(s) not delivered (${reasons[0]}); kept in ${file} — send them again with: vulngate forward --from ${args.outputDir}`;
+  const failed =
+    `SQS: ${delivery.undelivered.length} message(s) not delivered (${reasons[0]}); kept in ` +
+    `${file} — send them again with: vulngate forward --from ${args.outputDir}`;
   context.logger.warning(failed);
   return { sink: 'sqs', status: 'failed', message: failed, spooled: file };
 }
@@ -120,7 +136,11 @@ export async function forwardDefectDojo(args: DefectDojoForward): Promise<Delive
   };
   const delivery = await importToDefectDojo({ settings, uploads: args.uploads, logger: context.logger });
   if (delivery.undelivered.length === 0) {
-    return { sink: 'defectdojo', status: 'delivered', message: `DefectDojo: imported ${delivery.delivered.length} report(s)` };
+    return {
+      sink: 'defectdojo',
+      status: 'delivered',
+      message: `DefectDojo: imported ${delivery.delivered.length} report(s)`,
+    };
   }
   for (const u of delivery.undelivered) context.logger.warning(u.reason);
   const reports = delivery.undelivered.map((u, i) => ({
@@ -141,7 +161,9 @@ export async function forwardDefectDojo(args: DefectDojoForward): Promise<Delive
     },
     reports,
   });
-  const message = `DefectDojo: ${delivery.undelivered.length} import(s) not delivered; kept in ${file} — send them again with: vulngate forward --from ${args.outputDir}`;
+  const message =
+    `DefectDojo: ${delivery.undelivered.length} import(s) not delivered; kept in ${file} — send ` +
+    `them again with: vulngate forward --from ${args.outputDir}`;
   context.logger.warning(message);
   return { sink: 'defectdojo', status: 'failed', message, spooled: file };
 }

@@ -18,7 +18,10 @@ export interface PublishTiming {
 }
 
 /** About 2 minutes of polling in all; code scanning usually finishes well within it. */
-export const DEFAULT_TIMING: PublishTiming = { retry: DEFAULT_RETRY, pollDelaysMs: [2000, 4000, 8000, 16000, 30000, 60000] };
+export const DEFAULT_TIMING: PublishTiming = {
+  retry: DEFAULT_RETRY,
+  pollDelaysMs: [2000, 4000, 8000, 16000, 30000, 60000],
+};
 
 export interface GitHubPublishArgs {
   results: GateResults;
@@ -38,7 +41,9 @@ function skipped(sink: DeliveryOutcome['sink'], message: string, logger: Logger)
   return { sink, status: 'skipped', message };
 }
 
-/** SARIF to code scanning, the audit artifact, the PR comment: each may fail without hiding the verdict or the others. */
+/**
+ * SARIF to code scanning, the audit artifact, the PR comment: each may fail without hiding the verdict or the others.
+ */
 export async function publishToGitHub(args: GitHubPublishArgs): Promise<DeliveryOutcome[]> {
   const { results, options, run, logger, timing } = args;
   const outcomes: DeliveryOutcome[] = [];
@@ -47,9 +52,17 @@ export async function publishToGitHub(args: GitHubPublishArgs): Promise<Delivery
 
   if (options.uploadSarif) {
     if (!run || !octokit) {
-      outcomes.push(skipped('code-scanning', 'Skipped the code-scanning upload: no GitHub repository or token in this environment', logger));
+      outcomes.push(
+        skipped(
+          'code-scanning',
+          'Skipped the code-scanning upload: no GitHub repository or token in this environment',
+          logger,
+        ),
+      );
     } else if (run.pullRequest?.fromFork) {
-      const why = 'Skipped the code-scanning upload: pull requests from forks get a read-only token; the SARIF is in the artifact';
+      const why =
+        'Skipped the code-scanning upload: pull requests from forks get a read-only token; the SARIF is in ' +
+        'the artifact';
       outcomes.push(skipped('code-scanning', why, logger));
     } else {
       const query = `tool%3Avulngate+ref%3A${encodeURIComponent(run.ref)}`;
@@ -86,7 +99,13 @@ export async function publishToGitHub(args: GitHubPublishArgs): Promise<Delivery
 
   if (options.commentOnPr && run?.pullRequest) {
     if (run.pullRequest.fromFork) {
-      outcomes.push(skipped('pr-comment', 'Skipped the pull-request comment: pull requests from forks get a read-only token', logger));
+      outcomes.push(
+        skipped(
+          'pr-comment',
+          'Skipped the pull-request comment: pull requests from forks get a read-only token',
+          logger,
+        ),
+      );
     } else if (octokit) {
       outcomes.push(
         await publishPrComment({

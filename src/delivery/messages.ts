@@ -129,13 +129,12 @@ const DROPPABLE = ['description', 'references', 'reason', 'title', 'exceptionNot
 export function fitBody(message: ForwardMessage, limit: number, attributeBytes: number): string {
   let body = JSON.stringify(message.document);
   if (Buffer.byteLength(body) + attributeBytes <= limit) return body;
-  const document = { ...message.document };
   const dropped: string[] = [];
   for (const field of DROPPABLE) {
-    if (!(field in document)) continue;
-    delete document[field];
+    if (!(field in message.document)) continue;
     dropped.push(field);
-    body = JSON.stringify({ ...document, truncated: true, droppedFields: dropped });
+    const kept = Object.fromEntries(Object.entries(message.document).filter(([key]) => !dropped.includes(key)));
+    body = JSON.stringify({ ...kept, truncated: true, droppedFields: dropped });
     if (Buffer.byteLength(body) + attributeBytes <= limit) return body;
   }
   return body;

@@ -22,13 +22,18 @@ export async function replayUndelivered(args: {
   const { context, overrides } = args;
   const stored = await readUndelivered(args.fromDir);
   const outcomes: DeliveryOutcome[] = [];
-  if (stored.length === 0) context.logger.info(`Nothing to send: no undelivered files in ${path.join(args.fromDir, 'undelivered')}`);
+  if (stored.length === 0)
+    context.logger.info(`Nothing to send: no undelivered files in ${path.join(args.fromDir, 'undelivered')}`);
   for (const item of stored) {
     const { entry } = item;
     const id = path.basename(item.file, '.json').replace(/^(sqs|defectdojo)-/, '');
     let outcome: DeliveryOutcome;
     if (entry.sink === 'sqs') {
-      const sqs: SqsOptions = { queueUrl: overrides.queueUrl ?? entry.queueUrl, region: overrides.region, userAttributes: {} };
+      const sqs: SqsOptions = {
+        queueUrl: overrides.queueUrl ?? entry.queueUrl,
+        region: overrides.region,
+        userAttributes: {},
+      };
       context.logger.info(`Sending ${entry.messages.length} undelivered SQS message(s) from ${item.file}`);
       outcome = await forwardSqs({ sqs, messages: entry.messages, outputDir: args.fromDir, id, context });
     } else {
@@ -41,11 +46,21 @@ export async function replayUndelivered(args: {
       }
       const uploads: DefectDojoUpload[] = [];
       for (const upload of entry.uploads) {
-        uploads.push({ image: upload.image, reportText: await readFile(path.join(path.dirname(item.file), upload.reportFile), 'utf8') });
+        uploads.push({
+          image: upload.image,
+          reportText: await readFile(path.join(path.dirname(item.file), upload.reportFile), 'utf8'),
+        });
       }
       const storedSettings = { ...entry.settings, url: overrides.defectDojoUrl ?? entry.settings.url };
       context.logger.info(`Sending ${uploads.length} undelivered DefectDojo import(s) from ${item.file}`);
-      outcome = await forwardDefectDojo({ stored: storedSettings, token, uploads, outputDir: args.fromDir, id, context });
+      outcome = await forwardDefectDojo({
+        stored: storedSettings,
+        token,
+        uploads,
+        outputDir: args.fromDir,
+        id,
+        context,
+      });
     }
     // Sent first, removed after: what is still undelivered was written back under the same name.
     if (outcome.status !== 'failed') await removeUndelivered(item);

@@ -10,7 +10,14 @@ export type StoredDefectDojoSettings = Omit<DefectDojoSettings, 'token' | 'retry
 
 export type UndeliveredEntry =
   | { version: 1; sink: 'sqs'; queueUrl: string; createdAt: string; reasons: string[]; messages: ForwardMessage[] }
-  | { version: 1; sink: 'defectdojo'; createdAt: string; reasons: string[]; settings: StoredDefectDojoSettings; uploads: { image: string; reportFile: string }[] };
+  | {
+      version: 1;
+      sink: 'defectdojo';
+      createdAt: string;
+      reasons: string[];
+      settings: StoredDefectDojoSettings;
+      uploads: { image: string; reportFile: string }[];
+    };
 
 export interface StoredEntry {
   file: string;
@@ -53,7 +60,8 @@ export async function readUndelivered(fromDir: string): Promise<StoredEntry[]> {
 
 export async function removeUndelivered(stored: StoredEntry): Promise<void> {
   if (stored.entry.sink === 'defectdojo') {
-    for (const upload of stored.entry.uploads) await rm(path.join(path.dirname(stored.file), upload.reportFile), { force: true });
+    for (const upload of stored.entry.uploads)
+      await rm(path.join(path.dirname(stored.file), upload.reportFile), { force: true });
   }
   await rm(stored.file, { force: true });
 }

@@ -1,4 +1,9 @@
-import { GetQueueAttributesCommand, SQSClient, SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  SQSClient,
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+} from '@aws-sdk/client-sqs';
 import pLimit from 'p-limit';
 import type { SqsOptions } from '../config/settings.js';
 import { describeError } from '../core/errors.js';
@@ -27,7 +32,10 @@ export function regionFromQueueUrl(queueUrl: string): string | undefined {
 }
 
 function attributeBytes(attributes: Record<string, string>): number {
-  return Object.entries(attributes).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength('String') + Buffer.byteLength(v), 0);
+  return Object.entries(attributes).reduce(
+    (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength('String') + Buffer.byteLength(v),
+    0,
+  );
 }
 
 interface Prepared {
@@ -38,9 +46,19 @@ interface Prepared {
 }
 
 /** Sends one message per finding and per image; never throws: what was not delivered is returned. */
-export async function sendToSqs(args: { settings: SqsSettings; messages: ForwardMessage[]; logger: Logger; env: NodeJS.ProcessEnv }): Promise<SqsDelivery> {
+export async function sendToSqs(args: {
+  settings: SqsSettings;
+  messages: ForwardMessage[];
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+}): Promise<SqsDelivery> {
   const { settings, logger } = args;
-  const region = settings.region || args.env.AWS_REGION || args.env.AWS_DEFAULT_REGION || regionFromQueueUrl(settings.queueUrl) || 'us-east-1';
+  const region =
+    settings.region ||
+    args.env.AWS_REGION ||
+    args.env.AWS_DEFAULT_REGION ||
+    regionFromQueueUrl(settings.queueUrl) ||
+    'us-east-1';
   // The queue's own host, unless the standard variables name another (VPC endpoints, mirrors).
   const endpoint = args.env.AWS_ENDPOINT_URL_SQS || args.env.AWS_ENDPOINT_URL || new URL(settings.queueUrl).origin;
   // The SDK retries throttling and 5xx itself (standard mode, with backoff); more attempts for a busy queue.
@@ -57,12 +75,20 @@ export async function sendToSqs(args: { settings: SqsSettings; messages: Forward
       const body = fitBody(message, maxSize, attrBytes);
       const size = Buffer.byteLength(body) + attrBytes;
       if (body !== JSON.stringify(message.document)) delivery.shortened += 1;
-      if (size > maxSize) delivery.undelivered.push({ message, reason: `${size} bytes even without long fields; the queue allows ${maxSize}` });
+      if (size > maxSize)
+        delivery.undelivered.push({
+          message,
+          reason: `${size} bytes even without long fields; the queue allows ${maxSize}`,
+        });
       else prepared.push({ message, body, attributes, size });
     }
     // Standard queues have no order, so batches go out a few at a time; FIFO keeps each image's messages in order.
     const limit = pLimit(fifo ? 1 : STANDARD_QUEUE_CONCURRENCY);
-    const sent = await Promise.allSettled([...batches(prepared, maxSize)].map((batch) => limit(() => sendBatch({ client, settings, batch, fifo, delivery, delivered }))));
+    const sent = await Promise.allSettled(
+      [...batches(prepared, maxSize)].map((batch) =>
+        limit(() => sendBatch({ client, settings, batch, fifo, delivery, delivered })),
+      ),
+    );
     const failure = sent.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
   } catch (err) {
@@ -79,14 +105,19 @@ export async function sendToSqs(args: { settings: SqsSettings; messages: Forward
 
 async function queueMaxSize(client: SQSClient, queueUrl: string, logger: Logger): Promise<number> {
   try {
-    const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['MaximumMessageSize'] }));
+    const { Attributes } = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['MaximumMessageSize'] }),
+    );
     const size = Number(Attributes?.MaximumMessageSize);
     return Number.isFinite(size) && size > 0 ? size : FALLBACK_MAX_MESSAGE_SIZE;
   } catch (err) {
     const name = (err as { name?: string }).name ?? '';
     // A send-only role may not read attributes; anything else (no such queue, bad credentials) is fatal here.
     if (!/AccessDenied|AuthorizationError|UnauthorizedOperation/i.test(name)) throw err;
-    logger.info(`SQS: cannot read the queue's MaximumMessageSize (${name}); keeping messages within ${FALLBACK_MAX_MESSAGE_SIZE} bytes`);
+    logger.info(
+      `SQS: cannot read the queue's MaximumMessageSize (${name}); keeping messages within ` +
+        `${FALLBACK_MAX_MESSAGE_SIZE} bytes`,
+    );
     return FALLBACK_MAX_MESSAGE_SIZE;
   }
 }
@@ -175,7 +206,10 @@ async function sendBatch(args: BatchArgs): Promise<void> {
   } catch (err) {
     if (!(err instanceof RetryableError)) throw err;
     for (const item of pending) {
-      delivery.undelivered.push({ message: item.message, reason: `still failing after ${attempts} attempts: ${err.message}` });
+      delivery.undelivered.push({
+        message: item.message,
+        reason: `still failing after ${attempts} attempts: ${err.message}`,
+      });
     }
   }
 }

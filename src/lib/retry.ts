@@ -14,7 +14,13 @@ export interface RetryPolicy {
   jitter: boolean;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 1000, maxDelayMs: 30_000, totalMs: 120_000, jitter: true };
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 4,
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  totalMs: 120_000,
+  jitter: true,
+};
 
 /** A failure worth another attempt; `retryAfterMs` is what the server asked for. */
 export class RetryableError extends Error {
@@ -77,7 +83,9 @@ function retryAfterOf(error: unknown): number | undefined {
   if (error instanceof RetryableError || error instanceof HttpError) return error.retryAfterMs;
   const headers = (error as { response?: { headers?: Record<string, unknown> } } | null)?.response?.headers;
   const value = headers?.['retry-after'];
-  return typeof value === 'string' || typeof value === 'number' ? parseRetryAfter(String(value), Date.now()) : undefined;
+  return typeof value === 'string' || typeof value === 'number'
+    ? parseRetryAfter(String(value), Date.now())
+    : undefined;
 }
 
 export function defaultClassify(error: unknown): RetryDecision {

@@ -48,7 +48,9 @@ async function resolveProfileFile({ profile, profilesDir, logger }: LoadProfileA
   const fallback = await findNamed(profilesDir, 'default');
   if (wanted !== '') {
     const instead = fallback ?? 'the built-in default (severity HIGH, ignore_unfixed true)';
-    logger.notice(`profile '${wanted}' not found in ${profilesDir}/ (looked for ${wanted}.yml, ${wanted}.yaml); using ${instead}`);
+    logger.notice(
+      `profile '${wanted}' not found in ${profilesDir}/ (looked for ${wanted}.yml, ${wanted}.yaml); using ${instead}`,
+    );
   }
   return fallback;
 }
@@ -87,17 +89,18 @@ async function loadChain(file: string, logger: Logger): Promise<Profile> {
     seen.push(resolved);
     const doc = parseProfileDocument({ text: await readText(current), file: current, logger });
     chain.push(doc);
-    current = doc.extends === undefined ? undefined : await resolveExtends(doc);
+    current = doc.extends === undefined ? undefined : await resolveExtends(doc.extends, doc.file);
   }
   return mergeChain(chain);
 }
 
-async function resolveExtends(doc: ProfileDocument): Promise<string> {
-  const name = doc.extends!;
-  const dir = path.dirname(doc.file);
-  if (!NAME.test(name)) throw new ConfigError(`${doc.file}: extends: '${name}' is not a profile name (letters, digits, '.', '_', '-')`);
+async function resolveExtends(name: string, file: string): Promise<string> {
+  const dir = path.dirname(file);
+  if (!NAME.test(name))
+    throw new ConfigError(`${file}: extends: '${name}' is not a profile name (letters, digits, '.', '_', '-')`);
   const found = await findNamed(dir, name);
-  if (!found) throw new ConfigError(`${doc.file}: extends: no profile '${name}' in ${dir}/ (looked for ${name}.yml, ${name}.yaml)`);
+  if (!found)
+    throw new ConfigError(`${file}: extends: no profile '${name}' in ${dir}/ (looked for ${name}.yml, ${name}.yaml)`);
   return found;
 }
 

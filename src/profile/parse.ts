@@ -44,10 +44,7 @@ export function parseProfileDocument({ text, file, logger }: ParseProfileArgs): 
   const validate = compileValidator();
   if (!validate(doc)) throw new ConfigError(`${file}: ${describeSchemaError(validate.errors ?? [])}`);
 
-  const lists = [
-    ...listEntries(doc.exceptions, 'exceptions'),
-    ...listEntries(doc.whitelist, 'whitelist'),
-  ];
+  const lists = [...listEntries(doc.exceptions, 'exceptions'), ...listEntries(doc.whitelist, 'whitelist')];
   const exceptions = lists.map(({ entry, path }) => toRule(entry, `${file} ${path}`));
   return {
     file,
@@ -151,7 +148,8 @@ function describeSchemaError(errors: ErrorObject[]): string {
     case 'pattern':
       return `${at}'${String(error.data)}' is not a date; use YYYY-MM-DD`;
     case 'type': {
-      if (path.endsWith('until')) return `${at}${JSON.stringify(error.data)} is not a date; use YYYY-MM-DD (quoted or not)`;
+      if (path.endsWith('until'))
+        return `${at}${JSON.stringify(error.data)} is not a date; use YYYY-MM-DD (quoted or not)`;
       const expected = (error.params as { type: string }).type;
       const article = expected === 'array' ? 'a list' : expected === 'object' ? 'a mapping' : `a ${expected}`;
       return `${at}must be ${article}, got ${JSON.stringify(error.data)}`;

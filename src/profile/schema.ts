@@ -7,10 +7,14 @@ const exception = {
   description: 'A finding that does not fail the gate, with a reason and an optional last day.',
   additionalProperties: false,
   properties: {
-    id: { type: 'string', minLength: 1, description: 'Vulnerability id (CVE-…, GHSA-…) or secret rule id; case-insensitive.' },
+    id: {
+      type: 'string',
+      minLength: 1,
+      description: 'Vulnerability id (CVE-…, GHSA-…) or secret rule id; case-insensitive.',
+    },
     name: { type: 'string', minLength: 1, description: "Older name of 'id'." },
     package: { type: 'string', minLength: 1, description: 'Only findings in this package.' },
-    severity: { enum: severityEnum, description: "Covers the finding only while its severity is at most this." },
+    severity: { enum: severityEnum, description: 'Covers the finding only while its severity is at most this.' },
     images: {
       type: 'array',
       items: { type: 'string', minLength: 1 },
@@ -39,7 +43,11 @@ export const profileSchema = {
     severity: { enum: severityEnum, description: 'Lowest severity that fails the gate. Default HIGH.' },
     ignore_unfixed: { type: 'boolean', description: 'Do not fail on findings without a fixed version. Default true.' },
     exceptions: { type: 'array', items: { $ref: '#/definitions/exception' } },
-    whitelist: { type: 'array', items: { $ref: '#/definitions/exception' }, description: "Older name of 'exceptions'." },
+    whitelist: {
+      type: 'array',
+      items: { $ref: '#/definitions/exception' },
+      description: "Older name of 'exceptions'.",
+    },
   },
   definitions: { exception },
 } as const;

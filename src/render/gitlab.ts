@@ -6,7 +6,13 @@ import type { Severity } from '../core/severity.js';
 /** GitLab's container-scanning report, schema version 15.0.7. */
 export const GITLAB_REPORT_VERSION = '15.0.7';
 
-const SEVERITY: Record<Severity, string> = { CRITICAL: 'Critical', HIGH: 'High', MEDIUM: 'Medium', LOW: 'Low', UNKNOWN: 'Unknown' };
+const SEVERITY: Record<Severity, string> = {
+  CRITICAL: 'Critical',
+  HIGH: 'High',
+  MEDIUM: 'Medium',
+  LOW: 'Low',
+  UNKNOWN: 'Unknown',
+};
 const URL_PATTERN = /^(https?|ftp):\/\/.+/;
 
 export interface GitlabReportOptions {
@@ -45,8 +51,20 @@ export function renderGitlabReport(options: GitlabReportOptions): Record<string,
   return {
     version: GITLAB_REPORT_VERSION,
     scan: {
-      analyzer: { id: 'vulngate', name: 'vulngate', version: results.tool.version, vendor: { name: 'vulngate' }, url: 'https://github.com/vulngate/vulngate' },
-      scanner: { id: 'trivy', name: 'Trivy', version: results.tool.trivyVersion || 'unknown', vendor: { name: 'Aqua Security' }, url: 'https://github.com/aquasecurity/trivy' },
+      analyzer: {
+        id: 'vulngate',
+        name: 'vulngate',
+        version: results.tool.version,
+        vendor: { name: 'vulngate' },
+        url: 'https://github.com/vulngate/vulngate',
+      },
+      scanner: {
+        id: 'trivy',
+        name: 'Trivy',
+        version: results.tool.trivyVersion || 'unknown',
+        vendor: { name: 'Aqua Security' },
+        url: 'https://github.com/aquasecurity/trivy',
+      },
       start_time: gitlabTime(options.startedAt),
       end_time: gitlabTime(options.finishedAt),
       status: results.errors.length > 0 ? 'failure' : 'success',
@@ -63,7 +81,9 @@ export function renderGitlabReport(options: GitlabReportOptions): Record<string,
         severity: SEVERITY[f.severity],
         solution: solution(f),
         identifiers: [{ type: identifierType(f.id), name: f.id, value: f.id, ...(url ? { url } : {}) }],
-        links: [...new Set([f.primaryUrl, ...f.references])].filter((u) => URL_PATTERN.test(u)).map((u) => ({ url: u })),
+        links: [...new Set([f.primaryUrl, ...f.references])]
+          .filter((u) => URL_PATTERN.test(u))
+          .map((u) => ({ url: u })),
         location: {
           dependency: { package: { name: f.package }, version: f.installedVersion },
           operating_system: osByImage.get(f.image) || 'Unknown',

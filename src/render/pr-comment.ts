@@ -11,7 +11,10 @@ export const COMMENT_ROW_LIMIT = 30;
 
 /** Names one job of one workflow by what it scanned: matrix jobs share a job id but not their images. */
 export function jobKey(args: { workflow: string; job: string; images: string[] }): string {
-  return createHash('sha256').update([args.workflow, args.job, ...[...args.images].sort()].join('\n')).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update([args.workflow, args.job, ...[...args.images].sort()].join('\n'))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** One comment per pull request and job, found again by this hidden marker. */
@@ -25,12 +28,13 @@ const findingLabel = (f: JudgedFinding) => `${f.id} in ${f.package} (${f.image})
 
 /** The blocking set the previous comment recorded (key → label); empty for a first comment or an unreadable one. */
 export function previousBlocking(body: string | undefined): Map<string, string> {
-  const match = body ? STATE.exec(body) : null;
-  if (!match) return new Map();
+  const json = body ? STATE.exec(body)?.[1] : undefined;
+  if (json === undefined) return new Map();
   try {
-    const state = JSON.parse(match[1]!) as { blocking?: unknown };
+    const state = JSON.parse(json) as { blocking?: unknown };
     // A list is the format before the one identity (no labels to show): counted as empty once.
-    if (typeof state.blocking !== 'object' || state.blocking === null || Array.isArray(state.blocking)) return new Map();
+    if (typeof state.blocking !== 'object' || state.blocking === null || Array.isArray(state.blocking))
+      return new Map();
     return new Map(Object.entries(state.blocking).filter((e): e is [string, string] => typeof e[1] === 'string'));
   } catch {
     return new Map();
@@ -55,9 +59,16 @@ export function renderPrComment({ results, marker, previousBody, detailsUrl }: P
   const now = new Map(blocking.map((f) => [findingKey(f), findingLabel(f)]));
   const before = previousBlocking(previousBody);
   const added = blocking.filter((f) => !before.has(findingKey(f)));
-  const resolved = [...before].filter(([k]) => !now.has(k)).map(([, label]) => label).sort();
+  const resolved = [...before]
+    .filter(([k]) => !now.has(k))
+    .map(([, label]) => label)
+    .sort();
   const state = Object.fromEntries([...now].sort(([a], [b]) => a.localeCompare(b)));
-  const parts = [marker, `<!-- vulngate-state ${JSON.stringify({ blocking: state })} -->`, `### ${verdictLine(results)}`];
+  const parts = [
+    marker,
+    `<!-- vulngate-state ${JSON.stringify({ blocking: state })} -->`,
+    `### ${verdictLine(results)}`,
+  ];
   if (previousBody !== undefined) {
     const changes = [`${plural(added.length, 'new blocking finding')}`, `${resolved.length} resolved`];
     parts.push(`Since the last comment: ${changes.join(', ')}.`);
@@ -68,12 +79,24 @@ export function renderPrComment({ results, marker, previousBody, detailsUrl }: P
     parts.push(
       table(
         ['', 'Image', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'],
-        shown.map((f) => [before.has(findingKey(f)) || previousBody === undefined ? ' ' : '🆕', `\`${f.image}\``, f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id, f.severity, f.package, f.installedVersion, f.fixedVersion]),
+        shown.map((f) => [
+          before.has(findingKey(f)) || previousBody === undefined ? ' ' : '🆕',
+          `\`${f.image}\``,
+          f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id,
+          f.severity,
+          f.package,
+          f.installedVersion,
+          f.fixedVersion,
+        ]),
       ),
     );
     if (blocking.length > shown.length) parts.push(`…and ${blocking.length - shown.length} more.`);
   }
   const excepted = results.findings.filter((f) => f.decision === 'excepted').length;
-  parts.push(`Profile \`${results.profile.source}\` (${results.profile.severity} and above${results.profile.ignoreUnfixed ? ', fixable only' : ''}); ${plural(excepted, 'excepted finding')}.${detailsUrl ? ` [Full results](${detailsUrl})` : ''}`);
+  const { source, severity, ignoreUnfixed } = results.profile;
+  const fixable = ignoreUnfixed ? ', fixable only' : '';
+  const details = detailsUrl ? ` [Full results](${detailsUrl})` : '';
+  const accepted = plural(excepted, 'excepted finding');
+  parts.push(`Profile \`${source}\` (${severity} and above${fixable}); ${accepted}.${details}`);
   return `${parts.join('\n\n')}\n`;
 }

@@ -8,7 +8,13 @@ import type { Severity } from '../core/severity.js';
 export const SARIF_LIMITS = { resultsPerRun: 25_000, runsPerFile: 20, gzippedBytes: 10 * 1024 * 1024 };
 
 /** Used when a finding has no CVSS score; GitHub maps ≥9 critical, ≥7 high, ≥4 medium, >0 low. */
-const SEVERITY_SCORE: Record<Severity, string> = { CRITICAL: '9.5', HIGH: '8.0', MEDIUM: '5.5', LOW: '2.0', UNKNOWN: '0.0' };
+const SEVERITY_SCORE: Record<Severity, string> = {
+  CRITICAL: '9.5',
+  HIGH: '8.0',
+  MEDIUM: '5.5',
+  LOW: '2.0',
+  UNKNOWN: '0.0',
+};
 const DECISION_ORDER = { blocking: 0, excepted: 1, unfixed: 2, 'below-threshold': 3 } as const;
 
 export interface SarifOptions {
@@ -89,18 +95,26 @@ function imageUri(image: string): string {
   return encodeURI(image.replace(/^\/+/, '')).replace(/:/g, '%3A');
 }
 
-function buildRun({ image, findings, options }: { image: string; findings: JudgedFinding[]; options: SarifOptions }): SarifRun {
+function buildRun({
+  image,
+  findings,
+  options,
+}: {
+  image: string;
+  findings: JudgedFinding[];
+  options: SarifOptions;
+}): SarifRun {
   // Grouped once: filtering all findings per rule is quadratic in the number of distinct ids.
-  const byId = new Map<string, JudgedFinding[]>();
+  const byId = new Map<string, [JudgedFinding, ...JudgedFinding[]]>();
   for (const f of findings) {
     const list = byId.get(f.id);
     if (list) list.push(f);
     else byId.set(f.id, [f]);
   }
   const ruleIndex = new Map<string, number>();
-  const rules = [...byId.values()].map((affected, index) => {
-    ruleIndex.set(affected[0]!.id, index);
-    return buildRule(affected[0]!, affected);
+  const rules = [...byId.entries()].map(([id, affected], index) => {
+    ruleIndex.set(id, index);
+    return buildRule(affected);
   });
   return {
     tool: {
@@ -111,22 +125,34 @@ function buildRun({ image, findings, options }: { image: string; findings: Judge
         informationUri: 'https://github.com/vulngate/vulngate',
         rules,
       },
-      extensions: [{ name: 'Trivy', version: options.results.tool.trivyVersion || 'unknown', informationUri: 'https://github.com/aquasecurity/trivy' }],
+      extensions: [
+        {
+          name: 'Trivy',
+          version: options.results.tool.trivyVersion || 'unknown',
+          informationUri: 'https://github.com/aquasecurity/trivy',
+        },
+      ],
     },
     automationDetails: { id: `vulngate/${image}/` },
-    results: findings.map((f) => buildResult(f, ruleIndex.get(f.id)!, options)),
+    results: findings.map((f) => buildResult(f, ruleIndex.get(f.id) ?? 0, options)),
     properties: { image, profile: options.results.profile.source, verdict: options.results.verdict },
   };
 }
 
-function buildRule(f: JudgedFinding, affected: JudgedFinding[]): Record<string, unknown> {
+/** One rule per id; `affected` are its findings in this image, the first one describes it. */
+function buildRule(affected: [JudgedFinding, ...JudgedFinding[]]): Record<string, unknown> {
+  const [f] = affected;
   const title = f.title || f.id;
   const link = f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id;
-  const rows = affected.map((a) => `| ${a.package} | ${a.installedVersion || '–'} | ${a.fixedVersion || 'no fix yet'} |`);
+  const rows = affected.map(
+    (a) => `| ${a.package} | ${a.installedVersion || '–'} | ${a.fixedVersion || 'no fix yet'} |`,
+  );
   const markdown = [
     `**${f.kind === 'secret' ? 'Secret' : 'Vulnerability'} ${link}** (${f.severity})`,
     '',
-    f.kind === 'secret' ? `Found in ${f.package}. Remove the secret from the image and rotate it.` : '| Package | Installed | Fixed in |\n| --- | --- | --- |\n' + rows.join('\n'),
+    f.kind === 'secret'
+      ? `Found in ${f.package}. Remove the secret from the image and rotate it.`
+      : '| Package | Installed | Fixed in |\n| --- | --- | --- |\n' + rows.join('\n'),
     '',
     f.description,
   ].join('\n');
@@ -149,7 +175,8 @@ function buildRule(f: JudgedFinding, affected: JudgedFinding[]): Record<string, 
 
 function buildResult(f: JudgedFinding, ruleIndex: number, options: SarifOptions): Record<string, unknown> {
   const fix = f.kind === 'secret' ? 'remove it' : f.fixedVersion ? `fixed in ${f.fixedVersion}` : 'no fix yet';
-  const what = f.kind === 'secret' ? `Secret ${f.id} in ${f.package}` : `${f.package} ${f.installedVersion} has ${f.id}`;
+  const what =
+    f.kind === 'secret' ? `Secret ${f.id} in ${f.package}` : `${f.package} ${f.installedVersion} has ${f.id}`;
   const location = options.dockerfile
     ? { uri: options.dockerfile.path, region: { startLine: options.dockerfile.fromLine } }
     : { uri: imageUri(f.image), region: { startLine: 1 } };

@@ -30,7 +30,8 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
   const { profile } = results;
   const parts: string[] = [
     `## ${verdictLine(results)}`,
-    `Profile \`${profile.source}\`: fails on ${profile.severity} and above${profile.ignoreUnfixed ? ', ignores findings without a fix' : ', including findings without a fix'}.`,
+    `Profile \`${profile.source}\`: fails on ${profile.severity} and ` +
+      `above${profile.ignoreUnfixed ? ', ignores findings without a fix' : ', including findings without a fix'}.`,
     ...notes,
   ];
   parts.push(
@@ -52,7 +53,13 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
     ),
   );
   if (results.errors.length > 0) {
-    parts.push('### Scan errors', table(['Image', 'Source', 'Error'], results.errors.map((e) => [`\`${e.image}\``, e.source, e.message])));
+    parts.push(
+      '### Scan errors',
+      table(
+        ['Image', 'Source', 'Error'],
+        results.errors.map((e) => [`\`${e.image}\``, e.source, e.message]),
+      ),
+    );
   }
   const blocking = sorted(blockingFindings(results));
   if (blocking.length > 0) {
@@ -79,8 +86,13 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
     );
   }
   const { expired, expiringSoon, unused } = results.exceptions;
-  if (expired.length > 0) parts.push(`### Expired exceptions (${expired.length})`, exceptionTable(expired, 'Expired after'));
-  if (expiringSoon.length > 0) parts.push(`### Exceptions expiring within ${EXPIRING_SOON_DAYS} days (${expiringSoon.length})`, exceptionTable(expiringSoon, 'Last day'));
+  if (expired.length > 0)
+    parts.push(`### Expired exceptions (${expired.length})`, exceptionTable(expired, 'Expired after'));
+  if (expiringSoon.length > 0)
+    parts.push(
+      `### Exceptions expiring within ${EXPIRING_SOON_DAYS} days (${expiringSoon.length})`,
+      exceptionTable(expiringSoon, 'Last day'),
+    );
   if (unused.length > 0) parts.push(`### Unused exceptions (${unused.length})`, exceptionTable(unused, 'Until'));
   return `${parts.join('\n\n')}\n`;
 }

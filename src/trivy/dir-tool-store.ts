@@ -30,13 +30,20 @@ export class DirToolStore implements ToolStore {
     if (!response.ok || !response.body) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
     const dir = await mkdtemp(path.join(tmpdir(), 'vulngate-dl-'));
     const file = path.join(dir, 'trivy.tar.gz');
-    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(file));
+    await pipeline(
+      Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+      createWriteStream(file),
+    );
     return file;
   }
 
   async extract(archive: string): Promise<string> {
     const dir = await mkdtemp(path.join(tmpdir(), 'vulngate-x-'));
-    const result = await runProcess({ command: 'tar', args: ['-xzf', archive, '-C', dir], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    const result = await runProcess({
+      command: 'tar',
+      args: ['-xzf', archive, '-C', dir],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
     if (result.exitCode !== 0) throw new Error(result.stderr.trim() || `tar exited ${result.exitCode}`);
     return dir;
   }

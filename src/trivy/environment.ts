@@ -19,7 +19,10 @@ const PASSED_THROUGH = [
   'XDG_CACHE_HOME',
 ];
 
-export function cleanTrivyEnvironment(parent: NodeJS.ProcessEnv, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function cleanTrivyEnvironment(
+  parent: NodeJS.ProcessEnv,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const key of PASSED_THROUGH) {
     const value = parent[key];
@@ -47,7 +50,10 @@ export function lastErrorLine(stderr: string): string {
   }
   if (start === -1) return lines.filter(Boolean).pop() ?? 'no output';
   const head = (lines[start] ?? '').replace(/^\S+\s+(FATAL|ERROR)\s+(Fatal error\s+)?/, '');
-  const details = lines.slice(start + 1).filter((l) => l.startsWith('*')).map((l) => l.replace(/^\*\s*/, ''));
+  const details = lines
+    .slice(start + 1)
+    .filter((l) => l.startsWith('*'))
+    .map((l) => l.replace(/^\*\s*/, ''));
   const text = details.length > 0 ? `${head.replace(/:?\s*\d+ errors? occurred:?$/, '')}: ${details.join('; ')}` : head;
   return text.replace(GENERIC_PREFIXES, '').replace(/\s+/g, ' ').trim();
 }

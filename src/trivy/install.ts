@@ -35,14 +35,18 @@ export interface EnsureTrivyArgs {
 export function trivyAssetName(version: string, platform: NodeJS.Platform, arch: string): string {
   const os = platform === 'linux' ? 'Linux' : platform === 'darwin' ? 'macOS' : undefined;
   const cpu = arch === 'x64' ? '64bit' : arch === 'arm64' ? 'ARM64' : undefined;
-  if (!os || !cpu) throw new ConfigError(`Trivy is not available for ${platform}/${arch} (vulngate supports linux and macOS on x64 and arm64)`);
+  if (!os || !cpu)
+    throw new ConfigError(
+      `Trivy is not available for ${platform}/${arch} (vulngate supports linux and macOS on x64 and arm64)`,
+    );
   return `trivy_${version}_${os}-${cpu}.tar.gz`;
 }
 
 /** Normalizes `v0.74.0` to `0.74.0`; refuses anything that is not a release version. */
 export function parseTrivyVersion(text: string): string {
   const version = text.trim().replace(/^v/, '');
-  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new ConfigError(`trivy-version: '${text}' is not a release version like 0.74.0`);
+  if (!/^\d+\.\d+\.\d+$/.test(version))
+    throw new ConfigError(`trivy-version: '${text}' is not a release version like 0.74.0`);
   return version;
 }
 
@@ -72,9 +76,13 @@ async function downloadTrivy(args: EnsureTrivyArgs): Promise<string> {
   const expected = (args.checksum?.trim().toLowerCase() || PINNED_TRIVY_CHECKSUMS[version]?.[asset]) ?? '';
   if (expected === '') {
     const known = Object.keys(PINNED_TRIVY_CHECKSUMS).join(', ');
-    throw new ConfigError(`trivy-version: vulngate keeps no checksum for ${asset}; give trivy-checksum (the SHA-256 of ${asset}) or use ${known}`);
+    throw new ConfigError(
+      `trivy-version: vulngate keeps no checksum for ${asset}; give trivy-checksum (the SHA-256 of ${asset}) ` +
+        `or use ${known}`,
+    );
   }
-  if (!/^[0-9a-f]{64}$/.test(expected)) throw new ConfigError('trivy-checksum: must be a SHA-256 in hex (64 characters)');
+  if (!/^[0-9a-f]{64}$/.test(expected))
+    throw new ConfigError('trivy-checksum: must be a SHA-256 in hex (64 characters)');
   const url = args.downloadUrl.replaceAll('{version}', version).replaceAll('{asset}', asset);
   logger.info(`Downloading Trivy ${version} from ${url}`);
   let archive: string;
@@ -85,7 +93,10 @@ async function downloadTrivy(args: EnsureTrivyArgs): Promise<string> {
   }
   const actual = await sha256File(archive);
   if (actual !== expected) {
-    throw new ScanError(`${asset} from ${url} has SHA-256 ${actual}, not the pinned ${expected}; refusing to run it (the download was altered or the release replaced)`);
+    throw new ScanError(
+      `${asset} from ${url} has SHA-256 ${actual}, not the pinned ${expected}; refusing to run it (the ` +
+        `download was altered or the release replaced)`,
+    );
   }
   const dir = await store.extract(archive).catch((err: unknown) => {
     throw new ScanError(`cannot extract ${asset}: ${describeError(err)}`);
@@ -121,7 +132,12 @@ async function findOnPath(env: NodeJS.ProcessEnv): Promise<string | undefined> {
 /** `trivy version --format json` → "0.74.0"; empty when it cannot tell. */
 export async function trivyVersion(binary: string, env: NodeJS.ProcessEnv): Promise<string> {
   try {
-    const result = await runProcess({ command: binary, args: ['version', '--format', 'json'], env: cleanTrivyEnvironment(env), timeoutMs: 30_000 });
+    const result = await runProcess({
+      command: binary,
+      args: ['version', '--format', 'json'],
+      env: cleanTrivyEnvironment(env),
+      timeoutMs: 30_000,
+    });
     const parsed = JSON.parse(result.stdout) as { Version?: unknown };
     return typeof parsed.Version === 'string' ? parsed.Version.replace(/^v/, '') : '';
   } catch {

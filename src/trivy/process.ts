@@ -21,7 +21,14 @@ export interface RunProcessArgs {
 /** stdout/stderr kept whole up to this many characters; Trivy writes reports to files, not stdout. */
 const KEEP_CHARS = 1_000_000;
 
-export function runProcess({ command, args, cwd, env, timeoutMs, onStderrLine }: RunProcessArgs): Promise<ProcessResult> {
+export function runProcess({
+  command,
+  args,
+  cwd,
+  env,
+  timeoutMs,
+  onStderrLine,
+}: RunProcessArgs): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

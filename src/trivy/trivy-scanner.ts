@@ -45,11 +45,22 @@ export class TrivyScanner implements ImageScanner {
   async scan({ tarball, reportPath }: { tarball: string; reportPath: string }): Promise<void> {
     const { timeoutSeconds } = this.settings;
     const result = await this.run({
-      args: ['image', '--input', path.resolve(tarball), '--format', 'json', '--output', path.resolve(reportPath), ...this.scanFlags()],
+      args: [
+        'image',
+        '--input',
+        path.resolve(tarball),
+        '--format',
+        'json',
+        '--output',
+        path.resolve(reportPath),
+        ...this.scanFlags(),
+      ],
       timeoutMs: timeoutSeconds * 1000,
     });
-    if (result.timedOut) throw new ScanError(`${tarball}: Trivy did not finish within ${timeoutSeconds} s (scan-timeout)`);
-    if (result.exitCode !== 0) throw new ScanError(`${tarball}: Trivy failed (exit ${result.exitCode}): ${lastErrorLine(result.stderr)}`);
+    if (result.timedOut)
+      throw new ScanError(`${tarball}: Trivy did not finish within ${timeoutSeconds} s (scan-timeout)`);
+    if (result.exitCode !== 0)
+      throw new ScanError(`${tarball}: Trivy failed (exit ${result.exitCode}): ${lastErrorLine(result.stderr)}`);
   }
 
   private scanFlags(): string[] {
@@ -123,7 +134,8 @@ export class TrivyScanner implements ImageScanner {
           onRetry: ({ attempt, delayMs }) => {
             const limited = failures.some((f) => f.rateLimited) ? ', rate limited' : '';
             this.logger.warning(
-              `Downloading the Trivy ${what} failed (attempt ${attempt}/${downloadRetry.attempts}${limited}); retrying in ${delayMs / 1000} s`,
+              `Downloading the Trivy ${what} failed (attempt ${attempt}/${downloadRetry.attempts}${limited}); ` +
+                `retrying in ${delayMs / 1000} s`,
             );
           },
         },
@@ -132,7 +144,8 @@ export class TrivyScanner implements ImageScanner {
       if (!(error instanceof RetryableError)) throw error;
       const where = failures.map((f) => f.repository).join(', ');
       const hint = failures.some((f) => f.rateLimited)
-        ? `the registry rate-limited the download (TOOMANYREQUESTS) from ${where}; set db-repository to a mirror, or retry later`
+        ? `the registry rate-limited the download (TOOMANYREQUESTS) from ${where}; set db-repository to a ` +
+          `mirror, or retry later`
         : failures.map((f) => `${f.repository}: ${f.line}`).join('; ');
       throw new ScanError(`could not download the Trivy ${what} after ${attempts} attempt(s): ${hint}`);
     }

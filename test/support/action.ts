@@ -13,7 +13,11 @@ export interface ActionRun {
 }
 
 /** The runner's files and INPUT_* variables for one action run. */
-export function actionEnvironment(inputs: Record<string, string>): { env: NodeJS.ProcessEnv; outputFile: string; summaryFile: string } {
+export function actionEnvironment(inputs: Record<string, string>): {
+  env: NodeJS.ProcessEnv;
+  outputFile: string;
+  summaryFile: string;
+} {
   const dir = mkdtempSync(path.join(tmpdir(), 'vg-runner-'));
   const outputFile = path.join(dir, 'output');
   const summaryFile = path.join(dir, 'summary');
@@ -40,7 +44,11 @@ export function parseOutputs(text: string): Record<string, string> {
 }
 
 /** dist/index.js on Node 24, as the runner starts it. Async: local test servers live in this process. */
-export async function runDistAction(inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}, cwd = ROOT): Promise<ActionRun> {
+export async function runDistAction(
+  inputs: Record<string, string>,
+  extraEnv: NodeJS.ProcessEnv = {},
+  cwd = ROOT,
+): Promise<ActionRun> {
   const { env, outputFile, summaryFile } = actionEnvironment(inputs);
   const node = process.env.NODE24 ?? process.execPath;
   const child = spawn(node, [path.join(ROOT, 'dist/index.js')], {
@@ -62,7 +70,10 @@ export async function runDistAction(inputs: Record<string, string>, extraEnv: No
   };
 }
 
-/** The action's workflow commands (::error::, ::add-mask:: …) written to stdout in this process; undone by jest.restoreAllMocks(). */
+/**
+ * The action's workflow commands (::error::, ::add-mask:: …) written to stdout in this process; undone by
+ * jest.restoreAllMocks().
+ */
 export function captureStdout(): string[] {
   const written: string[] = [];
   jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {

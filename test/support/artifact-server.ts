@@ -1,5 +1,7 @@
-// A local stand-in for GitHub's results service as @actions/artifact and @actions/cache (v2) talk to it: Twirp CreateArtifact /
-// FinalizeArtifact on ACTIONS_RESULTS_URL (JSON with the proto field names), and the blob upload to the signed URL it hands out.
+// A local stand-in for GitHub's results service as @actions/artifact and @actions/cache (v2) talk to it: Twirp
+// CreateArtifact /
+// FinalizeArtifact on ACTIONS_RESULTS_URL (JSON with the proto field names), and the blob upload to the signed URL
+// it hands out.
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { BlobStore } from './blob-store.ts';
@@ -41,10 +43,15 @@ export async function startArtifactFake(): Promise<ArtifactFake> {
   const store = new BlobStore();
   let nextId = 4000;
   const caches: CacheEntry[] = [];
-  const fake = { artifacts: [] as StoredArtifact[], failCreate: 0, caches, cacheArchive: (key: string) => {
-    const entry = caches.find((c) => c.key === key && c.finalized);
-    return entry ? store.blobs.get(entry.blobKey) : undefined;
-  } };
+  const fake = {
+    artifacts: [] as StoredArtifact[],
+    failCreate: 0,
+    caches,
+    cacheArchive: (key: string) => {
+      const entry = caches.find((c) => c.key === key && c.finalized);
+      return entry ? store.blobs.get(entry.blobKey) : undefined;
+    },
+  };
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -55,19 +62,39 @@ export async function startArtifactFake(): Promise<ArtifactFake> {
     };
     const cacheService = '/twirp/github.actions.results.api.v1.CacheService/';
     if (url.pathname.startsWith(cacheService)) {
-      if (req.headers.authorization !== `Bearer ${runtimeToken}`) return twirp(401, { code: 'unauthenticated', msg: 'invalid token' });
-      const call = JSON.parse(body.toString('utf8')) as { key?: string; version?: string; restore_keys?: string[]; size_bytes?: string };
+      if (req.headers.authorization !== `Bearer ${runtimeToken}`)
+        return twirp(401, { code: 'unauthenticated', msg: 'invalid token' });
+      const call = JSON.parse(body.toString('utf8')) as {
+        key?: string;
+        version?: string;
+        restore_keys?: string[];
+        size_bytes?: string;
+      };
       const method = url.pathname.slice(cacheService.length);
       const host = String(req.headers.host);
       if (method === 'GetCacheEntryDownloadURL') {
         const ready = caches.filter((c) => c.finalized && c.version === call.version);
         // Exact key first, then the newest entry whose key starts with a restore key, as the service does.
-        const hit = ready.find((c) => c.key === call.key) ?? [...ready].reverse().find((c) => (call.restore_keys ?? []).some((k) => c.key.startsWith(k)));
-        return hit ? twirp(200, { ok: true, signed_download_url: store.url(host, hit.blobKey), matched_key: hit.key }) : twirp(200, { ok: false });
+        const hit =
+          ready.find((c) => c.key === call.key) ??
+          [...ready].reverse().find((c) => (call.restore_keys ?? []).some((k) => c.key.startsWith(k)));
+        return hit
+          ? twirp(200, { ok: true, signed_download_url: store.url(host, hit.blobKey), matched_key: hit.key })
+          : twirp(200, { ok: false });
       }
       if (method === 'CreateCacheEntry') {
-        if (caches.some((c) => c.key === call.key && c.version === call.version)) return twirp(409, { code: 'already_exists', msg: 'cache entry with the same key and version already exists' });
-        const entry = { key: call.key ?? '', version: call.version ?? '', blobKey: `cache-${caches.length}`, size: 0, finalized: false };
+        if (caches.some((c) => c.key === call.key && c.version === call.version))
+          return twirp(409, {
+            code: 'already_exists',
+            msg: 'cache entry with the same key and version already exists',
+          });
+        const entry = {
+          key: call.key ?? '',
+          version: call.version ?? '',
+          blobKey: `cache-${caches.length}`,
+          size: 0,
+          finalized: false,
+        };
         caches.push(entry);
         return twirp(200, { ok: true, signed_upload_url: store.url(host, entry.blobKey) });
       }
@@ -75,7 +102,8 @@ export async function startArtifactFake(): Promise<ArtifactFake> {
         const entry = caches.find((c) => c.key === call.key && c.version === call.version && !c.finalized);
         const blob = entry ? store.blobs.get(entry.blobKey) : undefined;
         if (!entry || !blob) return twirp(404, { code: 'not_found', msg: 'no upload for this cache entry' });
-        if (String(blob.length) !== String(call.size_bytes)) return twirp(400, { code: 'invalid_argument', msg: 'size does not match the uploaded bytes' });
+        if (String(blob.length) !== String(call.size_bytes))
+          return twirp(400, { code: 'invalid_argument', msg: 'size does not match the uploaded bytes' });
         entry.size = blob.length;
         entry.finalized = true;
         return twirp(200, { ok: true, entry_id: String(caches.indexOf(entry) + 1) });
@@ -84,14 +112,19 @@ export async function startArtifactFake(): Promise<ArtifactFake> {
     }
     const service = '/twirp/github.actions.results.api.v1.ArtifactService/';
     if (url.pathname.startsWith(service)) {
-      if (req.headers.authorization !== `Bearer ${runtimeToken}`) return twirp(401, { code: 'unauthenticated', msg: 'invalid token' });
+      if (req.headers.authorization !== `Bearer ${runtimeToken}`)
+        return twirp(401, { code: 'unauthenticated', msg: 'invalid token' });
       const call = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-      if (call.workflow_run_backend_id !== RUN || call.workflow_job_run_backend_id !== JOB) return twirp(400, { code: 'invalid_argument', msg: 'unknown run or job' });
+      if (call.workflow_run_backend_id !== RUN || call.workflow_job_run_backend_id !== JOB)
+        return twirp(400, { code: 'invalid_argument', msg: 'unknown run or job' });
       const method = url.pathname.slice(service.length);
       if (method === 'CreateArtifact') {
         if (fake.failCreate > 0) {
           fake.failCreate -= 1;
-          return twirp(409, { code: 'already_exists', msg: 'an artifact with this name already exists on the workflow run' });
+          return twirp(409, {
+            code: 'already_exists',
+            msg: 'an artifact with this name already exists on the workflow run',
+          });
         }
         if (call.version !== 7) return twirp(400, { code: 'invalid_argument', msg: 'unsupported version' });
         const name = String(call.name);
@@ -104,8 +137,10 @@ export async function startArtifactFake(): Promise<ArtifactFake> {
         const blob = found ? store.blobs.get(found[0]) : undefined;
         if (!found || !blob) return twirp(404, { code: 'not_found', msg: 'no upload for this artifact' });
         const hash = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
-        if (String(call.size) !== String(blob.length)) return twirp(400, { code: 'invalid_argument', msg: `size ${call.size} does not match ${blob.length}` });
-        if ((call.hash as string | undefined) !== hash) return twirp(400, { code: 'invalid_argument', msg: 'hash does not match the uploaded bytes' });
+        if (String(call.size) !== String(blob.length))
+          return twirp(400, { code: 'invalid_argument', msg: `size ${call.size} does not match ${blob.length}` });
+        if ((call.hash as string | undefined) !== hash)
+          return twirp(400, { code: 'invalid_argument', msg: 'hash does not match the uploaded bytes' });
         const id = (nextId += 1);
         fake.artifacts.push({ name: found[1].name, expiresAt: found[1].expiresAt, zip: blob, id });
         return twirp(200, { ok: true, artifact_id: String(id) });

@@ -19,7 +19,12 @@ export class BlobStore {
     const match = /^\/blob\/(.+)$/.exec(url.pathname);
     if (!match) return false;
     const key = decodeURIComponent(match[1]!);
-    const headers = { 'x-ms-request-id': 'r1', 'x-ms-version': '2023-11-03', etag: '"0x1"', 'last-modified': new Date(0).toUTCString() };
+    const headers = {
+      'x-ms-request-id': 'r1',
+      'x-ms-version': '2023-11-03',
+      etag: '"0x1"',
+      'last-modified': new Date(0).toUTCString(),
+    };
     if (url.searchParams.get('sig') !== SIGNATURE) {
       res.writeHead(403, headers).end();
       return true;
@@ -30,7 +35,9 @@ export class BlobStore {
       this.blocks.set(key, staged);
       if (comp === 'block') staged.set(url.searchParams.get('blockid') ?? '', body);
       else if (comp === 'blocklist') {
-        const ids = [...body.toString('utf8').matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]+)<\//g)].map((m) => m[1]!);
+        const ids = [...body.toString('utf8').matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]+)<\//g)].map(
+          (m) => m[1]!,
+        );
         this.blobs.set(key, Buffer.concat(ids.map((id) => staged.get(id) ?? Buffer.alloc(0))));
       } else this.blobs.set(key, body);
       res.writeHead(201, headers).end();
@@ -41,7 +48,12 @@ export class BlobStore {
       res.writeHead(404, { ...headers, 'x-ms-error-code': 'BlobNotFound' }).end();
       return true;
     }
-    const props = { ...headers, 'x-ms-blob-type': 'BlockBlob', 'accept-ranges': 'bytes', 'content-type': 'application/octet-stream' };
+    const props = {
+      ...headers,
+      'x-ms-blob-type': 'BlockBlob',
+      'accept-ranges': 'bytes',
+      'content-type': 'application/octet-stream',
+    };
     if (req.method === 'HEAD') {
       res.writeHead(200, { ...props, 'content-length': blob.length }).end();
       return true;
@@ -54,7 +66,13 @@ export class BlobStore {
     const start = Number(range[1]);
     const end = range[2] ? Math.min(Number(range[2]), blob.length - 1) : blob.length - 1;
     const part = blob.subarray(start, end + 1);
-    res.writeHead(206, { ...props, 'content-length': part.length, 'content-range': `bytes ${start}-${end}/${blob.length}` }).end(part);
+    res
+      .writeHead(206, {
+        ...props,
+        'content-length': part.length,
+        'content-range': `bytes ${start}-${end}/${blob.length}`,
+      })
+      .end(part);
     return true;
   }
 }

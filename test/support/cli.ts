@@ -17,12 +17,21 @@ function collect(stream: PassThrough): () => string {
 }
 
 /** The CLI in this process (from src/), with its own streams and environment. */
-export async function cliInProcess(argv: string[], options: { env?: NodeJS.ProcessEnv; now?: Date } = {}): Promise<CliRun> {
+export async function cliInProcess(
+  argv: string[],
+  options: { env?: NodeJS.ProcessEnv; now?: Date } = {},
+): Promise<CliRun> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out = collect(stdout);
   const err = collect(stderr);
-  const code = await runCli({ argv, env: options.env ?? { PATH: process.env.PATH }, stdout, stderr, now: () => options.now ?? new Date() });
+  const code = await runCli({
+    argv,
+    env: options.env ?? { PATH: process.env.PATH },
+    stdout,
+    stderr,
+    now: () => options.now ?? new Date(),
+  });
   return { code, stdout: out(), stderr: err() };
 }
 

@@ -1,6 +1,7 @@
 // A DefectDojo API v2 stand-in on 127.0.0.1 for /api/v2/import-scan/ and /api/v2/reimport-scan/: token auth,
 // multipart fields and which are required, auto_create_context rules, DefectDojo's error shapes, and a Trivy parser
-// that reads the uploaded file the way DefectDojo's does (SchemaVersion 2, PkgName required, title "<id> <pkg> <version>").
+// that reads the uploaded file the way DefectDojo's does (SchemaVersion 2, PkgName required, title "<id> <pkg>
+// <version>").
 import { createServer, type IncomingMessage } from 'node:http';
 
 export interface DojoTest {
@@ -33,25 +34,42 @@ export interface DefectDojoFake {
   close(): Promise<void>;
 }
 
-const SEVERITY: Record<string, string> = { CRITICAL: 'Critical', HIGH: 'High', MEDIUM: 'Medium', LOW: 'Low', UNKNOWN: 'Info' };
+const SEVERITY: Record<string, string> = {
+  CRITICAL: 'Critical',
+  HIGH: 'High',
+  MEDIUM: 'Medium',
+  LOW: 'Low',
+  UNKNOWN: 'Info',
+};
 const ORDER = ['Info', 'Low', 'Medium', 'High', 'Critical'];
 
 /** DefectDojo's Trivy parser, reduced to what identifies findings: title and severity. */
 export function parseTrivyForDojo(text: string): { title: string; severity: string; component: string }[] {
-  const data = JSON.parse(text) as { SchemaVersion?: number; Results?: { Target?: string; Vulnerabilities?: Record<string, unknown>[] }[] };
+  const data = JSON.parse(text) as {
+    SchemaVersion?: number;
+    Results?: { Target?: string; Vulnerabilities?: Record<string, unknown>[] }[];
+  };
   if (data.SchemaVersion !== 2) throw new Error('Schema version not supported');
   const out = [];
   for (const result of data.Results ?? []) {
     for (const v of result.Vulnerabilities ?? []) {
       if (typeof v.PkgName !== 'string') throw new Error("'PkgName'");
-      out.push({ title: `${v.VulnerabilityID} ${v.PkgName} ${v.InstalledVersion ?? ''}`.trim(), severity: SEVERITY[String(v.Severity)] ?? 'Info', component: v.PkgName });
+      out.push({
+        title: `${v.VulnerabilityID} ${v.PkgName} ${v.InstalledVersion ?? ''}`.trim(),
+        severity: SEVERITY[String(v.Severity)] ?? 'Info',
+        component: v.PkgName,
+      });
     }
   }
   return out;
 }
 
 async function formOf(req: IncomingMessage, body: Buffer): Promise<FormData> {
-  const request = new Request('http://dojo.local/', { method: 'POST', headers: { 'content-type': String(req.headers['content-type'] ?? '') }, body });
+  const request = new Request('http://dojo.local/', {
+    method: 'POST',
+    headers: { 'content-type': String(req.headers['content-type'] ?? '') },
+    body,
+  });
   return request.formData();
 }
 
@@ -73,22 +91,29 @@ export async function startDefectDojoFake(opts: { token: string }): Promise<Defe
     requests.push(record);
     const json = (status: number, payload: unknown) => {
       record.status = status;
-      res.writeHead(status, { 'content-type': 'application/json', allow: 'POST, OPTIONS' }).end(JSON.stringify(payload));
+      res
+        .writeHead(status, { 'content-type': 'application/json', allow: 'POST, OPTIONS' })
+        .end(JSON.stringify(payload));
     };
     const next = scripted.shift();
     if (next === 'hang') return; // never answers: the client's timeout must fire
     if (next) {
       record.status = next.status;
-      return res.writeHead(next.status, { 'content-type': next.body.startsWith('<') ? 'text/html' : 'application/json' }).end(next.body);
+      return res
+        .writeHead(next.status, { 'content-type': next.body.startsWith('<') ? 'text/html' : 'application/json' })
+        .end(next.body);
     }
-    if (path !== '/api/v2/reimport-scan/' && path !== '/api/v2/import-scan/') return json(404, { detail: 'Not found.' });
+    if (path !== '/api/v2/reimport-scan/' && path !== '/api/v2/import-scan/')
+      return json(404, { detail: 'Not found.' });
     if (req.method !== 'POST') return json(405, { detail: `Method "${req.method}" not allowed.` });
     const auth = req.headers.authorization;
     if (!auth) return json(401, { detail: 'Authentication credentials were not provided.' });
     if (auth !== `Token ${opts.token}`) return json(403, { detail: 'Invalid token.' });
     if (body.length > state.maxUploadBytes) {
       record.status = 413;
-      return res.writeHead(413, { 'content-type': 'text/html' }).end('<html><head><title>413 Request Entity Too Large</title></head></html>');
+      return res
+        .writeHead(413, { 'content-type': 'text/html' })
+        .end('<html><head><title>413 Request Entity Too Large</title></head></html>');
     }
     let form: FormData;
     try {
@@ -108,24 +133,28 @@ export async function startDefectDojoFake(opts: { token: string }): Promise<Defe
     // Field-level errors: an object keyed by field.
     const fieldErrors: Record<string, string[]> = {};
     if (field('scan_type') === '') fieldErrors.scan_type = ['This field is required.'];
-    else if (field('scan_type') !== 'Trivy Scan') fieldErrors.scan_type = [`"${field('scan_type')}" is not a valid choice.`];
+    else if (field('scan_type') !== 'Trivy Scan')
+      fieldErrors.scan_type = [`"${field('scan_type')}" is not a valid choice.`];
     if (!record.fileText) fieldErrors.file = ['No file was submitted.'];
     const minimum = field('minimum_severity');
     if (minimum && !ORDER.includes(minimum)) fieldErrors.minimum_severity = [`"${minimum}" is not a valid choice.`];
     for (const b of ['auto_create_context', 'close_old_findings', 'active', 'verified']) {
       if (field(b) && !['true', 'false'].includes(field(b))) fieldErrors[b] = ['Must be a valid boolean.'];
     }
-    if (field('scan_date') && !/^\d{4}-\d{2}-\d{2}$/.test(field('scan_date'))) fieldErrors.scan_date = ['Date has wrong format. Use one of these formats instead: YYYY-MM-DD.'];
+    if (field('scan_date') && !/^\d{4}-\d{2}-\d{2}$/.test(field('scan_date')))
+      fieldErrors.scan_date = ['Date has wrong format. Use one of these formats instead: YYYY-MM-DD.'];
     if (Object.keys(fieldErrors).length > 0) return json(400, fieldErrors);
 
     // Context errors: a list of messages.
     const autoCreate = field('auto_create_context') === 'true';
     const product = field('product_name');
     const engagement = field('engagement_name');
-    if (!product || !engagement) return json(400, ['product_name and engagement_name are required when no test id is given']);
+    if (!product || !engagement)
+      return json(400, ['product_name and engagement_name are required when no test id is given']);
     if (!products.has(product)) {
       if (!autoCreate) return json(400, [`Product '${product}' doesn't exist`]);
-      if (!field('product_type_name')) return json(400, ['Product Type name must be provided to auto create the product']);
+      if (!field('product_type_name'))
+        return json(400, ['Product Type name must be provided to auto create the product']);
       productTypes.add(field('product_type_name'));
       products.set(product, field('product_type_name'));
     }
@@ -139,12 +168,24 @@ export async function startDefectDojoFake(opts: { token: string }): Promise<Defe
     const titles = new Set(parsed.filter((f) => ORDER.indexOf(f.severity) >= minRank).map((f) => f.title));
     const title = field('test_title') || 'Trivy Scan';
     // Reimport matches the test by engagement, scan type and title; import always makes a new test.
-    let test = path.endsWith('/reimport-scan/') ? tests.find((t) => t.product === product && t.engagement === engagement && t.title === title) : undefined;
+    let test = path.endsWith('/reimport-scan/')
+      ? tests.find((t) => t.product === product && t.engagement === engagement && t.title === title)
+      : undefined;
     const before = test ? test.open.size : 0;
     let created = 0;
     let closed = 0;
     if (!test) {
-      test = { id: nextId++, productType: products.get(product)!, product, engagement, title, service: field('service'), open: new Set(), closed: new Set(), imports: 0 };
+      test = {
+        id: nextId++,
+        productType: products.get(product)!,
+        product,
+        engagement,
+        title,
+        service: field('service'),
+        open: new Set(),
+        closed: new Set(),
+        imports: 0,
+      };
       tests.push(test);
     }
     for (const t of titles) if (!test.open.has(t)) created += 1;
@@ -170,7 +211,11 @@ export async function startDefectDojoFake(opts: { token: string }): Promise<Defe
       engagement_id: 1,
       product_id: 1,
       product_type_id: 1,
-      statistics: { before: { total: before }, delta: { created: { total: created }, closed: { total: closed } }, after: { total: test.open.size } },
+      statistics: {
+        before: { total: before },
+        delta: { created: { total: created }, closed: { total: closed } },
+        after: { total: test.open.size },
+      },
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

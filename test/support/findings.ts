@@ -28,11 +28,22 @@ export function finding(overrides: Partial<Finding> = {}): Finding {
 }
 
 export function imageReport(findings: Finding[], image = findings[0]?.image ?? 'app'): ImageReport {
-  return { image, reportPath: `out/reports/${image}.json`, artifactName: `${image}.tar`, trivyVersion: '0.74.0', findings };
+  return {
+    image,
+    reportPath: `out/reports/${image}.json`,
+    artifactName: `${image}.tar`,
+    trivyVersion: '0.74.0',
+    findings,
+  };
 }
 
 export function rule(overrides: Partial<ExceptionRule> = {}): ExceptionRule {
-  return { id: 'CVE-2024-0001', note: 'accepted for the test', origin: 'profiles/test.yml exceptions[0]', ...overrides };
+  return {
+    id: 'CVE-2024-0001',
+    note: 'accepted for the test',
+    origin: 'profiles/test.yml exceptions[0]',
+    ...overrides,
+  };
 }
 
 export function profile(overrides: Partial<Profile> = {}): Profile {

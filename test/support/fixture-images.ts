@@ -1,4 +1,5 @@
-// The images the e2e tests, the example and the benchmarks scan. Their findings against test/fixtures/db are pinned in the tests.
+// The images the e2e tests, the example and the benchmarks scan. Their findings against test/fixtures/db are pinned
+// in the tests.
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,7 +11,10 @@ const ROOTFS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fi
 function debianBase(): ImageFile[] {
   return [
     { path: 'etc/debian_version', content: '12.11\n' },
-    { path: 'etc/os-release', content: 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n' },
+    {
+      path: 'etc/os-release',
+      content: 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n',
+    },
     { path: 'var/lib/dpkg/status', content: readFileSync(path.join(ROOTFS, 'debian/status')) },
   ];
 }
@@ -18,13 +22,19 @@ function debianBase(): ImageFile[] {
 function alpineBase(installed = readFileSync(path.join(ROOTFS, 'alpine/installed'), 'utf8')): ImageFile[] {
   return [
     { path: 'etc/alpine-release', content: '3.19.1\n' },
-    { path: 'etc/os-release', content: 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n' },
+    {
+      path: 'etc/os-release',
+      content: 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n',
+    },
     { path: 'lib/apk/db/installed', content: installed },
   ];
 }
 
 function npmPackage(name: string, version: string): ImageFile {
-  return { path: `usr/src/app/node_modules/${name}/package.json`, content: `${JSON.stringify({ name, version, license: 'MIT' }, null, 2)}\n` };
+  return {
+    path: `usr/src/app/node_modules/${name}/package.json`,
+    content: `${JSON.stringify({ name, version, license: 'MIT' }, null, 2)}\n`,
+  };
 }
 
 /** Only musl from the Alpine database: no advisory in the fixture DB matches it. */

@@ -23,7 +23,12 @@ export interface GitHubFake {
 
 const DOCS = 'https://docs.github.com/rest';
 
-export async function startGitHubFake(opts: { owner: string; repo: string; token: string; pullNumber?: number }): Promise<GitHubFake> {
+export async function startGitHubFake(opts: {
+  owner: string;
+  repo: string;
+  token: string;
+  pullNumber?: number;
+}): Promise<GitHubFake> {
   const failures = new Map<string, { status: number; times: number }>();
   let nextId = 1000;
   const fake: Omit<GitHubFake, 'url' | 'close'> & { pendingPolls: number } = {
@@ -37,7 +42,11 @@ export async function startGitHubFake(opts: { owner: string; repo: string; token
   };
   const polls = new Map<string, number>();
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-api-version-selected': '2022-11-28', ...headers });
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'x-github-api-version-selected': '2022-11-28',
+      ...headers,
+    });
     res.end(JSON.stringify(body));
   };
   const scripted = (route: string): number | undefined => {
@@ -48,7 +57,11 @@ export async function startGitHubFake(opts: { owner: string; repo: string; token
   };
   const errorBody = (status: number) =>
     status === 403
-      ? { message: 'Resource not accessible by integration', documentation_url: `${DOCS}/code-scanning/code-scanning#upload-an-analysis-as-sarif-data`, status: '403' }
+      ? {
+          message: 'Resource not accessible by integration',
+          documentation_url: `${DOCS}/code-scanning/code-scanning#upload-an-analysis-as-sarif-data`,
+          status: '403',
+        }
       : status === 404
         ? { message: 'Not Found', documentation_url: DOCS, status: '404' }
         : status === 422
@@ -67,9 +80,12 @@ export async function startGitHubFake(opts: { owner: string; repo: string; token
       send(res, s, body, headers);
     };
     try {
-      if (req.headers.authorization !== `token ${opts.token}`) return reply(401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' });
-      if (req.headers['x-github-api-version'] !== '2022-11-28') return reply(400, { message: 'Unsupported or missing X-GitHub-Api-Version header', status: '400' });
-      if (!String(req.headers.accept ?? '').includes('application/vnd.github')) return reply(415, { message: 'Unsupported Accept header' });
+      if (req.headers.authorization !== `token ${opts.token}`)
+        return reply(401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' });
+      if (req.headers['x-github-api-version'] !== '2022-11-28')
+        return reply(400, { message: 'Unsupported or missing X-GitHub-Api-Version header', status: '400' });
+      if (!String(req.headers.accept ?? '').includes('application/vnd.github'))
+        return reply(415, { message: 'Unsupported Accept header' });
       const base = `/repos/${opts.owner}/${opts.repo}`;
       if (!url.pathname.startsWith(`${base}/`)) return reply(404, errorBody(404));
       const route = url.pathname.slice(base.length);
@@ -78,16 +94,28 @@ export async function startGitHubFake(opts: { owner: string; repo: string; token
         const forced = scripted('sarif-upload');
         if (forced) return reply(forced, errorBody(forced));
         const body = JSON.parse(raw) as { commit_sha?: string; ref?: string; sarif?: string; tool_name?: string };
-        if (!/^[0-9a-f]{40}$/.test(body.commit_sha ?? '')) return reply(422, { message: 'Invalid request.', errors: ['commit_sha is not a 40-character SHA'], status: '422' });
-        if (!/^refs\/(heads|tags|pull)\/.+/.test(body.ref ?? '')) return reply(422, { message: 'Invalid request.', errors: ['ref is not a valid ref'], status: '422' });
+        if (!/^[0-9a-f]{40}$/.test(body.commit_sha ?? ''))
+          return reply(422, {
+            message: 'Invalid request.',
+            errors: ['commit_sha is not a 40-character SHA'],
+            status: '422',
+          });
+        if (!/^refs\/(heads|tags|pull)\/.+/.test(body.ref ?? ''))
+          return reply(422, { message: 'Invalid request.', errors: ['ref is not a valid ref'], status: '422' });
         let sarif: unknown;
         try {
           sarif = JSON.parse(gunzipSync(Buffer.from(body.sarif ?? '', 'base64')).toString('utf8'));
         } catch {
           return reply(400, { message: 'sarif must be gzip-compressed and base64-encoded', status: '400' });
         }
-        if ((sarif as { version?: string }).version !== '2.1.0') return reply(422, { message: 'Invalid request.', errors: ['SARIF version must be 2.1.0'], status: '422' });
-        fake.sarifUploads.push({ commit_sha: body.commit_sha!, ref: body.ref!, tool_name: body.tool_name ?? '', sarif });
+        if ((sarif as { version?: string }).version !== '2.1.0')
+          return reply(422, { message: 'Invalid request.', errors: ['SARIF version must be 2.1.0'], status: '422' });
+        fake.sarifUploads.push({
+          commit_sha: body.commit_sha!,
+          ref: body.ref!,
+          tool_name: body.tool_name ?? '',
+          sarif,
+        });
         const id = `sarif-${(nextId += 1)}`;
         polls.set(id, fake.pendingPolls);
         return reply(202, { id, url: `http://${req.headers.host}${base}/code-scanning/sarifs/${id}` });
@@ -102,7 +130,11 @@ export async function startGitHubFake(opts: { owner: string; repo: string; token
           polls.set(statusMatch[1]!, left - 1);
           return reply(200, { processing_status: 'pending', analyses_url: null, errors: null });
         }
-        return reply(200, { processing_status: 'complete', analyses_url: `http://${req.headers.host}${base}/code-scanning/analyses?sarif_id=${statusMatch[1]}`, errors: [] });
+        return reply(200, {
+          processing_status: 'complete',
+          analyses_url: `http://${req.headers.host}${base}/code-scanning/analyses?sarif_id=${statusMatch[1]}`,
+          errors: [],
+        });
       }
       const listMatch = /^\/issues\/(\d+)\/comments$/.exec(route);
       if (listMatch) {
@@ -114,7 +146,10 @@ export async function startGitHubFake(opts: { owner: string; repo: string; token
           const page = Number(url.searchParams.get('page') ?? 1);
           const slice = fake.comments.slice((page - 1) * perPage, page * perPage);
           const last = Math.max(1, Math.ceil(fake.comments.length / perPage));
-          const link = page < last ? { link: `<http://${req.headers.host}${url.pathname}?per_page=${perPage}&page=${page + 1}>; rel="next"` } : undefined;
+          const link =
+            page < last
+              ? { link: `<http://${req.headers.host}${url.pathname}?per_page=${perPage}&page=${page + 1}>; rel="next"` }
+              : undefined;
           return reply(200, slice, link);
         }
         if (method === 'POST') {
@@ -122,7 +157,11 @@ export async function startGitHubFake(opts: { owner: string; repo: string; token
           if (forced) return reply(forced, errorBody(forced));
           const { body } = JSON.parse(raw) as { body?: string };
           if (!body) return reply(422, { message: 'Invalid request.', errors: ['body is missing'], status: '422' });
-          const comment = { id: (nextId += 1), body, html_url: `https://github.com/${opts.owner}/${opts.repo}/pull/${opts.pullNumber}#issuecomment-${nextId}` };
+          const comment = {
+            id: (nextId += 1),
+            body,
+            html_url: `https://github.com/${opts.owner}/${opts.repo}/pull/${opts.pullNumber}#issuecomment-${nextId}`,
+          };
           fake.comments.push(comment);
           return reply(201, comment);
         }
@@ -151,5 +190,9 @@ export async function startGitHubFake(opts: { owner: string; repo: string; token
 
 /** A comment someone else wrote, to show vulngate finds its own among many (and across pages). */
 export function otherComments(n: number): Comment[] {
-  return Array.from({ length: n }, (_, i) => ({ id: i + 1, body: `LGTM ${i}`, html_url: `https://github.com/o/r/pull/7#issuecomment-${i + 1}` }));
+  return Array.from({ length: n }, (_, i) => ({
+    id: i + 1,
+    body: `LGTM ${i}`,
+    html_url: `https://github.com/o/r/pull/7#issuecomment-${i + 1}`,
+  }));
 }

@@ -41,16 +41,28 @@ docker_build:
 function vulngateOnPath(): string {
   const bin = mkdtempSync(path.join(tmpdir(), 'vg-bin-'));
   const node = process.env.NODE24 ?? process.execPath;
-  writeFileSync(path.join(bin, 'vulngate'), `#!/bin/sh\nexec "${node}" "${path.join(ROOT, 'dist/cli/index.js')}" "$@"\n`);
+  writeFileSync(
+    path.join(bin, 'vulngate'),
+    `#!/bin/sh\nexec "${node}" "${path.join(ROOT, 'dist/cli/index.js')}" "$@"\n`,
+  );
   chmodSync(path.join(bin, 'vulngate'), 0o755);
   return bin;
 }
 
 /** Runs the pipeline with gitlab-ci-local's shell executor, on this machine's real Trivy and fixture DB. */
-export async function runGitlabCiLocal(dir: string, variables: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+export async function runGitlabCiLocal(
+  dir: string,
+  variables: Record<string, string> = {},
+): Promise<{ code: number; output: string }> {
   const { dir: trivyDir, cache } = realTrivy();
   const vars = { VULNGATE_CACHE_DIR: cache, VULNGATE_OFFLINE: 'true', ...variables };
-  const args = [path.join(ROOT, 'node_modules/gitlab-ci-local/dist/index.js'), '--force-shell-executor', '--color=false', '--home', path.join(dir, '..', 'home')];
+  const args = [
+    path.join(ROOT, 'node_modules/gitlab-ci-local/dist/index.js'),
+    '--force-shell-executor',
+    '--color=false',
+    '--home',
+    path.join(dir, '..', 'home'),
+  ];
   for (const [k, v] of Object.entries(vars)) args.push('--variable', `${k}=${v}`);
   const child = spawn(process.env.NODE24 ?? process.execPath, args, {
     cwd: dir,

@@ -35,7 +35,9 @@ interface EntryHeader {
 
 function addEntry(pack: tarStream.Pack, header: EntryHeader, body: Buffer = Buffer.alloc(0)): Promise<void> {
   return new Promise((resolve, reject) => {
-    pack.entry({ ...header, mtime: MTIME, uid: 0, gid: 0, uname: 'root', gname: 'root' }, body, (err) => (err ? reject(err) : resolve()));
+    pack.entry({ ...header, mtime: MTIME, uid: 0, gid: 0, uname: 'root', gname: 'root' }, body, (err) =>
+      err ? reject(err) : resolve(),
+    );
   });
 }
 
@@ -54,10 +56,16 @@ export async function layerTar(files: ImageFile[], padding = 0): Promise<Buffer>
   ].sort((a, b) => a.name.localeCompare(b.name));
   for (const entry of entries) {
     if (entry.dir) await addEntry(pack, { name: entry.name, type: 'directory', mode: 0o755 });
-    else await addEntry(pack, { name: entry.name, type: 'file', mode: entry.file.mode ?? 0o644 }, Buffer.from(entry.file.content));
+    else
+      await addEntry(
+        pack,
+        { name: entry.name, type: 'file', mode: entry.file.mode ?? 0o644 },
+        Buffer.from(entry.file.content),
+      );
   }
   if (padding > 0) {
-    // Text files Trivy really reads (its secret scanner skips binary ones): reproducible hex of a hash chain, 1 MiB each.
+    // Text files Trivy really reads (its secret scanner skips binary ones): reproducible hex of a hash chain, 1 MiB
+    // each.
     let block = createHash('sha256').update('vulngate-padding').digest();
     for (let part = 0; part * 1048576 < padding; part += 1) {
       const size = Math.min(1048576, padding - part * 1048576);
@@ -67,7 +75,11 @@ export async function layerTar(files: ImageFile[], padding = 0): Promise<Buffer>
         block = createHash('sha256').update(block).digest();
       }
       const text = Buffer.from(`${lines.join('\n')}\n`).subarray(0, size);
-      await addEntry(pack, { name: `opt/data/part-${String(part).padStart(4, '0')}.txt`, type: 'file', mode: 0o644 }, text);
+      await addEntry(
+        pack,
+        { name: `opt/data/part-${String(part).padStart(4, '0')}.txt`, type: 'file', mode: 0o644 },
+        text,
+      );
     }
   }
   pack.finalize();
@@ -87,7 +99,7 @@ interface BuiltLayers {
 async function buildLayers(spec: ImageSpec): Promise<BuiltLayers> {
   const layers = [];
   for (const [i, files] of spec.layers.entries()) {
-    const tar = await layerTar(files, i === 0 ? spec.padding ?? 0 : 0);
+    const tar = await layerTar(files, i === 0 ? (spec.padding ?? 0) : 0);
     layers.push({ tar, digest: sha256(tar) });
   }
   const config = Buffer.from(
@@ -133,8 +145,16 @@ async function ociLayoutFiles(spec: ImageSpec): Promise<{ name: string; body: Bu
     JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${configDigest}`, size: config.length },
-      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${l.digest}`, size: l.tar.length })),
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: `sha256:${configDigest}`,
+        size: config.length,
+      },
+      layers: layers.map((l) => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar',
+        digest: `sha256:${l.digest}`,
+        size: l.tar.length,
+      })),
     }),
   );
   const manifestDigest = sha256(manifest);
@@ -146,15 +166,34 @@ async function ociLayoutFiles(spec: ImageSpec): Promise<{ name: string; body: Bu
         mediaType: 'application/vnd.oci.image.manifest.v1+json',
         digest: `sha256:${manifestDigest}`,
         size: manifest.length,
-        ...(spec.repoTag ? { annotations: { 'io.containerd.image.name': spec.repoTag, 'org.opencontainers.image.ref.name': spec.repoTag.split(':').pop() } } : {}),
+        ...(spec.repoTag
+          ? {
+              annotations: {
+                'io.containerd.image.name': spec.repoTag,
+                'org.opencontainers.image.ref.name': spec.repoTag.split(':').pop(),
+              },
+            }
+          : {}),
       },
     ],
   };
-  const blobs = [...layers.map((l) => ({ digest: l.digest, body: l.tar })), { digest: configDigest, body: config }, { digest: manifestDigest, body: manifest }];
+  const blobs = [
+    ...layers.map((l) => ({ digest: l.digest, body: l.tar })),
+    { digest: configDigest, body: config },
+    { digest: manifestDigest, body: manifest },
+  ];
   // Docker >= 25 writes this beside the layout so older readers still find the image.
-  const dockerManifest = [{ Config: `blobs/sha256/${configDigest}`, RepoTags: spec.repoTag ? [spec.repoTag] : null, Layers: layers.map((l) => `blobs/sha256/${l.digest}`) }];
+  const dockerManifest = [
+    {
+      Config: `blobs/sha256/${configDigest}`,
+      RepoTags: spec.repoTag ? [spec.repoTag] : null,
+      Layers: layers.map((l) => `blobs/sha256/${l.digest}`),
+    },
+  ];
   return [
-    ...blobs.sort((a, b) => a.digest.localeCompare(b.digest)).map((b) => ({ name: `blobs/sha256/${b.digest}`, body: b.body })),
+    ...blobs
+      .sort((a, b) => a.digest.localeCompare(b.digest))
+      .map((b) => ({ name: `blobs/sha256/${b.digest}`, body: b.body })),
     { name: 'index.json', body: Buffer.from(JSON.stringify(index)) },
     { name: 'manifest.json', body: Buffer.from(JSON.stringify(dockerManifest)) },
     { name: 'oci-layout', body: Buffer.from('{"imageLayoutVersion":"1.0.0"}') },
@@ -167,7 +206,8 @@ export async function ociLayoutArchive(spec: ImageSpec): Promise<Buffer> {
   const done = toBuffer(pack);
   await addEntry(pack, { name: 'blobs/', type: 'directory', mode: 0o755 });
   await addEntry(pack, { name: 'blobs/sha256/', type: 'directory', mode: 0o755 });
-  for (const file of await ociLayoutFiles(spec)) await addEntry(pack, { name: file.name, type: 'file', mode: 0o644 }, file.body);
+  for (const file of await ociLayoutFiles(spec))
+    await addEntry(pack, { name: file.name, type: 'file', mode: 0o644 }, file.body);
   pack.finalize();
   return done;
 }

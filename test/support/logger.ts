@@ -3,7 +3,10 @@ import type { Logger } from '../../src/core/logger.ts';
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error';
 
 /** A logger that keeps every line, for assertions on what the run said. */
-export function recordingLogger(): Logger & { lines: { level: LogLevel; message: string }[]; at(level: LogLevel): string[] } {
+export function recordingLogger(): Logger & {
+  lines: { level: LogLevel; message: string }[];
+  at(level: LogLevel): string[];
+} {
   const lines: { level: LogLevel; message: string }[] = [];
   const log = (level: LogLevel) => (message: string) => void lines.push({ level, message });
   return {

@@ -18,7 +18,9 @@ async function dbLayer(dbDir: string): Promise<Buffer> {
   })();
   for (const name of ['trivy.db', 'metadata.json']) {
     const body = readFileSync(path.join(dbDir, name));
-    await new Promise<void>((resolve, reject) => pack.entry({ name, mode: 0o644 }, body, (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      pack.entry({ name, mode: 0o644 }, body, (e) => (e ? reject(e) : resolve())),
+    );
   }
   pack.finalize();
   await done;
@@ -42,7 +44,14 @@ export async function startDbRegistry(opts: { dbDir: string; repositories: strin
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.aquasec.trivy.config.v1+json', digest: sha(config), size: config.length },
-      layers: [{ mediaType: 'application/vnd.aquasec.trivy.db.layer.v1.tar+gzip', digest: sha(layer), size: layer.length, annotations: { 'org.opencontainers.image.title': 'db.tar.gz' } }],
+      layers: [
+        {
+          mediaType: 'application/vnd.aquasec.trivy.db.layer.v1.tar+gzip',
+          digest: sha(layer),
+          size: layer.length,
+          annotations: { 'org.opencontainers.image.title': 'db.tar.gz' },
+        },
+      ],
       annotations: { 'org.opencontainers.image.created': '2026-11-23T00:00:00Z' },
     }),
   );
@@ -59,21 +68,32 @@ export async function startDbRegistry(opts: { dbDir: string; repositories: strin
       res.writeHead(status, { 'docker-distribution-api-version': 'registry/2.0', ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
-    const error = (status: number, code: string, message: string) => send(status, JSON.stringify({ errors: [{ code, message }] }), { 'content-type': 'application/json' });
-    if (url.pathname === '/v2/' || url.pathname === '/v2') return send(200, '{}', { 'content-type': 'application/json' });
+    const error = (status: number, code: string, message: string) =>
+      send(status, JSON.stringify({ errors: [{ code, message }] }), { 'content-type': 'application/json' });
+    if (url.pathname === '/v2/' || url.pathname === '/v2')
+      return send(200, '{}', { 'content-type': 'application/json' });
     if (limited > 0) {
       limited -= 1;
       return error(429, 'TOOMANYREQUESTS', 'You have reached your pull rate limit.');
     }
     const m = /^\/v2\/(.+)\/(manifests|blobs)\/(.+)$/.exec(url.pathname);
-    if (!m || !opts.repositories.includes(m[1]!)) return error(404, 'NAME_UNKNOWN', 'repository name not known to registry');
+    if (!m || !opts.repositories.includes(m[1]!))
+      return error(404, 'NAME_UNKNOWN', 'repository name not known to registry');
     if (m[2] === 'manifests') {
       if (m[3] !== '2' && m[3] !== sha(manifest)) return error(404, 'MANIFEST_UNKNOWN', 'manifest unknown');
-      return send(200, manifest, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': sha(manifest), 'content-length': manifest.length });
+      return send(200, manifest, {
+        'content-type': 'application/vnd.oci.image.manifest.v1+json',
+        'docker-content-digest': sha(manifest),
+        'content-length': manifest.length,
+      });
     }
     const blob = blobs.get(m[3]!);
     if (!blob) return error(404, 'BLOB_UNKNOWN', 'blob unknown to registry');
-    return send(200, blob, { 'content-type': 'application/octet-stream', 'docker-content-digest': m[3]!, 'content-length': blob.length });
+    return send(200, blob, {
+      'content-type': 'application/octet-stream',
+      'docker-content-digest': m[3]!,
+      'content-length': blob.length,
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const host = `127.0.0.1:${(server.address() as { port: number }).port}`;

@@ -11,7 +11,9 @@ export async function releaseArchive(binary: Buffer): Promise<Buffer> {
     for await (const c of pack) chunks.push(c as Buffer);
   })();
   const add = (name: string, body: Buffer, mode: number) =>
-    new Promise<void>((resolve, reject) => pack.entry({ name, mode, mtime: new Date('2024-01-01T00:00:00Z') }, body, (e) => (e ? reject(e) : resolve())));
+    new Promise<void>((resolve, reject) =>
+      pack.entry({ name, mode, mtime: new Date('2024-01-01T00:00:00Z') }, body, (e) => (e ? reject(e) : resolve())),
+    );
   await add('LICENSE', Buffer.from('Apache License 2.0\n'), 0o644);
   await add('README.md', Buffer.from('# trivy\n'), 0o644);
   await add('trivy', binary, 0o755);
@@ -41,7 +43,11 @@ export function serveReleases(files: Record<string, Buffer>): Promise<ReleaseSer
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address() as { port: number };
-      resolve({ url: `http://127.0.0.1:${address.port}`, requests, close: () => new Promise((r) => server.close(() => r())) });
+      resolve({
+        url: `http://127.0.0.1:${address.port}`,
+        requests,
+        close: () => new Promise((r) => server.close(() => r())),
+      });
     });
   });
 }

@@ -19,13 +19,24 @@ export interface SarifProblem {
 export function validateSarif(files: string[]): SarifProblem[] {
   const tool = path.join(ROOT, 'node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool');
   const output = path.join(mkdtempSync(path.join(tmpdir(), 'vg-sarif-')), 'validation.sarif');
-  const run = spawnSync(tool, ['validate', '--rule-kind', 'Sarif;Ghas', '--output', output, '--log', 'ForceOverwrite;PrettyPrint', ...files], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DOTNET_CLI_TELEMETRY_OPTOUT: '1' },
-  });
+  const run = spawnSync(
+    tool,
+    ['validate', '--rule-kind', 'Sarif;Ghas', '--output', output, '--log', 'ForceOverwrite;PrettyPrint', ...files],
+    {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DOTNET_CLI_TELEMETRY_OPTOUT: '1' },
+    },
+  );
   if (run.status !== 0) throw new Error(`Sarif.Multitool failed (${run.status}): ${run.stdout}${run.stderr}`);
   const log = JSON.parse(readFileSync(output, 'utf8')) as {
-    runs: { results?: { level?: string; ruleId: string; message: { text?: string; arguments?: string[] }; locations?: { physicalLocation?: { artifactLocation?: { uri?: string } } }[] }[] }[];
+    runs: {
+      results?: {
+        level?: string;
+        ruleId: string;
+        message: { text?: string; arguments?: string[] };
+        locations?: { physicalLocation?: { artifactLocation?: { uri?: string } } }[];
+      }[];
+    }[];
   };
   return log.runs.flatMap((r) =>
     (r.results ?? []).map((res) => ({

@@ -20,18 +20,26 @@ export function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
 /** `trivy server` on 127.0.0.1 with the fixture DB; resolves once /healthz answers. */
-export async function startTrivyServer(token: string): Promise<{ url: string; stop: () => void; process: ChildProcess }> {
+export async function startTrivyServer(
+  token: string,
+): Promise<{ url: string; stop: () => void; process: ChildProcess }> {
   const { bin, cache } = realTrivy();
   const port = await freePort();
-  const child = spawn(bin, ['server', '--listen', `127.0.0.1:${port}`, '--cache-dir', cache, '--skip-db-update', '--token', token], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    bin,
+    ['server', '--listen', `127.0.0.1:${port}`, '--cache-dir', cache, '--skip-db-update', '--token', token],
+    {
+      stdio: 'ignore',
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {

@@ -1,0 +1,130 @@
+import {
+  ALL_COMMANDS,
+  JUDGE_COMMANDS,
+  booleanOption,
+  choiceOption,
+  integerOption,
+  listOption,
+  textOption,
+  urlOption,
+  type OptionSpec,
+} from './option-types.js';
+
+/** GitHub publishing and forwarding: part of the option table (src/config/options.ts). */
+export const DELIVERY_OPTIONS = {
+  // GitHub publishing (the action).
+  'upload-sarif': booleanOption({
+    help: 'Upload vulngate.sarif to GitHub code scanning (needs `permissions: security-events: write`).',
+    default: true,
+  }),
+  'github-token': textOption({
+    help: 'Token for code scanning, the pull-request comment and the API.',
+    actionDefault: '${{ github.token }}',
+    secret: true,
+  }),
+  'comment-on-pr': booleanOption({
+    help:
+      'On pull requests, keep one comment per job with the verdict and what changed (needs ' +
+      '`pull-requests: write`).',
+    default: true,
+  }),
+  'upload-artifact': booleanOption({
+    help: 'Upload the output directory (raw reports, results, SARIF, GitLab report, summary) as the audit artifact.',
+    default: true,
+  }),
+  'artifact-name': textOption({
+    help: 'Name of the audit artifact. Default vulngate-<job>-<key of the scanned images>, unique per matrix job.',
+  }),
+  'artifact-retention-days': integerOption({
+    help: 'Days GitHub keeps the audit artifact (1 to 90).',
+    default: 30,
+    min: 1,
+    max: 90,
+  }),
+
+  // Forwarding.
+  from: textOption({
+    help: "The earlier run's output directory, whose undelivered/ is sent again.",
+    input: false,
+    commands: ['forward'],
+    cli: { placeholder: 'dir', mandatory: true },
+  }),
+  'sqs-queue-url': urlOption({
+    help:
+      'Send one JSON message per finding and per image to this SQS queue (AWS credentials from the ' +
+      'standard chain, e.g. aws-actions/configure-aws-credentials).',
+    commands: ALL_COMMANDS,
+    cli: { placeholder: 'url' },
+  }),
+  'aws-region': textOption({
+    help: 'AWS region of the queue. Default AWS_REGION, else the region in the queue URL.',
+    commands: ALL_COMMANDS,
+    cli: { placeholder: 'region' },
+  }),
+  'sqs-message-attributes': textOption({
+    help: 'Extra SQS message attributes, as a JSON object or name=value lines (at most 7).',
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'attributes' },
+  }),
+  'defectdojo-url': textOption({
+    help: "Import each image's Trivy report into this DefectDojo (https).",
+    commands: ALL_COMMANDS,
+    cli: { placeholder: 'url' },
+  }),
+  'defectdojo-token': textOption({
+    help: 'DefectDojo API v2 key of a user that may import scans (CLI: better as VULNGATE_DEFECTDOJO_TOKEN).',
+    secret: true,
+    commands: ALL_COMMANDS,
+    cli: { placeholder: 'token' },
+  }),
+  'defectdojo-product-type': textOption({
+    help: 'DefectDojo product type. Default the repository owner.',
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'name' },
+  }),
+  'defectdojo-product': textOption({
+    help: 'DefectDojo product. Default the repository.',
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'name' },
+  }),
+  'defectdojo-engagement': textOption({
+    help: 'DefectDojo engagement. Default the branch.',
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'name' },
+  }),
+  'defectdojo-close-old-findings': booleanOption({
+    help: 'Close findings an image no longer has. Default true on the default branch only.',
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'bool' },
+  }),
+  'defectdojo-minimum-severity': textOption({
+    help: 'Lowest severity imported: Info, Low, Medium, High or Critical.',
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'level' },
+  }),
+  'defectdojo-tags': listOption({
+    help: 'Tags for the DefectDojo test (comma- or newline-separated).',
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'tags' },
+  }),
+  'defectdojo-version': textOption({
+    help: 'Version of what was scanned, recorded in DefectDojo.',
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'version' },
+  }),
+  'defectdojo-allow-http': booleanOption({
+    help: 'Allow an http:// DefectDojo URL (tokens then travel unencrypted).',
+    default: false,
+    commands: ALL_COMMANDS,
+    cli: { placeholder: 'bool' },
+  }),
+  'forward-failure': choiceOption({
+    help:
+      'What a forwarding failure does: warn, or fail the run with exit code 4. Undelivered data is kept ' +
+      'in <output-dir>/undelivered/ either way.',
+    choices: ['warn', 'fail'] as const,
+    default: 'warn',
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'warn|fail' },
+  }),
+} satisfies Record<string, OptionSpec<unknown>>;
