@@ -90,7 +90,7 @@ async function queueMaxSize(client, queueUrl, logger) {
         return Number.isFinite(size) && size > 0 ? size : FALLBACK_MAX_MESSAGE_SIZE;
     }
     catch (err) {
-        const name = err.name ?? '';
+        const name = err?.name ?? '';
         // A send-only role may not read attributes; anything else (no such queue, bad credentials) is fatal here.
         if (!/AccessDenied|AuthorizationError|UnauthorizedOperation/i.test(name))
             throw err;
@@ -142,7 +142,7 @@ async function sendBatch(args) {
         catch (err) {
             if (!isTransient(err))
                 throw err;
-            throw new _lib_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .RetryableError */ .dw(`${err.name ?? 'Error'}: ${(0,_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeError */ .Uc)(err)}`);
+            throw new _lib_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .RetryableError */ .dw(`${err?.name ?? 'Error'}: ${(0,_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeError */ .Uc)(err)}`);
         }
         for (const ok of response.Successful ?? []) {
             const item = pending[Number(ok.Id?.slice(1))];

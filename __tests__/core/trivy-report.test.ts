@@ -50,9 +50,29 @@ describe('parseTrivyReport on the shared Trivy reports', () => {
     expect(findings[0]).toMatchObject({ id: 'CVE-2019-18276', fixedVersion: '', status: 'affected', severity: 'LOW' });
   });
 
-  test('prefers the CVSS of the severity source', () => {
-    // bash: SeveritySource debian has no CVSS; nvd V3 7.8 is next.
+  test('takes the highest CVSS v3 score over the vendors, else the highest v2', () => {
     expect(parse('debian-buster').findings[0]).toMatchObject({ cvss: 7.8 });
+    const report = (cvss: Record<string, unknown>) =>
+      parseTrivyReport({
+        text: JSON.stringify({
+          SchemaVersion: 2,
+          Results: [
+            { Target: 't', Vulnerabilities: [{ VulnerabilityID: 'CVE-1', SeveritySource: 'nvd', CVSS: cvss }] },
+          ],
+        }),
+        reportPath: 'r.json',
+        fallbackName: 'r.json',
+      }).findings[0];
+    const v3 = {
+      nvd: { V3Score: 5.3, V3Vector: 'nvd-vector', V2Score: 9.0 },
+      redhat: { V3Score: 8.1, V3Vector: 'rh-vector' },
+    };
+    expect(report(v3)).toMatchObject({ cvss: 8.1, cvssVector: 'rh-vector' });
+    expect(report({ nvd: { V2Score: 4.3 }, ghsa: { V2Score: 6.8, V2Vector: 'AV:N' } })).toMatchObject({
+      cvss: 6.8,
+      cvssVector: 'AV:N',
+    });
+    expect(report({ nvd: { V3Score: 0 } })?.cvss).toBeUndefined();
   });
 
   test('language packages keep their target and type', () => {

@@ -111,7 +111,7 @@ async function queueMaxSize(client: SQSClient, queueUrl: string, logger: Logger)
     const size = Number(Attributes?.MaximumMessageSize);
     return Number.isFinite(size) && size > 0 ? size : FALLBACK_MAX_MESSAGE_SIZE;
   } catch (err) {
-    const name = (err as { name?: string }).name ?? '';
+    const name = (err as { name?: string } | null)?.name ?? '';
     // A send-only role may not read attributes; anything else (no such queue, bad credentials) is fatal here.
     if (!/AccessDenied|AuthorizationError|UnauthorizedOperation/i.test(name)) throw err;
     logger.info(
@@ -177,7 +177,7 @@ async function sendBatch(args: BatchArgs): Promise<void> {
       response = await client.send(new SendMessageBatchCommand({ QueueUrl: settings.queueUrl, Entries: entries }));
     } catch (err) {
       if (!isTransient(err)) throw err;
-      throw new RetryableError(`${(err as { name?: string }).name ?? 'Error'}: ${describeError(err)}`);
+      throw new RetryableError(`${(err as { name?: string } | null)?.name ?? 'Error'}: ${describeError(err)}`);
     }
     for (const ok of response.Successful ?? []) {
       const item = pending[Number(ok.Id?.slice(1))];
