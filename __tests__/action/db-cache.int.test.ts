@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { jest } from '@jest/globals';
 import { run } from '../../src/action/main.js';
-import { dbCacheKey } from '../../src/action/db-cache.js';
+import { dbCacheKey, layerCachePrefix } from '../../src/action/caches.js';
 import { actionEnvironment, parseOutputs, captureStdout } from '../../test/support/action.ts';
 import { startArtifactFake, type ArtifactFake } from '../../test/support/artifact-server.ts';
 import { writeFixtureImages } from '../../test/support/fixture-images.ts';
@@ -76,13 +76,23 @@ test('saved after the first (failing) job, restored by the next without a regist
   expect(first.outputs.verdict).toBe('fail');
   expect(manifestFetches()).toBe(1);
   const key = dbCacheKey(new Date(), process.platform);
-  expect(results.caches.map((c) => [c.key, c.finalized])).toEqual([[key, true]]);
-  const archive = path.join(tmp(), 'cache.tgz');
-  writeFileSync(archive, results.cacheArchive(key)!);
-  const listed = spawnSync('tar', ['-tf', archive], { encoding: 'utf8' });
-  const listing = listed.stdout + listed.stderr;
-  expect(listing).toMatch(/db\/trivy\.db/);
-  expect(listing).toMatch(/db\/metadata\.json/);
+  // The DB right after it was prepared; the layer cache after the last scan, though the gate failed.
+  const prefix = layerCachePrefix(process.platform, '0.74.0');
+  expect(results.caches.map((c) => [c.key.startsWith(prefix) ? prefix : c.key, c.finalized])).toEqual([
+    [key, true],
+    [prefix, true],
+  ]);
+  const listing = (cacheKey: string) => {
+    const archive = path.join(tmp(), 'cache.tgz');
+    writeFileSync(archive, results.cacheArchive(cacheKey)!);
+    const listed = spawnSync('tar', ['-tf', archive], { encoding: 'utf8' });
+    return listed.stdout + listed.stderr;
+  };
+  expect(listing(key)).toMatch(/db\/trivy\.db/);
+  expect(listing(key)).toMatch(/db\/metadata\.json/);
+  const layerKey = results.caches[1]!.key;
+  expect(listing(layerKey)).toMatch(/fanal\/fanal\.db/);
+  expect(listing(layerKey)).toMatch(/fanal\/vulngate-layer-cache\.json/);
 
   rmSync(cacheDir, { recursive: true, force: true });
   const second = await job();
@@ -90,8 +100,10 @@ test('saved after the first (failing) job, restored by the next without a regist
   expect(existsSync(path.join(cacheDir, 'db', 'trivy.db'))).toBe(true);
   expect(manifestFetches()).toBe(1);
   expect(written.join('')).toContain(`Cache hit for: ${key}`);
-  // An exact hit is not saved again.
-  expect(results.caches).toHaveLength(1);
+  expect(written.join('')).toContain(`Restored the layer cache ${layerKey}`);
+  // An exact DB hit is not saved again, nor a layer cache to which this run added nothing.
+  expect(written.join('')).toMatch(/layers: 0 analysed, \d+ from the cache/);
+  expect(results.caches).toHaveLength(2);
 }, 120_000);
 
 test('the key is per OS and UTC day', () => {

@@ -12,7 +12,8 @@ const { results } = judge([imageReport([f])]);
 
 test('image, target, package and id make the identity; nothing else does', () => {
   const base = findingFingerprint(f);
-  expect(findingFingerprint({ ...f, title: 'another title', severity: 'LOW' })).toBe(base);
+  const other: typeof f = { ...f, title: 'another title', severity: 'LOW' };
+  expect(findingFingerprint(other)).toBe(base);
   for (const field of ['image', 'target', 'package', 'id'] as const) {
     expect(findingFingerprint({ ...f, [field]: `${f[field]}-other` })).not.toBe(base);
   }

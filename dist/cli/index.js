@@ -37522,7 +37522,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(342);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(695);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -37537,7 +37537,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 342:
+/***/ 695:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37624,10 +37624,11 @@ function cleanTrivyEnvironment(parent, extra = {}) {
     return { ...env, ...extra };
 }
 /** Trivy wraps every error in the same chain of contexts; they say nothing about the cause. */
-const GENERIC_PREFIXES = /^((run error|image scan error|scan error|unable to initialize a scan service|unable to initialize artifact|scan failed): )+/;
+const GENERIC_PREFIXES = /^((run error|image scan error|scan error|unable to initialize a scan service|unable to initialize artifact|scan failed|failed analysis): )+/;
 /**
- * Trivy logs `2024-01-01T00:00:00Z\tFATAL\tFatal error\trun error: …: 2 errors occurred:` followed by `\t* …` lines.
- * Returns the last FATAL/ERROR message with its `*` lines, on one line, without timestamp and level.
+ * Trivy logs `2024-01-01T00:00:00Z\tFATAL\tFatal error\trun error: …: 2 errors occurred:` followed by `\t* …` lines;
+ * with --debug the contexts come one per line instead (`  - run error:`), each followed by its stack frame.
+ * Returns the last FATAL/ERROR message with its contexts and `*` lines, on one line, without timestamp and level.
  */
 function lastErrorLine(stderr) {
     const lines = stderr.split('\n').map((l) => l.trim());
@@ -37640,12 +37641,15 @@ function lastErrorLine(stderr) {
     }
     if (start === -1)
         return lines.filter(Boolean).pop() ?? 'no output';
-    const head = (lines[start] ?? '').replace(/^\S+\s+(FATAL|ERROR)\s+(Fatal error\s+)?/, '');
-    const details = lines
-        .slice(start + 1)
-        .filter((l) => l.startsWith('*'))
-        .map((l) => l.replace(/^\*\s*/, ''));
-    const text = details.length > 0 ? `${head.replace(/:?\s*\d+ errors? occurred:?$/, '')}: ${details.join('; ')}` : head;
+    const head = (lines[start] ?? '').replace(/^\S+\s+(FATAL|ERROR)\s+(Fatal error\s*)?/, '');
+    const rest = lines.slice(start + 1);
+    const contexts = rest.filter((l) => l.startsWith('- ')).map((l) => l.slice(2).replace(/:$/, ''));
+    const details = rest.filter((l) => l.startsWith('*')).map((l) => l.replace(/^\*\s*/, ''));
+    const chain = [head, ...contexts]
+        .filter(Boolean)
+        .join(': ')
+        .replace(/:?\s*\d+ errors? occurred:?$/, '');
+    const text = details.length > 0 ? `${chain}: ${details.join('; ')}` : chain;
     return text.replace(GENERIC_PREFIXES, '').replace(/\s+/g, ' ').trim();
 }
 
@@ -37653,13 +37657,25 @@ function lastErrorLine(stderr) {
 var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ./src/trivy/process.ts
 
-/** stdout/stderr kept whole up to this many characters; Trivy writes reports to files, not stdout. */
+/** The last this many characters of stdout/stderr are kept: the reason a run failed is at the end (debug logs are long). */
 const KEEP_CHARS = 1_000_000;
+/** Appends in amortized constant time: the text is cut back to its tail only when it has grown to twice the limit. */
+class Tail {
+    text = '';
+    add(chunk) {
+        this.text += chunk;
+        if (this.text.length > 2 * KEEP_CHARS)
+            this.text = this.text.slice(this.text.length - KEEP_CHARS);
+    }
+    toString() {
+        return this.text.length > KEEP_CHARS ? this.text.slice(this.text.length - KEEP_CHARS) : this.text;
+    }
+}
 function runProcess({ command, args, cwd, env, timeoutMs, onStderrLine, }) {
     return new Promise((resolve, reject) => {
         const child = (0,external_node_child_process_.spawn)(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
+        const stdout = new Tail();
+        const stderr = new Tail();
         let pending = '';
         let timedOut = false;
         const timer = timeoutMs === undefined
@@ -37670,12 +37686,10 @@ function runProcess({ command, args, cwd, env, timeoutMs, onStderrLine, }) {
                 setTimeout(() => child.kill('SIGKILL'), 5000).unref();
             }, timeoutMs);
         child.stdout.setEncoding('utf8').on('data', (chunk) => {
-            if (stdout.length < KEEP_CHARS)
-                stdout += chunk;
+            stdout.add(chunk);
         });
         child.stderr.setEncoding('utf8').on('data', (chunk) => {
-            if (stderr.length < KEEP_CHARS)
-                stderr += chunk;
+            stderr.add(chunk);
             if (!onStderrLine)
                 return;
             pending += chunk;
@@ -37693,7 +37707,7 @@ function runProcess({ command, args, cwd, env, timeoutMs, onStderrLine, }) {
                 clearTimeout(timer);
             if (onStderrLine && pending !== '')
                 onStderrLine(pending);
-            resolve({ exitCode, stdout, stderr, timedOut });
+            resolve({ exitCode, stdout: stdout.toString(), stderr: stderr.toString(), timedOut });
         });
     });
 }
@@ -37978,6 +37992,7 @@ function settings_trivyOptions(values, defaults) {
         dbRepositories: values['db-repository'],
         javaDb: values['java-db'],
         server: server ? { url: server, token } : undefined,
+        layerCache: { enabled: values['layer-cache'], maxMb: values['layer-cache-max-mb'] },
     };
 }
 function settings_publishOptions(values) {
@@ -38474,6 +38489,20 @@ const JUDGE_OPTIONS = {
     'cache-db': booleanOption({
         help: 'Restore and save the Trivy DB with the Actions cache (one key per day).',
         default: true,
+    }),
+    'layer-cache': booleanOption({
+        help: "Keep Trivy's layer cache between runs (in cache-dir; in the action also with the Actions cache), so unchanged layers are not analysed again.",
+        default: true,
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'bool' },
+    }),
+    'layer-cache-max-mb': integerOption({
+        help: 'Bound of the layer cache in MB; a larger one (or one older than 7 days, or from another Trivy) is started anew.',
+        default: 2048,
+        min: 16,
+        max: 1_048_576,
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'mb' },
     }),
     'db-repository': listOption({
         help: 'OCI repositories of the Trivy DB, tried in order (one per line), for mirrors.',
@@ -43893,6 +43922,7 @@ function buildResults({ evaluation, images, errors, profile, now, toolVersion })
             os: osName(image) || undefined,
             counts: emptyCounts(),
             bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])),
+            layers: image.layers,
         });
     }
     for (const finding of evaluation.findings) {
@@ -44035,6 +44065,9 @@ function renderSummary({ results, notes = [] }) {
         i.counts.unfixed,
         i.counts['below-threshold'],
     ])));
+    const layerLine = layersLine(results);
+    if (layerLine)
+        parts.push(layerLine);
     if (results.errors.length > 0) {
         parts.push('### Scan errors', table(['Image', 'Source', 'Error'], results.errors.map((e) => [`\`${e.image}\``, e.source, e.message])));
     }
@@ -44072,6 +44105,15 @@ function sorted(findings) {
         a.image.localeCompare(b.image) ||
         a.id.localeCompare(b.id) ||
         a.package.localeCompare(b.package));
+}
+/** One line for the layer cache: what Trivy analysed and what it found in its cache, over all scanned images. */
+function layersLine(results) {
+    const scanned = results.images.filter((i) => i.layers);
+    if (scanned.length === 0)
+        return undefined;
+    const analysed = scanned.reduce((n, i) => n + (i.layers?.analysed ?? 0), 0);
+    const cached = scanned.reduce((n, i) => n + (i.layers?.fromCache ?? 0), 0);
+    return `Layers: ${plural(analysed, 'layer')} analysed, ${cached} from Trivy's layer cache.`;
 }
 
 ;// CONCATENATED MODULE: ./src/render/pr-comment.ts
@@ -48277,8 +48319,6 @@ function dockerfileFromLine(text) {
     return index === -1 ? 1 : index + 1;
 }
 
-// EXTERNAL MODULE: ./node_modules/p-limit/index.js + 1 modules
-var p_limit = __nccwpck_require__(370);
 ;// CONCATENATED MODULE: external "path"
 const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
 ;// CONCATENATED MODULE: external "url"
@@ -49324,7 +49364,6 @@ function strings(value) {
 
 
 
-
 async function readReports(files) {
     const collected = { reports: [], errors: [] };
     for (const file of files) {
@@ -49349,6 +49388,7 @@ function addParsed(collected, args) {
         const report = parseTrivyReport(args);
         report.image = uniqueName(report.image, args.source, collected.reports);
         collected.reports.push(report);
+        return report;
     }
     catch (err) {
         if (!(err instanceof errors/* ScanError */.sC))
@@ -49358,6 +49398,7 @@ function addParsed(collected, args) {
             source: args.source,
             message: withoutSource(err.message, args.reportPath),
         });
+        return undefined;
     }
 }
 /** Errors name their file for standalone use; in the results the file is its own field. */
@@ -49399,52 +49440,210 @@ async function isOciLayout(dir) {
         return false;
     }
 }
-async function scanTarballs({ patterns, parallel, createScanner, logger, reportsDir, }) {
+
+// EXTERNAL MODULE: ./node_modules/p-limit/index.js + 1 modules
+var p_limit = __nccwpck_require__(370);
+;// CONCATENATED MODULE: ./src/trivy/image-layers.ts
+
+
+const BLOCK = 512;
+function field(header, start, length) {
+    const raw = header.subarray(start, start + length);
+    const end = raw.indexOf(0);
+    return raw.subarray(0, end === -1 ? raw.length : end).toString('utf8');
+}
+/** Octal, or base-256 for sizes over 8 GiB (GNU). */
+function sizeOf(header) {
+    const raw = header.subarray(124, 136);
+    if ((raw[0] ?? 0) & 0x80)
+        return Number(raw.subarray(1).readBigUInt64BE(3));
+    return parseInt(field(header, 124, 12).trim() || '0', 8);
+}
+/** PAX `path=` records override the header's name (long names). */
+function paxPath(data) {
+    for (const record of data.toString('utf8').split('\n')) {
+        const match = /^\d+ path=(.*)$/.exec(record);
+        if (match)
+            return match[1];
+    }
+    return undefined;
+}
+/** Names and places of the files of an uncompressed tar, reading only its 512-byte headers. */
+async function tarIndex(file, wanted) {
+    const handle = await (0,promises_.open)(file, 'r');
+    const entries = new Map();
+    try {
+        const { size: total } = await handle.stat();
+        const header = Buffer.alloc(BLOCK);
+        let offset = 0;
+        let longName;
+        while (offset + BLOCK <= total) {
+            const { bytesRead } = await handle.read(header, 0, BLOCK, offset);
+            if (bytesRead < BLOCK || header.every((b) => b === 0))
+                break;
+            if (field(header, 257, 5) !== 'ustar' && offset === 0)
+                throw new Error('not a tar archive');
+            const size = sizeOf(header);
+            const type = String.fromCharCode(header[156] ?? 0);
+            const dataOffset = offset + BLOCK;
+            if (type === 'x' || type === 'L') {
+                const data = Buffer.alloc(Math.min(size, 65_536));
+                await handle.read(data, 0, data.length, dataOffset);
+                longName = type === 'L' ? field(data, 0, data.length) : paxPath(data);
+            }
+            else if (type !== 'g') {
+                const prefix = field(header, 345, 155);
+                const name = (longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100))).replace(/^\.\//, '');
+                longName = undefined;
+                if ((type === '0' || type === '\0') && wanted(name))
+                    entries.set(name, { offset: dataOffset, size });
+            }
+            offset = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
+        }
+    }
+    finally {
+        await handle.close();
+    }
+    return entries;
+}
+async function readEntry(file, entry, what) {
+    if (!entry)
+        throw new Error(`no ${what} in the archive`);
+    if (entry.size > 16 * 1024 * 1024)
+        throw new Error(`${what} is over 16 MiB`);
+    const handle = await (0,promises_.open)(file, 'r');
+    try {
+        const data = Buffer.alloc(entry.size);
+        await handle.read(data, 0, entry.size, entry.offset);
+        return JSON.parse(data.toString('utf8'));
+    }
+    finally {
+        await handle.close();
+    }
+}
+function diffIdsOf(config) {
+    const ids = config?.rootfs?.diff_ids;
+    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string'))
+        throw new Error('config has no rootfs.diff_ids');
+    return ids;
+}
+async function fromDockerArchive(file) {
+    const index = await tarIndex(file, (name) => name.endsWith('.json') || name.startsWith('blobs/'));
+    const manifest = await readEntry(file, index.get('manifest.json'), 'manifest.json');
+    const configName = (Array.isArray(manifest) ? manifest[0] : undefined)?.Config;
+    if (typeof configName !== 'string')
+        throw new Error('manifest.json names no Config');
+    return { diffIds: diffIdsOf(await readEntry(file, index.get(configName), configName)) };
+}
+async function fromOciLayout(dir) {
+    const blob = async (digest) => {
+        if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest))
+            throw new Error(`bad digest ${String(digest)}`);
+        return JSON.parse(await (0,promises_.readFile)(external_node_path_default().join(dir, 'blobs', 'sha256', digest.slice(7)), 'utf8'));
+    };
+    const index = JSON.parse(await (0,promises_.readFile)(external_node_path_default().join(dir, 'index.json'), 'utf8'));
+    const manifest = (await blob(index.manifests?.[0]?.digest));
+    return { diffIds: diffIdsOf(await blob(manifest.config?.digest)) };
+}
+/** Throws when the archive's manifest or config cannot be read; the scan then tells Trivy's own reason. */
+async function readImageLayers(source) {
+    if ((await (0,promises_.stat)(source)).isDirectory())
+        return fromOciLayout(source);
+    return fromDockerArchive(source);
+}
+
+;// CONCATENATED MODULE: ./src/app/schedule.ts
+/** `layers[i]` is image i's diff_ids, base first; undefined when unknown (scanned at once, alone). */
+function planScans(layers) {
+    const leaderOf = new Map();
+    const plan = { leaders: [], followers: new Map() };
+    layers.forEach((diffIds, index) => {
+        const base = diffIds?.[0];
+        const leader = base === undefined ? undefined : leaderOf.get(base);
+        if (leader === undefined) {
+            if (base !== undefined)
+                leaderOf.set(base, index);
+            plan.leaders.push(index);
+            return;
+        }
+        const list = plan.followers.get(leader) ?? [];
+        list.push(index);
+        plan.followers.set(leader, list);
+    });
+    return plan;
+}
+
+;// CONCATENATED MODULE: ./src/app/scan.ts
+
+
+
+
+
+
+
+
+/** Scans every tarball, images sharing a base layer after the first of them; results in tarball order. */
+async function scanTarballs({ patterns, parallel, createScanner, logger, reportsDir }) {
     const tarballs = await findTarballs(patterns);
     if (tarballs.length === 0) {
-        throw new errors/* ConfigError */.xL(`images: no file matches ${patterns.map((p) => `'${p}'`).join(', ')} (expected image tarballs from docker save)`);
+        const globs = patterns.map((p) => `'${p}'`).join(', ');
+        throw new errors/* ConfigError */.xL(`images: no file matches ${globs} (expected image tarballs from docker save)`);
     }
     const scanner = await createScanner();
-    await scanner.prepare();
-    logger.info(`Scanning ${tarballs.length} image tarball(s), ${parallel} at a time`);
-    const limit = (0,p_limit/* default */.A)(parallel);
-    const outcomes = await Promise.all(tarballs.map((tarball, index) => limit(async () => {
-        const reportPath = external_node_path_default().join(reportsDir, `${String(index + 1).padStart(3, '0')}-${nameWithoutExtension(tarball)}.json`);
-        const started = Date.now();
-        try {
-            await scanner.scan({ tarball, reportPath });
-            logger.info(`Scanned ${tarball} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-            return { tarball, reportPath, text: await (0,promises_.readFile)(reportPath, 'utf8') };
-        }
-        catch (err) {
-            if ((0,errors/* isGateError */.Wc)(err))
-                return { tarball, error: withoutSource(err.message, tarball) };
-            return { tarball, error: `scanner failed: ${(0,errors/* describeError */.Uc)(err)}` };
-        }
-    })));
-    // Kept in tarball order so outputs do not depend on which scan finished first.
+    const results = [];
+    try {
+        await scanner.prepare({ images: tarballs.length });
+        // Best effort: an archive whose manifest cannot be read is scanned alone, and Trivy says what is wrong with it.
+        const layers = await Promise.all(tarballs.map((t) => readImageLayers(t).then((l) => l.diffIds, () => undefined)));
+        const plan = planScans(layers);
+        const groups = plan.leaders.length;
+        logger.info(`Scanning ${tarballs.length} image tarball(s), ${parallel} at a time; ${groups} group(s) by base layer`);
+        const limit = (0,p_limit/* default */.A)(parallel);
+        const scanOne = (index) => limit(async () => {
+            results[index] = await scanTarball({ scanner, tarball: tarballs[index] ?? '', index, reportsDir, logger });
+        });
+        await Promise.all(plan.leaders.map(async (leader) => {
+            await scanOne(leader);
+            await Promise.all((plan.followers.get(leader) ?? []).map(scanOne));
+        }));
+    }
+    finally {
+        await scanner.close();
+    }
     const collected = { reports: [], errors: [] };
-    for (const outcome of outcomes) {
-        if ('error' in outcome && outcome.error !== undefined) {
-            collected.errors.push({
-                image: nameWithoutExtension(outcome.tarball),
-                source: outcome.tarball,
-                message: outcome.error,
-            });
+    for (const result of results) {
+        if ('error' in result) {
+            const image = nameWithoutExtension(result.tarball);
+            collected.errors.push({ image, source: result.tarball, message: result.error });
+            continue;
         }
-        else if ('text' in outcome) {
-            addParsed(collected, {
-                text: outcome.text,
-                reportPath: outcome.reportPath,
-                fallbackName: outcome.tarball,
-                source: outcome.tarball,
-            });
-        }
+        const args = { text: result.text, reportPath: result.reportPath, fallbackName: result.tarball, source: result.tarball };
+        const report = addParsed(collected, args);
+        if (report && result.layers)
+            report.layers = result.layers;
     }
     return collected;
 }
+async function scanTarball(args) {
+    const { tarball } = args;
+    const name = `${String(args.index + 1).padStart(3, '0')}-${nameWithoutExtension(tarball)}.json`;
+    const reportPath = external_node_path_default().join(args.reportsDir, name);
+    const started = Date.now();
+    try {
+        const { layers } = await args.scanner.scan({ tarball, reportPath });
+        const cached = layers ? `; layers: ${layers.analysed} analysed, ${layers.fromCache} from the cache` : '';
+        args.logger.info(`Scanned ${tarball} in ${((Date.now() - started) / 1000).toFixed(1)} s${cached}`);
+        return { tarball, reportPath, text: await (0,promises_.readFile)(reportPath, 'utf8'), layers };
+    }
+    catch (err) {
+        if ((0,errors/* isGateError */.Wc)(err))
+            return { tarball, error: withoutSource(err.message, tarball) };
+        return { tarball, error: `scanner failed: ${(0,errors/* describeError */.Uc)(err)}` };
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/app/gate.ts
+
 
 
 
@@ -49698,6 +49897,233 @@ class DirToolStore {
     }
 }
 
+;// CONCATENATED MODULE: ./src/trivy/db-download.ts
+
+
+
+
+/**
+ * Mirrors are tried one Trivy run each, in order (Trivy itself stops at a repository that does not have the DB);
+ * a failing one moves on to the next at once, and a full round that fails is retried with backoff.
+ */
+async function downloadDb(args) {
+    const { flag, what, policy, logger } = args;
+    const repoFlag = flag === '--download-java-db-only' ? '--java-db-repository' : '--db-repository';
+    const repositories = args.repositories.length > 0 ? args.repositories : [undefined];
+    let failures = [];
+    const round = async () => {
+        failures = [];
+        for (const repository of repositories) {
+            const common = ['--cache-dir', external_node_path_default().resolve(args.cacheDir), '--skip-version-check', '--disable-telemetry'];
+            const result = await args.run(['image', flag, ...common, '--no-progress', ...(repository ? [repoFlag, repository] : [])], 15 * 60 * 1000);
+            if (result.exitCode === 0 && !result.timedOut)
+                return;
+            failures.push({
+                repository: repository ?? "Trivy's default registry",
+                line: result.timedOut ? 'timed out after 15 min' : lastErrorLine(result.stderr),
+                rateLimited: /TOOMANYREQUESTS|\b429\b|rate limit/i.test(result.stderr),
+            });
+        }
+        throw new retry/* RetryableError */.dw('every repository failed');
+    };
+    let attempts = 0;
+    const rateLimited = () => failures.some((f) => f.rateLimited);
+    try {
+        await (0,retry/* retry */.L5)(policy, (n) => {
+            attempts = n;
+            return round();
+        }, {
+            classify: (error) => ({ retry: error instanceof retry/* RetryableError */.dw }),
+            onRetry: ({ attempt, delayMs }) => {
+                const limited = rateLimited() ? ', rate limited' : '';
+                logger.warning(`Downloading the Trivy ${what} failed (attempt ${attempt}/${policy.attempts}${limited}); ` +
+                    `retrying in ${delayMs / 1000} s`);
+            },
+        });
+    }
+    catch (error) {
+        if (!(error instanceof retry/* RetryableError */.dw))
+            throw error;
+        const where = failures.map((f) => f.repository).join(', ');
+        const hint = rateLimited()
+            ? `the registry rate-limited the download (TOOMANYREQUESTS) from ${where}; ` +
+                'set db-repository to a mirror, or retry later'
+            : failures.map((f) => `${f.repository}: ${f.line}`).join('; ');
+        throw new errors/* ScanError */.sC(`could not download the Trivy ${what} after ${attempts} attempt(s): ${hint}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/trivy/layer-cache.ts
+
+
+/**
+ * Trivy's layer cache (`<cache-dir>/fanal/fanal.db`, a bolt file), kept between runs. vulngate writes a note beside it
+ * saying which Trivy made it. Trivy's cache keys cannot be listed or derived from outside, so blobs cannot be pruned
+ * one by one; the cache is bounded instead: it is started anew when it is from another Trivy version or cache
+ * schema, larger than the bound, or older than a week (base images are rebuilt weekly; what a week-old cache holds
+ * that recent runs still use is analysed again once).
+ */
+const LAYER_CACHE_SCHEMA = 1;
+const LAYER_CACHE_MAX_AGE_DAYS = 7;
+const NOTE = 'vulngate-layer-cache.json';
+function layerCacheDir(cacheDir) {
+    return external_node_path_default().join(cacheDir, 'fanal');
+}
+async function layer_cache_sizeOf(file) {
+    try {
+        return (await (0,promises_.stat)(file)).size;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function readNote(dir) {
+    try {
+        const note = JSON.parse(await (0,promises_.readFile)(external_node_path_default().join(dir, NOTE), 'utf8'));
+        if (typeof note.schema !== 'number' ||
+            typeof note.trivyVersion !== 'string' ||
+            typeof note.createdAt !== 'string') {
+            return undefined;
+        }
+        return note;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Why the existing cache is not used, or undefined when it is. */
+function staleReason(note, args) {
+    if (!note)
+        return 'it has no vulngate note (made by another tool or an older vulngate)';
+    if (note.schema !== LAYER_CACHE_SCHEMA)
+        return `it has cache schema ${note.schema}, not ${LAYER_CACHE_SCHEMA}`;
+    if (note.trivyVersion !== args.trivyVersion)
+        return `it was made by Trivy ${note.trivyVersion}, not ${args.trivyVersion}`;
+    if (args.size > args.maxBytes)
+        return `it is ${Math.round(args.size / 1048576)} MB, over the bound of ${Math.round(args.maxBytes / 1048576)} MB`;
+    const ageDays = (args.now.getTime() - Date.parse(note.createdAt)) / 86_400_000;
+    if (!(ageDays <= LAYER_CACHE_MAX_AGE_DAYS))
+        return `it is older than ${LAYER_CACHE_MAX_AGE_DAYS} days`;
+    return undefined;
+}
+/** Before a run: keeps a usable cache, starts a stale one anew; returns the cache's size in bytes (0 when new). */
+async function prepareLayerCache(args) {
+    const dir = layerCacheDir(args.cacheDir);
+    const size = await layer_cache_sizeOf(external_node_path_default().join(dir, 'fanal.db'));
+    const note = await readNote(dir);
+    if (size !== undefined) {
+        const reason = staleReason(note, { ...args, size });
+        if (reason === undefined) {
+            args.logger.info(`Layer cache: ${Math.round(size / 1048576)} MB from ${note?.createdAt.slice(0, 10)} (${dir})`);
+            return size;
+        }
+        args.logger.info(`Layer cache in ${dir} not used: ${reason}; starting it anew`);
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+    await (0,promises_.mkdir)(dir, { recursive: true });
+    const fresh = {
+        schema: LAYER_CACHE_SCHEMA,
+        trivyVersion: args.trivyVersion,
+        createdAt: args.now.toISOString(),
+    };
+    await (0,promises_.writeFile)(external_node_path_default().join(dir, NOTE), `${JSON.stringify(fresh)}\n`);
+    return 0;
+}
+
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: ./src/trivy/local-server.ts
+
+
+
+
+
+
+
+
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const probe = (0,external_node_net_.createServer)();
+        probe.once('error', reject);
+        probe.listen(0, '127.0.0.1', () => {
+            const address = probe.address();
+            probe.close(() => typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')));
+        });
+    });
+}
+const SIGNALS = ['SIGTERM', 'SIGINT'];
+async function startLocalServer(args) {
+    const token = (0,external_node_crypto_.randomBytes)(24).toString('hex');
+    const port = await freePort();
+    const cwd = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'vulngate-trivy-server-'));
+    const child = (0,external_node_child_process_.spawn)(args.binary, [
+        'server',
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--cache-dir',
+        external_node_path_default().resolve(args.cacheDir),
+        // The DB was prepared before; `trivy server` takes neither --skip-version-check nor --disable-telemetry.
+        '--skip-db-update',
+    ], { cwd, env: cleanTrivyEnvironment(args.parentEnv, { TRIVY_TOKEN: token }), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let exitReason;
+    child.stderr?.setEncoding('utf8').on('data', (chunk) => {
+        stderr = (stderr + chunk).slice(-20_000);
+    });
+    const exited = new Promise((resolve) => {
+        child.once('error', (err) => {
+            exitReason = `cannot run ${args.binary} (${(0,errors/* errorCode */.CA)(err)})`;
+            resolve();
+        });
+        child.once('exit', (code, signal) => {
+            exitReason ??= `the local Trivy server stopped (${signal ?? `exit ${code}`}): ${lastErrorLine(stderr)}`;
+            resolve();
+        });
+    });
+    // A cancelled job must not leave the server running: kill it, then let the signal do what it would have done.
+    const onSignal = (signal) => {
+        child.kill('SIGKILL');
+        for (const s of SIGNALS)
+            process.removeListener(s, onSignal);
+        process.kill(process.pid, signal);
+    };
+    for (const s of SIGNALS)
+        process.on(s, onSignal);
+    const stop = async () => {
+        for (const s of SIGNALS)
+            process.removeListener(s, onSignal);
+        if (exitReason === undefined) {
+            child.kill('SIGTERM');
+            const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+            await exited;
+            clearTimeout(killer);
+        }
+        await (0,promises_.rm)(cwd, { recursive: true, force: true });
+    };
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + (args.startTimeoutMs ?? 60_000);
+    for (;;) {
+        if (exitReason !== undefined) {
+            await stop();
+            throw new errors/* ScanError */.sC(`could not start the local Trivy server: ${exitReason}`);
+        }
+        try {
+            if ((await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })).ok)
+                break;
+        }
+        catch {
+            // not listening yet
+        }
+        if (Date.now() > deadline) {
+            await stop();
+            throw new errors/* ScanError */.sC(`the local Trivy server did not answer on ${url} within ${(args.startTimeoutMs ?? 60_000) / 1000} s`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    args.logger.debug(`Local Trivy server on ${url} (pid ${child.pid}), layer cache in ${args.cacheDir}`);
+    return { url, token, exited: () => exitReason, stop };
+}
+
 ;// CONCATENATED MODULE: ./src/trivy/trivy-scanner.ts
 
 
@@ -49706,17 +50132,25 @@ class DirToolStore {
 
 
 
+
+
+/** Trivy's debug log names each layer it analyses, and the layers it found; nothing else says what came from the cache. */
+const MISSING_LAYER = /Missing diff ID in cache\s+diff_id="?(sha256:[0-9a-f]+)/;
+const DETECTED_LAYERS = /Detected diff ID\s+diff_ids=\[(.*)\]/;
 class TrivyScanner {
     settings;
     logger;
     parentEnv;
-    constructor(settings, logger, parentEnv) {
+    now;
+    localServer;
+    constructor(settings, logger, parentEnv, now = () => new Date()) {
         this.settings = settings;
         this.logger = logger;
         this.parentEnv = parentEnv;
+        this.now = now;
     }
-    async prepare() {
-        const { server, offline, cacheDir } = this.settings;
+    async prepare({ images }) {
+        const { server, offline, cacheDir, layerCache } = this.settings;
         if (server) {
             this.logger.info(`Scanning as a client of the Trivy server at ${server.url}`);
             return;
@@ -49729,14 +50163,50 @@ class TrivyScanner {
             catch {
                 throw new errors/* ScanError */.sC(`offline scan: no vulnerability DB at ${dbFile} (run once online, or restore the cache)`);
             }
-            return;
         }
-        await this.download(['--download-db-only'], 'vulnerability DB');
-        if (this.settings.javaDb)
-            await this.download(['--download-java-db-only'], 'Java DB');
+        else {
+            await this.download('--download-db-only', 'vulnerability DB');
+            if (this.settings.javaDb)
+                await this.download('--download-java-db-only', 'Java DB');
+        }
+        if (layerCache.enabled) {
+            await prepareLayerCache({
+                cacheDir,
+                trivyVersion: this.settings.version,
+                maxBytes: layerCache.maxMb * 1048576,
+                now: this.now(),
+                logger: this.logger,
+            });
+        }
+        // Several images: one server owns the layer cache and every scan is its client, so shared layers are analysed once.
+        if (images > 1) {
+            if (!layerCache.enabled)
+                await (0,promises_.rm)(layerCacheDir(cacheDir), { recursive: true, force: true });
+            this.localServer = await startLocalServer({
+                binary: this.settings.binary,
+                cacheDir,
+                parentEnv: this.parentEnv,
+                logger: this.logger,
+            });
+        }
+    }
+    async close() {
+        const server = this.localServer;
+        this.localServer = undefined;
+        if (!server)
+            return;
+        await server.stop();
+        // Shared within the run only: nothing of it is kept.
+        if (!this.settings.layerCache.enabled)
+            await (0,promises_.rm)(layerCacheDir(this.settings.cacheDir), { recursive: true, force: true });
     }
     async scan({ tarball, reportPath }) {
         const { timeoutSeconds } = this.settings;
+        const down = this.localServer?.exited();
+        if (down !== undefined)
+            throw new errors/* ScanError */.sC(`${tarball}: not scanned: ${down}`);
+        const analysed = new Set();
+        let total;
         const result = await this.run({
             args: [
                 'image',
@@ -49749,103 +50219,71 @@ class TrivyScanner {
                 ...this.scanFlags(),
             ],
             timeoutMs: timeoutSeconds * 1000,
+            onStderrLine: (line) => {
+                const missing = MISSING_LAYER.exec(line);
+                if (missing?.[1])
+                    analysed.add(missing[1]);
+                const detected = DETECTED_LAYERS.exec(line);
+                if (detected?.[1] !== undefined)
+                    total = (detected[1].match(/sha256:/g) ?? []).length;
+            },
         });
         if (result.timedOut)
             throw new errors/* ScanError */.sC(`${tarball}: Trivy did not finish within ${timeoutSeconds} s (scan-timeout)`);
-        if (result.exitCode !== 0)
-            throw new errors/* ScanError */.sC(`${tarball}: Trivy failed (exit ${result.exitCode}): ${lastErrorLine(result.stderr)}`);
+        if (result.exitCode !== 0) {
+            const serverDown = this.localServer?.exited();
+            const why = serverDown ?? lastErrorLine(result.stderr);
+            throw new errors/* ScanError */.sC(`${tarball}: Trivy failed (exit ${result.exitCode}): ${why}`);
+        }
+        const layers = total === undefined
+            ? undefined
+            : { total, analysed: analysed.size, fromCache: Math.max(0, total - analysed.size) };
+        return { layers };
     }
     scanFlags() {
-        const { cacheDir, timeoutSeconds, server, offline } = this.settings;
+        const { cacheDir, timeoutSeconds, server, offline, layerCache } = this.settings;
         const flags = [
             '--scanners',
             'vuln,secret',
+            // The DBs (and, scanning alone, the layer cache) live here.
             '--cache-dir',
             external_node_path_default().resolve(cacheDir),
-            // One cache file per process would lock ("cache may be in use by another process"): parallel scans use memory.
-            '--cache-backend',
-            'memory',
             '--skip-db-update',
             '--skip-java-db-update',
             '--skip-version-check',
             '--disable-telemetry',
-            // Not --quiet: it silences the FATAL line that says why a scan failed.
+            // Not --quiet: it silences the FATAL line that says why a scan failed. --debug: which layers were analysed.
             '--no-progress',
+            '--debug',
             '--timeout',
             `${timeoutSeconds + 30}s`,
         ];
         if (offline)
             flags.push('--offline-scan');
-        if (server)
-            flags.push('--server', server.url);
+        const remote = server?.url ?? this.localServer?.url;
+        if (remote)
+            flags.push('--server', remote);
+        // Alone, the scan owns the fs cache; with the cache off, nothing is written.
+        else
+            flags.push('--cache-backend', layerCache.enabled ? 'fs' : 'memory');
         return flags;
     }
-    /**
-     * Mirrors are tried one Trivy run each, in order (Trivy itself stops at a repository that does not have the DB);
-     * a failing one moves on to the next at once, and a full round that fails is retried with backoff.
-     */
-    async download(flag, what) {
-        const { cacheDir, dbRepositories, downloadRetry } = this.settings;
-        const repoFlag = flag[0] === '--download-java-db-only' ? '--java-db-repository' : '--db-repository';
-        const repositories = dbRepositories.length > 0 ? dbRepositories : [undefined];
-        let failures = [];
-        const round = async () => {
-            failures = [];
-            for (const repository of repositories) {
-                const result = await this.run({
-                    args: [
-                        'image',
-                        ...flag,
-                        '--cache-dir',
-                        external_node_path_default().resolve(cacheDir),
-                        '--skip-version-check',
-                        '--disable-telemetry',
-                        '--no-progress',
-                        ...(repository ? [repoFlag, repository] : []),
-                    ],
-                    timeoutMs: 15 * 60 * 1000,
-                });
-                if (result.exitCode === 0 && !result.timedOut)
-                    return;
-                failures.push({
-                    repository: repository ?? "Trivy's default registry",
-                    line: result.timedOut ? 'timed out after 15 min' : lastErrorLine(result.stderr),
-                    rateLimited: /TOOMANYREQUESTS|\b429\b|rate limit/i.test(result.stderr),
-                });
-            }
-            throw new retry/* RetryableError */.dw(`every repository failed`);
-        };
-        let attempts = 0;
-        try {
-            await (0,retry/* retry */.L5)(downloadRetry, (n) => {
-                attempts = n;
-                return round();
-            }, {
-                classify: (error) => ({ retry: error instanceof retry/* RetryableError */.dw }),
-                onRetry: ({ attempt, delayMs }) => {
-                    const limited = failures.some((f) => f.rateLimited) ? ', rate limited' : '';
-                    this.logger.warning(`Downloading the Trivy ${what} failed (attempt ${attempt}/${downloadRetry.attempts}${limited}); ` +
-                        `retrying in ${delayMs / 1000} s`);
-                },
-            });
-        }
-        catch (error) {
-            if (!(error instanceof retry/* RetryableError */.dw))
-                throw error;
-            const where = failures.map((f) => f.repository).join(', ');
-            const hint = failures.some((f) => f.rateLimited)
-                ? `the registry rate-limited the download (TOOMANYREQUESTS) from ${where}; set db-repository to a ` +
-                    `mirror, or retry later`
-                : failures.map((f) => `${f.repository}: ${f.line}`).join('; ');
-            throw new errors/* ScanError */.sC(`could not download the Trivy ${what} after ${attempts} attempt(s): ${hint}`);
-        }
+    download(flag, what) {
+        return downloadDb({
+            flag,
+            what,
+            cacheDir: this.settings.cacheDir,
+            repositories: this.settings.dbRepositories,
+            policy: this.settings.downloadRetry,
+            logger: this.logger,
+            run: (args, timeoutMs) => this.run({ args, timeoutMs }),
+        });
     }
     /** Each run gets an empty working directory, so a stray trivy.yaml or .trivyignore is never read. */
     async run(args) {
         const cwd = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'vulngate-trivy-'));
-        const extra = {};
-        if (this.settings.server?.token)
-            extra.TRIVY_TOKEN = this.settings.server.token;
+        const token = this.settings.server?.token ?? this.localServer?.token;
+        const extra = token ? { TRIVY_TOKEN: token } : {};
         try {
             return await runProcess({
                 command: this.settings.binary,
@@ -49853,6 +50291,7 @@ class TrivyScanner {
                 cwd,
                 env: cleanTrivyEnvironment(this.parentEnv, extra),
                 timeoutMs: args.timeoutMs,
+                onStderrLine: args.onStderrLine,
             });
         }
         catch (err) {

@@ -9,7 +9,7 @@ import { blockingFindings, type GateResults } from '../core/results.js';
 import type { ArtifactUploader } from '../delivery/artifact.js';
 import { linksMarkdown } from '../delivery/github.js';
 import { createTrivyScanner } from '../trivy/factory.js';
-import { withDbCache } from './db-cache.js';
+import { withActionsCaches } from './caches.js';
 import { createActionLogger } from './logger.js';
 import { ToolCacheStore } from './tool-cache-store.js';
 
@@ -50,8 +50,11 @@ export async function run(env: NodeJS.ProcessEnv = process.env, timing?: RunPort
       createScanner: async ({ trivy }) => {
         if (!trivy) throw new Error('scanner asked for without Trivy settings');
         const scanner = await createTrivyScanner({ options: trivy, store: new ToolCacheStore(), logger, env });
-        const cacheable = settings.cacheDb && !trivy.offline && !trivy.server;
-        return cacheable ? withDbCache(scanner, { cacheDir: trivy.cacheDir, now: now(), logger }) : scanner;
+        const db = settings.cacheDb && !trivy.offline && !trivy.server;
+        const layers = trivy.layerCache.enabled && !trivy.server;
+        if (!db && !layers) return scanner;
+        const { cacheDir, version: trivyVersion } = trivy;
+        return withActionsCaches(scanner, { cacheDir, trivyVersion, now: now(), logger, db, layers, env });
       },
     });
   } catch (err) {

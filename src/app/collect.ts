@@ -33,14 +33,15 @@ export async function readReports(files: string[]): Promise<Collected> {
   return collected;
 }
 
-function addParsed(
+export function addParsed(
   collected: Collected,
   args: { text: string; reportPath: string; fallbackName: string; source: string },
-): void {
+): ImageReport | undefined {
   try {
     const report = parseTrivyReport(args);
     report.image = uniqueName(report.image, args.source, collected.reports);
     collected.reports.push(report);
+    return report;
   } catch (err) {
     if (!(err instanceof ScanError)) throw err;
     collected.errors.push({
@@ -48,11 +49,12 @@ function addParsed(
       source: args.source,
       message: withoutSource(err.message, args.reportPath),
     });
+    return undefined;
   }
 }
 
 /** Errors name their file for standalone use; in the results the file is its own field. */
-function withoutSource(message: string, source: string): string {
+export function withoutSource(message: string, source: string): string {
   return message.startsWith(`${source}: `) ? message.slice(source.length + 2) : message;
 }
 
@@ -66,7 +68,7 @@ function uniqueName(name: string, source: string, existing: ImageReport[]): stri
  * Image tarballs, and OCI image layout directories (they hold index.json); sorted, without duplicates.
  * An absolute pattern gives absolute paths, a relative one relative paths.
  */
-async function findTarballs(patterns: string[]): Promise<string[]> {
+export async function findTarballs(patterns: string[]): Promise<string[]> {
   const found = new Set<string>();
   for (const pattern of patterns) {
     const matches = await glob(pattern, {
@@ -89,69 +91,4 @@ async function isOciLayout(dir: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-export interface ScanArgs {
-  patterns: string[];
-  parallel: number;
-  createScanner: () => Promise<ImageScanner>;
-  logger: Logger;
-  reportsDir: string;
-}
-
-export async function scanTarballs({
-  patterns,
-  parallel,
-  createScanner,
-  logger,
-  reportsDir,
-}: ScanArgs): Promise<Collected> {
-  const tarballs = await findTarballs(patterns);
-  if (tarballs.length === 0) {
-    throw new ConfigError(
-      `images: no file matches ${patterns.map((p) => `'${p}'`).join(', ')} (expected image tarballs from docker save)`,
-    );
-  }
-  const scanner = await createScanner();
-  await scanner.prepare();
-  logger.info(`Scanning ${tarballs.length} image tarball(s), ${parallel} at a time`);
-  const limit = pLimit(parallel);
-  const outcomes = await Promise.all(
-    tarballs.map((tarball, index) =>
-      limit(async () => {
-        const reportPath = path.join(
-          reportsDir,
-          `${String(index + 1).padStart(3, '0')}-${nameWithoutExtension(tarball)}.json`,
-        );
-        const started = Date.now();
-        try {
-          await scanner.scan({ tarball, reportPath });
-          logger.info(`Scanned ${tarball} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-          return { tarball, reportPath, text: await readFile(reportPath, 'utf8') };
-        } catch (err) {
-          if (isGateError(err)) return { tarball, error: withoutSource(err.message, tarball) };
-          return { tarball, error: `scanner failed: ${describeError(err)}` };
-        }
-      }),
-    ),
-  );
-  // Kept in tarball order so outputs do not depend on which scan finished first.
-  const collected: Collected = { reports: [], errors: [] };
-  for (const outcome of outcomes) {
-    if ('error' in outcome && outcome.error !== undefined) {
-      collected.errors.push({
-        image: nameWithoutExtension(outcome.tarball),
-        source: outcome.tarball,
-        message: outcome.error,
-      });
-    } else if ('text' in outcome) {
-      addParsed(collected, {
-        text: outcome.text,
-        reportPath: outcome.reportPath,
-        fallbackName: outcome.tarball,
-        source: outcome.tarball,
-      });
-    }
-  }
-  return collected;
 }

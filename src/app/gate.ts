@@ -12,7 +12,8 @@ import { renderGitlabReport } from '../render/gitlab.js';
 import { dockerfileFromLine, renderSarif } from '../render/sarif.js';
 import { renderSummary } from '../render/summary.js';
 import type { ImageScanner } from '../trivy/scanner.js';
-import { readReports, scanTarballs } from './collect.js';
+import { readReports } from './collect.js';
+import { scanTarballs } from './scan.js';
 
 export interface GateContext {
   logger: Logger;

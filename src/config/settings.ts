@@ -101,6 +101,7 @@ export function trivyOptions(values: V, defaults: { cacheDir: string }): TrivyOp
     dbRepositories: values['db-repository'],
     javaDb: values['java-db'],
     server: server ? { url: server, token } : undefined,
+    layerCache: { enabled: values['layer-cache'], maxMb: values['layer-cache-max-mb'] },
   };
 }
 

@@ -46,6 +46,13 @@ export function isFixable(finding: Finding): boolean {
   return finding.kind === 'secret' || finding.fixedVersion !== '';
 }
 
+/** How many of an image's layers Trivy analysed, and how many it found in its layer cache. */
+export interface LayerStats {
+  total: number;
+  analysed: number;
+  fromCache: number;
+}
+
 export interface ImageReport {
   /** Display name: Metadata.RepoTags[0], else the tarball/report file name without extension. */
   image: string;
@@ -55,6 +62,8 @@ export interface ImageReport {
   os?: { family: string; name: string };
   trivyVersion: string;
   findings: Finding[];
+  /** From the scan; undefined for reports read from files. */
+  layers?: LayerStats;
 }
 
 /** `debian 12.11`, as Trivy names the OS; empty when it found none. */

@@ -1,6 +1,6 @@
 import { emptyCounts, type DecisionCounts } from './decision.js';
 import type { Evaluation, ExceptionStatus } from './evaluate.js';
-import { osName, type ImageReport, type JudgedFinding } from './finding.js';
+import { osName, type ImageReport, type JudgedFinding, type LayerStats } from './finding.js';
 import type { Profile } from './profile.js';
 import { SEVERITIES, type Severity } from './severity.js';
 
@@ -27,6 +27,8 @@ export interface ResultsImage {
   os?: string;
   counts: DecisionCounts;
   bySeverity: Record<Severity, number>;
+  /** Scans only: how many layers Trivy analysed and how many came from its layer cache. */
+  layers?: LayerStats;
 }
 
 export interface ResultsException {
@@ -68,6 +70,7 @@ export function buildResults({ evaluation, images, errors, profile, now, toolVer
       os: osName(image) || undefined,
       counts: emptyCounts(),
       bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
+      layers: image.layers,
     });
   }
   for (const finding of evaluation.findings) {

@@ -52,6 +52,8 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
       ]),
     ),
   );
+  const layerLine = layersLine(results);
+  if (layerLine) parts.push(layerLine);
   if (results.errors.length > 0) {
     parts.push(
       '### Scan errors',
@@ -122,4 +124,13 @@ function sorted(findings: JudgedFinding[]): JudgedFinding[] {
       a.id.localeCompare(b.id) ||
       a.package.localeCompare(b.package),
   );
+}
+
+/** One line for the layer cache: what Trivy analysed and what it found in its cache, over all scanned images. */
+function layersLine(results: GateResults): string | undefined {
+  const scanned = results.images.filter((i) => i.layers);
+  if (scanned.length === 0) return undefined;
+  const analysed = scanned.reduce((n, i) => n + (i.layers?.analysed ?? 0), 0);
+  const cached = scanned.reduce((n, i) => n + (i.layers?.fromCache ?? 0), 0);
+  return `Layers: ${plural(analysed, 'layer')} analysed, ${cached} from Trivy's layer cache.`;
 }

@@ -33,11 +33,12 @@ export function cleanTrivyEnvironment(
 
 /** Trivy wraps every error in the same chain of contexts; they say nothing about the cause. */
 const GENERIC_PREFIXES =
-  /^((run error|image scan error|scan error|unable to initialize a scan service|unable to initialize artifact|scan failed): )+/;
+  /^((run error|image scan error|scan error|unable to initialize a scan service|unable to initialize artifact|scan failed|failed analysis): )+/;
 
 /**
- * Trivy logs `2024-01-01T00:00:00Z\tFATAL\tFatal error\trun error: …: 2 errors occurred:` followed by `\t* …` lines.
- * Returns the last FATAL/ERROR message with its `*` lines, on one line, without timestamp and level.
+ * Trivy logs `2024-01-01T00:00:00Z\tFATAL\tFatal error\trun error: …: 2 errors occurred:` followed by `\t* …` lines;
+ * with --debug the contexts come one per line instead (`  - run error:`), each followed by its stack frame.
+ * Returns the last FATAL/ERROR message with its contexts and `*` lines, on one line, without timestamp and level.
  */
 export function lastErrorLine(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim());
@@ -49,11 +50,14 @@ export function lastErrorLine(stderr: string): string {
     }
   }
   if (start === -1) return lines.filter(Boolean).pop() ?? 'no output';
-  const head = (lines[start] ?? '').replace(/^\S+\s+(FATAL|ERROR)\s+(Fatal error\s+)?/, '');
-  const details = lines
-    .slice(start + 1)
-    .filter((l) => l.startsWith('*'))
-    .map((l) => l.replace(/^\*\s*/, ''));
-  const text = details.length > 0 ? `${head.replace(/:?\s*\d+ errors? occurred:?$/, '')}: ${details.join('; ')}` : head;
+  const head = (lines[start] ?? '').replace(/^\S+\s+(FATAL|ERROR)\s+(Fatal error\s*)?/, '');
+  const rest = lines.slice(start + 1);
+  const contexts = rest.filter((l) => l.startsWith('- ')).map((l) => l.slice(2).replace(/:$/, ''));
+  const details = rest.filter((l) => l.startsWith('*')).map((l) => l.replace(/^\*\s*/, ''));
+  const chain = [head, ...contexts]
+    .filter(Boolean)
+    .join(': ')
+    .replace(/:?\s*\d+ errors? occurred:?$/, '');
+  const text = details.length > 0 ? `${chain}: ${details.join('; ')}` : chain;
   return text.replace(GENERIC_PREFIXES, '').replace(/\s+/g, ' ').trim();
 }

@@ -15,4 +15,6 @@ export interface TrivyOptions {
   dbRepositories: string[];
   javaDb: boolean;
   server?: TrivyServer;
+  /** Trivy's layer cache in cacheDir, kept between runs and bounded. */
+  layerCache: { enabled: boolean; maxMb: number };
 }

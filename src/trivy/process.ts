@@ -18,8 +18,20 @@ export interface RunProcessArgs {
   onStderrLine?: (line: string) => void;
 }
 
-/** stdout/stderr kept whole up to this many characters; Trivy writes reports to files, not stdout. */
+/** The last this many characters of stdout/stderr are kept: the reason a run failed is at the end (debug logs are long). */
 const KEEP_CHARS = 1_000_000;
+
+/** Appends in amortized constant time: the text is cut back to its tail only when it has grown to twice the limit. */
+class Tail {
+  private text = '';
+  add(chunk: string): void {
+    this.text += chunk;
+    if (this.text.length > 2 * KEEP_CHARS) this.text = this.text.slice(this.text.length - KEEP_CHARS);
+  }
+  toString(): string {
+    return this.text.length > KEEP_CHARS ? this.text.slice(this.text.length - KEEP_CHARS) : this.text;
+  }
+}
 
 export function runProcess({
   command,
@@ -31,8 +43,8 @@ export function runProcess({
 }: RunProcessArgs): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
+    const stdout = new Tail();
+    const stderr = new Tail();
     let pending = '';
     let timedOut = false;
     const timer =
@@ -44,10 +56,10 @@ export function runProcess({
             setTimeout(() => child.kill('SIGKILL'), 5000).unref();
           }, timeoutMs);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      if (stdout.length < KEEP_CHARS) stdout += chunk;
+      stdout.add(chunk);
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      if (stderr.length < KEEP_CHARS) stderr += chunk;
+      stderr.add(chunk);
       if (!onStderrLine) return;
       pending += chunk;
       const lines = pending.split('\n');
@@ -61,7 +73,7 @@ export function runProcess({
     child.on('close', (exitCode) => {
       if (timer) clearTimeout(timer);
       if (onStderrLine && pending !== '') onStderrLine(pending);
-      resolve({ exitCode, stdout, stderr, timedOut });
+      resolve({ exitCode, stdout: stdout.toString(), stderr: stderr.toString(), timedOut });
     });
   });
 }

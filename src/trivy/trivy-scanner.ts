@@ -2,12 +2,16 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScanError, errorCode } from '../core/errors.js';
+import type { LayerStats } from '../core/finding.js';
 import type { Logger } from '../core/logger.js';
+import type { RetryPolicy } from '../lib/retry.js';
+import { downloadDb } from './db-download.js';
 import { cleanTrivyEnvironment, lastErrorLine } from './environment.js';
-import { runProcess } from './process.js';
-import type { ImageScanner } from './scanner.js';
+import { layerCacheDir, prepareLayerCache } from './layer-cache.js';
+import { startLocalServer, type LocalServer } from './local-server.js';
 import type { TrivyOptions } from './options.js';
-import { RetryableError, retry, type RetryPolicy } from '../lib/retry.js';
+import { runProcess, type ProcessResult } from './process.js';
+import type { ImageScanner, ScanOutcome } from './scanner.js';
 
 /** How to run Trivy: the user's options (minus how to obtain it), plus the binary found and retry timing. */
 export interface TrivySettings extends Omit<TrivyOptions, 'checksum' | 'downloadUrl'> {
@@ -16,15 +20,22 @@ export interface TrivySettings extends Omit<TrivyOptions, 'checksum' | 'download
   downloadRetry: RetryPolicy;
 }
 
+/** Trivy's debug log names each layer it analyses, and the layers it found; nothing else says what came from the cache. */
+const MISSING_LAYER = /Missing diff ID in cache\s+diff_id="?(sha256:[0-9a-f]+)/;
+const DETECTED_LAYERS = /Detected diff ID\s+diff_ids=\[(.*)\]/;
+
 export class TrivyScanner implements ImageScanner {
+  private localServer: LocalServer | undefined;
+
   constructor(
     private readonly settings: TrivySettings,
     private readonly logger: Logger,
     private readonly parentEnv: NodeJS.ProcessEnv,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async prepare(): Promise<void> {
-    const { server, offline, cacheDir } = this.settings;
+  async prepare({ images }: { images: number }): Promise<void> {
+    const { server, offline, cacheDir, layerCache } = this.settings;
     if (server) {
       this.logger.info(`Scanning as a client of the Trivy server at ${server.url}`);
       return;
@@ -36,14 +47,47 @@ export class TrivyScanner implements ImageScanner {
       } catch {
         throw new ScanError(`offline scan: no vulnerability DB at ${dbFile} (run once online, or restore the cache)`);
       }
-      return;
+    } else {
+      await this.download('--download-db-only', 'vulnerability DB');
+      if (this.settings.javaDb) await this.download('--download-java-db-only', 'Java DB');
     }
-    await this.download(['--download-db-only'], 'vulnerability DB');
-    if (this.settings.javaDb) await this.download(['--download-java-db-only'], 'Java DB');
+    if (layerCache.enabled) {
+      await prepareLayerCache({
+        cacheDir,
+        trivyVersion: this.settings.version,
+        maxBytes: layerCache.maxMb * 1048576,
+        now: this.now(),
+        logger: this.logger,
+      });
+    }
+    // Several images: one server owns the layer cache and every scan is its client, so shared layers are analysed once.
+    if (images > 1) {
+      if (!layerCache.enabled) await rm(layerCacheDir(cacheDir), { recursive: true, force: true });
+      this.localServer = await startLocalServer({
+        binary: this.settings.binary,
+        cacheDir,
+        parentEnv: this.parentEnv,
+        logger: this.logger,
+      });
+    }
   }
 
-  async scan({ tarball, reportPath }: { tarball: string; reportPath: string }): Promise<void> {
+  async close(): Promise<void> {
+    const server = this.localServer;
+    this.localServer = undefined;
+    if (!server) return;
+    await server.stop();
+    // Shared within the run only: nothing of it is kept.
+    if (!this.settings.layerCache.enabled)
+      await rm(layerCacheDir(this.settings.cacheDir), { recursive: true, force: true });
+  }
+
+  async scan({ tarball, reportPath }: { tarball: string; reportPath: string }): Promise<ScanOutcome> {
     const { timeoutSeconds } = this.settings;
+    const down = this.localServer?.exited();
+    if (down !== undefined) throw new ScanError(`${tarball}: not scanned: ${down}`);
+    const analysed = new Set<string>();
+    let total: number | undefined;
     const result = await this.run({
       args: [
         'image',
@@ -56,106 +100,74 @@ export class TrivyScanner implements ImageScanner {
         ...this.scanFlags(),
       ],
       timeoutMs: timeoutSeconds * 1000,
+      onStderrLine: (line) => {
+        const missing = MISSING_LAYER.exec(line);
+        if (missing?.[1]) analysed.add(missing[1]);
+        const detected = DETECTED_LAYERS.exec(line);
+        if (detected?.[1] !== undefined) total = (detected[1].match(/sha256:/g) ?? []).length;
+      },
     });
     if (result.timedOut)
       throw new ScanError(`${tarball}: Trivy did not finish within ${timeoutSeconds} s (scan-timeout)`);
-    if (result.exitCode !== 0)
-      throw new ScanError(`${tarball}: Trivy failed (exit ${result.exitCode}): ${lastErrorLine(result.stderr)}`);
+    if (result.exitCode !== 0) {
+      const serverDown = this.localServer?.exited();
+      const why = serverDown ?? lastErrorLine(result.stderr);
+      throw new ScanError(`${tarball}: Trivy failed (exit ${result.exitCode}): ${why}`);
+    }
+    const layers: LayerStats | undefined =
+      total === undefined
+        ? undefined
+        : { total, analysed: analysed.size, fromCache: Math.max(0, total - analysed.size) };
+    return { layers };
   }
 
   private scanFlags(): string[] {
-    const { cacheDir, timeoutSeconds, server, offline } = this.settings;
+    const { cacheDir, timeoutSeconds, server, offline, layerCache } = this.settings;
     const flags = [
       '--scanners',
       'vuln,secret',
+      // The DBs (and, scanning alone, the layer cache) live here.
       '--cache-dir',
       path.resolve(cacheDir),
-      // One cache file per process would lock ("cache may be in use by another process"): parallel scans use memory.
-      '--cache-backend',
-      'memory',
       '--skip-db-update',
       '--skip-java-db-update',
       '--skip-version-check',
       '--disable-telemetry',
-      // Not --quiet: it silences the FATAL line that says why a scan failed.
+      // Not --quiet: it silences the FATAL line that says why a scan failed. --debug: which layers were analysed.
       '--no-progress',
+      '--debug',
       '--timeout',
       `${timeoutSeconds + 30}s`,
     ];
     if (offline) flags.push('--offline-scan');
-    if (server) flags.push('--server', server.url);
+    const remote = server?.url ?? this.localServer?.url;
+    if (remote) flags.push('--server', remote);
+    // Alone, the scan owns the fs cache; with the cache off, nothing is written.
+    else flags.push('--cache-backend', layerCache.enabled ? 'fs' : 'memory');
     return flags;
   }
 
-  /**
-   * Mirrors are tried one Trivy run each, in order (Trivy itself stops at a repository that does not have the DB);
-   * a failing one moves on to the next at once, and a full round that fails is retried with backoff.
-   */
-  private async download(flag: string[], what: string): Promise<void> {
-    const { cacheDir, dbRepositories, downloadRetry } = this.settings;
-    const repoFlag = flag[0] === '--download-java-db-only' ? '--java-db-repository' : '--db-repository';
-    const repositories: (string | undefined)[] = dbRepositories.length > 0 ? dbRepositories : [undefined];
-    let failures: { repository: string; line: string; rateLimited: boolean }[] = [];
-    const round = async () => {
-      failures = [];
-      for (const repository of repositories) {
-        const result = await this.run({
-          args: [
-            'image',
-            ...flag,
-            '--cache-dir',
-            path.resolve(cacheDir),
-            '--skip-version-check',
-            '--disable-telemetry',
-            '--no-progress',
-            ...(repository ? [repoFlag, repository] : []),
-          ],
-          timeoutMs: 15 * 60 * 1000,
-        });
-        if (result.exitCode === 0 && !result.timedOut) return;
-        failures.push({
-          repository: repository ?? "Trivy's default registry",
-          line: result.timedOut ? 'timed out after 15 min' : lastErrorLine(result.stderr),
-          rateLimited: /TOOMANYREQUESTS|\b429\b|rate limit/i.test(result.stderr),
-        });
-      }
-      throw new RetryableError(`every repository failed`);
-    };
-    let attempts = 0;
-    try {
-      await retry(
-        downloadRetry,
-        (n) => {
-          attempts = n;
-          return round();
-        },
-        {
-          classify: (error) => ({ retry: error instanceof RetryableError }),
-          onRetry: ({ attempt, delayMs }) => {
-            const limited = failures.some((f) => f.rateLimited) ? ', rate limited' : '';
-            this.logger.warning(
-              `Downloading the Trivy ${what} failed (attempt ${attempt}/${downloadRetry.attempts}${limited}); ` +
-                `retrying in ${delayMs / 1000} s`,
-            );
-          },
-        },
-      );
-    } catch (error) {
-      if (!(error instanceof RetryableError)) throw error;
-      const where = failures.map((f) => f.repository).join(', ');
-      const hint = failures.some((f) => f.rateLimited)
-        ? `the registry rate-limited the download (TOOMANYREQUESTS) from ${where}; set db-repository to a ` +
-          `mirror, or retry later`
-        : failures.map((f) => `${f.repository}: ${f.line}`).join('; ');
-      throw new ScanError(`could not download the Trivy ${what} after ${attempts} attempt(s): ${hint}`);
-    }
+  private download(flag: '--download-db-only' | '--download-java-db-only', what: string): Promise<void> {
+    return downloadDb({
+      flag,
+      what,
+      cacheDir: this.settings.cacheDir,
+      repositories: this.settings.dbRepositories,
+      policy: this.settings.downloadRetry,
+      logger: this.logger,
+      run: (args, timeoutMs) => this.run({ args, timeoutMs }),
+    });
   }
 
   /** Each run gets an empty working directory, so a stray trivy.yaml or .trivyignore is never read. */
-  private async run(args: { args: string[]; timeoutMs: number }) {
+  private async run(args: {
+    args: string[];
+    timeoutMs: number;
+    onStderrLine?: (line: string) => void;
+  }): Promise<ProcessResult> {
     const cwd = await mkdtemp(path.join(tmpdir(), 'vulngate-trivy-'));
-    const extra: Record<string, string> = {};
-    if (this.settings.server?.token) extra.TRIVY_TOKEN = this.settings.server.token;
+    const token = this.settings.server?.token ?? this.localServer?.token;
+    const extra: Record<string, string> = token ? { TRIVY_TOKEN: token } : {};
     try {
       return await runProcess({
         command: this.settings.binary,
@@ -163,6 +175,7 @@ export class TrivyScanner implements ImageScanner {
         cwd,
         env: cleanTrivyEnvironment(this.parentEnv, extra),
         timeoutMs: args.timeoutMs,
+        onStderrLine: args.onStderrLine,
       });
     } catch (err) {
       throw new ScanError(`cannot run Trivy at ${this.settings.binary} (${errorCode(err)})`);

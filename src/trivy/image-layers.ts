@@ -1,0 +1,125 @@
+import { open, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * The layers of an image archive, from its manifest and config alone: a `docker save` tar (read header by header,
+ * layer contents skipped, nothing extracted) or an OCI image layout directory. Used to scan images that share a
+ * base layer in an order that lets the first one fill Trivy's layer cache for the others.
+ */
+export interface ImageLayers {
+  /** The config's rootfs.diff_ids, base layer first. */
+  diffIds: string[];
+}
+
+const BLOCK = 512;
+
+interface TarEntry {
+  offset: number;
+  size: number;
+}
+
+function field(header: Buffer, start: number, length: number): string {
+  const raw = header.subarray(start, start + length);
+  const end = raw.indexOf(0);
+  return raw.subarray(0, end === -1 ? raw.length : end).toString('utf8');
+}
+
+/** Octal, or base-256 for sizes over 8 GiB (GNU). */
+function sizeOf(header: Buffer): number {
+  const raw = header.subarray(124, 136);
+  if ((raw[0] ?? 0) & 0x80) return Number(raw.subarray(1).readBigUInt64BE(3));
+  return parseInt(field(header, 124, 12).trim() || '0', 8);
+}
+
+/** PAX `path=` records override the header's name (long names). */
+function paxPath(data: Buffer): string | undefined {
+  for (const record of data.toString('utf8').split('\n')) {
+    const match = /^\d+ path=(.*)$/.exec(record);
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+/** Names and places of the files of an uncompressed tar, reading only its 512-byte headers. */
+async function tarIndex(file: string, wanted: (name: string) => boolean): Promise<Map<string, TarEntry>> {
+  const handle = await open(file, 'r');
+  const entries = new Map<string, TarEntry>();
+  try {
+    const { size: total } = await handle.stat();
+    const header = Buffer.alloc(BLOCK);
+    let offset = 0;
+    let longName: string | undefined;
+    while (offset + BLOCK <= total) {
+      const { bytesRead } = await handle.read(header, 0, BLOCK, offset);
+      if (bytesRead < BLOCK || header.every((b) => b === 0)) break;
+      if (field(header, 257, 5) !== 'ustar' && offset === 0) throw new Error('not a tar archive');
+      const size = sizeOf(header);
+      const type = String.fromCharCode(header[156] ?? 0);
+      const dataOffset = offset + BLOCK;
+      if (type === 'x' || type === 'L') {
+        const data = Buffer.alloc(Math.min(size, 65_536));
+        await handle.read(data, 0, data.length, dataOffset);
+        longName = type === 'L' ? field(data, 0, data.length) : paxPath(data);
+      } else if (type !== 'g') {
+        const prefix = field(header, 345, 155);
+        const name = (longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100))).replace(
+          /^\.\//,
+          '',
+        );
+        longName = undefined;
+        if ((type === '0' || type === '\0') && wanted(name)) entries.set(name, { offset: dataOffset, size });
+      }
+      offset = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
+    }
+  } finally {
+    await handle.close();
+  }
+  return entries;
+}
+
+async function readEntry(file: string, entry: TarEntry | undefined, what: string): Promise<unknown> {
+  if (!entry) throw new Error(`no ${what} in the archive`);
+  if (entry.size > 16 * 1024 * 1024) throw new Error(`${what} is over 16 MiB`);
+  const handle = await open(file, 'r');
+  try {
+    const data = Buffer.alloc(entry.size);
+    await handle.read(data, 0, entry.size, entry.offset);
+    return JSON.parse(data.toString('utf8')) as unknown;
+  } finally {
+    await handle.close();
+  }
+}
+
+function diffIdsOf(config: unknown): string[] {
+  const ids = (config as { rootfs?: { diff_ids?: unknown } } | null)?.rootfs?.diff_ids;
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string'))
+    throw new Error('config has no rootfs.diff_ids');
+  return ids as string[];
+}
+
+async function fromDockerArchive(file: string): Promise<ImageLayers> {
+  const index = await tarIndex(file, (name) => name.endsWith('.json') || name.startsWith('blobs/'));
+  const manifest = await readEntry(file, index.get('manifest.json'), 'manifest.json');
+  const configName = (Array.isArray(manifest) ? (manifest[0] as { Config?: unknown } | undefined) : undefined)?.Config;
+  if (typeof configName !== 'string') throw new Error('manifest.json names no Config');
+  return { diffIds: diffIdsOf(await readEntry(file, index.get(configName), configName)) };
+}
+
+async function fromOciLayout(dir: string): Promise<ImageLayers> {
+  const blob = async (digest: unknown) => {
+    if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest))
+      throw new Error(`bad digest ${String(digest)}`);
+    return JSON.parse(await readFile(path.join(dir, 'blobs', 'sha256', digest.slice(7)), 'utf8')) as unknown;
+  };
+  const index = JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8')) as {
+    manifests?: { digest?: unknown }[];
+  };
+  const manifest = (await blob(index.manifests?.[0]?.digest)) as { config?: { digest?: unknown } };
+  return { diffIds: diffIdsOf(await blob(manifest.config?.digest)) };
+}
+
+/** Throws when the archive's manifest or config cannot be read; the scan then tells Trivy's own reason. */
+export async function readImageLayers(source: string): Promise<ImageLayers> {
+  if ((await stat(source)).isDirectory()) return fromOciLayout(source);
+  return fromDockerArchive(source);
+}

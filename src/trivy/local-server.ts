@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ScanError, errorCode } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { cleanTrivyEnvironment, lastErrorLine } from './environment.js';
+
+/**
+ * `trivy server` on 127.0.0.1 for one run: its fs cache is the layer cache, and every image is scanned as its client,
+ * so parallel scans share it (Trivy's bolt cache cannot be opened by two processes). The token is random, passed by
+ * environment (never argv), and the server is stopped at the end of the run and when the run is stopped by a signal.
+ */
+export interface LocalServer {
+  url: string;
+  token: string;
+  /** Undefined while it runs; why it stopped, once it has. */
+  exited(): string | undefined;
+  stop(): Promise<void>;
+}
+
+export interface StartServerArgs {
+  binary: string;
+  cacheDir: string;
+  parentEnv: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** How long it may take to answer /healthz. */
+  startTimeoutMs?: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+export async function startLocalServer(args: StartServerArgs): Promise<LocalServer> {
+  const token = randomBytes(24).toString('hex');
+  const port = await freePort();
+  const cwd = await mkdtemp(path.join(tmpdir(), 'vulngate-trivy-server-'));
+  const child: ChildProcess = spawn(
+    args.binary,
+    [
+      'server',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--cache-dir',
+      path.resolve(args.cacheDir),
+      // The DB was prepared before; `trivy server` takes neither --skip-version-check nor --disable-telemetry.
+      '--skip-db-update',
+    ],
+    { cwd, env: cleanTrivyEnvironment(args.parentEnv, { TRIVY_TOKEN: token }), stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  let exitReason: string | undefined;
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-20_000);
+  });
+  const exited = new Promise<void>((resolve) => {
+    child.once('error', (err) => {
+      exitReason = `cannot run ${args.binary} (${errorCode(err)})`;
+      resolve();
+    });
+    child.once('exit', (code, signal) => {
+      exitReason ??= `the local Trivy server stopped (${signal ?? `exit ${code}`}): ${lastErrorLine(stderr)}`;
+      resolve();
+    });
+  });
+  // A cancelled job must not leave the server running: kill it, then let the signal do what it would have done.
+  const onSignal = (signal: NodeJS.Signals) => {
+    child.kill('SIGKILL');
+    for (const s of SIGNALS) process.removeListener(s, onSignal);
+    process.kill(process.pid, signal);
+  };
+  for (const s of SIGNALS) process.on(s, onSignal);
+
+  const stop = async () => {
+    for (const s of SIGNALS) process.removeListener(s, onSignal);
+    if (exitReason === undefined) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(killer);
+    }
+    await rm(cwd, { recursive: true, force: true });
+  };
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (args.startTimeoutMs ?? 60_000);
+  for (;;) {
+    if (exitReason !== undefined) {
+      await stop();
+      throw new ScanError(`could not start the local Trivy server: ${exitReason}`);
+    }
+    try {
+      if ((await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new ScanError(
+        `the local Trivy server did not answer on ${url} within ${(args.startTimeoutMs ?? 60_000) / 1000} s`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  args.logger.debug(`Local Trivy server on ${url} (pid ${child.pid}), layer cache in ${args.cacheDir}`);
+  return { url, token, exited: () => exitReason, stop };
+}
