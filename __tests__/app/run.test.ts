@@ -32,7 +32,9 @@ function settings(
   };
 }
 
-function ports(extra: Partial<Omit<RunPorts, 'logger'>> = {}): RunPorts & { logger: ReturnType<typeof recordingLogger> } {
+function ports(
+  extra: Partial<Omit<RunPorts, 'logger'>> = {},
+): RunPorts & { logger: ReturnType<typeof recordingLogger> } {
   return {
     logger: recordingLogger(),
     now: () => new Date('2026-12-03T10:00:00Z'),

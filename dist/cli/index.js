@@ -37657,7 +37657,7 @@ function lastErrorLine(stderr) {
 var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ./src/trivy/process.ts
 
-/** The last this many characters of stdout/stderr are kept: the reason a run failed is at the end (debug logs are long). */
+/** The last this many characters of stdout/stderr are kept: why a run failed is at the end (debug logs are long). */
 const KEEP_CHARS = 1_000_000;
 /** Appends in amortized constant time: the text is cut back to its tail only when it has grown to twice the limit. */
 class Tail {
@@ -38491,13 +38491,14 @@ const JUDGE_OPTIONS = {
         default: true,
     }),
     'layer-cache': booleanOption({
-        help: "Keep Trivy's layer cache between runs (in cache-dir; in the action also with the Actions cache), so unchanged layers are not analysed again.",
+        help: "Keep Trivy's layer cache between runs (in cache-dir; in the action also with the Actions cache), " +
+            'so unchanged layers are not analysed again.',
         default: true,
         commands: SCAN_COMMANDS,
         cli: { placeholder: 'bool' },
     }),
     'layer-cache-max-mb': integerOption({
-        help: 'Bound of the layer cache in MB; a larger one (or one older than 7 days, or from another Trivy) is started anew.',
+        help: 'Bound of the layer cache in MB; a larger one (or one older than 7 days, or from another Trivy) starts anew.',
         default: 2048,
         min: 16,
         max: 1_048_576,
@@ -49583,7 +49584,7 @@ function planScans(layers) {
 
 
 /** Scans every tarball, images sharing a base layer after the first of them; results in tarball order. */
-async function scanTarballs({ patterns, parallel, createScanner, logger, reportsDir }) {
+async function scanTarballs({ patterns, parallel, createScanner, logger, reportsDir, }) {
     const tarballs = await findTarballs(patterns);
     if (tarballs.length === 0) {
         const globs = patterns.map((p) => `'${p}'`).join(', ');
@@ -49617,7 +49618,12 @@ async function scanTarballs({ patterns, parallel, createScanner, logger, reports
             collected.errors.push({ image, source: result.tarball, message: result.error });
             continue;
         }
-        const args = { text: result.text, reportPath: result.reportPath, fallbackName: result.tarball, source: result.tarball };
+        const args = {
+            text: result.text,
+            reportPath: result.reportPath,
+            fallbackName: result.tarball,
+            source: result.tarball,
+        };
         const report = addParsed(collected, args);
         if (report && result.layers)
             report.layers = result.layers;
@@ -50134,7 +50140,7 @@ async function startLocalServer(args) {
 
 
 
-/** Trivy's debug log names each layer it analyses, and the layers it found; nothing else says what came from the cache. */
+/** Trivy's debug log names each layer it analyses and the layers it found: nothing else says what the cache gave. */
 const MISSING_LAYER = /Missing diff ID in cache\s+diff_id="?(sha256:[0-9a-f]+)/;
 const DETECTED_LAYERS = /Detected diff ID\s+diff_ids=\[(.*)\]/;
 class TrivyScanner {

@@ -1,13 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import pLimit from 'p-limit';
 import { glob } from 'tinyglobby';
-import { ConfigError, describeError, errorCode, isGateError, ScanError } from '../core/errors.js';
+import { errorCode, ScanError } from '../core/errors.js';
 import type { ImageReport } from '../core/finding.js';
-import type { Logger } from '../core/logger.js';
 import type { ImageError } from '../core/results.js';
 import { nameWithoutExtension, parseTrivyReport } from '../core/trivy-report.js';
-import type { ImageScanner } from '../trivy/scanner.js';
 
 export interface Collected {
   reports: ImageReport[];

@@ -18,10 +18,17 @@ export interface ScanArgs {
   reportsDir: string;
 }
 
-type ScanResult = { tarball: string; reportPath: string; text: string; layers?: LayerStats } | { tarball: string; error: string };
+type ScanResult =
+  { tarball: string; reportPath: string; text: string; layers?: LayerStats } | { tarball: string; error: string };
 
 /** Scans every tarball, images sharing a base layer after the first of them; results in tarball order. */
-export async function scanTarballs({ patterns, parallel, createScanner, logger, reportsDir }: ScanArgs): Promise<Collected> {
+export async function scanTarballs({
+  patterns,
+  parallel,
+  createScanner,
+  logger,
+  reportsDir,
+}: ScanArgs): Promise<Collected> {
   const tarballs = await findTarballs(patterns);
   if (tarballs.length === 0) {
     const globs = patterns.map((p) => `'${p}'`).join(', ');
@@ -32,10 +39,19 @@ export async function scanTarballs({ patterns, parallel, createScanner, logger, 
   try {
     await scanner.prepare({ images: tarballs.length });
     // Best effort: an archive whose manifest cannot be read is scanned alone, and Trivy says what is wrong with it.
-    const layers = await Promise.all(tarballs.map((t) => readImageLayers(t).then((l) => l.diffIds, () => undefined)));
+    const layers = await Promise.all(
+      tarballs.map((t) =>
+        readImageLayers(t).then(
+          (l) => l.diffIds,
+          () => undefined,
+        ),
+      ),
+    );
     const plan = planScans(layers);
     const groups = plan.leaders.length;
-    logger.info(`Scanning ${tarballs.length} image tarball(s), ${parallel} at a time; ${groups} group(s) by base layer`);
+    logger.info(
+      `Scanning ${tarballs.length} image tarball(s), ${parallel} at a time; ${groups} group(s) by base layer`,
+    );
     const limit = pLimit(parallel);
     const scanOne = (index: number) =>
       limit(async () => {
@@ -57,7 +73,12 @@ export async function scanTarballs({ patterns, parallel, createScanner, logger, 
       collected.errors.push({ image, source: result.tarball, message: result.error });
       continue;
     }
-    const args = { text: result.text, reportPath: result.reportPath, fallbackName: result.tarball, source: result.tarball };
+    const args = {
+      text: result.text,
+      reportPath: result.reportPath,
+      fallbackName: result.tarball,
+      source: result.tarball,
+    };
     const report = addParsed(collected, args);
     if (report && result.layers) report.layers = result.layers;
   }

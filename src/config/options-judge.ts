@@ -136,13 +136,15 @@ export const JUDGE_OPTIONS = {
     default: true,
   }),
   'layer-cache': booleanOption({
-    help: "Keep Trivy's layer cache between runs (in cache-dir; in the action also with the Actions cache), so unchanged layers are not analysed again.",
+    help:
+      "Keep Trivy's layer cache between runs (in cache-dir; in the action also with the Actions cache), " +
+      'so unchanged layers are not analysed again.',
     default: true,
     commands: SCAN_COMMANDS,
     cli: { placeholder: 'bool' },
   }),
   'layer-cache-max-mb': integerOption({
-    help: 'Bound of the layer cache in MB; a larger one (or one older than 7 days, or from another Trivy) is started anew.',
+    help: 'Bound of the layer cache in MB; a larger one (or one older than 7 days, or from another Trivy) starts anew.',
     default: 2048,
     min: 16,
     max: 1_048_576,

@@ -18,7 +18,7 @@ export interface RunProcessArgs {
   onStderrLine?: (line: string) => void;
 }
 
-/** The last this many characters of stdout/stderr are kept: the reason a run failed is at the end (debug logs are long). */
+/** The last this many characters of stdout/stderr are kept: why a run failed is at the end (debug logs are long). */
 const KEEP_CHARS = 1_000_000;
 
 /** Appends in amortized constant time: the text is cut back to its tail only when it has grown to twice the limit. */

@@ -20,7 +20,7 @@ export interface TrivySettings extends Omit<TrivyOptions, 'checksum' | 'download
   downloadRetry: RetryPolicy;
 }
 
-/** Trivy's debug log names each layer it analyses, and the layers it found; nothing else says what came from the cache. */
+/** Trivy's debug log names each layer it analyses and the layers it found: nothing else says what the cache gave. */
 const MISSING_LAYER = /Missing diff ID in cache\s+diff_id="?(sha256:[0-9a-f]+)/;
 const DETECTED_LAYERS = /Detected diff ID\s+diff_ids=\[(.*)\]/;
 

@@ -1,0 +1,52 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { readImageLayers } from '../../src/trivy/image-layers.js';
+import {
+  dockerSaveArchive,
+  layerTar,
+  sha256,
+  writeImage,
+  writeOciLayoutDir,
+} from '../../test/support/image-tarball.ts';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-layers-'));
+const spec = {
+  repoTag: 'shop/api:1',
+  layers: [[{ path: 'etc/os-release', content: 'ID=debian\n' }], [{ path: 'app/a.txt', content: 'a\n' }]],
+};
+
+async function expectedDiffIds(): Promise<string[]> {
+  return Promise.all(spec.layers.map(async (files) => `sha256:${sha256(await layerTar(files))}`));
+}
+
+test('a docker save archive: the config’s diff_ids, read from the headers without extracting', async () => {
+  const file = path.join(tmp(), 'api.tar');
+  await writeImage(file, spec);
+  expect(await readImageLayers(file)).toEqual({ diffIds: await expectedDiffIds() });
+});
+
+test('Docker >= 25 (OCI layout inside the tar) and an OCI layout directory', async () => {
+  const file = path.join(tmp(), 'api.tar');
+  await writeImage(file, spec, 'oci');
+  expect((await readImageLayers(file)).diffIds).toEqual(await expectedDiffIds());
+  const dir = path.join(tmp(), 'layout');
+  await writeOciLayoutDir(dir, spec);
+  expect((await readImageLayers(dir)).diffIds).toEqual(await expectedDiffIds());
+});
+
+test('what cannot be read throws, so the image is scanned alone and Trivy says why', async () => {
+  const dir = tmp();
+  writeFileSync(path.join(dir, 'text.tar'), 'not a tar at all, just text that is long enough '.repeat(20));
+  await expect(readImageLayers(path.join(dir, 'text.tar'))).rejects.toThrow();
+  writeFileSync(path.join(dir, 'api.tar.gz'), gzipSync(await dockerSaveArchive(spec)));
+  await expect(readImageLayers(path.join(dir, 'api.tar.gz'))).rejects.toThrow();
+  const truncated = (await dockerSaveArchive(spec)).subarray(0, 1024);
+  writeFileSync(path.join(dir, 'short.tar'), truncated);
+  await expect(readImageLayers(path.join(dir, 'short.tar'))).rejects.toThrow(/manifest\.json/);
+  await mkdir(path.join(dir, 'empty-layout'));
+  await writeFile(path.join(dir, 'empty-layout', 'index.json'), '{"manifests": []}');
+  await expect(readImageLayers(path.join(dir, 'empty-layout'))).rejects.toThrow(/bad digest/);
+});
