@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'example/', 'coverage/', 'test/fixtures/'] },
+  { ignores: ['dist/', 'node_modules/', 'example/', 'coverage/', 'test/fixtures/', 'bench/.build/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

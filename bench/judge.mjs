@@ -1,16 +1,24 @@
-// Judge + render cost: N findings against M exceptions, evaluate → results → summary → JSON.
+// Judge + render cost: N findings (ids repeated across packages, or every id distinct) against M exceptions,
+// evaluate → results → every output: results JSON, summary, SARIF, GitLab report, PR comment, SQS messages.
 // One child process per case, so peak memory (maxRSS) belongs to that case alone.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const build = process.env.BENCH_BUILD;
 const here = fileURLToPath(import.meta.url);
+const load = (file) => import(path.join(build, file));
 
-async function runCase(findings, exceptions) {
-  const { evaluate } = await import(path.join(build, 'core/evaluate.js'));
-  const { buildResults } = await import(path.join(build, 'core/results.js'));
-  const { renderSummary } = await import(path.join(build, 'render/summary.js'));
+async function runCase(findings, exceptions, distinct) {
+  const { evaluate } = await load('core/evaluate.js');
+  const { buildResults } = await load('core/results.js');
+  const { outputFiles } = await load('app/gate.js');
+  const { writeOutputs } = await load('app/outputs.js');
+  const { renderPrComment } = await load('render/pr-comment.js');
+  const { buildMessages } = await load('delivery/messages.js');
+  const { readCiContext } = await load('config/ci-context.js');
   const severities = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
   const images = Array.from({ length: 10 }, (_, i) => ({
     image: `registry.example.com/app-${i}:1.0`,
@@ -20,14 +28,17 @@ async function runCase(findings, exceptions) {
     findings: [],
   }));
   for (let i = 0; i < findings; i += 1) {
+    const id = distinct
+      ? `CVE-${2000 + (i % 25)}-${String(i).padStart(6, '0')}`
+      : `CVE-2024-${String(i % 20000).padStart(5, '0')}`;
     images[i % 10].findings.push({
       image: images[i % 10].image,
       target: 't',
       class: 'os-pkgs',
       type: 'debian',
       kind: 'vulnerability',
-      id: `CVE-2024-${String(i % 20000).padStart(5, '0')}`,
-      pkgName: `pkg-${i % 500}`,
+      id,
+      package: `pkg-${i % 500}`,
       pkgId: '',
       purl: '',
       installedVersion: '1.0',
@@ -39,12 +50,14 @@ async function runCase(findings, exceptions) {
       primaryUrl: 'https://avd.aquasec.com/nvd/x',
       references: [],
       cweIds: [],
-      cvssScore: 7.5,
+      cvss: 7.5,
     });
   }
   const rules = Array.from({ length: exceptions }, (_, i) => ({
-    id: `CVE-2024-${String(i * 7).padStart(5, '0')}`,
-    package: i % 2 ? `pkg-${i % 500}` : undefined,
+    id: distinct
+      ? `CVE-${2000 + ((i * 7) % 25)}-${String(i * 7).padStart(6, '0')}`
+      : `CVE-2024-${String(i * 7).padStart(5, '0')}`,
+    package: i % 2 ? `pkg-${(i * 7) % 500}` : undefined,
     images: i % 3 ? ['registry.example.com/*'] : undefined,
     note: 'bench',
     until: '2099-12-31',
@@ -52,35 +65,68 @@ async function runCase(findings, exceptions) {
   }));
   const profile = { source: 'bench', severity: 'HIGH', ignoreUnfixed: true, exceptions: rules };
   const now = new Date('2026-11-23T00:00:00Z');
+  const out = mkdtempSync(path.join(tmpdir(), 'vg-bench-judge-'));
   const started = process.hrtime.bigint();
   const evaluation = evaluate({ images, profile, now });
   const results = buildResults({ evaluation, images, errors: [], profile, now, toolVersion: 'bench' });
-  const summary = renderSummary({ results });
-  const json = JSON.stringify(results);
+  // As the gate writes them (into a temporary directory), plus the PR comment and the SQS messages.
+  const files = outputFiles(out);
+  await writeOutputs({
+    results,
+    files,
+    sarif: { include: 'all' },
+    failOnFindings: true,
+    startedAt: now,
+    finishedAt: now,
+  });
+  const comment = renderPrComment({ results, marker: '<!-- bench -->' });
+  const ci = readCiContext({});
+  const messages = buildMessages({ identity: { scanId: 'bench', timestamp: now.toISOString(), ci }, results });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  return { ms, maxRssMb: process.resourceUsage().maxRSS / 1024, bytes: json.length + summary.length };
+  const sarifMb = statSync(files.sarif).size / 1048576;
+  rmSync(out, { recursive: true, force: true });
+  return { ms, maxRssMb: process.resourceUsage().maxRSS / 1024, sarifMb, outputs: comment.length + messages.length };
 }
 
 if (process.argv[2] === 'case') {
-  const r = await runCase(Number(process.argv[3]), Number(process.argv[4]));
+  const r = await runCase(Number(process.argv[3]), Number(process.argv[4]), process.argv[5] === 'distinct');
   process.stdout.write(JSON.stringify(r));
 } else {
-  const rows = [];
-  for (const findings of [1000, 10000, 100000]) {
-    for (const exceptions of [0, 100, 1000]) {
-      const runs = [1, 2, 3].map(() =>
-        JSON.parse(
-          execFileSync(process.execPath, [here, 'case', String(findings), String(exceptions)], { encoding: 'utf8' }),
+  const cases = [
+    [1000, 0, 'repeated'],
+    [10000, 100, 'repeated'],
+    [100000, 1000, 'repeated'],
+    [2000, 0, 'distinct'],
+    [10000, 0, 'distinct'],
+    [100000, 0, 'distinct'],
+    [100000, 1000, 'distinct'],
+  ];
+  console.log(
+    'Every output, as the gate writes it: results JSON, SARIF, GitLab report, summary; plus the PR comment and SQS messages.',
+  );
+  console.log('');
+  console.log(
+    '| findings | ids | exceptions | judge + render all, median of 3 (ms) | peak RSS (MB) | ms per 1k findings |',
+  );
+  console.log('| ---: | --- | ---: | ---: | ---: | ---: |');
+  for (const [findings, exceptions, ids] of cases) {
+    const runs = [1, 2, 3].map(() =>
+      JSON.parse(
+        execFileSync(
+          process.execPath,
+          ['--max-old-space-size=4096', here, 'case', String(findings), String(exceptions), ids],
+          {
+            encoding: 'utf8',
+          },
         ),
-      );
-      runs.sort((a, b) => a.ms - b.ms);
-      rows.push({ findings, exceptions, medianMs: runs[1].ms, maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)) });
-    }
-  }
-  console.log('| findings | exceptions | judge + render, median of 3 (ms) | peak RSS (MB) | ms per 1k findings |');
-  console.log('| ---: | ---: | ---: | ---: | ---: |');
-  for (const r of rows)
-    console.log(
-      `| ${r.findings} | ${r.exceptions} | ${r.medianMs.toFixed(0)} | ${r.maxRssMb.toFixed(0)} | ${(r.medianMs / (r.findings / 1000)).toFixed(2)} |`,
+      ),
     );
+    runs.sort((a, b) => a.ms - b.ms);
+    const ms = runs[1].ms;
+    const rss = Math.max(...runs.map((r) => r.maxRssMb));
+    const label = ids === 'distinct' ? 'all distinct' : '20k ids, repeated';
+    console.log(
+      `| ${findings} | ${label} | ${exceptions} | ${ms.toFixed(0)} | ${rss.toFixed(0)} | ${(ms / (findings / 1000)).toFixed(2)} |`,
+    );
+  }
 }

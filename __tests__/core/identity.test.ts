@@ -17,19 +17,22 @@ test('image, target, package and id make the identity; nothing else does', () =>
   for (const field of ['image', 'target', 'package', 'id'] as const) {
     expect(findingFingerprint({ ...f, [field]: `${f[field]}-other` })).not.toBe(base);
   }
-  expect(fingerprintUuid(f)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-  expect(fingerprintUuid(f).replace(/-/g, '')).toBe(base.slice(0, 32));
+  expect(fingerprintUuid(findingFingerprint(f))).toMatch(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  );
+  expect(fingerprintUuid(findingFingerprint(f)).replace(/-/g, '')).toBe(base.slice(0, 32));
 });
 
-test('every output carries the same identity', () => {
+test('every output carries the same identity, computed once when judged', () => {
   const id = findingFingerprint(f);
+  expect(results.findings[0]!.fingerprint).toBe(id);
   const sarif = renderSarif({ results, include: 'all' }).sarif;
   const result = sarif.runs[0]!.results[0] as { partialFingerprints: Record<string, string> };
   expect(result.partialFingerprints['vulngateFinding/v1']).toBe(id);
   const gitlab = renderGitlabReport({ results, startedAt: TEST_NOW, finishedAt: TEST_NOW }) as {
     vulnerabilities: { id: string }[];
   };
-  expect(gitlab.vulnerabilities[0]!.id).toBe(fingerprintUuid(f));
+  expect(gitlab.vulnerabilities[0]!.id).toBe(fingerprintUuid(findingFingerprint(f)));
   const messages = buildMessages({ identity: { scanId: 's', timestamp: 't', ci: readCiContext({}) }, results });
   expect(messages[0]!.key).toBe(id);
   const comment = renderPrComment({ results, marker: '<!-- m -->' });

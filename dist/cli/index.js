@@ -37522,7 +37522,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(695);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9034);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -37537,7 +37537,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 695:
+/***/ 9034:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43884,8 +43884,6 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
-// EXTERNAL MODULE: ./src/core/identity.ts
-var identity = __nccwpck_require__(4845);
 ;// CONCATENATED MODULE: ./src/core/decision.ts
 const DECISIONS = (/* unused pure expression or super */ null && (['blocking', 'excepted', 'unfixed', 'below-threshold']));
 function emptyCounts() {
@@ -44123,7 +44121,6 @@ function layersLine(results) {
 
 
 
-
 const STATE = /<!-- vulngate-state (\{.*\}) -->/;
 const COMMENT_ROW_LIMIT = 30;
 /** Names one job of one workflow by what it scanned: matrix jobs share a job id but not their images. */
@@ -44138,7 +44135,7 @@ function commentMarker(key) {
     return `<!-- vulngate-comment ${key} -->`;
 }
 /** The finding's identity, shortened: the state records every blocking finding and must stay small. */
-const findingKey = (f) => (0,identity/* findingFingerprint */.i)(f).slice(0, 16);
+const findingKey = (f) => f.fingerprint.slice(0, 16);
 const findingLabel = (f) => `${f.id} in ${f.package} (${f.image})`;
 /** The blocking set the previous comment recorded (key → label); empty for a first comment or an unreadable one. */
 function previousBlocking(body) {
@@ -44560,7 +44557,22 @@ const VULNGATE_VERSION = '0.1.0';
 // EXTERNAL MODULE: ./node_modules/picomatch/index.js
 var picomatch = __nccwpck_require__(4006);
 var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
+;// CONCATENATED MODULE: ./src/core/identity.ts
+
+/**
+ * The one identity of a finding: image, target, package and id. SARIF fingerprints, GitLab ids, SQS keys and the
+ * PR comment's state all derive from it, so a finding is the same finding in every output and across runs.
+ */
+function findingFingerprint(f) {
+    return (0,external_node_crypto_.createHash)('sha256').update(`${f.image}\u0000${f.target}\u0000${f.package}\u0000${f.id}`).digest('hex');
+}
+/** A fingerprint shaped as a UUID, for receivers that want one (GitLab). */
+function fingerprintUuid(h) {
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
 ;// CONCATENATED MODULE: ./src/core/evaluate.ts
+
 
 
 
@@ -44619,7 +44631,8 @@ function compile(rule, now) {
         matches: 0,
     };
 }
-function judge({ finding, threshold, profile, candidates }) {
+function judge({ finding: raw, threshold, profile, candidates }) {
+    const finding = { ...raw, fingerprint: findingFingerprint(raw) };
     if (severityRank(finding.severity) < threshold) {
         return {
             ...finding,
@@ -48072,93 +48085,7 @@ async function readText(file) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/render/gitlab.ts
-
-/** GitLab's container-scanning report, schema version 15.0.7. */
-const GITLAB_REPORT_VERSION = '15.0.7';
-const SEVERITY = {
-    CRITICAL: 'Critical',
-    HIGH: 'High',
-    MEDIUM: 'Medium',
-    LOW: 'Low',
-    UNKNOWN: 'Unknown',
-};
-const URL_PATTERN = /^(https?|ftp):\/\/.+/;
-/** GitLab wants UTC without a zone: 2024-01-01T12:00:00. */
-function gitlabTime(date) {
-    return date.toISOString().slice(0, 19);
-}
-function identifierType(id) {
-    if (/^CVE-/i.test(id))
-        return 'cve';
-    if (/^GHSA-/i.test(id))
-        return 'ghsa';
-    return 'vulngate';
-}
-function describe(f) {
-    const base = f.description || f.title || f.id;
-    if (f.decision !== 'excepted' || !f.exception)
-        return base.slice(0, 1_000_000);
-    const until = f.exception.until ? ` until ${f.exception.until}` : '';
-    return `Excepted by the vulngate profile${until}: ${f.exception.note}\n\n${base}`.slice(0, 1_000_000);
-}
-function solution(f) {
-    if (f.kind === 'secret')
-        return 'Remove the secret from the image and rotate it.';
-    return f.fixedVersion ? `Upgrade ${f.package} to ${f.fixedVersion}` : 'No solution is known yet.';
-}
-function renderGitlabReport(options) {
-    const { results } = options;
-    const osByImage = new Map(results.images.map((i) => [i.name, i.os ?? '']));
-    const messages = results.errors.map((e) => ({ level: 'fatal', value: `${e.source}: ${e.message}` }));
-    return {
-        version: GITLAB_REPORT_VERSION,
-        scan: {
-            analyzer: {
-                id: 'vulngate',
-                name: 'vulngate',
-                version: results.tool.version,
-                vendor: { name: 'vulngate' },
-                url: 'https://github.com/vulngate/vulngate',
-            },
-            scanner: {
-                id: 'trivy',
-                name: 'Trivy',
-                version: results.tool.trivyVersion || 'unknown',
-                vendor: { name: 'Aqua Security' },
-                url: 'https://github.com/aquasecurity/trivy',
-            },
-            start_time: gitlabTime(options.startedAt),
-            end_time: gitlabTime(options.finishedAt),
-            status: results.errors.length > 0 ? 'failure' : 'success',
-            type: 'container_scanning',
-            ...(messages.length > 0 ? { messages } : {}),
-        },
-        vulnerabilities: results.findings.map((f) => {
-            const url = URL_PATTERN.test(f.primaryUrl) ? f.primaryUrl : undefined;
-            return {
-                // The finding's identity, so GitLab tracks one vulnerability across pipelines.
-                id: (0,identity/* fingerprintUuid */.K)(f),
-                name: (f.title || `${f.id} in ${f.package}`).slice(0, 255),
-                description: describe(f),
-                severity: SEVERITY[f.severity],
-                solution: solution(f),
-                identifiers: [{ type: identifierType(f.id), name: f.id, value: f.id, ...(url ? { url } : {}) }],
-                links: [...new Set([f.primaryUrl, ...f.references])]
-                    .filter((u) => URL_PATTERN.test(u))
-                    .map((u) => ({ url: u })),
-                location: {
-                    dependency: { package: { name: f.package }, version: f.installedVersion },
-                    operating_system: osByImage.get(f.image) || 'Unknown',
-                    image: f.image,
-                },
-            };
-        }),
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/render/sarif.ts
-
 
 /** GitHub code scanning's limits for one upload. */
 const SARIF_LIMITS = { resultsPerRun: 25_000, runsPerFile: 20, gzippedBytes: 10 * 1024 * 1024 };
@@ -48171,7 +48098,8 @@ const SEVERITY_SCORE = {
     UNKNOWN: '0.0',
 };
 const DECISION_ORDER = { blocking: 0, excepted: 1, unfixed: 2, 'below-threshold': 3 };
-function renderSarif(options) {
+const HEADER = '{"$schema":"https://json.schemastore.org/sarif-2.1.0.json","version":"2.1.0","runs":[';
+function planSarif(options) {
     const limits = options.limits ?? SARIF_LIMITS;
     const all = options.results.findings;
     const selected = options.include === 'blocking' ? all.filter((f) => f.decision === 'blocking') : all;
@@ -48182,25 +48110,43 @@ function renderSarif(options) {
         byImage.get(f.image)?.push(f);
     // Over the run limit: images with blocking findings first, then by how many findings they carry.
     const images = [...byImage.entries()].sort(([, a], [, b]) => blockingCount(b) - blockingCount(a) || b.length - a.length);
-    const kept = images.slice(0, limits.runsPerFile);
-    const omittedResults = images.slice(limits.runsPerFile).reduce((n, [, list]) => n + list.length, 0);
-    const keptNames = new Set(kept.map(([name]) => name));
-    let perRun = limits.resultsPerRun;
-    for (;;) {
-        let omittedNow = 0;
-        const runs = options.results.images
+    const keptNames = new Set(images.slice(0, limits.runsPerFile).map(([name]) => name));
+    return {
+        runs: options.results.images
             .filter((i) => keptNames.has(i.name))
-            .map((image) => {
-            const list = prioritized(byImage.get(image.name) ?? []);
-            omittedNow += Math.max(0, list.length - perRun);
-            return buildRun({ image: image.name, findings: list.slice(0, perRun), options });
-        });
-        const sarif = { $schema: 'https://json.schemastore.org/sarif-2.1.0.json', version: '2.1.0', runs };
-        // Too big once gzipped: keep halving what each run may carry; blocking findings sort first so they stay.
-        if (perRun <= 1 || (0,external_node_zlib_.gzipSync)(JSON.stringify(sarif)).length <= limits.gzippedBytes) {
-            return { sarif, omitted: { results: omittedResults + omittedNow, runs: images.length - kept.length } };
+            .map((i) => ({ image: i.name, findings: prioritized(byImage.get(i.name) ?? []) })),
+        omittedRuns: images.length - keptNames.size,
+        omittedResults: images.slice(limits.runsPerFile).reduce((n, [, list]) => n + list.length, 0),
+    };
+}
+/**
+ * The SARIF log as JSON text, run by run, with at most `perRun` results each: the whole log never has to be one
+ * object or one string. `omitted` counts what `perRun` left out.
+ */
+function sarifChunks(options, plan, perRun) {
+    const omitted = plan.runs.reduce((n, run) => n + Math.max(0, run.findings.length - perRun), 0);
+    function* chunks() {
+        yield HEADER;
+        for (const [i, run] of plan.runs.entries()) {
+            const built = buildRun({ image: run.image, findings: run.findings.slice(0, perRun), options });
+            yield (i > 0 ? ',' : '') + JSON.stringify(built);
         }
-        perRun = Math.floor(perRun / 2);
+        yield ']}';
+    }
+    return { chunks: chunks(), omitted };
+}
+/** The whole log in memory (tests, small runs); the gate streams it with sarifChunks instead. */
+function renderSarif(options) {
+    const limits = options.limits ?? SARIF_LIMITS;
+    const plan = planSarif(options);
+    for (let perRun = limits.resultsPerRun;; perRun = Math.floor(perRun / 2)) {
+        const { chunks, omitted } = sarifChunks(options, plan, perRun);
+        const text = [...chunks].join('');
+        // Too big once gzipped: keep halving what each run may carry; blocking findings sort first so they stay.
+        if (perRun <= 1 || gzipSync(text).length <= limits.gzippedBytes) {
+            const sarif = JSON.parse(text);
+            return { sarif, text, omitted: { results: plan.omittedResults + omitted, runs: plan.omittedRuns } };
+        }
     }
 }
 function blockingCount(list) {
@@ -48301,7 +48247,7 @@ function buildResult(f, ruleIndex, options) {
                 message: { text: `${f.image}: ${f.target}` },
             },
         ],
-        partialFingerprints: { 'vulngateFinding/v1': (0,identity/* findingFingerprint */.i)(f) },
+        partialFingerprints: { 'vulngateFinding/v1': f.fingerprint },
         properties: {
             decision: f.decision,
             reason: f.reason,
@@ -49442,6 +49388,169 @@ async function isOciLayout(dir) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/render/gitlab.ts
+
+/** GitLab's container-scanning report, schema version 15.0.7. */
+const GITLAB_REPORT_VERSION = '15.0.7';
+const SEVERITY = {
+    CRITICAL: 'Critical',
+    HIGH: 'High',
+    MEDIUM: 'Medium',
+    LOW: 'Low',
+    UNKNOWN: 'Unknown',
+};
+const URL_PATTERN = /^(https?|ftp):\/\/.+/;
+/** GitLab wants UTC without a zone: 2024-01-01T12:00:00. */
+function gitlabTime(date) {
+    return date.toISOString().slice(0, 19);
+}
+function identifierType(id) {
+    if (/^CVE-/i.test(id))
+        return 'cve';
+    if (/^GHSA-/i.test(id))
+        return 'ghsa';
+    return 'vulngate';
+}
+function describe(f) {
+    const base = f.description || f.title || f.id;
+    if (f.decision !== 'excepted' || !f.exception)
+        return base.slice(0, 1_000_000);
+    const until = f.exception.until ? ` until ${f.exception.until}` : '';
+    return `Excepted by the vulngate profile${until}: ${f.exception.note}\n\n${base}`.slice(0, 1_000_000);
+}
+function solution(f) {
+    if (f.kind === 'secret')
+        return 'Remove the secret from the image and rotate it.';
+    return f.fixedVersion ? `Upgrade ${f.package} to ${f.fixedVersion}` : 'No solution is known yet.';
+}
+function renderGitlabReport(options) {
+    const { results } = options;
+    const osByImage = new Map(results.images.map((i) => [i.name, i.os ?? '']));
+    const messages = results.errors.map((e) => ({ level: 'fatal', value: `${e.source}: ${e.message}` }));
+    return {
+        version: GITLAB_REPORT_VERSION,
+        scan: {
+            analyzer: {
+                id: 'vulngate',
+                name: 'vulngate',
+                version: results.tool.version,
+                vendor: { name: 'vulngate' },
+                url: 'https://github.com/vulngate/vulngate',
+            },
+            scanner: {
+                id: 'trivy',
+                name: 'Trivy',
+                version: results.tool.trivyVersion || 'unknown',
+                vendor: { name: 'Aqua Security' },
+                url: 'https://github.com/aquasecurity/trivy',
+            },
+            start_time: gitlabTime(options.startedAt),
+            end_time: gitlabTime(options.finishedAt),
+            status: results.errors.length > 0 ? 'failure' : 'success',
+            type: 'container_scanning',
+            ...(messages.length > 0 ? { messages } : {}),
+        },
+        vulnerabilities: results.findings.map((f) => {
+            const url = URL_PATTERN.test(f.primaryUrl) ? f.primaryUrl : undefined;
+            return {
+                // The finding's identity, so GitLab tracks one vulnerability across pipelines.
+                id: fingerprintUuid(f.fingerprint),
+                name: (f.title || `${f.id} in ${f.package}`).slice(0, 255),
+                description: describe(f),
+                severity: SEVERITY[f.severity],
+                solution: solution(f),
+                identifiers: [{ type: identifierType(f.id), name: f.id, value: f.id, ...(url ? { url } : {}) }],
+                links: [...new Set([f.primaryUrl, ...f.references])]
+                    .filter((u) => URL_PATTERN.test(u))
+                    .map((u) => ({ url: u })),
+                location: {
+                    dependency: { package: { name: f.package }, version: f.installedVersion },
+                    operating_system: osByImage.get(f.image) || 'Unknown',
+                    image: f.image,
+                },
+            };
+        }),
+    };
+}
+
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
+;// CONCATENATED MODULE: ./src/app/sarif-writer.ts
+
+
+
+
+/**
+ * Writes vulngate.sarif run by run while gzip (on libuv's thread pool, so on the other core) measures the size
+ * GitHub will see. When the log is over GitHub's gzipped limit, it is written again with half as many results per
+ * run, until it fits; blocking findings sort first, so they stay. Memory holds one run at a time, never the log.
+ */
+async function writeSarifFile(file, options) {
+    const limits = options.limits ?? SARIF_LIMITS;
+    const plan = planSarif(options);
+    for (let perRun = limits.resultsPerRun;; perRun = Math.floor(perRun / 2)) {
+        const { chunks, omitted } = sarifChunks(options, plan, perRun);
+        const gzipped = await writeMeasured(file, chunks);
+        if (perRun <= 1 || gzipped <= limits.gzippedBytes)
+            return { results: plan.omittedResults + omitted, runs: plan.omittedRuns };
+    }
+}
+/** Writes the chunks to the file and returns their gzipped size; waits whenever either side is behind. */
+async function writeMeasured(file, chunks) {
+    const out = (0,external_node_fs_.createWriteStream)(file);
+    // Level 1: faster than the default and never smaller, so a log that fits here fits as uploaded (level 6).
+    const gzip = (0,external_node_zlib_.createGzip)({ level: 1 });
+    let gzipped = 0;
+    gzip.on('data', (c) => {
+        gzipped += c.length;
+    });
+    const gzipDone = (0,external_node_events_.once)(gzip, 'end');
+    for (const chunk of chunks) {
+        out.write(chunk);
+        gzip.write(chunk);
+        // Checked when awaited: one side may drain while we wait for the other.
+        if (out.writableNeedDrain)
+            await (0,external_node_events_.once)(out, 'drain');
+        if (gzip.writableNeedDrain)
+            await (0,external_node_events_.once)(gzip, 'drain');
+    }
+    out.end('\n');
+    gzip.end();
+    await Promise.all([(0,external_node_events_.once)(out, 'finish'), gzipDone]);
+    return gzipped;
+}
+
+;// CONCATENATED MODULE: ./src/app/outputs.ts
+
+
+
+
+
+/**
+ * The audit record, SARIF, GitLab report and summary, rendered and written one at a time, each dropped once
+ * written: with 100k findings they are hundreds of MB. The audit record is indented for people; the machine-read
+ * reports are compact.
+ */
+async function writeOutputs(args) {
+    const { results, files } = args;
+    await (0,promises_.writeFile)(files.results, `${JSON.stringify(resultsDocument(results), null, 2)}\n`);
+    const sarifOmitted = await writeSarifFile(files.sarif, { results, ...args.sarif });
+    const gitlab = () => renderGitlabReport({ results, startedAt: args.startedAt, finishedAt: args.finishedAt });
+    await (0,promises_.writeFile)(files.gitlab, `${JSON.stringify(gitlab())}\n`);
+    const notes = [];
+    if (results.verdict === 'fail' && !args.failOnFindings) {
+        notes.push('fail-on-findings is off: this run reports the findings without failing.');
+    }
+    if (sarifOmitted.results > 0 || sarifOmitted.runs > 0) {
+        const { results: left, runs } = sarifOmitted;
+        notes.push(`GitHub's SARIF limits: ${left} finding(s) and ${runs} image(s) were left out of ${OUTPUT_FILES.sarif} ` +
+            `(blocking findings kept first); all are in ${OUTPUT_FILES.results}.`);
+    }
+    const summaryMarkdown = renderSummary({ results, notes });
+    await (0,promises_.writeFile)(files.summary, summaryMarkdown);
+    return { summaryMarkdown, sarifOmitted };
+}
+
 // EXTERNAL MODULE: ./node_modules/p-limit/index.js + 1 modules
 var p_limit = __nccwpck_require__(370);
 ;// CONCATENATED MODULE: ./src/trivy/image-layers.ts
@@ -49660,7 +49769,6 @@ async function scanTarball(args) {
 
 
 
-
 function outputFiles(outputDir) {
     return {
         results: external_node_path_default().join(outputDir, OUTPUT_FILES.results),
@@ -49707,23 +49815,15 @@ async function runGate(options, context) {
     reportExceptionHealth({ results, logger });
     for (const error of collected.errors)
         logger.error(`${error.source}: ${error.message}`);
-    const sarif = renderSarif({ results, include: options.sarif.include, dockerfile });
-    const gitlab = renderGitlabReport({ results, startedAt, finishedAt: context.now() });
-    const notes = [];
-    if (results.verdict === 'fail' && !options.failOnFindings) {
-        notes.push('fail-on-findings is off: this run reports the findings without failing.');
-    }
-    if (sarif.omitted.results > 0 || sarif.omitted.runs > 0) {
-        const { results: left, runs } = sarif.omitted;
-        notes.push(`GitHub's SARIF limits: ${left} finding(s) and ${runs} image(s) were left out of ${OUTPUT_FILES.sarif} ` +
-            `(blocking findings kept first); all are in ${OUTPUT_FILES.results}.`);
-    }
-    const summaryMarkdown = renderSummary({ results, notes });
-    await (0,promises_.writeFile)(files.results, `${JSON.stringify(resultsDocument(results), null, 2)}\n`);
-    await (0,promises_.writeFile)(files.summary, summaryMarkdown);
-    await (0,promises_.writeFile)(files.sarif, `${JSON.stringify(sarif.sarif, null, 2)}\n`);
-    await (0,promises_.writeFile)(files.gitlab, `${JSON.stringify(gitlab, null, 2)}\n`);
-    return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted: sarif.omitted };
+    const { summaryMarkdown, sarifOmitted } = await writeOutputs({
+        results,
+        files,
+        sarif: { include: options.sarif.include, dockerfile },
+        failOnFindings: options.failOnFindings,
+        startedAt,
+        finishedAt: context.now(),
+    });
+    return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted };
 }
 async function readDockerfile(file) {
     try {
@@ -50570,32 +50670,6 @@ function errorCode(value) {
 
 /***/ }),
 
-/***/ 4845:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K: () => (/* binding */ fingerprintUuid),
-/* harmony export */   i: () => (/* binding */ findingFingerprint)
-/* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-
-/**
- * The one identity of a finding: image, target, package and id. SARIF fingerprints, GitLab ids, SQS keys and the
- * PR comment's state all derive from it, so a finding is the same finding in every output and across runs.
- */
-function findingFingerprint(f) {
-    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(`${f.image}\u0000${f.target}\u0000${f.package}\u0000${f.id}`).digest('hex');
-}
-/** The fingerprint shaped as a UUID, for receivers that want one (GitLab). */
-function fingerprintUuid(f) {
-    const h = findingFingerprint(f);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
-
-
-/***/ }),
-
 /***/ 1006:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -50606,8 +50680,6 @@ function fingerprintUuid(f) {
 /* unused harmony export MESSAGE_SCHEMA_VERSION */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _core_identity_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4845);
-
 
 const MESSAGE_SCHEMA_VERSION = 1;
 const hash = (text) => (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(text).digest('hex');
@@ -50637,7 +50709,7 @@ function buildMessages(args) {
     const { identity, results } = args;
     const base = common(identity, results);
     const messages = results.findings.map((f) => {
-        const key = (0,_core_identity_js__WEBPACK_IMPORTED_MODULE_1__/* .findingFingerprint */ .i)(f);
+        const key = f.fingerprint;
         return {
             key,
             document: {

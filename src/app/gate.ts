@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GateOptions } from '../config/settings.js';
 import { ConfigError, errorCode } from '../core/errors.js';
@@ -6,13 +6,12 @@ import { evaluate } from '../core/evaluate.js';
 import { reportExceptionHealth } from '../core/exception-health.js';
 import type { ImageReport } from '../core/finding.js';
 import type { Logger } from '../core/logger.js';
-import { buildResults, OUTPUT_FILES, resultsDocument, type GateResults } from '../core/results.js';
+import { buildResults, OUTPUT_FILES, type GateResults } from '../core/results.js';
 import { loadProfile } from '../profile/load.js';
-import { renderGitlabReport } from '../render/gitlab.js';
-import { dockerfileFromLine, renderSarif } from '../render/sarif.js';
-import { renderSummary } from '../render/summary.js';
+import { dockerfileFromLine } from '../render/sarif.js';
 import type { ImageScanner } from '../trivy/scanner.js';
 import { readReports } from './collect.js';
+import { writeOutputs } from './outputs.js';
 import { scanTarballs } from './scan.js';
 
 export interface GateContext {
@@ -94,27 +93,15 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
   reportExceptionHealth({ results, logger });
   for (const error of collected.errors) logger.error(`${error.source}: ${error.message}`);
 
-  const sarif = renderSarif({ results, include: options.sarif.include, dockerfile });
-  const gitlab = renderGitlabReport({ results, startedAt, finishedAt: context.now() });
-
-  const notes: string[] = [];
-  if (results.verdict === 'fail' && !options.failOnFindings) {
-    notes.push('fail-on-findings is off: this run reports the findings without failing.');
-  }
-  if (sarif.omitted.results > 0 || sarif.omitted.runs > 0) {
-    const { results: left, runs } = sarif.omitted;
-    notes.push(
-      `GitHub's SARIF limits: ${left} finding(s) and ${runs} image(s) were left out of ${OUTPUT_FILES.sarif} ` +
-        `(blocking findings kept first); all are in ${OUTPUT_FILES.results}.`,
-    );
-  }
-  const summaryMarkdown = renderSummary({ results, notes });
-  await writeFile(files.results, `${JSON.stringify(resultsDocument(results), null, 2)}\n`);
-  await writeFile(files.summary, summaryMarkdown);
-  await writeFile(files.sarif, `${JSON.stringify(sarif.sarif, null, 2)}\n`);
-  await writeFile(files.gitlab, `${JSON.stringify(gitlab, null, 2)}\n`);
-
-  return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted: sarif.omitted };
+  const { summaryMarkdown, sarifOmitted } = await writeOutputs({
+    results,
+    files,
+    sarif: { include: options.sarif.include, dockerfile },
+    failOnFindings: options.failOnFindings,
+    startedAt,
+    finishedAt: context.now(),
+  });
+  return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted };
 }
 
 async function readDockerfile(file: string): Promise<{ path: string; fromLine: number }> {

@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { findingFingerprint } from './identity.js';
 import { isFixable, type Finding, type ImageReport, type JudgedFinding } from './finding.js';
 import { EXPIRING_SOON_DAYS, normalizeVulnerabilityId, type ExceptionRule, type Profile } from './profile.js';
 import { severityRank } from './severity.js';
@@ -96,7 +97,8 @@ interface JudgeArgs {
   candidates: CompiledException[] | undefined;
 }
 
-function judge({ finding, threshold, profile, candidates }: JudgeArgs): JudgedFinding {
+function judge({ finding: raw, threshold, profile, candidates }: JudgeArgs): JudgedFinding {
+  const finding = { ...raw, fingerprint: findingFingerprint(raw) };
   if (severityRank(finding.severity) < threshold) {
     return {
       ...finding,

@@ -35,6 +35,8 @@ export interface Finding {
 
 /** A finding with its one decision: the shape every renderer and forwarder takes. */
 export interface JudgedFinding extends Finding {
+  /** The finding's one identity (core/identity.ts), computed once when it is judged. */
+  fingerprint: string;
   decision: Decision;
   reason: string;
   /** The exception that excepted it. */

@@ -9,8 +9,7 @@ export function findingFingerprint(f: Pick<Finding, 'image' | 'target' | 'packag
   return createHash('sha256').update(`${f.image}\u0000${f.target}\u0000${f.package}\u0000${f.id}`).digest('hex');
 }
 
-/** The fingerprint shaped as a UUID, for receivers that want one (GitLab). */
-export function fingerprintUuid(f: Pick<Finding, 'image' | 'target' | 'package' | 'id'>): string {
-  const h = findingFingerprint(f);
+/** A fingerprint shaped as a UUID, for receivers that want one (GitLab). */
+export function fingerprintUuid(h: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { CiContext } from '../config/ci-context.js';
-import { findingFingerprint } from '../core/identity.js';
 import type { GateResults } from '../core/results.js';
 
 export const MESSAGE_SCHEMA_VERSION = 1;
@@ -56,7 +55,7 @@ export function buildMessages(args: { identity: ScanIdentity; results: GateResul
   const { identity, results } = args;
   const base = common(identity, results);
   const messages: ForwardMessage[] = results.findings.map((f) => {
-    const key = findingFingerprint(f);
+    const key = f.fingerprint;
     return {
       key,
       document: {

@@ -75,7 +75,7 @@ export function renderGitlabReport(options: GitlabReportOptions): Record<string,
       const url = URL_PATTERN.test(f.primaryUrl) ? f.primaryUrl : undefined;
       return {
         // The finding's identity, so GitLab tracks one vulnerability across pipelines.
-        id: fingerprintUuid(f),
+        id: fingerprintUuid(f.fingerprint),
         name: (f.title || `${f.id} in ${f.package}`).slice(0, 255),
         description: describe(f),
         severity: SEVERITY[f.severity],

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { JudgedFinding } from '../core/finding.js';
-import { findingFingerprint } from '../core/identity.js';
 import { blockingFindings, type GateResults } from '../core/results.js';
 import { compareSeverityDesc } from '../core/severity.js';
 import { plural, table } from './markdown.js';
@@ -23,7 +22,7 @@ export function commentMarker(key: string): string {
 }
 
 /** The finding's identity, shortened: the state records every blocking finding and must stay small. */
-const findingKey = (f: JudgedFinding) => findingFingerprint(f).slice(0, 16);
+const findingKey = (f: JudgedFinding) => f.fingerprint.slice(0, 16);
 const findingLabel = (f: JudgedFinding) => `${f.id} in ${f.package} (${f.image})`;
 
 /** The blocking set the previous comment recorded (key → label); empty for a first comment or an unreadable one. */

@@ -1,6 +1,5 @@
 import { gzipSync } from 'node:zlib';
 import type { JudgedFinding } from '../core/finding.js';
-import { findingFingerprint } from '../core/identity.js';
 import type { GateResults } from '../core/results.js';
 import type { Severity } from '../core/severity.js';
 
@@ -28,6 +27,8 @@ export interface SarifOptions {
 
 export interface SarifRendering {
   sarif: SarifLog;
+  /** The log as written (compact JSON): within the gzipped limit. */
+  text: string;
   omitted: { results: number; runs: number };
 }
 
@@ -44,37 +45,70 @@ interface SarifRun {
   properties: Record<string, unknown>;
 }
 
-export function renderSarif(options: SarifOptions): SarifRendering {
+const HEADER = '{"$schema":"https://json.schemastore.org/sarif-2.1.0.json","version":"2.1.0","runs":[';
+
+/** The images (runs) that fit GitHub's run limit, each with its findings most important first. */
+export interface SarifPlan {
+  runs: { image: string; findings: JudgedFinding[] }[];
+  omittedRuns: number;
+  /** Findings of the images left out. */
+  omittedResults: number;
+}
+
+export function planSarif(options: SarifOptions): SarifPlan {
   const limits = options.limits ?? SARIF_LIMITS;
   const all = options.results.findings;
   const selected = options.include === 'blocking' ? all.filter((f) => f.decision === 'blocking') : all;
   const byImage = new Map<string, JudgedFinding[]>();
   for (const image of options.results.images) byImage.set(image.name, []);
   for (const f of selected) byImage.get(f.image)?.push(f);
-
   // Over the run limit: images with blocking findings first, then by how many findings they carry.
   const images = [...byImage.entries()].sort(
     ([, a], [, b]) => blockingCount(b) - blockingCount(a) || b.length - a.length,
   );
-  const kept = images.slice(0, limits.runsPerFile);
-  const omittedResults = images.slice(limits.runsPerFile).reduce((n, [, list]) => n + list.length, 0);
-  const keptNames = new Set(kept.map(([name]) => name));
-  let perRun = limits.resultsPerRun;
-  for (;;) {
-    let omittedNow = 0;
-    const runs = options.results.images
+  const keptNames = new Set(images.slice(0, limits.runsPerFile).map(([name]) => name));
+  return {
+    runs: options.results.images
       .filter((i) => keptNames.has(i.name))
-      .map((image) => {
-        const list = prioritized(byImage.get(image.name) ?? []);
-        omittedNow += Math.max(0, list.length - perRun);
-        return buildRun({ image: image.name, findings: list.slice(0, perRun), options });
-      });
-    const sarif: SarifLog = { $schema: 'https://json.schemastore.org/sarif-2.1.0.json', version: '2.1.0', runs };
-    // Too big once gzipped: keep halving what each run may carry; blocking findings sort first so they stay.
-    if (perRun <= 1 || gzipSync(JSON.stringify(sarif)).length <= limits.gzippedBytes) {
-      return { sarif, omitted: { results: omittedResults + omittedNow, runs: images.length - kept.length } };
+      .map((i) => ({ image: i.name, findings: prioritized(byImage.get(i.name) ?? []) })),
+    omittedRuns: images.length - keptNames.size,
+    omittedResults: images.slice(limits.runsPerFile).reduce((n, [, list]) => n + list.length, 0),
+  };
+}
+
+/**
+ * The SARIF log as JSON text, run by run, with at most `perRun` results each: the whole log never has to be one
+ * object or one string. `omitted` counts what `perRun` left out.
+ */
+export function sarifChunks(
+  options: SarifOptions,
+  plan: SarifPlan,
+  perRun: number,
+): { chunks: Iterable<string>; omitted: number } {
+  const omitted = plan.runs.reduce((n, run) => n + Math.max(0, run.findings.length - perRun), 0);
+  function* chunks(): Generator<string> {
+    yield HEADER;
+    for (const [i, run] of plan.runs.entries()) {
+      const built = buildRun({ image: run.image, findings: run.findings.slice(0, perRun), options });
+      yield (i > 0 ? ',' : '') + JSON.stringify(built);
     }
-    perRun = Math.floor(perRun / 2);
+    yield ']}';
+  }
+  return { chunks: chunks(), omitted };
+}
+
+/** The whole log in memory (tests, small runs); the gate streams it with sarifChunks instead. */
+export function renderSarif(options: SarifOptions): SarifRendering {
+  const limits = options.limits ?? SARIF_LIMITS;
+  const plan = planSarif(options);
+  for (let perRun = limits.resultsPerRun; ; perRun = Math.floor(perRun / 2)) {
+    const { chunks, omitted } = sarifChunks(options, plan, perRun);
+    const text = [...chunks].join('');
+    // Too big once gzipped: keep halving what each run may carry; blocking findings sort first so they stay.
+    if (perRun <= 1 || gzipSync(text).length <= limits.gzippedBytes) {
+      const sarif = JSON.parse(text) as SarifLog;
+      return { sarif, text, omitted: { results: plan.omittedResults + omitted, runs: plan.omittedRuns } };
+    }
   }
 }
 
@@ -191,7 +225,7 @@ function buildResult(f: JudgedFinding, ruleIndex: number, options: SarifOptions)
         message: { text: `${f.image}: ${f.target}` },
       },
     ],
-    partialFingerprints: { 'vulngateFinding/v1': findingFingerprint(f) },
+    partialFingerprints: { 'vulngateFinding/v1': f.fingerprint },
     properties: {
       decision: f.decision,
       reason: f.reason,

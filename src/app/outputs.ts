@@ -1,0 +1,43 @@
+import { writeFile } from 'node:fs/promises';
+import { OUTPUT_FILES, resultsDocument, type GateResults } from '../core/results.js';
+import { renderGitlabReport } from '../render/gitlab.js';
+import { writeSarifFile } from './sarif-writer.js';
+import { renderSummary } from '../render/summary.js';
+import type { GateFiles } from './gate.js';
+
+export interface OutputsArgs {
+  results: GateResults;
+  files: Omit<GateFiles, 'reportsDir'>;
+  sarif: { include: 'all' | 'blocking'; dockerfile?: { path: string; fromLine: number } };
+  failOnFindings: boolean;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+/**
+ * The audit record, SARIF, GitLab report and summary, rendered and written one at a time, each dropped once
+ * written: with 100k findings they are hundreds of MB. The audit record is indented for people; the machine-read
+ * reports are compact.
+ */
+export async function writeOutputs(args: OutputsArgs) {
+  const { results, files } = args;
+  await writeFile(files.results, `${JSON.stringify(resultsDocument(results), null, 2)}\n`);
+  const sarifOmitted = await writeSarifFile(files.sarif, { results, ...args.sarif });
+  const gitlab = () => renderGitlabReport({ results, startedAt: args.startedAt, finishedAt: args.finishedAt });
+  await writeFile(files.gitlab, `${JSON.stringify(gitlab())}\n`);
+
+  const notes: string[] = [];
+  if (results.verdict === 'fail' && !args.failOnFindings) {
+    notes.push('fail-on-findings is off: this run reports the findings without failing.');
+  }
+  if (sarifOmitted.results > 0 || sarifOmitted.runs > 0) {
+    const { results: left, runs } = sarifOmitted;
+    notes.push(
+      `GitHub's SARIF limits: ${left} finding(s) and ${runs} image(s) were left out of ${OUTPUT_FILES.sarif} ` +
+        `(blocking findings kept first); all are in ${OUTPUT_FILES.results}.`,
+    );
+  }
+  const summaryMarkdown = renderSummary({ results, notes });
+  await writeFile(files.summary, summaryMarkdown);
+  return { summaryMarkdown, sarifOmitted };
+}
