@@ -37522,7 +37522,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9034);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9953);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -37537,7 +37537,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9034:
+/***/ 9953:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43950,6 +43950,29 @@ function buildResults({ evaluation, images, errors, profile, now, toolVersion })
 function toResultsException({ rule, matches }) {
     return { id: rule.id, package: rule.package, until: rule.until, note: rule.note, origin: rule.origin, matches };
 }
+function findingDocument(f) {
+    return {
+        image: f.image,
+        target: f.target,
+        kind: f.kind,
+        id: f.id,
+        package: f.package,
+        pkgId: f.pkgId,
+        purl: f.purl,
+        installedVersion: f.installedVersion,
+        fixedVersion: f.fixedVersion,
+        severity: f.severity,
+        status: f.status,
+        cvss: f.cvss,
+        title: f.title,
+        primaryUrl: f.primaryUrl,
+        decision: f.decision,
+        reason: f.reason,
+        exception: f.exception
+            ? { note: f.exception.note, until: f.exception.until, origin: f.exception.origin }
+            : undefined,
+    };
+}
 /** `vulngate-results.json`, the audit record. Its field names are a contract (schemaVersion 1). */
 function resultsDocument(results) {
     return {
@@ -43960,29 +43983,28 @@ function resultsDocument(results) {
         profile: results.profile,
         images: results.images,
         errors: results.errors,
-        findings: results.findings.map((f) => ({
-            image: f.image,
-            target: f.target,
-            kind: f.kind,
-            id: f.id,
-            package: f.package,
-            pkgId: f.pkgId,
-            purl: f.purl,
-            installedVersion: f.installedVersion,
-            fixedVersion: f.fixedVersion,
-            severity: f.severity,
-            status: f.status,
-            cvss: f.cvss,
-            title: f.title,
-            primaryUrl: f.primaryUrl,
-            decision: f.decision,
-            reason: f.reason,
-            exception: f.exception
-                ? { note: f.exception.note, until: f.exception.until, origin: f.exception.origin }
-                : undefined,
-        })),
+        findings: results.findings.map(findingDocument),
         exceptions: results.exceptions,
     };
+}
+/**
+ * The same text as `JSON.stringify(resultsDocument(results), null, 2)`, one finding at a time, so 100k findings are
+ * never one string.
+ */
+function* resultsDocumentChunks(results) {
+    const frame = JSON.stringify(resultsDocument({ ...results, findings: [] }), null, 2);
+    const marker = '"findings": []';
+    const at = frame.indexOf(marker);
+    if (results.findings.length === 0 || at === -1) {
+        yield frame;
+        return;
+    }
+    yield `${frame.slice(0, at)}"findings": [\n`;
+    for (const [i, f] of results.findings.entries()) {
+        const text = JSON.stringify(findingDocument(f), null, 2).replace(/\n/g, '\n    ');
+        yield `${i > 0 ? ',\n' : ''}    ${text}`;
+    }
+    yield `\n  ]${frame.slice(at + marker.length)}`;
 }
 function blockingFindings(results) {
     return results.findings.filter((f) => f.decision === 'blocking');
@@ -49423,61 +49445,101 @@ function solution(f) {
         return 'Remove the secret from the image and rotate it.';
     return f.fixedVersion ? `Upgrade ${f.package} to ${f.fixedVersion}` : 'No solution is known yet.';
 }
-function renderGitlabReport(options) {
+function scanSection(options) {
     const { results } = options;
-    const osByImage = new Map(results.images.map((i) => [i.name, i.os ?? '']));
     const messages = results.errors.map((e) => ({ level: 'fatal', value: `${e.source}: ${e.message}` }));
     return {
-        version: GITLAB_REPORT_VERSION,
-        scan: {
-            analyzer: {
-                id: 'vulngate',
-                name: 'vulngate',
-                version: results.tool.version,
-                vendor: { name: 'vulngate' },
-                url: 'https://github.com/vulngate/vulngate',
-            },
-            scanner: {
-                id: 'trivy',
-                name: 'Trivy',
-                version: results.tool.trivyVersion || 'unknown',
-                vendor: { name: 'Aqua Security' },
-                url: 'https://github.com/aquasecurity/trivy',
-            },
-            start_time: gitlabTime(options.startedAt),
-            end_time: gitlabTime(options.finishedAt),
-            status: results.errors.length > 0 ? 'failure' : 'success',
-            type: 'container_scanning',
-            ...(messages.length > 0 ? { messages } : {}),
+        analyzer: {
+            id: 'vulngate',
+            name: 'vulngate',
+            version: results.tool.version,
+            vendor: { name: 'vulngate' },
+            url: 'https://github.com/vulngate/vulngate',
         },
-        vulnerabilities: results.findings.map((f) => {
-            const url = URL_PATTERN.test(f.primaryUrl) ? f.primaryUrl : undefined;
-            return {
-                // The finding's identity, so GitLab tracks one vulnerability across pipelines.
-                id: fingerprintUuid(f.fingerprint),
-                name: (f.title || `${f.id} in ${f.package}`).slice(0, 255),
-                description: describe(f),
-                severity: SEVERITY[f.severity],
-                solution: solution(f),
-                identifiers: [{ type: identifierType(f.id), name: f.id, value: f.id, ...(url ? { url } : {}) }],
-                links: [...new Set([f.primaryUrl, ...f.references])]
-                    .filter((u) => URL_PATTERN.test(u))
-                    .map((u) => ({ url: u })),
-                location: {
-                    dependency: { package: { name: f.package }, version: f.installedVersion },
-                    operating_system: osByImage.get(f.image) || 'Unknown',
-                    image: f.image,
-                },
-            };
-        }),
+        scanner: {
+            id: 'trivy',
+            name: 'Trivy',
+            version: results.tool.trivyVersion || 'unknown',
+            vendor: { name: 'Aqua Security' },
+            url: 'https://github.com/aquasecurity/trivy',
+        },
+        start_time: gitlabTime(options.startedAt),
+        end_time: gitlabTime(options.finishedAt),
+        status: results.errors.length > 0 ? 'failure' : 'success',
+        type: 'container_scanning',
+        ...(messages.length > 0 ? { messages } : {}),
     };
+}
+function vulnerability(f, osByImage) {
+    const url = URL_PATTERN.test(f.primaryUrl) ? f.primaryUrl : undefined;
+    return {
+        // The finding's identity, so GitLab tracks one vulnerability across pipelines.
+        id: fingerprintUuid(f.fingerprint),
+        name: (f.title || `${f.id} in ${f.package}`).slice(0, 255),
+        description: describe(f),
+        severity: SEVERITY[f.severity],
+        solution: solution(f),
+        identifiers: [{ type: identifierType(f.id), name: f.id, value: f.id, ...(url ? { url } : {}) }],
+        links: [...new Set([f.primaryUrl, ...f.references])].filter((u) => URL_PATTERN.test(u)).map((u) => ({ url: u })),
+        location: {
+            dependency: { package: { name: f.package }, version: f.installedVersion },
+            operating_system: osByImage.get(f.image) || 'Unknown',
+            image: f.image,
+        },
+    };
+}
+/** The report as JSON text, one vulnerability at a time: with 100k findings it is never one object or string. */
+function* gitlabReportChunks(options) {
+    const osByImage = new Map(options.results.images.map((i) => [i.name, i.os ?? '']));
+    const head = { version: GITLAB_REPORT_VERSION, scan: scanSection(options) };
+    // The head's closing brace gives way to the vulnerabilities list.
+    yield `${JSON.stringify(head).slice(0, -1)},"vulnerabilities":[`;
+    for (const [i, f] of options.results.findings.entries()) {
+        yield (i > 0 ? ',' : '') + JSON.stringify(vulnerability(f, osByImage));
+    }
+    yield ']}';
+}
+function renderGitlabReport(options) {
+    return JSON.parse([...gitlabReportChunks(options)].join(''));
 }
 
 // EXTERNAL MODULE: external "node:events"
 var external_node_events_ = __nccwpck_require__(8474);
+;// CONCATENATED MODULE: ./src/app/stream-file.ts
+
+
+
+/**
+ * Writes text chunks to a file as they come, with backpressure, so a large output never has to be one string.
+ * With `measureGzip`, gzip (on libuv's thread pool, so on the other core) counts the compressed size alongside,
+ * at level 1: faster than the default and never smaller, so what fits here fits as uploaded (level 6).
+ */
+async function writeChunks(file, chunks, measureGzip = false) {
+    const out = (0,external_node_fs_.createWriteStream)(file);
+    const gzip = measureGzip ? (0,external_node_zlib_.createGzip)({ level: 1 }) : undefined;
+    let gzipped = 0;
+    gzip?.on('data', (c) => {
+        gzipped += c.length;
+    });
+    const gzipDone = gzip ? (0,external_node_events_.once)(gzip, 'end') : Promise.resolve();
+    for (const chunk of chunks) {
+        // Encoded once for both sides.
+        const bytes = Buffer.from(chunk);
+        out.write(bytes);
+        gzip?.write(bytes);
+        // Checked when awaited: one side may drain while we wait for the other.
+        if (out.writableNeedDrain)
+            await (0,external_node_events_.once)(out, 'drain');
+        if (gzip?.writableNeedDrain)
+            await (0,external_node_events_.once)(gzip, 'drain');
+    }
+    out.end('\n');
+    gzip?.end();
+    await Promise.all([(0,external_node_events_.once)(out, 'finish'), gzipDone]);
+    return gzipped;
+}
+
 ;// CONCATENATED MODULE: ./src/app/sarif-writer.ts
-
-
 
 
 /**
@@ -49490,37 +49552,14 @@ async function writeSarifFile(file, options) {
     const plan = planSarif(options);
     for (let perRun = limits.resultsPerRun;; perRun = Math.floor(perRun / 2)) {
         const { chunks, omitted } = sarifChunks(options, plan, perRun);
-        const gzipped = await writeMeasured(file, chunks);
+        const gzipped = await writeChunks(file, chunks, true);
         if (perRun <= 1 || gzipped <= limits.gzippedBytes)
             return { results: plan.omittedResults + omitted, runs: plan.omittedRuns };
     }
 }
-/** Writes the chunks to the file and returns their gzipped size; waits whenever either side is behind. */
-async function writeMeasured(file, chunks) {
-    const out = (0,external_node_fs_.createWriteStream)(file);
-    // Level 1: faster than the default and never smaller, so a log that fits here fits as uploaded (level 6).
-    const gzip = (0,external_node_zlib_.createGzip)({ level: 1 });
-    let gzipped = 0;
-    gzip.on('data', (c) => {
-        gzipped += c.length;
-    });
-    const gzipDone = (0,external_node_events_.once)(gzip, 'end');
-    for (const chunk of chunks) {
-        out.write(chunk);
-        gzip.write(chunk);
-        // Checked when awaited: one side may drain while we wait for the other.
-        if (out.writableNeedDrain)
-            await (0,external_node_events_.once)(out, 'drain');
-        if (gzip.writableNeedDrain)
-            await (0,external_node_events_.once)(gzip, 'drain');
-    }
-    out.end('\n');
-    gzip.end();
-    await Promise.all([(0,external_node_events_.once)(out, 'finish'), gzipDone]);
-    return gzipped;
-}
 
 ;// CONCATENATED MODULE: ./src/app/outputs.ts
+
 
 
 
@@ -49533,10 +49572,9 @@ async function writeMeasured(file, chunks) {
  */
 async function writeOutputs(args) {
     const { results, files } = args;
-    await (0,promises_.writeFile)(files.results, `${JSON.stringify(resultsDocument(results), null, 2)}\n`);
+    await writeChunks(files.results, resultsDocumentChunks(results));
     const sarifOmitted = await writeSarifFile(files.sarif, { results, ...args.sarif });
-    const gitlab = () => renderGitlabReport({ results, startedAt: args.startedAt, finishedAt: args.finishedAt });
-    await (0,promises_.writeFile)(files.gitlab, `${JSON.stringify(gitlab())}\n`);
+    await writeChunks(files.gitlab, gitlabReportChunks({ results, startedAt: args.startedAt, finishedAt: args.finishedAt }));
     const notes = [];
     if (results.verdict === 'fail' && !args.failOnFindings) {
         notes.push('fail-on-findings is off: this run reports the findings without failing.');

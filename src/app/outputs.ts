@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
-import { OUTPUT_FILES, resultsDocument, type GateResults } from '../core/results.js';
-import { renderGitlabReport } from '../render/gitlab.js';
+import { OUTPUT_FILES, resultsDocumentChunks, type GateResults } from '../core/results.js';
+import { gitlabReportChunks } from '../render/gitlab.js';
+import { writeChunks } from './stream-file.js';
 import { writeSarifFile } from './sarif-writer.js';
 import { renderSummary } from '../render/summary.js';
 import type { GateFiles } from './gate.js';
@@ -21,10 +22,12 @@ export interface OutputsArgs {
  */
 export async function writeOutputs(args: OutputsArgs) {
   const { results, files } = args;
-  await writeFile(files.results, `${JSON.stringify(resultsDocument(results), null, 2)}\n`);
+  await writeChunks(files.results, resultsDocumentChunks(results));
   const sarifOmitted = await writeSarifFile(files.sarif, { results, ...args.sarif });
-  const gitlab = () => renderGitlabReport({ results, startedAt: args.startedAt, finishedAt: args.finishedAt });
-  await writeFile(files.gitlab, `${JSON.stringify(gitlab())}\n`);
+  await writeChunks(
+    files.gitlab,
+    gitlabReportChunks({ results, startedAt: args.startedAt, finishedAt: args.finishedAt }),
+  );
 
   const notes: string[] = [];
   if (results.verdict === 'fail' && !args.failOnFindings) {

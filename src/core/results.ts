@@ -100,6 +100,30 @@ function toResultsException({ rule, matches }: ExceptionStatus): ResultsExceptio
   return { id: rule.id, package: rule.package, until: rule.until, note: rule.note, origin: rule.origin, matches };
 }
 
+function findingDocument(f: JudgedFinding): Record<string, unknown> {
+  return {
+    image: f.image,
+    target: f.target,
+    kind: f.kind,
+    id: f.id,
+    package: f.package,
+    pkgId: f.pkgId,
+    purl: f.purl,
+    installedVersion: f.installedVersion,
+    fixedVersion: f.fixedVersion,
+    severity: f.severity,
+    status: f.status,
+    cvss: f.cvss,
+    title: f.title,
+    primaryUrl: f.primaryUrl,
+    decision: f.decision,
+    reason: f.reason,
+    exception: f.exception
+      ? { note: f.exception.note, until: f.exception.until, origin: f.exception.origin }
+      : undefined,
+  };
+}
+
 /** `vulngate-results.json`, the audit record. Its field names are a contract (schemaVersion 1). */
 export function resultsDocument(results: GateResults): Record<string, unknown> {
   return {
@@ -110,29 +134,29 @@ export function resultsDocument(results: GateResults): Record<string, unknown> {
     profile: results.profile,
     images: results.images,
     errors: results.errors,
-    findings: results.findings.map((f) => ({
-      image: f.image,
-      target: f.target,
-      kind: f.kind,
-      id: f.id,
-      package: f.package,
-      pkgId: f.pkgId,
-      purl: f.purl,
-      installedVersion: f.installedVersion,
-      fixedVersion: f.fixedVersion,
-      severity: f.severity,
-      status: f.status,
-      cvss: f.cvss,
-      title: f.title,
-      primaryUrl: f.primaryUrl,
-      decision: f.decision,
-      reason: f.reason,
-      exception: f.exception
-        ? { note: f.exception.note, until: f.exception.until, origin: f.exception.origin }
-        : undefined,
-    })),
+    findings: results.findings.map(findingDocument),
     exceptions: results.exceptions,
   };
+}
+
+/**
+ * The same text as `JSON.stringify(resultsDocument(results), null, 2)`, one finding at a time, so 100k findings are
+ * never one string.
+ */
+export function* resultsDocumentChunks(results: GateResults): Generator<string> {
+  const frame = JSON.stringify(resultsDocument({ ...results, findings: [] }), null, 2);
+  const marker = '"findings": []';
+  const at = frame.indexOf(marker);
+  if (results.findings.length === 0 || at === -1) {
+    yield frame;
+    return;
+  }
+  yield `${frame.slice(0, at)}"findings": [\n`;
+  for (const [i, f] of results.findings.entries()) {
+    const text = JSON.stringify(findingDocument(f), null, 2).replace(/\n/g, '\n    ');
+    yield `${i > 0 ? ',\n' : ''}    ${text}`;
+  }
+  yield `\n  ]${frame.slice(at + marker.length)}`;
 }
 
 export function blockingFindings(results: Pick<GateResults, 'findings'>): JudgedFinding[] {

@@ -44,52 +44,63 @@ function solution(f: JudgedFinding): string {
   return f.fixedVersion ? `Upgrade ${f.package} to ${f.fixedVersion}` : 'No solution is known yet.';
 }
 
-export function renderGitlabReport(options: GitlabReportOptions): Record<string, unknown> {
+function scanSection(options: GitlabReportOptions): Record<string, unknown> {
   const { results } = options;
-  const osByImage = new Map(results.images.map((i) => [i.name, i.os ?? '']));
   const messages = results.errors.map((e) => ({ level: 'fatal', value: `${e.source}: ${e.message}` }));
   return {
-    version: GITLAB_REPORT_VERSION,
-    scan: {
-      analyzer: {
-        id: 'vulngate',
-        name: 'vulngate',
-        version: results.tool.version,
-        vendor: { name: 'vulngate' },
-        url: 'https://github.com/vulngate/vulngate',
-      },
-      scanner: {
-        id: 'trivy',
-        name: 'Trivy',
-        version: results.tool.trivyVersion || 'unknown',
-        vendor: { name: 'Aqua Security' },
-        url: 'https://github.com/aquasecurity/trivy',
-      },
-      start_time: gitlabTime(options.startedAt),
-      end_time: gitlabTime(options.finishedAt),
-      status: results.errors.length > 0 ? 'failure' : 'success',
-      type: 'container_scanning',
-      ...(messages.length > 0 ? { messages } : {}),
+    analyzer: {
+      id: 'vulngate',
+      name: 'vulngate',
+      version: results.tool.version,
+      vendor: { name: 'vulngate' },
+      url: 'https://github.com/vulngate/vulngate',
     },
-    vulnerabilities: results.findings.map((f) => {
-      const url = URL_PATTERN.test(f.primaryUrl) ? f.primaryUrl : undefined;
-      return {
-        // The finding's identity, so GitLab tracks one vulnerability across pipelines.
-        id: fingerprintUuid(f.fingerprint),
-        name: (f.title || `${f.id} in ${f.package}`).slice(0, 255),
-        description: describe(f),
-        severity: SEVERITY[f.severity],
-        solution: solution(f),
-        identifiers: [{ type: identifierType(f.id), name: f.id, value: f.id, ...(url ? { url } : {}) }],
-        links: [...new Set([f.primaryUrl, ...f.references])]
-          .filter((u) => URL_PATTERN.test(u))
-          .map((u) => ({ url: u })),
-        location: {
-          dependency: { package: { name: f.package }, version: f.installedVersion },
-          operating_system: osByImage.get(f.image) || 'Unknown',
-          image: f.image,
-        },
-      };
-    }),
+    scanner: {
+      id: 'trivy',
+      name: 'Trivy',
+      version: results.tool.trivyVersion || 'unknown',
+      vendor: { name: 'Aqua Security' },
+      url: 'https://github.com/aquasecurity/trivy',
+    },
+    start_time: gitlabTime(options.startedAt),
+    end_time: gitlabTime(options.finishedAt),
+    status: results.errors.length > 0 ? 'failure' : 'success',
+    type: 'container_scanning',
+    ...(messages.length > 0 ? { messages } : {}),
   };
+}
+
+function vulnerability(f: JudgedFinding, osByImage: Map<string, string>): Record<string, unknown> {
+  const url = URL_PATTERN.test(f.primaryUrl) ? f.primaryUrl : undefined;
+  return {
+    // The finding's identity, so GitLab tracks one vulnerability across pipelines.
+    id: fingerprintUuid(f.fingerprint),
+    name: (f.title || `${f.id} in ${f.package}`).slice(0, 255),
+    description: describe(f),
+    severity: SEVERITY[f.severity],
+    solution: solution(f),
+    identifiers: [{ type: identifierType(f.id), name: f.id, value: f.id, ...(url ? { url } : {}) }],
+    links: [...new Set([f.primaryUrl, ...f.references])].filter((u) => URL_PATTERN.test(u)).map((u) => ({ url: u })),
+    location: {
+      dependency: { package: { name: f.package }, version: f.installedVersion },
+      operating_system: osByImage.get(f.image) || 'Unknown',
+      image: f.image,
+    },
+  };
+}
+
+/** The report as JSON text, one vulnerability at a time: with 100k findings it is never one object or string. */
+export function* gitlabReportChunks(options: GitlabReportOptions): Generator<string> {
+  const osByImage = new Map(options.results.images.map((i) => [i.name, i.os ?? '']));
+  const head = { version: GITLAB_REPORT_VERSION, scan: scanSection(options) };
+  // The head's closing brace gives way to the vulnerabilities list.
+  yield `${JSON.stringify(head).slice(0, -1)},"vulnerabilities":[`;
+  for (const [i, f] of options.results.findings.entries()) {
+    yield (i > 0 ? ',' : '') + JSON.stringify(vulnerability(f, osByImage));
+  }
+  yield ']}';
+}
+
+export function renderGitlabReport(options: GitlabReportOptions): Record<string, unknown> {
+  return JSON.parse([...gitlabReportChunks(options)].join('')) as Record<string, unknown>;
 }
