@@ -106,7 +106,7 @@ if (process.argv[2] === 'case') {
   );
   console.log('');
   console.log(
-    '| findings | ids | exceptions | judge + render all, median of 3 (ms) | peak RSS (MB) | ms per 1k findings |',
+    '| findings | ids | exceptions | judge + render + write all, median of 3 (ms) | peak RSS (MB) | ms per 1k findings |',
   );
   console.log('| ---: | --- | ---: | ---: | ---: | ---: |');
   for (const [findings, exceptions, ids] of cases) {
