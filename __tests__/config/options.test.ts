@@ -123,7 +123,9 @@ describe('the CLI', () => {
     const missing = await cliInProcess(['forward']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("error: required option '--from <dir>' not specified");
-    const fromEnv = await cliInProcess(['forward'], { env: { VULNGATE_FROM: '/tmp/vg-nothing-here' } });
+    const fromEnv = await cliInProcess(['forward'], {
+      env: { VULNGATE_FROM: mkdtempSync(path.join(tmpdir(), 'vg-from-')) },
+    });
     expect(fromEnv.stderr).toContain('Nothing to send');
     expect(fromEnv.code).toBe(0);
   });

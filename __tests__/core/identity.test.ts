@@ -10,11 +10,11 @@ import { TEST_NOW, judge } from '../../test/support/judge.ts';
 const f = finding({ severity: 'CRITICAL' });
 const { results } = judge([imageReport([f])]);
 
-test('image, target, package and id make the identity; nothing else does', () => {
+test('image, target, package, installed version and id make the identity; nothing else does', () => {
   const base = findingFingerprint(f);
   const other: typeof f = { ...f, title: 'another title', severity: 'LOW' };
   expect(findingFingerprint(other)).toBe(base);
-  for (const field of ['image', 'target', 'package', 'id'] as const) {
+  for (const field of ['image', 'target', 'package', 'installedVersion', 'id'] as const) {
     expect(findingFingerprint({ ...f, [field]: `${f[field]}-other` })).not.toBe(base);
   }
   expect(fingerprintUuid(findingFingerprint(f))).toMatch(

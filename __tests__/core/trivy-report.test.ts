@@ -152,7 +152,12 @@ describe('secrets are findings', () => {
 describe('bad reports are one clear ScanError naming the file', () => {
   test.each([
     ['not JSON', '{"SchemaVersion": 2', /^bad\.json: not a Trivy JSON report \(invalid JSON/],
-    ['a JSON list', '[]', /^bad\.json: not a Trivy JSON report \(expected a JSON object\)$/],
+    [
+      'a JSON list (Trivy before 0.20)',
+      '[]',
+      /^bad\.json: a top-level list is the report format of Trivy before 0\.20; /,
+    ],
+    ['a JSON string', '"x"', /^bad\.json: not a Trivy JSON report \(expected a JSON object\)$/],
     [
       'schema 1',
       '{"SchemaVersion": 1, "Results": []}',

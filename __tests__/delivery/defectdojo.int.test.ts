@@ -223,7 +223,7 @@ describe("DefectDojo's errors, one clear line each", () => {
     const { logger, done } = forward(sharedOutcome(), 'wrong');
     await done;
     expect(logger.at('warning')[0]).toBe(
-      "ghcr.io/aquasecurity/trivy-test-images:alpine-39: DefectDojo refused the token (403): Invalid token.; check defectdojo-token and the user's permissions (import scan results)",
+      "DefectDojo: DefectDojo refused the token (403): Invalid token.; check defectdojo-token and the user's permissions (import scan results) (ghcr.io/aquasecurity/trivy-test-images:alpine-39)",
     );
   });
 
@@ -251,7 +251,7 @@ describe("DefectDojo's errors, one clear line each", () => {
     dojo.script(answer);
     const { logger, done } = forward(sharedOutcome());
     const result = await done;
-    expect(logger.at('warning')[0]).toBe(`ghcr.io/aquasecurity/trivy-test-images:alpine-39: ${line}`);
+    expect(logger.at('warning')[0]).toBe(`DefectDojo: ${line} (ghcr.io/aquasecurity/trivy-test-images:alpine-39)`);
     expect(failedSinks(result)).toBe(true);
     expect(dojo.requests).toHaveLength(1);
   });

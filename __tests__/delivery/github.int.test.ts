@@ -104,6 +104,8 @@ describe('publishing from the action (src/, in process) to local GitHub and arti
     expect(artifact.name).toMatch(/^vulngate-scan-[0-9a-f]{8}$/);
     expect(zipEntries(artifact.zip)).toEqual([
       'gl-container-scanning-report.json',
+      // evaluate keeps the report it judged, as a scan does.
+      'reports/001-alpine-39.json',
       'summary.md',
       'vulngate-results.json',
       'vulngate.sarif',

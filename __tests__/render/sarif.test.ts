@@ -150,9 +150,10 @@ describe('structure', () => {
       );
     expect(prints(again)).toEqual(prints(sarif));
     expect(new Set(prints(sarif)).size).toBe(prints(sarif).length);
-    expect(findingFingerprint({ image: 'a', target: 't', package: 'p', id: 'CVE-1' })).not.toBe(
-      findingFingerprint({ image: 'b', target: 't', package: 'p', id: 'CVE-1' }),
-    );
+    const one = { image: 'a', target: 't', package: 'rand_core', installedVersion: '0.3.1', id: 'RUSTSEC-2019-0035' };
+    expect(findingFingerprint(one)).not.toBe(findingFingerprint({ ...one, image: 'b' }));
+    // One package at two versions under one id: two alerts, not one.
+    expect(findingFingerprint(one)).not.toBe(findingFingerprint({ ...one, installedVersion: '0.4.0' }));
   });
 
   test('golden file, same bytes every time', () => {

@@ -90,6 +90,53 @@ test('long tables are capped and point to the results file', () => {
   });
   const markdown = renderSummary({ results });
   expect(markdown).toContain(`### Blocking findings (${SUMMARY_ROW_LIMIT + 5})`);
-  expect(markdown).toContain('…and 5 more in `vulngate-results.json`.');
+  expect(markdown).toContain('… and 5 more (see `vulngate-results.json`).');
   expect(markdown.split('\n').filter((l) => l.includes('CVE-2024-'))).toHaveLength(SUMMARY_ROW_LIMIT);
+});
+
+describe('text from the scanned image is escaped for markdown, and the summary stays within GitHub’s 1 MiB', () => {
+  const hostile = finding({
+    image: 'evil/`img`:1',
+    package: '<img src=x onerror=alert(1)>|@octocat\u001b[31m\u202e',
+    title: '::add-mask::x',
+    primaryUrl: 'javascript:alert(1)',
+    severity: 'CRITICAL',
+  });
+
+  test('no HTML, no mention, no column break, no escape sequence, no javascript: link', () => {
+    const evaluation = evaluate({ images: [imageReport([hostile])], profile: profile(), now: NOW });
+    const results = buildResults({
+      evaluation,
+      images: [imageReport([hostile])],
+      errors: [],
+      profile: profile(),
+      now: NOW,
+      toolVersion: 'x',
+    });
+    const markdown = renderSummary({ results });
+    expect(markdown).not.toMatch(/(^|[^\\])<img/);
+    expect(markdown).toContain('\\<img src=x onerror=alert(1)\\>\\|@\u200boctocat\\[31m');
+    expect(markdown).not.toMatch(/[\u001b\u202e]/);
+    expect(markdown).not.toContain('](javascript:');
+    expect(markdown).toContain('``evil/`img`:1``');
+  });
+
+  test('12,000 unused exceptions: capped tables, under 1 MiB', () => {
+    const rules = Array.from({ length: 12_000 }, (_, i) =>
+      rule({ id: `CVE-2000-${i}`, note: 'n'.repeat(120), origin: `p exceptions[${i}]` }),
+    );
+    const p = profile({ exceptions: rules });
+    const evaluation = evaluate({ images: [imageReport([finding()])], profile: p, now: NOW });
+    const results = buildResults({
+      evaluation,
+      images: [imageReport([finding()])],
+      errors: [],
+      profile: p,
+      now: NOW,
+      toolVersion: 'x',
+    });
+    const markdown = renderSummary({ results });
+    expect(Buffer.byteLength(markdown)).toBeLessThan(1_000_000);
+    expect(markdown).toContain('… and 11900 more (see `vulngate-results.json`).');
+  });
 });

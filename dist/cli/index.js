@@ -37522,7 +37522,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9953);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8062);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -37537,7 +37537,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9953:
+/***/ 8062:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38684,31 +38684,75 @@ function describeDefectDojoError(status, bodyText) {
     }
 }
 /** One reimport per image, so each image is one DefectDojo test whose closed findings are tracked. Never throws. */
+/** A token a server echoed back (in an error page, say) never reaches a log line or the spool. */
+function redact(text, secrets) {
+    let out = text;
+    for (const secret of secrets)
+        if (secret && secret.length >= 4)
+            out = out.split(secret).join('***');
+    return out;
+}
+/** Only DefectDojo's own success answer counts: JSON naming the test it imported into. */
+function importedTest(text) {
+    try {
+        const body = JSON.parse(text);
+        const id = body.test_id ?? body.test;
+        return typeof id === 'number' ? id : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function postImport(endpoint, settings, upload) {
+    const response = await fetch(endpoint, {
+        method: 'POST',
+        headers: { Authorization: `Token ${settings.token}`, Accept: 'application/json' },
+        body: formFor(settings, upload),
+        signal: AbortSignal.timeout(settings.timeoutMs),
+        // A redirect (to a login page, or http → https) is not an import; following it would resend the token.
+        redirect: 'manual',
+    });
+    const text = await response.text();
+    if (response.status >= 300 && response.status < 400) {
+        const where = response.headers.get('location')
+            ? ` to ${new URL(response.headers.get('location') ?? '', endpoint).origin}`
+            : '';
+        throw new retry/* HttpError */.j$(`DefectDojo answered ${response.status}, a redirect${where}; ` +
+            "check defectdojo-url (https, and the API's own address)", response.status);
+    }
+    if (!response.ok) {
+        const after = (0,retry/* parseRetryAfter */.mu)(response.headers.get('retry-after'), Date.now());
+        throw new retry/* HttpError */.j$(redact(describeDefectDojoError(response.status, text), [settings.token]), response.status, after);
+    }
+    if (importedTest(text) === undefined) {
+        throw new retry/* HttpError */.j$(`DefectDojo answered ${response.status} without naming a test: ` +
+            "not DefectDojo's reimport API; check defectdojo-url", 422);
+    }
+}
+/** One reimport per image, so each image is one DefectDojo test whose closed findings are tracked. Never throws. */
 async function importToDefectDojo(args) {
     const { settings, logger } = args;
     const endpoint = `${settings.url.replace(/\/+$/, '')}/api/v2/reimport-scan/`;
     const delivery = { delivered: [], undelivered: [] };
+    let refused;
     for (const upload of args.uploads) {
+        // A refused token is refused for every image: not sent again, one cause.
+        if (refused !== undefined) {
+            delivery.undelivered.push({ upload, reason: refused });
+            continue;
+        }
         try {
-            await (0,retry/* retry */.L5)(settings.retry, async () => {
-                const response = await fetch(endpoint, {
-                    method: 'POST',
-                    headers: { Authorization: `Token ${settings.token}`, Accept: 'application/json' },
-                    body: formFor(settings, upload),
-                    signal: AbortSignal.timeout(settings.timeoutMs),
-                });
-                const text = await response.text();
-                if (!response.ok) {
-                    const after = (0,retry/* parseRetryAfter */.mu)(response.headers.get('retry-after'), Date.now());
-                    throw new retry/* HttpError */.j$(describeDefectDojoError(response.status, text), response.status, after);
-                }
-            });
+            await (0,retry/* retry */.L5)(settings.retry, () => postImport(endpoint, settings, upload));
             delivery.delivered.push(upload.image);
             logger.info(`DefectDojo: imported ${upload.image} into ${settings.product} / ${settings.engagement}`);
         }
         catch (err) {
-            const reason = err instanceof retry/* HttpError */.j$ ? err.message : `DefectDojo did not answer: ${(0,errors/* describeError */.Uc)(err)}`;
-            delivery.undelivered.push({ upload, reason: `${upload.image}: ${reason}` });
+            const reason = err instanceof retry/* HttpError */.j$
+                ? err.message
+                : `DefectDojo did not answer: ${redact((0,errors/* describeError */.Uc)(err), [settings.token])}`;
+            delivery.undelivered.push({ upload, reason });
+            if (err instanceof retry/* HttpError */.j$ && (err.status === 401 || err.status === 403))
+                refused = reason;
         }
     }
     return delivery;
@@ -38717,6 +38761,7 @@ async function importToDefectDojo(args) {
 // EXTERNAL MODULE: ./src/delivery/messages.ts
 var delivery_messages = __nccwpck_require__(1006);
 ;// CONCATENATED MODULE: ./src/delivery/spool.ts
+
 
 
 const UNDELIVERED_DIR = 'undelivered';
@@ -38732,31 +38777,83 @@ async function writeUndelivered(args) {
     await (0,promises_.writeFile)(file, `${JSON.stringify(args.entry, null, 2)}\n`);
     return file;
 }
+/**
+ * A file the entry names, inside the spool directory or nothing: the spool is in the audit artifact, and anyone who
+ * can change an artifact must not make `vulngate forward` upload or delete files elsewhere.
+ */
+function spoolPath(spoolDir, reference) {
+    if (typeof reference !== 'string' || reference === '' || external_node_path_default().isAbsolute(reference))
+        return undefined;
+    const resolved = external_node_path_default().resolve(spoolDir, reference);
+    const root = external_node_path_default().resolve(spoolDir);
+    return resolved.startsWith(`${root}${(external_node_path_default()).sep}`) ? resolved : undefined;
+}
+function checkEntry(entry, dir) {
+    const e = entry;
+    if (typeof e !== 'object' || e === null || e.version !== 1)
+        return 'not a vulngate spool entry (version 1)';
+    if (e.sink === 'sqs') {
+        return Array.isArray(e.messages) && typeof e.queueUrl === 'string' ? undefined : 'an SQS entry without messages';
+    }
+    if (e.sink === 'defectdojo') {
+        if (!Array.isArray(e.uploads) || typeof e.settings !== 'object')
+            return 'a DefectDojo entry without uploads';
+        const outside = e.uploads.find((u) => spoolPath(dir, u.reportFile) === undefined);
+        return outside ? 'it names a report file outside the spool directory' : undefined;
+    }
+    return 'an entry for no known receiver';
+}
+/** The spool's entries; a directory that does not exist is a usage error, a corrupt entry is reported and skipped. */
 async function readUndelivered(fromDir) {
     const dir = external_node_path_default().join(fromDir, UNDELIVERED_DIR);
+    try {
+        if (!(await (0,promises_.stat)(fromDir)).isDirectory())
+            throw new Error('not a directory');
+    }
+    catch (err) {
+        throw new errors/* ConfigError */.xL(`from: '${fromDir}' is not an output directory of an earlier run (${(0,errors/* errorCode */.CA)(err)})`);
+    }
     let names;
     try {
         names = (await (0,promises_.readdir)(dir)).filter((n) => /^(sqs|defectdojo)-.+\.json$/.test(n)).sort();
     }
     catch {
-        return [];
+        return { entries: [], bad: [] };
     }
     const entries = [];
+    const bad = [];
     for (const name of names) {
         const file = external_node_path_default().join(dir, name);
-        entries.push({ file, entry: JSON.parse(await (0,promises_.readFile)(file, 'utf8')) });
+        let entry;
+        try {
+            entry = JSON.parse(await (0,promises_.readFile)(file, 'utf8'));
+        }
+        catch (err) {
+            bad.push({ file, reason: `not readable JSON (${(0,errors/* errorCode */.CA)(err)})` });
+            continue;
+        }
+        const problem = checkEntry(entry, dir);
+        if (problem)
+            bad.push({ file, reason: problem });
+        else
+            entries.push({ file, entry: entry });
     }
-    return entries;
+    return { entries, bad };
 }
 async function removeUndelivered(stored) {
+    const dir = external_node_path_default().dirname(stored.file);
     if (stored.entry.sink === 'defectdojo') {
-        for (const upload of stored.entry.uploads)
-            await (0,promises_.rm)(external_node_path_default().join(external_node_path_default().dirname(stored.file), upload.reportFile), { force: true });
+        for (const upload of stored.entry.uploads) {
+            const file = spoolPath(dir, upload.reportFile);
+            if (file)
+                await (0,promises_.rm)(file, { force: true });
+        }
     }
     await (0,promises_.rm)(stored.file, { force: true });
 }
 
 ;// CONCATENATED MODULE: ./src/delivery/forward.ts
+
 
 
 
@@ -38795,8 +38892,26 @@ function withoutToken(options) {
     const { token: _token, ...rest } = options;
     return rest;
 }
+function sqsEntry(sqs, messages, createdAt, reasons) {
+    return {
+        version: 1,
+        sink: 'sqs',
+        queueUrl: sqs.queueUrl,
+        createdAt,
+        reasons,
+        // With the user's attributes merged in, so a replay sends exactly what this run meant to.
+        messages: messages.map((m) => ({ ...m, attributes: { ...m.attributes, ...sqs.userAttributes } })),
+    };
+}
+/**
+ * Written ahead: every message is in the spool before the first is sent, and leaves it only once SQS confirmed it.
+ * A job cancelled mid-send (SIGTERM) leaves what was not confirmed in the spool.
+ */
 async function forwardSqs(args) {
     const { sqs, messages, context } = args;
+    const createdAt = context.now.toISOString();
+    const spool = { outputDir: args.outputDir, id: args.id };
+    const file = await writeUndelivered({ ...spool, entry: sqsEntry(sqs, messages, createdAt, ['not sent yet']) });
     // Loaded only when a queue is configured: the AWS SDK is most of the CLI's start-up time otherwise.
     const { sendToSqs } = await Promise.all(/* import() */[__nccwpck_require__.e(868), __nccwpck_require__.e(933)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8933));
     const delivery = await sendToSqs({
@@ -38813,30 +38928,19 @@ async function forwardSqs(args) {
     const shortened = delivery.shortened > 0 ? ` (${delivery.shortened} shortened to fit the queue's size limit)` : '';
     const message = `SQS: delivered ${delivery.delivered} of ${messages.length} messages to ${sqs.queueUrl}${shortened}`;
     context.logger.info(message);
-    if (delivery.undelivered.length === 0)
+    if (delivery.undelivered.length === 0) {
+        await (0,promises_.rm)(file, { force: true });
         return { sink: 'sqs', status: 'delivered', message };
+    }
     const reasons = [...new Set(delivery.undelivered.map((u) => u.reason))];
-    const file = await writeUndelivered({
-        outputDir: args.outputDir,
-        id: args.id,
-        entry: {
-            version: 1,
-            sink: 'sqs',
-            queueUrl: sqs.queueUrl,
-            createdAt: context.now.toISOString(),
-            reasons,
-            // With the user's attributes merged in, so a replay sends exactly what this run meant to.
-            messages: delivery.undelivered.map((u) => ({
-                ...u.message,
-                attributes: { ...u.message.attributes, ...sqs.userAttributes },
-            })),
-        },
-    });
+    const left = delivery.undelivered.map((u) => u.message);
+    await writeUndelivered({ ...spool, entry: sqsEntry(sqs, left, createdAt, reasons) });
     const failed = `SQS: ${delivery.undelivered.length} message(s) not delivered (${reasons[0]}); kept in ` +
         `${file} — send them again with: vulngate forward --from ${args.outputDir}`;
     context.logger.warning(failed);
     return { sink: 'sqs', status: 'failed', message: failed, spooled: file };
 }
+/** Written ahead, as for SQS: every import is in the spool before the first is sent, and leaves it when confirmed. */
 async function forwardDefectDojo(args) {
     const { stored, context } = args;
     const settings = {
@@ -38845,33 +38949,42 @@ async function forwardDefectDojo(args) {
         retry: context.retry ?? retry/* DEFAULT_RETRY */.vI,
         timeoutMs: context.timeoutMs ?? 120_000,
     };
-    const delivery = await importToDefectDojo({ settings, uploads: args.uploads, logger: context.logger });
-    if (delivery.undelivered.length === 0) {
-        return {
-            sink: 'defectdojo',
-            status: 'delivered',
-            message: `DefectDojo: imported ${delivery.delivered.length} report(s)`,
-        };
-    }
-    for (const u of delivery.undelivered)
-        context.logger.warning(u.reason);
-    const reports = delivery.undelivered.map((u, i) => ({
+    const reports = args.uploads.map((u, i) => ({
         reportFile: `defectdojo-${args.id}/${String(i + 1).padStart(3, '0')}.json`,
-        text: u.upload.reportText,
-        image: u.upload.image,
+        text: u.reportText,
+        image: u.image,
     }));
-    const file = await writeUndelivered({
-        outputDir: args.outputDir,
-        id: args.id,
-        entry: {
-            version: 1,
-            sink: 'defectdojo',
-            createdAt: context.now.toISOString(),
-            reasons: delivery.undelivered.map((u) => u.reason),
-            settings: stored,
-            uploads: reports.map((r) => ({ image: r.image, reportFile: r.reportFile })),
-        },
-        reports,
+    const entry = (kept, reasons) => ({
+        version: 1,
+        sink: 'defectdojo',
+        createdAt: context.now.toISOString(),
+        reasons,
+        settings: stored,
+        uploads: kept.map((r) => ({ image: r.image, reportFile: r.reportFile })),
+    });
+    const spool = { outputDir: args.outputDir, id: args.id };
+    const file = await writeUndelivered({ ...spool, entry: entry(reports, ['not sent yet']), reports });
+    const delivery = await importToDefectDojo({ settings, uploads: args.uploads, logger: context.logger });
+    const failed = new Set(delivery.undelivered.map((u) => args.uploads.indexOf(u.upload)));
+    for (const [i, report] of reports.entries()) {
+        if (!failed.has(i))
+            await (0,promises_.rm)(external_node_path_default().join(external_node_path_default().dirname(file), report.reportFile), { force: true });
+    }
+    if (delivery.undelivered.length === 0) {
+        await (0,promises_.rm)(file, { force: true });
+        await (0,promises_.rm)(external_node_path_default().join(external_node_path_default().dirname(file), `defectdojo-${args.id}`), { recursive: true, force: true });
+        const message = `DefectDojo: imported ${delivery.delivered.length} report(s)`;
+        return { sink: 'defectdojo', status: 'delivered', message };
+    }
+    // One line per cause, naming the images it stopped: a bad token is one line, not one per image.
+    const byCause = new Map();
+    for (const u of delivery.undelivered)
+        byCause.set(u.reason, [...(byCause.get(u.reason) ?? []), u.upload.image]);
+    for (const [cause, images] of byCause)
+        context.logger.warning(`DefectDojo: ${cause} (${images.join(', ')})`);
+    await writeUndelivered({
+        ...spool,
+        entry: entry(reports.filter((_, i) => failed.has(i)), [...byCause.keys()]),
     });
     const message = `DefectDojo: ${delivery.undelivered.length} import(s) not delivered; kept in ${file} — send ` +
         `them again with: vulngate forward --from ${args.outputDir}`;
@@ -43922,6 +44035,7 @@ function buildResults({ evaluation, images, errors, profile, now, toolVersion })
             counts: emptyCounts(),
             bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])),
             layers: image.layers,
+            notJudged: image.notJudged,
         });
     }
     for (const finding of evaluation.findings) {
@@ -43933,7 +44047,7 @@ function buildResults({ evaluation, images, errors, profile, now, toolVersion })
     }
     const trivyVersion = images.find((i) => i.trivyVersion !== '')?.trivyVersion ?? '';
     return {
-        verdict: evaluation.verdict,
+        verdict: evaluation.verdict === 'pass' && errors.length > 0 ? 'error' : evaluation.verdict,
         generatedAt: now.toISOString(),
         tool: { name: 'vulngate', version: toolVersion, trivyVersion },
         profile: { source: profile.source, severity: profile.severity, ignoreUnfixed: profile.ignoreUnfixed },
@@ -44010,12 +44124,71 @@ function blockingFindings(results) {
     return results.findings.filter((f) => f.decision === 'blocking');
 }
 
+;// CONCATENATED MODULE: ./src/core/text.ts
+/**
+ * Text from a scanned image (package names, titles, paths, descriptions) is written by whoever built the image: in
+ * a pull request, an attacker. These make it one harmless line before it reaches a log or a document.
+ */
+/** C0 and C1 controls (not tab), DEL, and the bidi overrides and isolates that reorder what a reader sees. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+/** One line, without control characters: newlines become spaces, ESC and BEL and the like are dropped. */
+function oneLine(text) {
+    return text.replace(/\r\n?|\n/g, ' ').replace(CONTROLS, '');
+}
+/**
+ * For a runner's log: one line that cannot be a workflow command (`::add-mask::`, `::stop-commands::`): a line is a
+ * command only when it starts with `::`, so a leading one gets a space before it.
+ */
+function logLine(text) {
+    const line = oneLine(text);
+    return line.startsWith('::') ? ` ${line}` : line;
+}
+/** At most `max` characters, with an ellipsis when cut. */
+function shorten(text, max) {
+    return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+
 ;// CONCATENATED MODULE: ./src/render/markdown.ts
-/** Table cells: one line, no column breaks. */
+
+/** Longest text a table cell shows; the results file has it whole. */
+const CELL_LIMIT = 300;
+/**
+ * Text as inline markdown: one line, markdown and HTML syntax escaped, `@name` unable to mention anyone (a zero-width
+ * space after the @). Package names, titles and paths come from the scanned image.
+ */
+function markdown_text(value) {
+    const escaped = oneLine(value)
+        .replace(/[\\`*_[\]<>|~#!]/g, (c) => `\\${c}`)
+        .replace(/&/g, '&amp;')
+        .replace(/@/g, '@\u200b');
+    return { md: escaped };
+}
+/** An inline code span that no backtick in the value can end early; pipes escaped for tables. */
+function code(value) {
+    const line = oneLine(value);
+    const longest = Math.max(0, ...[...line.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = line.startsWith('`') || line.endsWith('`') ? ' ' : '';
+    return { md: `${fence}${pad}${line.replace(/\|/g, '\\|')}${pad}${fence}` };
+}
+/** A link only to http(s) URLs; anything else is shown as text. */
+function markdown_link(label, url) {
+    const safeLabel = markdown_text(label).md;
+    if (!/^https?:\/\/[^\s<>()]+$/i.test(url))
+        return { md: safeLabel };
+    return { md: `[${safeLabel}](${url})` };
+}
+function isMarkdown(value) {
+    return typeof value === 'object' && value !== null && 'md' in value;
+}
+/** Table cells: one line, shortened, no column breaks; text is escaped, Markdown passes as made. */
 function cell(value) {
     if (value === undefined || value === '')
         return '–';
-    return String(value).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+    if (isMarkdown(value))
+        return value.md;
+    return markdown_text(shorten(String(value), CELL_LIMIT)).md;
 }
 function table(header, rows) {
     const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`];
@@ -44053,6 +44226,8 @@ function normalizeVulnerabilityId(id) {
 
 /** GitHub caps a job summary at 1 MiB; long tables point to the results file instead. */
 const SUMMARY_ROW_LIMIT = 100;
+/** GitHub drops a job summary over 1 MiB: the whole summary stays under this many bytes. */
+const SUMMARY_BYTE_LIMIT = 1_000_000;
 function verdictLine(results) {
     const blockingList = blockingFindings(results);
     const blocking = blockingList.length;
@@ -44070,12 +44245,12 @@ function renderSummary({ results, notes = [] }) {
     const { profile } = results;
     const parts = [
         `## ${verdictLine(results)}`,
-        `Profile \`${profile.source}\`: fails on ${profile.severity} and ` +
+        `Profile ${code(profile.source).md}: fails on ${profile.severity} and ` +
             `above${profile.ignoreUnfixed ? ', ignores findings without a fix' : ', including findings without a fix'}.`,
         ...notes,
     ];
     parts.push('### Images', table(['Image', 'Critical', 'High', 'Medium', 'Low', 'Unknown', 'Blocking', 'Excepted', 'Unfixed', 'Below threshold'], results.images.map((i) => [
-        `\`${i.name}\``,
+        code(i.name),
         i.bySeverity.CRITICAL,
         i.bySeverity.HIGH,
         i.bySeverity.MEDIUM,
@@ -44089,16 +44264,19 @@ function renderSummary({ results, notes = [] }) {
     const layerLine = layersLine(results);
     if (layerLine)
         parts.push(layerLine);
+    const notJudged = notJudgedLine(results);
+    if (notJudged)
+        parts.push(notJudged);
     if (results.errors.length > 0) {
-        parts.push('### Scan errors', table(['Image', 'Source', 'Error'], results.errors.map((e) => [`\`${e.image}\``, e.source, e.message])));
+        parts.push('### Scan errors', table(['Image', 'Source', 'Error'], results.errors.map((e) => [code(e.image), e.source, e.message])));
     }
     const blocking = sorted(blockingFindings(results));
     if (blocking.length > 0) {
-        parts.push(`### Blocking findings (${blocking.length})`, capped(blocking, (rows) => table(['Image', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'], rows.map((f) => [`\`${f.image}\``, summary_link(f), f.severity, f.package, f.installedVersion, f.fixedVersion]))));
+        parts.push(`### Blocking findings (${blocking.length})`, capped(blocking, (rows) => table(['Image', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'], rows.map((f) => [code(f.image), summary_link(f), f.severity, f.package, f.installedVersion, f.fixedVersion]))));
     }
     const excepted = sorted(results.findings.filter((f) => f.decision === 'excepted'));
     if (excepted.length > 0) {
-        parts.push(`### Excepted findings (${excepted.length})`, capped(excepted, (rows) => table(['Image', 'Vulnerability', 'Severity', 'Package', 'Note', 'Until'], rows.map((f) => [`\`${f.image}\``, summary_link(f), f.severity, f.package, f.exception?.note, f.exception?.until]))));
+        parts.push(`### Excepted findings (${excepted.length})`, capped(excepted, (rows) => table(['Image', 'Vulnerability', 'Severity', 'Package', 'Note', 'Until'], rows.map((f) => [code(f.image), summary_link(f), f.severity, f.package, f.exception?.note, f.exception?.until]))));
     }
     const { expired, expiringSoon, unused } = results.exceptions;
     if (expired.length > 0)
@@ -44107,19 +44285,29 @@ function renderSummary({ results, notes = [] }) {
         parts.push(`### Exceptions expiring within ${EXPIRING_SOON_DAYS} days (${expiringSoon.length})`, exceptionTable(expiringSoon, 'Last day'));
     if (unused.length > 0)
         parts.push(`### Unused exceptions (${unused.length})`, exceptionTable(unused, 'Until'));
-    return `${parts.join('\n\n')}\n`;
+    return withinBytes(`${parts.join('\n\n')}\n`, SUMMARY_BYTE_LIMIT);
 }
 function exceptionTable(list, dateHeader) {
-    return table(['Exception', 'Package', dateHeader, 'Note', 'Where'], list.map((e) => [e.id, e.package, e.until, e.note, e.origin]));
+    return capped(list, (rows) => table(['Exception', 'Package', dateHeader, 'Note', 'Where'], rows.map((e) => [e.id, e.package, e.until, e.note, e.origin])));
 }
 function capped(rows, render) {
     if (rows.length <= SUMMARY_ROW_LIMIT)
         return render(rows);
     const rest = rows.length - SUMMARY_ROW_LIMIT;
-    return `${render(rows.slice(0, SUMMARY_ROW_LIMIT))}\n\n…and ${rest} more in \`${OUTPUT_FILES.results}\`.`;
+    return `${render(rows.slice(0, SUMMARY_ROW_LIMIT))}\n\n… and ${rest} more (see \`${OUTPUT_FILES.results}\`).`;
 }
 function summary_link(f) {
-    return f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id;
+    return f.primaryUrl ? markdown_link(f.id, f.primaryUrl) : f.id;
+}
+/** Within GitHub's limit whatever the tables hold: cut at a line, with where the rest is. */
+function withinBytes(markdown, limit) {
+    if (Buffer.byteLength(markdown) <= limit)
+        return markdown;
+    const note = `\n\n… cut to stay within ${limit} bytes (see \`${OUTPUT_FILES.results}\`).\n`;
+    let cut = markdown.slice(0, limit - note.length);
+    while (Buffer.byteLength(cut) > limit - note.length)
+        cut = cut.slice(0, -1000);
+    return `${cut.slice(0, cut.lastIndexOf('\n'))}${note}`;
 }
 function sorted(findings) {
     return [...findings].sort((a, b) => compareSeverityDesc(a.severity, b.severity) ||
@@ -44136,6 +44324,19 @@ function layersLine(results) {
     const cached = scanned.reduce((n, i) => n + (i.layers?.fromCache ?? 0), 0);
     return `Layers: ${plural(analysed, 'layer')} analysed, ${cached} from Trivy's layer cache.`;
 }
+/** Reports with misconfigurations or licences: the profile judges neither, and the summary says so. */
+function notJudgedLine(results) {
+    const misconfigurations = results.images.reduce((n, i) => n + (i.notJudged?.misconfigurations ?? 0), 0);
+    const licenses = results.images.reduce((n, i) => n + (i.notJudged?.licenses ?? 0), 0);
+    if (misconfigurations + licenses === 0)
+        return undefined;
+    const what = [
+        misconfigurations > 0 ? plural(misconfigurations, 'misconfiguration') : '',
+        licenses > 0 ? plural(licenses, 'licence') : '',
+    ].filter(Boolean);
+    return (`⚠️ Not judged: ${what.join(' and ')} in the reports. vulngate judges vulnerabilities and secrets only; ` +
+        'these are in the raw reports under `reports/`.');
+}
 
 ;// CONCATENATED MODULE: ./src/render/pr-comment.ts
 
@@ -44143,8 +44344,12 @@ function layersLine(results) {
 
 
 
+
 const STATE = /<!-- vulngate-state (\{.*\}) -->/;
 const COMMENT_ROW_LIMIT = 30;
+/** GitHub refuses a comment over 65,536 characters; the state keeps this many blocking findings at most. */
+const COMMENT_CHAR_LIMIT = 65_000;
+const STATE_LIMIT = 200;
 /** Names one job of one workflow by what it scanned: matrix jobs share a job id but not their images. */
 function jobKey(args) {
     return (0,external_node_crypto_.createHash)('sha256')
@@ -44158,7 +44363,11 @@ function commentMarker(key) {
 }
 /** The finding's identity, shortened: the state records every blocking finding and must stay small. */
 const findingKey = (f) => f.fingerprint.slice(0, 16);
-const findingLabel = (f) => `${f.id} in ${f.package} (${f.image})`;
+const findingLabel = (f) => shorten(oneLine(`${f.id} in ${f.package} (${f.image})`), 100);
+/** JSON inside an HTML comment: no `<`, `>` or `&` in it, so no `-->` can end the comment early. */
+function commentJson(value) {
+    return JSON.stringify(value).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 /** The blocking set the previous comment recorded (key → label); empty for a first comment or an unreadable one. */
 function previousBlocking(body) {
     const json = body ? STATE.exec(body)?.[1] : undefined;
@@ -44186,39 +44395,41 @@ function renderPrComment({ results, marker, previousBody, detailsUrl }) {
         .filter(([k]) => !now.has(k))
         .map(([, label]) => label)
         .sort();
-    const state = Object.fromEntries([...now].sort(([a], [b]) => a.localeCompare(b)));
-    const parts = [
-        marker,
-        `<!-- vulngate-state ${JSON.stringify({ blocking: state })} -->`,
-        `### ${verdictLine(results)}`,
-    ];
+    // The most severe first: past the limit, the least severe are not tracked as "already there" next time.
+    const state = Object.fromEntries([...now].slice(0, STATE_LIMIT).sort(([a], [b]) => a.localeCompare(b)));
+    const parts = [marker, `<!-- vulngate-state ${commentJson({ blocking: state })} -->`, `### ${verdictLine(results)}`];
     if (previousBody !== undefined) {
         const changes = [`${plural(added.length, 'new blocking finding')}`, `${resolved.length} resolved`];
         parts.push(`Since the last comment: ${changes.join(', ')}.`);
+        const shownResolved = resolved.slice(0, COMMENT_ROW_LIMIT).map((label) => code(label).md);
+        const moreResolved = resolved.length > COMMENT_ROW_LIMIT ? ` and ${resolved.length - COMMENT_ROW_LIMIT} more` : '';
         if (resolved.length > 0)
-            parts.push(`Resolved: ${resolved.map((label) => `\`${label}\``).join(', ')}`);
+            parts.push(`Resolved: ${shownResolved.join(', ')}${moreResolved}`);
     }
     if (blocking.length > 0) {
         const shown = blocking.slice(0, COMMENT_ROW_LIMIT);
         parts.push(table(['', 'Image', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'], shown.map((f) => [
             before.has(findingKey(f)) || previousBody === undefined ? ' ' : '🆕',
-            `\`${f.image}\``,
-            f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id,
+            code(f.image),
+            f.primaryUrl ? markdown_link(f.id, f.primaryUrl) : f.id,
             f.severity,
             f.package,
             f.installedVersion,
             f.fixedVersion,
         ])));
         if (blocking.length > shown.length)
-            parts.push(`…and ${blocking.length - shown.length} more.`);
+            parts.push(`… and ${blocking.length - shown.length} more (see the full results).`);
     }
     const excepted = results.findings.filter((f) => f.decision === 'excepted').length;
     const { source, severity, ignoreUnfixed } = results.profile;
     const fixable = ignoreUnfixed ? ', fixable only' : '';
-    const details = detailsUrl ? ` [Full results](${detailsUrl})` : '';
+    const details = detailsUrl ? ` ${markdown_link('Full results', detailsUrl).md}` : '';
     const accepted = plural(excepted, 'excepted finding');
-    parts.push(`Profile \`${source}\` (${severity} and above${fixable}); ${accepted}.${details}`);
-    return `${parts.join('\n\n')}\n`;
+    parts.push(`Profile ${code(source).md} (${severity} and above${fixable}); ${accepted}.${details}`);
+    const body = `${parts.join('\n\n')}\n`;
+    return body.length <= COMMENT_CHAR_LIMIT
+        ? body
+        : `${body.slice(0, body.lastIndexOf('\n', COMMENT_CHAR_LIMIT))}\n\n… cut.\n`;
 }
 
 ;// CONCATENATED MODULE: ./src/delivery/artifact.ts
@@ -44521,10 +44732,17 @@ function forwardingFailed(outcomes) {
 /** `vulngate forward --from out/`: sends what an earlier run could not; delivered files are removed. */
 async function replayUndelivered(args) {
     const { context, overrides } = args;
-    const stored = await readUndelivered(args.fromDir);
+    const { entries: stored, bad } = await readUndelivered(args.fromDir);
     const outcomes = [];
-    if (stored.length === 0)
+    for (const entry of bad) {
+        const message = `${entry.file}: skipped, ${entry.reason}; it is left in place`;
+        context.logger.error(message);
+        const sink = external_node_path_default().basename(entry.file).startsWith('sqs-') ? 'sqs' : 'defectdojo';
+        outcomes.push({ sink, status: 'failed', message, spooled: entry.file });
+    }
+    if (stored.length === 0 && bad.length === 0) {
         context.logger.info(`Nothing to send: no undelivered files in ${external_node_path_default().join(args.fromDir, 'undelivered')}`);
+    }
     for (const item of stored) {
         const { entry } = item;
         const id = external_node_path_default().basename(item.file, '.json').replace(/^(sqs|defectdojo)-/, '');
@@ -44550,7 +44768,8 @@ async function replayUndelivered(args) {
             for (const upload of entry.uploads) {
                 uploads.push({
                     image: upload.image,
-                    reportText: await (0,promises_.readFile)(external_node_path_default().join(external_node_path_default().dirname(item.file), upload.reportFile), 'utf8'),
+                    // Checked when the spool was read: inside the spool directory.
+                    reportText: await (0,promises_.readFile)(spoolPath(external_node_path_default().dirname(item.file), upload.reportFile) ?? '', 'utf8'),
                 });
             }
             const storedSettings = { ...entry.settings, url: overrides.defectDojoUrl ?? entry.settings.url };
@@ -44582,11 +44801,13 @@ var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
 ;// CONCATENATED MODULE: ./src/core/identity.ts
 
 /**
- * The one identity of a finding: image, target, package and id. SARIF fingerprints, GitLab ids, SQS keys and the
+ * The one identity of a finding: image, target, package, installed version and id — one package at two versions
+ * (rand_core 0.3.1 and 0.4.0 under one RUSTSEC id) is two findings. SARIF fingerprints, GitLab ids, SQS keys and the
  * PR comment's state all derive from it, so a finding is the same finding in every output and across runs.
  */
 function findingFingerprint(f) {
-    return (0,external_node_crypto_.createHash)('sha256').update(`${f.image}\u0000${f.target}\u0000${f.package}\u0000${f.id}`).digest('hex');
+    const key = [f.image, f.target, f.package, f.installedVersion, f.id].join('\u0000');
+    return (0,external_node_crypto_.createHash)('sha256').update(key).digest('hex');
 }
 /** A fingerprint shaped as a UUID, for receivers that want one (GitLab). */
 function fingerprintUuid(h) {
@@ -47805,9 +48026,10 @@ const schema_exception = {
         id: {
             type: 'string',
             minLength: 1,
+            pattern: '\\S',
             description: 'Vulnerability id (CVE-…, GHSA-…) or secret rule id; case-insensitive.',
         },
-        name: { type: 'string', minLength: 1, description: "Older name of 'id'." },
+        name: { type: 'string', minLength: 1, pattern: '\\S', description: "Older name of 'id'." },
         package: { type: 'string', minLength: 1, description: 'Only findings in this package.' },
         severity: { enum: severityEnum, description: 'Covers the finding only while its severity is at most this.' },
         images: {
@@ -47815,7 +48037,7 @@ const schema_exception = {
             items: { type: 'string', minLength: 1 },
             description: 'Globs on the image name (* also matches /).',
         },
-        note: { type: 'string', minLength: 1, description: 'Why the finding is accepted. Required.' },
+        note: { type: 'string', minLength: 1, pattern: '\\S', description: 'Why the finding is accepted. Required.' },
         until: {
             type: 'string',
             pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
@@ -47849,6 +48071,7 @@ const PROFILE_KEYS = Object.keys(profileSchema.properties);
 const EXCEPTION_KEYS = Object.keys(schema_exception.properties);
 
 ;// CONCATENATED MODULE: ./src/profile/parse.ts
+
 
 
 
@@ -47947,6 +48170,16 @@ function yamlErrorText(err) {
     }
     return `cannot read YAML: ${err instanceof Error ? err.message : String(err)}`;
 }
+/**
+ * A value quoted in an error: short and one line, and never expanded whole (a YAML alias bomb in a note would
+ * print hundreds of MB).
+ */
+function preview(value) {
+    let visited = 0;
+    // The replacer stops descending after a few nodes, so an expanded alias bomb is never walked, let alone printed.
+    const json = JSON.stringify(value, (_key, v) => (++visited > 40 ? undefined : v)) ?? String(value);
+    return shorten(oneLine(json), 80);
+}
 /** `/exceptions/0/until` → `exceptions[0].until` */
 function keyPath(instancePath) {
     return instancePath
@@ -47955,7 +48188,7 @@ function keyPath(instancePath) {
         .map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : i === 0 ? part : `.${part}`))
         .join('');
 }
-const PRIORITY = ['additionalProperties', 'type', 'enum', 'pattern', 'minLength', 'required', 'anyOf'];
+const PRIORITY = ['additionalProperties', 'type', 'enum', 'minLength', 'pattern', 'required', 'anyOf'];
 /** The most useful of ajv's errors, as one line: the key path and what is allowed. */
 function describeSchemaError(errors) {
     const rank = (e) => {
@@ -47975,15 +48208,17 @@ function describeSchemaError(errors) {
             return `${at}unknown key '${key}'; allowed: ${allowed.join(', ')}`;
         }
         case 'enum':
-            return `${at}${JSON.stringify(error.data)} is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL`;
+            return `${at}${preview(error.data)} is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL`;
         case 'pattern':
-            return `${at}'${String(error.data)}' is not a date; use YYYY-MM-DD`;
+            if (!path.endsWith('until'))
+                return `${at}must not be blank`;
+            return `${at}'${shorten(oneLine(String(error.data)), 60)}' is not a date; use YYYY-MM-DD`;
         case 'type': {
             if (path.endsWith('until'))
-                return `${at}${JSON.stringify(error.data)} is not a date; use YYYY-MM-DD (quoted or not)`;
+                return `${at}${preview(error.data)} is not a date; use YYYY-MM-DD (quoted or not)`;
             const expected = error.params.type;
             const article = expected === 'array' ? 'a list' : expected === 'object' ? 'a mapping' : `a ${expected}`;
-            return `${at}must be ${article}, got ${JSON.stringify(error.data)}`;
+            return `${at}must be ${article}, got ${preview(error.data)}`;
         }
         case 'minLength':
             return `${at}must not be empty`;
@@ -48109,6 +48344,7 @@ async function readText(file) {
 
 ;// CONCATENATED MODULE: ./src/render/sarif.ts
 
+
 /** GitHub code scanning's limits for one upload. */
 const SARIF_LIMITS = { resultsPerRun: 25_000, runsPerFile: 20, gzippedBytes: 10 * 1024 * 1024 };
 /** Used when a finding has no CVSS score; GitHub maps ≥9 critical, ≥7 high, ≥4 medium, >0 low. */
@@ -48177,8 +48413,12 @@ function blockingCount(list) {
 function prioritized(list) {
     return [...list].sort((a, b) => DECISION_ORDER[a.decision] - DECISION_ORDER[b.decision]);
 }
+/** GitHub reads 0.0–10.0; a report's CVSS comes from the scan, so anything else falls back to the severity. */
 function securitySeverity(f) {
-    return f.cvss !== undefined ? f.cvss.toFixed(1) : SEVERITY_SCORE[f.severity];
+    const score = f.cvss;
+    return score !== undefined && Number.isFinite(score) && score >= 0 && score <= 10
+        ? score.toFixed(1)
+        : SEVERITY_SCORE[f.severity];
 }
 /** `registry/app:1.2` as a relative URI: a colon in the first segment would read as a scheme. */
 function imageUri(image) {
@@ -48225,16 +48465,15 @@ function buildRun({ image, findings, options, }) {
 function buildRule(affected) {
     const [f] = affected;
     const title = f.title || f.id;
-    const link = f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id;
-    const rows = affected.map((a) => `| ${a.package} | ${a.installedVersion || '–'} | ${a.fixedVersion || 'no fix yet'} |`);
+    // Package names and paths come from the scanned image: escaped for the markdown GitHub renders.
+    const heading = f.primaryUrl ? markdown_link(f.id, f.primaryUrl).md : markdown_text(f.id).md;
+    const rows = table(['Package', 'Installed', 'Fixed in'], affected.map((a) => [a.package, a.installedVersion, a.fixedVersion || 'no fix yet']));
     const markdown = [
-        `**${f.kind === 'secret' ? 'Secret' : 'Vulnerability'} ${link}** (${f.severity})`,
+        `**${f.kind === 'secret' ? 'Secret' : 'Vulnerability'} ${heading}** (${f.severity})`,
         '',
-        f.kind === 'secret'
-            ? `Found in ${f.package}. Remove the secret from the image and rotate it.`
-            : '| Package | Installed | Fixed in |\n| --- | --- | --- |\n' + rows.join('\n'),
+        f.kind === 'secret' ? `Found in ${markdown_text(f.package).md}. Remove the secret from the image and rotate it.` : rows,
         '',
-        f.description,
+        markdown_text(f.description).md,
     ].join('\n');
     const text = affected.map((a) => `${a.package} ${a.installedVersion} → ${a.fixedVersion || 'no fix yet'}`).join('; ');
     return {
@@ -49191,11 +49430,16 @@ function nameWithoutExtension(filePath) {
 function parseTrivyReport({ text, reportPath, fallbackName }) {
     let raw;
     try {
-        raw = JSON.parse(text);
+        // A UTF-8 byte order mark (editors on Windows write one) is not part of the JSON.
+        raw = JSON.parse(text.replace(/^\uFEFF/, ''));
     }
     catch (err) {
         const detail = err instanceof Error ? err.message : String(err);
         throw new errors/* ScanError */.sC(`${reportPath}: not a Trivy JSON report (invalid JSON: ${detail})`);
+    }
+    if (Array.isArray(raw)) {
+        throw new errors/* ScanError */.sC(`${reportPath}: a top-level list is the report format of Trivy before 0.20; ` +
+            'scan again with Trivy 0.20 or later (trivy --format json writes SchemaVersion 2)');
     }
     if (!isObject(raw))
         throw new errors/* ScanError */.sC(`${reportPath}: not a Trivy JSON report (expected a JSON object)`);
@@ -49211,10 +49455,14 @@ function parseTrivyReport({ text, reportPath, fallbackName }) {
     if (!Array.isArray(results))
         throw new errors/* ScanError */.sC(`${reportPath}: Results must be a list`);
     const findings = [];
+    const notJudged = { misconfigurations: 0, licenses: 0 };
     results.forEach((result, index) => {
         if (!isObject(result))
             throw new errors/* ScanError */.sC(`${reportPath}: Results[${index}] must be an object`);
         collectResult({ result: result, where: `${reportPath}: Results[${index}]`, image, into: findings });
+        // What vulngate does not judge is counted, so a report of only these never passes in silence.
+        notJudged.misconfigurations += Array.isArray(result.Misconfigurations) ? result.Misconfigurations.length : 0;
+        notJudged.licenses += Array.isArray(result.Licenses) ? result.Licenses.length : 0;
     });
     const os = report.Metadata?.OS;
     return {
@@ -49224,6 +49472,7 @@ function parseTrivyReport({ text, reportPath, fallbackName }) {
         os: os && typeof os.Family === 'string' ? { family: os.Family, name: trivy_report_str(os.Name) } : undefined,
         trivyVersion: trivy_report_str(report.Trivy?.Version),
         findings,
+        ...(notJudged.misconfigurations + notJudged.licenses > 0 ? { notJudged } : {}),
     };
 }
 function collectResult(args) {
@@ -49333,9 +49582,10 @@ function strings(value) {
 
 
 
-async function readReports(files) {
+/** Reads the given Trivy reports; each readable one is copied into reports/, as a scan writes its own there. */
+async function readReports(files, reportsDir) {
     const collected = { reports: [], errors: [] };
-    for (const file of files) {
+    for (const [index, file] of files.entries()) {
         let text;
         try {
             text = await (0,promises_.readFile)(file, 'utf8');
@@ -49348,14 +49598,24 @@ async function readReports(files) {
             });
             continue;
         }
-        addParsed(collected, { text, reportPath: file, fallbackName: file, source: file });
+        const report = addParsed(collected, { text, reportPath: file, fallbackName: file, source: file });
+        if (!report)
+            continue;
+        report.reportPath = external_node_path_default().join(reportsDir, `${String(index + 1).padStart(3, '0')}-${nameWithoutExtension(file)}.json`);
+        await (0,promises_.writeFile)(report.reportPath, text);
     }
     return collected;
 }
 function addParsed(collected, args) {
     try {
         const report = parseTrivyReport(args);
-        report.image = uniqueName(report.image, args.source, collected.reports);
+        const name = uniqueName(report.image, args.source, collected.reports);
+        // Two tarballs or reports of one tag stay two images: the findings follow the image's new name.
+        if (name !== report.image) {
+            report.image = name;
+            for (const f of report.findings)
+                f.image = name;
+        }
         collected.reports.push(report);
         return report;
     }
@@ -49830,7 +50090,12 @@ async function runGate(options, context) {
     logger.info(`Profile ${profile.source}: severity ${profile.severity}, ignore_unfixed ${profile.ignoreUnfixed}, ${counts}`);
     const files = outputFiles(options.outputDir);
     const dockerfile = options.sarif.dockerfile ? await readDockerfile(options.sarif.dockerfile) : undefined;
-    await (0,promises_.mkdir)(files.reportsDir, { recursive: true });
+    try {
+        await (0,promises_.mkdir)(files.reportsDir, { recursive: true });
+    }
+    catch (err) {
+        throw new errors/* ConfigError */.xL(`output-dir: cannot write into '${options.outputDir}' (${(0,errors/* errorCode */.CA)(err)}); give a directory`);
+    }
     const collected = options.source.kind === 'scan'
         ? await scanTarballs({
             patterns: options.source.images,
@@ -49839,7 +50104,7 @@ async function runGate(options, context) {
             logger,
             reportsDir: files.reportsDir,
         })
-        : await readReports(options.source.reports);
+        : await readReports(options.source.reports, files.reportsDir);
     const now = context.now();
     const evaluation = evaluate({ images: collected.reports, profile, now });
     const results = buildResults({
@@ -49851,6 +50116,11 @@ async function runGate(options, context) {
         toolVersion: context.toolVersion,
     });
     reportExceptionHealth({ results, logger });
+    const unjudged = results.images.filter((i) => i.notJudged);
+    if (unjudged.length > 0) {
+        const names = unjudged.map((i) => i.name).join(', ');
+        logger.warning(`Misconfigurations or licences in the reports of ${names} are not judged (vulnerabilities and secrets are)`);
+    }
     for (const error of collected.errors)
         logger.error(`${error.source}: ${error.message}`);
     const { summaryMarkdown, sarifOmitted } = await writeOutputs({
@@ -50470,9 +50740,13 @@ async function createTrivyScanner({ options, store, logger, env }) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/logger.ts
-/** Plain lines on stderr; stdout carries the summary. */
+
+/**
+ * Plain lines on stderr; stdout carries the summary. One line each, without control characters (no terminal escape
+ * from a package name) and never a workflow command when the CLI runs inside GitHub Actions.
+ */
 function createCliLogger(stream, verbose) {
-    const line = (prefix) => (message) => void stream.write(`${prefix}${message}\n`);
+    const line = (prefix) => (message) => void stream.write(`${prefix}${logLine(message)}\n`);
     return {
         debug: verbose ? line('debug: ') : () => undefined,
         info: line(''),

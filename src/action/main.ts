@@ -6,6 +6,8 @@ import { actionSettings } from '../config/run-settings.js';
 import { ExitCode, describeError, isGateError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { blockingFindings, type GateResults } from '../core/results.js';
+import { compareSeverityDesc } from '../core/severity.js';
+import { oneLine } from '../core/text.js';
 import type { ArtifactUploader } from '../delivery/artifact.js';
 import { linksMarkdown } from '../delivery/github.js';
 import { createTrivyScanner } from '../trivy/factory.js';
@@ -74,7 +76,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env, timing?: RunPort
     core.info(outcome.reason);
     return;
   }
-  core.setFailed(outcome.reason);
+  core.setFailed(oneLine(outcome.reason));
   process.exitCode = outcome.exitCode;
 }
 
@@ -91,12 +93,12 @@ function setOutputs({ gate }: RunOutcome): void {
 }
 
 function annotate(results: GateResults, resultsFile: string, logger: Logger): void {
-  const blocking = blockingFindings(results);
+  // Most severe first: GitHub shows only the first few annotations of a step.
+  const blocking = blockingFindings(results).sort((a, b) => compareSeverityDesc(a.severity, b.severity));
   for (const f of blocking.slice(0, ANNOTATION_LIMIT)) {
     const fix = f.fixedVersion ? ` → ${f.fixedVersion}` : '';
-    core.error(`${f.package} ${f.installedVersion}${fix}: ${f.title || f.id}`, {
-      title: `${f.severity} ${f.id} in ${f.image}`,
-    });
+    const title = oneLine(`${f.severity} ${f.id} in ${f.image}`);
+    core.error(oneLine(`${f.package} ${f.installedVersion}${fix}: ${f.title || f.id}`), { title });
   }
   if (blocking.length > ANNOTATION_LIMIT) {
     logger.error(

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { errorCode, ScanError } from '../core/errors.js';
@@ -11,9 +11,10 @@ export interface Collected {
   errors: ImageError[];
 }
 
-export async function readReports(files: string[]): Promise<Collected> {
+/** Reads the given Trivy reports; each readable one is copied into reports/, as a scan writes its own there. */
+export async function readReports(files: string[], reportsDir: string): Promise<Collected> {
   const collected: Collected = { reports: [], errors: [] };
-  for (const file of files) {
+  for (const [index, file] of files.entries()) {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -25,7 +26,13 @@ export async function readReports(files: string[]): Promise<Collected> {
       });
       continue;
     }
-    addParsed(collected, { text, reportPath: file, fallbackName: file, source: file });
+    const report = addParsed(collected, { text, reportPath: file, fallbackName: file, source: file });
+    if (!report) continue;
+    report.reportPath = path.join(
+      reportsDir,
+      `${String(index + 1).padStart(3, '0')}-${nameWithoutExtension(file)}.json`,
+    );
+    await writeFile(report.reportPath, text);
   }
   return collected;
 }
@@ -36,7 +43,12 @@ export function addParsed(
 ): ImageReport | undefined {
   try {
     const report = parseTrivyReport(args);
-    report.image = uniqueName(report.image, args.source, collected.reports);
+    const name = uniqueName(report.image, args.source, collected.reports);
+    // Two tarballs or reports of one tag stay two images: the findings follow the image's new name.
+    if (name !== report.image) {
+      report.image = name;
+      for (const f of report.findings) f.image = name;
+    }
     collected.reports.push(report);
     return report;
   } catch (err) {

@@ -67,7 +67,11 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
 
   const files = outputFiles(options.outputDir);
   const dockerfile = options.sarif.dockerfile ? await readDockerfile(options.sarif.dockerfile) : undefined;
-  await mkdir(files.reportsDir, { recursive: true });
+  try {
+    await mkdir(files.reportsDir, { recursive: true });
+  } catch (err) {
+    throw new ConfigError(`output-dir: cannot write into '${options.outputDir}' (${errorCode(err)}); give a directory`);
+  }
 
   const collected =
     options.source.kind === 'scan'
@@ -78,7 +82,7 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
           logger,
           reportsDir: files.reportsDir,
         })
-      : await readReports(options.source.reports);
+      : await readReports(options.source.reports, files.reportsDir);
 
   const now = context.now();
   const evaluation = evaluate({ images: collected.reports, profile, now });
@@ -91,6 +95,13 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
     toolVersion: context.toolVersion,
   });
   reportExceptionHealth({ results, logger });
+  const unjudged = results.images.filter((i) => i.notJudged);
+  if (unjudged.length > 0) {
+    const names = unjudged.map((i) => i.name).join(', ');
+    logger.warning(
+      `Misconfigurations or licences in the reports of ${names} are not judged (vulnerabilities and secrets are)`,
+    );
+  }
   for (const error of collected.errors) logger.error(`${error.source}: ${error.message}`);
 
   const { summaryMarkdown, sarifOmitted } = await writeOutputs({

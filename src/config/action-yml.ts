@@ -3,7 +3,7 @@ import { OPTION_NAMES, optionSpec } from './options.js';
 
 /** The action's outputs, as src/action/main.ts sets them. */
 export const ACTION_OUTPUTS: Record<string, string> = {
-  verdict: 'pass or fail.',
+  verdict: 'pass, fail, or error (nothing blocks, but an image could not be scanned or read).',
   'blocking-count': 'Number of blocking findings.',
   'findings-count': 'Number of findings judged.',
   'results-file': 'Path of vulngate-results.json.',

@@ -66,6 +66,8 @@ export interface ImageReport {
   findings: Finding[];
   /** From the scan; undefined for reports read from files. */
   layers?: LayerStats;
+  /** What the report holds that vulngate does not judge (misconfiguration and licence scans). */
+  notJudged?: { misconfigurations: number; licenses: number };
 }
 
 /** `debian 12.11`, as Trivy names the OS; empty when it found none. */

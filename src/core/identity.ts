@@ -2,11 +2,15 @@ import { createHash } from 'node:crypto';
 import type { Finding } from './finding.js';
 
 /**
- * The one identity of a finding: image, target, package and id. SARIF fingerprints, GitLab ids, SQS keys and the
+ * The one identity of a finding: image, target, package, installed version and id — one package at two versions
+ * (rand_core 0.3.1 and 0.4.0 under one RUSTSEC id) is two findings. SARIF fingerprints, GitLab ids, SQS keys and the
  * PR comment's state all derive from it, so a finding is the same finding in every output and across runs.
  */
-export function findingFingerprint(f: Pick<Finding, 'image' | 'target' | 'package' | 'id'>): string {
-  return createHash('sha256').update(`${f.image}\u0000${f.target}\u0000${f.package}\u0000${f.id}`).digest('hex');
+export function findingFingerprint(
+  f: Pick<Finding, 'image' | 'target' | 'package' | 'installedVersion' | 'id'>,
+): string {
+  const key = [f.image, f.target, f.package, f.installedVersion, f.id].join('\u0000');
+  return createHash('sha256').update(key).digest('hex');
 }
 
 /** A fingerprint shaped as a UUID, for receivers that want one (GitLab). */

@@ -29,6 +29,8 @@ export interface ResultsImage {
   bySeverity: Record<Severity, number>;
   /** Scans only: how many layers Trivy analysed and how many came from its layer cache. */
   layers?: LayerStats;
+  /** Misconfigurations and licences in the report, which the profile does not judge. */
+  notJudged?: { misconfigurations: number; licenses: number };
 }
 
 export interface ResultsException {
@@ -42,7 +44,8 @@ export interface ResultsException {
 
 /** A run's verdict with every judged finding: what the renderers and forwarders read. */
 export interface GateResults {
-  verdict: 'pass' | 'fail';
+  /** `error`: nothing blocks, but an image could not be scanned or read, so the run cannot pass. */
+  verdict: 'pass' | 'fail' | 'error';
   generatedAt: string;
   tool: { name: 'vulngate'; version: string; trivyVersion: string };
   profile: { source: string; severity: Severity; ignoreUnfixed: boolean };
@@ -71,6 +74,7 @@ export function buildResults({ evaluation, images, errors, profile, now, toolVer
       counts: emptyCounts(),
       bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
       layers: image.layers,
+      notJudged: image.notJudged,
     });
   }
   for (const finding of evaluation.findings) {
@@ -81,7 +85,7 @@ export function buildResults({ evaluation, images, errors, profile, now, toolVer
   }
   const trivyVersion = images.find((i) => i.trivyVersion !== '')?.trivyVersion ?? '';
   return {
-    verdict: evaluation.verdict,
+    verdict: evaluation.verdict === 'pass' && errors.length > 0 ? 'error' : evaluation.verdict,
     generatedAt: now.toISOString(),
     tool: { name: 'vulngate', version: toolVersion, trivyVersion },
     profile: { source: profile.source, severity: profile.severity, ignoreUnfixed: profile.ignoreUnfixed },

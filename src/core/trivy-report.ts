@@ -44,10 +44,17 @@ export interface ParseReportArgs {
 export function parseTrivyReport({ text, reportPath, fallbackName }: ParseReportArgs): ImageReport {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // A UTF-8 byte order mark (editors on Windows write one) is not part of the JSON.
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     throw new ScanError(`${reportPath}: not a Trivy JSON report (invalid JSON: ${detail})`);
+  }
+  if (Array.isArray(raw)) {
+    throw new ScanError(
+      `${reportPath}: a top-level list is the report format of Trivy before 0.20; ` +
+        'scan again with Trivy 0.20 or later (trivy --format json writes SchemaVersion 2)',
+    );
   }
   if (!isObject(raw)) throw new ScanError(`${reportPath}: not a Trivy JSON report (expected a JSON object)`);
   const report = raw as RawReport;
@@ -65,9 +72,13 @@ export function parseTrivyReport({ text, reportPath, fallbackName }: ParseReport
   if (!Array.isArray(results)) throw new ScanError(`${reportPath}: Results must be a list`);
 
   const findings: Finding[] = [];
+  const notJudged = { misconfigurations: 0, licenses: 0 };
   results.forEach((result: unknown, index) => {
     if (!isObject(result)) throw new ScanError(`${reportPath}: Results[${index}] must be an object`);
     collectResult({ result: result as RawResult, where: `${reportPath}: Results[${index}]`, image, into: findings });
+    // What vulngate does not judge is counted, so a report of only these never passes in silence.
+    notJudged.misconfigurations += Array.isArray(result.Misconfigurations) ? result.Misconfigurations.length : 0;
+    notJudged.licenses += Array.isArray(result.Licenses) ? result.Licenses.length : 0;
   });
   const os = report.Metadata?.OS;
   return {
@@ -77,6 +88,7 @@ export function parseTrivyReport({ text, reportPath, fallbackName }: ParseReport
     os: os && typeof os.Family === 'string' ? { family: os.Family, name: str(os.Name) } : undefined,
     trivyVersion: str(report.Trivy?.Version),
     findings,
+    ...(notJudged.misconfigurations + notJudged.licenses > 0 ? { notJudged } : {}),
   };
 }
 

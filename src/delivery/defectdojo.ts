@@ -121,6 +121,62 @@ export function describeDefectDojoError(status: number, bodyText: string): strin
 }
 
 /** One reimport per image, so each image is one DefectDojo test whose closed findings are tracked. Never throws. */
+/** A token a server echoed back (in an error page, say) never reaches a log line or the spool. */
+export function redact(text: string, secrets: (string | undefined)[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('***');
+  return out;
+}
+
+/** Only DefectDojo's own success answer counts: JSON naming the test it imported into. */
+function importedTest(text: string): number | undefined {
+  try {
+    const body = JSON.parse(text) as { test?: unknown; test_id?: unknown };
+    const id = body.test_id ?? body.test;
+    return typeof id === 'number' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function postImport(endpoint: string, settings: DefectDojoSettings, upload: DefectDojoUpload): Promise<void> {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: { Authorization: `Token ${settings.token}`, Accept: 'application/json' },
+    body: formFor(settings, upload),
+    signal: AbortSignal.timeout(settings.timeoutMs),
+    // A redirect (to a login page, or http → https) is not an import; following it would resend the token.
+    redirect: 'manual',
+  });
+  const text = await response.text();
+  if (response.status >= 300 && response.status < 400) {
+    const where = response.headers.get('location')
+      ? ` to ${new URL(response.headers.get('location') ?? '', endpoint).origin}`
+      : '';
+    throw new HttpError(
+      `DefectDojo answered ${response.status}, a redirect${where}; ` +
+        "check defectdojo-url (https, and the API's own address)",
+      response.status,
+    );
+  }
+  if (!response.ok) {
+    const after = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+    throw new HttpError(
+      redact(describeDefectDojoError(response.status, text), [settings.token]),
+      response.status,
+      after,
+    );
+  }
+  if (importedTest(text) === undefined) {
+    throw new HttpError(
+      `DefectDojo answered ${response.status} without naming a test: ` +
+        "not DefectDojo's reimport API; check defectdojo-url",
+      422,
+    );
+  }
+}
+
+/** One reimport per image, so each image is one DefectDojo test whose closed findings are tracked. Never throws. */
 export async function importToDefectDojo(args: {
   settings: DefectDojoSettings;
   uploads: DefectDojoUpload[];
@@ -129,26 +185,24 @@ export async function importToDefectDojo(args: {
   const { settings, logger } = args;
   const endpoint = `${settings.url.replace(/\/+$/, '')}/api/v2/reimport-scan/`;
   const delivery: DefectDojoDelivery = { delivered: [], undelivered: [] };
+  let refused: string | undefined;
   for (const upload of args.uploads) {
+    // A refused token is refused for every image: not sent again, one cause.
+    if (refused !== undefined) {
+      delivery.undelivered.push({ upload, reason: refused });
+      continue;
+    }
     try {
-      await retry(settings.retry, async () => {
-        const response = await fetch(endpoint, {
-          method: 'POST',
-          headers: { Authorization: `Token ${settings.token}`, Accept: 'application/json' },
-          body: formFor(settings, upload),
-          signal: AbortSignal.timeout(settings.timeoutMs),
-        });
-        const text = await response.text();
-        if (!response.ok) {
-          const after = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-          throw new HttpError(describeDefectDojoError(response.status, text), response.status, after);
-        }
-      });
+      await retry(settings.retry, () => postImport(endpoint, settings, upload));
       delivery.delivered.push(upload.image);
       logger.info(`DefectDojo: imported ${upload.image} into ${settings.product} / ${settings.engagement}`);
     } catch (err) {
-      const reason = err instanceof HttpError ? err.message : `DefectDojo did not answer: ${describeError(err)}`;
-      delivery.undelivered.push({ upload, reason: `${upload.image}: ${reason}` });
+      const reason =
+        err instanceof HttpError
+          ? err.message
+          : `DefectDojo did not answer: ${redact(describeError(err), [settings.token])}`;
+      delivery.undelivered.push({ upload, reason });
+      if (err instanceof HttpError && (err.status === 401 || err.status === 403)) refused = reason;
     }
   }
   return delivery;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { CiContext } from '../config/ci-context.js';
 import type { DefectDojoOptions, ForwardOptions, SqsOptions } from '../config/settings.js';
 import type { ImageReport } from '../core/finding.js';
@@ -9,7 +10,7 @@ import { DEFAULT_RETRY, type RetryPolicy } from '../lib/retry.js';
 import { importToDefectDojo, type DefectDojoSettings, type DefectDojoUpload } from './defectdojo.js';
 import { buildMessages, type ForwardMessage } from './messages.js';
 import type { DeliveryOutcome } from './outcome.js';
-import { writeUndelivered, type StoredDefectDojoSettings } from './spool.js';
+import { writeUndelivered, type StoredDefectDojoSettings, type UndeliveredEntry } from './spool.js';
 
 export interface ForwardContext {
   logger: Logger;
@@ -74,8 +75,27 @@ export interface SqsForward {
   context: ForwardContext;
 }
 
+function sqsEntry(sqs: SqsOptions, messages: ForwardMessage[], createdAt: string, reasons: string[]): UndeliveredEntry {
+  return {
+    version: 1,
+    sink: 'sqs',
+    queueUrl: sqs.queueUrl,
+    createdAt,
+    reasons,
+    // With the user's attributes merged in, so a replay sends exactly what this run meant to.
+    messages: messages.map((m) => ({ ...m, attributes: { ...m.attributes, ...sqs.userAttributes } })),
+  };
+}
+
+/**
+ * Written ahead: every message is in the spool before the first is sent, and leaves it only once SQS confirmed it.
+ * A job cancelled mid-send (SIGTERM) leaves what was not confirmed in the spool.
+ */
 export async function forwardSqs(args: SqsForward): Promise<DeliveryOutcome> {
   const { sqs, messages, context } = args;
+  const createdAt = context.now.toISOString();
+  const spool = { outputDir: args.outputDir, id: args.id };
+  const file = await writeUndelivered({ ...spool, entry: sqsEntry(sqs, messages, createdAt, ['not sent yet']) });
   // Loaded only when a queue is configured: the AWS SDK is most of the CLI's start-up time otherwise.
   const { sendToSqs } = await import('./sqs.js');
   const delivery = await sendToSqs({
@@ -92,24 +112,13 @@ export async function forwardSqs(args: SqsForward): Promise<DeliveryOutcome> {
   const shortened = delivery.shortened > 0 ? ` (${delivery.shortened} shortened to fit the queue's size limit)` : '';
   const message = `SQS: delivered ${delivery.delivered} of ${messages.length} messages to ${sqs.queueUrl}${shortened}`;
   context.logger.info(message);
-  if (delivery.undelivered.length === 0) return { sink: 'sqs', status: 'delivered', message };
+  if (delivery.undelivered.length === 0) {
+    await rm(file, { force: true });
+    return { sink: 'sqs', status: 'delivered', message };
+  }
   const reasons = [...new Set(delivery.undelivered.map((u) => u.reason))];
-  const file = await writeUndelivered({
-    outputDir: args.outputDir,
-    id: args.id,
-    entry: {
-      version: 1,
-      sink: 'sqs',
-      queueUrl: sqs.queueUrl,
-      createdAt: context.now.toISOString(),
-      reasons,
-      // With the user's attributes merged in, so a replay sends exactly what this run meant to.
-      messages: delivery.undelivered.map((u) => ({
-        ...u.message,
-        attributes: { ...u.message.attributes, ...sqs.userAttributes },
-      })),
-    },
-  });
+  const left = delivery.undelivered.map((u) => u.message);
+  await writeUndelivered({ ...spool, entry: sqsEntry(sqs, left, createdAt, reasons) });
   const failed =
     `SQS: ${delivery.undelivered.length} message(s) not delivered (${reasons[0]}); kept in ` +
     `${file} — send them again with: vulngate forward --from ${args.outputDir}`;
@@ -126,6 +135,7 @@ export interface DefectDojoForward {
   context: ForwardContext;
 }
 
+/** Written ahead, as for SQS: every import is in the spool before the first is sent, and leaves it when confirmed. */
 export async function forwardDefectDojo(args: DefectDojoForward): Promise<DeliveryOutcome> {
   const { stored, context } = args;
   const settings: DefectDojoSettings = {
@@ -134,32 +144,42 @@ export async function forwardDefectDojo(args: DefectDojoForward): Promise<Delive
     retry: context.retry ?? DEFAULT_RETRY,
     timeoutMs: context.timeoutMs ?? 120_000,
   };
-  const delivery = await importToDefectDojo({ settings, uploads: args.uploads, logger: context.logger });
-  if (delivery.undelivered.length === 0) {
-    return {
-      sink: 'defectdojo',
-      status: 'delivered',
-      message: `DefectDojo: imported ${delivery.delivered.length} report(s)`,
-    };
-  }
-  for (const u of delivery.undelivered) context.logger.warning(u.reason);
-  const reports = delivery.undelivered.map((u, i) => ({
+  const reports = args.uploads.map((u, i) => ({
     reportFile: `defectdojo-${args.id}/${String(i + 1).padStart(3, '0')}.json`,
-    text: u.upload.reportText,
-    image: u.upload.image,
+    text: u.reportText,
+    image: u.image,
   }));
-  const file = await writeUndelivered({
-    outputDir: args.outputDir,
-    id: args.id,
-    entry: {
-      version: 1,
-      sink: 'defectdojo',
-      createdAt: context.now.toISOString(),
-      reasons: delivery.undelivered.map((u) => u.reason),
-      settings: stored,
-      uploads: reports.map((r) => ({ image: r.image, reportFile: r.reportFile })),
-    },
-    reports,
+  const entry = (kept: typeof reports, reasons: string[]): UndeliveredEntry => ({
+    version: 1,
+    sink: 'defectdojo',
+    createdAt: context.now.toISOString(),
+    reasons,
+    settings: stored,
+    uploads: kept.map((r) => ({ image: r.image, reportFile: r.reportFile })),
+  });
+  const spool = { outputDir: args.outputDir, id: args.id };
+  const file = await writeUndelivered({ ...spool, entry: entry(reports, ['not sent yet']), reports });
+  const delivery = await importToDefectDojo({ settings, uploads: args.uploads, logger: context.logger });
+  const failed = new Set(delivery.undelivered.map((u) => args.uploads.indexOf(u.upload)));
+  for (const [i, report] of reports.entries()) {
+    if (!failed.has(i)) await rm(path.join(path.dirname(file), report.reportFile), { force: true });
+  }
+  if (delivery.undelivered.length === 0) {
+    await rm(file, { force: true });
+    await rm(path.join(path.dirname(file), `defectdojo-${args.id}`), { recursive: true, force: true });
+    const message = `DefectDojo: imported ${delivery.delivered.length} report(s)`;
+    return { sink: 'defectdojo', status: 'delivered', message };
+  }
+  // One line per cause, naming the images it stopped: a bad token is one line, not one per image.
+  const byCause = new Map<string, string[]>();
+  for (const u of delivery.undelivered) byCause.set(u.reason, [...(byCause.get(u.reason) ?? []), u.upload.image]);
+  for (const [cause, images] of byCause) context.logger.warning(`DefectDojo: ${cause} (${images.join(', ')})`);
+  await writeUndelivered({
+    ...spool,
+    entry: entry(
+      reports.filter((_, i) => failed.has(i)),
+      [...byCause.keys()],
+    ),
   });
   const message =
     `DefectDojo: ${delivery.undelivered.length} import(s) not delivered; kept in ${file} — send ` +

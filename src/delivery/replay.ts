@@ -4,7 +4,7 @@ import type { SqsOptions } from '../config/settings.js';
 import type { DefectDojoUpload } from './defectdojo.js';
 import { forwardDefectDojo, forwardSqs, type ForwardContext } from './forward.js';
 import type { DeliveryOutcome } from './outcome.js';
-import { readUndelivered, removeUndelivered } from './spool.js';
+import { readUndelivered, removeUndelivered, spoolPath } from './spool.js';
 
 export interface ReplayOverrides {
   queueUrl?: string;
@@ -20,10 +20,17 @@ export async function replayUndelivered(args: {
   context: ForwardContext;
 }): Promise<DeliveryOutcome[]> {
   const { context, overrides } = args;
-  const stored = await readUndelivered(args.fromDir);
+  const { entries: stored, bad } = await readUndelivered(args.fromDir);
   const outcomes: DeliveryOutcome[] = [];
-  if (stored.length === 0)
+  for (const entry of bad) {
+    const message = `${entry.file}: skipped, ${entry.reason}; it is left in place`;
+    context.logger.error(message);
+    const sink = path.basename(entry.file).startsWith('sqs-') ? 'sqs' : 'defectdojo';
+    outcomes.push({ sink, status: 'failed', message, spooled: entry.file });
+  }
+  if (stored.length === 0 && bad.length === 0) {
     context.logger.info(`Nothing to send: no undelivered files in ${path.join(args.fromDir, 'undelivered')}`);
+  }
   for (const item of stored) {
     const { entry } = item;
     const id = path.basename(item.file, '.json').replace(/^(sqs|defectdojo)-/, '');
@@ -48,7 +55,8 @@ export async function replayUndelivered(args: {
       for (const upload of entry.uploads) {
         uploads.push({
           image: upload.image,
-          reportText: await readFile(path.join(path.dirname(item.file), upload.reportFile), 'utf8'),
+          // Checked when the spool was read: inside the spool directory.
+          reportText: await readFile(spoolPath(path.dirname(item.file), upload.reportFile) ?? '', 'utf8'),
         });
       }
       const storedSettings = { ...entry.settings, url: overrides.defectDojoUrl ?? entry.settings.url };

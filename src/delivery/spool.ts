@@ -1,5 +1,6 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ConfigError, errorCode } from '../core/errors.js';
 import type { ForwardMessage } from './messages.js';
 import type { DefectDojoSettings } from './defectdojo.js';
 
@@ -42,26 +43,76 @@ export async function writeUndelivered(args: {
   return file;
 }
 
-export async function readUndelivered(fromDir: string): Promise<StoredEntry[]> {
+/** A spool entry that could not be used: reported, skipped, and left where it is. */
+export interface BadEntry {
+  file: string;
+  reason: string;
+}
+
+/**
+ * A file the entry names, inside the spool directory or nothing: the spool is in the audit artifact, and anyone who
+ * can change an artifact must not make `vulngate forward` upload or delete files elsewhere.
+ */
+export function spoolPath(spoolDir: string, reference: unknown): string | undefined {
+  if (typeof reference !== 'string' || reference === '' || path.isAbsolute(reference)) return undefined;
+  const resolved = path.resolve(spoolDir, reference);
+  const root = path.resolve(spoolDir);
+  return resolved.startsWith(`${root}${path.sep}`) ? resolved : undefined;
+}
+
+function checkEntry(entry: unknown, dir: string): string | undefined {
+  const e = entry as Partial<UndeliveredEntry> | null;
+  if (typeof e !== 'object' || e === null || e.version !== 1) return 'not a vulngate spool entry (version 1)';
+  if (e.sink === 'sqs') {
+    return Array.isArray(e.messages) && typeof e.queueUrl === 'string' ? undefined : 'an SQS entry without messages';
+  }
+  if (e.sink === 'defectdojo') {
+    if (!Array.isArray(e.uploads) || typeof e.settings !== 'object') return 'a DefectDojo entry without uploads';
+    const outside = e.uploads.find((u) => spoolPath(dir, (u as { reportFile?: unknown }).reportFile) === undefined);
+    return outside ? 'it names a report file outside the spool directory' : undefined;
+  }
+  return 'an entry for no known receiver';
+}
+
+/** The spool's entries; a directory that does not exist is a usage error, a corrupt entry is reported and skipped. */
+export async function readUndelivered(fromDir: string): Promise<{ entries: StoredEntry[]; bad: BadEntry[] }> {
   const dir = path.join(fromDir, UNDELIVERED_DIR);
+  try {
+    if (!(await stat(fromDir)).isDirectory()) throw new Error('not a directory');
+  } catch (err) {
+    throw new ConfigError(`from: '${fromDir}' is not an output directory of an earlier run (${errorCode(err)})`);
+  }
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => /^(sqs|defectdojo)-.+\.json$/.test(n)).sort();
   } catch {
-    return [];
+    return { entries: [], bad: [] };
   }
   const entries: StoredEntry[] = [];
+  const bad: BadEntry[] = [];
   for (const name of names) {
     const file = path.join(dir, name);
-    entries.push({ file, entry: JSON.parse(await readFile(file, 'utf8')) as UndeliveredEntry });
+    let entry: unknown;
+    try {
+      entry = JSON.parse(await readFile(file, 'utf8'));
+    } catch (err) {
+      bad.push({ file, reason: `not readable JSON (${errorCode(err)})` });
+      continue;
+    }
+    const problem = checkEntry(entry, dir);
+    if (problem) bad.push({ file, reason: problem });
+    else entries.push({ file, entry: entry as UndeliveredEntry });
   }
-  return entries;
+  return { entries, bad };
 }
 
 export async function removeUndelivered(stored: StoredEntry): Promise<void> {
+  const dir = path.dirname(stored.file);
   if (stored.entry.sink === 'defectdojo') {
-    for (const upload of stored.entry.uploads)
-      await rm(path.join(path.dirname(stored.file), upload.reportFile), { force: true });
+    for (const upload of stored.entry.uploads) {
+      const file = spoolPath(dir, upload.reportFile);
+      if (file) await rm(file, { force: true });
+    }
   }
   await rm(stored.file, { force: true });
 }

@@ -4,6 +4,7 @@ import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { normalizeDashes, normalizeVulnerabilityId, type ExceptionRule } from '../core/profile.js';
 import { parseSeverity, type Severity } from '../core/severity.js';
+import { oneLine, shorten } from '../core/text.js';
 import { EXCEPTION_KEYS, PROFILE_KEYS, profileSchema } from './schema.js';
 
 /** One file as written: only what it sets. */
@@ -115,6 +116,17 @@ function yamlErrorText(err: unknown): string {
   return `cannot read YAML: ${err instanceof Error ? err.message : String(err)}`;
 }
 
+/**
+ * A value quoted in an error: short and one line, and never expanded whole (a YAML alias bomb in a note would
+ * print hundreds of MB).
+ */
+function preview(value: unknown): string {
+  let visited = 0;
+  // The replacer stops descending after a few nodes, so an expanded alias bomb is never walked, let alone printed.
+  const json = JSON.stringify(value, (_key, v: unknown) => (++visited > 40 ? undefined : v)) ?? String(value);
+  return shorten(oneLine(json), 80);
+}
+
 /** `/exceptions/0/until` → `exceptions[0].until` */
 function keyPath(instancePath: string): string {
   return instancePath
@@ -124,7 +136,7 @@ function keyPath(instancePath: string): string {
     .join('');
 }
 
-const PRIORITY = ['additionalProperties', 'type', 'enum', 'pattern', 'minLength', 'required', 'anyOf'];
+const PRIORITY = ['additionalProperties', 'type', 'enum', 'minLength', 'pattern', 'required', 'anyOf'];
 
 /** The most useful of ajv's errors, as one line: the key path and what is allowed. */
 function describeSchemaError(errors: ErrorObject[]): string {
@@ -144,15 +156,15 @@ function describeSchemaError(errors: ErrorObject[]): string {
       return `${at}unknown key '${key}'; allowed: ${allowed.join(', ')}`;
     }
     case 'enum':
-      return `${at}${JSON.stringify(error.data)} is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL`;
+      return `${at}${preview(error.data)} is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL`;
     case 'pattern':
-      return `${at}'${String(error.data)}' is not a date; use YYYY-MM-DD`;
+      if (!path.endsWith('until')) return `${at}must not be blank`;
+      return `${at}'${shorten(oneLine(String(error.data)), 60)}' is not a date; use YYYY-MM-DD`;
     case 'type': {
-      if (path.endsWith('until'))
-        return `${at}${JSON.stringify(error.data)} is not a date; use YYYY-MM-DD (quoted or not)`;
+      if (path.endsWith('until')) return `${at}${preview(error.data)} is not a date; use YYYY-MM-DD (quoted or not)`;
       const expected = (error.params as { type: string }).type;
       const article = expected === 'array' ? 'a list' : expected === 'object' ? 'a mapping' : `a ${expected}`;
-      return `${at}must be ${article}, got ${JSON.stringify(error.data)}`;
+      return `${at}must be ${article}, got ${preview(error.data)}`;
     }
     case 'minLength':
       return `${at}must not be empty`;

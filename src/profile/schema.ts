@@ -10,9 +10,10 @@ const exception = {
     id: {
       type: 'string',
       minLength: 1,
+      pattern: '\\S',
       description: 'Vulnerability id (CVE-…, GHSA-…) or secret rule id; case-insensitive.',
     },
-    name: { type: 'string', minLength: 1, description: "Older name of 'id'." },
+    name: { type: 'string', minLength: 1, pattern: '\\S', description: "Older name of 'id'." },
     package: { type: 'string', minLength: 1, description: 'Only findings in this package.' },
     severity: { enum: severityEnum, description: 'Covers the finding only while its severity is at most this.' },
     images: {
@@ -20,7 +21,7 @@ const exception = {
       items: { type: 'string', minLength: 1 },
       description: 'Globs on the image name (* also matches /).',
     },
-    note: { type: 'string', minLength: 1, description: 'Why the finding is accepted. Required.' },
+    note: { type: 'string', minLength: 1, pattern: '\\S', description: 'Why the finding is accepted. Required.' },
     until: {
       type: 'string',
       pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',

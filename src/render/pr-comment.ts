@@ -2,11 +2,15 @@ import { createHash } from 'node:crypto';
 import type { JudgedFinding } from '../core/finding.js';
 import { blockingFindings, type GateResults } from '../core/results.js';
 import { compareSeverityDesc } from '../core/severity.js';
-import { plural, table } from './markdown.js';
+import { oneLine, shorten } from '../core/text.js';
+import { code, link, plural, table } from './markdown.js';
 import { verdictLine } from './summary.js';
 
 const STATE = /<!-- vulngate-state (\{.*\}) -->/;
 export const COMMENT_ROW_LIMIT = 30;
+/** GitHub refuses a comment over 65,536 characters; the state keeps this many blocking findings at most. */
+export const COMMENT_CHAR_LIMIT = 65_000;
+export const STATE_LIMIT = 200;
 
 /** Names one job of one workflow by what it scanned: matrix jobs share a job id but not their images. */
 export function jobKey(args: { workflow: string; job: string; images: string[] }): string {
@@ -23,7 +27,12 @@ export function commentMarker(key: string): string {
 
 /** The finding's identity, shortened: the state records every blocking finding and must stay small. */
 const findingKey = (f: JudgedFinding) => f.fingerprint.slice(0, 16);
-const findingLabel = (f: JudgedFinding) => `${f.id} in ${f.package} (${f.image})`;
+const findingLabel = (f: JudgedFinding) => shorten(oneLine(`${f.id} in ${f.package} (${f.image})`), 100);
+
+/** JSON inside an HTML comment: no `<`, `>` or `&` in it, so no `-->` can end the comment early. */
+function commentJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /** The blocking set the previous comment recorded (key → label); empty for a first comment or an unreadable one. */
 export function previousBlocking(body: string | undefined): Map<string, string> {
@@ -62,16 +71,15 @@ export function renderPrComment({ results, marker, previousBody, detailsUrl }: P
     .filter(([k]) => !now.has(k))
     .map(([, label]) => label)
     .sort();
-  const state = Object.fromEntries([...now].sort(([a], [b]) => a.localeCompare(b)));
-  const parts = [
-    marker,
-    `<!-- vulngate-state ${JSON.stringify({ blocking: state })} -->`,
-    `### ${verdictLine(results)}`,
-  ];
+  // The most severe first: past the limit, the least severe are not tracked as "already there" next time.
+  const state = Object.fromEntries([...now].slice(0, STATE_LIMIT).sort(([a], [b]) => a.localeCompare(b)));
+  const parts = [marker, `<!-- vulngate-state ${commentJson({ blocking: state })} -->`, `### ${verdictLine(results)}`];
   if (previousBody !== undefined) {
     const changes = [`${plural(added.length, 'new blocking finding')}`, `${resolved.length} resolved`];
     parts.push(`Since the last comment: ${changes.join(', ')}.`);
-    if (resolved.length > 0) parts.push(`Resolved: ${resolved.map((label) => `\`${label}\``).join(', ')}`);
+    const shownResolved = resolved.slice(0, COMMENT_ROW_LIMIT).map((label) => code(label).md);
+    const moreResolved = resolved.length > COMMENT_ROW_LIMIT ? ` and ${resolved.length - COMMENT_ROW_LIMIT} more` : '';
+    if (resolved.length > 0) parts.push(`Resolved: ${shownResolved.join(', ')}${moreResolved}`);
   }
   if (blocking.length > 0) {
     const shown = blocking.slice(0, COMMENT_ROW_LIMIT);
@@ -80,8 +88,8 @@ export function renderPrComment({ results, marker, previousBody, detailsUrl }: P
         ['', 'Image', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'],
         shown.map((f) => [
           before.has(findingKey(f)) || previousBody === undefined ? ' ' : '🆕',
-          `\`${f.image}\``,
-          f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id,
+          code(f.image),
+          f.primaryUrl ? link(f.id, f.primaryUrl) : f.id,
           f.severity,
           f.package,
           f.installedVersion,
@@ -89,13 +97,17 @@ export function renderPrComment({ results, marker, previousBody, detailsUrl }: P
         ]),
       ),
     );
-    if (blocking.length > shown.length) parts.push(`…and ${blocking.length - shown.length} more.`);
+    if (blocking.length > shown.length)
+      parts.push(`… and ${blocking.length - shown.length} more (see the full results).`);
   }
   const excepted = results.findings.filter((f) => f.decision === 'excepted').length;
   const { source, severity, ignoreUnfixed } = results.profile;
   const fixable = ignoreUnfixed ? ', fixable only' : '';
-  const details = detailsUrl ? ` [Full results](${detailsUrl})` : '';
+  const details = detailsUrl ? ` ${link('Full results', detailsUrl).md}` : '';
   const accepted = plural(excepted, 'excepted finding');
-  parts.push(`Profile \`${source}\` (${severity} and above${fixable}); ${accepted}.${details}`);
-  return `${parts.join('\n\n')}\n`;
+  parts.push(`Profile ${code(source).md} (${severity} and above${fixable}); ${accepted}.${details}`);
+  const body = `${parts.join('\n\n')}\n`;
+  return body.length <= COMMENT_CHAR_LIMIT
+    ? body
+    : `${body.slice(0, body.lastIndexOf('\n', COMMENT_CHAR_LIMIT))}\n\n… cut.\n`;
 }

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { JudgedFinding } from '../core/finding.js';
 import type { GateResults } from '../core/results.js';
+import { link as mdLink, table, text as mdText } from './markdown.js';
 import type { Severity } from '../core/severity.js';
 
 /** GitHub code scanning's limits for one upload. */
@@ -120,8 +121,12 @@ function prioritized(list: JudgedFinding[]): JudgedFinding[] {
   return [...list].sort((a, b) => DECISION_ORDER[a.decision] - DECISION_ORDER[b.decision]);
 }
 
+/** GitHub reads 0.0–10.0; a report's CVSS comes from the scan, so anything else falls back to the severity. */
 function securitySeverity(f: JudgedFinding): string {
-  return f.cvss !== undefined ? f.cvss.toFixed(1) : SEVERITY_SCORE[f.severity];
+  const score = f.cvss;
+  return score !== undefined && Number.isFinite(score) && score >= 0 && score <= 10
+    ? score.toFixed(1)
+    : SEVERITY_SCORE[f.severity];
 }
 
 /** `registry/app:1.2` as a relative URI: a colon in the first segment would read as a scheme. */
@@ -177,18 +182,18 @@ function buildRun({
 function buildRule(affected: [JudgedFinding, ...JudgedFinding[]]): Record<string, unknown> {
   const [f] = affected;
   const title = f.title || f.id;
-  const link = f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id;
-  const rows = affected.map(
-    (a) => `| ${a.package} | ${a.installedVersion || '–'} | ${a.fixedVersion || 'no fix yet'} |`,
+  // Package names and paths come from the scanned image: escaped for the markdown GitHub renders.
+  const heading = f.primaryUrl ? mdLink(f.id, f.primaryUrl).md : mdText(f.id).md;
+  const rows = table(
+    ['Package', 'Installed', 'Fixed in'],
+    affected.map((a) => [a.package, a.installedVersion, a.fixedVersion || 'no fix yet']),
   );
   const markdown = [
-    `**${f.kind === 'secret' ? 'Secret' : 'Vulnerability'} ${link}** (${f.severity})`,
+    `**${f.kind === 'secret' ? 'Secret' : 'Vulnerability'} ${heading}** (${f.severity})`,
     '',
-    f.kind === 'secret'
-      ? `Found in ${f.package}. Remove the secret from the image and rotate it.`
-      : '| Package | Installed | Fixed in |\n| --- | --- | --- |\n' + rows.join('\n'),
+    f.kind === 'secret' ? `Found in ${mdText(f.package).md}. Remove the secret from the image and rotate it.` : rows,
     '',
-    f.description,
+    mdText(f.description).md,
   ].join('\n');
   const text = affected.map((a) => `${a.package} ${a.installedVersion} → ${a.fixedVersion || 'no fix yet'}`).join('; ');
   return {

@@ -2,10 +2,12 @@ import type { JudgedFinding } from '../core/finding.js';
 import { EXPIRING_SOON_DAYS } from '../core/profile.js';
 import { OUTPUT_FILES, blockingFindings, type GateResults, type ResultsException } from '../core/results.js';
 import { compareSeverityDesc } from '../core/severity.js';
-import { plural, table } from './markdown.js';
+import { code, link as mdLink, plural, table, type Markdown } from './markdown.js';
 
 /** GitHub caps a job summary at 1 MiB; long tables point to the results file instead. */
 export const SUMMARY_ROW_LIMIT = 100;
+/** GitHub drops a job summary over 1 MiB: the whole summary stays under this many bytes. */
+export const SUMMARY_BYTE_LIMIT = 1_000_000;
 
 export interface SummaryArgs {
   results: GateResults;
@@ -30,7 +32,7 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
   const { profile } = results;
   const parts: string[] = [
     `## ${verdictLine(results)}`,
-    `Profile \`${profile.source}\`: fails on ${profile.severity} and ` +
+    `Profile ${code(profile.source).md}: fails on ${profile.severity} and ` +
       `above${profile.ignoreUnfixed ? ', ignores findings without a fix' : ', including findings without a fix'}.`,
     ...notes,
   ];
@@ -39,7 +41,7 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
     table(
       ['Image', 'Critical', 'High', 'Medium', 'Low', 'Unknown', 'Blocking', 'Excepted', 'Unfixed', 'Below threshold'],
       results.images.map((i) => [
-        `\`${i.name}\``,
+        code(i.name),
         i.bySeverity.CRITICAL,
         i.bySeverity.HIGH,
         i.bySeverity.MEDIUM,
@@ -54,12 +56,14 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
   );
   const layerLine = layersLine(results);
   if (layerLine) parts.push(layerLine);
+  const notJudged = notJudgedLine(results);
+  if (notJudged) parts.push(notJudged);
   if (results.errors.length > 0) {
     parts.push(
       '### Scan errors',
       table(
         ['Image', 'Source', 'Error'],
-        results.errors.map((e) => [`\`${e.image}\``, e.source, e.message]),
+        results.errors.map((e) => [code(e.image), e.source, e.message]),
       ),
     );
   }
@@ -70,7 +74,7 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
       capped(blocking, (rows) =>
         table(
           ['Image', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'],
-          rows.map((f) => [`\`${f.image}\``, link(f), f.severity, f.package, f.installedVersion, f.fixedVersion]),
+          rows.map((f) => [code(f.image), link(f), f.severity, f.package, f.installedVersion, f.fixedVersion]),
         ),
       ),
     );
@@ -82,7 +86,7 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
       capped(excepted, (rows) =>
         table(
           ['Image', 'Vulnerability', 'Severity', 'Package', 'Note', 'Until'],
-          rows.map((f) => [`\`${f.image}\``, link(f), f.severity, f.package, f.exception?.note, f.exception?.until]),
+          rows.map((f) => [code(f.image), link(f), f.severity, f.package, f.exception?.note, f.exception?.until]),
         ),
       ),
     );
@@ -96,24 +100,35 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
       exceptionTable(expiringSoon, 'Last day'),
     );
   if (unused.length > 0) parts.push(`### Unused exceptions (${unused.length})`, exceptionTable(unused, 'Until'));
-  return `${parts.join('\n\n')}\n`;
+  return withinBytes(`${parts.join('\n\n')}\n`, SUMMARY_BYTE_LIMIT);
 }
 
 function exceptionTable(list: ResultsException[], dateHeader: string): string {
-  return table(
-    ['Exception', 'Package', dateHeader, 'Note', 'Where'],
-    list.map((e) => [e.id, e.package, e.until, e.note, e.origin]),
+  return capped(list, (rows) =>
+    table(
+      ['Exception', 'Package', dateHeader, 'Note', 'Where'],
+      rows.map((e) => [e.id, e.package, e.until, e.note, e.origin]),
+    ),
   );
 }
 
-function capped(rows: JudgedFinding[], render: (rows: JudgedFinding[]) => string): string {
+function capped<T>(rows: T[], render: (rows: T[]) => string): string {
   if (rows.length <= SUMMARY_ROW_LIMIT) return render(rows);
   const rest = rows.length - SUMMARY_ROW_LIMIT;
-  return `${render(rows.slice(0, SUMMARY_ROW_LIMIT))}\n\n…and ${rest} more in \`${OUTPUT_FILES.results}\`.`;
+  return `${render(rows.slice(0, SUMMARY_ROW_LIMIT))}\n\n… and ${rest} more (see \`${OUTPUT_FILES.results}\`).`;
 }
 
-function link(f: JudgedFinding): string {
-  return f.primaryUrl ? `[${f.id}](${f.primaryUrl})` : f.id;
+function link(f: JudgedFinding): Markdown | string {
+  return f.primaryUrl ? mdLink(f.id, f.primaryUrl) : f.id;
+}
+
+/** Within GitHub's limit whatever the tables hold: cut at a line, with where the rest is. */
+export function withinBytes(markdown: string, limit: number): string {
+  if (Buffer.byteLength(markdown) <= limit) return markdown;
+  const note = `\n\n… cut to stay within ${limit} bytes (see \`${OUTPUT_FILES.results}\`).\n`;
+  let cut = markdown.slice(0, limit - note.length);
+  while (Buffer.byteLength(cut) > limit - note.length) cut = cut.slice(0, -1000);
+  return `${cut.slice(0, cut.lastIndexOf('\n'))}${note}`;
 }
 
 function sorted(findings: JudgedFinding[]): JudgedFinding[] {
@@ -133,4 +148,19 @@ function layersLine(results: GateResults): string | undefined {
   const analysed = scanned.reduce((n, i) => n + (i.layers?.analysed ?? 0), 0);
   const cached = scanned.reduce((n, i) => n + (i.layers?.fromCache ?? 0), 0);
   return `Layers: ${plural(analysed, 'layer')} analysed, ${cached} from Trivy's layer cache.`;
+}
+
+/** Reports with misconfigurations or licences: the profile judges neither, and the summary says so. */
+function notJudgedLine(results: GateResults): string | undefined {
+  const misconfigurations = results.images.reduce((n, i) => n + (i.notJudged?.misconfigurations ?? 0), 0);
+  const licenses = results.images.reduce((n, i) => n + (i.notJudged?.licenses ?? 0), 0);
+  if (misconfigurations + licenses === 0) return undefined;
+  const what = [
+    misconfigurations > 0 ? plural(misconfigurations, 'misconfiguration') : '',
+    licenses > 0 ? plural(licenses, 'licence') : '',
+  ].filter(Boolean);
+  return (
+    `⚠️ Not judged: ${what.join(' and ')} in the reports. vulngate judges vulnerabilities and secrets only; ` +
+    'these are in the raw reports under `reports/`.'
+  );
 }
