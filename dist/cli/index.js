@@ -37901,6 +37901,10 @@ function urlValue(label, value, allowed = ['https:', 'http:']) {
     const v = value.trim();
     if (v === '')
         return undefined;
+    // Credentials in a URL end up in logs, the spool and the artifact: refused, and the URL is not repeated.
+    if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(v)) {
+        throw new errors/* ConfigError */.xL(`${label}: a URL with a user or password in it is refused; give the token in its own setting`);
+    }
     let url;
     try {
         url = new URL(v);
@@ -38050,6 +38054,9 @@ function settings_forwardOptions(options, ci) {
             commit: ci.commit || undefined,
             branch: ci.ref || undefined,
             buildId: ci.pipelineUrl || undefined,
+            repositoryUrl: ci.repositoryUrl || undefined,
+            active: values['defectdojo-active'],
+            verified: values['defectdojo-verified'],
         },
     };
 }
@@ -38094,6 +38101,7 @@ function readGitLab(env) {
         defaultBranch: env.CI_DEFAULT_BRANCH ?? '',
         pipelineUrl: env.CI_PIPELINE_URL ?? '',
         jobUrl: env.CI_JOB_URL ?? '',
+        repositoryUrl: env.CI_PROJECT_URL ?? '',
         changeRequest: env.CI_MERGE_REQUEST_IID || undefined,
     };
 }
@@ -38124,6 +38132,7 @@ function readGitHub(env, repository) {
         defaultBranch: env.VULNGATE_DEFAULT_BRANCH || eventDefault,
         pipelineUrl: runUrl,
         jobUrl: runUrl,
+        repositoryUrl: `${serverUrl}/${repository}`,
         changeRequest: prFromRef ?? (pullRequest ? String(pullRequest.number) : undefined),
         github: {
             owner,
@@ -38156,6 +38165,7 @@ function ci_context_readCiContext(env) {
         defaultBranch: '',
         pipelineUrl: '',
         jobUrl: '',
+        repositoryUrl: '',
     };
 }
 /** The run's page on GitHub, or the pipeline's on GitLab; undefined outside CI. */
@@ -38352,6 +38362,18 @@ const DELIVERY_OPTIONS = {
         help: 'Version of what was scanned, recorded in DefectDojo.',
         commands: JUDGE_COMMANDS,
         cli: { placeholder: 'version' },
+    }),
+    'defectdojo-active': booleanOption({
+        help: 'Import the findings as active (as DD_SCAN_ACTIVE did).',
+        default: true,
+        commands: JUDGE_COMMANDS,
+        cli: { placeholder: 'bool' },
+    }),
+    'defectdojo-verified': booleanOption({
+        help: 'Import the findings as verified (as DD_SCAN_VERIFIED did).',
+        default: false,
+        commands: JUDGE_COMMANDS,
+        cli: { placeholder: 'bool' },
     }),
     'defectdojo-allow-http': booleanOption({
         help: 'Allow an http:// DefectDojo URL (tokens then travel unencrypted).',
@@ -38586,6 +38608,31 @@ function commandOptions(command) {
     return OPTION_NAMES.filter((n) => optionSpec(n).commands.includes(command));
 }
 
+;// CONCATENATED MODULE: ./src/core/text.ts
+/**
+ * Text from a scanned image (package names, titles, paths, descriptions) is written by whoever built the image: in
+ * a pull request, an attacker. These make it one harmless line before it reaches a log or a document.
+ */
+/** C0 and C1 controls (not tab), DEL, and the bidi overrides and isolates that reorder what a reader sees. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+/** One line, without control characters: newlines become spaces, ESC and BEL and the like are dropped. */
+function oneLine(text) {
+    return text.replace(/\r\n?|\n/g, ' ').replace(CONTROLS, '');
+}
+/**
+ * For a runner's log: one line that cannot be a workflow command (`::add-mask::`, `::stop-commands::`): a line is a
+ * command only when it starts with `::`, so a leading one gets a space before it.
+ */
+function logLine(text) {
+    const line = oneLine(text);
+    return line.startsWith('::') ? ` ${line}` : line;
+}
+/** At most `max` characters, with an ellipsis when cut. */
+function shorten(text, max) {
+    return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+
 // EXTERNAL MODULE: ./src/lib/retry.ts
 var retry = __nccwpck_require__(1737);
 ;// CONCATENATED MODULE: ./src/delivery/defectdojo.ts
@@ -38613,29 +38660,59 @@ function stableReport(reportText, image) {
     }
     return JSON.stringify(report);
 }
+/** `registry/app:1.2` → `1.2`; empty for a digest or no tag. */
+function imageTag(image) {
+    const noDigest = image.split('@')[0] ?? image;
+    const slash = noDigest.lastIndexOf('/');
+    const colon = noDigest.lastIndexOf(':');
+    return colon > slash ? noDigest.slice(colon + 1) : '';
+}
+/**
+ * DefectDojo's model limits (dojo/models.py: Engagement and Test build_id, commit_hash and branch_tag 150,
+ * source_code_management_uri 600, versions 100; names and titles 255): a longer value makes the import fail with
+ * a 500 and the image's findings undelivered, so each is cut to fit.
+ */
+const DD_LIMITS = {
+    product_type_name: 255,
+    product_name: 255,
+    engagement_name: 255,
+    test_title: 255,
+    service: 200,
+    version: 100,
+    commit_hash: 150,
+    branch_tag: 150,
+    build_id: 150,
+    source_code_management_uri: 600,
+};
 function formFor(settings, upload) {
     const form = new FormData();
+    const repository = imageWithoutTag(upload.image);
     const fields = [
         ['scan_type', 'Trivy Scan'],
         ['auto_create_context', 'true'],
         ['product_type_name', settings.productType],
         ['product_name', settings.product],
         ['engagement_name', settings.engagement],
-        ['test_title', upload.image],
-        ['service', imageWithoutTag(upload.image)],
+        // One test per image across tags, so a new release reimports into it and its fixed findings are closed.
+        ['test_title', repository],
+        ['service', repository],
         ['close_old_findings', String(settings.closeOldFindings)],
         ['minimum_severity', settings.minimumSeverity],
-        ['active', 'true'],
-        ['verified', 'false'],
+        ['active', String(settings.active ?? true)],
+        ['verified', String(settings.verified ?? false)],
         ['scan_date', settings.scanDate],
-        ['version', settings.version],
+        ['version', settings.version || imageTag(upload.image)],
         ['commit_hash', settings.commit],
         ['branch_tag', settings.branch],
         ['build_id', settings.buildId],
+        ['source_code_management_uri', settings.repositoryUrl],
     ];
-    for (const [name, value] of fields)
-        if (value !== undefined && value !== '')
-            form.append(name, value);
+    for (const [name, value] of fields) {
+        if (value === undefined || value === '')
+            continue;
+        const limit = DD_LIMITS[name];
+        form.append(name, limit === undefined || value.length <= limit ? value : value.slice(0, limit));
+    }
     for (const tag of settings.tags)
         form.append('tags', tag);
     const fileName = `${upload.image.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`;
@@ -44122,31 +44199,6 @@ function* resultsDocumentChunks(results) {
 }
 function blockingFindings(results) {
     return results.findings.filter((f) => f.decision === 'blocking');
-}
-
-;// CONCATENATED MODULE: ./src/core/text.ts
-/**
- * Text from a scanned image (package names, titles, paths, descriptions) is written by whoever built the image: in
- * a pull request, an attacker. These make it one harmless line before it reaches a log or a document.
- */
-/** C0 and C1 controls (not tab), DEL, and the bidi overrides and isolates that reorder what a reader sees. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
-/** One line, without control characters: newlines become spaces, ESC and BEL and the like are dropped. */
-function oneLine(text) {
-    return text.replace(/\r\n?|\n/g, ' ').replace(CONTROLS, '');
-}
-/**
- * For a runner's log: one line that cannot be a workflow command (`::add-mask::`, `::stop-commands::`): a line is a
- * command only when it starts with `::`, so a leading one gets a space before it.
- */
-function logLine(text) {
-    const line = oneLine(text);
-    return line.startsWith('::') ? ` ${line}` : line;
-}
-/** At most `max` characters, with an ellipsis when cut. */
-function shorten(text, max) {
-    return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
 ;// CONCATENATED MODULE: ./src/render/markdown.ts
@@ -50758,10 +50810,11 @@ function createCliLogger(stream, verbose) {
 
 ;// CONCATENATED MODULE: ./src/cli/errors.ts
 
+
 /** A bad flag or variable: one line on stderr, the error's exit code; anything else is a bug to report. */
 function failedBeforeRun(stderr, err) {
     if ((0,errors/* isGateError */.Wc)(err)) {
-        stderr.write(`vulngate: ${err.message}\n`);
+        stderr.write(`vulngate: ${logLine(err.message)}\n`);
         return err.exitCode;
     }
     stderr.write(`vulngate: unexpected error: ${(0,errors/* describeError */.Uc)(err)} (please report this)\n`);
@@ -50776,6 +50829,7 @@ const EXIT_CODE_HELP = 'Exit codes: 0 pass, 1 the profile failed the check, 2 ba
     '70 an internal error (please report it).';
 
 ;// CONCATENATED MODULE: ./src/cli/program.ts
+
 
 
 
@@ -50900,7 +50954,11 @@ async function runCommand(args) {
                 },
                 ports,
             });
-            io.stdout.write(`${outcome.reason}\n`);
+            if (outcome.exitCode === errors/* ExitCode */.yU.Config || outcome.exitCode === errors/* ExitCode */.yU.Internal) {
+                io.stderr.write(`vulngate: ${logLine(outcome.reason)}\n`);
+            }
+            else
+                io.stdout.write(`${logLine(outcome.reason)}\n`);
             return outcome.exitCode;
         }
         outcome = await run(cliSettings(options, command, io.env), ports);
@@ -50910,7 +50968,7 @@ async function runCommand(args) {
         return failedBeforeRun(io.stderr, err);
     }
     if (!outcome.gate) {
-        io.stderr.write(`vulngate: ${outcome.reason}\n`);
+        io.stderr.write(`vulngate: ${logLine(outcome.reason)}\n`);
         return outcome.exitCode;
     }
     io.stdout.write(outcome.gate.summaryMarkdown);

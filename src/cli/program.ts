@@ -13,6 +13,7 @@ import {
 } from '../config/options.js';
 import type { CliCommand } from '../config/option-types.js';
 import { ExitCode } from '../core/errors.js';
+import { logLine } from '../core/text.js';
 import { replay, run, type RunOutcome, type RunPorts } from '../app/run.js';
 import { DirToolStore } from '../trivy/dir-tool-store.js';
 import { createTrivyScanner } from '../trivy/factory.js';
@@ -147,7 +148,9 @@ async function runCommand(args: { io: CliIo; command: CliCommand; read: () => Op
         },
         ports,
       });
-      io.stdout.write(`${outcome.reason}\n`);
+      if (outcome.exitCode === ExitCode.Config || outcome.exitCode === ExitCode.Internal) {
+        io.stderr.write(`vulngate: ${logLine(outcome.reason)}\n`);
+      } else io.stdout.write(`${logLine(outcome.reason)}\n`);
       return outcome.exitCode;
     }
     outcome = await run(cliSettings(options, command, io.env), ports);
@@ -156,7 +159,7 @@ async function runCommand(args: { io: CliIo; command: CliCommand; read: () => Op
     return failedBeforeRun(io.stderr, err);
   }
   if (!outcome.gate) {
-    io.stderr.write(`vulngate: ${outcome.reason}\n`);
+    io.stderr.write(`vulngate: ${logLine(outcome.reason)}\n`);
     return outcome.exitCode;
   }
   io.stdout.write(outcome.gate.summaryMarkdown);

@@ -31,6 +31,8 @@ export interface CiContext {
   defaultBranch: string;
   pipelineUrl: string;
   jobUrl: string;
+  /** The repository's web page. */
+  repositoryUrl: string;
   /** Pull or merge request number, when the run is for one. */
   changeRequest?: string;
   /** On GitHub only. */
@@ -69,6 +71,7 @@ function readGitLab(env: NodeJS.ProcessEnv): CiContext {
     defaultBranch: env.CI_DEFAULT_BRANCH ?? '',
     pipelineUrl: env.CI_PIPELINE_URL ?? '',
     jobUrl: env.CI_JOB_URL ?? '',
+    repositoryUrl: env.CI_PROJECT_URL ?? '',
     changeRequest: env.CI_MERGE_REQUEST_IID || undefined,
   };
 }
@@ -100,6 +103,7 @@ function readGitHub(env: NodeJS.ProcessEnv, repository: string): CiContext {
     defaultBranch: env.VULNGATE_DEFAULT_BRANCH || eventDefault,
     pipelineUrl: runUrl,
     jobUrl: runUrl,
+    repositoryUrl: `${serverUrl}/${repository}`,
     changeRequest: prFromRef ?? (pullRequest ? String(pullRequest.number) : undefined),
     github: {
       owner,
@@ -131,6 +135,7 @@ export function readCiContext(env: NodeJS.ProcessEnv): CiContext {
     defaultBranch: '',
     pipelineUrl: '',
     jobUrl: '',
+    repositoryUrl: '',
   };
 }
 

@@ -112,6 +112,18 @@ export const DELIVERY_OPTIONS = {
     commands: JUDGE_COMMANDS,
     cli: { placeholder: 'version' },
   }),
+  'defectdojo-active': booleanOption({
+    help: 'Import the findings as active (as DD_SCAN_ACTIVE did).',
+    default: true,
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'bool' },
+  }),
+  'defectdojo-verified': booleanOption({
+    help: 'Import the findings as verified (as DD_SCAN_VERIFIED did).',
+    default: false,
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'bool' },
+  }),
   'defectdojo-allow-http': booleanOption({
     help: 'Allow an http:// DefectDojo URL (tokens then travel unencrypted).',
     default: false,

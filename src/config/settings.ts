@@ -42,6 +42,10 @@ export interface DefectDojoOptions {
   commit?: string;
   branch?: string;
   buildId?: string;
+  repositoryUrl?: string;
+  /** The imported findings' flags (DefectDojo's defaults: active, not verified). */
+  active?: boolean;
+  verified?: boolean;
 }
 
 export interface ForwardOptions {
@@ -163,6 +167,9 @@ export function forwardOptions(options: OptionSet, ci: CiContext): ForwardOption
       commit: ci.commit || undefined,
       branch: ci.ref || undefined,
       buildId: ci.pipelineUrl || undefined,
+      repositoryUrl: ci.repositoryUrl || undefined,
+      active: values['defectdojo-active'],
+      verified: values['defectdojo-verified'],
     },
   };
 }

@@ -56,6 +56,12 @@ export function urlValue(
 ): string | undefined {
   const v = value.trim();
   if (v === '') return undefined;
+  // Credentials in a URL end up in logs, the spool and the artifact: refused, and the URL is not repeated.
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(v)) {
+    throw new ConfigError(
+      `${label}: a URL with a user or password in it is refused; give the token in its own setting`,
+    );
+  }
   let url: URL;
   try {
     url = new URL(v);

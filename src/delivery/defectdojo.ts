@@ -45,27 +45,60 @@ export function stableReport(reportText: string, image: string): string {
   return JSON.stringify(report);
 }
 
+/** `registry/app:1.2` → `1.2`; empty for a digest or no tag. */
+export function imageTag(image: string): string {
+  const noDigest = image.split('@')[0] ?? image;
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > slash ? noDigest.slice(colon + 1) : '';
+}
+
+/**
+ * DefectDojo's model limits (dojo/models.py: Engagement and Test build_id, commit_hash and branch_tag 150,
+ * source_code_management_uri 600, versions 100; names and titles 255): a longer value makes the import fail with
+ * a 500 and the image's findings undelivered, so each is cut to fit.
+ */
+const DD_LIMITS: Record<string, number> = {
+  product_type_name: 255,
+  product_name: 255,
+  engagement_name: 255,
+  test_title: 255,
+  service: 200,
+  version: 100,
+  commit_hash: 150,
+  branch_tag: 150,
+  build_id: 150,
+  source_code_management_uri: 600,
+};
+
 function formFor(settings: DefectDojoSettings, upload: DefectDojoUpload): FormData {
   const form = new FormData();
+  const repository = imageWithoutTag(upload.image);
   const fields: [string, string | undefined][] = [
     ['scan_type', 'Trivy Scan'],
     ['auto_create_context', 'true'],
     ['product_type_name', settings.productType],
     ['product_name', settings.product],
     ['engagement_name', settings.engagement],
-    ['test_title', upload.image],
-    ['service', imageWithoutTag(upload.image)],
+    // One test per image across tags, so a new release reimports into it and its fixed findings are closed.
+    ['test_title', repository],
+    ['service', repository],
     ['close_old_findings', String(settings.closeOldFindings)],
     ['minimum_severity', settings.minimumSeverity],
-    ['active', 'true'],
-    ['verified', 'false'],
+    ['active', String(settings.active ?? true)],
+    ['verified', String(settings.verified ?? false)],
     ['scan_date', settings.scanDate],
-    ['version', settings.version],
+    ['version', settings.version || imageTag(upload.image)],
     ['commit_hash', settings.commit],
     ['branch_tag', settings.branch],
     ['build_id', settings.buildId],
+    ['source_code_management_uri', settings.repositoryUrl],
   ];
-  for (const [name, value] of fields) if (value !== undefined && value !== '') form.append(name, value);
+  for (const [name, value] of fields) {
+    if (value === undefined || value === '') continue;
+    const limit = DD_LIMITS[name];
+    form.append(name, limit === undefined || value.length <= limit ? value : value.slice(0, limit));
+  }
   for (const tag of settings.tags) form.append('tags', tag);
   const fileName = `${upload.image.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`;
   form.append(

@@ -29,7 +29,7 @@ export interface DefectDojoFake {
   tests: DojoTest[];
   requests: DojoRequest[];
   /** Scripted answers for the next requests, before any checking: a status and body, or a hang (timeout). */
-  script(...answers: ({ status: number; body: string } | 'hang')[]): void;
+  script(...answers: ({ status: number; body: string; headers?: Record<string, string> } | 'hang')[]): void;
   maxUploadBytes: number;
   close(): Promise<void>;
 }
@@ -78,7 +78,7 @@ export async function startDefectDojoFake(opts: { token: string }): Promise<Defe
   const products = new Map<string, string>();
   const tests: DojoTest[] = [];
   const requests: DojoRequest[] = [];
-  const scripted: ({ status: number; body: string } | 'hang')[] = [];
+  const scripted: ({ status: number; body: string; headers?: Record<string, string> } | 'hang')[] = [];
   let nextId = 1;
   const state = { maxUploadBytes: 10 * 1024 * 1024 };
 
@@ -100,7 +100,10 @@ export async function startDefectDojoFake(opts: { token: string }): Promise<Defe
     if (next) {
       record.status = next.status;
       return res
-        .writeHead(next.status, { 'content-type': next.body.startsWith('<') ? 'text/html' : 'application/json' })
+        .writeHead(next.status, {
+          'content-type': next.body.startsWith('<') ? 'text/html' : 'application/json',
+          ...next.headers,
+        })
         .end(next.body);
     }
     if (path !== '/api/v2/reimport-scan/' && path !== '/api/v2/import-scan/')
@@ -224,7 +227,8 @@ export async function startDefectDojoFake(opts: { token: string }): Promise<Defe
     url: `http://127.0.0.1:${port}`,
     tests,
     requests,
-    script: (...answers: ({ status: number; body: string } | 'hang')[]) => void scripted.push(...answers),
+    script: (...answers: ({ status: number; body: string; headers?: Record<string, string> } | 'hang')[]) =>
+      void scripted.push(...answers),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
