@@ -80,8 +80,10 @@ describe('imports with the real Trivy reports', () => {
       product_type_name: ['acme'],
       product_name: ['acme/shop'],
       engagement_name: ['main'],
-      test_title: ['vulngate-fixtures/debian-app:1.0'],
+      test_title: ['vulngate-fixtures/debian-app'],
       service: ['vulngate-fixtures/debian-app'],
+      version: ['1.0'],
+      source_code_management_uri: ['https://github.com/acme/shop'],
       close_old_findings: ['true'],
       active: ['true'],
       verified: ['false'],
@@ -95,8 +97,8 @@ describe('imports with the real Trivy reports', () => {
     expect(uploaded.ArtifactName).toBe('vulngate-fixtures/debian-app:1.0');
     expect(uploaded.Results[0].Target).toBe('vulngate-fixtures/debian-app:1.0 (debian 12.11)');
     expect(dojo.tests.map((t) => [t.title, t.service, t.open.size])).toEqual([
-      ['vulngate-fixtures/debian-app:1.0', 'vulngate-fixtures/debian-app', 8],
-      ['vulngate-fixtures/node-app:2.3.1', 'vulngate-fixtures/node-app', 7],
+      ['vulngate-fixtures/debian-app', 'vulngate-fixtures/debian-app', 8],
+      ['vulngate-fixtures/node-app', 'vulngate-fixtures/node-app', 7],
     ]);
     expect([...dojo.tests[0]!.open]).toContain('CVE-2025-9230 openssl 3.0.19-1~deb12u2');
     const firstTitles = dojo.tests.map((t) => [...t.open].sort());

@@ -67,7 +67,8 @@ describe('templates/vulngate.gitlab-ci.yml run by gitlab-ci-local (shell executo
         product_type_name: ['acme'],
         product_name: ['acme/shop'],
         engagement_name: ['main'],
-        test_title: ['vulngate-fixtures/debian-app:1.0'],
+        test_title: ['vulngate-fixtures/debian-app'],
+        version: ['1.0'],
         close_old_findings: ['true'],
       });
       const results = JSON.parse(readFileSync(path.join(artifactDir(dir), 'vulngate-results.json'), 'utf8'));
