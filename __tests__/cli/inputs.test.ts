@@ -169,3 +169,15 @@ describe('report kinds', () => {
     expect(results(out).images).toHaveLength(1);
   });
 });
+
+test.each([
+  [
+    ['--trivy-server', 'ftp://trivy.example.com'],
+    "vulngate: --trivy-server: 'ftp://trivy.example.com' must use https: or http:",
+  ],
+  [['--scan-timeout', '9999999'], "vulngate: --scan-timeout: '9999999' must be a whole number from 1 to 2147483"],
+])('the CLI checks %j before anything is scanned', async (flags, message) => {
+  const run = await cliInProcess(['scan', '--images', 'none/*.tar', ...flags, '--output-dir', tmp()]);
+  expect(run.code).toBe(2);
+  expect(run.stderr.trim()).toBe(message);
+});

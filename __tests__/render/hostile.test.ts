@@ -64,3 +64,21 @@ test('the PR comment stays under GitHub’s 65,536 characters, however many find
   expect(body.length).toBeLessThanOrEqual(COMMENT_CHAR_LIMIT);
   expect(previousBlocking(body).size).toBe(200);
 });
+
+test('the GitLab report: no HTML, no mention, no control character in what GitLab renders', async () => {
+  const { renderGitlabReport } = await import('../../src/render/gitlab.js');
+  const f = finding({
+    package: `pkg${HOSTILE}`,
+    title: `t${HOSTILE}`,
+    description: `line 1\n<script>x</script> @team`,
+  });
+  const { results } = judge([imageReport([f])], { severity: 'LOW' });
+  const report = renderGitlabReport({ results, startedAt: new Date(0), finishedAt: new Date(0) }) as {
+    vulnerabilities: Record<string, string>[];
+  };
+  const v = report.vulnerabilities[0]!;
+  expect(v.description).toBe('line 1\n&lt;script&gt;x&lt;/script&gt; @\u200bteam');
+  for (const field of [v.name, v.solution]) {
+    expect(field).not.toMatch(/[<>\u0007\u001b\u202e\n]/);
+  }
+});

@@ -49724,6 +49724,7 @@ async function isOciLayout(dir) {
 
 ;// CONCATENATED MODULE: ./src/render/gitlab.ts
 
+
 /** GitLab's container-scanning report, schema version 15.0.7. */
 const GITLAB_REPORT_VERSION = '15.0.7';
 const SEVERITY = {
@@ -49744,6 +49745,17 @@ function identifierType(id) {
     if (/^GHSA-/i.test(id))
         return 'ghsa';
     return 'vulngate';
+}
+/**
+ * GitLab renders these fields as markdown: report text (from the scanned image) is kept readable, with paragraphs,
+ * but no HTML, no `@mention`, no control characters.
+ */
+function gitlabText(value) {
+    return value
+        .split(/\r?\n/)
+        .map((line) => oneLine(line).replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c] ?? c))
+        .join('\n')
+        .replace(/@/g, '@\u200b');
 }
 function describe(f) {
     const base = f.description || f.title || f.id;
@@ -49787,10 +49799,10 @@ function vulnerability(f, osByImage) {
     return {
         // The finding's identity, so GitLab tracks one vulnerability across pipelines.
         id: fingerprintUuid(f.fingerprint),
-        name: (f.title || `${f.id} in ${f.package}`).slice(0, 255),
-        description: describe(f),
+        name: gitlabText(oneLine(f.title || `${f.id} in ${f.package}`)).slice(0, 255),
+        description: gitlabText(describe(f)),
         severity: SEVERITY[f.severity],
-        solution: solution(f),
+        solution: gitlabText(oneLine(solution(f))),
         identifiers: [{ type: identifierType(f.id), name: f.id, value: f.id, ...(url ? { url } : {}) }],
         links: [...new Set([f.primaryUrl, ...f.references])].filter((u) => URL_PATTERN.test(u)).map((u) => ({ url: u })),
         location: {

@@ -2,6 +2,7 @@ import type { JudgedFinding } from '../core/finding.js';
 import { fingerprintUuid } from '../core/identity.js';
 import type { GateResults } from '../core/results.js';
 import type { Severity } from '../core/severity.js';
+import { oneLine } from '../core/text.js';
 
 /** GitLab's container-scanning report, schema version 15.0.7. */
 export const GITLAB_REPORT_VERSION = '15.0.7';
@@ -30,6 +31,18 @@ function identifierType(id: string): string {
   if (/^CVE-/i.test(id)) return 'cve';
   if (/^GHSA-/i.test(id)) return 'ghsa';
   return 'vulngate';
+}
+
+/**
+ * GitLab renders these fields as markdown: report text (from the scanned image) is kept readable, with paragraphs,
+ * but no HTML, no `@mention`, no control characters.
+ */
+function gitlabText(value: string): string {
+  return value
+    .split(/\r?\n/)
+    .map((line) => oneLine(line).replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c] ?? c))
+    .join('\n')
+    .replace(/@/g, '@\u200b');
 }
 
 function describe(f: JudgedFinding): string {
@@ -75,10 +88,10 @@ function vulnerability(f: JudgedFinding, osByImage: Map<string, string>): Record
   return {
     // The finding's identity, so GitLab tracks one vulnerability across pipelines.
     id: fingerprintUuid(f.fingerprint),
-    name: (f.title || `${f.id} in ${f.package}`).slice(0, 255),
-    description: describe(f),
+    name: gitlabText(oneLine(f.title || `${f.id} in ${f.package}`)).slice(0, 255),
+    description: gitlabText(describe(f)),
     severity: SEVERITY[f.severity],
-    solution: solution(f),
+    solution: gitlabText(oneLine(solution(f))),
     identifiers: [{ type: identifierType(f.id), name: f.id, value: f.id, ...(url ? { url } : {}) }],
     links: [...new Set([f.primaryUrl, ...f.references])].filter((u) => URL_PATTERN.test(u)).map((u) => ({ url: u })),
     location: {
