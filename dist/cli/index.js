@@ -38640,10 +38640,15 @@ var retry = __nccwpck_require__(1737);
 
 /** `registry/app:1.2` → `registry/app`; digests too. DefectDojo's service groups one image across tags. */
 function imageWithoutTag(image) {
+    return splitImage(image).repository;
+}
+/** `registry:5000/app:1.2@sha256:…` → repository `registry:5000/app`, tag `1.2` (empty without one). */
+function splitImage(image) {
     const noDigest = image.split('@')[0] ?? image;
-    const slash = noDigest.lastIndexOf('/');
     const colon = noDigest.lastIndexOf(':');
-    return colon > slash ? noDigest.slice(0, colon) : noDigest;
+    if (colon <= noDigest.lastIndexOf('/'))
+        return { repository: noDigest, tag: '' };
+    return { repository: noDigest.slice(0, colon), tag: noDigest.slice(colon + 1) };
 }
 /**
  * The report with ArtifactName and each Result's Target naming the image instead of the tarball path, so a path
@@ -38662,10 +38667,7 @@ function stableReport(reportText, image) {
 }
 /** `registry/app:1.2` → `1.2`; empty for a digest or no tag. */
 function imageTag(image) {
-    const noDigest = image.split('@')[0] ?? image;
-    const slash = noDigest.lastIndexOf('/');
-    const colon = noDigest.lastIndexOf(':');
-    return colon > slash ? noDigest.slice(colon + 1) : '';
+    return splitImage(image).tag;
 }
 /**
  * DefectDojo's model limits (dojo/models.py: Engagement and Test build_id, commit_hash and branch_tag 150,

@@ -23,10 +23,15 @@ export interface DefectDojoDelivery {
 
 /** `registry/app:1.2` → `registry/app`; digests too. DefectDojo's service groups one image across tags. */
 export function imageWithoutTag(image: string): string {
+  return splitImage(image).repository;
+}
+
+/** `registry:5000/app:1.2@sha256:…` → repository `registry:5000/app`, tag `1.2` (empty without one). */
+function splitImage(image: string): { repository: string; tag: string } {
   const noDigest = image.split('@')[0] ?? image;
-  const slash = noDigest.lastIndexOf('/');
   const colon = noDigest.lastIndexOf(':');
-  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+  if (colon <= noDigest.lastIndexOf('/')) return { repository: noDigest, tag: '' };
+  return { repository: noDigest.slice(0, colon), tag: noDigest.slice(colon + 1) };
 }
 
 /**
@@ -47,10 +52,7 @@ export function stableReport(reportText: string, image: string): string {
 
 /** `registry/app:1.2` → `1.2`; empty for a digest or no tag. */
 export function imageTag(image: string): string {
-  const noDigest = image.split('@')[0] ?? image;
-  const slash = noDigest.lastIndexOf('/');
-  const colon = noDigest.lastIndexOf(':');
-  return colon > slash ? noDigest.slice(colon + 1) : '';
+  return splitImage(image).tag;
 }
 
 /**
