@@ -18,6 +18,9 @@ echo
 echo "## Scan: small fixture images (vulngate's own overhead)"
 "$NODE24" bench/scan.mjs
 echo
+echo "## Code dependencies: vulngate scan --fs . on this repository"
+"$NODE24" bench/fs.mjs
+echo
 echo "## Forward"
 BENCH_BUILD="$build" "$NODE24" bench/forward.ts
 rm -rf "$build"

@@ -6,7 +6,7 @@ import { run } from '../../src/action/main.js';
 import { actionEnvironment, parseOutputs, runDistAction, captureStdout } from '../../test/support/action.ts';
 import { writeFixtureImages } from '../../test/support/fixture-images.ts';
 import { reportPath } from '../../test/support/paths.ts';
-import { pathWithTrivy, realTrivy } from '../../test/support/trivy.ts';
+import { freshTrivyCache, pathWithTrivy } from '../../test/support/trivy.ts';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-action-'));
 
@@ -43,6 +43,8 @@ describe('the action from src/ (in process)', () => {
       'summary-file': path.join(out, 'summary.md'),
       'sarif-file': path.join(out, 'vulngate.sarif'),
       'gitlab-report-file': path.join(out, 'gl-container-scanning-report.json'),
+      // Only images were judged: no dependency-scanning report.
+      'gitlab-dependency-report-file': '',
     });
     expect(readFileSync(summaryFile, 'utf8')).toContain('## ❌ vulngate: FAIL — 3 blocking findings in 2 of 2 images');
     const commands = written.join('');
@@ -92,7 +94,7 @@ describe('the action from dist/ on Node 24', () => {
     const result = await runDistAction(
       {
         images: `${images}/*.tar`,
-        'cache-dir': realTrivy().cache,
+        'cache-dir': freshTrivyCache(),
         offline: 'true',
         'output-dir': out,
         'profiles-dir': tmp(),
@@ -121,7 +123,7 @@ describe('the action from dist/ on Node 24', () => {
         images: `${images}/*.tar`,
         profile: 'debian-app',
         'profiles-dir': profiles,
-        'cache-dir': realTrivy().cache,
+        'cache-dir': freshTrivyCache(),
         offline: 'true',
         'output-dir': tmp(),
       },

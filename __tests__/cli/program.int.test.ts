@@ -224,6 +224,7 @@ describe('errors: one line, a meaningful exit code, no stack trace', () => {
     expect(results.errors).toEqual([
       {
         image: 'broken',
+        kind: 'image',
         source: bad,
         message: 'SchemaVersion 1; vulngate reads Trivy JSON reports with SchemaVersion 2 (trivy --format json)',
       },

@@ -52,7 +52,8 @@ test('the action reads INPUT_* from the environment it is given, with the tableâ
   expect(values.verbose).toBe(false);
   expect(label('scan-timeout')).toBe('scan-timeout');
   const defaults = readActionInputs({}).values;
-  expect(defaults.images).toEqual(['tar_images/*.tar']);
+  // No default of its own: tar_images/*.tar applies unless only fs or sbom is given (the next test).
+  expect(defaults.images).toEqual([]);
   expect(defaults['fail-on-findings']).toBe(true);
   expect(defaults['sarif-findings']).toBe('all');
 });
@@ -77,7 +78,12 @@ test.each([
 
 test('the action scans, or judges reports when `reports` is set', () => {
   const scan = actionSettings(readActionInputs({ RUNNER_TEMP: '/runner/tmp' }), { RUNNER_TEMP: '/runner/tmp' });
-  expect(scan.gate.source).toEqual({ kind: 'scan', images: ['tar_images/*.tar'] });
+  expect(scan.gate.source).toEqual({ kind: 'scan', images: ['tar_images/*.tar'], fs: [], sboms: [] });
+  // Only code: no images are looked for; with images too, both.
+  const code = actionSettings(readActionInputs({ INPUT_FS: '.\nservices/api', INPUT_SBOM: 'app.cdx.json' }), {});
+  expect(code.gate.source).toEqual({ kind: 'scan', images: [], fs: ['.', 'services/api'], sboms: ['app.cdx.json'] });
+  const both = actionSettings(readActionInputs({ INPUT_FS: '.', INPUT_IMAGES: 'build/*.tar' }), {});
+  expect(both.gate.source).toEqual({ kind: 'scan', images: ['build/*.tar'], fs: ['.'], sboms: [] });
   expect(scan.trivy?.cacheDir).toBe('/runner/tmp/vulngate-trivy-cache');
   expect(scan.trivy?.timeoutSeconds).toBe(900);
   const judged = actionSettings(readActionInputs({ INPUT_REPORTS: 'a.json' }), {});

@@ -27,6 +27,7 @@ describe('parseTrivyReport on the shared Trivy reports', () => {
     expect(trivyVersion).toBe('dev');
     expect(findings[1]).toEqual({
       image: 'ghcr.io/aquasecurity/trivy-test-images:debian-buster',
+      targetKind: 'image',
       target: 'testdata/fixtures/images/debian-buster.tar.gz (debian 10.1)',
       class: 'os-pkgs',
       type: 'debian',
@@ -183,5 +184,79 @@ describe('bad reports are one clear ScanError naming the file', () => {
       Results: [{ Target: 't', Extra: 1, Vulnerabilities: [{ VulnerabilityID: 'CVE-1', Novel: 'x' }] }],
     });
     expect(parseTrivyReport({ text, reportPath: 'r.json', fallbackName: 'r.json' }).findings).toHaveLength(1);
+  });
+});
+
+describe('code dependencies and SBOMs', () => {
+  const fsReport = (extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      SchemaVersion: 2,
+      ArtifactName: '/builds/shop/services/api',
+      ArtifactType: 'filesystem',
+      Results: [
+        {
+          Target: 'package-lock.json',
+          Class: 'lang-pkgs',
+          Type: 'npm',
+          Packages: [
+            { ID: 'lodash@4.17.20', Name: 'lodash', Version: '4.17.20', Locations: [{ StartLine: 15, EndLine: 19 }] },
+            { ID: 'ms@2.0.0', Name: 'ms', Version: '2.0.0' },
+          ],
+          Vulnerabilities: [
+            {
+              VulnerabilityID: 'CVE-2021-23337',
+              PkgID: 'lodash@4.17.20',
+              PkgName: 'lodash',
+              InstalledVersion: '4.17.20',
+              FixedVersion: '4.17.21',
+              Severity: 'HIGH',
+            },
+          ],
+        },
+      ],
+      ...extra,
+    });
+
+  test('a filesystem report: kind fs, named by its artifact, the package line located, every package listed', () => {
+    const report = parseTrivyReport({ text: fsReport(), reportPath: 'r.json', fallbackName: 'r.json' });
+    expect(report.kind).toBe('fs');
+    expect(report.image).toBe('/builds/shop/services/api');
+    expect(report.findings[0]).toMatchObject({ targetKind: 'fs', target: 'package-lock.json', startLine: 15 });
+    expect(report.dependencyFiles).toEqual([
+      {
+        path: 'package-lock.json',
+        type: 'npm',
+        packages: [
+          { name: 'lodash', version: '4.17.20' },
+          { name: 'ms', version: '2.0.0' },
+        ],
+      },
+    ]);
+    // The scan names it as the user gave it.
+    const named = parseTrivyReport({ text: fsReport(), reportPath: 'r.json', fallbackName: 'r.json', name: 'api' });
+    expect(named.findings[0]?.image).toBe('api');
+  });
+
+  test.each([
+    ['repository', 'fs'],
+    ['cyclonedx', 'sbom'],
+    ['spdx', 'sbom'],
+    ['container_image', 'image'],
+  ])('ArtifactType %s is %s', (type, kind) => {
+    const report = parseTrivyReport({
+      text: fsReport({ ArtifactType: type }),
+      reportPath: 'r.json',
+      fallbackName: 'r.json',
+    });
+    expect(report.kind).toBe(kind);
+  });
+
+  test('an ArtifactType vulngate does not judge is one clear line', () => {
+    expect(() =>
+      parseTrivyReport({ text: fsReport({ ArtifactType: 'aws_account' }), reportPath: 'r.json', fallbackName: 'r' }),
+    ).toThrow(
+      'r.json: ArtifactType "aws_account" is not judged; vulngate reads reports of container images, filesystems, ' +
+        'repositories, CycloneDX and SPDX SBOMs',
+    );
   });
 });

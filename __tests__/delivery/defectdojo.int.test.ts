@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readCiContext } from '../../src/config/ci-context.js';
@@ -11,8 +11,8 @@ import { recordingLogger } from '../../test/support/logger.ts';
 import { outcomeFor } from '../../test/support/outcome.ts';
 import { failedSinks, fastRetry } from '../../test/support/retry.ts';
 import { loadShared } from '../../test/support/judge.ts';
-import { reportPath } from '../../test/support/paths.ts';
-import { pathWithTrivy, realTrivy } from '../../test/support/trivy.ts';
+import { reportPath, ROOT } from '../../test/support/paths.ts';
+import { freshTrivyCache, pathWithTrivy } from '../../test/support/trivy.ts';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-dd-'));
 const TOKEN = 'dd-api-key-1234567890';
@@ -56,7 +56,7 @@ describe('imports with the real Trivy reports', () => {
           '--images',
           `${dir}/*.tar`,
           '--cache-dir',
-          realTrivy().cache,
+          freshTrivyCache(),
           '--offline',
           '--output-dir',
           tmp(),
@@ -110,6 +110,51 @@ describe('imports with the real Trivy reports', () => {
     expect(dojo.tests.every((t) => t.imports === 2 && t.closed.size === 0)).toBe(true);
     expect(dojo.requests.slice(2).every((r) => r.fields.test_title && r.status === 201)).toBe(true);
     for (const run of [first, second]) expect(run.stdout + run.stderr).not.toContain(TOKEN);
+  });
+
+  test('code directories: one reimport per scanned root, titled by its path, without an image tag as version', async () => {
+    const ws = tmp();
+    cpSync(path.join(ROOT, 'test/fixtures/code/monorepo'), ws, { recursive: true });
+    const env = { ...GITHUB, PATH: pathWithTrivy(), HOME: process.env.HOME, VULNGATE_DEFECTDOJO_TOKEN: TOKEN };
+    const previous = process.cwd();
+    process.chdir(ws);
+    let run;
+    try {
+      run = await cliInProcess(
+        [
+          'scan',
+          '--fs',
+          'services/api',
+          '--fs',
+          'services/worker',
+          '--cache-dir',
+          freshTrivyCache(),
+          '--offline',
+          '--output-dir',
+          tmp(),
+          '--profiles-dir',
+          tmp(),
+          ...ddFlags(),
+        ],
+        { env },
+      );
+    } finally {
+      process.chdir(previous);
+    }
+    expect(run.code).toBe(1);
+    expect(
+      dojo.requests.map((r) => [r.fields.test_title?.[0], r.fields.service?.[0], r.fields.version, r.status]),
+    ).toEqual([
+      ['services/api', 'services/api', undefined, 201],
+      ['services/worker', 'services/worker', undefined, 201],
+    ]);
+    const uploaded = JSON.parse(dojo.requests[0]!.fileText!);
+    expect(uploaded.ArtifactName).toBe('services/api');
+    expect(uploaded.ArtifactType).toBe('filesystem');
+    expect(dojo.tests.map((t) => [t.title, [...t.open].sort()])).toEqual([
+      ['services/api', ['CVE-2021-23337 lodash 4.17.20', 'CVE-2021-44906 minimist 1.2.5']],
+      ['services/worker', ['CVE-2021-23337 lodash 4.17.20']],
+    ]);
   });
 });
 

@@ -70,6 +70,7 @@ test('standard queue: one message per finding and one summary per image, exact b
     ['ghcr.io/aquasecurity/trivy-test-images:debian-buster', 'fail', 1],
   ]);
   expect(new Set(docs.map((d) => d.scanId)).size).toBe(1);
+  expect(new Set(docs.map((d) => d.targetKind))).toEqual(new Set(['image']));
   const musl = findings.find((d) => d.package === 'musl')!;
   expect(musl).toMatchObject({
     schemaVersion: 1,

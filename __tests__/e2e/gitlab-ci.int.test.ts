@@ -12,6 +12,10 @@ const schema = JSON.parse(
   readFileSync(path.join(ROOT, 'test/fixtures/schemas/gitlab-container-scanning-report-15.0.7.json'), 'utf8'),
 );
 
+const dependencySchema = JSON.parse(
+  readFileSync(path.join(ROOT, 'test/fixtures/schemas/gitlab-dependency-scanning-report-15.0.7.json'), 'utf8'),
+);
+
 describe('templates/vulngate.gitlab-ci.yml run by gitlab-ci-local (shell executor, real Trivy)', () => {
   test('a blocking finding fails the pipeline; the outputs and the container-scanning report are kept as artifacts', async () => {
     const dir = await gitlabProject({ images: ['debian-app', 'clean'] });
@@ -32,6 +36,32 @@ describe('templates/vulngate.gitlab-ci.yml run by gitlab-ci-local (shell executo
     expect(validate(report)).toBe(true);
     expect(report.vulnerabilities).toHaveLength(8);
     expect(JSON.parse(readFileSync(path.join(artifacts, 'vulngate-results.json'), 'utf8')).verdict).toBe('fail');
+  });
+
+  test('VULNGATE_FS: the code is scanned too, its dependency-scanning report kept beside the container one', async () => {
+    const dir = await gitlabProject({ images: ['clean'], code: 'monorepo' });
+    // With VULNGATE_FS alone no images are looked for: a job that scans both names both.
+    const { code, output } = await runGitlabCiLocal(dir, {
+      VULNGATE_FS: 'services/api,services/worker',
+      VULNGATE_IMAGES: 'tar_images/*.tar',
+    });
+    expect(output).toMatch(/FAIL\s+vulngate/);
+    expect(code).not.toBe(0);
+    const artifacts = artifactDir(dir);
+    expect(readdirSync(artifacts)).toContain('gl-dependency-scanning-report.json');
+    const dependencies = JSON.parse(readFileSync(path.join(artifacts, 'gl-dependency-scanning-report.json'), 'utf8'));
+    expect(new Ajv({ strict: false }).compile(dependencySchema)(dependencies)).toBe(true);
+    expect(dependencies.dependency_files.map((d: { path: string }) => d.path)).toEqual([
+      'services/api/package-lock.json',
+      'services/worker/package-lock.json',
+    ]);
+    expect(dependencies.vulnerabilities).toHaveLength(3);
+    const results = JSON.parse(readFileSync(path.join(artifacts, 'vulngate-results.json'), 'utf8'));
+    expect(results.images.map((i: { kind: string; name: string }) => `${i.kind} ${i.name}`)).toEqual([
+      'image vulngate-fixtures/clean:1.0',
+      'fs services/api',
+      'fs services/worker',
+    ]);
   });
 
   test('the same pipeline passes when the profile excepts the finding', async () => {
@@ -86,7 +116,7 @@ describe('templates/vulngate.gitlab-ci.yml run by gitlab-ci-local (shell executo
 });
 
 describe('the template and the Dockerfile', () => {
-  test('the job keeps every output for a month, always, and declares the container-scanning report', () => {
+  test('the job keeps every output for a month, always, and declares the container- and dependency-scanning reports', () => {
     const template = yaml.load(readFileSync(path.join(ROOT, 'templates/vulngate.gitlab-ci.yml'), 'utf8')) as Record<
       string,
       Record<string, unknown>
@@ -96,7 +126,10 @@ describe('the template and the Dockerfile', () => {
       when: 'always',
       expire_in: '1 month',
       paths: ['${VULNGATE_OUTPUT_DIR}/'],
-      reports: { container_scanning: '${VULNGATE_OUTPUT_DIR}/gl-container-scanning-report.json' },
+      reports: {
+        container_scanning: '${VULNGATE_OUTPUT_DIR}/gl-container-scanning-report.json',
+        dependency_scanning: '${VULNGATE_OUTPUT_DIR}/gl-dependency-scanning-report.json',
+      },
     });
     expect(job.needs).toEqual([{ job: 'docker_build', artifacts: true, optional: true }]);
     expect(job.image).toEqual({ name: '${VULNGATE_IMAGE}', entrypoint: [''] });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { FIXTURE_IMAGES, writeFixtureImages } from '../../test/support/fixture-images.ts';
 import { writeImage, writeOciLayoutDir } from '../../test/support/image-tarball.ts';
 import { cliInProcess } from '../../test/support/cli.ts';
-import { pathWithTrivy, realTrivy, startTrivyServer } from '../../test/support/trivy.ts';
+import { freshTrivyCache, pathWithTrivy, startTrivyServer } from '../../test/support/trivy.ts';
 import { validateSarif } from '../../test/support/sarif-validator.ts';
 import { ROOT } from '../../test/support/paths.ts';
 import { Ajv } from 'ajv';
@@ -67,7 +67,7 @@ function scanArgs(images: string, out: string, extra: string[] = []): string[] {
     '--images',
     images,
     '--cache-dir',
-    realTrivy().cache,
+    cache,
     '--offline',
     '--output-dir',
     out,
@@ -76,6 +76,12 @@ function scanArgs(images: string, out: string, extra: string[] = []): string[] {
     ...extra,
   ];
 }
+
+// Its own cache: Trivy's layer cache is one file that one process holds at a time, and test files run in parallel.
+let cache: string;
+beforeAll(() => {
+  cache = freshTrivyCache();
+});
 
 const env = () => ({ PATH: pathWithTrivy(), HOME: process.env.HOME });
 

@@ -96,7 +96,7 @@ describe('bad profiles: one line naming the file, the key path and what is allow
     [
       'unknown exception key',
       'exceptions:\n  - id: CVE-1\n    note: x\n    pakage: y\n',
-      "profiles/app.yml: exceptions[0]: unknown key 'pakage'; allowed: id, name, package, severity, images, note, until",
+      "profiles/app.yml: exceptions[0]: unknown key 'pakage'; allowed: id, name, package, severity, images, paths, note, until",
     ],
     [
       'severity outside the list',

@@ -91,7 +91,10 @@ test('scanner errors make the status failure, with messages', () => {
   const img = imageReport([finding()]);
   const { results } = judge([img]);
   const report = renderGitlabReport({
-    results: { ...results, errors: [{ image: 'x', source: 'tar_images/x.tar', message: 'Trivy failed' }] },
+    results: {
+      ...results,
+      errors: [{ image: 'x', kind: 'image', source: 'tar_images/x.tar', message: 'Trivy failed' }],
+    },
     startedAt: TEST_NOW,
     finishedAt: TEST_NOW,
   }) as { scan: Record<string, unknown> };

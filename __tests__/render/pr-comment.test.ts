@@ -1,5 +1,6 @@
 import { commentMarker, jobKey, previousBlocking, renderPrComment } from '../../src/render/pr-comment.js';
 import { expectGolden } from '../../test/support/golden.ts';
+import { finding, imageReport } from '../../test/support/findings.ts';
 import { judge, loadShared } from '../../test/support/judge.ts';
 
 const marker = commentMarker(jobKey({ workflow: 'image-scan', job: 'scan', images: ['b', 'a'] }));
@@ -47,4 +48,28 @@ test('an unreadable earlier state counts as empty', () => {
   expect(previousBlocking('<!-- vulngate-state {"blocking": {"k1": 1, "k2": "CVE-1 in p (i)"}} -->')).toEqual(
     new Map([['k2', 'CVE-1 in p (i)']]),
   );
+});
+
+test('images and code dependencies: grouped by kind, code named by its lockfile', () => {
+  const image = finding({ id: 'CVE-2024-0001', severity: 'HIGH' });
+  const code = finding({
+    image: 'services/api',
+    targetKind: 'fs',
+    target: 'package-lock.json',
+    class: 'lang-pkgs',
+    type: 'npm',
+    id: 'CVE-2021-44906',
+    package: 'minimist',
+    severity: 'CRITICAL',
+  });
+  const { results } = judge([imageReport([image]), imageReport([code])]);
+  const body = renderPrComment({ results, marker });
+  const rows = body.split('\n').filter((l) => l.startsWith('|') && l.includes('CVE-'));
+  expect(body).toContain('| Target | Vulnerability |');
+  // Images first, then code, whatever the severity.
+  expect(rows.map((r) => r.split('|')[2]?.trim())).toEqual([
+    '`image: registry.example.com/shop/api:1.4.2`',
+    '`code: services/api/package-lock.json`',
+  ]);
+  expect(body).toContain('in 2 of 2 targets (1 image, 1 directory)');
 });

@@ -43,7 +43,14 @@ function sharedResults() {
   return buildResults({
     evaluation,
     images,
-    errors: [{ image: 'broken', source: 'tar_images/broken.tar', message: 'Trivy failed (exit 1): unexpected EOF' }],
+    errors: [
+      {
+        image: 'broken',
+        kind: 'image',
+        source: 'tar_images/broken.tar',
+        message: 'Trivy failed (exit 1): unexpected EOF',
+      },
+    ],
     profile: p,
     now: NOW,
     toolVersion: '0.0.0-test',

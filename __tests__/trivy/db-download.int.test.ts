@@ -47,7 +47,7 @@ test('downloads the DB from the first repository that has it; scans then use it'
     registry.repository('mirror/missing-db'),
     registry.repository('aquasecurity/trivy-db'),
   ]);
-  await s.prepare({ images: 1 });
+  await s.prepare({ targets: 1 });
   expect(existsSync(path.join(cacheDir, 'db', 'trivy.db'))).toBe(true);
   const manifestRequests = registry.requests
     .filter((r) => r.path.includes('/manifests/'))
@@ -59,7 +59,7 @@ test('downloads the DB from the first repository that has it; scans then use it'
   const images = tmp();
   const [tarball] = await writeFixtureImages(images, ['debian-app']);
   const report = path.join(images, 'report.json');
-  await s.scan({ tarball: tarball!, reportPath: report });
+  await s.scan({ target: { kind: 'image', path: tarball! }, reportPath: report });
   const vulns = JSON.parse(readFileSync(report, 'utf8')).Results[0].Vulnerabilities as { VulnerabilityID: string }[];
   expect(vulns.map((v) => v.VulnerabilityID)).toContain('CVE-2025-9230');
 });
@@ -68,7 +68,7 @@ test('a rate limit (429 TOOMANYREQUESTS) that outlasts one Trivy run is retried 
   // Trivy's registry client already retries a 429 three times within one run; three more make that run fail.
   registry.rateLimitNext(3);
   const { scanner: s, logger, cacheDir } = scanner([registry.repository('aquasecurity/trivy-db')]);
-  await s.prepare({ images: 1 });
+  await s.prepare({ targets: 1 });
   expect(existsSync(path.join(cacheDir, 'db', 'trivy.db'))).toBe(true);
   expect(registry.requests.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(1);
   expect(logger.at('warning')[0]).toMatch(
@@ -79,7 +79,7 @@ test('a rate limit (429 TOOMANYREQUESTS) that outlasts one Trivy run is retried 
 test('a rate limit that lasts is a scanner error that says so, distinct from a policy failure', async () => {
   registry.rateLimitNext(1000);
   const { scanner: s } = scanner([registry.repository('aquasecurity/trivy-db')]);
-  const attempt = s.prepare({ images: 1 });
+  const attempt = s.prepare({ targets: 1 });
   await expect(attempt).rejects.toBeInstanceOf(ScanError);
   await expect(attempt).rejects.toThrow(
     `could not download the Trivy vulnerability DB after 3 attempt(s): the registry rate-limited the download (TOOMANYREQUESTS) from ${registry.repository('aquasecurity/trivy-db')}; set db-repository to a mirror, or retry later`,

@@ -37522,7 +37522,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8062);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8330);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -37537,7 +37537,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8062:
+/***/ 8330:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37970,6 +37970,19 @@ function parseMessageAttributes(text, label) {
 
 
 
+/** Images are looked for in tar_images/ unless only code directories or SBOMs were asked for. */
+const DEFAULT_IMAGE_GLOBS = ['tar_images/*.tar'];
+function settings_scanSource(values) {
+    const fs = values.fs;
+    const sboms = values.sbom;
+    const onlyCode = values.images.length === 0 && (fs.length > 0 || sboms.length > 0);
+    return {
+        kind: 'scan',
+        images: onlyCode ? [] : values.images.length > 0 ? values.images : DEFAULT_IMAGE_GLOBS,
+        fs,
+        sboms,
+    };
+}
 const DD_SEVERITIES = ['Info', 'Low', 'Medium', 'High', 'Critical'];
 function settings_gateOptions(values, source) {
     return {
@@ -38183,7 +38196,7 @@ function actionSettings(options, env) {
     const { values } = options;
     const ci = readCiContext(env);
     const reports = values.reports;
-    const source = reports.length > 0 ? { kind: 'reports', reports } : { kind: 'scan', images: values.images };
+    const source = reports.length > 0 ? { kind: 'reports', reports } : scanSource(values);
     const workspace = env.RUNNER_TEMP ?? env.TMPDIR ?? '/tmp';
     return {
         ci,
@@ -38202,9 +38215,7 @@ function cliCacheRoot(env) {
 function cliSettings(options, command, env) {
     const { values } = options;
     const ci = ci_context_readCiContext(env);
-    const source = command === 'scan'
-        ? { kind: 'scan', images: values.images }
-        : { kind: 'reports', reports: values.reports };
+    const source = command === 'scan' ? settings_scanSource(values) : { kind: 'reports', reports: values.reports };
     return {
         ci,
         gate: settings_gateOptions(values, source),
@@ -38400,10 +38411,20 @@ const MAX_TIMER_SECONDS = 2_147_483;
 const JUDGE_OPTIONS = {
     // What to judge, and how.
     images: listOption({
-        help: 'Image tarballs to scan (globs, one per line or comma-separated), as written by `docker save`.',
-        default: ['tar_images/*.tar'],
+        help: 'Image tarballs to scan (globs, one per line or comma-separated), as written by `docker save`. ' +
+            'Default tar_images/*.tar, unless only fs or sbom is given.',
         commands: SCAN_COMMANDS,
         cli: { placeholder: 'glob', variadic: true },
+    }),
+    fs: listOption({
+        help: "Directories of code whose dependencies (lockfiles) and secrets to scan with `trivy fs` (one per line): '.'.",
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'dir', variadic: true },
+    }),
+    sbom: listOption({
+        help: 'CycloneDX or SPDX JSON SBOMs from the build to scan with `trivy sbom` (one per line).',
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'file', variadic: true },
     }),
     reports: listOption({
         help: 'Judge these existing Trivy JSON reports instead of scanning (one per line).',
@@ -38688,7 +38709,8 @@ const DD_LIMITS = {
 };
 function formFor(settings, upload) {
     const form = new FormData();
-    const repository = imageWithoutTag(upload.image);
+    const isImage = (upload.kind ?? 'image') === 'image';
+    const repository = isImage ? imageWithoutTag(upload.image) : upload.image;
     const fields = [
         ['scan_type', 'Trivy Scan'],
         ['auto_create_context', 'true'],
@@ -38703,7 +38725,7 @@ function formFor(settings, upload) {
         ['active', String(settings.active ?? true)],
         ['verified', String(settings.verified ?? false)],
         ['scan_date', settings.scanDate],
-        ['version', settings.version || imageTag(upload.image)],
+        ['version', settings.version || (isImage ? imageTag(upload.image) : undefined)],
         ['commit_hash', settings.commit],
         ['branch_tag', settings.branch],
         ['build_id', settings.buildId],
@@ -38954,7 +38976,7 @@ async function forwardResults(args) {
     if (options.defectDojo) {
         const uploads = [];
         for (const report of args.reports)
-            uploads.push({ image: report.image, reportText: await (0,promises_.readFile)(report.reportPath, 'utf8') });
+            uploads.push({ image: report.image, kind: report.kind, reportText: await (0,promises_.readFile)(report.reportPath, 'utf8') });
         const stored = {
             ...withoutToken(options.defectDojo),
             scanDate: context.now.toISOString().slice(0, 10),
@@ -39032,6 +39054,7 @@ async function forwardDefectDojo(args) {
         reportFile: `defectdojo-${args.id}/${String(i + 1).padStart(3, '0')}.json`,
         text: u.reportText,
         image: u.image,
+        kind: u.kind,
     }));
     const entry = (kept, reasons) => ({
         version: 1,
@@ -39039,7 +39062,7 @@ async function forwardDefectDojo(args) {
         createdAt: context.now.toISOString(),
         reasons,
         settings: stored,
-        uploads: kept.map((r) => ({ image: r.image, reportFile: r.reportFile })),
+        uploads: kept.map((r) => ({ image: r.image, kind: r.kind, reportFile: r.reportFile })),
     });
     const spool = { outputDir: args.outputDir, id: args.id };
     const file = await writeUndelivered({ ...spool, entry: entry(reports, ['not sent yet']), reports });
@@ -44076,13 +44099,8 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
-;// CONCATENATED MODULE: ./src/core/decision.ts
-const DECISIONS = (/* unused pure expression or super */ null && (['blocking', 'excepted', 'unfixed', 'below-threshold']));
-function emptyCounts() {
-    return { blocking: 0, excepted: 0, unfixed: 0, 'below-threshold': 0 };
-}
-
 ;// CONCATENATED MODULE: ./src/core/finding.ts
+const TARGET_KINDS = ['image', 'fs', 'sbom'];
 /** Secrets are always actionable (remove them), so they never count as "unfixed". */
 function isFixable(finding) {
     return finding.kind === 'secret' || finding.fixedVersion !== '';
@@ -44090,6 +44108,17 @@ function isFixable(finding) {
 /** `debian 12.11`, as Trivy names the OS; empty when it found none. */
 function osName(report) {
     return report.os ? `${report.os.family} ${report.os.name}`.trim() : '';
+}
+/** A file of a scanned directory as the repository names it: the directory joined with Trivy's target. */
+function codeFilePath(root, target) {
+    const joined = root === '.' || root === '' ? target : `${root.replace(/\/+$/, '')}/${target}`;
+    return joined.replace(/^\.\//, '');
+}
+
+;// CONCATENATED MODULE: ./src/core/decision.ts
+const DECISIONS = (/* unused pure expression or super */ null && (['blocking', 'excepted', 'unfixed', 'below-threshold']));
+function emptyCounts() {
+    return { blocking: 0, excepted: 0, unfixed: 0, 'below-threshold': 0 };
 }
 
 ;// CONCATENATED MODULE: ./src/core/results.ts
@@ -44102,6 +44131,7 @@ const OUTPUT_FILES = {
     summary: 'summary.md',
     sarif: 'vulngate.sarif',
     gitlab: 'gl-container-scanning-report.json',
+    gitlabDependencies: 'gl-dependency-scanning-report.json',
     reportsDir: 'reports',
 };
 function buildResults({ evaluation, images, errors, profile, now, toolVersion }) {
@@ -44109,6 +44139,7 @@ function buildResults({ evaluation, images, errors, profile, now, toolVersion })
     for (const image of images) {
         perImage.set(image.image, {
             name: image.image,
+            kind: image.kind,
             report: image.reportPath,
             os: osName(image) || undefined,
             counts: emptyCounts(),
@@ -44133,6 +44164,9 @@ function buildResults({ evaluation, images, errors, profile, now, toolVersion })
         images: [...perImage.values()],
         errors,
         findings: evaluation.findings,
+        dependencyFiles: images
+            .filter((i) => i.dependencyFiles !== undefined)
+            .map((i) => ({ target: i.image, files: i.dependencyFiles ?? [] })),
         exceptions: {
             expired: evaluation.exceptions.expired.map(toResultsException),
             expiringSoon: evaluation.exceptions.expiringSoon.map(toResultsException),
@@ -44141,11 +44175,13 @@ function buildResults({ evaluation, images, errors, profile, now, toolVersion })
     };
 }
 function toResultsException({ rule, matches }) {
-    return { id: rule.id, package: rule.package, until: rule.until, note: rule.note, origin: rule.origin, matches };
+    const { id, package: pkg, paths, until, note, origin } = rule;
+    return { id, package: pkg, paths, until, note, origin, matches };
 }
 function findingDocument(f) {
     return {
         image: f.image,
+        targetKind: f.targetKind,
         target: f.target,
         kind: f.kind,
         id: f.id,
@@ -44154,6 +44190,7 @@ function findingDocument(f) {
         purl: f.purl,
         installedVersion: f.installedVersion,
         fixedVersion: f.fixedVersion,
+        startLine: f.startLine,
         severity: f.severity,
         status: f.status,
         cvss: f.cvss,
@@ -44278,16 +44315,40 @@ function normalizeVulnerabilityId(id) {
 
 
 
+
 /** GitHub caps a job summary at 1 MiB; long tables point to the results file instead. */
 const SUMMARY_ROW_LIMIT = 100;
 /** GitHub drops a job summary over 1 MiB: the whole summary stays under this many bytes. */
 const SUMMARY_BYTE_LIMIT = 1_000_000;
+const KIND_HEADINGS = { image: 'Images', fs: 'Code dependencies', sbom: 'SBOMs' };
+const KIND_IN = { image: 'images', fs: 'code dependencies', sbom: 'SBOMs' };
+const KIND_COLUMN = { image: 'Image', fs: 'Directory', sbom: 'SBOM' };
+/** Items grouped by the kind of target, images first, then code directories, then SBOMs; empty groups left out. */
+function byKind(items, kindOf) {
+    return TARGET_KINDS.map((kind) => [kind, items.filter((i) => kindOf(i) === kind)]).filter(([, list]) => list.length > 0);
+}
+/** `3 images`; `4 targets (2 images, 1 directory, 1 SBOM)`: what was scanned, in words. */
+function scannedWords(results) {
+    const words = {
+        image: ['image', 'images'],
+        fs: ['directory', 'directories'],
+        sbom: ['SBOM', 'SBOMs'],
+    };
+    const count = (n, kind) => `${n} ${words[kind][n === 1 ? 0 : 1]}`;
+    const groups = byKind(results.images, (i) => i.kind);
+    const [only] = groups;
+    if (groups.length <= 1)
+        return count(only?.[1].length ?? 0, only?.[0] ?? 'image');
+    const parts = groups.map(([kind, list]) => count(list.length, kind));
+    return `${plural(results.images.length, 'target')} (${parts.join(', ')})`;
+}
 function verdictLine(results) {
     const blockingList = blockingFindings(results);
     const blocking = blockingList.length;
     const failedImages = new Set(blockingList.map((f) => f.image)).size;
-    const scanned = plural(results.images.length, 'image');
-    const errors = results.errors.length > 0 ? `; ${plural(results.errors.length, 'image')} could not be scanned` : '';
+    const scanned = scannedWords(results);
+    const noun = results.errors.every((e) => e.kind === 'image') ? 'image' : 'target';
+    const errors = results.errors.length > 0 ? `; ${plural(results.errors.length, noun)} could not be scanned` : '';
     if (results.verdict === 'fail') {
         return `❌ vulngate: FAIL — ${plural(blocking, 'blocking finding')} in ${failedImages} of ${scanned}${errors}`;
     }
@@ -44303,18 +44364,31 @@ function renderSummary({ results, notes = [] }) {
             `above${profile.ignoreUnfixed ? ', ignores findings without a fix' : ', including findings without a fix'}.`,
         ...notes,
     ];
-    parts.push('### Images', table(['Image', 'Critical', 'High', 'Medium', 'Low', 'Unknown', 'Blocking', 'Excepted', 'Unfixed', 'Below threshold'], results.images.map((i) => [
-        code(i.name),
-        i.bySeverity.CRITICAL,
-        i.bySeverity.HIGH,
-        i.bySeverity.MEDIUM,
-        i.bySeverity.LOW,
-        i.bySeverity.UNKNOWN,
-        i.counts.blocking,
-        i.counts.excepted,
-        i.counts.unfixed,
-        i.counts['below-threshold'],
-    ])));
+    for (const [kind, targets] of byKind(results.images, (i) => i.kind)) {
+        parts.push(`### ${KIND_HEADINGS[kind]}`, table([
+            KIND_COLUMN[kind],
+            'Critical',
+            'High',
+            'Medium',
+            'Low',
+            'Unknown',
+            'Blocking',
+            'Excepted',
+            'Unfixed',
+            'Below threshold',
+        ], targets.map((i) => [
+            code(i.name),
+            i.bySeverity.CRITICAL,
+            i.bySeverity.HIGH,
+            i.bySeverity.MEDIUM,
+            i.bySeverity.LOW,
+            i.bySeverity.UNKNOWN,
+            i.counts.blocking,
+            i.counts.excepted,
+            i.counts.unfixed,
+            i.counts['below-threshold'],
+        ])));
+    }
     const layerLine = layersLine(results);
     if (layerLine)
         parts.push(layerLine);
@@ -44322,11 +44396,24 @@ function renderSummary({ results, notes = [] }) {
     if (notJudged)
         parts.push(notJudged);
     if (results.errors.length > 0) {
-        parts.push('### Scan errors', table(['Image', 'Source', 'Error'], results.errors.map((e) => [code(e.image), e.source, e.message])));
+        parts.push('### Scan errors', table(['Target', 'Source', 'Error'], results.errors.map((e) => [code(e.image), e.source, e.message])));
     }
     const blocking = sorted(blockingFindings(results));
-    if (blocking.length > 0) {
-        parts.push(`### Blocking findings (${blocking.length})`, capped(blocking, (rows) => table(['Image', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'], rows.map((f) => [code(f.image), summary_link(f), f.severity, f.package, f.installedVersion, f.fixedVersion]))));
+    const blockingGroups = byKind(blocking, (f) => f.targetKind);
+    for (const [kind, list] of blockingGroups) {
+        // Images only: the heading the summary always had; with code too, one table per kind of target.
+        const where = blockingGroups.length > 1 || kind !== 'image' ? ` in ${KIND_IN[kind]}` : '';
+        parts.push(`### Blocking findings${where} (${list.length})`, capped(list, (rows) => kind === 'fs'
+            ? table(['Directory', 'Lockfile', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'], rows.map((f) => [
+                code(f.image),
+                f.target,
+                summary_link(f),
+                f.severity,
+                f.package,
+                f.installedVersion,
+                f.fixedVersion,
+            ]))
+            : table([KIND_COLUMN[kind], 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'], rows.map((f) => [code(f.image), summary_link(f), f.severity, f.package, f.installedVersion, f.fixedVersion]))));
     }
     const excepted = sorted(results.findings.filter((f) => f.decision === 'excepted'));
     if (excepted.length > 0) {
@@ -44399,6 +44486,13 @@ function notJudgedLine(results) {
 
 
 
+
+const KIND_LABEL = { image: 'image', fs: 'code', sbom: 'SBOM' };
+/** `code: services/api/package-lock.json`, `image: shop/api:1.2`. */
+function targetCell(f) {
+    const where = f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.image;
+    return code(`${KIND_LABEL[f.targetKind]}: ${where}`);
+}
 const STATE = /<!-- vulngate-state (\{.*\}) -->/;
 const COMMENT_ROW_LIMIT = 30;
 /** GitHub refuses a comment over 65,536 characters; the state keeps this many blocking findings at most. */
@@ -44461,10 +44555,14 @@ function renderPrComment({ results, marker, previousBody, detailsUrl }) {
             parts.push(`Resolved: ${shownResolved.join(', ')}${moreResolved}`);
     }
     if (blocking.length > 0) {
-        const shown = blocking.slice(0, COMMENT_ROW_LIMIT);
-        parts.push(table(['', 'Image', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'], shown.map((f) => [
+        // Grouped by kind of target (images, code dependencies, SBOMs), most severe first within each.
+        const shown = byKind(blocking, (f) => f.targetKind)
+            .flatMap(([, list]) => list)
+            .slice(0, COMMENT_ROW_LIMIT);
+        const mixed = new Set(blocking.map((f) => f.targetKind)).size > 1 || blocking[0]?.targetKind !== 'image';
+        parts.push(table(['', mixed ? 'Target' : 'Image', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'], shown.map((f) => [
             before.has(findingKey(f)) || previousBody === undefined ? ' ' : '🆕',
-            code(f.image),
+            mixed ? targetCell(f) : code(f.image),
             f.primaryUrl ? markdown_link(f.id, f.primaryUrl) : f.id,
             f.severity,
             f.package,
@@ -44822,6 +44920,7 @@ async function replayUndelivered(args) {
             for (const upload of entry.uploads) {
                 uploads.push({
                     image: upload.image,
+                    kind: upload.kind === 'fs' || upload.kind === 'sbom' ? upload.kind : 'image',
                     // Checked when the spool was read: inside the spool directory.
                     reportText: await (0,promises_.readFile)(spoolPath(external_node_path_default().dirname(item.file), upload.reportFile) ?? '', 'utf8'),
                 });
@@ -44915,16 +45014,18 @@ function evaluate({ images, profile, now }) {
         },
     };
 }
+/** No globs: everything. bash mode: `*` also crosses `/`, so `kibana*` covers `kibana/kibana:7` as people expect. */
+function globMatcher(globs) {
+    if (globs === undefined || globs.length === 0)
+        return () => true;
+    return picomatch_default()(globs, { bash: true, dot: true, nocase: false });
+}
 function compile(rule, now) {
-    const globs = rule.images;
-    const matchesImage = globs === undefined || globs.length === 0
-        ? () => true
-        : // bash mode: `*` also crosses `/`, so `kibana*` covers `kibana/kibana:7` as people expect of image names.
-            picomatch_default()(globs, { bash: true, dot: true, nocase: false });
     return {
         rule,
         active: rule.until === undefined || now.getTime() < exceptionEndsAt(rule.until),
-        matchesImage,
+        matchesImage: globMatcher(rule.images),
+        matchesPath: globMatcher(rule.paths),
         matches: 0,
     };
 }
@@ -44947,6 +45048,8 @@ function judge({ finding: raw, threshold, profile, candidates }) {
     let expiredMatch;
     for (const candidate of candidates ?? []) {
         if (!covers(candidate.rule, finding) || !candidate.matchesImage(finding.image))
+            continue;
+        if (!candidate.matchesPath(finding.target))
             continue;
         if (candidate.active) {
             candidate.matches += 1;
@@ -48091,6 +48194,12 @@ const schema_exception = {
             items: { type: 'string', minLength: 1 },
             description: 'Globs on the image name (* also matches /).',
         },
+        paths: {
+            type: 'array',
+            items: { type: 'string', minLength: 1 },
+            description: "Globs on the finding's target: for code dependencies the lockfile's path relative to the scanned " +
+                'directory (services/api/package-lock.json), for images the path in the image (* also matches /).',
+        },
         note: { type: 'string', minLength: 1, pattern: '\\S', description: 'Why the finding is accepted. Required.' },
         until: {
             type: 'string',
@@ -48184,6 +48293,7 @@ function toRule(entry, origin) {
         package: entry.package,
         severity: parseSeverity(entry.severity),
         images: entry.images,
+        paths: entry.paths,
         note: entry.note,
         until,
         origin,
@@ -48399,6 +48509,7 @@ async function readText(file) {
 ;// CONCATENATED MODULE: ./src/render/sarif.ts
 
 
+
 /** GitHub code scanning's limits for one upload. */
 const SARIF_LIMITS = { resultsPerRun: 25_000, runsPerFile: 20, gzippedBytes: 10 * 1024 * 1024 };
 /** Used when a finding has no CVSS score; GitHub maps ≥9 critical, ≥7 high, ≥4 medium, >0 low. */
@@ -48426,7 +48537,7 @@ function planSarif(options) {
     return {
         runs: options.results.images
             .filter((i) => keptNames.has(i.name))
-            .map((i) => ({ image: i.name, findings: prioritized(byImage.get(i.name) ?? []) })),
+            .map((i) => ({ image: i.name, kind: i.kind, findings: prioritized(byImage.get(i.name) ?? []) })),
         omittedRuns: images.length - keptNames.size,
         omittedResults: images.slice(limits.runsPerFile).reduce((n, [, list]) => n + list.length, 0),
     };
@@ -48440,7 +48551,7 @@ function sarifChunks(options, plan, perRun) {
     function* chunks() {
         yield HEADER;
         for (const [i, run] of plan.runs.entries()) {
-            const built = buildRun({ image: run.image, findings: run.findings.slice(0, perRun), options });
+            const built = buildRun({ image: run.image, kind: run.kind, findings: run.findings.slice(0, perRun), options });
             yield (i > 0 ? ',' : '') + JSON.stringify(built);
         }
         yield ']}';
@@ -48478,7 +48589,14 @@ function securitySeverity(f) {
 function imageUri(image) {
     return encodeURI(image.replace(/^\/+/, '')).replace(/:/g, '%3A');
 }
-function buildRun({ image, findings, options, }) {
+/** The run's category: images keep `vulngate/<image>/`; code directories and SBOMs say what they are. */
+function sarifCategory(name, kind) {
+    return kind === 'image' ? `vulngate/${name}/` : `vulngate/${kind}/${name}/`;
+}
+function kindWord(kind) {
+    return kind === 'image' ? 'image' : kind === 'fs' ? 'directory' : 'SBOM';
+}
+function buildRun({ image, kind, findings, options, }) {
     // Grouped once: filtering all findings per rule is quadratic in the number of distinct ids.
     const byId = new Map();
     for (const f of findings) {
@@ -48510,9 +48628,9 @@ function buildRun({ image, findings, options, }) {
                 },
             ],
         },
-        automationDetails: { id: `vulngate/${image}/` },
+        automationDetails: { id: sarifCategory(image, kind) },
         results: findings.map((f) => buildResult(f, ruleIndex.get(f.id) ?? 0, options)),
-        properties: { image, profile: options.results.profile.source, verdict: options.results.verdict },
+        properties: { image, kind, profile: options.results.profile.source, verdict: options.results.verdict },
     };
 }
 /** One rule per id; `affected` are its findings in this image, the first one describes it. */
@@ -48532,7 +48650,7 @@ function buildRule(affected) {
     const text = affected.map((a) => `${a.package} ${a.installedVersion} → ${a.fixedVersion || 'no fix yet'}`).join('; ');
     return {
         id: f.id,
-        name: f.kind === 'secret' ? 'Secret' : 'OsPackageVulnerability',
+        name: f.kind === 'secret' ? 'Secret' : f.class === 'lang-pkgs' ? 'DependencyVulnerability' : 'OsPackageVulnerability',
         shortDescription: { text: title },
         fullDescription: { text: f.description || title },
         helpUri: f.primaryUrl || undefined,
@@ -48545,17 +48663,30 @@ function buildRule(affected) {
         },
     };
 }
+function resultLocation(f, options) {
+    switch (f.targetKind) {
+        case 'fs':
+            return { uri: imageUri(codeFilePath(f.image, f.target)), region: { startLine: f.startLine ?? 1 } };
+        case 'sbom':
+            return { uri: imageUri(f.image), region: { startLine: 1 } };
+        default:
+            return options.dockerfile
+                ? { uri: options.dockerfile.path, region: { startLine: options.dockerfile.fromLine } }
+                : { uri: imageUri(f.image), region: { startLine: 1 } };
+    }
+}
 function buildResult(f, ruleIndex, options) {
+    const location = resultLocation(f, options);
     const fix = f.kind === 'secret' ? 'remove it' : f.fixedVersion ? `fixed in ${f.fixedVersion}` : 'no fix yet';
     const what = f.kind === 'secret' ? `Secret ${f.id} in ${f.package}` : `${f.package} ${f.installedVersion} has ${f.id}`;
-    const location = options.dockerfile
-        ? { uri: options.dockerfile.path, region: { startLine: options.dockerfile.fromLine } }
-        : { uri: imageUri(f.image), region: { startLine: 1 } };
     return {
         ruleId: f.id,
         ruleIndex,
         level: f.decision === 'blocking' ? 'error' : 'note',
-        message: { text: `${what} (${f.severity}; ${fix}) in image ${f.image}. Decision: ${f.decision} — ${f.reason}.` },
+        message: {
+            text: `${what} (${f.severity}; ${fix}) in ${kindWord(f.targetKind)} ${f.image}. ` +
+                `Decision: ${f.decision} — ${f.reason}.`,
+        },
         locations: [
             {
                 physicalLocation: { artifactLocation: { uri: location.uri }, region: location.region },
@@ -48567,6 +48698,7 @@ function buildResult(f, ruleIndex, options) {
             decision: f.decision,
             reason: f.reason,
             image: f.image,
+            targetKind: f.targetKind,
             package: f.package,
             installedVersion: f.installedVersion,
             fixedVersion: f.fixedVersion,
@@ -48579,6 +48711,218 @@ function buildResult(f, ruleIndex, options) {
 function dockerfileFromLine(text) {
     const index = text.split(/\r?\n/).findIndex((line) => /^\s*FROM\s/i.test(line));
     return index === -1 ? 1 : index + 1;
+}
+
+;// CONCATENATED MODULE: ./src/core/trivy-report.ts
+
+
+/** Trivy's ArtifactType → what vulngate calls it; a report without one (older Trivy) is an image's. */
+const ARTIFACT_KINDS = {
+    container_image: 'image',
+    filesystem: 'fs',
+    repository: 'fs',
+    cyclonedx: 'sbom',
+    spdx: 'sbom',
+};
+const ARCHIVE_EXTENSIONS = ['.tar.gz', '.tar.zst', '.tar', '.tgz', '.json'];
+/** `tar_images/api.tar` → `api`; `reports/alpine-310.tar.gz` → `alpine-310`. */
+function nameWithoutExtension(filePath) {
+    const base = filePath.split(/[\\/]/).pop() ?? filePath;
+    const lower = base.toLowerCase();
+    const known = ARCHIVE_EXTENSIONS.find((ext) => lower.endsWith(ext) && lower.length > ext.length);
+    if (known)
+        return base.slice(0, -known.length);
+    const dot = base.lastIndexOf('.');
+    return dot > 0 ? base.slice(0, dot) : base;
+}
+function parseTrivyReport({ text, reportPath, fallbackName, name }) {
+    let raw;
+    try {
+        // A UTF-8 byte order mark (editors on Windows write one) is not part of the JSON.
+        raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+    }
+    catch (err) {
+        const detail = err instanceof Error ? err.message : String(err);
+        throw new errors/* ScanError */.sC(`${reportPath}: not a Trivy JSON report (invalid JSON: ${detail})`);
+    }
+    if (Array.isArray(raw)) {
+        throw new errors/* ScanError */.sC(`${reportPath}: a top-level list is the report format of Trivy before 0.20; ` +
+            'scan again with Trivy 0.20 or later (trivy --format json writes SchemaVersion 2)');
+    }
+    if (!isObject(raw))
+        throw new errors/* ScanError */.sC(`${reportPath}: not a Trivy JSON report (expected a JSON object)`);
+    const report = raw;
+    if (report.SchemaVersion !== 2) {
+        const got = report.SchemaVersion === undefined ? 'no SchemaVersion' : `SchemaVersion ${JSON.stringify(report.SchemaVersion)}`;
+        throw new errors/* ScanError */.sC(`${reportPath}: ${got}; vulngate reads Trivy JSON reports with SchemaVersion 2 (trivy --format json)`);
+    }
+    const kind = artifactKind(report.ArtifactType, reportPath);
+    const tags = report.Metadata?.RepoTags;
+    const firstTag = Array.isArray(tags) && typeof tags[0] === 'string' && tags[0] !== '' ? tags[0] : undefined;
+    const artifact = trivy_report_str(report.ArtifactName);
+    const image = name ?? (kind === 'image' ? (firstTag ?? nameWithoutExtension(fallbackName)) : artifact || fallbackName);
+    const results = report.Results ?? [];
+    if (!Array.isArray(results))
+        throw new errors/* ScanError */.sC(`${reportPath}: Results must be a list`);
+    const findings = [];
+    const dependencyFiles = [];
+    const notJudged = { misconfigurations: 0, licenses: 0 };
+    results.forEach((result, index) => {
+        if (!isObject(result))
+            throw new errors/* ScanError */.sC(`${reportPath}: Results[${index}] must be an object`);
+        const where = `${reportPath}: Results[${index}]`;
+        const raw = result;
+        const packages = listOf(raw.Packages, `${where}.Packages`);
+        collectResult({ result: raw, where, image, kind, lines: packageLines(packages), into: findings });
+        if (kind !== 'image' && result.Class === 'lang-pkgs' && packages.length > 0) {
+            dependencyFiles.push({
+                path: trivy_report_str(raw.Target),
+                type: trivy_report_str(raw.Type),
+                packages: packages.map((p) => ({ name: trivy_report_str(p.Name), version: trivy_report_str(p.Version) })),
+            });
+        }
+        // What vulngate does not judge is counted, so a report of only these never passes in silence.
+        notJudged.misconfigurations += Array.isArray(result.Misconfigurations) ? result.Misconfigurations.length : 0;
+        notJudged.licenses += Array.isArray(result.Licenses) ? result.Licenses.length : 0;
+    });
+    const os = report.Metadata?.OS;
+    return {
+        image,
+        kind,
+        reportPath,
+        artifactName: artifact,
+        os: os && typeof os.Family === 'string' ? { family: os.Family, name: trivy_report_str(os.Name) } : undefined,
+        trivyVersion: trivy_report_str(report.Trivy?.Version),
+        findings,
+        ...(dependencyFiles.length > 0 ? { dependencyFiles } : {}),
+        ...(notJudged.misconfigurations + notJudged.licenses > 0 ? { notJudged } : {}),
+    };
+}
+function artifactKind(value, reportPath) {
+    if (value === undefined || value === null || value === '')
+        return 'image';
+    const kind = typeof value === 'string' ? ARTIFACT_KINDS[value] : undefined;
+    if (!kind) {
+        throw new errors/* ScanError */.sC(`${reportPath}: ArtifactType ${JSON.stringify(value)} is not judged; vulngate reads reports of container ` +
+            'images, filesystems, repositories, CycloneDX and SPDX SBOMs');
+    }
+    return kind;
+}
+/** PkgID (else name@version) → the package's first line in its lockfile, from Trivy's Locations. */
+function packageLines(packages) {
+    const lines = new Map();
+    for (const p of packages) {
+        const first = Array.isArray(p.Locations) ? p.Locations[0] : undefined;
+        const line = isObject(first) ? first.StartLine : undefined;
+        if (typeof line !== 'number' || !(line >= 1))
+            continue;
+        const key = trivy_report_str(p.ID) || `${trivy_report_str(p.Name)}@${trivy_report_str(p.Version)}`;
+        if (!lines.has(key))
+            lines.set(key, line);
+    }
+    return lines;
+}
+function collectResult(args) {
+    const { result, where, image, kind, lines, into } = args;
+    const target = trivy_report_str(result.Target);
+    const base = { image, targetKind: kind, target, class: trivy_report_str(result.Class), type: trivy_report_str(result.Type) };
+    const vulns = listOf(result.Vulnerabilities, `${where}.Vulnerabilities`);
+    vulns.forEach((v, i) => {
+        const id = trivy_report_str(v.VulnerabilityID);
+        if (id === '')
+            throw new errors/* ScanError */.sC(`${where}.Vulnerabilities[${i}]: VulnerabilityID is missing`);
+        const cvss = pickCvss(v.CVSS);
+        const identifier = isObject(v.PkgIdentifier) ? v.PkgIdentifier : {};
+        const line = lines.get(trivy_report_str(v.PkgID) || `${trivy_report_str(v.PkgName)}@${trivy_report_str(v.InstalledVersion)}`);
+        into.push({
+            ...base,
+            kind: 'vulnerability',
+            id,
+            package: trivy_report_str(v.PkgName),
+            pkgId: trivy_report_str(v.PkgID),
+            purl: trivy_report_str(identifier.PURL),
+            installedVersion: trivy_report_str(v.InstalledVersion),
+            fixedVersion: trivy_report_str(v.FixedVersion),
+            status: trivy_report_str(v.Status),
+            severity: parseSeverity(v.Severity) ?? 'UNKNOWN',
+            title: trivy_report_str(v.Title),
+            description: trivy_report_str(v.Description),
+            primaryUrl: trivy_report_str(v.PrimaryURL),
+            references: strings(v.References),
+            cweIds: strings(v.CweIDs),
+            ...cvss,
+            ...(line !== undefined ? { startLine: line } : {}),
+        });
+    });
+    const secrets = listOf(result.Secrets, `${where}.Secrets`);
+    secrets.forEach((s, i) => {
+        const id = trivy_report_str(s.RuleID);
+        if (id === '')
+            throw new errors/* ScanError */.sC(`${where}.Secrets[${i}]: RuleID is missing`);
+        into.push({
+            ...base,
+            kind: 'secret',
+            id,
+            package: target,
+            pkgId: '',
+            purl: '',
+            installedVersion: '',
+            fixedVersion: '',
+            status: 'secret',
+            severity: parseSeverity(s.Severity) ?? 'UNKNOWN',
+            // Never the matched text: reports and messages must not carry the secret itself.
+            title: trivy_report_str(s.Title),
+            description: `${trivy_report_str(s.Category) || 'Secret'} found in ${target}`,
+            primaryUrl: '',
+            references: [],
+            cweIds: [],
+            startLine: typeof s.StartLine === 'number' ? s.StartLine : undefined,
+        });
+    });
+}
+/** The highest CVSS v3 score over every vendor Trivy reports, else the highest v2 score. */
+function pickCvss(cvss) {
+    if (!isObject(cvss))
+        return {};
+    for (const [scoreKey, vectorKey] of [
+        ['V3Score', 'V3Vector'],
+        ['V2Score', 'V2Vector'],
+    ]) {
+        let best;
+        for (const vendor of Object.keys(cvss).sort()) {
+            const entry = cvss[vendor];
+            if (!isObject(entry))
+                continue;
+            const score = entry[scoreKey];
+            if (typeof score !== 'number' || !(score > 0) || (best && best.cvss >= score))
+                continue;
+            const vector = entry[vectorKey];
+            best = { cvss: score, cvssVector: typeof vector === 'string' ? vector : undefined };
+        }
+        if (best)
+            return best;
+    }
+    return {};
+}
+function listOf(value, where) {
+    if (value === undefined || value === null)
+        return [];
+    if (!Array.isArray(value))
+        throw new errors/* ScanError */.sC(`${where} must be a list`);
+    value.forEach((item, i) => {
+        if (!isObject(item))
+            throw new errors/* ScanError */.sC(`${where}[${i}] must be an object`);
+    });
+    return value;
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function trivy_report_str(value) {
+    return typeof value === 'string' ? value : '';
+}
+function strings(value) {
+    return Array.isArray(value) ? value.filter((v) => typeof v === 'string') : [];
 }
 
 ;// CONCATENATED MODULE: external "path"
@@ -49467,232 +49811,62 @@ function globSync(globInput, options) {
 //#endregion
 
 
-;// CONCATENATED MODULE: ./src/core/trivy-report.ts
+;// CONCATENATED MODULE: ./src/app/targets.ts
 
 
-const ARCHIVE_EXTENSIONS = ['.tar.gz', '.tar.zst', '.tar', '.tgz', '.json'];
-/** `tar_images/api.tar` → `api`; `reports/alpine-310.tar.gz` → `alpine-310`. */
-function nameWithoutExtension(filePath) {
-    const base = filePath.split(/[\\/]/).pop() ?? filePath;
-    const lower = base.toLowerCase();
-    const known = ARCHIVE_EXTENSIONS.find((ext) => lower.endsWith(ext) && lower.length > ext.length);
-    if (known)
-        return base.slice(0, -known.length);
-    const dot = base.lastIndexOf('.');
-    return dot > 0 ? base.slice(0, dot) : base;
-}
-function parseTrivyReport({ text, reportPath, fallbackName }) {
-    let raw;
-    try {
-        // A UTF-8 byte order mark (editors on Windows write one) is not part of the JSON.
-        raw = JSON.parse(text.replace(/^\uFEFF/, ''));
-    }
-    catch (err) {
-        const detail = err instanceof Error ? err.message : String(err);
-        throw new errors/* ScanError */.sC(`${reportPath}: not a Trivy JSON report (invalid JSON: ${detail})`);
-    }
-    if (Array.isArray(raw)) {
-        throw new errors/* ScanError */.sC(`${reportPath}: a top-level list is the report format of Trivy before 0.20; ` +
-            'scan again with Trivy 0.20 or later (trivy --format json writes SchemaVersion 2)');
-    }
-    if (!isObject(raw))
-        throw new errors/* ScanError */.sC(`${reportPath}: not a Trivy JSON report (expected a JSON object)`);
-    const report = raw;
-    if (report.SchemaVersion !== 2) {
-        const got = report.SchemaVersion === undefined ? 'no SchemaVersion' : `SchemaVersion ${JSON.stringify(report.SchemaVersion)}`;
-        throw new errors/* ScanError */.sC(`${reportPath}: ${got}; vulngate reads Trivy JSON reports with SchemaVersion 2 (trivy --format json)`);
-    }
-    const tags = report.Metadata?.RepoTags;
-    const firstTag = Array.isArray(tags) && typeof tags[0] === 'string' && tags[0] !== '' ? tags[0] : undefined;
-    const image = firstTag ?? nameWithoutExtension(fallbackName);
-    const results = report.Results ?? [];
-    if (!Array.isArray(results))
-        throw new errors/* ScanError */.sC(`${reportPath}: Results must be a list`);
-    const findings = [];
-    const notJudged = { misconfigurations: 0, licenses: 0 };
-    results.forEach((result, index) => {
-        if (!isObject(result))
-            throw new errors/* ScanError */.sC(`${reportPath}: Results[${index}] must be an object`);
-        collectResult({ result: result, where: `${reportPath}: Results[${index}]`, image, into: findings });
-        // What vulngate does not judge is counted, so a report of only these never passes in silence.
-        notJudged.misconfigurations += Array.isArray(result.Misconfigurations) ? result.Misconfigurations.length : 0;
-        notJudged.licenses += Array.isArray(result.Licenses) ? result.Licenses.length : 0;
-    });
-    const os = report.Metadata?.OS;
-    return {
-        image,
-        reportPath,
-        artifactName: trivy_report_str(report.ArtifactName),
-        os: os && typeof os.Family === 'string' ? { family: os.Family, name: trivy_report_str(os.Name) } : undefined,
-        trivyVersion: trivy_report_str(report.Trivy?.Version),
-        findings,
-        ...(notJudged.misconfigurations + notJudged.licenses > 0 ? { notJudged } : {}),
-    };
-}
-function collectResult(args) {
-    const { result, where, image, into } = args;
-    const target = trivy_report_str(result.Target);
-    const base = { image, target, class: trivy_report_str(result.Class), type: trivy_report_str(result.Type) };
-    const vulns = listOf(result.Vulnerabilities, `${where}.Vulnerabilities`);
-    vulns.forEach((v, i) => {
-        const id = trivy_report_str(v.VulnerabilityID);
-        if (id === '')
-            throw new errors/* ScanError */.sC(`${where}.Vulnerabilities[${i}]: VulnerabilityID is missing`);
-        const cvss = pickCvss(v.CVSS);
-        const identifier = isObject(v.PkgIdentifier) ? v.PkgIdentifier : {};
-        into.push({
-            ...base,
-            kind: 'vulnerability',
-            id,
-            package: trivy_report_str(v.PkgName),
-            pkgId: trivy_report_str(v.PkgID),
-            purl: trivy_report_str(identifier.PURL),
-            installedVersion: trivy_report_str(v.InstalledVersion),
-            fixedVersion: trivy_report_str(v.FixedVersion),
-            status: trivy_report_str(v.Status),
-            severity: parseSeverity(v.Severity) ?? 'UNKNOWN',
-            title: trivy_report_str(v.Title),
-            description: trivy_report_str(v.Description),
-            primaryUrl: trivy_report_str(v.PrimaryURL),
-            references: strings(v.References),
-            cweIds: strings(v.CweIDs),
-            ...cvss,
+
+
+
+/**
+ * Every path is checked before anything is scanned: a directory or SBOM that is missing is a configuration error
+ * naming it (exit 2), not a scan error found halfway through.
+ */
+async function resolveTargets(request) {
+    const fs = [];
+    for (const dir of request.fs) {
+        const info = await (0,promises_.stat)(dir).catch((err) => {
+            throw new errors/* ConfigError */.xL(`fs: '${dir}' does not exist (${(0,errors/* errorCode */.CA)(err)}); give a directory of code to scan`);
         });
-    });
-    const secrets = listOf(result.Secrets, `${where}.Secrets`);
-    secrets.forEach((s, i) => {
-        const id = trivy_report_str(s.RuleID);
-        if (id === '')
-            throw new errors/* ScanError */.sC(`${where}.Secrets[${i}]: RuleID is missing`);
-        into.push({
-            ...base,
-            kind: 'secret',
-            id,
-            package: target,
-            pkgId: '',
-            purl: '',
-            installedVersion: '',
-            fixedVersion: '',
-            status: 'secret',
-            severity: parseSeverity(s.Severity) ?? 'UNKNOWN',
-            // Never the matched text: reports and messages must not carry the secret itself.
-            title: trivy_report_str(s.Title),
-            description: `${trivy_report_str(s.Category) || 'Secret'} found in ${target}`,
-            primaryUrl: '',
-            references: [],
-            cweIds: [],
-            startLine: typeof s.StartLine === 'number' ? s.StartLine : undefined,
+        if (!info.isDirectory())
+            throw new errors/* ConfigError */.xL(`fs: '${dir}' is not a directory; give a directory of code to scan`);
+        if (!fs.includes(dir))
+            fs.push(dir);
+    }
+    const sboms = [];
+    for (const file of request.sboms) {
+        const info = await (0,promises_.stat)(file).catch((err) => {
+            throw new errors/* ConfigError */.xL(`sbom: '${file}' does not exist (${(0,errors/* errorCode */.CA)(err)}); give a CycloneDX or SPDX JSON file`);
         });
-    });
-}
-/** The highest CVSS v3 score over every vendor Trivy reports, else the highest v2 score. */
-function pickCvss(cvss) {
-    if (!isObject(cvss))
-        return {};
-    for (const [scoreKey, vectorKey] of [
-        ['V3Score', 'V3Vector'],
-        ['V2Score', 'V2Vector'],
-    ]) {
-        let best;
-        for (const vendor of Object.keys(cvss).sort()) {
-            const entry = cvss[vendor];
-            if (!isObject(entry))
-                continue;
-            const score = entry[scoreKey];
-            if (typeof score !== 'number' || !(score > 0) || (best && best.cvss >= score))
-                continue;
-            const vector = entry[vectorKey];
-            best = { cvss: score, cvssVector: typeof vector === 'string' ? vector : undefined };
-        }
-        if (best)
-            return best;
+        if (!info.isFile())
+            throw new errors/* ConfigError */.xL(`sbom: '${file}' is not a file; give a CycloneDX or SPDX JSON file`);
+        if (!sboms.includes(file))
+            sboms.push(file);
     }
-    return {};
-}
-function listOf(value, where) {
-    if (value === undefined || value === null)
-        return [];
-    if (!Array.isArray(value))
-        throw new errors/* ScanError */.sC(`${where} must be a list`);
-    value.forEach((item, i) => {
-        if (!isObject(item))
-            throw new errors/* ScanError */.sC(`${where}[${i}] must be an object`);
-    });
-    return value;
-}
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function trivy_report_str(value) {
-    return typeof value === 'string' ? value : '';
-}
-function strings(value) {
-    return Array.isArray(value) ? value.filter((v) => typeof v === 'string') : [];
-}
-
-;// CONCATENATED MODULE: ./src/app/collect.ts
-
-
-
-
-
-/** Reads the given Trivy reports; each readable one is copied into reports/, as a scan writes its own there. */
-async function readReports(files, reportsDir) {
-    const collected = { reports: [], errors: [] };
-    for (const [index, file] of files.entries()) {
-        let text;
-        try {
-            text = await (0,promises_.readFile)(file, 'utf8');
-        }
-        catch (err) {
-            collected.errors.push({
-                image: nameWithoutExtension(file),
-                source: file,
-                message: `cannot read the report (${(0,errors/* errorCode */.CA)(err)})`,
-            });
-            continue;
-        }
-        const report = addParsed(collected, { text, reportPath: file, fallbackName: file, source: file });
-        if (!report)
-            continue;
-        report.reportPath = external_node_path_default().join(reportsDir, `${String(index + 1).padStart(3, '0')}-${nameWithoutExtension(file)}.json`);
-        await (0,promises_.writeFile)(report.reportPath, text);
+    const images = request.images.length > 0 ? await findTarballs(request.images) : [];
+    if (request.images.length > 0 && images.length === 0) {
+        const globs = request.images.map((p) => `'${p}'`).join(', ');
+        throw new errors/* ConfigError */.xL(`images: no file matches ${globs} (expected image tarballs from docker save)`);
     }
-    return collected;
-}
-function addParsed(collected, args) {
-    try {
-        const report = parseTrivyReport(args);
-        const name = uniqueName(report.image, args.source, collected.reports);
-        // Two tarballs or reports of one tag stay two images: the findings follow the image's new name.
-        if (name !== report.image) {
-            report.image = name;
-            for (const f of report.findings)
-                f.image = name;
-        }
-        collected.reports.push(report);
-        return report;
+    if (images.length + fs.length + sboms.length === 0) {
+        throw new errors/* ConfigError */.xL('nothing to scan: give images, fs or sbom');
     }
-    catch (err) {
-        if (!(err instanceof errors/* ScanError */.sC))
-            throw err;
-        collected.errors.push({
-            image: nameWithoutExtension(args.fallbackName),
-            source: args.source,
-            message: withoutSource(err.message, args.reportPath),
-        });
-        return undefined;
-    }
+    return { images, fs, sboms };
 }
-/** Errors name their file for standalone use; in the results the file is its own field. */
-function withoutSource(message, source) {
-    return message.startsWith(`${source}: `) ? message.slice(source.length + 2) : message;
-}
-/** Two tarballs of one tag stay two images in every output. */
-function uniqueName(name, source, existing) {
-    if (!existing.some((r) => r.image === name))
-        return name;
-    return `${name} (${external_node_path_default().basename(source)})`;
+/**
+ * How a target is named in every output. Images: the tarball's name until the report gives a tag. Directories and
+ * SBOMs: their path relative to the workspace (the repository root), with forward slashes, so SARIF can locate a
+ * lockfile in the repository and one directory has one name on every runner.
+ */
+function targetName(target, workspace) {
+    if (target.kind === 'image')
+        return nameWithoutExtension(target.path);
+    const absolute = external_node_path_default().resolve(workspace, target.path);
+    const relative = external_node_path_default().relative(workspace, absolute);
+    if (relative === '')
+        return '.';
+    if (relative.startsWith('..') || external_node_path_default().isAbsolute(relative))
+        return absolute.split((external_node_path_default()).sep).join('/');
+    return relative.split((external_node_path_default()).sep).join('/');
 }
 /**
  * Image tarballs, and OCI image layout directories (they hold index.json); sorted, without duplicates.
@@ -49724,7 +49898,83 @@ async function isOciLayout(dir) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/app/collect.ts
+
+
+
+
+
+/**
+ * Reads the given Trivy reports; each readable one is copied into reports/, as a scan writes its own there. A code
+ * directory's report names it as Trivy was given it (often absolute): inside the workspace it is named relative to
+ * it, as `scan --fs` names it.
+ */
+async function readReports(files, reportsDir, workspace) {
+    const collected = { reports: [], errors: [] };
+    for (const [index, file] of files.entries()) {
+        let text;
+        try {
+            text = await (0,promises_.readFile)(file, 'utf8');
+        }
+        catch (err) {
+            collected.errors.push({
+                image: nameWithoutExtension(file),
+                kind: 'image',
+                source: file,
+                message: `cannot read the report (${(0,errors/* errorCode */.CA)(err)})`,
+            });
+            continue;
+        }
+        const report = addParsed(collected, { text, reportPath: file, fallbackName: file, source: file });
+        if (!report)
+            continue;
+        if (report.kind !== 'image')
+            rename(report, targetName({ kind: report.kind, path: report.image }, workspace));
+        report.reportPath = external_node_path_default().join(reportsDir, `${String(index + 1).padStart(3, '0')}-${nameWithoutExtension(file)}.json`);
+        await (0,promises_.writeFile)(report.reportPath, text);
+    }
+    return collected;
+}
+function addParsed(collected, args) {
+    try {
+        const report = parseTrivyReport(args);
+        // Two tarballs or reports of one tag stay two images: the findings follow the image's new name.
+        rename(report, uniqueName(report.image, args.source, collected.reports));
+        collected.reports.push(report);
+        return report;
+    }
+    catch (err) {
+        if (!(err instanceof errors/* ScanError */.sC))
+            throw err;
+        collected.errors.push({
+            image: args.name ?? nameWithoutExtension(args.fallbackName),
+            kind: args.kind ?? 'image',
+            source: args.source,
+            message: withoutSource(err.message, args.reportPath),
+        });
+        return undefined;
+    }
+}
+function rename(report, name) {
+    if (name === report.image)
+        return;
+    report.image = name;
+    for (const f of report.findings)
+        f.image = name;
+}
+/** Errors name their file for standalone use; in the results the file is its own field. */
+function withoutSource(message, source) {
+    return message.startsWith(`${source}: `) ? message.slice(source.length + 2) : message;
+}
+/** Two tarballs of one tag stay two images in every output. */
+function uniqueName(name, source, existing) {
+    if (!existing.some((r) => r.image === name))
+        return name;
+    return `${name} (${external_node_path_default().basename(source)})`;
+}
+
 ;// CONCATENATED MODULE: ./src/render/gitlab.ts
+
 
 
 /** GitLab's container-scanning report, schema version 15.0.7. */
@@ -49737,6 +49987,23 @@ const SEVERITY = {
     UNKNOWN: 'Unknown',
 };
 const URL_PATTERN = /^(https?|ftp):\/\/.+/;
+/** Which targets a report type covers. */
+function gitlab_covers(type, kind) {
+    return type === 'container_scanning' ? kind === 'image' : kind !== 'image';
+}
+/** Trivy's lockfile types in GitLab's words (package_manager). */
+const PACKAGE_MANAGERS = {
+    gomod: 'go',
+    gobinary: 'go',
+    pom: 'maven',
+    jar: 'maven',
+    gradle: 'gradle',
+    'python-pkg': 'pip',
+    gemspec: 'bundler',
+    'node-pkg': 'npm',
+    'composer-vendor': 'composer',
+    'rust-binary': 'cargo',
+};
 /** GitLab wants UTC without a zone: 2024-01-01T12:00:00. */
 function gitlabTime(date) {
     return date.toISOString().slice(0, 19);
@@ -49771,9 +50038,10 @@ function solution(f) {
         return 'Remove the secret from the image and rotate it.';
     return f.fixedVersion ? `Upgrade ${f.package} to ${f.fixedVersion}` : 'No solution is known yet.';
 }
-function scanSection(options) {
+function scanSection(options, type) {
     const { results } = options;
-    const messages = results.errors.map((e) => ({ level: 'fatal', value: `${e.source}: ${e.message}` }));
+    const errors = results.errors.filter((e) => gitlab_covers(type, e.kind));
+    const messages = errors.map((e) => ({ level: 'fatal', value: `${e.source}: ${e.message}` }));
     return {
         analyzer: {
             id: 'vulngate',
@@ -49791,8 +50059,8 @@ function scanSection(options) {
         },
         start_time: gitlabTime(options.startedAt),
         end_time: gitlabTime(options.finishedAt),
-        status: results.errors.length > 0 ? 'failure' : 'success',
-        type: 'container_scanning',
+        status: errors.length > 0 ? 'failure' : 'success',
+        type,
         ...(messages.length > 0 ? { messages } : {}),
     };
 }
@@ -49807,23 +50075,48 @@ function vulnerability(f, osByImage) {
         solution: gitlabText(oneLine(solution(f))),
         identifiers: [{ type: identifierType(f.id), name: f.id, value: f.id, ...(url ? { url } : {}) }],
         links: [...new Set([f.primaryUrl, ...f.references])].filter((u) => URL_PATTERN.test(u)).map((u) => ({ url: u })),
-        location: {
-            dependency: { package: { name: f.package }, version: f.installedVersion },
-            operating_system: osByImage.get(f.image) || 'Unknown',
-            image: f.image,
-        },
+        location: gitlab_location(f, osByImage),
     };
+}
+function gitlab_location(f, osByImage) {
+    const dependency = { package: { name: f.package }, version: f.installedVersion };
+    if (f.targetKind === 'image') {
+        return { dependency, operating_system: osByImage.get(f.image) || 'Unknown', image: f.image };
+    }
+    const file = f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.image;
+    return { file: file || f.image || 'unknown', dependency };
+}
+function dependencyFiles(results) {
+    const kindOf = new Map(results.images.map((i) => [i.name, i.kind]));
+    return results.dependencyFiles.flatMap(({ target, files }) => files.map((file) => ({
+        path: (kindOf.get(target) === 'fs' ? codeFilePath(target, file.path) : target) || target,
+        package_manager: PACKAGE_MANAGERS[file.type] ?? (file.type || 'unknown'),
+        dependencies: file.packages.map((p) => ({ package: { name: p.name }, version: p.version })),
+    })));
 }
 /** The report as JSON text, one vulnerability at a time: with 100k findings it is never one object or string. */
 function* gitlabReportChunks(options) {
+    const type = options.type ?? 'container_scanning';
     const osByImage = new Map(options.results.images.map((i) => [i.name, i.os ?? '']));
-    const head = { version: GITLAB_REPORT_VERSION, scan: scanSection(options) };
+    const head = {
+        version: GITLAB_REPORT_VERSION,
+        scan: scanSection(options, type),
+        ...(type === 'dependency_scanning' ? { dependency_files: dependencyFiles(options.results) } : {}),
+    };
     // The head's closing brace gives way to the vulnerabilities list.
     yield `${JSON.stringify(head).slice(0, -1)},"vulnerabilities":[`;
-    for (const [i, f] of options.results.findings.entries()) {
-        yield (i > 0 ? ',' : '') + JSON.stringify(vulnerability(f, osByImage));
+    let first = true;
+    for (const f of options.results.findings) {
+        if (!gitlab_covers(type, f.targetKind))
+            continue;
+        yield (first ? '' : ',') + JSON.stringify(vulnerability(f, osByImage));
+        first = false;
     }
     yield ']}';
+}
+/** Whether the run scanned anything this report type covers: a report of nothing is not written. */
+function hasGitlabTargets(results, type) {
+    return results.images.some((i) => gitlab_covers(type, i.kind)) || results.errors.some((e) => gitlab_covers(type, e.kind));
 }
 function renderGitlabReport(options) {
     return JSON.parse([...gitlabReportChunks(options)].join(''));
@@ -49900,7 +50193,12 @@ async function writeOutputs(args) {
     const { results, files } = args;
     await writeChunks(files.results, resultsDocumentChunks(results));
     const sarifOmitted = await writeSarifFile(files.sarif, { results, ...args.sarif });
-    await writeChunks(files.gitlab, gitlabReportChunks({ results, startedAt: args.startedAt, finishedAt: args.finishedAt }));
+    const times = { startedAt: args.startedAt, finishedAt: args.finishedAt };
+    // The container report is always written (GitLab jobs declare it); the dependency report when code was scanned.
+    await writeChunks(files.gitlab, gitlabReportChunks({ results, ...times, type: 'container_scanning' }));
+    if (hasGitlabTargets(results, 'dependency_scanning')) {
+        await writeChunks(files.gitlabDependencies, gitlabReportChunks({ results, ...times, type: 'dependency_scanning' }));
+    }
     const notes = [];
     if (results.verdict === 'fail' && !args.failOnFindings) {
         notes.push('fail-on-findings is off: this run reports the findings without failing.');
@@ -50056,25 +50354,35 @@ function planScans(layers) {
 
 
 
-/** Scans every tarball, images sharing a base layer after the first of them; results in tarball order. */
-async function scanTarballs({ patterns, parallel, createScanner, logger, reportsDir, }) {
-    const tarballs = await findTarballs(patterns);
-    if (tarballs.length === 0) {
-        const globs = patterns.map((p) => `'${p}'`).join(', ');
-        throw new errors/* ConfigError */.xL(`images: no file matches ${globs} (expected image tarballs from docker save)`);
-    }
+/**
+ * Scans every target: images sharing a base layer after the first of them, code directories and SBOMs in the same
+ * pool. Results in order: images, then directories, then SBOMs, each as given.
+ */
+async function scanTargets({ targets: resolved, parallel, createScanner, logger, reportsDir, workspace, }) {
+    const targets = [
+        ...resolved.images.map((p) => ({ kind: 'image', path: p })),
+        ...resolved.fs.map((p) => ({ kind: 'fs', path: p })),
+        ...resolved.sboms.map((p) => ({ kind: 'sbom', path: p })),
+    ];
     const scanner = await createScanner();
     const results = [];
     try {
-        await scanner.prepare({ images: tarballs.length });
+        await scanner.prepare({ targets: targets.length });
         // Best effort: an archive whose manifest cannot be read is scanned alone, and Trivy says what is wrong with it.
-        const layers = await Promise.all(tarballs.map((t) => readImageLayers(t).then((l) => l.diffIds, () => undefined)));
+        const layers = await Promise.all(targets.map((t) => t.kind !== 'image'
+            ? undefined
+            : readImageLayers(t.path).then((l) => l.diffIds, () => undefined)));
         const plan = planScans(layers);
-        const groups = plan.leaders.length;
-        logger.info(`Scanning ${tarballs.length} image tarball(s), ${parallel} at a time; ${groups} group(s) by base layer`);
+        const groups = resolved.images.length > 1
+            ? `; images in ${plan.leaders.length - resolved.fs.length - resolved.sboms.length} group(s) by base layer`
+            : '';
+        logger.info(`Scanning ${describeCounts(resolved)}, ${parallel} at a time${groups}`);
         const limit = (0,p_limit/* default */.A)(parallel);
         const scanOne = (index) => limit(async () => {
-            results[index] = await scanTarball({ scanner, tarball: tarballs[index] ?? '', index, reportsDir, logger });
+            const target = targets[index];
+            if (!target)
+                return;
+            results[index] = await scanTarget({ scanner, target, index, reportsDir, logger, workspace });
         });
         await Promise.all(plan.leaders.map(async (leader) => {
             await scanOne(leader);
@@ -50086,42 +50394,62 @@ async function scanTarballs({ patterns, parallel, createScanner, logger, reports
     }
     const collected = { reports: [], errors: [] };
     for (const result of results) {
+        const { target } = result;
+        const name = targetName(target, workspace);
         if ('error' in result) {
-            const image = nameWithoutExtension(result.tarball);
-            collected.errors.push({ image, source: result.tarball, message: result.error });
+            collected.errors.push({ image: name, kind: target.kind, source: target.path, message: result.error });
             continue;
         }
-        const args = {
+        const report = addParsed(collected, {
             text: result.text,
             reportPath: result.reportPath,
-            fallbackName: result.tarball,
-            source: result.tarball,
-        };
-        const report = addParsed(collected, args);
+            fallbackName: target.path,
+            source: target.path,
+            kind: target.kind,
+            ...(target.kind === 'image' ? {} : { name }),
+        });
         if (report && result.layers)
             report.layers = result.layers;
     }
     return collected;
 }
-async function scanTarball(args) {
-    const { tarball } = args;
-    const name = `${String(args.index + 1).padStart(3, '0')}-${nameWithoutExtension(tarball)}.json`;
-    const reportPath = external_node_path_default().join(args.reportsDir, name);
+function describeCounts(targets) {
+    const parts = [
+        targets.images.length > 0 ? `${targets.images.length} image tarball(s)` : '',
+        targets.fs.length > 0
+            ? `${targets.fs.length} ${targets.fs.length === 1 ? 'directory' : 'directories'} of code`
+            : '',
+        targets.sboms.length > 0 ? `${targets.sboms.length} SBOM(s)` : '',
+    ];
+    return parts.filter(Boolean).join(', ');
+}
+/** `001-api.json`, `004-fs-services_api.json`, `005-sbom-app.cdx.json`. */
+function reportFileName(target, index, workspace) {
+    const name = targetName(target, workspace);
+    const slug = target.kind === 'image'
+        ? name
+        : `${target.kind}-${name === '.' ? 'root' : name.replace(/^\/+/, '').replace(/[^A-Za-z0-9._-]+/g, '_')}`;
+    return `${String(index + 1).padStart(3, '0')}-${slug}.json`;
+}
+async function scanTarget(args) {
+    const { target } = args;
+    const reportPath = external_node_path_default().join(args.reportsDir, reportFileName(target, args.index, args.workspace));
     const started = Date.now();
     try {
-        const { layers } = await args.scanner.scan({ tarball, reportPath });
+        const { layers } = await args.scanner.scan({ target, reportPath });
         const cached = layers ? `; layers: ${layers.analysed} analysed, ${layers.fromCache} from the cache` : '';
-        args.logger.info(`Scanned ${tarball} in ${((Date.now() - started) / 1000).toFixed(1)} s${cached}`);
-        return { tarball, reportPath, text: await (0,promises_.readFile)(reportPath, 'utf8'), layers };
+        args.logger.info(`Scanned ${target.path} in ${((Date.now() - started) / 1000).toFixed(1)} s${cached}`);
+        return { target, reportPath, text: await (0,promises_.readFile)(reportPath, 'utf8'), layers };
     }
     catch (err) {
         if ((0,errors/* isGateError */.Wc)(err))
-            return { tarball, error: withoutSource(err.message, tarball) };
-        return { tarball, error: `scanner failed: ${(0,errors/* describeError */.Uc)(err)}` };
+            return { target, error: withoutSource(err.message, target.path) };
+        return { target, error: `scanner failed: ${(0,errors/* describeError */.Uc)(err)}` };
     }
 }
 
 ;// CONCATENATED MODULE: ./src/app/gate.ts
+
 
 
 
@@ -50140,6 +50468,7 @@ function outputFiles(outputDir) {
         reportsDir: external_node_path_default().join(outputDir, OUTPUT_FILES.reportsDir),
         sarif: external_node_path_default().join(outputDir, OUTPUT_FILES.sarif),
         gitlab: external_node_path_default().join(outputDir, OUTPUT_FILES.gitlab),
+        gitlabDependencies: external_node_path_default().join(outputDir, OUTPUT_FILES.gitlabDependencies),
     };
 }
 /** Profile → reports (scanned or given) → verdict → files. Config errors throw before anything runs. */
@@ -50163,14 +50492,15 @@ async function runGate(options, context) {
         throw new errors/* ConfigError */.xL(`output-dir: cannot write into '${options.outputDir}' (${(0,errors/* errorCode */.CA)(err)}); give a directory`);
     }
     const collected = options.source.kind === 'scan'
-        ? await scanTarballs({
-            patterns: options.source.images,
+        ? await scanTargets({
+            targets: await resolveTargets(options.source),
             parallel: options.parallel,
             createScanner: context.createScanner,
             logger,
             reportsDir: files.reportsDir,
+            workspace: context.workspace,
         })
-        : await readReports(options.source.reports, files.reportsDir);
+        : await readReports(options.source.reports, files.reportsDir, context.workspace);
     const now = context.now();
     const evaluation = evaluate({ images: collected.reports, profile, now });
     const results = buildResults({
@@ -50226,6 +50556,7 @@ async function run(settings, ports) {
             logger,
             now: ports.now,
             toolVersion: VULNGATE_VERSION,
+            workspace: ports.workspace ?? process.cwd(),
             createScanner: () => ports.createScanner(settings),
         });
     }
@@ -50617,6 +50948,28 @@ async function startLocalServer(args) {
 /** Trivy's debug log names each layer it analyses and the layers it found: nothing else says what the cache gave. */
 const MISSING_LAYER = /Missing diff ID in cache\s+diff_id="?(sha256:[0-9a-f]+)/;
 const DETECTED_LAYERS = /Detected diff ID\s+diff_ids=\[(.*)\]/;
+/**
+ * Trivy skips a lockfile it cannot parse with only a debug line ("Walk error" from its parallel walker, "Analysis
+ * error" from its analyzers), so a broken package-lock.json would pass as "no findings": vulngate reads the line
+ * and fails that directory instead.
+ */
+const UNPARSED_FILE = /\s(?:Walk|Analysis) error\s+(.*)$/;
+const LOG_FIELD = (name) => new RegExp(`${name}="((?:[^"\\\\]|\\\\.)*)"`);
+function unparsedFile(line) {
+    const fields = UNPARSED_FILE.exec(line)?.[1];
+    if (fields === undefined)
+        return undefined;
+    const unquote = (text) => text?.replace(/\\(.)/g, '$1');
+    const file = unquote(LOG_FIELD('file_path').exec(fields)?.[1]);
+    const err = unquote(LOG_FIELD('err').exec(fields)?.[1]) ?? fields;
+    return file ? `${file}: ${err}` : err;
+}
+/** Trivy's command and scanners per kind; an SBOM has no files to search for secrets. */
+const SUBCOMMAND = {
+    image: { command: 'image', input: true, scanners: 'vuln,secret' },
+    fs: { command: 'fs', input: false, scanners: 'vuln,secret' },
+    sbom: { command: 'sbom', input: false, scanners: 'vuln' },
+};
 class TrivyScanner {
     settings;
     logger;
@@ -50629,7 +50982,7 @@ class TrivyScanner {
         this.parentEnv = parentEnv;
         this.now = now;
     }
-    async prepare({ images }) {
+    async prepare({ targets }) {
         const { server, offline, cacheDir, layerCache } = this.settings;
         if (server) {
             this.logger.info(`Scanning as a client of the Trivy server at ${server.url}`);
@@ -50658,8 +51011,8 @@ class TrivyScanner {
                 logger: this.logger,
             });
         }
-        // Several images: one server owns the layer cache and every scan is its client, so shared layers are analysed once.
-        if (images > 1) {
+        // Several targets: one server owns the layer cache and every scan is its client; shared layers are analysed once.
+        if (targets > 1) {
             if (!layerCache.enabled)
                 await (0,promises_.rm)(layerCacheDir(cacheDir), { recursive: true, force: true });
             this.localServer = await startLocalServer({
@@ -50680,22 +51033,29 @@ class TrivyScanner {
         if (!this.settings.layerCache.enabled)
             await (0,promises_.rm)(layerCacheDir(this.settings.cacheDir), { recursive: true, force: true });
     }
-    async scan({ tarball, reportPath }) {
+    async scan({ target, reportPath }) {
         const { timeoutSeconds } = this.settings;
+        const where = target.path;
         const down = this.localServer?.exited();
         if (down !== undefined)
-            throw new errors/* ScanError */.sC(`${tarball}: not scanned: ${down}`);
+            throw new errors/* ScanError */.sC(`${where}: not scanned: ${down}`);
         const analysed = new Set();
+        const unparsed = [];
         let total;
+        const sub = SUBCOMMAND[target.kind];
+        const input = sub.input ? ['--input', external_node_path_default().resolve(target.path)] : [external_node_path_default().resolve(target.path)];
         const result = await this.run({
             args: [
-                'image',
-                '--input',
-                external_node_path_default().resolve(tarball),
+                sub.command,
+                ...input,
+                '--scanners',
+                sub.scanners,
                 '--format',
                 'json',
                 '--output',
                 external_node_path_default().resolve(reportPath),
+                // Code dependencies: every package with its lockfile line, for SARIF locations and GitLab's dependency list.
+                ...(target.kind === 'image' ? [] : ['--list-all-pkgs']),
                 ...this.scanFlags(),
             ],
             timeoutMs: timeoutSeconds * 1000,
@@ -50706,14 +51066,21 @@ class TrivyScanner {
                 const detected = DETECTED_LAYERS.exec(line);
                 if (detected?.[1] !== undefined)
                     total = (detected[1].match(/sha256:/g) ?? []).length;
+                const broken = target.kind === 'fs' ? unparsedFile(line) : undefined;
+                if (broken)
+                    unparsed.push(broken);
             },
         });
         if (result.timedOut)
-            throw new errors/* ScanError */.sC(`${tarball}: Trivy did not finish within ${timeoutSeconds} s (scan-timeout)`);
+            throw new errors/* ScanError */.sC(`${where}: Trivy did not finish within ${timeoutSeconds} s (scan-timeout)`);
         if (result.exitCode !== 0) {
             const serverDown = this.localServer?.exited();
             const why = serverDown ?? lastErrorLine(result.stderr);
-            throw new errors/* ScanError */.sC(`${tarball}: Trivy failed (exit ${result.exitCode}): ${why}`);
+            throw new errors/* ScanError */.sC(`${where}: Trivy failed (exit ${result.exitCode}): ${why}`);
+        }
+        if (unparsed.length > 0) {
+            const more = unparsed.length > 1 ? ` (and ${unparsed.length - 1} more)` : '';
+            throw new errors/* ScanError */.sC(`${where}: Trivy could not parse a file, so its findings would be missing: ${unparsed[0]}${more}`);
         }
         const layers = total === undefined
             ? undefined
@@ -50723,8 +51090,6 @@ class TrivyScanner {
     scanFlags() {
         const { cacheDir, timeoutSeconds, server, offline, layerCache } = this.settings;
         const flags = [
-            '--scanners',
-            'vuln,secret',
             // The DBs (and, scanning alone, the layer cache) live here.
             '--cache-dir',
             external_node_path_default().resolve(cacheDir),
@@ -51100,6 +51465,7 @@ function buildMessages(args) {
                 ...base,
                 type: 'finding',
                 image: f.image,
+                targetKind: f.targetKind,
                 target: f.target,
                 class: f.class,
                 packageType: f.type,
@@ -51135,6 +51501,7 @@ function buildMessages(args) {
                 ...base,
                 type: 'image-summary',
                 image: image.name,
+                targetKind: image.kind,
                 report: image.report,
                 os: image.os ?? null,
                 verdict: image.counts.blocking > 0 ? 'fail' : 'pass',

@@ -4,6 +4,7 @@ import { run as runApp, type RunOutcome, type RunPorts } from '../app/run.js';
 import { OPTION_NAMES, optionSpec, readActionInputs, type OptionSet } from '../config/options.js';
 import { actionSettings } from '../config/run-settings.js';
 import { ExitCode, describeError, isGateError } from '../core/errors.js';
+import { codeFilePath } from '../core/finding.js';
 import type { Logger } from '../core/logger.js';
 import { blockingFindings, type GateResults } from '../core/results.js';
 import { compareSeverityDesc } from '../core/severity.js';
@@ -90,6 +91,8 @@ function setOutputs({ gate }: RunOutcome): void {
   core.setOutput('summary-file', files.summary);
   core.setOutput('sarif-file', files.sarif);
   core.setOutput('gitlab-report-file', files.gitlab);
+  const code = results.images.some((i) => i.kind !== 'image') || results.errors.some((e) => e.kind !== 'image');
+  core.setOutput('gitlab-dependency-report-file', code ? files.gitlabDependencies : '');
 }
 
 function annotate(results: GateResults, resultsFile: string, logger: Logger): void {
@@ -98,7 +101,10 @@ function annotate(results: GateResults, resultsFile: string, logger: Logger): vo
   for (const f of blocking.slice(0, ANNOTATION_LIMIT)) {
     const fix = f.fixedVersion ? ` → ${f.fixedVersion}` : '';
     const title = oneLine(`${f.severity} ${f.id} in ${f.image}`);
-    core.error(oneLine(`${f.package} ${f.installedVersion}${fix}: ${f.title || f.id}`), { title });
+    // Code dependencies: on the lockfile's line, where the pull request's diff shows it.
+    const file = f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : undefined;
+    const where = file ? { file, startLine: f.startLine ?? 1 } : {};
+    core.error(oneLine(`${f.package} ${f.installedVersion}${fix}: ${f.title || f.id}`), { title, ...where });
   }
   if (blocking.length > ANNOTATION_LIMIT) {
     logger.error(

@@ -12,12 +12,15 @@ import { dockerfileFromLine } from '../render/sarif.js';
 import type { ImageScanner } from '../trivy/scanner.js';
 import { readReports } from './collect.js';
 import { writeOutputs } from './outputs.js';
-import { scanTarballs } from './scan.js';
+import { scanTargets } from './scan.js';
+import { resolveTargets } from './targets.js';
 
 export interface GateContext {
   logger: Logger;
   now: () => Date;
   toolVersion: string;
+  /** The repository root (the working directory): code directories are named relative to it. */
+  workspace: string;
   /** Built lazily: evaluating existing reports needs no Trivy. */
   createScanner: () => Promise<ImageScanner>;
 }
@@ -28,6 +31,7 @@ export interface GateFiles {
   reportsDir: string;
   sarif: string;
   gitlab: string;
+  gitlabDependencies: string;
 }
 
 export interface GateOutcome {
@@ -47,6 +51,7 @@ export function outputFiles(outputDir: string): GateFiles {
     reportsDir: path.join(outputDir, OUTPUT_FILES.reportsDir),
     sarif: path.join(outputDir, OUTPUT_FILES.sarif),
     gitlab: path.join(outputDir, OUTPUT_FILES.gitlab),
+    gitlabDependencies: path.join(outputDir, OUTPUT_FILES.gitlabDependencies),
   };
 }
 
@@ -75,14 +80,15 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
 
   const collected =
     options.source.kind === 'scan'
-      ? await scanTarballs({
-          patterns: options.source.images,
+      ? await scanTargets({
+          targets: await resolveTargets(options.source),
           parallel: options.parallel,
           createScanner: context.createScanner,
           logger,
           reportsDir: files.reportsDir,
+          workspace: context.workspace,
         })
-      : await readReports(options.source.reports, files.reportsDir);
+      : await readReports(options.source.reports, files.reportsDir, context.workspace);
 
   const now = context.now();
   const evaluation = evaluate({ images: collected.reports, profile, now });

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { OUTPUT_FILES, resultsDocumentChunks, type GateResults } from '../core/results.js';
-import { gitlabReportChunks } from '../render/gitlab.js';
+import { gitlabReportChunks, hasGitlabTargets } from '../render/gitlab.js';
 import { writeChunks } from './stream-file.js';
 import { writeSarifFile } from './sarif-writer.js';
 import { renderSummary } from '../render/summary.js';
@@ -24,10 +24,12 @@ export async function writeOutputs(args: OutputsArgs) {
   const { results, files } = args;
   await writeChunks(files.results, resultsDocumentChunks(results));
   const sarifOmitted = await writeSarifFile(files.sarif, { results, ...args.sarif });
-  await writeChunks(
-    files.gitlab,
-    gitlabReportChunks({ results, startedAt: args.startedAt, finishedAt: args.finishedAt }),
-  );
+  const times = { startedAt: args.startedAt, finishedAt: args.finishedAt };
+  // The container report is always written (GitLab jobs declare it); the dependency report when code was scanned.
+  await writeChunks(files.gitlab, gitlabReportChunks({ results, ...times, type: 'container_scanning' }));
+  if (hasGitlabTargets(results, 'dependency_scanning')) {
+    await writeChunks(files.gitlabDependencies, gitlabReportChunks({ results, ...times, type: 'dependency_scanning' }));
+  }
 
   const notes: string[] = [];
   if (results.verdict === 'fail' && !args.failOnFindings) {

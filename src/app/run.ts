@@ -17,6 +17,8 @@ export interface RunPorts {
   logger: Logger;
   now: () => Date;
   env: NodeJS.ProcessEnv;
+  /** The repository root; default the working directory (the runner's checkout). */
+  workspace?: string;
   /** Built lazily: evaluating existing reports needs no Trivy. */
   createScanner: (settings: RunSettings) => Promise<ImageScanner>;
   /** The action's artifact client; without it nothing is uploaded. */
@@ -43,6 +45,7 @@ export async function run(settings: RunSettings, ports: RunPorts): Promise<RunOu
       logger,
       now: ports.now,
       toolVersion: VULNGATE_VERSION,
+      workspace: ports.workspace ?? process.cwd(),
       createScanner: () => ports.createScanner(settings),
     });
   } catch (err) {

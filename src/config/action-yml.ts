@@ -10,6 +10,7 @@ export const ACTION_OUTPUTS: Record<string, string> = {
   'summary-file': 'Path of summary.md.',
   'sarif-file': 'Path of vulngate.sarif.',
   'gitlab-report-file': 'Path of gl-container-scanning-report.json.',
+  'gitlab-dependency-report-file': 'Path of gl-dependency-scanning-report.json (empty when no fs or sbom was scanned).',
 };
 
 /** action.yml as the option table describes it; a test keeps the committed file equal to this. */
@@ -23,7 +24,7 @@ export function renderActionYml(): string {
   const action = {
     name: 'vulngate',
     description:
-      "Scan container image tarballs with Trivy and fail the check only when the project's security profile says so.",
+      "Scan image tarballs and code dependencies with Trivy; fail only when the project's security profile says so.",
     author: 'vulngate',
     branding: { icon: 'shield', color: 'red' },
     inputs,

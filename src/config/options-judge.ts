@@ -20,10 +20,21 @@ const MAX_TIMER_SECONDS = 2_147_483;
 export const JUDGE_OPTIONS = {
   // What to judge, and how.
   images: listOption({
-    help: 'Image tarballs to scan (globs, one per line or comma-separated), as written by `docker save`.',
-    default: ['tar_images/*.tar'],
+    help:
+      'Image tarballs to scan (globs, one per line or comma-separated), as written by `docker save`. ' +
+      'Default tar_images/*.tar, unless only fs or sbom is given.',
     commands: SCAN_COMMANDS,
     cli: { placeholder: 'glob', variadic: true },
+  }),
+  fs: listOption({
+    help: "Directories of code whose dependencies (lockfiles) and secrets to scan with `trivy fs` (one per line): '.'.",
+    commands: SCAN_COMMANDS,
+    cli: { placeholder: 'dir', variadic: true },
+  }),
+  sbom: listOption({
+    help: 'CycloneDX or SPDX JSON SBOMs from the build to scan with `trivy sbom` (one per line).',
+    commands: SCAN_COMMANDS,
+    cli: { placeholder: 'file', variadic: true },
   }),
   reports: listOption({
     help: 'Judge these existing Trivy JSON reports instead of scanning (one per line).',

@@ -2,15 +2,14 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { readCiContext } from './ci-context.js';
 import type { OptionSet } from './options.js';
-import { forwardOptions, gateOptions, publishOptions, trivyOptions, type RunSettings } from './settings.js';
+import { forwardOptions, gateOptions, publishOptions, scanSource, trivyOptions, type RunSettings } from './settings.js';
 
 /** The action's settings: scan or evaluate by whether `reports` is set, with GitHub publishing. */
 export function actionSettings(options: OptionSet, env: NodeJS.ProcessEnv): RunSettings & { cacheDb: boolean } {
   const { values } = options;
   const ci = readCiContext(env);
   const reports = values.reports;
-  const source =
-    reports.length > 0 ? { kind: 'reports' as const, reports } : { kind: 'scan' as const, images: values.images };
+  const source = reports.length > 0 ? { kind: 'reports' as const, reports } : scanSource(values);
   const workspace = env.RUNNER_TEMP ?? env.TMPDIR ?? '/tmp';
   return {
     ci,
@@ -31,10 +30,7 @@ export function cliCacheRoot(env: NodeJS.ProcessEnv): string {
 export function cliSettings(options: OptionSet, command: 'scan' | 'evaluate', env: NodeJS.ProcessEnv): RunSettings {
   const { values } = options;
   const ci = readCiContext(env);
-  const source =
-    command === 'scan'
-      ? { kind: 'scan' as const, images: values.images }
-      : { kind: 'reports' as const, reports: values.reports };
+  const source = command === 'scan' ? scanSource(values) : { kind: 'reports' as const, reports: values.reports };
   return {
     ci,
     gate: gateOptions(values, source),

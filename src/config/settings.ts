@@ -8,7 +8,23 @@ import { parseMessageAttributes } from './message-attributes.js';
 import type { OptionLabel, OptionSet } from './options.js';
 import { urlValue } from './values.js';
 
-export type GateSource = { kind: 'scan'; images: string[] } | { kind: 'reports'; reports: string[] };
+export type GateSource =
+  { kind: 'scan'; images: string[]; fs: string[]; sboms: string[] } | { kind: 'reports'; reports: string[] };
+
+/** Images are looked for in tar_images/ unless only code directories or SBOMs were asked for. */
+export const DEFAULT_IMAGE_GLOBS = ['tar_images/*.tar'];
+
+export function scanSource(values: V): GateSource {
+  const fs = values.fs;
+  const sboms = values.sbom;
+  const onlyCode = values.images.length === 0 && (fs.length > 0 || sboms.length > 0);
+  return {
+    kind: 'scan',
+    images: onlyCode ? [] : values.images.length > 0 ? values.images : DEFAULT_IMAGE_GLOBS,
+    fs,
+    sboms,
+  };
+}
 
 /** What the gate itself needs: what to judge, with which profile, where to write. */
 export interface GateOptions {

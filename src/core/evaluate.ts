@@ -32,6 +32,7 @@ interface CompiledException {
   rule: ExceptionRule;
   active: boolean;
   matchesImage: (image: string) => boolean;
+  matchesPath: (target: string) => boolean;
   matches: number;
 }
 
@@ -75,17 +76,18 @@ export function evaluate({ images, profile, now }: EvaluateArgs): Evaluation {
   };
 }
 
+/** No globs: everything. bash mode: `*` also crosses `/`, so `kibana*` covers `kibana/kibana:7` as people expect. */
+function globMatcher(globs: string[] | undefined): (text: string) => boolean {
+  if (globs === undefined || globs.length === 0) return () => true;
+  return picomatch(globs, { bash: true, dot: true, nocase: false });
+}
+
 function compile(rule: ExceptionRule, now: Date): CompiledException {
-  const globs = rule.images;
-  const matchesImage =
-    globs === undefined || globs.length === 0
-      ? () => true
-      : // bash mode: `*` also crosses `/`, so `kibana*` covers `kibana/kibana:7` as people expect of image names.
-        picomatch(globs, { bash: true, dot: true, nocase: false });
   return {
     rule,
     active: rule.until === undefined || now.getTime() < exceptionEndsAt(rule.until),
-    matchesImage,
+    matchesImage: globMatcher(rule.images),
+    matchesPath: globMatcher(rule.paths),
     matches: 0,
   };
 }
@@ -116,6 +118,7 @@ function judge({ finding: raw, threshold, profile, candidates }: JudgeArgs): Jud
   let expiredMatch: CompiledException | undefined;
   for (const candidate of candidates ?? []) {
     if (!covers(candidate.rule, finding) || !candidate.matchesImage(finding.image)) continue;
+    if (!candidate.matchesPath(finding.target)) continue;
     if (candidate.active) {
       candidate.matches += 1;
       const until = candidate.rule.until ? ` until ${candidate.rule.until}` : '';

@@ -4,9 +4,16 @@ import type { Severity } from './severity.js';
 
 export type FindingKind = 'vulnerability' | 'secret';
 
+/** What was scanned: an image tarball, a directory of code (lockfiles), or an SBOM file. */
+export type TargetKind = 'image' | 'fs' | 'sbom';
+export const TARGET_KINDS: readonly TargetKind[] = ['image', 'fs', 'sbom'];
+
 /** One vulnerability (or secret) in one package of one image, normalized from a Trivy report. */
 export interface Finding {
+  /** The scanned target's display name: the image, the directory (fs) or the SBOM file. */
   image: string;
+  targetKind: TargetKind;
+  /** Trivy's Target: for fs, the lockfile's path relative to the scanned directory. */
   target: string;
   class: string;
   type: string;
@@ -29,7 +36,7 @@ export interface Finding {
   /** Highest CVSS v3 score over the vendors Trivy reports, else the highest v2; undefined when none. */
   cvss?: number;
   cvssVector?: string;
-  /** Secrets only: where in the file. */
+  /** Where in the file: the secret, or the package in its lockfile (from Trivy's package Locations). */
   startLine?: number;
 }
 
@@ -55,9 +62,18 @@ export interface LayerStats {
   fromCache: number;
 }
 
+/** A lockfile (or SBOM) and every package Trivy found in it: GitLab's dependency_files. */
+export interface DependencyFile {
+  path: string;
+  /** Trivy's type: npm, yarn, gomod, pip, cargo, … */
+  type: string;
+  packages: { name: string; version: string }[];
+}
+
 export interface ImageReport {
-  /** Display name: Metadata.RepoTags[0], else the tarball/report file name without extension. */
+  /** Display name: Metadata.RepoTags[0], else the tarball/report file name without extension; fs/sbom: the path. */
   image: string;
+  kind: TargetKind;
   /** Where the Trivy JSON report lives (or will be written). */
   reportPath: string;
   artifactName: string;
@@ -66,6 +82,8 @@ export interface ImageReport {
   findings: Finding[];
   /** From the scan; undefined for reports read from files. */
   layers?: LayerStats;
+  /** fs and sbom: the lockfiles and their packages (when Trivy listed them). */
+  dependencyFiles?: DependencyFile[];
   /** What the report holds that vulngate does not judge (misconfiguration and licence scans). */
   notJudged?: { misconfigurations: number; licenses: number };
 }
@@ -73,4 +91,10 @@ export interface ImageReport {
 /** `debian 12.11`, as Trivy names the OS; empty when it found none. */
 export function osName(report: Pick<ImageReport, 'os'>): string {
   return report.os ? `${report.os.family} ${report.os.name}`.trim() : '';
+}
+
+/** A file of a scanned directory as the repository names it: the directory joined with Trivy's target. */
+export function codeFilePath(root: string, target: string): string {
+  const joined = root === '.' || root === '' ? target : `${root.replace(/\/+$/, '')}/${target}`;
+  return joined.replace(/^\.\//, '');
 }

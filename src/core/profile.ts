@@ -9,6 +9,8 @@ export interface ExceptionRule {
   package?: string;
   severity?: Severity;
   images?: string[];
+  /** Globs on the finding's target (a lockfile's path for code dependencies). */
+  paths?: string[];
   note: string;
   /** YYYY-MM-DD, the last UTC day it applies. */
   until?: string;

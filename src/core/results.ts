@@ -1,6 +1,13 @@
 import { emptyCounts, type DecisionCounts } from './decision.js';
 import type { Evaluation, ExceptionStatus } from './evaluate.js';
-import { osName, type ImageReport, type JudgedFinding, type LayerStats } from './finding.js';
+import {
+  osName,
+  type DependencyFile,
+  type ImageReport,
+  type JudgedFinding,
+  type LayerStats,
+  type TargetKind,
+} from './finding.js';
 import type { Profile } from './profile.js';
 import { SEVERITIES, type Severity } from './severity.js';
 
@@ -10,19 +17,23 @@ export const OUTPUT_FILES = {
   summary: 'summary.md',
   sarif: 'vulngate.sarif',
   gitlab: 'gl-container-scanning-report.json',
+  gitlabDependencies: 'gl-dependency-scanning-report.json',
   reportsDir: 'reports',
 } as const;
 
 /** An image that could not be scanned or whose report could not be read. */
 export interface ImageError {
   image: string;
+  kind: TargetKind;
   /** The tarball or report. */
   source: string;
   message: string;
 }
 
+/** A scanned target: an image, a directory of code (fs) or an SBOM. The list keeps its name `images`. */
 export interface ResultsImage {
   name: string;
+  kind: TargetKind;
   report: string;
   os?: string;
   counts: DecisionCounts;
@@ -36,6 +47,7 @@ export interface ResultsImage {
 export interface ResultsException {
   id: string;
   package?: string;
+  paths?: string[];
   until?: string;
   note: string;
   origin: string;
@@ -53,6 +65,8 @@ export interface GateResults {
   errors: ImageError[];
   findings: JudgedFinding[];
   exceptions: { expired: ResultsException[]; expiringSoon: ResultsException[]; unused: ResultsException[] };
+  /** fs and sbom targets' lockfiles with every package, for GitLab's dependency_files; not in the audit record. */
+  dependencyFiles: { target: string; files: DependencyFile[] }[];
 }
 
 export interface BuildResultsArgs {
@@ -69,6 +83,7 @@ export function buildResults({ evaluation, images, errors, profile, now, toolVer
   for (const image of images) {
     perImage.set(image.image, {
       name: image.image,
+      kind: image.kind,
       report: image.reportPath,
       os: osName(image) || undefined,
       counts: emptyCounts(),
@@ -92,6 +107,9 @@ export function buildResults({ evaluation, images, errors, profile, now, toolVer
     images: [...perImage.values()],
     errors,
     findings: evaluation.findings,
+    dependencyFiles: images
+      .filter((i) => i.dependencyFiles !== undefined)
+      .map((i) => ({ target: i.image, files: i.dependencyFiles ?? [] })),
     exceptions: {
       expired: evaluation.exceptions.expired.map(toResultsException),
       expiringSoon: evaluation.exceptions.expiringSoon.map(toResultsException),
@@ -101,12 +119,14 @@ export function buildResults({ evaluation, images, errors, profile, now, toolVer
 }
 
 function toResultsException({ rule, matches }: ExceptionStatus): ResultsException {
-  return { id: rule.id, package: rule.package, until: rule.until, note: rule.note, origin: rule.origin, matches };
+  const { id, package: pkg, paths, until, note, origin } = rule;
+  return { id, package: pkg, paths, until, note, origin, matches };
 }
 
 function findingDocument(f: JudgedFinding): Record<string, unknown> {
   return {
     image: f.image,
+    targetKind: f.targetKind,
     target: f.target,
     kind: f.kind,
     id: f.id,
@@ -115,6 +135,7 @@ function findingDocument(f: JudgedFinding): Record<string, unknown> {
     purl: f.purl,
     installedVersion: f.installedVersion,
     fixedVersion: f.fixedVersion,
+    startLine: f.startLine,
     severity: f.severity,
     status: f.status,
     cvss: f.cvss,

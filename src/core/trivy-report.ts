@@ -1,11 +1,12 @@
 import { ScanError } from './errors.js';
-import type { Finding, ImageReport } from './finding.js';
+import type { DependencyFile, Finding, ImageReport, TargetKind } from './finding.js';
 import { parseSeverity } from './severity.js';
 
 /** The subset of Trivy's JSON (SchemaVersion 2) that vulngate reads; other fields are ignored. */
 interface RawReport {
   SchemaVersion?: unknown;
   ArtifactName?: unknown;
+  ArtifactType?: unknown;
   Trivy?: { Version?: unknown };
   Metadata?: { RepoTags?: unknown; OS?: { Family?: unknown; Name?: unknown } };
   Results?: unknown;
@@ -17,7 +18,17 @@ interface RawResult {
   Type?: unknown;
   Vulnerabilities?: unknown;
   Secrets?: unknown;
+  Packages?: unknown;
 }
+
+/** Trivy's ArtifactType → what vulngate calls it; a report without one (older Trivy) is an image's. */
+const ARTIFACT_KINDS: Record<string, TargetKind> = {
+  container_image: 'image',
+  filesystem: 'fs',
+  repository: 'fs',
+  cyclonedx: 'sbom',
+  spdx: 'sbom',
+};
 
 type RawCvss = Record<string, { V3Score?: unknown; V3Vector?: unknown; V2Score?: unknown; V2Vector?: unknown }>;
 
@@ -39,9 +50,11 @@ export interface ParseReportArgs {
   reportPath: string;
   /** Used when the report has no RepoTags: the tarball (scan) or report (evaluate) file. */
   fallbackName: string;
+  /** The display name chosen by the caller (the scanned directory or SBOM as given); wins over the report's. */
+  name?: string;
 }
 
-export function parseTrivyReport({ text, reportPath, fallbackName }: ParseReportArgs): ImageReport {
+export function parseTrivyReport({ text, reportPath, fallbackName, name }: ParseReportArgs): ImageReport {
   let raw: unknown;
   try {
     // A UTF-8 byte order mark (editors on Windows write one) is not part of the JSON.
@@ -65,17 +78,31 @@ export function parseTrivyReport({ text, reportPath, fallbackName }: ParseReport
       `${reportPath}: ${got}; vulngate reads Trivy JSON reports with SchemaVersion 2 (trivy --format json)`,
     );
   }
+  const kind = artifactKind(report.ArtifactType, reportPath);
   const tags = report.Metadata?.RepoTags;
   const firstTag = Array.isArray(tags) && typeof tags[0] === 'string' && tags[0] !== '' ? tags[0] : undefined;
-  const image = firstTag ?? nameWithoutExtension(fallbackName);
+  const artifact = str(report.ArtifactName);
+  const image =
+    name ?? (kind === 'image' ? (firstTag ?? nameWithoutExtension(fallbackName)) : artifact || fallbackName);
   const results = report.Results ?? [];
   if (!Array.isArray(results)) throw new ScanError(`${reportPath}: Results must be a list`);
 
   const findings: Finding[] = [];
+  const dependencyFiles: DependencyFile[] = [];
   const notJudged = { misconfigurations: 0, licenses: 0 };
   results.forEach((result: unknown, index) => {
     if (!isObject(result)) throw new ScanError(`${reportPath}: Results[${index}] must be an object`);
-    collectResult({ result: result as RawResult, where: `${reportPath}: Results[${index}]`, image, into: findings });
+    const where = `${reportPath}: Results[${index}]`;
+    const raw = result as RawResult;
+    const packages = listOf(raw.Packages, `${where}.Packages`);
+    collectResult({ result: raw, where, image, kind, lines: packageLines(packages), into: findings });
+    if (kind !== 'image' && result.Class === 'lang-pkgs' && packages.length > 0) {
+      dependencyFiles.push({
+        path: str(raw.Target),
+        type: str(raw.Type),
+        packages: packages.map((p) => ({ name: str(p.Name), version: str(p.Version) })),
+      });
+    }
     // What vulngate does not judge is counted, so a report of only these never passes in silence.
     notJudged.misconfigurations += Array.isArray(result.Misconfigurations) ? result.Misconfigurations.length : 0;
     notJudged.licenses += Array.isArray(result.Licenses) ? result.Licenses.length : 0;
@@ -83,25 +110,60 @@ export function parseTrivyReport({ text, reportPath, fallbackName }: ParseReport
   const os = report.Metadata?.OS;
   return {
     image,
+    kind,
     reportPath,
-    artifactName: str(report.ArtifactName),
+    artifactName: artifact,
     os: os && typeof os.Family === 'string' ? { family: os.Family, name: str(os.Name) } : undefined,
     trivyVersion: str(report.Trivy?.Version),
     findings,
+    ...(dependencyFiles.length > 0 ? { dependencyFiles } : {}),
     ...(notJudged.misconfigurations + notJudged.licenses > 0 ? { notJudged } : {}),
   };
 }
 
-function collectResult(args: { result: RawResult; where: string; image: string; into: Finding[] }): void {
-  const { result, where, image, into } = args;
+function artifactKind(value: unknown, reportPath: string): TargetKind {
+  if (value === undefined || value === null || value === '') return 'image';
+  const kind = typeof value === 'string' ? ARTIFACT_KINDS[value] : undefined;
+  if (!kind) {
+    throw new ScanError(
+      `${reportPath}: ArtifactType ${JSON.stringify(value)} is not judged; vulngate reads reports of container ` +
+        'images, filesystems, repositories, CycloneDX and SPDX SBOMs',
+    );
+  }
+  return kind;
+}
+
+/** PkgID (else name@version) → the package's first line in its lockfile, from Trivy's Locations. */
+function packageLines(packages: Record<string, unknown>[]): Map<string, number> {
+  const lines = new Map<string, number>();
+  for (const p of packages) {
+    const first: unknown = Array.isArray(p.Locations) ? p.Locations[0] : undefined;
+    const line = isObject(first) ? first.StartLine : undefined;
+    if (typeof line !== 'number' || !(line >= 1)) continue;
+    const key = str(p.ID) || `${str(p.Name)}@${str(p.Version)}`;
+    if (!lines.has(key)) lines.set(key, line);
+  }
+  return lines;
+}
+
+function collectResult(args: {
+  result: RawResult;
+  where: string;
+  image: string;
+  kind: TargetKind;
+  lines: Map<string, number>;
+  into: Finding[];
+}): void {
+  const { result, where, image, kind, lines, into } = args;
   const target = str(result.Target);
-  const base = { image, target, class: str(result.Class), type: str(result.Type) };
+  const base = { image, targetKind: kind, target, class: str(result.Class), type: str(result.Type) };
   const vulns = listOf(result.Vulnerabilities, `${where}.Vulnerabilities`);
   vulns.forEach((v, i) => {
     const id = str(v.VulnerabilityID);
     if (id === '') throw new ScanError(`${where}.Vulnerabilities[${i}]: VulnerabilityID is missing`);
     const cvss = pickCvss(v.CVSS as RawCvss | undefined);
     const identifier = isObject(v.PkgIdentifier) ? (v.PkgIdentifier as Record<string, unknown>) : {};
+    const line = lines.get(str(v.PkgID) || `${str(v.PkgName)}@${str(v.InstalledVersion)}`);
     into.push({
       ...base,
       kind: 'vulnerability',
@@ -119,6 +181,7 @@ function collectResult(args: { result: RawResult; where: string; image: string; 
       references: strings(v.References),
       cweIds: strings(v.CweIDs),
       ...cvss,
+      ...(line !== undefined ? { startLine: line } : {}),
     });
   });
   const secrets = listOf(result.Secrets, `${where}.Secrets`);

@@ -1,5 +1,6 @@
 import type { DefectDojoOptions } from '../config/settings.js';
 import { describeError } from '../core/errors.js';
+import type { TargetKind } from '../core/finding.js';
 import type { Logger } from '../core/logger.js';
 import { HttpError, parseRetryAfter, retry, type RetryPolicy } from '../lib/retry.js';
 
@@ -12,6 +13,8 @@ export interface DefectDojoSettings extends DefectDojoOptions {
 
 export interface DefectDojoUpload {
   image: string;
+  /** Images are one test per repository across tags; a code directory or SBOM is one test under its path. */
+  kind?: TargetKind;
   /** Trivy's JSON report for the image. */
   reportText: string;
 }
@@ -75,7 +78,8 @@ const DD_LIMITS: Record<string, number> = {
 
 function formFor(settings: DefectDojoSettings, upload: DefectDojoUpload): FormData {
   const form = new FormData();
-  const repository = imageWithoutTag(upload.image);
+  const isImage = (upload.kind ?? 'image') === 'image';
+  const repository = isImage ? imageWithoutTag(upload.image) : upload.image;
   const fields: [string, string | undefined][] = [
     ['scan_type', 'Trivy Scan'],
     ['auto_create_context', 'true'],
@@ -90,7 +94,7 @@ function formFor(settings: DefectDojoSettings, upload: DefectDojoUpload): FormDa
     ['active', String(settings.active ?? true)],
     ['verified', String(settings.verified ?? false)],
     ['scan_date', settings.scanDate],
-    ['version', settings.version || imageTag(upload.image)],
+    ['version', settings.version || (isImage ? imageTag(upload.image) : undefined)],
     ['commit_hash', settings.commit],
     ['branch_tag', settings.branch],
     ['build_id', settings.buildId],

@@ -45,7 +45,7 @@ export async function forwardResults(args: ForwardArgs): Promise<DeliveryOutcome
   if (options.defectDojo) {
     const uploads: DefectDojoUpload[] = [];
     for (const report of args.reports)
-      uploads.push({ image: report.image, reportText: await readFile(report.reportPath, 'utf8') });
+      uploads.push({ image: report.image, kind: report.kind, reportText: await readFile(report.reportPath, 'utf8') });
     const stored: StoredDefectDojoSettings = {
       ...withoutToken(options.defectDojo),
       scanDate: context.now.toISOString().slice(0, 10),
@@ -148,6 +148,7 @@ export async function forwardDefectDojo(args: DefectDojoForward): Promise<Delive
     reportFile: `defectdojo-${args.id}/${String(i + 1).padStart(3, '0')}.json`,
     text: u.reportText,
     image: u.image,
+    kind: u.kind,
   }));
   const entry = (kept: typeof reports, reasons: string[]): UndeliveredEntry => ({
     version: 1,
@@ -155,7 +156,7 @@ export async function forwardDefectDojo(args: DefectDojoForward): Promise<Delive
     createdAt: context.now.toISOString(),
     reasons,
     settings: stored,
-    uploads: kept.map((r) => ({ image: r.image, reportFile: r.reportFile })),
+    uploads: kept.map((r) => ({ image: r.image, kind: r.kind, reportFile: r.reportFile })),
   });
   const spool = { outputDir: args.outputDir, id: args.id };
   const file = await writeUndelivered({ ...spool, entry: entry(reports, ['not sent yet']), reports });

@@ -1,3 +1,4 @@
+import type { TargetKind } from '../core/finding.js';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, errorCode } from '../core/errors.js';
@@ -17,7 +18,8 @@ export type UndeliveredEntry =
       createdAt: string;
       reasons: string[];
       settings: StoredDefectDojoSettings;
-      uploads: { image: string; reportFile: string }[];
+      /** `kind` since code directories are scanned; entries written before it are images. */
+      uploads: { image: string; kind?: TargetKind; reportFile: string }[];
     };
 
 export interface StoredEntry {

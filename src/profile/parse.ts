@@ -75,6 +75,7 @@ function toRule(entry: Record<string, unknown>, origin: string): ExceptionRule {
     package: entry.package as string | undefined,
     severity: parseSeverity(entry.severity),
     images: entry.images as string[] | undefined,
+    paths: entry.paths as string[] | undefined,
     note: entry.note as string,
     until,
     origin,

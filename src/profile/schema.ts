@@ -21,6 +21,13 @@ const exception = {
       items: { type: 'string', minLength: 1 },
       description: 'Globs on the image name (* also matches /).',
     },
+    paths: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description:
+        "Globs on the finding's target: for code dependencies the lockfile's path relative to the scanned " +
+        'directory (services/api/package-lock.json), for images the path in the image (* also matches /).',
+    },
     note: { type: 'string', minLength: 1, pattern: '\\S', description: 'Why the finding is accepted. Required.' },
     until: {
       type: 'string',

@@ -1,4 +1,4 @@
-import type { JudgedFinding } from '../core/finding.js';
+import { codeFilePath, type JudgedFinding, type TargetKind } from '../core/finding.js';
 import { fingerprintUuid } from '../core/identity.js';
 import type { GateResults } from '../core/results.js';
 import type { Severity } from '../core/severity.js';
@@ -16,11 +16,34 @@ const SEVERITY: Record<Severity, string> = {
 };
 const URL_PATTERN = /^(https?|ftp):\/\/.+/;
 
+export type GitlabReportType = 'container_scanning' | 'dependency_scanning';
+
 export interface GitlabReportOptions {
   results: GateResults;
   startedAt: Date;
   finishedAt: Date;
+  /** container_scanning (default): images; dependency_scanning: code directories and SBOMs. */
+  type?: GitlabReportType;
 }
+
+/** Which targets a report type covers. */
+function covers(type: GitlabReportType, kind: TargetKind): boolean {
+  return type === 'container_scanning' ? kind === 'image' : kind !== 'image';
+}
+
+/** Trivy's lockfile types in GitLab's words (package_manager). */
+const PACKAGE_MANAGERS: Record<string, string> = {
+  gomod: 'go',
+  gobinary: 'go',
+  pom: 'maven',
+  jar: 'maven',
+  gradle: 'gradle',
+  'python-pkg': 'pip',
+  gemspec: 'bundler',
+  'node-pkg': 'npm',
+  'composer-vendor': 'composer',
+  'rust-binary': 'cargo',
+};
 
 /** GitLab wants UTC without a zone: 2024-01-01T12:00:00. */
 export function gitlabTime(date: Date): string {
@@ -57,9 +80,10 @@ function solution(f: JudgedFinding): string {
   return f.fixedVersion ? `Upgrade ${f.package} to ${f.fixedVersion}` : 'No solution is known yet.';
 }
 
-function scanSection(options: GitlabReportOptions): Record<string, unknown> {
+function scanSection(options: GitlabReportOptions, type: GitlabReportType): Record<string, unknown> {
   const { results } = options;
-  const messages = results.errors.map((e) => ({ level: 'fatal', value: `${e.source}: ${e.message}` }));
+  const errors = results.errors.filter((e) => covers(type, e.kind));
+  const messages = errors.map((e) => ({ level: 'fatal', value: `${e.source}: ${e.message}` }));
   return {
     analyzer: {
       id: 'vulngate',
@@ -77,8 +101,8 @@ function scanSection(options: GitlabReportOptions): Record<string, unknown> {
     },
     start_time: gitlabTime(options.startedAt),
     end_time: gitlabTime(options.finishedAt),
-    status: results.errors.length > 0 ? 'failure' : 'success',
-    type: 'container_scanning',
+    status: errors.length > 0 ? 'failure' : 'success',
+    type,
     ...(messages.length > 0 ? { messages } : {}),
   };
 }
@@ -94,24 +118,53 @@ function vulnerability(f: JudgedFinding, osByImage: Map<string, string>): Record
     solution: gitlabText(oneLine(solution(f))),
     identifiers: [{ type: identifierType(f.id), name: f.id, value: f.id, ...(url ? { url } : {}) }],
     links: [...new Set([f.primaryUrl, ...f.references])].filter((u) => URL_PATTERN.test(u)).map((u) => ({ url: u })),
-    location: {
-      dependency: { package: { name: f.package }, version: f.installedVersion },
-      operating_system: osByImage.get(f.image) || 'Unknown',
-      image: f.image,
-    },
+    location: location(f, osByImage),
   };
+}
+
+function location(f: JudgedFinding, osByImage: Map<string, string>): Record<string, unknown> {
+  const dependency = { package: { name: f.package }, version: f.installedVersion };
+  if (f.targetKind === 'image') {
+    return { dependency, operating_system: osByImage.get(f.image) || 'Unknown', image: f.image };
+  }
+  const file = f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.image;
+  return { file: file || f.image || 'unknown', dependency };
+}
+
+function dependencyFiles(results: GateResults): Record<string, unknown>[] {
+  const kindOf = new Map(results.images.map((i) => [i.name, i.kind]));
+  return results.dependencyFiles.flatMap(({ target, files }) =>
+    files.map((file) => ({
+      path: (kindOf.get(target) === 'fs' ? codeFilePath(target, file.path) : target) || target,
+      package_manager: PACKAGE_MANAGERS[file.type] ?? (file.type || 'unknown'),
+      dependencies: file.packages.map((p) => ({ package: { name: p.name }, version: p.version })),
+    })),
+  );
 }
 
 /** The report as JSON text, one vulnerability at a time: with 100k findings it is never one object or string. */
 export function* gitlabReportChunks(options: GitlabReportOptions): Generator<string> {
+  const type = options.type ?? 'container_scanning';
   const osByImage = new Map(options.results.images.map((i) => [i.name, i.os ?? '']));
-  const head = { version: GITLAB_REPORT_VERSION, scan: scanSection(options) };
+  const head = {
+    version: GITLAB_REPORT_VERSION,
+    scan: scanSection(options, type),
+    ...(type === 'dependency_scanning' ? { dependency_files: dependencyFiles(options.results) } : {}),
+  };
   // The head's closing brace gives way to the vulnerabilities list.
   yield `${JSON.stringify(head).slice(0, -1)},"vulnerabilities":[`;
-  for (const [i, f] of options.results.findings.entries()) {
-    yield (i > 0 ? ',' : '') + JSON.stringify(vulnerability(f, osByImage));
+  let first = true;
+  for (const f of options.results.findings) {
+    if (!covers(type, f.targetKind)) continue;
+    yield (first ? '' : ',') + JSON.stringify(vulnerability(f, osByImage));
+    first = false;
   }
   yield ']}';
+}
+
+/** Whether the run scanned anything this report type covers: a report of nothing is not written. */
+export function hasGitlabTargets(results: GateResults, type: GitlabReportType): boolean {
+  return results.images.some((i) => covers(type, i.kind)) || results.errors.some((e) => covers(type, e.kind));
 }
 
 export function renderGitlabReport(options: GitlabReportOptions): Record<string, unknown> {

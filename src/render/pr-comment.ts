@@ -1,10 +1,18 @@
 import { createHash } from 'node:crypto';
-import type { JudgedFinding } from '../core/finding.js';
+import { codeFilePath, type JudgedFinding } from '../core/finding.js';
 import { blockingFindings, type GateResults } from '../core/results.js';
 import { compareSeverityDesc } from '../core/severity.js';
 import { oneLine, shorten } from '../core/text.js';
 import { code, link, plural, table } from './markdown.js';
-import { verdictLine } from './summary.js';
+import { byKind, verdictLine } from './summary.js';
+
+const KIND_LABEL = { image: 'image', fs: 'code', sbom: 'SBOM' } as const;
+
+/** `code: services/api/package-lock.json`, `image: shop/api:1.2`. */
+function targetCell(f: JudgedFinding) {
+  const where = f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.image;
+  return code(`${KIND_LABEL[f.targetKind]}: ${where}`);
+}
 
 const STATE = /<!-- vulngate-state (\{.*\}) -->/;
 export const COMMENT_ROW_LIMIT = 30;
@@ -82,13 +90,17 @@ export function renderPrComment({ results, marker, previousBody, detailsUrl }: P
     if (resolved.length > 0) parts.push(`Resolved: ${shownResolved.join(', ')}${moreResolved}`);
   }
   if (blocking.length > 0) {
-    const shown = blocking.slice(0, COMMENT_ROW_LIMIT);
+    // Grouped by kind of target (images, code dependencies, SBOMs), most severe first within each.
+    const shown = byKind(blocking, (f) => f.targetKind)
+      .flatMap(([, list]) => list)
+      .slice(0, COMMENT_ROW_LIMIT);
+    const mixed = new Set(blocking.map((f) => f.targetKind)).size > 1 || blocking[0]?.targetKind !== 'image';
     parts.push(
       table(
-        ['', 'Image', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'],
+        ['', mixed ? 'Target' : 'Image', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'],
         shown.map((f) => [
           before.has(findingKey(f)) || previousBody === undefined ? ' ' : '🆕',
-          code(f.image),
+          mixed ? targetCell(f) : code(f.image),
           f.primaryUrl ? link(f.id, f.primaryUrl) : f.id,
           f.severity,
           f.package,

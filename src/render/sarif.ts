@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import type { JudgedFinding } from '../core/finding.js';
+import { codeFilePath, type JudgedFinding, type TargetKind } from '../core/finding.js';
 import type { GateResults } from '../core/results.js';
 import { link as mdLink, table, text as mdText } from './markdown.js';
 import type { Severity } from '../core/severity.js';
@@ -50,7 +50,7 @@ const HEADER = '{"$schema":"https://json.schemastore.org/sarif-2.1.0.json","vers
 
 /** The images (runs) that fit GitHub's run limit, each with its findings most important first. */
 export interface SarifPlan {
-  runs: { image: string; findings: JudgedFinding[] }[];
+  runs: { image: string; kind: TargetKind; findings: JudgedFinding[] }[];
   omittedRuns: number;
   /** Findings of the images left out. */
   omittedResults: number;
@@ -71,7 +71,7 @@ export function planSarif(options: SarifOptions): SarifPlan {
   return {
     runs: options.results.images
       .filter((i) => keptNames.has(i.name))
-      .map((i) => ({ image: i.name, findings: prioritized(byImage.get(i.name) ?? []) })),
+      .map((i) => ({ image: i.name, kind: i.kind, findings: prioritized(byImage.get(i.name) ?? []) })),
     omittedRuns: images.length - keptNames.size,
     omittedResults: images.slice(limits.runsPerFile).reduce((n, [, list]) => n + list.length, 0),
   };
@@ -90,7 +90,7 @@ export function sarifChunks(
   function* chunks(): Generator<string> {
     yield HEADER;
     for (const [i, run] of plan.runs.entries()) {
-      const built = buildRun({ image: run.image, findings: run.findings.slice(0, perRun), options });
+      const built = buildRun({ image: run.image, kind: run.kind, findings: run.findings.slice(0, perRun), options });
       yield (i > 0 ? ',' : '') + JSON.stringify(built);
     }
     yield ']}';
@@ -134,12 +134,23 @@ function imageUri(image: string): string {
   return encodeURI(image.replace(/^\/+/, '')).replace(/:/g, '%3A');
 }
 
+/** The run's category: images keep `vulngate/<image>/`; code directories and SBOMs say what they are. */
+export function sarifCategory(name: string, kind: TargetKind): string {
+  return kind === 'image' ? `vulngate/${name}/` : `vulngate/${kind}/${name}/`;
+}
+
+function kindWord(kind: TargetKind): string {
+  return kind === 'image' ? 'image' : kind === 'fs' ? 'directory' : 'SBOM';
+}
+
 function buildRun({
   image,
+  kind,
   findings,
   options,
 }: {
   image: string;
+  kind: TargetKind;
   findings: JudgedFinding[];
   options: SarifOptions;
 }): SarifRun {
@@ -172,9 +183,9 @@ function buildRun({
         },
       ],
     },
-    automationDetails: { id: `vulngate/${image}/` },
+    automationDetails: { id: sarifCategory(image, kind) },
     results: findings.map((f) => buildResult(f, ruleIndex.get(f.id) ?? 0, options)),
-    properties: { image, profile: options.results.profile.source, verdict: options.results.verdict },
+    properties: { image, kind, profile: options.results.profile.source, verdict: options.results.verdict },
   };
 }
 
@@ -198,7 +209,8 @@ function buildRule(affected: [JudgedFinding, ...JudgedFinding[]]): Record<string
   const text = affected.map((a) => `${a.package} ${a.installedVersion} → ${a.fixedVersion || 'no fix yet'}`).join('; ');
   return {
     id: f.id,
-    name: f.kind === 'secret' ? 'Secret' : 'OsPackageVulnerability',
+    name:
+      f.kind === 'secret' ? 'Secret' : f.class === 'lang-pkgs' ? 'DependencyVulnerability' : 'OsPackageVulnerability',
     shortDescription: { text: title },
     fullDescription: { text: f.description || title },
     helpUri: f.primaryUrl || undefined,
@@ -212,18 +224,33 @@ function buildRule(affected: [JudgedFinding, ...JudgedFinding[]]): Record<string
   };
 }
 
+function resultLocation(f: JudgedFinding, options: SarifOptions): { uri: string; region: { startLine: number } } {
+  switch (f.targetKind) {
+    case 'fs':
+      return { uri: imageUri(codeFilePath(f.image, f.target)), region: { startLine: f.startLine ?? 1 } };
+    case 'sbom':
+      return { uri: imageUri(f.image), region: { startLine: 1 } };
+    default:
+      return options.dockerfile
+        ? { uri: options.dockerfile.path, region: { startLine: options.dockerfile.fromLine } }
+        : { uri: imageUri(f.image), region: { startLine: 1 } };
+  }
+}
+
 function buildResult(f: JudgedFinding, ruleIndex: number, options: SarifOptions): Record<string, unknown> {
+  const location = resultLocation(f, options);
   const fix = f.kind === 'secret' ? 'remove it' : f.fixedVersion ? `fixed in ${f.fixedVersion}` : 'no fix yet';
   const what =
     f.kind === 'secret' ? `Secret ${f.id} in ${f.package}` : `${f.package} ${f.installedVersion} has ${f.id}`;
-  const location = options.dockerfile
-    ? { uri: options.dockerfile.path, region: { startLine: options.dockerfile.fromLine } }
-    : { uri: imageUri(f.image), region: { startLine: 1 } };
   return {
     ruleId: f.id,
     ruleIndex,
     level: f.decision === 'blocking' ? 'error' : 'note',
-    message: { text: `${what} (${f.severity}; ${fix}) in image ${f.image}. Decision: ${f.decision} — ${f.reason}.` },
+    message: {
+      text:
+        `${what} (${f.severity}; ${fix}) in ${kindWord(f.targetKind)} ${f.image}. ` +
+        `Decision: ${f.decision} — ${f.reason}.`,
+    },
     locations: [
       {
         physicalLocation: { artifactLocation: { uri: location.uri }, region: location.region },
@@ -235,6 +262,7 @@ function buildResult(f: JudgedFinding, ruleIndex: number, options: SarifOptions)
       decision: f.decision,
       reason: f.reason,
       image: f.image,
+      targetKind: f.targetKind,
       package: f.package,
       installedVersion: f.installedVersion,
       fixedVersion: f.fixedVersion,

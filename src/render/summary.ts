@@ -1,4 +1,4 @@
-import type { JudgedFinding } from '../core/finding.js';
+import { TARGET_KINDS, type JudgedFinding, type TargetKind } from '../core/finding.js';
 import { EXPIRING_SOON_DAYS } from '../core/profile.js';
 import { OUTPUT_FILES, blockingFindings, type GateResults, type ResultsException } from '../core/results.js';
 import { compareSeverityDesc } from '../core/severity.js';
@@ -15,12 +15,39 @@ export interface SummaryArgs {
   notes?: string[];
 }
 
+const KIND_HEADINGS: Record<TargetKind, string> = { image: 'Images', fs: 'Code dependencies', sbom: 'SBOMs' };
+const KIND_IN: Record<TargetKind, string> = { image: 'images', fs: 'code dependencies', sbom: 'SBOMs' };
+const KIND_COLUMN: Record<TargetKind, string> = { image: 'Image', fs: 'Directory', sbom: 'SBOM' };
+
+/** Items grouped by the kind of target, images first, then code directories, then SBOMs; empty groups left out. */
+export function byKind<T>(items: T[], kindOf: (item: T) => TargetKind): [TargetKind, T[]][] {
+  return TARGET_KINDS.map((kind): [TargetKind, T[]] => [kind, items.filter((i) => kindOf(i) === kind)]).filter(
+    ([, list]) => list.length > 0,
+  );
+}
+
+/** `3 images`; `4 targets (2 images, 1 directory, 1 SBOM)`: what was scanned, in words. */
+function scannedWords(results: GateResults): string {
+  const words: Record<TargetKind, [string, string]> = {
+    image: ['image', 'images'],
+    fs: ['directory', 'directories'],
+    sbom: ['SBOM', 'SBOMs'],
+  };
+  const count = (n: number, kind: TargetKind) => `${n} ${words[kind][n === 1 ? 0 : 1]}`;
+  const groups = byKind(results.images, (i) => i.kind);
+  const [only] = groups;
+  if (groups.length <= 1) return count(only?.[1].length ?? 0, only?.[0] ?? 'image');
+  const parts = groups.map(([kind, list]) => count(list.length, kind));
+  return `${plural(results.images.length, 'target')} (${parts.join(', ')})`;
+}
+
 export function verdictLine(results: GateResults): string {
   const blockingList = blockingFindings(results);
   const blocking = blockingList.length;
   const failedImages = new Set(blockingList.map((f) => f.image)).size;
-  const scanned = plural(results.images.length, 'image');
-  const errors = results.errors.length > 0 ? `; ${plural(results.errors.length, 'image')} could not be scanned` : '';
+  const scanned = scannedWords(results);
+  const noun = results.errors.every((e) => e.kind === 'image') ? 'image' : 'target';
+  const errors = results.errors.length > 0 ? `; ${plural(results.errors.length, noun)} could not be scanned` : '';
   if (results.verdict === 'fail') {
     return `❌ vulngate: FAIL — ${plural(blocking, 'blocking finding')} in ${failedImages} of ${scanned}${errors}`;
   }
@@ -36,24 +63,37 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
       `above${profile.ignoreUnfixed ? ', ignores findings without a fix' : ', including findings without a fix'}.`,
     ...notes,
   ];
-  parts.push(
-    '### Images',
-    table(
-      ['Image', 'Critical', 'High', 'Medium', 'Low', 'Unknown', 'Blocking', 'Excepted', 'Unfixed', 'Below threshold'],
-      results.images.map((i) => [
-        code(i.name),
-        i.bySeverity.CRITICAL,
-        i.bySeverity.HIGH,
-        i.bySeverity.MEDIUM,
-        i.bySeverity.LOW,
-        i.bySeverity.UNKNOWN,
-        i.counts.blocking,
-        i.counts.excepted,
-        i.counts.unfixed,
-        i.counts['below-threshold'],
-      ]),
-    ),
-  );
+  for (const [kind, targets] of byKind(results.images, (i) => i.kind)) {
+    parts.push(
+      `### ${KIND_HEADINGS[kind]}`,
+      table(
+        [
+          KIND_COLUMN[kind],
+          'Critical',
+          'High',
+          'Medium',
+          'Low',
+          'Unknown',
+          'Blocking',
+          'Excepted',
+          'Unfixed',
+          'Below threshold',
+        ],
+        targets.map((i) => [
+          code(i.name),
+          i.bySeverity.CRITICAL,
+          i.bySeverity.HIGH,
+          i.bySeverity.MEDIUM,
+          i.bySeverity.LOW,
+          i.bySeverity.UNKNOWN,
+          i.counts.blocking,
+          i.counts.excepted,
+          i.counts.unfixed,
+          i.counts['below-threshold'],
+        ]),
+      ),
+    );
+  }
   const layerLine = layersLine(results);
   if (layerLine) parts.push(layerLine);
   const notJudged = notJudgedLine(results);
@@ -62,20 +102,36 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
     parts.push(
       '### Scan errors',
       table(
-        ['Image', 'Source', 'Error'],
+        ['Target', 'Source', 'Error'],
         results.errors.map((e) => [code(e.image), e.source, e.message]),
       ),
     );
   }
   const blocking = sorted(blockingFindings(results));
-  if (blocking.length > 0) {
+  const blockingGroups = byKind(blocking, (f) => f.targetKind);
+  for (const [kind, list] of blockingGroups) {
+    // Images only: the heading the summary always had; with code too, one table per kind of target.
+    const where = blockingGroups.length > 1 || kind !== 'image' ? ` in ${KIND_IN[kind]}` : '';
     parts.push(
-      `### Blocking findings (${blocking.length})`,
-      capped(blocking, (rows) =>
-        table(
-          ['Image', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'],
-          rows.map((f) => [code(f.image), link(f), f.severity, f.package, f.installedVersion, f.fixedVersion]),
-        ),
+      `### Blocking findings${where} (${list.length})`,
+      capped(list, (rows) =>
+        kind === 'fs'
+          ? table(
+              ['Directory', 'Lockfile', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'],
+              rows.map((f) => [
+                code(f.image),
+                f.target,
+                link(f),
+                f.severity,
+                f.package,
+                f.installedVersion,
+                f.fixedVersion,
+              ]),
+            )
+          : table(
+              [KIND_COLUMN[kind], 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'],
+              rows.map((f) => [code(f.image), link(f), f.severity, f.package, f.installedVersion, f.fixedVersion]),
+            ),
       ),
     );
   }

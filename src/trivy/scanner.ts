@@ -1,4 +1,10 @@
-import type { LayerStats } from '../core/finding.js';
+import type { LayerStats, TargetKind } from '../core/finding.js';
+
+/** One thing to scan: an image tarball (or OCI layout), a directory of code, or an SBOM file. */
+export interface ScanTarget {
+  kind: TargetKind;
+  path: string;
+}
 
 export interface ScanOutcome {
   /** Undefined when Trivy did not say (it says so in its debug log). */
@@ -8,9 +14,9 @@ export interface ScanOutcome {
 /** The scanner as the run sees it: the Trivy implementation lives beside it. */
 export interface ImageScanner {
   /** Once per run, before any scan: the vulnerability DB, the layer cache, a local server for several images. */
-  prepare(plan: { images: number }): Promise<void>;
-  /** Writes Trivy's JSON report for one tarball; throws ScanError naming the tarball. */
-  scan(args: { tarball: string; reportPath: string }): Promise<ScanOutcome>;
+  prepare(plan: { targets: number }): Promise<void>;
+  /** Writes Trivy's JSON report for one target; throws ScanError naming its path. */
+  scan(args: { target: ScanTarget; reportPath: string }): Promise<ScanOutcome>;
   /** Once per run, after the last scan, whatever happened: stops what prepare started. */
   close(): Promise<void>;
 }

@@ -11,7 +11,7 @@ import { layerCacheDir, prepareLayerCache } from './layer-cache.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
 import type { TrivyOptions } from './options.js';
 import { runProcess, type ProcessResult } from './process.js';
-import type { ImageScanner, ScanOutcome } from './scanner.js';
+import type { ImageScanner, ScanOutcome, ScanTarget } from './scanner.js';
 
 /** How to run Trivy: the user's options (minus how to obtain it), plus the binary found and retry timing. */
 export interface TrivySettings extends Omit<TrivyOptions, 'checksum' | 'downloadUrl'> {
@@ -23,6 +23,29 @@ export interface TrivySettings extends Omit<TrivyOptions, 'checksum' | 'download
 /** Trivy's debug log names each layer it analyses and the layers it found: nothing else says what the cache gave. */
 const MISSING_LAYER = /Missing diff ID in cache\s+diff_id="?(sha256:[0-9a-f]+)/;
 const DETECTED_LAYERS = /Detected diff ID\s+diff_ids=\[(.*)\]/;
+/**
+ * Trivy skips a lockfile it cannot parse with only a debug line ("Walk error" from its parallel walker, "Analysis
+ * error" from its analyzers), so a broken package-lock.json would pass as "no findings": vulngate reads the line
+ * and fails that directory instead.
+ */
+const UNPARSED_FILE = /\s(?:Walk|Analysis) error\s+(.*)$/;
+const LOG_FIELD = (name: string) => new RegExp(`${name}="((?:[^"\\\\]|\\\\.)*)"`);
+
+function unparsedFile(line: string): string | undefined {
+  const fields = UNPARSED_FILE.exec(line)?.[1];
+  if (fields === undefined) return undefined;
+  const unquote = (text: string | undefined) => text?.replace(/\\(.)/g, '$1');
+  const file = unquote(LOG_FIELD('file_path').exec(fields)?.[1]);
+  const err = unquote(LOG_FIELD('err').exec(fields)?.[1]) ?? fields;
+  return file ? `${file}: ${err}` : err;
+}
+
+/** Trivy's command and scanners per kind; an SBOM has no files to search for secrets. */
+const SUBCOMMAND = {
+  image: { command: 'image', input: true, scanners: 'vuln,secret' },
+  fs: { command: 'fs', input: false, scanners: 'vuln,secret' },
+  sbom: { command: 'sbom', input: false, scanners: 'vuln' },
+} as const;
 
 export class TrivyScanner implements ImageScanner {
   private localServer: LocalServer | undefined;
@@ -34,7 +57,7 @@ export class TrivyScanner implements ImageScanner {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async prepare({ images }: { images: number }): Promise<void> {
+  async prepare({ targets }: { targets: number }): Promise<void> {
     const { server, offline, cacheDir, layerCache } = this.settings;
     if (server) {
       this.logger.info(`Scanning as a client of the Trivy server at ${server.url}`);
@@ -60,8 +83,8 @@ export class TrivyScanner implements ImageScanner {
         logger: this.logger,
       });
     }
-    // Several images: one server owns the layer cache and every scan is its client, so shared layers are analysed once.
-    if (images > 1) {
+    // Several targets: one server owns the layer cache and every scan is its client; shared layers are analysed once.
+    if (targets > 1) {
       if (!layerCache.enabled) await rm(layerCacheDir(cacheDir), { recursive: true, force: true });
       this.localServer = await startLocalServer({
         binary: this.settings.binary,
@@ -82,21 +105,28 @@ export class TrivyScanner implements ImageScanner {
       await rm(layerCacheDir(this.settings.cacheDir), { recursive: true, force: true });
   }
 
-  async scan({ tarball, reportPath }: { tarball: string; reportPath: string }): Promise<ScanOutcome> {
+  async scan({ target, reportPath }: { target: ScanTarget; reportPath: string }): Promise<ScanOutcome> {
     const { timeoutSeconds } = this.settings;
+    const where = target.path;
     const down = this.localServer?.exited();
-    if (down !== undefined) throw new ScanError(`${tarball}: not scanned: ${down}`);
+    if (down !== undefined) throw new ScanError(`${where}: not scanned: ${down}`);
     const analysed = new Set<string>();
+    const unparsed: string[] = [];
     let total: number | undefined;
+    const sub = SUBCOMMAND[target.kind];
+    const input = sub.input ? ['--input', path.resolve(target.path)] : [path.resolve(target.path)];
     const result = await this.run({
       args: [
-        'image',
-        '--input',
-        path.resolve(tarball),
+        sub.command,
+        ...input,
+        '--scanners',
+        sub.scanners,
         '--format',
         'json',
         '--output',
         path.resolve(reportPath),
+        // Code dependencies: every package with its lockfile line, for SARIF locations and GitLab's dependency list.
+        ...(target.kind === 'image' ? [] : ['--list-all-pkgs']),
         ...this.scanFlags(),
       ],
       timeoutMs: timeoutSeconds * 1000,
@@ -105,14 +135,22 @@ export class TrivyScanner implements ImageScanner {
         if (missing?.[1]) analysed.add(missing[1]);
         const detected = DETECTED_LAYERS.exec(line);
         if (detected?.[1] !== undefined) total = (detected[1].match(/sha256:/g) ?? []).length;
+        const broken = target.kind === 'fs' ? unparsedFile(line) : undefined;
+        if (broken) unparsed.push(broken);
       },
     });
     if (result.timedOut)
-      throw new ScanError(`${tarball}: Trivy did not finish within ${timeoutSeconds} s (scan-timeout)`);
+      throw new ScanError(`${where}: Trivy did not finish within ${timeoutSeconds} s (scan-timeout)`);
     if (result.exitCode !== 0) {
       const serverDown = this.localServer?.exited();
       const why = serverDown ?? lastErrorLine(result.stderr);
-      throw new ScanError(`${tarball}: Trivy failed (exit ${result.exitCode}): ${why}`);
+      throw new ScanError(`${where}: Trivy failed (exit ${result.exitCode}): ${why}`);
+    }
+    if (unparsed.length > 0) {
+      const more = unparsed.length > 1 ? ` (and ${unparsed.length - 1} more)` : '';
+      throw new ScanError(
+        `${where}: Trivy could not parse a file, so its findings would be missing: ${unparsed[0]}${more}`,
+      );
     }
     const layers: LayerStats | undefined =
       total === undefined
@@ -124,8 +162,6 @@ export class TrivyScanner implements ImageScanner {
   private scanFlags(): string[] {
     const { cacheDir, timeoutSeconds, server, offline, layerCache } = this.settings;
     const flags = [
-      '--scanners',
-      'vuln,secret',
       // The DBs (and, scanning alone, the layer cache) live here.
       '--cache-dir',
       path.resolve(cacheDir),

@@ -5,6 +5,7 @@ import type { ExceptionRule, Profile } from '../../src/core/profile.ts';
 export function finding(overrides: Partial<Finding> = {}): Finding {
   return {
     image: 'registry.example.com/shop/api:1.4.2',
+    targetKind: 'image',
     target: 'api.tar (debian 12.11)',
     class: 'os-pkgs',
     type: 'debian',
@@ -30,6 +31,7 @@ export function finding(overrides: Partial<Finding> = {}): Finding {
 export function imageReport(findings: Finding[], image = findings[0]?.image ?? 'app'): ImageReport {
   return {
     image,
+    kind: findings[0]?.targetKind ?? 'image',
     reportPath: `out/reports/${image}.json`,
     artifactName: `${image}.tar`,
     trivyVersion: '0.74.0',

@@ -1,17 +1,23 @@
 import { spawn, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeFixtureImages } from './fixture-images.ts';
 import { ROOT } from './paths.ts';
-import { realTrivy } from './trivy.ts';
+import { freshTrivyCache, realTrivy } from './trivy.ts';
 
 /** A GitLab project in a temp dir: a build job that "saves" tarballs, and the vulngate template included. */
-export async function gitlabProject(opts: { images: string[]; profiles?: Record<string, string> }): Promise<string> {
+export async function gitlabProject(opts: {
+  images: string[];
+  profiles?: Record<string, string>;
+  /** A fixture project under test/fixtures/code copied into the repository's root. */
+  code?: string;
+}): Promise<string> {
   const dir = path.join(mkdtempSync(path.join(tmpdir(), 'vg-gitlab-')), 'shop');
   mkdirSync(path.join(dir, 'templates'), { recursive: true });
   copyFileSync(path.join(ROOT, 'templates/vulngate.gitlab-ci.yml'), path.join(dir, 'templates/vulngate.gitlab-ci.yml'));
   await writeFixtureImages(path.join(dir, 'fixtures'), opts.images);
+  if (opts.code) cpSync(path.join(ROOT, 'test/fixtures/code', opts.code), dir, { recursive: true });
   for (const [name, text] of Object.entries(opts.profiles ?? {})) {
     mkdirSync(path.join(dir, 'profiles'), { recursive: true });
     writeFileSync(path.join(dir, 'profiles', name), text);
@@ -54,7 +60,8 @@ export async function runGitlabCiLocal(
   dir: string,
   variables: Record<string, string> = {},
 ): Promise<{ code: number; output: string }> {
-  const { dir: trivyDir, cache } = realTrivy();
+  const { dir: trivyDir } = realTrivy();
+  const cache = freshTrivyCache();
   const vars = { VULNGATE_CACHE_DIR: cache, VULNGATE_OFFLINE: 'true', ...variables };
   const args = [
     path.join(ROOT, 'node_modules/gitlab-ci-local/dist/index.js'),

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -8,6 +10,16 @@ export function realTrivy(): { bin: string; dir: string; cache: string } {
   const cache = process.env.TRIVY_FIXTURE_CACHE;
   if (!bin || !cache) throw new Error('TRIVY_BIN/TRIVY_FIXTURE_CACHE are not set: run the tests with `npm test`');
   return { bin, dir: path.dirname(bin), cache };
+}
+
+/**
+ * A cache dir of its own with the fixture DB: Trivy's layer cache is one bolt file that one process holds at a
+ * time, so test files that run in parallel each get their own.
+ */
+export function freshTrivyCache(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vg-cache-'));
+  cpSync(path.join(realTrivy().cache, 'db'), path.join(dir, 'db'), { recursive: true });
+  return dir;
 }
 
 /** PATH with the real Trivy first, so vulngate finds it there. */
