@@ -45,6 +45,9 @@ describe('the action from src/ (in process)', () => {
       'gitlab-report-file': path.join(out, 'gl-container-scanning-report.json'),
       // Only images were judged: no dependency-scanning report.
       'gitlab-dependency-report-file': '',
+      // No baseline: every finding counts as new.
+      'new-count': '8',
+      'gone-count': '0',
     });
     expect(readFileSync(summaryFile, 'utf8')).toContain('## ❌ vulngate: FAIL — 3 blocking findings in 2 of 2 images');
     const commands = written.join('');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { outputFiles } from '../../src/app/gate.js';
 import { writeOutputs } from '../../src/app/outputs.js';
-import { resultsDocument } from '../../src/core/results.js';
+import { resultsDocument } from '../../src/core/results-document.js';
 import { renderGitlabReport } from '../../src/render/gitlab.js';
 import { renderSarif } from '../../src/render/sarif.js';
 import { TEST_NOW, judge, loadShared } from '../../test/support/judge.ts';

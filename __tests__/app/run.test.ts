@@ -27,6 +27,7 @@ function settings(
       failOnFindings: overrides.failOnFindings ?? true,
       parallel: 1,
       sarif: { include: 'all' },
+      failOn: 'all',
     },
     forward: overrides.forward ?? { failure: 'warn' },
   };

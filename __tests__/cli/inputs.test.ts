@@ -113,7 +113,7 @@ test('one package at two versions under one id: two SARIF fingerprints and two G
   await cliInProcess(['evaluate', '--report', write('cargo.json', JSON.stringify(report)), '--output-dir', out]);
   const sarif = JSON.parse(readFileSync(path.join(out, 'vulngate.sarif'), 'utf8'));
   const prints = sarif.runs[0].results.map(
-    (x: { partialFingerprints: Record<string, string> }) => x.partialFingerprints['vulngateFinding/v1'],
+    (x: { partialFingerprints: Record<string, string> }) => x.partialFingerprints['vulngateFinding/v2'],
   );
   expect(new Set(prints).size).toBe(2);
   const gitlab = JSON.parse(readFileSync(path.join(out, 'gl-container-scanning-report.json'), 'utf8'));

@@ -1,5 +1,11 @@
 import { readCiContext } from '../../src/config/ci-context.js';
-import { findingFingerprint, fingerprintUuid } from '../../src/core/identity.js';
+import {
+  findingFingerprint,
+  fingerprintUuid,
+  stableNames,
+  targetWithoutArtifact,
+  type IdentityParts,
+} from '../../src/core/identity.js';
 import { buildMessages } from '../../src/delivery/messages.js';
 import { renderGitlabReport } from '../../src/render/gitlab.js';
 import { previousBlocking, renderPrComment } from '../../src/render/pr-comment.js';
@@ -9,30 +15,63 @@ import { TEST_NOW, judge } from '../../test/support/judge.ts';
 
 const f = finding({ severity: 'CRITICAL' });
 const { results } = judge([imageReport([f])]);
+const parts = (over: Partial<IdentityParts> = {}): IdentityParts => ({
+  name: 'registry.example.com/shop/api',
+  target: '(debian 12.11)',
+  package: f.package,
+  installedVersion: f.installedVersion,
+  id: f.id,
+  ...over,
+});
 
-test('image, target, package, installed version and id make the identity; nothing else does', () => {
-  const base = findingFingerprint(f);
-  const other: typeof f = { ...f, title: 'another title', severity: 'LOW' };
-  expect(findingFingerprint(other)).toBe(base);
-  for (const field of ['image', 'target', 'package', 'installedVersion', 'id'] as const) {
-    expect(findingFingerprint({ ...f, [field]: `${f[field]}-other` })).not.toBe(base);
+test('stable name, target, package, installed version and id make the identity; nothing else does', () => {
+  const base = findingFingerprint(parts());
+  for (const field of ['name', 'target', 'package', 'installedVersion', 'id'] as const) {
+    expect(findingFingerprint(parts({ [field]: `${parts()[field]}-other` }))).not.toBe(base);
   }
-  expect(fingerprintUuid(findingFingerprint(f))).toMatch(
-    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  expect(fingerprintUuid(base)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  expect(fingerprintUuid(base).replace(/-/g, '')).toBe(base.slice(0, 32));
+});
+
+test('a new tag, digest or tarball path is the same finding; two tags scanned together stay apart', () => {
+  const judgedAs = (image: string, artifactName: string, target: string) =>
+    judge([{ ...imageReport([{ ...f, image, target }], image), artifactName }]).results.findings[0]!.fingerprint;
+  const first = judgedAs('shop/api:3f2a1c', 'tar_images/api.tar', 'tar_images/api.tar (debian 12.11)');
+  expect(
+    judgedAs(
+      'shop/api:9be77d',
+      '/builds/acme/shop/tar_images/api.tar',
+      '/builds/acme/shop/tar_images/api.tar (debian 12.11)',
+    ),
+  ).toBe(first);
+  expect(judgedAs('shop/api@sha256:abcd', 'api.tar', 'api.tar (debian 12.11)')).toBe(first);
+  expect(judgedAs('shop/web:3f2a1c', 'tar_images/api.tar', 'tar_images/api.tar (debian 12.11)')).not.toBe(first);
+  expect(
+    stableNames([
+      { image: 'shop/api:1', kind: 'image' },
+      { image: 'shop/api:2', kind: 'image' },
+      { image: 'shop/web:1', kind: 'image' },
+      { image: 'services/api', kind: 'fs' },
+    ]),
+  ).toEqual(['shop/api:1', 'shop/api:2', 'shop/web', 'services/api']);
+  expect(targetWithoutArtifact('usr/lib/node_modules/x/package.json', 'api.tar')).toBe(
+    'usr/lib/node_modules/x/package.json',
   );
-  expect(fingerprintUuid(findingFingerprint(f)).replace(/-/g, '')).toBe(base.slice(0, 32));
 });
 
 test('every output carries the same identity, computed once when judged', () => {
-  const id = findingFingerprint(f);
+  const id = results.findings[0]!.fingerprint;
+  expect(id).toBe(
+    findingFingerprint(parts({ target: targetWithoutArtifact(f.target, imageReport([f]).artifactName) })),
+  );
   expect(results.findings[0]!.fingerprint).toBe(id);
   const sarif = renderSarif({ results, include: 'all' }).sarif;
   const result = sarif.runs[0]!.results[0] as { partialFingerprints: Record<string, string> };
-  expect(result.partialFingerprints['vulngateFinding/v1']).toBe(id);
+  expect(result.partialFingerprints['vulngateFinding/v2']).toBe(id);
   const gitlab = renderGitlabReport({ results, startedAt: TEST_NOW, finishedAt: TEST_NOW }) as {
     vulnerabilities: { id: string }[];
   };
-  expect(gitlab.vulnerabilities[0]!.id).toBe(fingerprintUuid(findingFingerprint(f)));
+  expect(gitlab.vulnerabilities[0]!.id).toBe(fingerprintUuid(id));
   const messages = buildMessages({ identity: { scanId: 's', timestamp: 't', ci: readCiContext({}) }, results });
   expect(messages[0]!.key).toBe(id);
   const comment = renderPrComment({ results, marker: '<!-- m -->' });

@@ -145,13 +145,13 @@ describe('structure', () => {
     const prints = (s: typeof sarif) =>
       s.runs.flatMap((r) =>
         r.results.map(
-          (x) => (x as { partialFingerprints: Record<string, string> }).partialFingerprints['vulngateFinding/v1'],
+          (x) => (x as { partialFingerprints: Record<string, string> }).partialFingerprints['vulngateFinding/v2'],
         ),
       );
     expect(prints(again)).toEqual(prints(sarif));
     expect(new Set(prints(sarif)).size).toBe(prints(sarif).length);
-    const one = { image: 'a', target: 't', package: 'rand_core', installedVersion: '0.3.1', id: 'RUSTSEC-2019-0035' };
-    expect(findingFingerprint(one)).not.toBe(findingFingerprint({ ...one, image: 'b' }));
+    const one = { name: 'a', target: 't', package: 'rand_core', installedVersion: '0.3.1', id: 'RUSTSEC-2019-0035' };
+    expect(findingFingerprint(one)).not.toBe(findingFingerprint({ ...one, name: 'b' }));
     // One package at two versions under one id: two alerts, not one.
     expect(findingFingerprint(one)).not.toBe(findingFingerprint({ ...one, installedVersion: '0.4.0' }));
   });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { evaluate } from '../../src/core/evaluate.js';
-import { buildResults, resultsDocument } from '../../src/core/results.js';
+import { buildResults } from '../../src/core/results.js';
+import { resultsDocument } from '../../src/core/results-document.js';
 import { parseTrivyReport } from '../../src/core/trivy-report.js';
 import { SUMMARY_ROW_LIMIT, renderSummary, verdictLine } from '../../src/render/summary.js';
 import { finding, imageReport, profile, rule } from '../../test/support/findings.ts';

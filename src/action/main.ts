@@ -6,7 +6,7 @@ import { actionSettings } from '../config/run-settings.js';
 import { ExitCode, describeError, isGateError } from '../core/errors.js';
 import { codeFilePath } from '../core/finding.js';
 import type { Logger } from '../core/logger.js';
-import { blockingFindings, type GateResults } from '../core/results.js';
+import { blockingFindings, newSinceBaseline, type GateResults } from '../core/results.js';
 import { compareSeverityDesc } from '../core/severity.js';
 import { oneLine } from '../core/text.js';
 import type { ArtifactUploader } from '../delivery/artifact.js';
@@ -91,6 +91,8 @@ function setOutputs({ gate }: RunOutcome): void {
   core.setOutput('summary-file', files.summary);
   core.setOutput('sarif-file', files.sarif);
   core.setOutput('gitlab-report-file', files.gitlab);
+  core.setOutput('new-count', newSinceBaseline(results).length);
+  core.setOutput('gone-count', results.gone.length);
   const code = results.images.some((i) => i.kind !== 'image') || results.errors.some((e) => e.kind !== 'image');
   core.setOutput('gitlab-dependency-report-file', code ? files.gitlabDependencies : '');
 }

@@ -6,7 +6,9 @@ import { evaluate } from '../core/evaluate.js';
 import { reportExceptionHealth } from '../core/exception-health.js';
 import type { ImageReport } from '../core/finding.js';
 import type { Logger } from '../core/logger.js';
-import { buildResults, OUTPUT_FILES, type GateResults } from '../core/results.js';
+import type { Baseline } from '../core/baseline.js';
+import { stableNames } from '../core/identity.js';
+import { buildResults, OUTPUT_FILES, type GateResults, type RunInfo } from '../core/results.js';
 import { loadProfile } from '../profile/load.js';
 import { dockerfileFromLine } from '../render/sarif.js';
 import type { ImageScanner } from '../trivy/scanner.js';
@@ -23,6 +25,10 @@ export interface GateContext {
   workspace: string;
   /** Built lazily: evaluating existing reports needs no Trivy. */
   createScanner: () => Promise<ImageScanner>;
+  /** Where the run happens, recorded for the next run that takes this record as its baseline. */
+  run?: RunInfo;
+  /** With a baseline asked for: looks it up once the scanned targets are known. */
+  loadBaseline?: (targets: string[]) => Promise<Baseline | undefined>;
 }
 
 export interface GateFiles {
@@ -90,6 +96,8 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
         })
       : await readReports(options.source.reports, files.reportsDir, context.workspace);
 
+  const targets = stableNames(collected.reports.map((r) => ({ image: r.image, kind: r.kind })));
+  const baseline = context.loadBaseline ? await context.loadBaseline(targets) : undefined;
   const now = context.now();
   const evaluation = evaluate({ images: collected.reports, profile, now });
   const results = buildResults({
@@ -99,6 +107,9 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
     profile,
     now,
     toolVersion: context.toolVersion,
+    run: context.run,
+    failOn: options.failOn,
+    baseline,
   });
   reportExceptionHealth({ results, logger });
   const unjudged = results.images.filter((i) => i.notJudged);

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { OUTPUT_FILES, resultsDocumentChunks, type GateResults } from '../core/results.js';
+import { resultsDocumentChunks } from '../core/results-document.js';
+import { OUTPUT_FILES, type GateResults } from '../core/results.js';
 import { gitlabReportChunks, hasGitlabTargets } from '../render/gitlab.js';
 import { writeChunks } from './stream-file.js';
 import { writeSarifFile } from './sarif-writer.js';

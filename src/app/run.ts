@@ -1,3 +1,4 @@
+import { baselineLoader } from '../baseline/resolve.js';
 import type { RunSettings } from '../config/settings.js';
 import { ExitCode, describeError, isGateError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -47,6 +48,25 @@ export async function run(settings: RunSettings, ports: RunPorts): Promise<RunOu
       toolVersion: VULNGATE_VERSION,
       workspace: ports.workspace ?? process.cwd(),
       createScanner: () => ports.createScanner(settings),
+      run: {
+        repository: settings.ci.repository,
+        ref: settings.ci.ref,
+        commit: settings.ci.commit,
+        url: settings.ci.pipelineUrl,
+      },
+      loadBaseline: settings.gate.baseline
+        ? baselineLoader({
+            baseline: settings.gate.baseline,
+            outputDir: settings.gate.outputDir,
+            ci: settings.ci,
+            env: ports.env,
+            github: settings.publish
+              ? { token: settings.publish.githubToken, artifactName: settings.publish.artifactName }
+              : undefined,
+            logger,
+            retry: ports.timing?.forwardRetry,
+          })
+        : undefined,
     });
   } catch (err) {
     return failedBeforeJudging(err);

@@ -10,6 +10,8 @@ export const ACTION_OUTPUTS: Record<string, string> = {
   'summary-file': 'Path of summary.md.',
   'sarif-file': 'Path of vulngate.sarif.',
   'gitlab-report-file': 'Path of gl-container-scanning-report.json.',
+  'new-count': 'Findings new or changed since the baseline (every finding without one).',
+  'gone-count': 'Findings of the baseline not found any more.',
   'gitlab-dependency-report-file': 'Path of gl-dependency-scanning-report.json (empty when no fs or sbom was scanned).',
 };
 

@@ -83,6 +83,22 @@ export const JUDGE_OPTIONS = {
     commands: JUDGE_COMMANDS,
     cli: { placeholder: 'which' },
   }),
+  baseline: textOption({
+    help:
+      'A previous vulngate-results.json to compare with (new, changed, gone), or `auto`: the newest audit record of ' +
+      "the default branch for this job (GitHub: the job's artifact; GitLab: the last successful pipeline's).",
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'file-or-auto' },
+  }),
+  'fail-on': choiceOption({
+    help:
+      'all: every blocking finding fails the check. new: only blocking findings new since the baseline (or that ' +
+      'turned blocking), for pull requests; the rest is still reported.',
+    choices: ['all', 'new'] as const,
+    default: 'all',
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'which' },
+  }),
   dockerfile: textOption({
     help: 'Path of the Dockerfile; SARIF results are then located on its FROM line.',
     commands: JUDGE_COMMANDS,

@@ -37,6 +37,9 @@ export interface GateOptions {
   /** Images scanned at once. */
   parallel: number;
   sarif: { include: 'all' | 'blocking'; dockerfile?: string };
+  /** A results file, or `auto` (the default branch's last record for this job). */
+  baseline?: string;
+  failOn: 'all' | 'new';
 }
 
 export interface SqsOptions {
@@ -105,6 +108,8 @@ export function gateOptions(values: V, source: GateSource): GateOptions {
     failOnFindings: values['fail-on-findings'],
     parallel: values.parallel ?? availableParallelism(),
     sarif: { include: values['sarif-findings'], dockerfile: values.dockerfile },
+    baseline: values.baseline,
+    failOn: values['fail-on'],
   };
 }
 

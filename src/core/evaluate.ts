@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import { findingFingerprint } from './identity.js';
+import { findingFingerprint, stableNames, targetWithoutArtifact } from './identity.js';
 import { isFixable, type Finding, type ImageReport, type JudgedFinding } from './finding.js';
 import { EXPIRING_SOON_DAYS, normalizeVulnerabilityId, type ExceptionRule, type Profile } from './profile.js';
 import { severityRank } from './severity.js';
@@ -52,9 +52,19 @@ export function evaluate({ images, profile, now }: EvaluateArgs): Evaluation {
   }
   const threshold = severityRank(profile.severity);
   const findings: JudgedFinding[] = [];
-  for (const image of images) {
+  const names = stableNames(images.map((i) => ({ image: i.image, kind: i.kind })));
+  for (const [index, image] of images.entries()) {
+    const name = names[index] ?? image.image;
     for (const finding of image.findings) {
-      findings.push(judge({ finding, threshold, profile, candidates: byId.get(normalizeVulnerabilityId(finding.id)) }));
+      const fingerprint = findingFingerprint({
+        name,
+        target: targetWithoutArtifact(finding.target, image.artifactName),
+        package: finding.package,
+        installedVersion: finding.installedVersion,
+        id: finding.id,
+      });
+      const candidates = byId.get(normalizeVulnerabilityId(finding.id));
+      findings.push(judge({ finding: { ...finding, fingerprint }, threshold, profile, candidates }));
     }
   }
   const expired = compiled.filter((c) => !c.active);
@@ -93,14 +103,13 @@ function compile(rule: ExceptionRule, now: Date): CompiledException {
 }
 
 interface JudgeArgs {
-  finding: Finding;
+  finding: Finding & { fingerprint: string };
   threshold: number;
   profile: Profile;
   candidates: CompiledException[] | undefined;
 }
 
-function judge({ finding: raw, threshold, profile, candidates }: JudgeArgs): JudgedFinding {
-  const finding = { ...raw, fingerprint: findingFingerprint(raw) };
+function judge({ finding, threshold, profile, candidates }: JudgeArgs): JudgedFinding {
   if (severityRank(finding.severity) < threshold) {
     return {
       ...finding,

@@ -1,3 +1,4 @@
+import type { Change, PreviousState } from './baseline.js';
 import type { Decision } from './decision.js';
 import type { ExceptionRule } from './profile.js';
 import type { Severity } from './severity.js';
@@ -48,6 +49,10 @@ export interface JudgedFinding extends Finding {
   reason: string;
   /** The exception that excepted it. */
   exception?: ExceptionRule;
+  /** Against the baseline, when there is one. */
+  change?: Change;
+  /** What a changed finding was in the baseline. */
+  previous?: PreviousState;
 }
 
 /** Secrets are always actionable (remove them), so they never count as "unfixed". */

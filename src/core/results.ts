@@ -1,3 +1,4 @@
+import { compareWithBaseline, gatingFindings, type Baseline, type BaselineFinding, type FailOn } from './baseline.js';
 import { emptyCounts, type DecisionCounts } from './decision.js';
 import type { Evaluation, ExceptionStatus } from './evaluate.js';
 import {
@@ -8,6 +9,7 @@ import {
   type LayerStats,
   type TargetKind,
 } from './finding.js';
+import { stableNames } from './identity.js';
 import type { Profile } from './profile.js';
 import { SEVERITIES, type Severity } from './severity.js';
 
@@ -34,6 +36,8 @@ export interface ImageError {
 export interface ResultsImage {
   name: string;
   kind: TargetKind;
+  /** The name it keeps across runs: an image without its tag (core/identity.ts); the baseline matches by it. */
+  stableName: string;
   report: string;
   os?: string;
   counts: DecisionCounts;
@@ -54,17 +58,38 @@ export interface ResultsException {
   matches: number;
 }
 
+/** Where the run happened (from CI), so a later run that takes this record as its baseline can say "since …". */
+export interface RunInfo {
+  repository: string;
+  ref: string;
+  commit: string;
+  url: string;
+}
+
 /** A run's verdict with every judged finding: what the renderers and forwarders read. */
 export interface GateResults {
   /** `error`: nothing blocks, but an image could not be scanned or read, so the run cannot pass. */
   verdict: 'pass' | 'fail' | 'error';
   generatedAt: string;
+  run: RunInfo;
+  /** `new`: only blocking findings new since the baseline (or turned blocking) fail the check. */
+  failOn: FailOn;
+  /** The last scan compared with, when there was one. */
+  baseline?: { source: string; ref: string; commit: string; generatedAt: string };
+  /** Findings of the baseline not found again on the targets scanned now. */
+  gone: BaselineFinding[];
   tool: { name: 'vulngate'; version: string; trivyVersion: string };
   profile: { source: string; severity: Severity; ignoreUnfixed: boolean };
   images: ResultsImage[];
   errors: ImageError[];
   findings: JudgedFinding[];
-  exceptions: { expired: ResultsException[]; expiringSoon: ResultsException[]; unused: ResultsException[] };
+  exceptions: {
+    expired: ResultsException[];
+    expiringSoon: ResultsException[];
+    unused: ResultsException[];
+    /** Expired now, still in force when the baseline ran. */
+    expiredSinceBaseline: ResultsException[];
+  };
   /** fs and sbom targets' lockfiles with every package, for GitLab's dependency_files; not in the audit record. */
   dependencyFiles: { target: string; files: DependencyFile[] }[];
 }
@@ -76,14 +101,23 @@ export interface BuildResultsArgs {
   profile: Profile;
   now: Date;
   toolVersion: string;
+  run?: RunInfo;
+  failOn?: FailOn;
+  baseline?: Baseline;
 }
 
-export function buildResults({ evaluation, images, errors, profile, now, toolVersion }: BuildResultsArgs): GateResults {
+const NO_RUN: RunInfo = { repository: '', ref: '', commit: '', url: '' };
+
+export function buildResults(args: BuildResultsArgs): GateResults {
+  const { evaluation, images, errors, profile, now, toolVersion, baseline } = args;
+  const failOn = args.failOn ?? 'all';
+  const names = stableNames(images.map((i) => ({ image: i.image, kind: i.kind })));
   const perImage = new Map<string, ResultsImage>();
-  for (const image of images) {
+  for (const [index, image] of images.entries()) {
     perImage.set(image.image, {
       name: image.image,
       kind: image.kind,
+      stableName: names[index] ?? image.image,
       report: image.reportPath,
       os: osName(image) || undefined,
       counts: emptyCounts(),
@@ -99,9 +133,26 @@ export function buildResults({ evaluation, images, errors, profile, now, toolVer
     entry.bySeverity[finding.severity] += 1;
   }
   const trivyVersion = images.find((i) => i.trivyVersion !== '')?.trivyVersion ?? '';
+  const gone = baseline ? applyBaseline(evaluation, names, baseline) : [];
+  const fails = gatingFindings(evaluation.findings, failOn).length > 0;
+  const expired = evaluation.exceptions.expired.map(toResultsException);
+  const expiredBefore = new Set(baseline?.expiredExceptions ?? []);
   return {
-    verdict: evaluation.verdict === 'pass' && errors.length > 0 ? 'error' : evaluation.verdict,
+    verdict: fails ? 'fail' : errors.length > 0 ? 'error' : 'pass',
     generatedAt: now.toISOString(),
+    run: args.run ?? NO_RUN,
+    failOn,
+    ...(baseline
+      ? {
+          baseline: {
+            source: baseline.source,
+            ref: baseline.ref,
+            commit: baseline.commit,
+            generatedAt: baseline.generatedAt,
+          },
+        }
+      : {}),
+    gone,
     tool: { name: 'vulngate', version: toolVersion, trivyVersion },
     profile: { source: profile.source, severity: profile.severity, ignoreUnfixed: profile.ignoreUnfixed },
     images: [...perImage.values()],
@@ -111,11 +162,29 @@ export function buildResults({ evaluation, images, errors, profile, now, toolVer
       .filter((i) => i.dependencyFiles !== undefined)
       .map((i) => ({ target: i.image, files: i.dependencyFiles ?? [] })),
     exceptions: {
-      expired: evaluation.exceptions.expired.map(toResultsException),
+      expired,
       expiringSoon: evaluation.exceptions.expiringSoon.map(toResultsException),
       unused: evaluation.exceptions.unused.map(toResultsException),
+      expiredSinceBaseline: baseline ? expired.filter((e) => !expiredBefore.has(exceptionKey(e))) : [],
     },
   };
+}
+
+/** `CVE-2024-1 profiles/api.yml exceptions[0]`: an exception as the baseline lists the expired ones. */
+export function exceptionKey(e: Pick<ResultsException, 'id' | 'origin'>): string {
+  return `${e.id} ${e.origin}`;
+}
+
+/** Marks each finding new, unchanged or changed; returns what is gone. */
+function applyBaseline(evaluation: Evaluation, targets: string[], baseline: Baseline): BaselineFinding[] {
+  const { changes, gone } = compareWithBaseline({ findings: evaluation.findings, targets, baseline });
+  for (const f of evaluation.findings) {
+    const found = changes.get(f.fingerprint);
+    if (!found) continue;
+    f.change = found.change;
+    if (found.previous) f.previous = found.previous;
+  }
+  return gone;
 }
 
 function toResultsException({ rule, matches }: ExceptionStatus): ResultsException {
@@ -123,67 +192,17 @@ function toResultsException({ rule, matches }: ExceptionStatus): ResultsExceptio
   return { id, package: pkg, paths, until, note, origin, matches };
 }
 
-function findingDocument(f: JudgedFinding): Record<string, unknown> {
-  return {
-    image: f.image,
-    targetKind: f.targetKind,
-    target: f.target,
-    kind: f.kind,
-    id: f.id,
-    package: f.package,
-    pkgId: f.pkgId,
-    purl: f.purl,
-    installedVersion: f.installedVersion,
-    fixedVersion: f.fixedVersion,
-    startLine: f.startLine,
-    severity: f.severity,
-    status: f.status,
-    cvss: f.cvss,
-    title: f.title,
-    primaryUrl: f.primaryUrl,
-    decision: f.decision,
-    reason: f.reason,
-    exception: f.exception
-      ? { note: f.exception.note, until: f.exception.until, origin: f.exception.origin }
-      : undefined,
-  };
-}
-
-/** `vulngate-results.json`, the audit record. Its field names are a contract (schemaVersion 1). */
-export function resultsDocument(results: GateResults): Record<string, unknown> {
-  return {
-    schemaVersion: 1,
-    verdict: results.verdict,
-    generatedAt: results.generatedAt,
-    tool: results.tool,
-    profile: results.profile,
-    images: results.images,
-    errors: results.errors,
-    findings: results.findings.map(findingDocument),
-    exceptions: results.exceptions,
-  };
-}
-
-/**
- * The same text as `JSON.stringify(resultsDocument(results), null, 2)`, one finding at a time, so 100k findings are
- * never one string.
- */
-export function* resultsDocumentChunks(results: GateResults): Generator<string> {
-  const frame = JSON.stringify(resultsDocument({ ...results, findings: [] }), null, 2);
-  const marker = '"findings": []';
-  const at = frame.indexOf(marker);
-  if (results.findings.length === 0 || at === -1) {
-    yield frame;
-    return;
-  }
-  yield `${frame.slice(0, at)}"findings": [\n`;
-  for (const [i, f] of results.findings.entries()) {
-    const text = JSON.stringify(findingDocument(f), null, 2).replace(/\n/g, '\n    ');
-    yield `${i > 0 ? ',\n' : ''}    ${text}`;
-  }
-  yield `\n  ]${frame.slice(at + marker.length)}`;
-}
-
 export function blockingFindings(results: Pick<GateResults, 'findings'>): JudgedFinding[] {
   return results.findings.filter((f) => f.decision === 'blocking');
+}
+
+/** New or changed since the baseline; without one, every finding counts as new. */
+export function newSinceBaseline(results: Pick<GateResults, 'findings' | 'baseline'>): JudgedFinding[] {
+  if (!results.baseline) return results.findings;
+  return results.findings.filter((f) => f.change === 'new' || f.change === 'changed');
+}
+
+/** The blocking findings that fail the check: all of them, or with `fail-on: new` what the change brings in. */
+export function failingFindings(results: Pick<GateResults, 'findings' | 'failOn'>): JudgedFinding[] {
+  return gatingFindings(results.findings, results.failOn);
 }

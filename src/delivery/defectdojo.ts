@@ -1,6 +1,7 @@
 import type { DefectDojoOptions } from '../config/settings.js';
 import { describeError } from '../core/errors.js';
 import type { TargetKind } from '../core/finding.js';
+import { splitImageName } from '../core/identity.js';
 import type { Logger } from '../core/logger.js';
 import { HttpError, parseRetryAfter, retry, type RetryPolicy } from '../lib/retry.js';
 
@@ -26,15 +27,7 @@ export interface DefectDojoDelivery {
 
 /** `registry/app:1.2` → `registry/app`; digests too. DefectDojo's service groups one image across tags. */
 export function imageWithoutTag(image: string): string {
-  return splitImage(image).repository;
-}
-
-/** `registry:5000/app:1.2@sha256:…` → repository `registry:5000/app`, tag `1.2` (empty without one). */
-function splitImage(image: string): { repository: string; tag: string } {
-  const noDigest = image.split('@')[0] ?? image;
-  const colon = noDigest.lastIndexOf(':');
-  if (colon <= noDigest.lastIndexOf('/')) return { repository: noDigest, tag: '' };
-  return { repository: noDigest.slice(0, colon), tag: noDigest.slice(colon + 1) };
+  return splitImageName(image).repository;
 }
 
 /**
@@ -55,7 +48,7 @@ export function stableReport(reportText: string, image: string): string {
 
 /** `registry/app:1.2` → `1.2`; empty for a digest or no tag. */
 export function imageTag(image: string): string {
-  return splitImage(image).tag;
+  return splitImageName(image).tag;
 }
 
 /**

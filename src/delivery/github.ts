@@ -7,7 +7,7 @@ import type { Logger } from '../core/logger.js';
 import type { GateResults } from '../core/results.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../lib/retry.js';
 import { commentMarker, jobKey } from '../render/pr-comment.js';
-import { defaultArtifactName, uploadAuditArtifact, type ArtifactUploader } from './artifact.js';
+import { auditArtifactName, uploadAuditArtifact, type ArtifactUploader } from './artifact.js';
 import { uploadToCodeScanning } from './code-scanning.js';
 import type { DeliveryOutcome } from './outcome.js';
 import { publishPrComment } from './pr-comment.js';
@@ -47,7 +47,9 @@ function skipped(sink: DeliveryOutcome['sink'], message: string, logger: Logger)
 export async function publishToGitHub(args: GitHubPublishArgs): Promise<DeliveryOutcome[]> {
   const { results, options, run, logger, timing } = args;
   const outcomes: DeliveryOutcome[] = [];
-  const key = jobKey({ workflow: run?.workflow ?? '', job: run?.job ?? '', images: results.images.map((i) => i.name) });
+  // Stable names: a new image tag each push still finds the same comment and names the same artifact.
+  const targets = results.images.map((i) => i.stableName);
+  const key = jobKey({ workflow: run?.workflow ?? '', job: run?.job ?? '', images: targets });
   const octokit = options.githubToken && run ? getOctokit(options.githubToken, { baseUrl: run.apiUrl }) : undefined;
 
   if (options.uploadSarif) {
@@ -87,7 +89,7 @@ export async function publishToGitHub(args: GitHubPublishArgs): Promise<Delivery
   if (options.uploadArtifact) {
     const uploaded = await uploadAuditArtifact({
       uploader: args.uploader,
-      name: options.artifactName || defaultArtifactName(run?.job ?? '', key),
+      name: auditArtifactName({ name: options.artifactName, run, targets }),
       outputDir: path.resolve(args.outputDir),
       retentionDays: options.artifactRetentionDays,
       logger,

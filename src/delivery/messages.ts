@@ -84,6 +84,8 @@ export function buildMessages(args: { identity: ScanIdentity; results: GateResul
         reason: f.reason,
         exceptionNote: f.exception?.note ?? null,
         exceptionUntil: f.exception?.until ?? null,
+        // Against the baseline: new, unchanged or changed; null when the run had none.
+        change: f.change ?? null,
       },
       attributes: { type: 'finding', severity: f.severity, decision: f.decision },
       groupId: groupIdFor(f.image),

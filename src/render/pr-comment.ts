@@ -4,6 +4,7 @@ import { blockingFindings, type GateResults } from '../core/results.js';
 import { compareSeverityDesc } from '../core/severity.js';
 import { oneLine, shorten } from '../core/text.js';
 import { code, link, plural, table } from './markdown.js';
+import { baselineLine } from './baseline-sections.js';
 import { byKind, verdictLine } from './summary.js';
 
 const KIND_LABEL = { image: 'image', fs: 'code', sbom: 'SBOM' } as const;
@@ -82,6 +83,8 @@ export function renderPrComment({ results, marker, previousBody, detailsUrl }: P
   // The most severe first: past the limit, the least severe are not tracked as "already there" next time.
   const state = Object.fromEntries([...now].slice(0, STATE_LIMIT).sort(([a], [b]) => a.localeCompare(b)));
   const parts = [marker, `<!-- vulngate-state ${commentJson({ blocking: state })} -->`, `### ${verdictLine(results)}`];
+  const sinceBaseline = baselineLine(results);
+  if (sinceBaseline) parts.push(sinceBaseline);
   if (previousBody !== undefined) {
     const changes = [`${plural(added.length, 'new blocking finding')}`, `${resolved.length} resolved`];
     parts.push(`Since the last comment: ${changes.join(', ')}.`);

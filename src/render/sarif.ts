@@ -15,6 +15,11 @@ const SEVERITY_SCORE: Record<Severity, string> = {
   LOW: '2.0',
   UNKNOWN: '0.0',
 };
+/**
+ * Against the baseline. Gone findings are not written as `absent` results: GitHub does not read baselineState, so
+ * an absent result would show as an open alert; leaving it out of the upload is what closes its alert.
+ */
+const BASELINE_STATE = { new: 'new', unchanged: 'unchanged', changed: 'updated' } as const;
 const DECISION_ORDER = { blocking: 0, excepted: 1, unfixed: 2, 'below-threshold': 3 } as const;
 
 export interface SarifOptions {
@@ -50,7 +55,7 @@ const HEADER = '{"$schema":"https://json.schemastore.org/sarif-2.1.0.json","vers
 
 /** The images (runs) that fit GitHub's run limit, each with its findings most important first. */
 export interface SarifPlan {
-  runs: { image: string; kind: TargetKind; findings: JudgedFinding[] }[];
+  runs: { image: string; stableName: string; kind: TargetKind; findings: JudgedFinding[] }[];
   omittedRuns: number;
   /** Findings of the images left out. */
   omittedResults: number;
@@ -71,7 +76,12 @@ export function planSarif(options: SarifOptions): SarifPlan {
   return {
     runs: options.results.images
       .filter((i) => keptNames.has(i.name))
-      .map((i) => ({ image: i.name, kind: i.kind, findings: prioritized(byImage.get(i.name) ?? []) })),
+      .map((i) => ({
+        image: i.name,
+        stableName: i.stableName,
+        kind: i.kind,
+        findings: prioritized(byImage.get(i.name) ?? []),
+      })),
     omittedRuns: images.length - keptNames.size,
     omittedResults: images.slice(limits.runsPerFile).reduce((n, [, list]) => n + list.length, 0),
   };
@@ -90,7 +100,7 @@ export function sarifChunks(
   function* chunks(): Generator<string> {
     yield HEADER;
     for (const [i, run] of plan.runs.entries()) {
-      const built = buildRun({ image: run.image, kind: run.kind, findings: run.findings.slice(0, perRun), options });
+      const built = buildRun({ ...run, findings: run.findings.slice(0, perRun), options });
       yield (i > 0 ? ',' : '') + JSON.stringify(built);
     }
     yield ']}';
@@ -145,11 +155,13 @@ function kindWord(kind: TargetKind): string {
 
 function buildRun({
   image,
+  stableName,
   kind,
   findings,
   options,
 }: {
   image: string;
+  stableName: string;
   kind: TargetKind;
   findings: JudgedFinding[];
   options: SarifOptions;
@@ -183,7 +195,8 @@ function buildRun({
         },
       ],
     },
-    automationDetails: { id: sarifCategory(image, kind) },
+    // The stable name: a category per tag would open every alert anew on each push and never close the old ones.
+    automationDetails: { id: sarifCategory(stableName, kind) },
     results: findings.map((f) => buildResult(f, ruleIndex.get(f.id) ?? 0, options)),
     properties: { image, kind, profile: options.results.profile.source, verdict: options.results.verdict },
   };
@@ -257,7 +270,8 @@ function buildResult(f: JudgedFinding, ruleIndex: number, options: SarifOptions)
         message: { text: `${f.image}: ${f.target}` },
       },
     ],
-    partialFingerprints: { 'vulngateFinding/v1': f.fingerprint },
+    partialFingerprints: { 'vulngateFinding/v2': f.fingerprint },
+    ...(f.change ? { baselineState: BASELINE_STATE[f.change] } : {}),
     properties: {
       decision: f.decision,
       reason: f.reason,

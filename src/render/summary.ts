@@ -1,6 +1,13 @@
 import { TARGET_KINDS, type JudgedFinding, type TargetKind } from '../core/finding.js';
 import { EXPIRING_SOON_DAYS } from '../core/profile.js';
-import { OUTPUT_FILES, blockingFindings, type GateResults, type ResultsException } from '../core/results.js';
+import {
+  OUTPUT_FILES,
+  blockingFindings,
+  failingFindings,
+  type GateResults,
+  type ResultsException,
+} from '../core/results.js';
+import { baselineSections } from './baseline-sections.js';
 import { compareSeverityDesc } from '../core/severity.js';
 import { code, link as mdLink, plural, table, type Markdown } from './markdown.js';
 
@@ -42,17 +49,21 @@ function scannedWords(results: GateResults): string {
 }
 
 export function verdictLine(results: GateResults): string {
-  const blockingList = blockingFindings(results);
-  const blocking = blockingList.length;
-  const failedImages = new Set(blockingList.map((f) => f.image)).size;
+  const failing = failingFindings(results);
+  const onlyNew = results.failOn === 'new';
+  const failedImages = new Set(failing.map((f) => f.image)).size;
   const scanned = scannedWords(results);
   const noun = results.errors.every((e) => e.kind === 'image') ? 'image' : 'target';
   const errors = results.errors.length > 0 ? `; ${plural(results.errors.length, noun)} could not be scanned` : '';
+  // fail-on: new: the blocking findings the baseline already had are reported, and said so, but do not fail.
+  const older = blockingFindings(results).length - failing.length;
+  const already = onlyNew && older > 0 ? ` (${plural(older, 'blocking finding')} already in the baseline)` : '';
+  const what = onlyNew ? 'new blocking finding' : 'blocking finding';
   if (results.verdict === 'fail') {
-    return `❌ vulngate: FAIL — ${plural(blocking, 'blocking finding')} in ${failedImages} of ${scanned}${errors}`;
+    return `❌ vulngate: FAIL — ${plural(failing.length, what)} in ${failedImages} of ${scanned}${errors}${already}`;
   }
-  if (results.errors.length > 0) return `⚠️ vulngate: ERROR — no blocking findings in ${scanned}${errors}`;
-  return `✅ vulngate: PASS — no blocking findings in ${scanned}`;
+  if (results.errors.length > 0) return `⚠️ vulngate: ERROR — no ${what}s in ${scanned}${errors}${already}`;
+  return `✅ vulngate: PASS — no ${what}s in ${scanned}${already}`;
 }
 
 export function renderSummary({ results, notes = [] }: SummaryArgs): string {
@@ -135,6 +146,7 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
       ),
     );
   }
+  parts.push(...baselineSections(results, SUMMARY_ROW_LIMIT));
   const excepted = sorted(results.findings.filter((f) => f.decision === 'excepted'));
   if (excepted.length > 0) {
     parts.push(
