@@ -30,6 +30,12 @@ case "$got" in
   *) echo "prepare-trivy: $trivy reports $got, expected $version" >&2; exit 3 ;;
 esac
 
+# vexcheck (tools/vexcheck): the OpenVEX project's go-vex library reading and validating a document, for the tests.
+vexcheck="$bin_dir/vexcheck-$(sha256sum "$root/tools/vexcheck/main.go" | cut -c1-12)"
+if [ ! -x "$vexcheck" ]; then
+  (cd "$root/tools" && go build -trimpath -o "$vexcheck.tmp" ./vexcheck && mv "$vexcheck.tmp" "$vexcheck")
+fi
+
 # The DB is rebuilt every time (well under a second), so fixture edits always take effect.
 db_cache="$cache/trivy-cache"
 "$fixturedb" -cache-dir "$db_cache" -fixtures "$root/test/fixtures/db" >&2
@@ -37,5 +43,6 @@ db_cache="$cache/trivy-cache"
 cat > "$cache/env.sh" <<ENV
 export TRIVY_BIN='$trivy'
 export TRIVY_FIXTURE_CACHE='$db_cache'
+export VEXCHECK_BIN='$vexcheck'
 ENV
 echo "$cache/env.sh"

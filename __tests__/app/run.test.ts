@@ -28,6 +28,9 @@ function settings(
       parallel: 1,
       sarif: { include: 'all' },
       failOn: 'all',
+      writeSbom: false,
+      dbAge: { maxHours: 72, strict: false },
+      vex: [],
     },
     forward: overrides.forward ?? { failure: 'warn' },
   };

@@ -35,7 +35,7 @@ describe('vulngate evaluate', () => {
     expect(results.images).toEqual([
       expect.objectContaining({
         name: 'ghcr.io/aquasecurity/trivy-test-images:alpine-39',
-        counts: { blocking: 2, excepted: 0, unfixed: 0, 'below-threshold': 4 },
+        counts: { blocking: 2, excepted: 0, vex: 0, unfixed: 0, 'below-threshold': 4 },
       }),
     ]);
     expect(readFileSync(path.join(out, 'summary.md'), 'utf8')).toContain(

@@ -108,6 +108,7 @@ describe('publishing from the action (src/, in process) to local GitHub and arti
       'reports/001-alpine-39.json',
       'summary.md',
       'vulngate-results.json',
+      'vulngate.openvex.json',
       'vulngate.sarif',
     ]);
     const days = (Date.parse(artifact.expiresAt!) - Date.now()) / 86_400_000;

@@ -98,6 +98,8 @@ describe('vulngate scan --fs on real lockfiles', () => {
     expect(run.stderr).not.toContain('tar_images');
     const results = readJson(path.join(out, 'vulngate-results.json'));
     expect(results.images.map((i) => `${i.kind} ${i.name}`)).toEqual(['fs polyglot']);
+    // The directory's SBOM, converted from the same report.
+    expect(existsSync(path.join(out, 'sbom', '001-fs-polyglot.cdx.json'))).toBe(true);
     expect(results.findings.map(row).sort()).toEqual(POLYGLOT);
     expect(new Set(results.findings.map((f) => `${f.image} ${f.targetKind}`))).toEqual(new Set(['polyglot fs']));
     expect(run.stdout).toContain('12 blocking findings in 1 of 1 directory');

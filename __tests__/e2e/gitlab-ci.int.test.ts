@@ -27,8 +27,10 @@ describe('templates/vulngate.gitlab-ci.yml run by gitlab-ci-local (shell executo
     expect(readdirSync(artifacts).sort()).toEqual([
       'gl-container-scanning-report.json',
       'reports',
+      'sbom',
       'summary.md',
       'vulngate-results.json',
+      'vulngate.openvex.json',
       'vulngate.sarif',
     ]);
     const report = JSON.parse(readFileSync(path.join(artifacts, 'gl-container-scanning-report.json'), 'utf8'));

@@ -94,9 +94,14 @@ describe('bad profiles: one line naming the file, the key path and what is allow
       "profiles/app.yml: unknown key 'ignore_unfixd'; allowed: extends, severity, ignore_unfixed, exceptions, whitelist",
     ],
     [
+      'a vex_status that OpenVEX does not have',
+      'exceptions:\n  - id: CVE-1\n    note: x\n    vex_status: ignored\n',
+      'profiles/app.yml: exceptions[0].vex_status: "ignored" is not allowed; allowed: not_affected, affected, fixed, under_investigation',
+    ],
+    [
       'unknown exception key',
       'exceptions:\n  - id: CVE-1\n    note: x\n    pakage: y\n',
-      "profiles/app.yml: exceptions[0]: unknown key 'pakage'; allowed: id, name, package, severity, images, paths, note, until",
+      "profiles/app.yml: exceptions[0]: unknown key 'pakage'; allowed: id, name, package, severity, images, paths, note, vex_status, until",
     ],
     [
       'severity outside the list',

@@ -33,6 +33,8 @@ function scanner(dbRepositories: string[], cacheDir = tmp()) {
       offline: false,
       dbRepositories,
       javaDb: false,
+      vexFiles: [],
+      listAllPackages: false,
       downloadRetry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 1000, totalMs: 60_000, jitter: false },
       layerCache: { enabled: false, maxMb: 64 },
     },

@@ -25,7 +25,10 @@ async function expectedDiffIds(): Promise<string[]> {
 test('a docker save archive: the config’s diff_ids, read from the headers without extracting', async () => {
   const file = path.join(tmp(), 'api.tar');
   await writeImage(file, spec);
-  expect(await readImageLayers(file)).toEqual({ diffIds: await expectedDiffIds() });
+  expect(await readImageLayers(file)).toEqual({
+    diffIds: await expectedDiffIds(),
+    imageId: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+  });
 });
 
 test('Docker >= 25 (OCI layout inside the tar) and an OCI layout directory', async () => {

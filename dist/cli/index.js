@@ -45132,7 +45132,7 @@ module.exports = whichTypedArray;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9852);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6818);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -45147,7 +45147,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9852:
+/***/ 6818:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45606,6 +45606,9 @@ function settings_gateOptions(values, source) {
         sarif: { include: values['sarif-findings'], dockerfile: values.dockerfile },
         baseline: values.baseline,
         failOn: values['fail-on'],
+        writeSbom: values['write-sbom'],
+        dbAge: { maxHours: values['max-db-age'], strict: values['strict-db-age'] },
+        vex: values.vex,
     };
 }
 function settings_trivyOptions(values, defaults) {
@@ -45622,6 +45625,8 @@ function settings_trivyOptions(values, defaults) {
         javaDb: values['java-db'],
         server: server ? { url: server, token } : undefined,
         layerCache: { enabled: values['layer-cache'], maxMb: values['layer-cache-max-mb'] },
+        vexFiles: [],
+        listAllPackages: values['write-sbom'],
     };
 }
 function settings_publishOptions(values) {
@@ -46110,6 +46115,32 @@ const JUDGE_OPTIONS = {
         commands: ALL_COMMANDS,
         cli: { switch: true },
     }),
+    vex: listOption({
+        help: 'OpenVEX or CycloneDX VEX documents (files or directories of them, one per line): findings they declare not ' +
+            'affected are kept with decision vex and the statement as reason.',
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'file-or-dir', variadic: true },
+    }),
+    'write-sbom': booleanOption({
+        help: 'Write a CycloneDX SBOM of each scanned image and directory into <output-dir>/sbom/ (from the same scan).',
+        default: true,
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'bool' },
+    }),
+    'max-db-age': integerOption({
+        help: "Hours after which Trivy's vulnerability DB counts as stale: a warning (see strict-db-age).",
+        default: 72,
+        min: 1,
+        max: 87_600,
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'hours' },
+    }),
+    'strict-db-age': booleanOption({
+        help: 'A DB older than max-db-age stops the run as a scanner error (exit 3) instead of a warning.',
+        default: false,
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'bool' },
+    }),
     // Trivy.
     parallel: integerOption({
         help: 'Images scanned at once. Default the number of cores.',
@@ -46318,9 +46349,10 @@ function gatingFindings(findings, failOn) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/decision.ts
-const DECISIONS = ['blocking', 'excepted', 'unfixed', 'below-threshold'];
+/** `vex`: a VEX document given to the scan says the product is not affected (or the finding is fixed). */
+const DECISIONS = ['blocking', 'excepted', 'vex', 'unfixed', 'below-threshold'];
 function emptyCounts() {
-    return { blocking: 0, excepted: 0, unfixed: 0, 'below-threshold': 0 };
+    return { blocking: 0, excepted: 0, vex: 0, unfixed: 0, 'below-threshold': 0 };
 }
 
 ;// CONCATENATED MODULE: ./src/core/finding.ts
@@ -46405,6 +46437,8 @@ const OUTPUT_FILES = {
     gitlab: 'gl-container-scanning-report.json',
     gitlabDependencies: 'gl-dependency-scanning-report.json',
     reportsDir: 'reports',
+    sbomDir: 'sbom',
+    openVex: 'vulngate.openvex.json',
 };
 const NO_RUN = { repository: '', ref: '', commit: '', url: '' };
 function buildResults(args) {
@@ -46423,6 +46457,8 @@ function buildResults(args) {
             bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])),
             layers: image.layers,
             notJudged: image.notJudged,
+            ...image.evidence,
+            ...(image.sbomPath ? { sbom: image.sbomPath } : {}),
         });
     }
     for (const finding of evaluation.findings) {
@@ -46453,7 +46489,7 @@ function buildResults(args) {
             }
             : {}),
         gone,
-        tool: { name: 'vulngate', version: toolVersion, trivyVersion },
+        tool: { name: 'vulngate', version: toolVersion, trivyVersion, ...args.databases },
         profile: { source: profile.source, severity: profile.severity, ignoreUnfixed: profile.ignoreUnfixed },
         images: [...perImage.values()],
         errors,
@@ -46639,6 +46675,7 @@ function baselineLine(results) {
 ;// CONCATENATED MODULE: ./src/core/profile.ts
 /** Exceptions whose last day is at most this many UTC days away get a notice. */
 const EXPIRING_SOON_DAYS = 14;
+const VEX_STATUSES = ['not_affected', 'affected', 'fixed', 'under_investigation'];
 const BUILT_IN_PROFILE = {
     source: 'built-in default',
     severity: 'HIGH',
@@ -46726,6 +46763,7 @@ function renderSummary({ results, notes = [] }) {
             'Excepted',
             'Unfixed',
             'Below threshold',
+            'VEX: not affected',
         ], targets.map((i) => [
             code(i.name),
             i.bySeverity.CRITICAL,
@@ -46737,6 +46775,7 @@ function renderSummary({ results, notes = [] }) {
             i.counts.excepted,
             i.counts.unfixed,
             i.counts['below-threshold'],
+            i.counts.vex,
         ])));
     }
     const layerLine = layersLine(results);
@@ -53191,6 +53230,12 @@ function compile(rule, now) {
     };
 }
 function judge({ finding, threshold, profile, candidates }) {
+    // A VEX statement is the supplier's word that this product is not affected: it decides before the profile.
+    if (finding.vex) {
+        const why = finding.vex.justification ? `: ${finding.vex.justification}` : '';
+        const from = finding.vex.source ? ` (${finding.vex.source})` : '';
+        return { ...finding, decision: 'vex', reason: `VEX says ${finding.vex.status.replace(/_/g, ' ')}${why}${from}` };
+    }
     if (severityRank(finding.severity) < threshold) {
         return {
             ...finding,
@@ -56361,6 +56406,11 @@ const schema_exception = {
                 'directory (services/api/package-lock.json), for images the path in the image (* also matches /).',
         },
         note: { type: 'string', minLength: 1, pattern: '\\S', description: 'Why the finding is accepted. Required.' },
+        vex_status: {
+            enum: ['not_affected', 'affected', 'fixed', 'under_investigation'],
+            description: 'The status of this exception in vulngate.openvex.json (default not_affected, with the note as impact ' +
+                'statement).',
+        },
         until: {
             type: 'string',
             pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
@@ -56454,6 +56504,7 @@ function toRule(entry, origin) {
         severity: parseSeverity(entry.severity),
         images: entry.images,
         paths: entry.paths,
+        vexStatus: entry.vex_status,
         note: entry.note,
         until,
         origin,
@@ -56532,6 +56583,8 @@ function describeSchemaError(errors) {
             return `${at}unknown key '${key}'; allowed: ${allowed.join(', ')}`;
         }
         case 'enum':
+            if (path.endsWith('vex_status'))
+                return `${at}${preview(error.data)} is not allowed; allowed: ${VEX_STATUSES.join(', ')}`;
             return `${at}${preview(error.data)} is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL`;
         case 'pattern':
             if (!path.endsWith('until'))
@@ -56685,7 +56738,7 @@ const SEVERITY_SCORE = {
  * an absent result would show as an open alert; leaving it out of the upload is what closes its alert.
  */
 const BASELINE_STATE = { new: 'new', unchanged: 'unchanged', changed: 'updated' };
-const DECISION_ORDER = { blocking: 0, excepted: 1, unfixed: 2, 'below-threshold': 3 };
+const DECISION_ORDER = { blocking: 0, excepted: 1, vex: 2, unfixed: 3, 'below-threshold': 4 };
 const HEADER = '{"$schema":"https://json.schemastore.org/sarif-2.1.0.json","version":"2.1.0","runs":[';
 function planSarif(options) {
     const limits = options.limits ?? SARIF_LIMITS;
@@ -56958,6 +57011,14 @@ function parseTrivyReport({ text, reportPath, fallbackName, name }) {
         notJudged.licenses += Array.isArray(result.Licenses) ? result.Licenses.length : 0;
     });
     const os = report.Metadata?.OS;
+    const meta = report.Metadata ?? {};
+    const evidence = kind === 'image'
+        ? {
+            ...(trivy_report_str(meta.ImageID) ? { imageId: trivy_report_str(meta.ImageID) } : {}),
+            repoDigests: strings(meta.RepoDigests),
+            diffIds: strings(meta.DiffIDs),
+        }
+        : undefined;
     return {
         image,
         kind,
@@ -56966,6 +57027,7 @@ function parseTrivyReport({ text, reportPath, fallbackName, name }) {
         os: os && typeof os.Family === 'string' ? { family: os.Family, name: trivy_report_str(os.Name) } : undefined,
         trivyVersion: trivy_report_str(report.Trivy?.Version),
         findings,
+        ...(evidence ? { evidence } : {}),
         ...(dependencyFiles.length > 0 ? { dependencyFiles } : {}),
         ...(notJudged.misconfigurations + notJudged.licenses > 0 ? { notJudged } : {}),
     };
@@ -56998,7 +57060,14 @@ function collectResult(args) {
     const { result, where, image, kind, lines, into } = args;
     const target = trivy_report_str(result.Target);
     const base = { image, targetKind: kind, target, class: trivy_report_str(result.Class), type: trivy_report_str(result.Type) };
-    const vulns = listOf(result.Vulnerabilities, `${where}.Vulnerabilities`);
+    // Findings a VEX document suppressed (trivy --show-suppressed): kept, with the statement, so none goes silently.
+    const suppressed = listOf(result.ExperimentalModifiedFindings, `${where}.ExperimentalModifiedFindings`)
+        .filter((m) => m.Type === 'vulnerability' && trivy_report_isObject(m.Finding))
+        .map((m) => ({
+        ...m.Finding,
+        vex: { status: trivy_report_str(m.Status), justification: trivy_report_str(m.Statement), source: trivy_report_str(m.Source) },
+    }));
+    const vulns = [...listOf(result.Vulnerabilities, `${where}.Vulnerabilities`), ...suppressed];
     vulns.forEach((v, i) => {
         const id = trivy_report_str(v.VulnerabilityID);
         if (id === '')
@@ -57024,6 +57093,7 @@ function collectResult(args) {
             cweIds: strings(v.CweIDs),
             ...cvss,
             ...(line !== undefined ? { startLine: line } : {}),
+            ...(trivy_report_isObject(v.vex) ? { vex: v.vex } : {}),
         });
     });
     const secrets = listOf(result.Secrets, `${where}.Secrets`);
@@ -58145,6 +58215,61 @@ function uniqueName(name, source, existing) {
     return `${name} (${external_node_path_default().basename(source)})`;
 }
 
+;// CONCATENATED MODULE: ./src/app/vex.ts
+
+
+
+/** What vulngate accepts as VEX: OpenVEX documents and CycloneDX BOMs with vulnerabilities (VEX). */
+function vexKind(doc) {
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+        return undefined;
+    const d = doc;
+    if (typeof d['@context'] === 'string' &&
+        d['@context'].startsWith('https://openvex.dev/ns') &&
+        Array.isArray(d.statements))
+        return 'openvex';
+    if (d.bomFormat === 'CycloneDX' && Array.isArray(d.vulnerabilities))
+        return 'cyclonedx';
+    return undefined;
+}
+async function checkFile(file) {
+    let doc;
+    try {
+        doc = JSON.parse((await (0,promises_.readFile)(file, 'utf8')).replace(/^\uFEFF/, ''));
+    }
+    catch (err) {
+        const why = err instanceof SyntaxError ? 'not JSON' : (0,errors/* errorCode */.CA)(err);
+        throw new errors/* ConfigError */.xL(`vex: '${file}' cannot be read (${why}); give OpenVEX or CycloneDX VEX JSON`);
+    }
+    if (!vexKind(doc)) {
+        throw new errors/* ConfigError */.xL(`vex: '${file}' is neither an OpenVEX document (@context https://openvex.dev/ns…, statements) nor a ` +
+            'CycloneDX VEX (bomFormat CycloneDX, vulnerabilities)');
+    }
+}
+/**
+ * The VEX documents as Trivy takes them (`--vex FILE`, once each): files as given, directories as their *.json files
+ * (sorted). Every one is checked before anything is scanned: a bad one is exit 2 naming it.
+ */
+async function resolveVexFiles(paths) {
+    const files = [];
+    for (const given of paths) {
+        const info = await (0,promises_.stat)(given).catch((err) => {
+            throw new errors/* ConfigError */.xL(`vex: '${given}' does not exist (${(0,errors/* errorCode */.CA)(err)})`);
+        });
+        if (info.isDirectory()) {
+            const names = (await (0,promises_.readdir)(given)).filter((n) => n.endsWith('.json')).sort();
+            if (names.length === 0)
+                throw new errors/* ConfigError */.xL(`vex: '${given}' holds no *.json VEX documents`);
+            files.push(...names.map((n) => external_node_path_default().join(given, n)));
+        }
+        else
+            files.push(given);
+    }
+    for (const file of files)
+        await checkFile(file);
+    return [...new Set(files)];
+}
+
 ;// CONCATENATED MODULE: ./src/render/gitlab.ts
 
 
@@ -58349,7 +58474,98 @@ async function writeSarifFile(file, options) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/render/openvex.ts
+
+
+/** OpenVEX 0.2.0: what the go-vex library (vexctl, Trivy) reads. */
+const CONTEXT = 'https://openvex.dev/ns/v0.2.0';
+/**
+ * `pkg:oci/api@sha256%3A…?repository_url=registry.example.com/shop/api&tag=1.4`: the image by digest — the manifest
+ * digest where the archive names one, else a repo digest, else the image ID (the config's digest, which a
+ * `docker save` archive always has). Undefined when no digest is known.
+ */
+function imagePurl(image) {
+    const repoDigest = image.repoDigests?.map((d) => d.split('@')[1]).find((d) => d?.startsWith('sha256:'));
+    const digest = image.manifestDigest ?? repoDigest ?? image.imageId;
+    if (!digest)
+        return undefined;
+    const { repository, tag } = splitImageName(image.name);
+    const name = (repository.split('/').pop() ?? repository).toLowerCase();
+    const qualifiers = [`repository_url=${repository.toLowerCase()}`, ...(tag ? [`tag=${encodeURIComponent(tag)}`] : [])];
+    return `pkg:oci/${encodeURIComponent(name)}@${encodeURIComponent(digest)}?${qualifiers.join('&')}`;
+}
+/** The status fields OpenVEX allows for each status (go-vex's Statement.Validate). */
+function statusFields(rule) {
+    const status = rule.vexStatus ?? 'not_affected';
+    switch (status) {
+        case 'not_affected':
+            return { status, impact_statement: rule.note };
+        case 'affected':
+            return { status, action_statement: rule.note };
+        default:
+            return { status, status_notes: rule.note };
+    }
+}
+/**
+ * vulngate.openvex.json: one statement per exception that excepted findings in images, its products the images by
+ * digest with the affected packages as subcomponents, so downstream consumers (and Trivy) can read vulngate's
+ * decisions. Exceptions on code directories have no image to name and are left out.
+ */
+function renderOpenVex(results) {
+    const images = new Map(results.images.map((i) => [i.name, i]));
+    const byRule = new Map();
+    for (const f of results.findings) {
+        if (f.decision !== 'excepted' || !f.exception || f.targetKind !== 'image')
+            continue;
+        const entry = byRule.get(f.exception.origin) ?? { rule: f.exception, findings: [] };
+        entry.findings.push(f);
+        byRule.set(f.exception.origin, entry);
+    }
+    const statements = [];
+    for (const { rule, findings } of byRule.values()) {
+        const products = [];
+        for (const [name, list] of groupBy(findings, (f) => f.image)) {
+            const image = images.get(name);
+            const purl = image ? imagePurl(image) : undefined;
+            if (!purl)
+                continue;
+            const subcomponents = [...new Set(list.map((f) => f.purl).filter(Boolean))].sort();
+            products.push({
+                '@id': purl,
+                ...(subcomponents.length > 0 ? { subcomponents: subcomponents.map((id) => ({ '@id': id })) } : {}),
+            });
+        }
+        if (products.length > 0)
+            statements.push({ vulnerability: { name: rule.id }, products, ...statusFields(rule) });
+    }
+    // Ordered by id, so the same decisions give the same bytes.
+    statements.sort((a, b) => a.vulnerability.name.localeCompare(b.vulnerability.name));
+    const body = JSON.stringify(statements);
+    return {
+        '@context': CONTEXT,
+        // The same decisions give the same document id.
+        '@id': `urn:uuid:${fingerprintUuid((0,external_node_crypto_.createHash)('sha256').update(body).digest('hex'))}`,
+        author: `vulngate (profile ${results.profile.source})`,
+        timestamp: results.generatedAt,
+        version: 1,
+        tooling: `vulngate ${results.tool.version}`,
+        statements,
+    };
+}
+function groupBy(items, key) {
+    const groups = new Map();
+    for (const item of items) {
+        const list = groups.get(key(item));
+        if (list)
+            list.push(item);
+        else
+            groups.set(key(item), [item]);
+    }
+    return groups;
+}
+
 ;// CONCATENATED MODULE: ./src/app/outputs.ts
+
 
 
 
@@ -58366,6 +58582,8 @@ async function writeOutputs(args) {
     const { results, files } = args;
     await writeChunks(files.results, resultsDocumentChunks(results));
     const sarifOmitted = await writeSarifFile(files.sarif, { results, ...args.sarif });
+    // The profile's exceptions as VEX, for whoever consumes the images next.
+    await (0,promises_.writeFile)(files.openVex, `${JSON.stringify(renderOpenVex(results), null, 2)}\n`);
     const times = { startedAt: args.startedAt, finishedAt: args.finishedAt };
     // The container report is always written (GitLab jobs declare it); the dependency report when code was scanned.
     await writeChunks(files.gitlab, gitlabReportChunks({ results, ...times, type: 'container_scanning' }));
@@ -58389,6 +58607,8 @@ async function writeOutputs(args) {
 // EXTERNAL MODULE: ./node_modules/p-limit/index.js + 1 modules
 var p_limit = __nccwpck_require__(370);
 ;// CONCATENATED MODULE: ./src/trivy/image-layers.ts
+
+
 
 
 const BLOCK = 512;
@@ -58451,7 +58671,7 @@ async function tarIndex(file, wanted) {
     }
     return entries;
 }
-async function readEntry(file, entry, what) {
+async function readEntryBytes(file, entry, what) {
     if (!entry)
         throw new Error(`no ${what} in the archive`);
     if (entry.size > 16 * 1024 * 1024)
@@ -58460,11 +58680,20 @@ async function readEntry(file, entry, what) {
     try {
         const data = Buffer.alloc(entry.size);
         await handle.read(data, 0, entry.size, entry.offset);
-        return JSON.parse(data.toString('utf8'));
+        return data;
     }
     finally {
         await handle.close();
     }
+}
+async function readEntry(file, entry, what) {
+    return JSON.parse((await readEntryBytes(file, entry, what)).toString('utf8'));
+}
+const sha256 = (data) => `sha256:${(0,external_node_crypto_.createHash)('sha256').update(data).digest('hex')}`;
+/** The first manifest an OCI index names. */
+function indexManifest(index) {
+    const digest = index?.manifests?.[0]?.digest;
+    return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) ? digest : undefined;
 }
 function diffIdsOf(config) {
     const ids = config?.rootfs?.diff_ids;
@@ -58478,17 +58707,33 @@ async function fromDockerArchive(file) {
     const configName = (Array.isArray(manifest) ? manifest[0] : undefined)?.Config;
     if (typeof configName !== 'string')
         throw new Error('manifest.json names no Config');
-    return { diffIds: diffIdsOf(await readEntry(file, index.get(configName), configName)) };
+    const config = await readEntryBytes(file, index.get(configName), configName);
+    // Docker ≥ 25 writes an OCI layout beside manifest.json: its index names the manifest's digest.
+    const ociIndex = index.has('index.json') ? await readEntry(file, index.get('index.json'), 'index.json') : undefined;
+    const manifestDigest = indexManifest(ociIndex);
+    return {
+        diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))),
+        imageId: sha256(config),
+        ...(manifestDigest ? { manifestDigest } : {}),
+    };
 }
 async function fromOciLayout(dir) {
     const blob = async (digest) => {
         if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest))
             throw new Error(`bad digest ${String(digest)}`);
-        return JSON.parse(await (0,promises_.readFile)(external_node_path_default().join(dir, 'blobs', 'sha256', digest.slice(7)), 'utf8'));
+        return (0,promises_.readFile)(external_node_path_default().join(dir, 'blobs', 'sha256', digest.slice(7)));
     };
-    const index = JSON.parse(await (0,promises_.readFile)(external_node_path_default().join(dir, 'index.json'), 'utf8'));
-    const manifest = (await blob(index.manifests?.[0]?.digest));
-    return { diffIds: diffIdsOf(await blob(manifest.config?.digest)) };
+    const manifestDigest = indexManifest(JSON.parse(await (0,promises_.readFile)(external_node_path_default().join(dir, 'index.json'), 'utf8')));
+    const manifest = JSON.parse((await blob(manifestDigest)).toString('utf8'));
+    const config = await blob(manifest.config?.digest);
+    return { diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))), imageId: sha256(config), manifestDigest };
+}
+/** sha256 of a tarball, streamed: what was judged, byte for byte. */
+async function fileSha256(file) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_.createReadStream)(file))
+        hash.update(chunk);
+    return `sha256:${hash.digest('hex')}`;
 }
 /** Throws when the archive's manifest or config cannot be read; the scan then tells Trivy's own reason. */
 async function readImageLayers(source) {
@@ -58531,7 +58776,8 @@ function planScans(layers) {
  * Scans every target: images sharing a base layer after the first of them, code directories and SBOMs in the same
  * pool. Results in order: images, then directories, then SBOMs, each as given.
  */
-async function scanTargets({ targets: resolved, parallel, createScanner, logger, reportsDir, workspace, }) {
+async function scanTargets(args) {
+    const { targets: resolved, parallel, createScanner, logger, reportsDir, workspace } = args;
     const targets = [
         ...resolved.images.map((p) => ({ kind: 'image', path: p })),
         ...resolved.fs.map((p) => ({ kind: 'fs', path: p })),
@@ -58539,13 +58785,15 @@ async function scanTargets({ targets: resolved, parallel, createScanner, logger,
     ];
     const scanner = await createScanner();
     const results = [];
+    let databases;
+    let archives = [];
     try {
         await scanner.prepare({ targets: targets.length });
+        databases = await scanner.databases();
+        checkDbAge({ db: databases.trivyDb, ...args.dbAge, now: args.now(), logger });
         // Best effort: an archive whose manifest cannot be read is scanned alone, and Trivy says what is wrong with it.
-        const layers = await Promise.all(targets.map((t) => t.kind !== 'image'
-            ? undefined
-            : readImageLayers(t.path).then((l) => l.diffIds, () => undefined)));
-        const plan = planScans(layers);
+        archives = await Promise.all(targets.map((t) => (t.kind !== 'image' ? undefined : readImageLayers(t.path).catch(() => undefined))));
+        const plan = planScans(archives.map((a) => a?.diffIds));
         const groups = resolved.images.length > 1
             ? `; images in ${plan.leaders.length - resolved.fs.length - resolved.sboms.length} group(s) by base layer`
             : '';
@@ -58555,7 +58803,15 @@ async function scanTargets({ targets: resolved, parallel, createScanner, logger,
             const target = targets[index];
             if (!target)
                 return;
-            results[index] = await scanTarget({ scanner, target, index, reportsDir, logger, workspace });
+            results[index] = await scanTarget({
+                scanner,
+                target,
+                index,
+                reportsDir,
+                logger,
+                workspace,
+                sbomDir: args.sbomDir,
+            });
         });
         await Promise.all(plan.leaders.map(async (leader) => {
             await scanOne(leader);
@@ -58565,8 +58821,8 @@ async function scanTargets({ targets: resolved, parallel, createScanner, logger,
     finally {
         await scanner.close();
     }
-    const collected = { reports: [], errors: [] };
-    for (const result of results) {
+    const collected = { reports: [], errors: [], databases };
+    for (const [index, result] of results.entries()) {
         const { target } = result;
         const name = targetName(target, workspace);
         if ('error' in result) {
@@ -58581,10 +58837,41 @@ async function scanTargets({ targets: resolved, parallel, createScanner, logger,
             kind: target.kind,
             ...(target.kind === 'image' ? {} : { name }),
         });
-        if (report && result.layers)
+        if (!report)
+            continue;
+        if (result.layers)
             report.layers = result.layers;
+        if (result.sbomPath)
+            report.sbomPath = result.sbomPath;
+        if (target.kind === 'image')
+            report.evidence = await imageEvidence(target.path, archives[index], report.evidence);
     }
     return collected;
+}
+/** The report's digests completed from the archive itself: config digest, manifest digest, the tarball's sha256. */
+async function imageEvidence(source, archive, fromReport) {
+    const isFile = (await (0,promises_.stat)(source)).isFile();
+    return {
+        ...((archive?.imageId ?? fromReport?.imageId) ? { imageId: archive?.imageId ?? fromReport?.imageId } : {}),
+        ...(archive?.manifestDigest ? { manifestDigest: archive.manifestDigest } : {}),
+        repoDigests: fromReport?.repoDigests ?? [],
+        diffIds: archive?.diffIds ?? fromReport?.diffIds ?? [],
+        ...(isFile ? { tarballSha256: await fileSha256(source) } : {}),
+    };
+}
+/** A stale DB misses what was published since: said in the log, or with strict-db-age a scanner error. */
+function checkDbAge(args) {
+    const updated = args.db ? Date.parse(args.db.updatedAt) : Number.NaN;
+    if (Number.isNaN(updated))
+        return;
+    const hours = (args.now.getTime() - updated) / 3_600_000;
+    if (hours <= args.maxHours)
+        return;
+    const message = `The vulnerability DB was updated ${Math.floor(hours)} hours ago (${args.db?.updatedAt}), more than max-db-age ` +
+        `${args.maxHours}: findings published since are missing`;
+    if (args.strict)
+        throw new errors/* ScanError */.sC(`${message} (strict-db-age)`);
+    args.logger.warning(message);
 }
 function describeCounts(targets) {
     const parts = [
@@ -58596,6 +58883,21 @@ function describeCounts(targets) {
     ];
     return parts.filter(Boolean).join(', ');
 }
+/** sbom/NNN-name.cdx.json from the report just written; a failure is a warning, the verdict does not depend on it. */
+async function writeSbom(args) {
+    // An SBOM that was scanned already is one.
+    if (!args.sbomDir || args.target.kind === 'sbom')
+        return undefined;
+    const sbomPath = external_node_path_default().join(args.sbomDir, args.fileName.replace(/\.json$/, '.cdx.json'));
+    try {
+        await args.scanner.writeSbom({ reportPath: args.reportPath, sbomPath });
+        return sbomPath;
+    }
+    catch (err) {
+        args.logger.warning(`No SBOM for ${args.target.path}: ${(0,errors/* describeError */.Uc)(err)}`);
+        return undefined;
+    }
+}
 /** `001-api.json`, `004-fs-services_api.json`, `005-sbom-app.cdx.json`. */
 function reportFileName(target, index, workspace) {
     const name = targetName(target, workspace);
@@ -58606,13 +58908,15 @@ function reportFileName(target, index, workspace) {
 }
 async function scanTarget(args) {
     const { target } = args;
-    const reportPath = external_node_path_default().join(args.reportsDir, reportFileName(target, args.index, args.workspace));
+    const fileName = reportFileName(target, args.index, args.workspace);
+    const reportPath = external_node_path_default().join(args.reportsDir, fileName);
     const started = Date.now();
     try {
         const { layers } = await args.scanner.scan({ target, reportPath });
         const cached = layers ? `; layers: ${layers.analysed} analysed, ${layers.fromCache} from the cache` : '';
         args.logger.info(`Scanned ${target.path} in ${((Date.now() - started) / 1000).toFixed(1)} s${cached}`);
-        return { target, reportPath, text: await (0,promises_.readFile)(reportPath, 'utf8'), layers };
+        const sbomPath = await writeSbom({ ...args, reportPath, fileName });
+        return { target, reportPath, text: await (0,promises_.readFile)(reportPath, 'utf8'), layers, sbomPath };
     }
     catch (err) {
         if ((0,errors/* isGateError */.Wc)(err))
@@ -58635,6 +58939,7 @@ async function scanTarget(args) {
 
 
 
+
 function outputFiles(outputDir) {
     return {
         results: external_node_path_default().join(outputDir, OUTPUT_FILES.results),
@@ -58643,6 +58948,8 @@ function outputFiles(outputDir) {
         sarif: external_node_path_default().join(outputDir, OUTPUT_FILES.sarif),
         gitlab: external_node_path_default().join(outputDir, OUTPUT_FILES.gitlab),
         gitlabDependencies: external_node_path_default().join(outputDir, OUTPUT_FILES.gitlabDependencies),
+        sbomDir: external_node_path_default().join(outputDir, OUTPUT_FILES.sbomDir),
+        openVex: external_node_path_default().join(outputDir, OUTPUT_FILES.openVex),
     };
 }
 /** Profile → reports (scanned or given) → verdict → files. Config errors throw before anything runs. */
@@ -58661,19 +58968,14 @@ async function runGate(options, context) {
     const dockerfile = options.sarif.dockerfile ? await readDockerfile(options.sarif.dockerfile) : undefined;
     try {
         await (0,promises_.mkdir)(files.reportsDir, { recursive: true });
+        if (options.writeSbom && options.source.kind === 'scan')
+            await (0,promises_.mkdir)(files.sbomDir, { recursive: true });
     }
     catch (err) {
         throw new errors/* ConfigError */.xL(`output-dir: cannot write into '${options.outputDir}' (${(0,errors/* errorCode */.CA)(err)}); give a directory`);
     }
     const collected = options.source.kind === 'scan'
-        ? await scanTargets({
-            targets: await resolveTargets(options.source),
-            parallel: options.parallel,
-            createScanner: context.createScanner,
-            logger,
-            reportsDir: files.reportsDir,
-            workspace: context.workspace,
-        })
+        ? await gate_scanSource({ options, source: options.source, context, files })
         : await readReports(options.source.reports, files.reportsDir, context.workspace);
     const targets = stableNames(collected.reports.map((r) => ({ image: r.image, kind: r.kind })));
     const baseline = context.loadBaseline ? await context.loadBaseline(targets) : undefined;
@@ -58689,6 +58991,7 @@ async function runGate(options, context) {
         run: context.run,
         failOn: options.failOn,
         baseline,
+        databases: collected.databases,
     });
     reportExceptionHealth({ results, logger });
     const unjudged = results.images.filter((i) => i.notJudged);
@@ -58707,6 +59010,23 @@ async function runGate(options, context) {
         finishedAt: context.now(),
     });
     return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted };
+}
+/** Every path is checked (targets, VEX) before Trivy is fetched or anything is scanned. */
+async function gate_scanSource(args) {
+    const { options, context, files } = args;
+    const targets = await resolveTargets(args.source);
+    const vexFiles = await resolveVexFiles(options.vex);
+    return scanTargets({
+        targets,
+        parallel: options.parallel,
+        createScanner: () => context.createScanner({ vexFiles }),
+        logger: context.logger,
+        reportsDir: files.reportsDir,
+        workspace: context.workspace,
+        sbomDir: options.writeSbom ? files.sbomDir : undefined,
+        dbAge: options.dbAge,
+        now: context.now,
+    });
 }
 async function readDockerfile(file) {
     try {
@@ -58737,7 +59057,7 @@ async function run(settings, ports) {
             now: ports.now,
             toolVersion: VULNGATE_VERSION,
             workspace: ports.workspace ?? process.cwd(),
-            createScanner: () => ports.createScanner(settings),
+            createScanner: ({ vexFiles }) => ports.createScanner(settings.trivy ? { ...settings, trivy: { ...settings.trivy, vexFiles } } : settings),
             run: {
                 repository: settings.ci.repository,
                 ref: settings.ci.ref,
@@ -59132,7 +59452,29 @@ async function startLocalServer(args) {
     return { url, token, exited: () => exitReason, stop };
 }
 
+;// CONCATENATED MODULE: ./src/trivy/db-metadata.ts
+
+/** A DB's metadata.json as Trivy writes it ({"Version":2,"NextUpdate":…,"UpdatedAt":…}); undefined when absent. */
+async function readDbMetadata(file) {
+    let raw;
+    try {
+        raw = JSON.parse(await (0,promises_.readFile)(file, 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof raw !== 'object' || raw === null)
+        return undefined;
+    const meta = raw;
+    return {
+        schemaVersion: typeof meta.Version === 'number' ? meta.Version : 0,
+        updatedAt: typeof meta.UpdatedAt === 'string' ? meta.UpdatedAt : '',
+        nextUpdate: typeof meta.NextUpdate === 'string' ? meta.NextUpdate : '',
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/trivy/trivy-scanner.ts
+
 
 
 
@@ -59251,8 +59593,8 @@ class TrivyScanner {
                 'json',
                 '--output',
                 external_node_path_default().resolve(reportPath),
-                // Code dependencies: every package with its lockfile line, for SARIF locations and GitLab's dependency list.
-                ...(target.kind === 'image' ? [] : ['--list-all-pkgs']),
+                // Every package: for the SBOM, and for code its lockfile line (SARIF) and GitLab's dependency list.
+                ...(target.kind === 'image' && !this.settings.listAllPackages ? [] : ['--list-all-pkgs']),
                 ...this.scanFlags(),
             ],
             timeoutMs: timeoutSeconds * 1000,
@@ -59302,6 +59644,11 @@ class TrivyScanner {
         ];
         if (offline)
             flags.push('--offline-scan');
+        // What VEX suppresses stays in the report (ExperimentalModifiedFindings), so vulngate can show it as decided.
+        for (const file of this.settings.vexFiles)
+            flags.push('--vex', external_node_path_default().resolve(file));
+        if (this.settings.vexFiles.length > 0)
+            flags.push('--show-suppressed');
         const remote = server?.url ?? this.localServer?.url;
         if (remote)
             flags.push('--server', remote);
@@ -59309,6 +59656,20 @@ class TrivyScanner {
         else
             flags.push('--cache-backend', layerCache.enabled ? 'fs' : 'memory');
         return flags;
+    }
+    async databases() {
+        if (this.settings.server)
+            return {};
+        const read = (dir) => readDbMetadata(external_node_path_default().join(this.settings.cacheDir, dir, 'metadata.json'));
+        const [trivyDb, javaDb] = await Promise.all([read('db'), read('java-db')]);
+        return { ...(trivyDb ? { trivyDb } : {}), ...(javaDb ? { javaDb } : {}) };
+    }
+    async writeSbom({ reportPath, sbomPath }) {
+        const args = ['convert', '--format', 'cyclonedx', '--output', external_node_path_default().resolve(sbomPath), external_node_path_default().resolve(reportPath)];
+        const result = await this.run({ args: [...args, '--quiet'], timeoutMs: this.settings.timeoutSeconds * 1000 });
+        if (result.exitCode !== 0 || result.timedOut) {
+            throw new errors/* ScanError */.sC(`${reportPath}: trivy convert failed: ${lastErrorLine(result.stderr)}`);
+        }
     }
     download(flag, what) {
         return downloadDb({
@@ -59708,6 +60069,7 @@ function buildMessages(args) {
                 excepted: image.counts.excepted,
                 unfixed: image.counts.unfixed,
                 belowThreshold: image.counts['below-threshold'],
+                notAffectedByVex: image.counts.vex,
                 critical: image.bySeverity.CRITICAL,
                 high: image.bySeverity.HIGH,
                 medium: image.bySeverity.MEDIUM,

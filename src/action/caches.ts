@@ -63,6 +63,8 @@ export function withActionsCaches(scanner: ImageScanner, args: ActionsCacheArgs)
     return ok;
   };
   return {
+    databases: () => scanner.databases(),
+    writeSbom: (a) => scanner.writeSbom(a),
     async scan(a) {
       const outcome = await scanner.scan(a);
       analysed += outcome.layers?.analysed ?? 0;

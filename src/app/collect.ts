@@ -2,13 +2,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCode, ScanError } from '../core/errors.js';
 import type { ImageReport, TargetKind } from '../core/finding.js';
-import type { ImageError } from '../core/results.js';
+import type { DbInfo, ImageError } from '../core/results.js';
 import { nameWithoutExtension, parseTrivyReport } from '../core/trivy-report.js';
 import { targetName } from './targets.js';
 
 export interface Collected {
   reports: ImageReport[];
   errors: ImageError[];
+  /** When vulngate scanned: the DBs that judged the findings. */
+  databases?: { trivyDb?: DbInfo; javaDb?: DbInfo };
 }
 
 /**

@@ -12,7 +12,8 @@ import { buildResults, OUTPUT_FILES, type GateResults, type RunInfo } from '../c
 import { loadProfile } from '../profile/load.js';
 import { dockerfileFromLine } from '../render/sarif.js';
 import type { ImageScanner } from '../trivy/scanner.js';
-import { readReports } from './collect.js';
+import { readReports, type Collected } from './collect.js';
+import { resolveVexFiles } from './vex.js';
 import { writeOutputs } from './outputs.js';
 import { scanTargets } from './scan.js';
 import { resolveTargets } from './targets.js';
@@ -23,8 +24,8 @@ export interface GateContext {
   toolVersion: string;
   /** The repository root (the working directory): code directories are named relative to it. */
   workspace: string;
-  /** Built lazily: evaluating existing reports needs no Trivy. */
-  createScanner: () => Promise<ImageScanner>;
+  /** Built lazily: evaluating existing reports needs no Trivy. With the checked VEX files it is to pass on. */
+  createScanner: (extra: { vexFiles: string[] }) => Promise<ImageScanner>;
   /** Where the run happens, recorded for the next run that takes this record as its baseline. */
   run?: RunInfo;
   /** With a baseline asked for: looks it up once the scanned targets are known. */
@@ -38,6 +39,8 @@ export interface GateFiles {
   sarif: string;
   gitlab: string;
   gitlabDependencies: string;
+  sbomDir: string;
+  openVex: string;
 }
 
 export interface GateOutcome {
@@ -58,6 +61,8 @@ export function outputFiles(outputDir: string): GateFiles {
     sarif: path.join(outputDir, OUTPUT_FILES.sarif),
     gitlab: path.join(outputDir, OUTPUT_FILES.gitlab),
     gitlabDependencies: path.join(outputDir, OUTPUT_FILES.gitlabDependencies),
+    sbomDir: path.join(outputDir, OUTPUT_FILES.sbomDir),
+    openVex: path.join(outputDir, OUTPUT_FILES.openVex),
   };
 }
 
@@ -80,20 +85,14 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
   const dockerfile = options.sarif.dockerfile ? await readDockerfile(options.sarif.dockerfile) : undefined;
   try {
     await mkdir(files.reportsDir, { recursive: true });
+    if (options.writeSbom && options.source.kind === 'scan') await mkdir(files.sbomDir, { recursive: true });
   } catch (err) {
     throw new ConfigError(`output-dir: cannot write into '${options.outputDir}' (${errorCode(err)}); give a directory`);
   }
 
   const collected =
     options.source.kind === 'scan'
-      ? await scanTargets({
-          targets: await resolveTargets(options.source),
-          parallel: options.parallel,
-          createScanner: context.createScanner,
-          logger,
-          reportsDir: files.reportsDir,
-          workspace: context.workspace,
-        })
+      ? await scanSource({ options, source: options.source, context, files })
       : await readReports(options.source.reports, files.reportsDir, context.workspace);
 
   const targets = stableNames(collected.reports.map((r) => ({ image: r.image, kind: r.kind })));
@@ -110,6 +109,7 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
     run: context.run,
     failOn: options.failOn,
     baseline,
+    databases: collected.databases,
   });
   reportExceptionHealth({ results, logger });
   const unjudged = results.images.filter((i) => i.notJudged);
@@ -130,6 +130,29 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
     finishedAt: context.now(),
   });
   return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted };
+}
+
+/** Every path is checked (targets, VEX) before Trivy is fetched or anything is scanned. */
+async function scanSource(args: {
+  options: GateOptions;
+  source: Extract<GateOptions['source'], { kind: 'scan' }>;
+  context: GateContext;
+  files: GateFiles;
+}): Promise<Collected> {
+  const { options, context, files } = args;
+  const targets = await resolveTargets(args.source);
+  const vexFiles = await resolveVexFiles(options.vex);
+  return scanTargets({
+    targets,
+    parallel: options.parallel,
+    createScanner: () => context.createScanner({ vexFiles }),
+    logger: context.logger,
+    reportsDir: files.reportsDir,
+    workspace: context.workspace,
+    sbomDir: options.writeSbom ? files.sbomDir : undefined,
+    dbAge: options.dbAge,
+    now: context.now,
+  });
 }
 
 async function readDockerfile(file: string): Promise<{ path: string; fromLine: number }> {

@@ -4,12 +4,13 @@ import { OUTPUT_FILES, type GateResults } from '../core/results.js';
 import { gitlabReportChunks, hasGitlabTargets } from '../render/gitlab.js';
 import { writeChunks } from './stream-file.js';
 import { writeSarifFile } from './sarif-writer.js';
+import { renderOpenVex } from '../render/openvex.js';
 import { renderSummary } from '../render/summary.js';
 import type { GateFiles } from './gate.js';
 
 export interface OutputsArgs {
   results: GateResults;
-  files: Omit<GateFiles, 'reportsDir'>;
+  files: Omit<GateFiles, 'reportsDir' | 'sbomDir'>;
   sarif: { include: 'all' | 'blocking'; dockerfile?: { path: string; fromLine: number } };
   failOnFindings: boolean;
   startedAt: Date;
@@ -25,6 +26,8 @@ export async function writeOutputs(args: OutputsArgs) {
   const { results, files } = args;
   await writeChunks(files.results, resultsDocumentChunks(results));
   const sarifOmitted = await writeSarifFile(files.sarif, { results, ...args.sarif });
+  // The profile's exceptions as VEX, for whoever consumes the images next.
+  await writeFile(files.openVex, `${JSON.stringify(renderOpenVex(results), null, 2)}\n`);
   const times = { startedAt: args.startedAt, finishedAt: args.finishedAt };
   // The container report is always written (GitLab jobs declare it); the dependency report when code was scanned.
   await writeChunks(files.gitlab, gitlabReportChunks({ results, ...times, type: 'container_scanning' }));

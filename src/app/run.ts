@@ -47,7 +47,8 @@ export async function run(settings: RunSettings, ports: RunPorts): Promise<RunOu
       now: ports.now,
       toolVersion: VULNGATE_VERSION,
       workspace: ports.workspace ?? process.cwd(),
-      createScanner: () => ports.createScanner(settings),
+      createScanner: ({ vexFiles }) =>
+        ports.createScanner(settings.trivy ? { ...settings, trivy: { ...settings.trivy, vexFiles } } : settings),
       run: {
         repository: settings.ci.repository,
         ref: settings.ci.ref,

@@ -1,10 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { describeError, isGateError } from '../core/errors.js';
-import type { LayerStats } from '../core/finding.js';
+import { describeError, isGateError, ScanError } from '../core/errors.js';
+import type { ImageEvidence, LayerStats } from '../core/finding.js';
+import type { DbInfo } from '../core/results.js';
 import type { Logger } from '../core/logger.js';
-import { readImageLayers } from '../trivy/image-layers.js';
+import { fileSha256, readImageLayers, type ImageLayers } from '../trivy/image-layers.js';
 import type { ImageScanner, ScanTarget } from '../trivy/scanner.js';
 import { addParsed, withoutSource, type Collected } from './collect.js';
 import { planScans } from './schedule.js';
@@ -12,6 +13,10 @@ import { targetName, type ResolvedTargets } from './targets.js';
 
 export interface ScanArgs {
   targets: ResolvedTargets;
+  /** Where each target's CycloneDX SBOM goes; undefined: none written. */
+  sbomDir?: string;
+  dbAge: { maxHours: number; strict: boolean };
+  now: () => Date;
   parallel: number;
   createScanner: () => Promise<ImageScanner>;
   logger: Logger;
@@ -21,20 +26,15 @@ export interface ScanArgs {
 }
 
 type ScanResult =
-  { target: ScanTarget; reportPath: string; text: string; layers?: LayerStats } | { target: ScanTarget; error: string };
+  | { target: ScanTarget; reportPath: string; text: string; layers?: LayerStats; sbomPath?: string }
+  | { target: ScanTarget; error: string };
 
 /**
  * Scans every target: images sharing a base layer after the first of them, code directories and SBOMs in the same
  * pool. Results in order: images, then directories, then SBOMs, each as given.
  */
-export async function scanTargets({
-  targets: resolved,
-  parallel,
-  createScanner,
-  logger,
-  reportsDir,
-  workspace,
-}: ScanArgs): Promise<Collected> {
+export async function scanTargets(args: ScanArgs): Promise<Collected> {
+  const { targets: resolved, parallel, createScanner, logger, reportsDir, workspace } = args;
   const targets: ScanTarget[] = [
     ...resolved.images.map((p) => ({ kind: 'image' as const, path: p })),
     ...resolved.fs.map((p) => ({ kind: 'fs' as const, path: p })),
@@ -42,20 +42,17 @@ export async function scanTargets({
   ];
   const scanner = await createScanner();
   const results: ScanResult[] = [];
+  let databases: Collected['databases'];
+  let archives: (ImageLayers | undefined)[] = [];
   try {
     await scanner.prepare({ targets: targets.length });
+    databases = await scanner.databases();
+    checkDbAge({ db: databases.trivyDb, ...args.dbAge, now: args.now(), logger });
     // Best effort: an archive whose manifest cannot be read is scanned alone, and Trivy says what is wrong with it.
-    const layers = await Promise.all(
-      targets.map((t) =>
-        t.kind !== 'image'
-          ? undefined
-          : readImageLayers(t.path).then(
-              (l) => l.diffIds,
-              () => undefined,
-            ),
-      ),
+    archives = await Promise.all(
+      targets.map((t) => (t.kind !== 'image' ? undefined : readImageLayers(t.path).catch(() => undefined))),
     );
-    const plan = planScans(layers);
+    const plan = planScans(archives.map((a) => a?.diffIds));
     const groups =
       resolved.images.length > 1
         ? `; images in ${plan.leaders.length - resolved.fs.length - resolved.sboms.length} group(s) by base layer`
@@ -66,7 +63,15 @@ export async function scanTargets({
       limit(async () => {
         const target = targets[index];
         if (!target) return;
-        results[index] = await scanTarget({ scanner, target, index, reportsDir, logger, workspace });
+        results[index] = await scanTarget({
+          scanner,
+          target,
+          index,
+          reportsDir,
+          logger,
+          workspace,
+          sbomDir: args.sbomDir,
+        });
       });
     await Promise.all(
       plan.leaders.map(async (leader) => {
@@ -77,8 +82,8 @@ export async function scanTargets({
   } finally {
     await scanner.close();
   }
-  const collected: Collected = { reports: [], errors: [] };
-  for (const result of results) {
+  const collected: Collected = { reports: [], errors: [], databases };
+  for (const [index, result] of results.entries()) {
     const { target } = result;
     const name = targetName(target, workspace);
     if ('error' in result) {
@@ -93,9 +98,47 @@ export async function scanTargets({
       kind: target.kind,
       ...(target.kind === 'image' ? {} : { name }),
     });
-    if (report && result.layers) report.layers = result.layers;
+    if (!report) continue;
+    if (result.layers) report.layers = result.layers;
+    if (result.sbomPath) report.sbomPath = result.sbomPath;
+    if (target.kind === 'image') report.evidence = await imageEvidence(target.path, archives[index], report.evidence);
   }
   return collected;
+}
+
+/** The report's digests completed from the archive itself: config digest, manifest digest, the tarball's sha256. */
+async function imageEvidence(
+  source: string,
+  archive: ImageLayers | undefined,
+  fromReport: ImageEvidence | undefined,
+): Promise<ImageEvidence> {
+  const isFile = (await stat(source)).isFile();
+  return {
+    ...((archive?.imageId ?? fromReport?.imageId) ? { imageId: archive?.imageId ?? fromReport?.imageId } : {}),
+    ...(archive?.manifestDigest ? { manifestDigest: archive.manifestDigest } : {}),
+    repoDigests: fromReport?.repoDigests ?? [],
+    diffIds: archive?.diffIds ?? fromReport?.diffIds ?? [],
+    ...(isFile ? { tarballSha256: await fileSha256(source) } : {}),
+  };
+}
+
+/** A stale DB misses what was published since: said in the log, or with strict-db-age a scanner error. */
+function checkDbAge(args: {
+  db: DbInfo | undefined;
+  maxHours: number;
+  strict: boolean;
+  now: Date;
+  logger: Logger;
+}): void {
+  const updated = args.db ? Date.parse(args.db.updatedAt) : Number.NaN;
+  if (Number.isNaN(updated)) return;
+  const hours = (args.now.getTime() - updated) / 3_600_000;
+  if (hours <= args.maxHours) return;
+  const message =
+    `The vulnerability DB was updated ${Math.floor(hours)} hours ago (${args.db?.updatedAt}), more than max-db-age ` +
+    `${args.maxHours}: findings published since are missing`;
+  if (args.strict) throw new ScanError(`${message} (strict-db-age)`);
+  args.logger.warning(message);
 }
 
 function describeCounts(targets: ResolvedTargets): string {
@@ -107,6 +150,27 @@ function describeCounts(targets: ResolvedTargets): string {
     targets.sboms.length > 0 ? `${targets.sboms.length} SBOM(s)` : '',
   ];
   return parts.filter(Boolean).join(', ');
+}
+
+/** sbom/NNN-name.cdx.json from the report just written; a failure is a warning, the verdict does not depend on it. */
+async function writeSbom(args: {
+  scanner: ImageScanner;
+  target: ScanTarget;
+  reportPath: string;
+  fileName: string;
+  sbomDir?: string;
+  logger: Logger;
+}): Promise<string | undefined> {
+  // An SBOM that was scanned already is one.
+  if (!args.sbomDir || args.target.kind === 'sbom') return undefined;
+  const sbomPath = path.join(args.sbomDir, args.fileName.replace(/\.json$/, '.cdx.json'));
+  try {
+    await args.scanner.writeSbom({ reportPath: args.reportPath, sbomPath });
+    return sbomPath;
+  } catch (err) {
+    args.logger.warning(`No SBOM for ${args.target.path}: ${describeError(err)}`);
+    return undefined;
+  }
 }
 
 /** `001-api.json`, `004-fs-services_api.json`, `005-sbom-app.cdx.json`. */
@@ -126,15 +190,18 @@ async function scanTarget(args: {
   reportsDir: string;
   logger: Logger;
   workspace: string;
+  sbomDir?: string;
 }): Promise<ScanResult> {
   const { target } = args;
-  const reportPath = path.join(args.reportsDir, reportFileName(target, args.index, args.workspace));
+  const fileName = reportFileName(target, args.index, args.workspace);
+  const reportPath = path.join(args.reportsDir, fileName);
   const started = Date.now();
   try {
     const { layers } = await args.scanner.scan({ target, reportPath });
     const cached = layers ? `; layers: ${layers.analysed} analysed, ${layers.fromCache} from the cache` : '';
     args.logger.info(`Scanned ${target.path} in ${((Date.now() - started) / 1000).toFixed(1)} s${cached}`);
-    return { target, reportPath, text: await readFile(reportPath, 'utf8'), layers };
+    const sbomPath = await writeSbom({ ...args, reportPath, fileName });
+    return { target, reportPath, text: await readFile(reportPath, 'utf8'), layers, sbomPath };
   } catch (err) {
     if (isGateError(err)) return { target, error: withoutSource(err.message, target.path) };
     return { target, error: `scanner failed: ${describeError(err)}` };

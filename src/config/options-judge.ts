@@ -112,6 +112,34 @@ export const JUDGE_OPTIONS = {
     cli: { switch: true },
   }),
 
+  vex: listOption({
+    help:
+      'OpenVEX or CycloneDX VEX documents (files or directories of them, one per line): findings they declare not ' +
+      'affected are kept with decision vex and the statement as reason.',
+    commands: SCAN_COMMANDS,
+    cli: { placeholder: 'file-or-dir', variadic: true },
+  }),
+  'write-sbom': booleanOption({
+    help: 'Write a CycloneDX SBOM of each scanned image and directory into <output-dir>/sbom/ (from the same scan).',
+    default: true,
+    commands: SCAN_COMMANDS,
+    cli: { placeholder: 'bool' },
+  }),
+  'max-db-age': integerOption({
+    help: "Hours after which Trivy's vulnerability DB counts as stale: a warning (see strict-db-age).",
+    default: 72,
+    min: 1,
+    max: 87_600,
+    commands: SCAN_COMMANDS,
+    cli: { placeholder: 'hours' },
+  }),
+  'strict-db-age': booleanOption({
+    help: 'A DB older than max-db-age stops the run as a scanner error (exit 3) instead of a warning.',
+    default: false,
+    commands: SCAN_COMMANDS,
+    cli: { placeholder: 'bool' },
+  }),
+
   // Trivy.
   parallel: integerOption({
     help: 'Images scanned at once. Default the number of cores.',

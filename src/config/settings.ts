@@ -39,6 +39,12 @@ export interface GateOptions {
   sarif: { include: 'all' | 'blocking'; dockerfile?: string };
   /** A results file, or `auto` (the default branch's last record for this job). */
   baseline?: string;
+  /** Write a CycloneDX SBOM per scanned target into sbom/. */
+  writeSbom: boolean;
+  /** Hours after which the vulnerability DB is stale: a warning, or with `strict` a scanner error. */
+  dbAge: { maxHours: number; strict: boolean };
+  /** VEX documents as given (files or directories); checked before anything is scanned. */
+  vex: string[];
   failOn: 'all' | 'new';
 }
 
@@ -110,6 +116,9 @@ export function gateOptions(values: V, source: GateSource): GateOptions {
     sarif: { include: values['sarif-findings'], dockerfile: values.dockerfile },
     baseline: values.baseline,
     failOn: values['fail-on'],
+    writeSbom: values['write-sbom'],
+    dbAge: { maxHours: values['max-db-age'], strict: values['strict-db-age'] },
+    vex: values.vex,
   };
 }
 
@@ -127,6 +136,8 @@ export function trivyOptions(values: V, defaults: { cacheDir: string }): TrivyOp
     javaDb: values['java-db'],
     server: server ? { url: server, token } : undefined,
     layerCache: { enabled: values['layer-cache'], maxMb: values['layer-cache-max-mb'] },
+    vexFiles: [],
+    listAllPackages: values['write-sbom'],
   };
 }
 

@@ -1,8 +1,9 @@
-export const DECISIONS = ['blocking', 'excepted', 'unfixed', 'below-threshold'] as const;
+/** `vex`: a VEX document given to the scan says the product is not affected (or the finding is fixed). */
+export const DECISIONS = ['blocking', 'excepted', 'vex', 'unfixed', 'below-threshold'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
 export type DecisionCounts = Record<Decision, number>;
 
 export function emptyCounts(): DecisionCounts {
-  return { blocking: 0, excepted: 0, unfixed: 0, 'below-threshold': 0 };
+  return { blocking: 0, excepted: 0, vex: 0, unfixed: 0, 'below-threshold': 0 };
 }

@@ -110,6 +110,12 @@ interface JudgeArgs {
 }
 
 function judge({ finding, threshold, profile, candidates }: JudgeArgs): JudgedFinding {
+  // A VEX statement is the supplier's word that this product is not affected: it decides before the profile.
+  if (finding.vex) {
+    const why = finding.vex.justification ? `: ${finding.vex.justification}` : '';
+    const from = finding.vex.source ? ` (${finding.vex.source})` : '';
+    return { ...finding, decision: 'vex', reason: `VEX says ${finding.vex.status.replace(/_/g, ' ')}${why}${from}` };
+  }
   if (severityRank(finding.severity) < threshold) {
     return {
       ...finding,

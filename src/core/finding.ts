@@ -39,6 +39,8 @@ export interface Finding {
   cvssVector?: string;
   /** Where in the file: the secret, or the package in its lockfile (from Trivy's package Locations). */
   startLine?: number;
+  /** A VEX statement made Trivy suppress it: its status (not_affected, fixed), justification and document. */
+  vex?: { status: string; justification: string; source: string };
 }
 
 /** A finding with its one decision: the shape every renderer and forwarder takes. */
@@ -75,6 +77,19 @@ export interface DependencyFile {
   packages: { name: string; version: string }[];
 }
 
+/** What ties a judged image to what shipped: its digests and the bytes of its tarball. */
+export interface ImageEvidence {
+  /** sha256 of the image config (the image ID). */
+  imageId?: string;
+  /** The manifest's digest, where the archive names it. */
+  manifestDigest?: string;
+  /** registry/name@sha256:…, where the archive or report carries them. */
+  repoDigests: string[];
+  diffIds: string[];
+  /** sha256 of the tarball that was scanned (not for OCI layout directories). */
+  tarballSha256?: string;
+}
+
 export interface ImageReport {
   /** Display name: Metadata.RepoTags[0], else the tarball/report file name without extension; fs/sbom: the path. */
   image: string;
@@ -87,6 +102,10 @@ export interface ImageReport {
   findings: Finding[];
   /** From the scan; undefined for reports read from files. */
   layers?: LayerStats;
+  /** Images: digests from the report's metadata, completed from the archive when vulngate scanned it. */
+  evidence?: ImageEvidence;
+  /** The CycloneDX SBOM written from this target's report. */
+  sbomPath?: string;
   /** fs and sbom: the lockfiles and their packages (when Trivy listed them). */
   dependencyFiles?: DependencyFile[];
   /** What the report holds that vulngate does not judge (misconfiguration and licence scans). */

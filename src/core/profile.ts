@@ -3,6 +3,9 @@ import type { Severity } from './severity.js';
 /** Exceptions whose last day is at most this many UTC days away get a notice. */
 export const EXPIRING_SOON_DAYS = 14;
 
+export const VEX_STATUSES = ['not_affected', 'affected', 'fixed', 'under_investigation'] as const;
+export type VexStatus = (typeof VEX_STATUSES)[number];
+
 export interface ExceptionRule {
   /** Normalized: trimmed, typographic dashes replaced, upper case. */
   id: string;
@@ -12,6 +15,8 @@ export interface ExceptionRule {
   /** Globs on the finding's target (a lockfile's path for code dependencies). */
   paths?: string[];
   note: string;
+  /** How vulngate.openvex.json states it; default not_affected. */
+  vexStatus?: VexStatus;
   /** YYYY-MM-DD, the last UTC day it applies. */
   until?: string;
   /** `profiles/kibana.yml exceptions[2]`: where to fix it. */

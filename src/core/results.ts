@@ -21,6 +21,8 @@ export const OUTPUT_FILES = {
   gitlab: 'gl-container-scanning-report.json',
   gitlabDependencies: 'gl-dependency-scanning-report.json',
   reportsDir: 'reports',
+  sbomDir: 'sbom',
+  openVex: 'vulngate.openvex.json',
 } as const;
 
 /** An image that could not be scanned or whose report could not be read. */
@@ -46,6 +48,21 @@ export interface ResultsImage {
   layers?: LayerStats;
   /** Misconfigurations and licences in the report, which the profile does not judge. */
   notJudged?: { misconfigurations: number; licenses: number };
+  /** Images: the image ID, manifest and repo digests, diff IDs and the tarball's sha256. */
+  imageId?: string;
+  manifestDigest?: string;
+  repoDigests?: string[];
+  diffIds?: string[];
+  tarballSha256?: string;
+  /** The CycloneDX SBOM made from this target's scan (sbom/NNN-name.cdx.json). */
+  sbom?: string;
+}
+
+/** A vulnerability DB as its metadata.json says: which data judged the findings. */
+export interface DbInfo {
+  schemaVersion: number;
+  updatedAt: string;
+  nextUpdate: string;
 }
 
 export interface ResultsException {
@@ -78,7 +95,7 @@ export interface GateResults {
   baseline?: { source: string; ref: string; commit: string; generatedAt: string };
   /** Findings of the baseline not found again on the targets scanned now. */
   gone: BaselineFinding[];
-  tool: { name: 'vulngate'; version: string; trivyVersion: string };
+  tool: { name: 'vulngate'; version: string; trivyVersion: string; trivyDb?: DbInfo; javaDb?: DbInfo };
   profile: { source: string; severity: Severity; ignoreUnfixed: boolean };
   images: ResultsImage[];
   errors: ImageError[];
@@ -104,6 +121,8 @@ export interface BuildResultsArgs {
   run?: RunInfo;
   failOn?: FailOn;
   baseline?: Baseline;
+  /** The DBs the scan used, when vulngate scanned (not for reports read from files). */
+  databases?: { trivyDb?: DbInfo; javaDb?: DbInfo };
 }
 
 const NO_RUN: RunInfo = { repository: '', ref: '', commit: '', url: '' };
@@ -124,6 +143,8 @@ export function buildResults(args: BuildResultsArgs): GateResults {
       bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
       layers: image.layers,
       notJudged: image.notJudged,
+      ...image.evidence,
+      ...(image.sbomPath ? { sbom: image.sbomPath } : {}),
     });
   }
   for (const finding of evaluation.findings) {
@@ -153,7 +174,7 @@ export function buildResults(args: BuildResultsArgs): GateResults {
         }
       : {}),
     gone,
-    tool: { name: 'vulngate', version: toolVersion, trivyVersion },
+    tool: { name: 'vulngate', version: toolVersion, trivyVersion, ...args.databases },
     profile: { source: profile.source, severity: profile.severity, ignoreUnfixed: profile.ignoreUnfixed },
     images: [...perImage.values()],
     errors,

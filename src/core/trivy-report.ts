@@ -8,7 +8,13 @@ interface RawReport {
   ArtifactName?: unknown;
   ArtifactType?: unknown;
   Trivy?: { Version?: unknown };
-  Metadata?: { RepoTags?: unknown; OS?: { Family?: unknown; Name?: unknown } };
+  Metadata?: {
+    RepoTags?: unknown;
+    RepoDigests?: unknown;
+    ImageID?: unknown;
+    DiffIDs?: unknown;
+    OS?: { Family?: unknown; Name?: unknown };
+  };
   Results?: unknown;
 }
 
@@ -19,6 +25,7 @@ interface RawResult {
   Vulnerabilities?: unknown;
   Secrets?: unknown;
   Packages?: unknown;
+  ExperimentalModifiedFindings?: unknown;
 }
 
 /** Trivy's ArtifactType → what vulngate calls it; a report without one (older Trivy) is an image's. */
@@ -108,6 +115,15 @@ export function parseTrivyReport({ text, reportPath, fallbackName, name }: Parse
     notJudged.licenses += Array.isArray(result.Licenses) ? result.Licenses.length : 0;
   });
   const os = report.Metadata?.OS;
+  const meta = report.Metadata ?? {};
+  const evidence =
+    kind === 'image'
+      ? {
+          ...(str(meta.ImageID) ? { imageId: str(meta.ImageID) } : {}),
+          repoDigests: strings(meta.RepoDigests),
+          diffIds: strings(meta.DiffIDs),
+        }
+      : undefined;
   return {
     image,
     kind,
@@ -116,6 +132,7 @@ export function parseTrivyReport({ text, reportPath, fallbackName, name }: Parse
     os: os && typeof os.Family === 'string' ? { family: os.Family, name: str(os.Name) } : undefined,
     trivyVersion: str(report.Trivy?.Version),
     findings,
+    ...(evidence ? { evidence } : {}),
     ...(dependencyFiles.length > 0 ? { dependencyFiles } : {}),
     ...(notJudged.misconfigurations + notJudged.licenses > 0 ? { notJudged } : {}),
   };
@@ -157,7 +174,14 @@ function collectResult(args: {
   const { result, where, image, kind, lines, into } = args;
   const target = str(result.Target);
   const base = { image, targetKind: kind, target, class: str(result.Class), type: str(result.Type) };
-  const vulns = listOf(result.Vulnerabilities, `${where}.Vulnerabilities`);
+  // Findings a VEX document suppressed (trivy --show-suppressed): kept, with the statement, so none goes silently.
+  const suppressed = listOf(result.ExperimentalModifiedFindings, `${where}.ExperimentalModifiedFindings`)
+    .filter((m) => m.Type === 'vulnerability' && isObject(m.Finding))
+    .map((m): Record<string, unknown> => ({
+      ...(m.Finding as Record<string, unknown>),
+      vex: { status: str(m.Status), justification: str(m.Statement), source: str(m.Source) },
+    }));
+  const vulns = [...listOf(result.Vulnerabilities, `${where}.Vulnerabilities`), ...suppressed];
   vulns.forEach((v, i) => {
     const id = str(v.VulnerabilityID);
     if (id === '') throw new ScanError(`${where}.Vulnerabilities[${i}]: VulnerabilityID is missing`);
@@ -182,6 +206,7 @@ function collectResult(args: {
       cweIds: strings(v.CweIDs),
       ...cvss,
       ...(line !== undefined ? { startLine: line } : {}),
+      ...(isObject(v.vex) ? { vex: v.vex as NonNullable<Finding['vex']> } : {}),
     });
   });
   const secrets = listOf(result.Secrets, `${where}.Secrets`);

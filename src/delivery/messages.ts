@@ -108,6 +108,7 @@ export function buildMessages(args: { identity: ScanIdentity; results: GateResul
         excepted: image.counts.excepted,
         unfixed: image.counts.unfixed,
         belowThreshold: image.counts['below-threshold'],
+        notAffectedByVex: image.counts.vex,
         critical: image.bySeverity.CRITICAL,
         high: image.bySeverity.HIGH,
         medium: image.bySeverity.MEDIUM,

@@ -2,7 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import yaml from 'js-yaml';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { normalizeDashes, normalizeVulnerabilityId, type ExceptionRule } from '../core/profile.js';
+import { normalizeDashes, normalizeVulnerabilityId, VEX_STATUSES, type ExceptionRule } from '../core/profile.js';
 import { parseSeverity, type Severity } from '../core/severity.js';
 import { oneLine, shorten } from '../core/text.js';
 import { EXCEPTION_KEYS, PROFILE_KEYS, profileSchema } from './schema.js';
@@ -76,6 +76,7 @@ function toRule(entry: Record<string, unknown>, origin: string): ExceptionRule {
     severity: parseSeverity(entry.severity),
     images: entry.images as string[] | undefined,
     paths: entry.paths as string[] | undefined,
+    vexStatus: entry.vex_status as ExceptionRule['vexStatus'],
     note: entry.note as string,
     until,
     origin,
@@ -157,6 +158,8 @@ function describeSchemaError(errors: ErrorObject[]): string {
       return `${at}unknown key '${key}'; allowed: ${allowed.join(', ')}`;
     }
     case 'enum':
+      if (path.endsWith('vex_status'))
+        return `${at}${preview(error.data)} is not allowed; allowed: ${VEX_STATUSES.join(', ')}`;
       return `${at}${preview(error.data)} is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL`;
     case 'pattern':
       if (!path.endsWith('until')) return `${at}must not be blank`;

@@ -29,6 +29,12 @@ const exception = {
         'directory (services/api/package-lock.json), for images the path in the image (* also matches /).',
     },
     note: { type: 'string', minLength: 1, pattern: '\\S', description: 'Why the finding is accepted. Required.' },
+    vex_status: {
+      enum: ['not_affected', 'affected', 'fixed', 'under_investigation'],
+      description:
+        'The status of this exception in vulngate.openvex.json (default not_affected, with the note as impact ' +
+        'statement).',
+    },
     until: {
       type: 'string',
       pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',

@@ -20,7 +20,7 @@ const SEVERITY_SCORE: Record<Severity, string> = {
  * an absent result would show as an open alert; leaving it out of the upload is what closes its alert.
  */
 const BASELINE_STATE = { new: 'new', unchanged: 'unchanged', changed: 'updated' } as const;
-const DECISION_ORDER = { blocking: 0, excepted: 1, unfixed: 2, 'below-threshold': 3 } as const;
+const DECISION_ORDER = { blocking: 0, excepted: 1, vex: 2, unfixed: 3, 'below-threshold': 4 } as const;
 
 export interface SarifOptions {
   results: GateResults;

@@ -89,6 +89,7 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
           'Excepted',
           'Unfixed',
           'Below threshold',
+          'VEX: not affected',
         ],
         targets.map((i) => [
           code(i.name),
@@ -101,6 +102,7 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
           i.counts.excepted,
           i.counts.unfixed,
           i.counts['below-threshold'],
+          i.counts.vex,
         ]),
       ),
     );

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -9,6 +11,10 @@ import path from 'node:path';
 export interface ImageLayers {
   /** The config's rootfs.diff_ids, base layer first. */
   diffIds: string[];
+  /** sha256 of the config: the image ID `docker images` shows. */
+  imageId: string;
+  /** The manifest's digest, where the archive has an OCI index that names it (Docker ≥ 25, OCI layouts). */
+  manifestDigest?: string;
 }
 
 const BLOCK = 512;
@@ -77,17 +83,29 @@ async function tarIndex(file: string, wanted: (name: string) => boolean): Promis
   return entries;
 }
 
-async function readEntry(file: string, entry: TarEntry | undefined, what: string): Promise<unknown> {
+async function readEntryBytes(file: string, entry: TarEntry | undefined, what: string): Promise<Buffer> {
   if (!entry) throw new Error(`no ${what} in the archive`);
   if (entry.size > 16 * 1024 * 1024) throw new Error(`${what} is over 16 MiB`);
   const handle = await open(file, 'r');
   try {
     const data = Buffer.alloc(entry.size);
     await handle.read(data, 0, entry.size, entry.offset);
-    return JSON.parse(data.toString('utf8')) as unknown;
+    return data;
   } finally {
     await handle.close();
   }
+}
+
+async function readEntry(file: string, entry: TarEntry | undefined, what: string): Promise<unknown> {
+  return JSON.parse((await readEntryBytes(file, entry, what)).toString('utf8')) as unknown;
+}
+
+const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+
+/** The first manifest an OCI index names. */
+function indexManifest(index: unknown): string | undefined {
+  const digest = (index as { manifests?: { digest?: unknown }[] } | null)?.manifests?.[0]?.digest;
+  return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) ? digest : undefined;
 }
 
 function diffIdsOf(config: unknown): string[] {
@@ -102,20 +120,34 @@ async function fromDockerArchive(file: string): Promise<ImageLayers> {
   const manifest = await readEntry(file, index.get('manifest.json'), 'manifest.json');
   const configName = (Array.isArray(manifest) ? (manifest[0] as { Config?: unknown } | undefined) : undefined)?.Config;
   if (typeof configName !== 'string') throw new Error('manifest.json names no Config');
-  return { diffIds: diffIdsOf(await readEntry(file, index.get(configName), configName)) };
+  const config = await readEntryBytes(file, index.get(configName), configName);
+  // Docker ≥ 25 writes an OCI layout beside manifest.json: its index names the manifest's digest.
+  const ociIndex = index.has('index.json') ? await readEntry(file, index.get('index.json'), 'index.json') : undefined;
+  const manifestDigest = indexManifest(ociIndex);
+  return {
+    diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))),
+    imageId: sha256(config),
+    ...(manifestDigest ? { manifestDigest } : {}),
+  };
 }
 
 async function fromOciLayout(dir: string): Promise<ImageLayers> {
   const blob = async (digest: unknown) => {
     if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest))
       throw new Error(`bad digest ${String(digest)}`);
-    return JSON.parse(await readFile(path.join(dir, 'blobs', 'sha256', digest.slice(7)), 'utf8')) as unknown;
+    return readFile(path.join(dir, 'blobs', 'sha256', digest.slice(7)));
   };
-  const index = JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8')) as {
-    manifests?: { digest?: unknown }[];
-  };
-  const manifest = (await blob(index.manifests?.[0]?.digest)) as { config?: { digest?: unknown } };
-  return { diffIds: diffIdsOf(await blob(manifest.config?.digest)) };
+  const manifestDigest = indexManifest(JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8')));
+  const manifest = JSON.parse((await blob(manifestDigest)).toString('utf8')) as { config?: { digest?: unknown } };
+  const config = await blob(manifest.config?.digest);
+  return { diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))), imageId: sha256(config), manifestDigest };
+}
+
+/** sha256 of a tarball, streamed: what was judged, byte for byte. */
+export async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest('hex')}`;
 }
 
 /** Throws when the archive's manifest or config cannot be read; the scan then tells Trivy's own reason. */

@@ -17,4 +17,8 @@ export interface TrivyOptions {
   server?: TrivyServer;
   /** Trivy's layer cache in cacheDir, kept between runs and bounded. */
   layerCache: { enabled: boolean; maxMb: number };
+  /** OpenVEX or CycloneDX VEX files, checked; Trivy suppresses what they say is not affected. */
+  vexFiles: string[];
+  /** List every package in reports, so an SBOM can be made from them. */
+  listAllPackages: boolean;
 }

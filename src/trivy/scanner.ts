@@ -1,4 +1,5 @@
 import type { LayerStats, TargetKind } from '../core/finding.js';
+import type { DbInfo } from '../core/results.js';
 
 /** One thing to scan: an image tarball (or OCI layout), a directory of code, or an SBOM file. */
 export interface ScanTarget {
@@ -17,6 +18,10 @@ export interface ImageScanner {
   prepare(plan: { targets: number }): Promise<void>;
   /** Writes Trivy's JSON report for one target; throws ScanError naming its path. */
   scan(args: { target: ScanTarget; reportPath: string }): Promise<ScanOutcome>;
+  /** After prepare: the DBs' metadata (schema, updated, next update); undefined when a remote server holds them. */
+  databases(): Promise<{ trivyDb?: DbInfo; javaDb?: DbInfo }>;
+  /** A CycloneDX SBOM from a report the scan wrote (no second scan); throws ScanError. */
+  writeSbom(args: { reportPath: string; sbomPath: string }): Promise<void>;
   /** Once per run, after the last scan, whatever happened: stops what prepare started. */
   close(): Promise<void>;
 }

@@ -12,6 +12,8 @@ import { startLocalServer, type LocalServer } from './local-server.js';
 import type { TrivyOptions } from './options.js';
 import { runProcess, type ProcessResult } from './process.js';
 import type { ImageScanner, ScanOutcome, ScanTarget } from './scanner.js';
+import type { DbInfo } from '../core/results.js';
+import { readDbMetadata } from './db-metadata.js';
 
 /** How to run Trivy: the user's options (minus how to obtain it), plus the binary found and retry timing. */
 export interface TrivySettings extends Omit<TrivyOptions, 'checksum' | 'downloadUrl'> {
@@ -125,8 +127,8 @@ export class TrivyScanner implements ImageScanner {
         'json',
         '--output',
         path.resolve(reportPath),
-        // Code dependencies: every package with its lockfile line, for SARIF locations and GitLab's dependency list.
-        ...(target.kind === 'image' ? [] : ['--list-all-pkgs']),
+        // Every package: for the SBOM, and for code its lockfile line (SARIF) and GitLab's dependency list.
+        ...(target.kind === 'image' && !this.settings.listAllPackages ? [] : ['--list-all-pkgs']),
         ...this.scanFlags(),
       ],
       timeoutMs: timeoutSeconds * 1000,
@@ -176,11 +178,29 @@ export class TrivyScanner implements ImageScanner {
       `${timeoutSeconds + 30}s`,
     ];
     if (offline) flags.push('--offline-scan');
+    // What VEX suppresses stays in the report (ExperimentalModifiedFindings), so vulngate can show it as decided.
+    for (const file of this.settings.vexFiles) flags.push('--vex', path.resolve(file));
+    if (this.settings.vexFiles.length > 0) flags.push('--show-suppressed');
     const remote = server?.url ?? this.localServer?.url;
     if (remote) flags.push('--server', remote);
     // Alone, the scan owns the fs cache; with the cache off, nothing is written.
     else flags.push('--cache-backend', layerCache.enabled ? 'fs' : 'memory');
     return flags;
+  }
+
+  async databases(): Promise<{ trivyDb?: DbInfo; javaDb?: DbInfo }> {
+    if (this.settings.server) return {};
+    const read = (dir: string) => readDbMetadata(path.join(this.settings.cacheDir, dir, 'metadata.json'));
+    const [trivyDb, javaDb] = await Promise.all([read('db'), read('java-db')]);
+    return { ...(trivyDb ? { trivyDb } : {}), ...(javaDb ? { javaDb } : {}) };
+  }
+
+  async writeSbom({ reportPath, sbomPath }: { reportPath: string; sbomPath: string }): Promise<void> {
+    const args = ['convert', '--format', 'cyclonedx', '--output', path.resolve(sbomPath), path.resolve(reportPath)];
+    const result = await this.run({ args: [...args, '--quiet'], timeoutMs: this.settings.timeoutSeconds * 1000 });
+    if (result.exitCode !== 0 || result.timedOut) {
+      throw new ScanError(`${reportPath}: trivy convert failed: ${lastErrorLine(result.stderr)}`);
+    }
   }
 
   private download(flag: '--download-db-only' | '--download-java-db-only', what: string): Promise<void> {

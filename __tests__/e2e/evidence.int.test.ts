@@ -1,0 +1,316 @@
+// Evidence an auditor can tie to what shipped, on the real Trivy and real tarballs: digests, the DB that judged,
+// a CycloneDX SBOM per image from the same scan, VEX in (kept, not silently gone) and VEX out.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
+import tar from 'tar-stream';
+import { FIXTURE_IMAGES, writeFixtureImages } from '../../test/support/fixture-images.ts';
+import { writeImage } from '../../test/support/image-tarball.ts';
+import { cliInProcess } from '../../test/support/cli.ts';
+import { freshTrivyCache, pathWithTrivy, realTrivy } from '../../test/support/trivy.ts';
+
+interface Results {
+  verdict: string;
+  tool: { trivyDb?: { schemaVersion: number; updatedAt: string; nextUpdate: string }; javaDb?: unknown };
+  images: {
+    name: string;
+    imageId?: string;
+    manifestDigest?: string;
+    repoDigests?: string[];
+    diffIds?: string[];
+    tarballSha256?: string;
+    sbom?: string;
+    report: string;
+    counts: Record<string, number>;
+  }[];
+  findings: { id: string; package: string; decision: string; reason: string; purl: string }[];
+}
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-ev-'));
+const env = () => ({ PATH: pathWithTrivy(), HOME: process.env.HOME });
+const read = <T = Results>(file: string) => JSON.parse(readFileSync(file, 'utf8')) as T;
+const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+
+function scan(images: string, out: string, extra: string[] = [], cache = freshTrivyCache()) {
+  return cliInProcess(
+    [
+      'scan',
+      '--images',
+      images,
+      '--cache-dir',
+      cache,
+      '--offline',
+      '--output-dir',
+      out,
+      '--profiles-dir',
+      tmp(),
+      ...extra,
+    ],
+    { env: env() },
+  );
+}
+
+/** Every file of a tar, read with tar-stream: independent of vulngate's own header reader. */
+async function tarFiles(file: string): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  const extract = tar.extract();
+  extract.on('entry', (header, stream, next) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+    stream.on('end', () => {
+      files.set(header.name.replace(/^\.\//, ''), Buffer.concat(chunks));
+      next();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+    Readable.from([readFileSync(file)]).pipe(extract);
+  });
+  return files;
+}
+
+describe('digests and data', () => {
+  test('the recorded digests are the tarball’s config, manifest and bytes; the DB that judged is named', async () => {
+    const dir = tmp();
+    await writeFixtureImages(dir, ['debian-app']);
+    await writeImage(path.join(dir, 'alpine-oci.tar'), FIXTURE_IMAGES['alpine-base']!, 'oci');
+    const out = tmp();
+    const run = await scan(`${dir}/*.tar`, out);
+    expect(run.code).toBe(1);
+    const results = read(path.join(out, 'vulngate-results.json'));
+    for (const [tarball, name] of [
+      ['debian-app.tar', 'vulngate-fixtures/debian-app:1.0'],
+      ['alpine-oci.tar', 'vulngate-fixtures/alpine-base:3.19'],
+    ] as const) {
+      const image = results.images.find((i) => i.name === name)!;
+      const files = await tarFiles(path.join(dir, tarball));
+      const manifest = JSON.parse(files.get('manifest.json')!.toString()) as { Config: string; Layers: string[] }[];
+      const config = files.get(manifest[0]!.Config)!;
+      expect(image.imageId).toBe(sha256(config));
+      expect(image.diffIds).toEqual(JSON.parse(config.toString()).rootfs.diff_ids);
+      expect(image.tarballSha256).toBe(sha256(readFileSync(path.join(dir, tarball))));
+      const index = files.get('index.json');
+      if (index) expect(image.manifestDigest).toBe(JSON.parse(index.toString()).manifests[0].digest);
+      else expect(image.manifestDigest).toBeUndefined();
+      expect(image.repoDigests).toEqual([]);
+    }
+    expect(results.images.find((i) => i.name.includes('alpine'))?.manifestDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const metadata = read<{ Version: number; UpdatedAt: string; NextUpdate: string }>(
+      path.join(realTrivy().cache, 'db', 'metadata.json'),
+    );
+    expect(results.tool.trivyDb).toEqual({
+      schemaVersion: metadata.Version,
+      updatedAt: metadata.UpdatedAt,
+      nextUpdate: metadata.NextUpdate,
+    });
+    expect(results.tool.javaDb).toBeUndefined();
+  });
+
+  test('a DB older than max-db-age: a warning, or with strict-db-age a scanner error before any scan', async () => {
+    const cache = freshTrivyCache();
+    const file = path.join(cache, 'db', 'metadata.json');
+    const metadata = read<Record<string, unknown>>(file);
+    writeFileSync(
+      file,
+      JSON.stringify({ ...metadata, UpdatedAt: new Date(Date.now() - 5 * 86_400_000).toISOString() }),
+    );
+    const dir = tmp();
+    await writeFixtureImages(dir, ['clean']);
+    const warned = await scan(`${dir}/*.tar`, tmp(), ['--max-db-age', '48'], cache);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toMatch(
+      /warning: The vulnerability DB was updated 1(19|20) hours ago .*more than max-db-age 48/,
+    );
+    const strict = await scan(`${dir}/*.tar`, tmp(), ['--max-db-age', '48', '--strict-db-age', 'true'], cache);
+    expect(strict.code).toBe(3);
+    expect(strict.stderr).toMatch(/^vulngate: The vulnerability DB was updated .* \(strict-db-age\)$/m);
+    expect(strict.stderr).not.toContain('Scanned');
+  });
+});
+
+describe('SBOM per image and directory, from the same scan', () => {
+  test('CycloneDX that lists the packages Trivy found and passes the official CycloneDX JSON schema', async () => {
+    const dir = tmp();
+    await writeFixtureImages(dir, ['debian-app', 'node-app']);
+    const out = tmp();
+    const run = await scan(`${dir}/*.tar`, out);
+    expect(run.code).toBe(1);
+    const results = read(path.join(out, 'vulngate-results.json'));
+    expect(results.images.map((i) => path.relative(out, i.sbom ?? ''))).toEqual([
+      'sbom/001-debian-app.cdx.json',
+      'sbom/002-node-app.cdx.json',
+    ]);
+    // One scan per image: the SBOM is converted from its report, never scanned again.
+    expect(run.stderr.match(/^Scanned /gm)).toHaveLength(2);
+    const validator = new Validation.JsonStrictValidator(Spec.Version.v1dot7);
+    for (const image of results.images) {
+      const bom = read<{ specVersion: string; components: { purl?: string }[] }>(image.sbom!);
+      expect(bom.specVersion).toBe('1.7');
+      expect(await validator.validate(JSON.stringify(bom))).toBeNull();
+      const report = read<{ Results: { Packages?: { Identifier: { PURL: string } }[] }[] }>(image.report);
+      const listed = report.Results.flatMap((r) => r.Packages ?? []).map((p) => p.Identifier.PURL);
+      expect(listed.length).toBeGreaterThan(0);
+      const inBom = new Set(bom.components.map((c) => c.purl));
+      expect(listed.filter((p) => !inBom.has(p))).toEqual([]);
+    }
+    // The validator does fail: a broken BOM is reported.
+    expect(
+      await validator.validate(JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.7', components: 7 })),
+    ).not.toBeNull();
+
+    const none = tmp();
+    await scan(`${dir}/debian-app.tar`, none, ['--write-sbom', 'false']);
+    expect(existsSync(path.join(none, 'sbom'))).toBe(false);
+  });
+});
+
+describe('VEX', () => {
+  const openssl = 'pkg:deb/debian/openssl@3.0.19-1~deb12u2?arch=amd64&distro=debian-12.11';
+
+  test('VEX in: the statement’s CVE on its product is decided vex, with the justification; the rest is judged', async () => {
+    const dir = tmp();
+    await writeFixtureImages(dir, ['debian-app']);
+    const vexDir = tmp();
+    writeFileSync(
+      path.join(vexDir, 'openssl.openvex.json'),
+      JSON.stringify({
+        '@context': 'https://openvex.dev/ns/v0.2.0',
+        '@id': 'https://example.com/vex/shop-2026-001',
+        author: 'Shop security team',
+        timestamp: '2026-11-30T09:00:00Z',
+        version: 1,
+        statements: [
+          {
+            vulnerability: { name: 'CVE-2025-9230' },
+            products: [{ '@id': openssl }],
+            status: 'not_affected',
+            justification: 'vulnerable_code_not_in_execute_path',
+          },
+        ],
+      }),
+    );
+    const out = tmp();
+    const run = await scan(`${dir}/*.tar`, out, ['--vex', vexDir]);
+    expect(run.code).toBe(1);
+    const results = read(path.join(out, 'vulngate-results.json'));
+    const rows = results.findings
+      .filter((f) => f.id === 'CVE-2025-9230')
+      .map((f) => `${f.package} ${f.decision}`)
+      .sort();
+    expect(rows).toEqual(['libssl3 blocking', 'openssl vex']);
+    const vexed = results.findings.find((f) => f.decision === 'vex')!;
+    expect(vexed.reason).toMatch(
+      /^VEX says not affected: vulnerable_code_not_in_execute_path \(.*openssl\.openvex\.json\)$/,
+    );
+    expect(results.images[0]!.counts.vex).toBe(1);
+    expect(run.stdout).toContain('VEX: not affected');
+  });
+
+  test('a bad VEX file is one clear line naming it, exit 2, before anything is scanned', async () => {
+    const dir = tmp();
+    await writeFixtureImages(dir, ['clean']);
+    const bad = path.join(tmp(), 'bad.json');
+    writeFileSync(bad, '{"statements": []}');
+    const notJson = path.join(tmp(), 'broken.json');
+    writeFileSync(notJson, '{');
+    for (const [file, message] of [
+      [bad, `vex: '${bad}' is neither an OpenVEX document`],
+      [notJson, `vex: '${notJson}' cannot be read (not JSON)`],
+      ['/nonexistent/vex.json', `vex: '/nonexistent/vex.json' does not exist (ENOENT)`],
+    ] as const) {
+      const run = await scan(`${dir}/*.tar`, tmp(), ['--vex', file]);
+      expect(run.code).toBe(2);
+      expect(run.stderr.split('\n').filter((l) => l.startsWith('vulngate: '))).toEqual([
+        expect.stringContaining(message),
+      ]);
+      expect(run.stderr).not.toContain('Scanned');
+    }
+  });
+
+  test('VEX out: one statement per exception, products by image digest, read by go-vex and by Trivy', async () => {
+    const dir = tmp();
+    await writeFixtureImages(dir, ['debian-app']);
+    const profile = path.join(tmp(), 'p.yml');
+    writeFileSync(
+      profile,
+      `exceptions:
+  - id: CVE-2025-9230
+    note: openssl is not used for RFC 3211 unwrap
+  - id: CVE-2024-2398
+    severity: MEDIUM
+    vex_status: under_investigation
+    note: curl's HTTP/2 push is being checked
+  - id: CVE-2099-0001
+    note: matches nothing, so no statement
+`,
+    );
+    const out = tmp();
+    const run = await cliInProcess(
+      [
+        'scan',
+        '--images',
+        `${dir}/*.tar`,
+        '--cache-dir',
+        freshTrivyCache(),
+        '--offline',
+        '--output-dir',
+        out,
+        '--profile',
+        profile,
+        '--severity',
+        'MEDIUM',
+      ],
+      { env: env() },
+    );
+    expect(run.code).toBe(0);
+    const results = read(path.join(out, 'vulngate-results.json'));
+    const image = results.images[0]!;
+    const vexFile = path.join(out, 'vulngate.openvex.json');
+    const doc = read<{
+      statements: {
+        vulnerability: { name: string };
+        status: string;
+        impact_statement?: string;
+        products: { '@id': string; subcomponents: { '@id': string }[] }[];
+      }[];
+    }>(vexFile);
+    const productId = `pkg:oci/debian-app@${encodeURIComponent(image.imageId!)}?repository_url=vulngate-fixtures/debian-app&tag=1.0`;
+    expect(
+      doc.statements.map((s) => `${s.vulnerability.name} ${s.status} ${s.products.map((p) => p['@id']).join(',')}`),
+    ).toEqual([`CVE-2024-2398 under_investigation ${productId}`, `CVE-2025-9230 not_affected ${productId}`]);
+    expect(doc.statements[1]!.impact_statement).toBe('openssl is not used for RFC 3211 unwrap');
+    const purls = (name: string) =>
+      results.findings
+        .filter((f) => f.id === name)
+        .map((f) => f.purl)
+        .sort();
+    expect(doc.statements[1]!.products[0]!.subcomponents.map((s) => s['@id'])).toEqual(purls('CVE-2025-9230'));
+
+    // The OpenVEX project's own library reads and validates it (vexctl itself is not served by the Go proxy here).
+    const check = spawnSync(process.env.VEXCHECK_BIN!, [vexFile], { encoding: 'utf8' });
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(0);
+    expect(check.stdout.trim().split('\n')).toHaveLength(2);
+    // …and the validation can fail: not_affected without a reason is refused.
+    const broken = path.join(tmp(), 'broken.openvex.json');
+    const raw = read<Record<string, unknown> & { statements: Record<string, unknown>[] }>(vexFile);
+    delete raw.statements[1]!.impact_statement;
+    writeFileSync(broken, JSON.stringify(raw));
+    expect(spawnSync(process.env.VEXCHECK_BIN!, [broken], { encoding: 'utf8' }).stderr).toMatch(
+      /either justification or impact statement must be defined/,
+    );
+
+    // Trivy reads it as VEX input too.
+    const again = tmp();
+    mkdirSync(path.join(again, 'vex'));
+    cpSync(vexFile, path.join(again, 'vex', 'vulngate.openvex.json'));
+    const rescan = await scan(`${dir}/*.tar`, tmp(), ['--vex', path.join(again, 'vex')]);
+    expect(rescan.stderr).not.toMatch(/error/i);
+    expect(rescan.code).toBe(1);
+  });
+});
