@@ -31,7 +31,9 @@ test('every option says what it is for and appears somewhere', () => {
 
 test('tokens never become flags of their own in process lists, except where the old CLI had one', () => {
   expect(optionSpec('trivy-server-token').envOnly).toBe(true);
+  expect(optionSpec('profiles-token').envOnly).toBe(true);
   expect(OPTION_NAMES.filter((n) => optionSpec(n).secret)).toEqual([
+    'profiles-token',
     'trivy-server-token',
     'github-token',
     'defectdojo-token',

@@ -16,7 +16,13 @@ const load = (args: { profile?: string; dir: string; overrides?: object }) => {
   const logger = recordingLogger();
   return {
     logger,
-    loaded: loadProfile({ profile: args.profile, profilesDir: args.dir, overrides: args.overrides ?? {}, logger }),
+    loaded: loadProfile({
+      profile: args.profile,
+      profilesDir: args.dir,
+      overrides: args.overrides ?? {},
+      logger,
+      now: new Date('2026-11-23T12:00:00Z'),
+    }),
   };
 };
 

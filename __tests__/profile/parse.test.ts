@@ -91,7 +91,7 @@ describe('bad profiles: one line naming the file, the key path and what is allow
     [
       'unknown top-level key',
       'severity: HIGH\nignore_unfixd: true\n',
-      "profiles/app.yml: unknown key 'ignore_unfixd'; allowed: extends, severity, ignore_unfixed, exceptions, whitelist",
+      "profiles/app.yml: unknown key 'ignore_unfixd'; allowed: extends, severity, ignore_unfixed, max_exception_days, exceptions, whitelist",
     ],
     [
       'a vex_status that OpenVEX does not have',
@@ -101,7 +101,7 @@ describe('bad profiles: one line naming the file, the key path and what is allow
     [
       'unknown exception key',
       'exceptions:\n  - id: CVE-1\n    note: x\n    pakage: y\n',
-      "profiles/app.yml: exceptions[0]: unknown key 'pakage'; allowed: id, name, package, severity, images, paths, note, vex_status, until",
+      "profiles/app.yml: exceptions[0]: unknown key 'pakage'; allowed: id, name, package, severity, images, paths, note, owner, ticket, vex_status, until",
     ],
     [
       'severity outside the list',
@@ -162,7 +162,7 @@ describe('bad profiles: one line naming the file, the key path and what is allow
     [
       'not a mapping',
       '- severity: HIGH',
-      'profiles/app.yml: a profile must be a mapping of keys (extends, severity, ignore_unfixed, exceptions, whitelist)',
+      'profiles/app.yml: a profile must be a mapping of keys (extends, severity, ignore_unfixed, max_exception_days, exceptions, whitelist)',
     ],
     [
       'YAML syntax error with its line',

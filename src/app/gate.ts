@@ -9,7 +9,9 @@ import type { Logger } from '../core/logger.js';
 import type { Baseline } from '../core/baseline.js';
 import { stableNames } from '../core/identity.js';
 import { buildResults, OUTPUT_FILES, type GateResults, type RunInfo } from '../core/results.js';
-import { loadProfile } from '../profile/load.js';
+import type { Profile } from '../core/profile.js';
+import { loadCentralProfile } from '../profile/central.js';
+import { loadProfile, looksLikePath } from '../profile/load.js';
 import { dockerfileFromLine } from '../render/sarif.js';
 import type { ImageScanner } from '../trivy/scanner.js';
 import { readReports, type Collected } from './collect.js';
@@ -24,6 +26,8 @@ export interface GateContext {
   toolVersion: string;
   /** The repository root (the working directory): code directories are named relative to it. */
   workspace: string;
+  /** For git (the central profiles): PATH, SSH_AUTH_SOCK. */
+  env: NodeJS.ProcessEnv;
   /** Built lazily: evaluating existing reports needs no Trivy. With the checked VEX files it is to pass on. */
   createScanner: (extra: { vexFiles: string[] }) => Promise<ImageScanner>;
   /** Where the run happens, recorded for the next run that takes this record as its baseline. */
@@ -70,15 +74,12 @@ export function outputFiles(outputDir: string): GateFiles {
 export async function runGate(options: GateOptions, context: GateContext): Promise<GateOutcome> {
   const { logger } = context;
   const startedAt = context.now();
-  const profile = await loadProfile({
-    profile: options.profile,
-    profilesDir: options.profilesDir,
-    overrides: options.overrides,
-    logger,
-  });
+  const profile = await resolveProfile(options, context);
   const counts = `${profile.exceptions.length} exception(s)`;
+  const commit = profile.origin ? ` (commit ${profile.origin.commit.slice(0, 12)})` : '';
   logger.info(
-    `Profile ${profile.source}: severity ${profile.severity}, ignore_unfixed ${profile.ignoreUnfixed}, ${counts}`,
+    `Profile ${profile.source}${commit}: severity ${profile.severity}, ignore_unfixed ${profile.ignoreUnfixed}, ` +
+      counts,
   );
 
   const files = outputFiles(options.outputDir);
@@ -130,6 +131,38 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
     finishedAt: context.now(),
   });
   return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted };
+}
+
+/**
+ * The central profile when profiles-repo is set — a path given as `profile` replaces it only when the central one
+ * is not required — else the repository's own.
+ */
+async function resolveProfile(options: GateOptions, context: GateContext): Promise<Profile> {
+  const { central } = options;
+  const local = {
+    profilesDir: options.profilesDir,
+    overrides: options.overrides,
+    logger: context.logger,
+    now: context.now(),
+  };
+  if (!central) return loadProfile({ ...local, profile: options.profile });
+  if (options.profile && looksLikePath(options.profile)) {
+    if (central.required) {
+      throw new ConfigError(
+        `profile: '${options.profile}' in this repository cannot replace the central profile (profiles-repo-required)`,
+      );
+    }
+    context.logger.warning(`Using ${options.profile} from this repository instead of the central profile`);
+    return loadProfile({ ...local, profile: options.profile });
+  }
+  return loadCentralProfile({
+    central,
+    profile: options.profile,
+    overrides: options.overrides,
+    logger: context.logger,
+    now: context.now(),
+    env: context.env,
+  });
 }
 
 /** Every path is checked (targets, VEX) before Trivy is fetched or anything is scanned. */

@@ -47,6 +47,7 @@ export async function run(settings: RunSettings, ports: RunPorts): Promise<RunOu
       now: ports.now,
       toolVersion: VULNGATE_VERSION,
       workspace: ports.workspace ?? process.cwd(),
+      env: ports.env,
       createScanner: ({ vexFiles }) =>
         ports.createScanner(settings.trivy ? { ...settings, trivy: { ...settings.trivy, vexFiles } } : settings),
       run: {

@@ -12,7 +12,8 @@ import {
   type OptionSet,
 } from '../config/options.js';
 import type { CliCommand } from '../config/option-types.js';
-import { ExitCode } from '../core/errors.js';
+import { ConfigError, ExitCode, errorCode } from '../core/errors.js';
+import { lintProfiles, lintText } from '../profile/lint.js';
 import { logLine } from '../core/text.js';
 import { replay, run, type RunOutcome, type RunPorts } from '../app/run.js';
 import { DirToolStore } from '../trivy/dir-tool-store.js';
@@ -30,7 +31,7 @@ export interface CliIo {
   now: () => Date;
 }
 
-const DESCRIPTIONS: Record<CliCommand, string> = {
+const DESCRIPTIONS: Record<Exclude<CliCommand, 'lint'>, string> = {
   scan: 'scan image tarballs (docker save) with Trivy, then judge the findings',
   evaluate: 'judge existing Trivy JSON reports (SchemaVersion 2)',
   forward: 'send again what an earlier run could not deliver (out/undelivered/)',
@@ -50,6 +51,15 @@ export async function runCli(io: CliIo): Promise<number> {
       `\n${EXIT_CODE_HELP}\nEvery option can also be set as VULNGATE_<OPTION> (e.g. VULNGATE_PROFILE); a flag ` +
         `wins over its variable.`,
     );
+  const profiles = program.command('profiles').description('tools for a central profiles repository');
+  const lint = profiles
+    .command('lint')
+    .description('check every profile of a profiles repository and list the exceptions to review')
+    .argument('[dir]', 'the profiles repository', '.');
+  for (const option of commandOptions('lint')) lint.addOption(commanderOption(option));
+  lint.action(async (dir: string, _flags: unknown, cmd: Command) => {
+    exitCode = await runLint({ io, dir, read: () => readCommandOptions(cmd, 'lint', io.env) });
+  });
   for (const name of ['forward', 'evaluate', 'scan'] as const) {
     const command = program.command(name).description(DESCRIPTIONS[name]);
     for (const option of commandOptions(name))
@@ -116,6 +126,19 @@ function camelCase(name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** `vulngate profiles lint [dir]`: exit 2 on any invalid profile, else 0; the lists are for review. */
+async function runLint(args: { io: CliIo; dir: string; read: () => OptionSet }): Promise<number> {
+  const { io } = args;
+  try {
+    const { values } = args.read();
+    const report = await lintProfiles({ dir: args.dir, now: io.now() });
+    io.stdout.write(values.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : lintText(report));
+    return report.errors.length > 0 ? ExitCode.Config : ExitCode.Pass;
+  } catch (err) {
+    return failedBeforeRun(io.stderr, new ConfigError(`profiles lint: cannot read '${args.dir}' (${errorCode(err)})`));
+  }
+}
+
 function cliPorts(io: CliIo, options: OptionSet): RunPorts {
   const logger = createCliLogger(io.stderr, options.values.verbose);
   return {
@@ -130,7 +153,11 @@ function cliPorts(io: CliIo, options: OptionSet): RunPorts {
   };
 }
 
-async function runCommand(args: { io: CliIo; command: CliCommand; read: () => OptionSet }): Promise<number> {
+async function runCommand(args: {
+  io: CliIo;
+  command: Exclude<CliCommand, 'lint'>;
+  read: () => OptionSet;
+}): Promise<number> {
   const { io, command } = args;
   let outcome: RunOutcome;
   try {

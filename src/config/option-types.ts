@@ -2,7 +2,7 @@ import { booleanValue, choiceValue, integerValue, listValue, severityValue, urlV
 import type { Severity } from '../core/severity.js';
 
 /** The CLI's commands; the action takes every option whose `input` is set. */
-export type CliCommand = 'scan' | 'evaluate' | 'forward';
+export type CliCommand = 'scan' | 'evaluate' | 'forward' | 'lint';
 
 export const JUDGE_COMMANDS: readonly CliCommand[] = ['scan', 'evaluate'];
 export const SCAN_COMMANDS: readonly CliCommand[] = ['scan'];

@@ -54,6 +54,33 @@ export const JUDGE_OPTIONS = {
     commands: JUDGE_COMMANDS,
     cli: { placeholder: 'dir' },
   }),
+  'profiles-repo': textOption({
+    help:
+      'A central repository of profiles the security team reviews: owner/name (GitHub) or a git URL (https, ssh), ' +
+      'with an optional @ref. The profile is <owner>/<repo>.yml, else <repo>.yml, else default.yml there.',
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'repo[@ref]' },
+  }),
+  'profiles-token': textOption({
+    help: 'Token with read access to profiles-repo (GitHub: a token; GitLab: CI_JOB_TOKEN where allowed).',
+    secret: true,
+    commands: JUDGE_COMMANDS,
+    envOnly: true,
+  }),
+  'profiles-repo-required': booleanOption({
+    help: 'The central profile cannot be replaced by a file in this repository nor loosened by inputs (SOC 2).',
+    default: false,
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'bool' },
+  }),
+  'profiles-repo-timeout': integerOption({
+    help: 'Seconds the fetch of profiles-repo may take before it is an error.',
+    default: 60,
+    min: 1,
+    max: 3600,
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'seconds' },
+  }),
   severity: severityOption({
     help: "Override the profile's threshold: UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL.",
     commands: JUDGE_COMMANDS,
@@ -103,6 +130,14 @@ export const JUDGE_OPTIONS = {
     help: 'Path of the Dockerfile; SARIF results are then located on its FROM line.',
     commands: JUDGE_COMMANDS,
     cli: { placeholder: 'path' },
+  }),
+  format: choiceOption({
+    help: 'How `profiles lint` prints its report: text, one line each, or json for tooling.',
+    choices: ['text', 'json'] as const,
+    default: 'text',
+    input: false,
+    commands: ['lint'],
+    cli: { placeholder: 'format' },
   }),
   verbose: booleanOption({
     help: 'Debug output.',

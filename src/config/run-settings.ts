@@ -13,7 +13,7 @@ export function actionSettings(options: OptionSet, env: NodeJS.ProcessEnv): RunS
   const workspace = env.RUNNER_TEMP ?? env.TMPDIR ?? '/tmp';
   return {
     ci,
-    gate: gateOptions(values, source),
+    gate: gateOptions(options, source, ci),
     trivy: trivyOptions(values, { cacheDir: path.join(workspace, 'vulngate-trivy-cache') }),
     forward: forwardOptions(options, ci),
     publish: publishOptions(values),
@@ -33,7 +33,7 @@ export function cliSettings(options: OptionSet, command: 'scan' | 'evaluate', en
   const source = command === 'scan' ? scanSource(values) : { kind: 'reports' as const, reports: values.reports };
   return {
     ci,
-    gate: gateOptions(values, source),
+    gate: gateOptions(options, source, ci),
     trivy: command === 'scan' ? trivyOptions(values, { cacheDir: path.join(cliCacheRoot(env), 'trivy') }) : undefined,
     forward: forwardOptions(options, ci),
   };

@@ -4,6 +4,8 @@ import type { Severity } from '../core/severity.js';
 import { parseTrivyVersion } from '../trivy/install.js';
 import type { TrivyOptions } from '../trivy/options.js';
 import type { CiContext } from './ci-context.js';
+import type { CentralProfiles } from '../profile/central.js';
+import { parseProfilesRepo } from '../profile/profiles-repo.js';
 import { parseMessageAttributes } from './message-attributes.js';
 import type { OptionLabel, OptionSet } from './options.js';
 import { urlValue } from './values.js';
@@ -45,6 +47,8 @@ export interface GateOptions {
   dbAge: { maxHours: number; strict: boolean };
   /** VEX documents as given (files or directories); checked before anything is scanned. */
   vex: string[];
+  /** The central profiles repository, when set. */
+  central?: CentralProfiles;
   failOn: 'all' | 'new';
 }
 
@@ -104,8 +108,30 @@ const DD_SEVERITIES = ['Info', 'Low', 'Medium', 'High', 'Critical'] as const;
 
 type V = OptionSet['values'];
 
-export function gateOptions(values: V, source: GateSource): GateOptions {
+/** profiles-repo as settings: the project named from CI, the token's user from the platform. */
+function centralProfiles({ values, label }: OptionSet, ci: CiContext): CentralProfiles | undefined {
+  const given = values['profiles-repo'];
+  if (!given) {
+    if (values['profiles-repo-required']) {
+      throw new ConfigError(`${label('profiles-repo-required')}: needs ${label('profiles-repo')}`);
+    }
+    return undefined;
+  }
+  const server = ci.github?.serverUrl ?? 'https://github.com';
   return {
+    repo: parseProfilesRepo(given, label('profiles-repo'), server),
+    token: values['profiles-token'],
+    tokenUser: ci.provider === 'gitlab' ? 'gitlab-ci-token' : 'x-access-token',
+    required: values['profiles-repo-required'],
+    timeoutSeconds: values['profiles-repo-timeout'],
+    project: { owner: ci.owner, name: ci.project },
+  };
+}
+
+export function gateOptions(options: OptionSet, source: GateSource, ci: CiContext): GateOptions {
+  const { values } = options;
+  return {
+    central: centralProfiles(options, ci),
     source,
     profile: values.profile,
     profilesDir: values['profiles-dir'],

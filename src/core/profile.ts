@@ -15,12 +15,26 @@ export interface ExceptionRule {
   /** Globs on the finding's target (a lockfile's path for code dependencies). */
   paths?: string[];
   note: string;
+  /** Who accepted the risk. */
+  owner?: string;
+  /** Where the acceptance is tracked (URL or key). */
+  ticket?: string;
   /** How vulngate.openvex.json states it; default not_affected. */
   vexStatus?: VexStatus;
   /** YYYY-MM-DD, the last UTC day it applies. */
   until?: string;
   /** `profiles/kibana.yml exceptions[2]`: where to fix it. */
   origin: string;
+}
+
+/** Where a central profile came from: enough for an auditor to fetch the very bytes that judged. */
+export interface ProfileOrigin {
+  repository: string;
+  ref: string;
+  commit: string;
+  /** Path in the profiles repository. */
+  file: string;
+  sha256: string;
 }
 
 /** What the judge reads; the YAML adapter in src/profile builds it. */
@@ -30,6 +44,10 @@ export interface Profile {
   severity: Severity;
   ignoreUnfixed: boolean;
   exceptions: ExceptionRule[];
+  /** Exceptions must end within this many days. */
+  maxExceptionDays?: number;
+  /** Set when the profile came from a central profiles repository. */
+  origin?: ProfileOrigin;
 }
 
 export const BUILT_IN_PROFILE: Profile = {

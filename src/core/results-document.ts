@@ -30,7 +30,13 @@ function findingDocument(f: JudgedFinding): Record<string, unknown> {
     decision: f.decision,
     reason: f.reason,
     exception: f.exception
-      ? { note: f.exception.note, until: f.exception.until, origin: f.exception.origin }
+      ? {
+          note: f.exception.note,
+          until: f.exception.until,
+          owner: f.exception.owner,
+          ticket: f.exception.ticket,
+          origin: f.exception.origin,
+        }
       : undefined,
     change: f.change,
     previous: f.previous,

@@ -10,7 +10,7 @@ import {
   type TargetKind,
 } from './finding.js';
 import { stableNames } from './identity.js';
-import type { Profile } from './profile.js';
+import type { Profile, ProfileOrigin } from './profile.js';
 import { SEVERITIES, type Severity } from './severity.js';
 
 /** The files a run writes into its output directory. */
@@ -71,6 +71,8 @@ export interface ResultsException {
   paths?: string[];
   until?: string;
   note: string;
+  owner?: string;
+  ticket?: string;
   origin: string;
   matches: number;
 }
@@ -96,7 +98,7 @@ export interface GateResults {
   /** Findings of the baseline not found again on the targets scanned now. */
   gone: BaselineFinding[];
   tool: { name: 'vulngate'; version: string; trivyVersion: string; trivyDb?: DbInfo; javaDb?: DbInfo };
-  profile: { source: string; severity: Severity; ignoreUnfixed: boolean };
+  profile: { source: string; severity: Severity; ignoreUnfixed: boolean; origin?: ProfileOrigin };
   images: ResultsImage[];
   errors: ImageError[];
   findings: JudgedFinding[];
@@ -175,7 +177,12 @@ export function buildResults(args: BuildResultsArgs): GateResults {
       : {}),
     gone,
     tool: { name: 'vulngate', version: toolVersion, trivyVersion, ...args.databases },
-    profile: { source: profile.source, severity: profile.severity, ignoreUnfixed: profile.ignoreUnfixed },
+    profile: {
+      source: profile.source,
+      severity: profile.severity,
+      ignoreUnfixed: profile.ignoreUnfixed,
+      ...(profile.origin ? { origin: profile.origin } : {}),
+    },
     images: [...perImage.values()],
     errors,
     findings: evaluation.findings,
@@ -209,8 +216,8 @@ function applyBaseline(evaluation: Evaluation, targets: string[], baseline: Base
 }
 
 function toResultsException({ rule, matches }: ExceptionStatus): ResultsException {
-  const { id, package: pkg, paths, until, note, origin } = rule;
-  return { id, package: pkg, paths, until, note, origin, matches };
+  const { id, package: pkg, paths, until, note, owner, ticket, origin } = rule;
+  return { id, package: pkg, paths, until, note, owner, ticket, origin, matches };
 }
 
 export function blockingFindings(results: Pick<GateResults, 'findings'>): JudgedFinding[] {

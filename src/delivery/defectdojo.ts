@@ -1,6 +1,6 @@
 import type { DefectDojoOptions } from '../config/settings.js';
 import { describeError } from '../core/errors.js';
-import type { TargetKind } from '../core/finding.js';
+import type { JudgedFinding, TargetKind } from '../core/finding.js';
 import { splitImageName } from '../core/identity.js';
 import type { Logger } from '../core/logger.js';
 import { HttpError, parseRetryAfter, retry, type RetryPolicy } from '../lib/retry.js';
@@ -41,6 +41,39 @@ export function stableReport(reportText: string, image: string): string {
   for (const result of report.Results ?? []) {
     if (typeof result.Target === 'string' && artifact !== '' && result.Target.startsWith(artifact)) {
       result.Target = image + result.Target.slice(artifact.length);
+    }
+  }
+  return JSON.stringify(report);
+}
+
+/**
+ * The Trivy report with each excepted vulnerability's description starting with the exception (note, until, owner,
+ * ticket), so DefectDojo's Trivy parser carries vulngate's risk acceptance into the finding.
+ */
+export function withExceptions(reportText: string, excepted: JudgedFinding[]): string {
+  if (excepted.length === 0) return reportText;
+  const notes = new Map<string, string>();
+  for (const f of excepted) {
+    const e = f.exception;
+    if (!e) continue;
+    const parts = [
+      e.until && `until ${e.until}`,
+      e.owner && `accepted by ${e.owner}`,
+      e.ticket && `ticket ${e.ticket}`,
+    ];
+    const detail = parts.filter(Boolean).join(', ');
+    notes.set(
+      `${f.id}\u0000${f.package}\u0000${f.installedVersion}`,
+      `Excepted by vulngate${detail ? ` (${detail})` : ''}: ${e.note}`,
+    );
+  }
+  const report = JSON.parse(reportText) as { Results?: { Vulnerabilities?: Record<string, unknown>[] }[] };
+  for (const result of report.Results ?? []) {
+    for (const v of result.Vulnerabilities ?? []) {
+      const note = notes.get(
+        `${String(v.VulnerabilityID)}\u0000${String(v.PkgName)}\u0000${String(v.InstalledVersion)}`,
+      );
+      if (note) v.Description = `${note}\n\n${typeof v.Description === 'string' ? v.Description : ''}`;
     }
   }
   return JSON.stringify(report);

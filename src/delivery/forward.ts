@@ -7,7 +7,7 @@ import type { ImageReport } from '../core/finding.js';
 import type { Logger } from '../core/logger.js';
 import type { GateResults } from '../core/results.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../lib/retry.js';
-import { importToDefectDojo, type DefectDojoSettings, type DefectDojoUpload } from './defectdojo.js';
+import { importToDefectDojo, withExceptions, type DefectDojoSettings, type DefectDojoUpload } from './defectdojo.js';
 import { buildMessages, type ForwardMessage } from './messages.js';
 import type { DeliveryOutcome } from './outcome.js';
 import { writeUndelivered, type StoredDefectDojoSettings, type UndeliveredEntry } from './spool.js';
@@ -45,7 +45,14 @@ export async function forwardResults(args: ForwardArgs): Promise<DeliveryOutcome
   if (options.defectDojo) {
     const uploads: DefectDojoUpload[] = [];
     for (const report of args.reports)
-      uploads.push({ image: report.image, kind: report.kind, reportText: await readFile(report.reportPath, 'utf8') });
+      uploads.push({
+        image: report.image,
+        kind: report.kind,
+        reportText: withExceptions(
+          await readFile(report.reportPath, 'utf8'),
+          results.findings.filter((f) => f.image === report.image && f.decision === 'excepted'),
+        ),
+      });
     const stored: StoredDefectDojoSettings = {
       ...withoutToken(options.defectDojo),
       scanDate: context.now.toISOString().slice(0, 10),

@@ -17,6 +17,8 @@ export interface LoadProfileArgs {
   profilesDir: string;
   overrides: ProfileOverrides;
   logger: Logger;
+  /** For max_exception_days. */
+  now: Date;
 }
 
 const EXTENSIONS = ['.yml', '.yaml'];
@@ -24,11 +26,15 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export async function loadProfile(args: LoadProfileArgs): Promise<Profile> {
   const file = await resolveProfileFile(args);
-  const base = file === undefined ? BUILT_IN_PROFILE : await loadChain(file, args.logger);
+  const base = file === undefined ? BUILT_IN_PROFILE : await loadChain({ file, logger: args.logger, now: args.now });
+  return applyOverrides(base, args.overrides);
+}
+
+export function applyOverrides(base: Profile, overrides: ProfileOverrides): Profile {
   return {
     ...base,
-    severity: args.overrides.severity ?? base.severity,
-    ignoreUnfixed: args.overrides.ignoreUnfixed ?? base.ignoreUnfixed,
+    severity: overrides.severity ?? base.severity,
+    ignoreUnfixed: overrides.ignoreUnfixed ?? base.ignoreUnfixed,
   };
 }
 
@@ -55,11 +61,11 @@ async function resolveProfileFile({ profile, profilesDir, logger }: LoadProfileA
   return fallback;
 }
 
-function looksLikePath(value: string): boolean {
+export function looksLikePath(value: string): boolean {
   return value.includes('/') || value.includes('\\') || EXTENSIONS.some((ext) => value.endsWith(ext));
 }
 
-async function findNamed(dir: string, name: string): Promise<string | undefined> {
+export async function findNamed(dir: string, name: string): Promise<string | undefined> {
   for (const ext of EXTENSIONS) {
     const candidate = path.join(dir, `${name}${ext}`);
     if (await isFile(candidate)) return candidate;
@@ -75,8 +81,12 @@ async function isFile(file: string): Promise<boolean> {
   }
 }
 
-/** Reads a profile and everything it extends; the most specific file wins on scalars. */
-async function loadChain(file: string, logger: Logger): Promise<Profile> {
+/**
+ * Reads a profile and everything it extends; the most specific file wins on scalars. `root`: a profiles repository,
+ * where `extends: base` from `acme/shop.yml` also finds `base.yml` at the top.
+ */
+export async function loadChain(args: { file: string; logger: Logger; now: Date; root?: string }): Promise<Profile> {
+  const { file, logger } = args;
   const chain: ProfileDocument[] = [];
   const seen: string[] = [];
   let current: string | undefined = file;
@@ -89,16 +99,36 @@ async function loadChain(file: string, logger: Logger): Promise<Profile> {
     seen.push(resolved);
     const doc = parseProfileDocument({ text: await readText(current), file: current, logger });
     chain.push(doc);
-    current = doc.extends === undefined ? undefined : await resolveExtends(doc.extends, doc.file);
+    current = doc.extends === undefined ? undefined : await resolveExtends(doc.extends, doc.file, args.root);
   }
-  return mergeChain(chain);
+  const profile = mergeChain(chain);
+  checkExceptionDays(profile, args.now);
+  return profile;
 }
 
-async function resolveExtends(name: string, file: string): Promise<string> {
+const DAY_MS = 86_400_000;
+
+/** max_exception_days: every exception ends, and not too far ahead; each one that does not is named. */
+function checkExceptionDays(profile: Profile, now: Date): void {
+  const days = profile.maxExceptionDays;
+  if (days === undefined) return;
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  for (const rule of profile.exceptions) {
+    if (rule.until === undefined) {
+      throw new ConfigError(`${rule.origin}: needs 'until' (max_exception_days is ${days})`);
+    }
+    const [y, m, d] = rule.until.split('-').map(Number) as [number, number, number];
+    if ((Date.UTC(y, m - 1, d) - today) / DAY_MS > days) {
+      throw new ConfigError(`${rule.origin}: until ${rule.until} is more than max_exception_days (${days}) ahead`);
+    }
+  }
+}
+
+async function resolveExtends(name: string, file: string, root: string | undefined): Promise<string> {
   const dir = path.dirname(file);
   if (!NAME.test(name))
     throw new ConfigError(`${file}: extends: '${name}' is not a profile name (letters, digits, '.', '_', '-')`);
-  const found = await findNamed(dir, name);
+  const found = (await findNamed(dir, name)) ?? (root !== undefined ? await findNamed(root, name) : undefined);
   if (!found)
     throw new ConfigError(`${file}: extends: no profile '${name}' in ${dir}/ (looked for ${name}.yml, ${name}.yaml)`);
   return found;
@@ -108,11 +138,13 @@ async function resolveExtends(name: string, file: string): Promise<string> {
 export function mergeChain(chain: ProfileDocument[]): Profile {
   let merged: Profile = { ...BUILT_IN_PROFILE, source: chain[0]?.file ?? BUILT_IN_PROFILE.source };
   for (const doc of [...chain].reverse()) {
+    const maxExceptionDays = doc.maxExceptionDays ?? merged.maxExceptionDays;
     merged = {
       source: merged.source,
       severity: doc.severity ?? merged.severity,
       ignoreUnfixed: doc.ignoreUnfixed ?? merged.ignoreUnfixed,
       exceptions: [...merged.exceptions, ...doc.exceptions],
+      ...(maxExceptionDays !== undefined ? { maxExceptionDays } : {}),
     };
   }
   return merged;

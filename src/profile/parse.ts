@@ -13,6 +13,7 @@ export interface ProfileDocument {
   extends?: string;
   severity?: Severity;
   ignoreUnfixed?: boolean;
+  maxExceptionDays?: number;
   exceptions: ExceptionRule[];
 }
 
@@ -52,6 +53,7 @@ export function parseProfileDocument({ text, file, logger }: ParseProfileArgs): 
     extends: typeof doc.extends === 'string' ? doc.extends : undefined,
     severity: parseSeverity(doc.severity),
     ignoreUnfixed: typeof doc.ignore_unfixed === 'boolean' ? doc.ignore_unfixed : undefined,
+    maxExceptionDays: typeof doc.max_exception_days === 'number' ? doc.max_exception_days : undefined,
     exceptions,
   };
 }
@@ -77,6 +79,8 @@ function toRule(entry: Record<string, unknown>, origin: string): ExceptionRule {
     images: entry.images as string[] | undefined,
     paths: entry.paths as string[] | undefined,
     vexStatus: entry.vex_status as ExceptionRule['vexStatus'],
+    owner: entry.owner as string | undefined,
+    ticket: entry.ticket as string | undefined,
     note: entry.note as string,
     until,
     origin,
@@ -138,7 +142,7 @@ function keyPath(instancePath: string): string {
     .join('');
 }
 
-const PRIORITY = ['additionalProperties', 'type', 'enum', 'minLength', 'pattern', 'required', 'anyOf'];
+const PRIORITY = ['additionalProperties', 'type', 'enum', 'minLength', 'minimum', 'pattern', 'required', 'anyOf'];
 
 /** The most useful of ajv's errors, as one line: the key path and what is allowed. */
 function describeSchemaError(errors: ErrorObject[]): string {
@@ -172,6 +176,8 @@ function describeSchemaError(errors: ErrorObject[]): string {
     }
     case 'minLength':
       return `${at}must not be empty`;
+    case 'minimum':
+      return `${at}must be a whole number of at least 1, got ${preview(error.data)}`;
     case 'required': {
       const missing = (error.params as { missingProperty: string }).missingProperty;
       if (missing === 'id' || missing === 'name') return `${at}an exception needs 'id' (or its older name 'name')`;

@@ -29,6 +29,18 @@ const exception = {
         'directory (services/api/package-lock.json), for images the path in the image (* also matches /).',
     },
     note: { type: 'string', minLength: 1, pattern: '\\S', description: 'Why the finding is accepted. Required.' },
+    owner: {
+      type: 'string',
+      minLength: 1,
+      pattern: '\\S',
+      description: 'Who accepted the risk (a person or team).',
+    },
+    ticket: {
+      type: 'string',
+      minLength: 1,
+      pattern: '\\S',
+      description: 'Where the acceptance is tracked: a URL or an issue key (SEC-123).',
+    },
     vex_status: {
       enum: ['not_affected', 'affected', 'fixed', 'under_investigation'],
       description:
@@ -56,6 +68,13 @@ export const profileSchema = {
     extends: { type: 'string', minLength: 1, description: 'Name of a profile in the same directory to build on.' },
     severity: { enum: severityEnum, description: 'Lowest severity that fails the gate. Default HIGH.' },
     ignore_unfixed: { type: 'boolean', description: 'Do not fail on findings without a fixed version. Default true.' },
+    max_exception_days: {
+      type: 'integer',
+      minimum: 1,
+      description:
+        'Every exception needs an `until` at most this many days ahead (typically set in a base profile that ' +
+        'projects extend).',
+    },
     exceptions: { type: 'array', items: { $ref: '#/definitions/exception' } },
     whitelist: {
       type: 'array',

@@ -72,7 +72,14 @@ function describe(f: JudgedFinding): string {
   const base = f.description || f.title || f.id;
   if (f.decision !== 'excepted' || !f.exception) return base.slice(0, 1_000_000);
   const until = f.exception.until ? ` until ${f.exception.until}` : '';
-  return `Excepted by the vulngate profile${until}: ${f.exception.note}\n\n${base}`.slice(0, 1_000_000);
+  const who = [
+    f.exception.owner && `accepted by ${f.exception.owner}`,
+    f.exception.ticket && `ticket ${f.exception.ticket}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  const governance = who ? ` (${who})` : '';
+  return `Excepted by the vulngate profile${until}${governance}: ${f.exception.note}\n\n${base}`.slice(0, 1_000_000);
 }
 
 function solution(f: JudgedFinding): string {

@@ -281,7 +281,14 @@ function buildResult(f: JudgedFinding, ruleIndex: number, options: SarifOptions)
       installedVersion: f.installedVersion,
       fixedVersion: f.fixedVersion,
       severity: f.severity,
-      ...(f.exception ? { exceptionNote: f.exception.note, exceptionUntil: f.exception.until } : {}),
+      ...(f.exception
+        ? {
+            exceptionNote: f.exception.note,
+            exceptionUntil: f.exception.until,
+            exceptionOwner: f.exception.owner,
+            exceptionTicket: f.exception.ticket,
+          }
+        : {}),
     },
   };
 }

@@ -68,9 +68,11 @@ export function verdictLine(results: GateResults): string {
 
 export function renderSummary({ results, notes = [] }: SummaryArgs): string {
   const { profile } = results;
+  // A central profile: the commit of the profiles repository that judged.
+  const atCommit = profile.origin ? ` at commit ${code(profile.origin.commit.slice(0, 12)).md}` : '';
   const parts: string[] = [
     `## ${verdictLine(results)}`,
-    `Profile ${code(profile.source).md}: fails on ${profile.severity} and ` +
+    `Profile ${code(profile.source).md}${atCommit}: fails on ${profile.severity} and ` +
       `above${profile.ignoreUnfixed ? ', ignores findings without a fix' : ', including findings without a fix'}.`,
     ...notes,
   ];
@@ -155,8 +157,17 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
       `### Excepted findings (${excepted.length})`,
       capped(excepted, (rows) =>
         table(
-          ['Image', 'Vulnerability', 'Severity', 'Package', 'Note', 'Until'],
-          rows.map((f) => [code(f.image), link(f), f.severity, f.package, f.exception?.note, f.exception?.until]),
+          ['Image', 'Vulnerability', 'Severity', 'Package', 'Note', 'Until', 'Owner', 'Ticket'],
+          rows.map((f) => [
+            code(f.image),
+            link(f),
+            f.severity,
+            f.package,
+            f.exception?.note,
+            f.exception?.until,
+            f.exception?.owner,
+            f.exception?.ticket,
+          ]),
         ),
       ),
     );

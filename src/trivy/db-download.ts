@@ -3,7 +3,7 @@ import { ScanError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { RetryableError, retry, type RetryPolicy } from '../lib/retry.js';
 import { lastErrorLine } from './environment.js';
-import type { ProcessResult } from './process.js';
+import type { ProcessResult } from '../lib/process.js';
 
 export interface DbDownloadArgs {
   /** `--download-db-only` or `--download-java-db-only`. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { runProcess } from './process.js';
+import { runProcess } from '../lib/process.js';
 import type { ToolStore } from './install.js';
 
 /** The CLI's tool cache: `<root>/trivy/<version>/trivy`, downloads over plain HTTPS. */

@@ -6,7 +6,7 @@ import { ConfigError, ScanError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { PINNED_TRIVY_CHECKSUMS } from './checksums.js';
 import { cleanTrivyEnvironment } from './environment.js';
-import { runProcess } from './process.js';
+import { runProcess } from '../lib/process.js';
 
 /** Where Trivy binaries are kept between runs: @actions/tool-cache in the action, a directory for the CLI. */
 export interface ToolStore {

@@ -10,7 +10,7 @@ import { cleanTrivyEnvironment, lastErrorLine } from './environment.js';
 import { layerCacheDir, prepareLayerCache } from './layer-cache.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
 import type { TrivyOptions } from './options.js';
-import { runProcess, type ProcessResult } from './process.js';
+import { runProcess, type ProcessResult } from '../lib/process.js';
 import type { ImageScanner, ScanOutcome, ScanTarget } from './scanner.js';
 import type { DbInfo } from '../core/results.js';
 import { readDbMetadata } from './db-metadata.js';

@@ -1,0 +1,152 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import { oneLine, shorten } from '../core/text.js';
+import { runProcess } from '../lib/process.js';
+
+/** Where the central profiles live: a git URL and a ref, as the user named them (never with credentials). */
+export interface ProfilesRepo {
+  /** https://…, ssh://…, git@host:path, or http:// to a loopback host. */
+  url: string;
+  /** Branch, tag or commit; undefined: the remote's HEAD. */
+  ref?: string;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * `owner/name[@ref]` (GitHub), or a git URL with an optional `@ref` after the path. The ref is what follows the last
+ * `@` when that part has no `:` (so `git@host:org/repo` keeps its user).
+ */
+export function parseProfilesRepo(value: string, label: string, githubServer: string): ProfilesRepo {
+  const text = value.trim();
+  // user:password@ in the authority: refused before anything else reads (or prints) the value.
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(text)) {
+    throw new ConfigError(`${label}: the URL must not carry credentials; give the token as profiles-token`);
+  }
+  const at = text.lastIndexOf('@');
+  const tail = at === -1 ? '' : text.slice(at + 1);
+  const hasRef = at > 0 && tail !== '' && !tail.includes(':') && text.slice(0, at).includes('/');
+  const base = hasRef ? text.slice(0, at) : text;
+  const ref = hasRef ? tail : undefined;
+  if (/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(base)) {
+    return { url: `${githubServer.replace(/\/+$/, '')}/${base}.git`, ref };
+  }
+  if (/^git@[^:/]+:.+/.test(base) || base.startsWith('ssh://')) return { url: base, ref };
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new ConfigError(`${label}: '${shorten(oneLine(value), 100)}' is not owner/name nor a git URL (https, ssh)`);
+  }
+  if (url.username || url.password) {
+    throw new ConfigError(`${label}: the URL must not carry credentials; give the token as profiles-token`);
+  }
+  if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) {
+    throw new ConfigError(`${label}: plain http is allowed for 127.0.0.1 and localhost only; use https`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`${label}: '${url.protocol}' is not allowed; use https, ssh or owner/name`);
+  }
+  return { url: base, ref };
+}
+
+/** A fetched checkout: the files, the commit it is, and the way to remove it. */
+export interface FetchedProfiles {
+  dir: string;
+  commit: string;
+  remove(): Promise<void>;
+}
+
+export interface FetchArgs {
+  repo: ProfilesRepo;
+  token?: string;
+  /** GitLab's job token authenticates as gitlab-ci-token; GitHub's (and most others) as x-access-token. */
+  tokenUser: string;
+  timeoutSeconds: number;
+  /** For git itself: PATH and HOME only are passed on. */
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * A shallow, read-only fetch of one ref into a temporary directory, with git run by argument arrays. The token
+ * goes as an HTTP header scoped to the repository's origin, through git's environment-only config
+ * (GIT_CONFIG_COUNT): never in argv, the URL, a log or a file.
+ */
+export async function fetchProfilesRepo(args: FetchArgs): Promise<FetchedProfiles> {
+  const { repo } = args;
+  const dir = await mkdtemp(path.join(tmpdir(), 'vulngate-profiles-'));
+  const remove = () => rm(dir, { recursive: true, force: true });
+  const env: Record<string, string> = {
+    PATH: args.env.PATH ?? '/usr/bin:/bin',
+    HOME: dir,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    ...(args.env.SSH_AUTH_SOCK ? { SSH_AUTH_SOCK: args.env.SSH_AUTH_SOCK } : {}),
+  };
+  if (args.token && /^https?:/.test(repo.url)) {
+    const basic = Buffer.from(`${args.tokenUser}:${args.token}`).toString('base64');
+    Object.assign(env, {
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: `http.${new URL(repo.url).origin}/.extraHeader`,
+      GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+    });
+  }
+  const deadline = Date.now() + args.timeoutSeconds * 1000;
+  const git = async (gitArgs: string[]) => {
+    const left = Math.max(1000, deadline - Date.now());
+    const result = await runProcess({ command: 'git', args: gitArgs, cwd: dir, env, timeoutMs: left }).catch(
+      (err: unknown) => {
+        throw new ConfigError(`profiles-repo: cannot run git (${err instanceof Error ? err.message : String(err)})`);
+      },
+    );
+    if (result.timedOut) {
+      throw new ConfigError(`profiles-repo: ${repo.url} did not answer within ${args.timeoutSeconds} s`);
+    }
+    if (result.exitCode !== 0) throw new ConfigError(describeGitError(result.stderr, repo, args.token));
+    return result.stdout.trim();
+  };
+  try {
+    await git(['init', '-q', '.']);
+    await git([
+      '-c',
+      'http.lowSpeedLimit=1',
+      '-c',
+      `http.lowSpeedTime=${args.timeoutSeconds}`,
+      'fetch',
+      '--depth',
+      '1',
+      '--no-tags',
+      '-q',
+      repo.url,
+      repo.ref ?? 'HEAD',
+    ]);
+    await git(['-c', 'advice.detachedHead=false', 'checkout', '-q', '--detach', 'FETCH_HEAD']);
+    return { dir, commit: await git(['rev-parse', 'HEAD']), remove };
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+}
+
+/** git's stderr as one line saying what to change; the token is never part of it. */
+function describeGitError(stderr: string, repo: ProfilesRepo, token: string | undefined): string {
+  const where = `${repo.url}${repo.ref ? `@${repo.ref}` : ''}`;
+  // With a token that the server refuses, git falls back to asking for credentials: that is a refused token.
+  const asked = /could not read Username|terminal prompts disabled/.test(stderr);
+  if (asked && !token) return `profiles-repo: ${repo.url} asks for credentials; set profiles-token`;
+  if (asked || /returned error: (401|403)|Authentication failed|Permission denied/.test(stderr)) {
+    return `profiles-repo: ${repo.url} refused the token (${/403/.test(stderr) ? '403' : '401'}); check profiles-token`;
+  }
+  if (/couldn't find remote ref|not our ref|no such remote ref/i.test(stderr)) {
+    return `profiles-repo: no ref '${repo.ref ?? 'HEAD'}' in ${repo.url}`;
+  }
+  if (/returned error: 404|not found|does not appear to be a git repository/i.test(stderr)) {
+    return `profiles-repo: no repository at ${repo.url}`;
+  }
+  const last = stderr.trim().split('\n').pop() ?? '';
+  const safe = token ? last.split(token).join('***') : last;
+  return `profiles-repo: cannot fetch ${where}: ${shorten(oneLine(safe), 300)}`;
+}
