@@ -37,7 +37,11 @@ test('tokens never become flags of their own in process lists, except where the 
     'trivy-server-token',
     'github-token',
     'defectdojo-token',
+    'gitlab-token',
+    'jira-token',
   ]);
+  for (const name of ['github-token', 'gitlab-token', 'jira-token'] as const)
+    expect(optionSpec(name).envOnly).toBe(true);
 });
 
 test('the action reads INPUT_* from the environment it is given, with the table’s defaults', () => {

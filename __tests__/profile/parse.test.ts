@@ -91,12 +91,22 @@ describe('bad profiles: one line naming the file, the key path and what is allow
     [
       'unknown top-level key',
       'severity: HIGH\nignore_unfixd: true\n',
-      "profiles/app.yml: unknown key 'ignore_unfixd'; allowed: extends, severity, ignore_unfixed, max_exception_days, exceptions, whitelist",
+      "profiles/app.yml: unknown key 'ignore_unfixd'; allowed: extends, severity, ignore_unfixed, max_exception_days, notify, exceptions, whitelist",
     ],
     [
       'a vex_status that OpenVEX does not have',
       'exceptions:\n  - id: CVE-1\n    note: x\n    vex_status: ignored\n',
       'profiles/app.yml: exceptions[0].vex_status: "ignored" is not allowed; allowed: not_affected, affected, fixed, under_investigation',
+    ],
+    [
+      'a Slack mention that is not one',
+      'notify:\n  slack:\n    webhook_env: HOOK\n    mention: "@channel"\n',
+      'profiles/app.yml: notify.slack.mention: must be <!subteam^ID>, <@U…>, <!here> or <!channel>',
+    ],
+    [
+      'an issue tracker vulngate does not know',
+      'notify:\n  issues:\n    provider: bugzilla\n',
+      'profiles/app.yml: notify.issues.provider: "bugzilla" is not allowed; allowed: github, gitlab, jira',
     ],
     [
       'unknown exception key',
@@ -162,7 +172,7 @@ describe('bad profiles: one line naming the file, the key path and what is allow
     [
       'not a mapping',
       '- severity: HIGH',
-      'profiles/app.yml: a profile must be a mapping of keys (extends, severity, ignore_unfixed, max_exception_days, exceptions, whitelist)',
+      'profiles/app.yml: a profile must be a mapping of keys (extends, severity, ignore_unfixed, max_exception_days, notify, exceptions, whitelist)',
     ],
     [
       'YAML syntax error with its line',

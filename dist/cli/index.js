@@ -45132,7 +45132,7 @@ module.exports = whichTypedArray;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5088);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1204);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -45147,7 +45147,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5088:
+/***/ 1204:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45747,6 +45747,19 @@ function settings_scanSource(values) {
         sboms,
     };
 }
+/** The trackers' credentials, from inputs and variables (never from the profile). */
+function trackerCredentials(values, env) {
+    return {
+        githubToken: values['github-token'],
+        gitlab: { apiUrl: env.CI_API_V4_URL, token: values['gitlab-token'] },
+        jira: {
+            url: values['jira-url'],
+            user: values['jira-user'],
+            token: values['jira-token'],
+            issueType: values['jira-issue-type'],
+        },
+    };
+}
 const DD_SEVERITIES = ['Info', 'Low', 'Medium', 'High', 'Critical'];
 /** profiles-repo as settings: the project named from CI, the token's user from the platform. */
 function centralProfiles({ values, label }, ci) {
@@ -45820,8 +45833,9 @@ function defectDojoUrl({ values, label }) {
     return urlValue(label('defectdojo-url'), values['defectdojo-url'] ?? '', allowed);
 }
 /** Forwarding, with the repository, branch and pipeline from CI as defaults. */
-function settings_forwardOptions(options, ci) {
+function settings_forwardOptions(options, ci, env = {}) {
     const { values, label } = options;
+    const trackers = trackerCredentials(values, env);
     const queueUrl = values['sqs-queue-url'];
     const sqs = queueUrl
         ? {
@@ -45835,7 +45849,7 @@ function settings_forwardOptions(options, ci) {
     if (!url) {
         if (token !== '')
             throw new errors/* ConfigError */.xL(`${label('defectdojo-url')}: required with ${label('defectdojo-token')}`);
-        return { sqs, failure: values['forward-failure'] };
+        return { sqs, failure: values['forward-failure'], trackers };
     }
     if (token === '') {
         throw new errors/* ConfigError */.xL(`${label('defectdojo-token')}: required with ${label('defectdojo-url')} (an API v2 key of a user that ` +
@@ -45845,6 +45859,7 @@ function settings_forwardOptions(options, ci) {
     return {
         sqs,
         failure: values['forward-failure'],
+        trackers,
         defectDojo: {
             url,
             token,
@@ -45994,7 +46009,7 @@ function actionSettings(options, env) {
         ci,
         gate: gateOptions(options, source, ci),
         trivy: trivyOptions(values, { cacheDir: path.join(workspace, 'vulngate-trivy-cache') }),
-        forward: forwardOptions(options, ci),
+        forward: forwardOptions(options, ci, env),
         publish: publishOptions(values),
         cacheDb: values['cache-db'],
     };
@@ -46012,7 +46027,7 @@ function cliSettings(options, command, env) {
         ci,
         gate: settings_gateOptions(options, source, ci),
         trivy: command === 'scan' ? settings_trivyOptions(values, { cacheDir: external_node_path_default().join(cliCacheRoot(env), 'trivy') }) : undefined,
-        forward: settings_forwardOptions(options, ci),
+        forward: settings_forwardOptions(options, ci, env),
     };
 }
 
@@ -46075,9 +46090,12 @@ const DELIVERY_OPTIONS = {
         default: true,
     }),
     'github-token': textOption({
-        help: 'Token for code scanning, the pull-request comment and the API.',
+        help: 'Token for code scanning, the pull-request comment, the API and GitHub issues (notify.issues; needs ' +
+            '`issues: write`).',
         actionDefault: '${{ github.token }}',
         secret: true,
+        commands: ALL_COMMANDS,
+        envOnly: true,
     }),
     'comment-on-pr': booleanOption({
         help: 'On pull requests, keep one comment per job with the verdict and what changed (needs ' +
@@ -46183,6 +46201,35 @@ const DELIVERY_OPTIONS = {
         default: false,
         commands: ALL_COMMANDS,
         cli: { placeholder: 'bool' },
+    }),
+    // Issue trackers for the profile's notify.issues (Slack's webhook is a variable the profile names).
+    'gitlab-token': textOption({
+        help: 'GitLab token with the api scope for notify.issues on GitLab (the job token cannot write issues).',
+        secret: true,
+        commands: ALL_COMMANDS,
+        envOnly: true,
+    }),
+    'jira-url': urlOption({
+        help: 'Jira Cloud site for notify.issues on Jira, e.g. https://acme.atlassian.net.',
+        commands: ALL_COMMANDS,
+        cli: { placeholder: 'url' },
+    }),
+    'jira-user': textOption({
+        help: 'The Jira account (email) whose API token jira-token is.',
+        commands: ALL_COMMANDS,
+        cli: { placeholder: 'email' },
+    }),
+    'jira-token': textOption({
+        help: 'Jira API token of jira-user.',
+        secret: true,
+        commands: ALL_COMMANDS,
+        envOnly: true,
+    }),
+    'jira-issue-type': textOption({
+        help: 'Issue type of the Jira issues vulngate opens.',
+        default: 'Bug',
+        commands: ALL_COMMANDS,
+        cli: { placeholder: 'type' },
     }),
     'forward-failure': choiceOption({
         help: 'What a forwarding failure does: warn, or fail the run with exit code 4. Undelivered data is kept ' +
@@ -46569,7 +46616,7 @@ function codeFilePath(root, target) {
 ;// CONCATENATED MODULE: ./src/core/profile.ts
 /** Exceptions whose last day is at most this many UTC days away get a notice. */
 const EXPIRING_SOON_DAYS = 14;
-const VEX_STATUSES = ['not_affected', 'affected', 'fixed', 'under_investigation'];
+const VEX_STATUSES = (/* unused pure expression or super */ null && (['not_affected', 'affected', 'fixed', 'under_investigation']));
 const BUILT_IN_PROFILE = {
     source: 'built-in default',
     severity: 'HIGH',
@@ -49852,6 +49899,51 @@ const schema_exception = {
     required: ['note'],
     anyOf: [{ required: ['id'] }, { required: ['name'] }],
 };
+const notify = {
+    type: 'object',
+    description: 'Who to tell: Slack and an issue tracker, per project.',
+    additionalProperties: false,
+    properties: {
+        slack: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['webhook_env'],
+            properties: {
+                webhook_env: {
+                    type: 'string',
+                    pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+                    description: 'Name of the environment variable holding the incoming-webhook URL.',
+                },
+                on: {
+                    type: 'array',
+                    items: { enum: ['fail', 'new', 'expired-exception'] },
+                    description: 'When to post: the check fails, blocking findings are new, an exception expired. Default [fail].',
+                },
+                mention: {
+                    type: 'string',
+                    pattern: '^<(!subteam\\^[A-Z0-9]+|@[UW][A-Z0-9]+|!here|!channel)>$',
+                    description: 'Who to mention: <!subteam^ID>, <@U…>, <!here>.',
+                },
+            },
+        },
+        issues: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['provider'],
+            properties: {
+                provider: { enum: ['github', 'gitlab', 'jira'] },
+                on: { type: 'array', items: { enum: ['blocking'] }, description: 'Default [blocking].' },
+                labels: { type: 'array', items: { type: 'string', minLength: 1, pattern: '^\\S+$' } },
+                assignees: { type: 'array', items: { type: 'string', minLength: 1 } },
+                project: { type: 'string', minLength: 1, description: 'Jira project key; GitLab project id or path.' },
+                any_branch: {
+                    type: 'boolean',
+                    description: 'Also off the default branch (default false: pull requests open no issues).',
+                },
+            },
+        },
+    },
+};
 /** The profile format; `schema/profile.schema.json` is this object, written for editors. */
 const profileSchema = {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -49869,6 +49961,7 @@ const profileSchema = {
             description: 'Every exception needs an `until` at most this many days ahead (typically set in a base profile that ' +
                 'projects extend).',
         },
+        notify,
         exceptions: { type: 'array', items: { $ref: '#/definitions/exception' } },
         whitelist: {
             type: 'array',
@@ -49920,7 +50013,37 @@ function parseProfileDocument({ text, file, logger }) {
         severity: parseSeverity(doc.severity),
         ignoreUnfixed: typeof doc.ignore_unfixed === 'boolean' ? doc.ignore_unfixed : undefined,
         maxExceptionDays: typeof doc.max_exception_days === 'number' ? doc.max_exception_days : undefined,
+        notify: toNotify(doc.notify),
         exceptions,
+    };
+}
+/** The schema has checked the shape; this names it in the core's words. */
+function toNotify(value) {
+    if (typeof value !== 'object' || value === null)
+        return undefined;
+    const { slack, issues } = value;
+    return {
+        ...(slack
+            ? {
+                slack: {
+                    webhookEnv: slack.webhook_env,
+                    on: slack.on ?? ['fail'],
+                    ...(typeof slack.mention === 'string' ? { mention: slack.mention } : {}),
+                },
+            }
+            : {}),
+        ...(issues
+            ? {
+                issues: {
+                    provider: issues.provider,
+                    on: ['blocking'],
+                    labels: issues.labels ?? [],
+                    assignees: issues.assignees ?? [],
+                    ...(typeof issues.project === 'string' ? { project: issues.project } : {}),
+                    anyBranch: issues.any_branch === true,
+                },
+            }
+            : {}),
     };
 }
 function listEntries(value, key) {
@@ -50023,11 +50146,20 @@ function describeSchemaError(errors) {
             const allowed = inException ? EXCEPTION_KEYS : PROFILE_KEYS;
             return `${at}unknown key '${key}'; allowed: ${allowed.join(', ')}`;
         }
-        case 'enum':
-            if (path.endsWith('vex_status'))
-                return `${at}${preview(error.data)} is not allowed; allowed: ${VEX_STATUSES.join(', ')}`;
-            return `${at}${preview(error.data)} is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL`;
+        case 'enum': {
+            if (/(^|\.)severity$/.test(path)) {
+                return `${at}${preview(error.data)} is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL`;
+            }
+            const allowed = error.params.allowedValues ?? [];
+            return `${at}${preview(error.data)} is not allowed; allowed: ${allowed.map(String).join(', ')}`;
+        }
         case 'pattern':
+            if (path.endsWith('mention'))
+                return `${at}must be <!subteam^ID>, <@U…>, <!here> or <!channel>`;
+            if (path.endsWith('webhook_env'))
+                return `${at}must be the name of an environment variable`;
+            if (/labels\[\d+\]$/.test(path))
+                return `${at}a label must not contain spaces`;
             if (!path.endsWith('until'))
                 return `${at}must not be blank`;
             return `${at}'${shorten(oneLine(String(error.data)), 60)}' is not a date; use YYYY-MM-DD`;
@@ -50171,12 +50303,14 @@ function mergeChain(chain) {
     let merged = { ...BUILT_IN_PROFILE, source: chain[0]?.file ?? BUILT_IN_PROFILE.source };
     for (const doc of [...chain].reverse()) {
         const maxExceptionDays = doc.maxExceptionDays ?? merged.maxExceptionDays;
+        const notify = doc.notify ?? merged.notify;
         merged = {
             source: merged.source,
             severity: doc.severity ?? merged.severity,
             ignoreUnfixed: doc.ignoreUnfixed ?? merged.ignoreUnfixed,
             exceptions: [...merged.exceptions, ...doc.exceptions],
             ...(maxExceptionDays !== undefined ? { maxExceptionDays } : {}),
+            ...(notify ? { notify } : {}),
         };
     }
     return merged;
@@ -51571,6 +51705,17 @@ function checkEntry(entry, dir) {
         const outside = e.uploads.find((u) => spoolPath(dir, u.reportFile) === undefined);
         return outside ? 'it names a report file outside the spool directory' : undefined;
     }
+    if (e.sink === 'slack') {
+        return typeof e.webhookEnv === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(e.webhookEnv) && e.payload
+            ? undefined
+            : 'a Slack entry without its message or variable name';
+    }
+    if (e.sink === 'issues') {
+        const sync = e.sync;
+        return sync && Array.isArray(sync.specs) && Array.isArray(sync.scannedTargets) && sync.issues
+            ? undefined
+            : 'an issues entry without its issues';
+    }
     return 'an entry for no known receiver';
 }
 /** The spool's entries; a directory that does not exist is a usage error, a corrupt entry is reported and skipped. */
@@ -51585,7 +51730,7 @@ async function readUndelivered(fromDir) {
     }
     let names;
     try {
-        names = (await (0,promises_.readdir)(dir)).filter((n) => /^(sqs|defectdojo)-.+\.json$/.test(n)).sort();
+        names = (await (0,promises_.readdir)(dir)).filter((n) => /^(sqs|defectdojo|slack|issues)-.+\.json$/.test(n)).sort();
     }
     catch {
         return { entries: [], bad: [] };
@@ -51765,6 +51910,801 @@ async function forwardDefectDojo(args) {
         `them again with: vulngate forward --from ${args.outputDir}`;
     context.logger.warning(message);
     return { sink: 'defectdojo', status: 'failed', message, spooled: file };
+}
+
+;// CONCATENATED MODULE: ./src/render/slack.ts
+
+
+
+
+
+/** Slack's limits for a message: blocks per message, characters per section text, per header. */
+const SLACK_LIMITS = { blocks: 50, text: 3000, header: 150, topFindings: 10 };
+/** Text from the scan in Slack's mrkdwn: &, < and > escaped, so nothing becomes a link or a mention. */
+function mrkdwn(value) {
+    return oneLine(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/** Inline code that no backtick in the value can end. */
+function slack_code(value) {
+    return `\`${mrkdwn(value).replace(/`/g, "'")}\``;
+}
+function cut(text, limit) {
+    return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}
+/** Lines joined until the limit, then how many were left out. */
+function lines(items, limit) {
+    const kept = [];
+    let length = 0;
+    for (const [i, line] of items.entries()) {
+        const more = `\n… and ${items.length - i} more`;
+        if (length + line.length + 1 + more.length > limit)
+            return `${kept.join('\n')}${more}`;
+        kept.push(line);
+        length += line.length + 1;
+    }
+    return kept.join('\n');
+}
+function slack_link(url, label) {
+    if (!url || !/^https?:\/\/[^\s|<>]+$/.test(url))
+        return undefined;
+    return `<${url}|${label}>`;
+}
+function findingLine(f) {
+    const where = f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.image;
+    const fix = f.fixedVersion ? ` → ${mrkdwn(f.fixedVersion)}` : ' (no fix yet)';
+    return `• *${mrkdwn(f.id)}* ${f.severity} ${slack_code(f.package)} ${mrkdwn(f.installedVersion)}${fix} in ${slack_code(where)}`;
+}
+const section = (text) => ({ type: 'section', text: { type: 'mrkdwn', text: cut(text, SLACK_LIMITS.text) } });
+/** A Block Kit message within Slack's limits, with a plain `text` fallback for notifications. */
+function renderSlackMessage(args) {
+    const { results } = args;
+    const verdict = verdictLine(results);
+    const why = {
+        fail: 'the check failed',
+        new: 'blocking findings are new since the last scan',
+        'expired-exception': 'an exception expired',
+    };
+    const because = args.events.map((e) => why[e]).join(' and ');
+    const intro = `${args.mention ? `${args.mention} ` : ''}${mrkdwn(verdict)}\n_Posted because ${because}._`;
+    const blocks = [
+        {
+            type: 'header',
+            text: { type: 'plain_text', text: cut(oneLine(`vulngate: ${args.where}`), SLACK_LIMITS.header) },
+        },
+        section(intro),
+    ];
+    const counts = results.images.map((i) => `${slack_code(i.name)}: ${i.counts.blocking} blocking, ${i.counts.excepted} excepted, ` +
+        `${i.counts.unfixed} unfixed, ${i.counts['below-threshold']} below threshold`);
+    if (counts.length > 0)
+        blocks.push(section(lines(counts, SLACK_LIMITS.text)));
+    const top = [...failingFindings(results)].sort((a, b) => compareSeverityDesc(a.severity, b.severity));
+    if (top.length > 0) {
+        const shown = top.slice(0, SLACK_LIMITS.topFindings).map(findingLine);
+        const rest = top.length > shown.length ? [`… and ${top.length - shown.length} more blocking`] : [];
+        blocks.push({ type: 'divider' }, section(lines([`*Blocking (${top.length})*`, ...shown, ...rest], SLACK_LIMITS.text)));
+    }
+    if (results.baseline) {
+        const fresh = newSinceBaseline(results).filter((f) => f.decision === 'blocking');
+        if (fresh.length > 0) {
+            blocks.push(section(lines([`*New since the last scan (${fresh.length})*`, ...fresh.map(findingLine)], SLACK_LIMITS.text)));
+        }
+    }
+    const expired = results.baseline ? results.exceptions.expiredSinceBaseline : results.exceptions.expired;
+    if (expired.length > 0) {
+        const items = expired.map((e) => `• ${mrkdwn(e.id)} (${mrkdwn(e.origin)}) expired ${mrkdwn(e.until ?? '')}: ${mrkdwn(e.note)}`);
+        blocks.push(section(lines([`*Expired exceptions (${expired.length})*`, ...items], SLACK_LIMITS.text)));
+    }
+    const links = [slack_link(args.runUrl, 'Run'), slack_link(args.artifactUrl, 'Audit artifact')].filter(Boolean);
+    if (links.length > 0)
+        blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join(' · ') }] });
+    const blocking = blockingFindings(results).length;
+    const text = cut(`${oneLine(verdict)} (${args.where}; ${blocking} blocking)`, SLACK_LIMITS.text);
+    return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+}
+/** Which of the profile's events this run has: empty, nothing is posted. */
+function slackEvents(results, wanted) {
+    const has = {
+        fail: results.verdict === 'fail',
+        new: results.baseline !== undefined && newSinceBaseline(results).some((f) => f.decision === 'blocking'),
+        'expired-exception': (results.baseline ? results.exceptions.expiredSinceBaseline : results.exceptions.expired).length > 0,
+    };
+    return wanted.filter((e) => has[e]);
+}
+
+;// CONCATENATED MODULE: ./src/delivery/issues/markdown.ts
+
+const MARKER = /<!-- vulngate-issue key=([0-9a-f]{16}) target=([0-9a-f]{12}) hash=([0-9a-f]{12}) -->/;
+/** The hidden marker an issue is found again by (GitHub, GitLab): key, target and content hash. */
+function readMarker(body) {
+    const match = typeof body === 'string' ? MARKER.exec(body) : null;
+    if (!match)
+        return undefined;
+    return { key: match[1] ?? '', targetKey: match[2] ?? '', contentHash: match[3] ?? '' };
+}
+/** The issue's text: everything from the scan escaped for markdown; the marker first. */
+function issueMarkdown(spec) {
+    const heading = spec.primaryUrl ? markdown_link(spec.id, spec.primaryUrl).md : markdown_text(spec.id).md;
+    return [
+        `<!-- vulngate-issue key=${spec.key} target=${spec.targetKey} hash=${spec.contentHash} -->`,
+        `**${heading}** (${spec.severity}) blocks the security gate in ${code(spec.target).md}.`,
+        '',
+        table(['Package', 'Installed', 'Fixed in', 'Where'], spec.packages.map((p) => [p.name, p.installed, p.fixed || 'no fix yet', p.where])),
+        '',
+        markdown_text(spec.reason).md,
+        '',
+        '_Opened and kept up to date by vulngate; it closes this issue when the finding no longer blocks._',
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/delivery/issues/github.ts
+
+
+const LABEL = 'vulngate';
+/** What GitHub's 4xx answers mean for this job, in one line. */
+function describe(status, body) {
+    if (status === 401)
+        return 'GitHub refused the token (401)';
+    if (status === 403)
+        return 'GitHub refused to write issues (403): give the job `permissions: issues: write`';
+    if (status === 404)
+        return 'GitHub has no such repository or issue here (404)';
+    if (status === 410)
+        return 'issues are turned off in this repository (410)';
+    if (status === 422)
+        return `GitHub rejected the issue (422): ${body.slice(0, 200)}`;
+    return `GitHub answered ${status}`;
+}
+/** Repository issues through the REST API with the job token; found again by a hidden marker and a label. */
+function githubIssues(s) {
+    const base = `${s.apiUrl.replace(/\/+$/, '')}/repos/${s.owner}/${s.repo}`;
+    const call = (method, path, body) => (0,lib_retry/* retry */.L5)(s.retry, async () => {
+        const response = await fetch(`${base}${path}`, {
+            method,
+            headers: {
+                Authorization: `Bearer ${s.token}`,
+                Accept: 'application/vnd.github+json',
+                'X-GitHub-Api-Version': '2022-11-28',
+                ...(body ? { 'Content-Type': 'application/json' } : {}),
+            },
+            body: body ? JSON.stringify(body) : undefined,
+            signal: AbortSignal.timeout(s.timeoutMs),
+        });
+        const text = await response.text();
+        if (!response.ok) {
+            const after = (0,lib_retry/* parseRetryAfter */.mu)(response.headers.get('retry-after'), Date.now());
+            throw new lib_retry/* HttpError */.j$(describe(response.status, text), response.status, after);
+        }
+        return text ? JSON.parse(text) : {};
+    });
+    const tracked = (raw) => {
+        const marker = readMarker(raw.body);
+        if (!marker || raw.pull_request)
+            return undefined;
+        return { ...marker, ref: String(raw.number), open: raw.state === 'open', url: String(raw.html_url ?? '') };
+    };
+    const comment = (issue, body) => call('POST', `/issues/${issue.ref}/comments`, { body });
+    return {
+        async list() {
+            const found = [];
+            for (let page = 1; page <= 50; page += 1) {
+                const items = (await call('GET', `/issues?labels=${LABEL}&state=all&per_page=100&page=${page}`));
+                const list = Array.isArray(items) ? items : [];
+                for (const raw of list) {
+                    const issue = tracked(raw);
+                    if (issue)
+                        found.push(issue);
+                }
+                if (list.length < 100)
+                    break;
+            }
+            return found;
+        },
+        async create(spec) {
+            const created = await call('POST', '/issues', {
+                title: spec.title,
+                body: issueMarkdown(spec),
+                labels: [LABEL, ...s.labels],
+                ...(s.assignees.length > 0 ? { assignees: s.assignees } : {}),
+            });
+            return tracked(created) ?? { ref: String(created.number), ...spec, open: true };
+        },
+        async update(issue, spec) {
+            await call('PATCH', `/issues/${issue.ref}`, { title: spec.title, body: issueMarkdown(spec) });
+        },
+        async close(issue, text) {
+            await comment(issue, text);
+            await call('PATCH', `/issues/${issue.ref}`, { state: 'closed', state_reason: 'completed' });
+        },
+        async reopen(issue, text) {
+            await call('PATCH', `/issues/${issue.ref}`, { state: 'open' });
+            await comment(issue, text);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/delivery/issues/gitlab.ts
+
+
+const gitlab_LABEL = 'vulngate';
+function gitlab_describe(status, body) {
+    if (status === 401)
+        return 'GitLab refused the token (401); check gitlab-token';
+    if (status === 403)
+        return 'GitLab refused to write issues (403): the token needs the api scope and Reporter role';
+    if (status === 404)
+        return 'GitLab has no such project or issue here (404); check notify.issues.project';
+    return `GitLab answered ${status}: ${body.slice(0, 200)}`;
+}
+/** Project issues through GitLab's REST API, found again by a hidden marker and the `vulngate` label. */
+function gitlabIssues(s) {
+    const base = `${s.apiUrl.replace(/\/+$/, '')}/projects/${encodeURIComponent(s.project)}`;
+    const request = (method, url, body) => (0,lib_retry/* retry */.L5)(s.retry, async () => {
+        const response = await fetch(url, {
+            method,
+            headers: { 'PRIVATE-TOKEN': s.token, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+            body: body ? JSON.stringify(body) : undefined,
+            signal: AbortSignal.timeout(s.timeoutMs),
+        });
+        const text = await response.text();
+        if (!response.ok) {
+            const after = (0,lib_retry/* parseRetryAfter */.mu)(response.headers.get('retry-after'), Date.now());
+            throw new lib_retry/* HttpError */.j$(gitlab_describe(response.status, text), response.status, after);
+        }
+        return { json: text ? JSON.parse(text) : {}, next: response.headers.get('x-next-page') ?? '' };
+    });
+    const call = async (method, path, body) => (await request(method, `${base}${path}`, body)).json;
+    const tracked = (raw) => {
+        const marker = readMarker(raw.description);
+        if (!marker)
+            return undefined;
+        return { ...marker, ref: String(raw.iid), open: raw.state === 'opened', url: String(raw.web_url ?? '') };
+    };
+    let assigneeIds;
+    const resolveAssignees = async () => {
+        if (assigneeIds)
+            return assigneeIds;
+        const ids = [];
+        for (const username of s.assignees) {
+            const { json } = await request('GET', `${s.apiUrl.replace(/\/+$/, '')}/users?username=${encodeURIComponent(username)}`);
+            const id = Array.isArray(json) ? json[0]?.id : undefined;
+            if (typeof id === 'number')
+                ids.push(id);
+        }
+        assigneeIds = ids;
+        return ids;
+    };
+    return {
+        async list() {
+            const found = [];
+            let page = '1';
+            for (let n = 0; page !== '' && n < 50; n += 1) {
+                const { json, next } = await request('GET', `${base}/issues?labels=${gitlab_LABEL}&state=all&per_page=100&page=${page}`);
+                for (const raw of Array.isArray(json) ? json : []) {
+                    const issue = tracked(raw);
+                    if (issue)
+                        found.push(issue);
+                }
+                page = next;
+            }
+            return found;
+        },
+        async create(spec) {
+            const ids = await resolveAssignees();
+            const created = await call('POST', '/issues', {
+                title: spec.title,
+                description: issueMarkdown(spec),
+                labels: [gitlab_LABEL, ...s.labels].join(','),
+                ...(ids.length > 0 ? { assignee_ids: ids } : {}),
+            });
+            return tracked(created) ?? { ref: String(created.iid), ...spec, open: true };
+        },
+        async update(issue, spec) {
+            await call('PUT', `/issues/${issue.ref}`, { title: spec.title, description: issueMarkdown(spec) });
+        },
+        async close(issue, text) {
+            await call('POST', `/issues/${issue.ref}/notes`, { body: text });
+            await call('PUT', `/issues/${issue.ref}`, { state_event: 'close' });
+        },
+        async reopen(issue, text) {
+            await call('PUT', `/issues/${issue.ref}`, { state_event: 'reopen' });
+            await call('POST', `/issues/${issue.ref}/notes`, { body: text });
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/delivery/issues/jira.ts
+
+
+const jira_LABEL = 'vulngate';
+/** Atlassian Document Format: text is data, never markup, so nothing from the scan is interpreted. */
+const textNode = (text, marks) => ({
+    type: 'text',
+    text: text || ' ',
+    ...(marks ? { marks } : {}),
+});
+const paragraph = (...content) => ({ type: 'paragraph', content });
+function issueAdf(spec) {
+    const items = spec.packages.map((p) => ({
+        type: 'listItem',
+        content: [
+            paragraph(textNode(oneLine(p.name), [{ type: 'code' }]), textNode(oneLine(` ${p.installed} → ${p.fixed || 'no fix yet'} (${p.where})`))),
+        ],
+    }));
+    const title = spec.primaryUrl.startsWith('https://')
+        ? textNode(spec.id, [{ type: 'strong' }, { type: 'link', attrs: { href: spec.primaryUrl } }])
+        : textNode(spec.id, [{ type: 'strong' }]);
+    return {
+        type: 'doc',
+        version: 1,
+        content: [
+            paragraph(title, textNode(oneLine(` (${spec.severity}) blocks the security gate in ${spec.target}.`))),
+            { type: 'bulletList', content: items },
+            paragraph(textNode(oneLine(spec.reason))),
+            paragraph(textNode('Opened and kept up to date by vulngate; it closes this issue when the finding no longer blocks.', [
+                { type: 'em' },
+            ])),
+        ],
+    };
+}
+function jira_describe(status, body) {
+    let detail = body.slice(0, 200);
+    try {
+        const parsed = JSON.parse(body);
+        detail = [
+            ...(parsed.errorMessages ?? []),
+            ...Object.entries(parsed.errors ?? {}).map(([k, v]) => `${k}: ${v}`),
+        ].join('; ');
+    }
+    catch {
+        // not JSON: keep the text
+    }
+    if (status === 401)
+        return 'Jira refused the credentials (401); check jira-user and jira-token';
+    if (status === 403)
+        return `Jira refused (403): the account needs Browse, Create, Edit and Transition issues (${detail})`;
+    return `Jira answered ${status}: ${detail}`;
+}
+/** Jira Cloud REST v3; labels find issues again: vulngate, vulngate-<key>, vulngate-t-<target>, vulngate-h-<hash>. */
+function jiraIssues(s) {
+    const base = `${s.url.replace(/\/+$/, '')}/rest/api/3`;
+    const auth = `Basic ${Buffer.from(`${s.user}:${s.token}`).toString('base64')}`;
+    const call = (method, path, body) => (0,lib_retry/* retry */.L5)(s.retry, async () => {
+        const response = await fetch(`${base}${path}`, {
+            method,
+            headers: {
+                Authorization: auth,
+                Accept: 'application/json',
+                ...(body ? { 'Content-Type': 'application/json' } : {}),
+            },
+            body: body ? JSON.stringify(body) : undefined,
+            signal: AbortSignal.timeout(s.timeoutMs),
+        });
+        const text = await response.text();
+        if (!response.ok) {
+            const after = (0,lib_retry/* parseRetryAfter */.mu)(response.headers.get('retry-after'), Date.now());
+            throw new lib_retry/* HttpError */.j$(jira_describe(response.status, text), response.status, after);
+        }
+        return text ? JSON.parse(text) : {};
+    });
+    const labelsOf = (spec) => [
+        jira_LABEL,
+        `vulngate-${spec.key}`,
+        `vulngate-t-${spec.targetKey}`,
+        `vulngate-h-${spec.contentHash}`,
+        ...s.labels,
+    ];
+    const tracked = (raw) => {
+        const fields = (raw.fields ?? {});
+        const find = (prefix) => fields.labels?.map((l) => prefix.exec(l)?.[1]).find(Boolean);
+        const key = find(/^vulngate-([0-9a-f]{16})$/);
+        if (!key)
+            return undefined;
+        return {
+            ref: String(raw.key),
+            key,
+            targetKey: find(/^vulngate-t-([0-9a-f]{12})$/) ?? '',
+            contentHash: find(/^vulngate-h-([0-9a-f]{12})$/) ?? '',
+            open: fields.status?.statusCategory?.key !== 'done',
+            url: `${s.url.replace(/\/+$/, '')}/browse/${String(raw.key)}`,
+        };
+    };
+    /** The first transition into the wanted status category (done, or back to to-do). */
+    const transition = async (issue, categories) => {
+        const { transitions } = (await call('GET', `/issue/${issue.ref}/transitions`));
+        const chosen = transitions?.find((t) => categories.includes(t.to?.statusCategory?.key ?? ''));
+        if (!chosen)
+            throw new lib_retry/* HttpError */.j$(`Jira offers no transition of ${issue.ref} to ${categories.join(' or ')}`, 409);
+        await call('POST', `/issue/${issue.ref}/transitions`, { transition: { id: chosen.id } });
+    };
+    const comment = (issue, text) => call('POST', `/issue/${issue.ref}/comment`, {
+        body: { type: 'doc', version: 1, content: [paragraph(textNode(text))] },
+    });
+    return {
+        async list() {
+            const found = [];
+            let nextPageToken;
+            for (let n = 0; n < 50; n += 1) {
+                const page = (await call('POST', '/search/jql', {
+                    jql: `project = "${s.project.replace(/"/g, '')}" AND labels = ${jira_LABEL}`,
+                    fields: ['labels', 'status'],
+                    maxResults: 100,
+                    ...(nextPageToken ? { nextPageToken } : {}),
+                }));
+                for (const raw of page.issues ?? []) {
+                    const issue = tracked(raw);
+                    if (issue)
+                        found.push(issue);
+                }
+                if (page.isLast !== false || !page.nextPageToken)
+                    break;
+                nextPageToken = page.nextPageToken;
+            }
+            return found;
+        },
+        async create(spec) {
+            const created = await call('POST', '/issue', {
+                fields: {
+                    project: { key: s.project },
+                    issuetype: { name: s.issueType },
+                    summary: oneLine(spec.title).slice(0, 250),
+                    description: issueAdf(spec),
+                    labels: labelsOf(spec),
+                    ...(s.assignees[0] ? { assignee: { accountId: s.assignees[0] } } : {}),
+                },
+            });
+            return {
+                ref: String(created.key),
+                key: spec.key,
+                targetKey: spec.targetKey,
+                contentHash: spec.contentHash,
+                open: true,
+            };
+        },
+        async update(issue, spec) {
+            await call('PUT', `/issue/${issue.ref}`, {
+                fields: { summary: oneLine(spec.title).slice(0, 250), description: issueAdf(spec), labels: labelsOf(spec) },
+            });
+        },
+        async close(issue, text) {
+            await comment(issue, text);
+            await transition(issue, ['done']);
+        },
+        async reopen(issue, text) {
+            await transition(issue, ['new', 'indeterminate']);
+            await comment(issue, text);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/delivery/issues/sync.ts
+
+
+
+const hash = (text, length) => (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex').slice(0, length);
+const targetKeyOf = (stableName) => hash(stableName, 12);
+/** The issues the blocking findings call for, one per target and id, most severe first. */
+function issueSpecs(results) {
+    const stable = new Map(results.images.map((i) => [i.name, i.stableName]));
+    const groups = new Map();
+    for (const f of results.findings) {
+        if (f.decision !== 'blocking')
+            continue;
+        const key = hash(`${stable.get(f.image) ?? f.image}\u0000${f.id}`, 16);
+        const list = groups.get(key);
+        if (list)
+            list.push(f);
+        else
+            groups.set(key, [f]);
+    }
+    const specs = [];
+    for (const [key, list] of groups) {
+        const [first] = list;
+        if (!first)
+            continue;
+        const target = stable.get(first.image) ?? first.image;
+        const packages = list
+            .map((f) => ({
+            name: f.package,
+            installed: f.installedVersion,
+            fixed: f.fixedVersion,
+            where: f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.target,
+        }))
+            .sort((a, b) => `${a.name}${a.installed}`.localeCompare(`${b.name}${b.installed}`));
+        const content = { id: first.id, severity: first.severity, target, packages, reason: first.reason };
+        specs.push({
+            key,
+            targetKey: targetKeyOf(target),
+            contentHash: hash(JSON.stringify(content), 12),
+            title: `[vulngate] ${first.id} (${first.severity}) in ${target}`.slice(0, 250),
+            primaryUrl: first.primaryUrl,
+            ...content,
+        });
+    }
+    return specs.sort((a, b) => compareSeverityDesc(a.severity, b.severity) || a.key.localeCompare(b.key));
+}
+/**
+ * Makes the tracker say what the run found: creates what is missing, updates what changed, reopens what came back,
+ * closes what no longer blocks on a target scanned now. Found by key before anything is created, so a retried run
+ * opens no duplicates.
+ */
+async function syncIssues(args) {
+    const { tracker, specs } = args;
+    const result = { created: [], updated: [], closed: [], reopened: [] };
+    const existing = new Map();
+    for (const issue of await tracker.list()) {
+        // Several issues of one key (made by hand, or by an older run): the open one counts.
+        const had = existing.get(issue.key);
+        if (!had || (!had.open && issue.open))
+            existing.set(issue.key, issue);
+    }
+    const wanted = new Set(specs.map((s) => s.key));
+    for (const spec of specs) {
+        const issue = existing.get(spec.key);
+        if (!issue) {
+            result.created.push((await tracker.create(spec)).ref);
+            continue;
+        }
+        if (!issue.open) {
+            await tracker.reopen(issue, `Found again by vulngate on ${args.seenOn}.`);
+            result.reopened.push(issue.ref);
+        }
+        if (issue.contentHash !== spec.contentHash) {
+            await tracker.update(issue, spec);
+            result.updated.push(issue.ref);
+        }
+    }
+    const scanned = new Set(args.scannedTargets);
+    for (const issue of existing.values()) {
+        if (!issue.open || wanted.has(issue.key) || !scanned.has(issue.targetKey))
+            continue;
+        await tracker.close(issue, `No longer blocking: vulngate did not find it on ${args.seenOn}.`);
+        result.closed.push(issue.ref);
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/delivery/slack.ts
+
+
+
+/** What Slack's incoming webhooks answer, in words that say what to change. */
+const SLACK_ERRORS = {
+    invalid_blocks: 'Slack refused the message blocks (invalid_blocks)',
+    invalid_payload: 'Slack could not read the message (invalid_payload)',
+    no_text: 'Slack wants a text in the message (no_text)',
+    no_service: 'the webhook is disabled or was removed in Slack (no_service); create a new one',
+    no_team: 'the Slack workspace of the webhook is gone (no_team)',
+    team_disabled: 'the Slack workspace is disabled (team_disabled)',
+    channel_not_found: "the webhook's channel does not exist (channel_not_found)",
+    channel_is_archived: "the webhook's channel is archived (channel_is_archived); point it at a live channel",
+    action_prohibited: 'a Slack admin restricts posting to this channel (action_prohibited)',
+    posting_to_general_channel_denied: 'only admins may post to #general (posting_to_general_channel_denied)',
+    too_many_attachments: 'the message has too many attachments (too_many_attachments)',
+};
+/** https, or http to a loopback host (tests, local relays): the URL is a secret and is never printed. */
+function checkWebhookUrl(url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return 'is not a URL';
+    }
+    if (parsed.protocol === 'https:')
+        return undefined;
+    if (parsed.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname))
+        return undefined;
+    return 'must be https (plain http only for 127.0.0.1 and localhost)';
+}
+/** Posts one message; 429 waits as long as Slack says (Retry-After), 5xx and network errors are retried. */
+async function postToSlack(args) {
+    try {
+        await (0,lib_retry/* retry */.L5)(args.retry, async () => {
+            const response = await fetch(args.url, {
+                method: 'POST',
+                headers: { 'Content-Type': 'application/json' },
+                body: JSON.stringify(args.payload),
+                signal: AbortSignal.timeout(args.timeoutMs),
+                redirect: 'manual',
+            });
+            const body = (await response.text()).trim();
+            if (response.ok)
+                return;
+            const after = (0,lib_retry/* parseRetryAfter */.mu)(response.headers.get('retry-after'), Date.now());
+            const known = SLACK_ERRORS[body];
+            const message = response.status === 429
+                ? 'Slack rate-limited the webhook (429) for longer than vulngate waits'
+                : (known ?? `Slack answered ${response.status}: ${body.slice(0, 100) || 'no detail'}`);
+            throw new lib_retry/* HttpError */.j$(message, response.status, after);
+        });
+    }
+    catch (err) {
+        if (err instanceof lib_retry/* HttpError */.j$)
+            throw err;
+        throw new Error(`Slack did not answer: ${redact((0,errors/* describeError */.Uc)(err), [args.url])}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/delivery/notify.ts
+
+
+
+
+
+
+
+
+
+
+function trackerFor(stored, credentials, context) {
+    const retry = context.retry ?? lib_retry/* DEFAULT_RETRY */.vI;
+    const timeoutMs = context.timeoutMs ?? 60_000;
+    const { issues, where } = stored;
+    switch (issues.provider) {
+        case 'github':
+            if (!credentials.githubToken || !where.owner || !where.repo || !where.apiUrl)
+                return 'GitHub issues need the repository (GitHub Actions) and github-token';
+            return githubIssues({
+                ...issues,
+                apiUrl: where.apiUrl,
+                owner: where.owner,
+                repo: where.repo,
+                token: credentials.githubToken,
+                retry,
+                timeoutMs,
+            });
+        case 'gitlab':
+            if (!credentials.gitlab?.token || !where.apiUrl || !where.project)
+                return 'GitLab issues need gitlab-token (api scope), the API URL and the project';
+            return gitlabIssues({
+                ...issues,
+                apiUrl: where.apiUrl,
+                project: where.project,
+                token: credentials.gitlab.token,
+                retry,
+                timeoutMs,
+            });
+        case 'jira':
+            if (!credentials.jira?.token || !where.url || !where.user || !where.project)
+                return 'Jira issues need jira-url, jira-user, jira-token and notify.issues.project';
+            return jiraIssues({
+                ...issues,
+                url: where.url,
+                user: where.user,
+                token: credentials.jira.token,
+                project: where.project,
+                issueType: credentials.jira.issueType,
+                retry,
+                timeoutMs,
+            });
+    }
+}
+function whereOf(issues, ci, credentials, env) {
+    if (issues.provider === 'github')
+        return { apiUrl: ci.github?.apiUrl, owner: ci.github?.owner, repo: ci.github?.repo };
+    if (issues.provider === 'gitlab') {
+        return {
+            apiUrl: credentials.gitlab?.apiUrl ?? env.CI_API_V4_URL,
+            project: issues.project ?? env.CI_PROJECT_ID ?? ci.repository,
+        };
+    }
+    return { url: credentials.jira?.url, user: credentials.jira?.user, project: issues.project };
+}
+/** Runs one issue sync; what fails is spooled for `vulngate forward`. Never throws. */
+async function deliverIssues(args) {
+    const { stored, context } = args;
+    const tracker = trackerFor(stored, args.credentials, context);
+    if (typeof tracker === 'string') {
+        context.logger.warning(`Issues: ${tracker}; nothing was opened`);
+        return { sink: 'issues', status: 'skipped', message: tracker };
+    }
+    try {
+        const done = await syncIssues({ tracker, ...stored });
+        const message = `Issues (${stored.issues.provider}): ${done.created.length} opened, ${done.updated.length} updated, ` +
+            `${done.reopened.length} reopened, ${done.closed.length} closed`;
+        context.logger.info(message);
+        return { sink: 'issues', status: 'delivered', message };
+    }
+    catch (err) {
+        const secrets = [args.credentials.githubToken, args.credentials.gitlab?.token, args.credentials.jira?.token];
+        const reason = redact((0,errors/* describeError */.Uc)(err), secrets);
+        const file = await writeUndelivered({
+            outputDir: args.outputDir,
+            id: args.id,
+            entry: { version: 1, sink: 'issues', createdAt: context.now.toISOString(), reasons: [reason], sync: stored },
+        });
+        const message = `Issues (${stored.issues.provider}): ${reason}; kept in ${file} for \`vulngate forward\``;
+        context.logger.warning(message);
+        return { sink: 'issues', status: 'failed', message, spooled: file };
+    }
+}
+/** Posts one Slack message; what fails is spooled (without the URL, which is a secret). Never throws. */
+async function deliverSlack(args) {
+    const { context } = args;
+    const url = args.env[args.webhookEnv];
+    if (!url) {
+        const message = `Slack: ${args.webhookEnv} (notify.slack.webhook_env) is not set; nothing was posted`;
+        context.logger.warning(message);
+        return { sink: 'slack', status: 'skipped', message };
+    }
+    const bad = checkWebhookUrl(url);
+    if (bad) {
+        const message = `Slack: the URL in ${args.webhookEnv} ${bad}; nothing was posted`;
+        context.logger.warning(message);
+        return { sink: 'slack', status: 'failed', message };
+    }
+    try {
+        await postToSlack({
+            url,
+            payload: args.payload,
+            retry: context.retry ?? lib_retry/* DEFAULT_RETRY */.vI,
+            timeoutMs: context.timeoutMs ?? 30_000,
+        });
+        context.logger.info(`Slack: posted to the webhook in ${args.webhookEnv}`);
+        return { sink: 'slack', status: 'delivered', message: 'posted' };
+    }
+    catch (err) {
+        const reason = redact((0,errors/* describeError */.Uc)(err), [url]);
+        const file = await writeUndelivered({
+            outputDir: args.outputDir,
+            id: args.id,
+            entry: {
+                version: 1,
+                sink: 'slack',
+                createdAt: context.now.toISOString(),
+                reasons: [reason],
+                webhookEnv: args.webhookEnv,
+                payload: args.payload,
+            },
+        });
+        const message = `Slack: ${reason}; kept in ${file} for \`vulngate forward\``;
+        context.logger.warning(message);
+        return { sink: 'slack', status: 'failed', message, spooled: file };
+    }
+}
+/** Tells people what the profile's `notify` asks for: Slack, and an issue per blocking finding. */
+async function notifyPeople(args) {
+    const { results, notify, ci, context } = args;
+    const outcomes = [];
+    const where = [ci.repository, ci.ref].filter(Boolean).join(' @ ') || 'local run';
+    if (notify?.slack) {
+        const events = slackEvents(results, notify.slack.on);
+        if (events.length > 0) {
+            const payload = renderSlackMessage({
+                results,
+                events,
+                where,
+                mention: notify.slack.mention,
+                runUrl: ci.pipelineUrl || undefined,
+                artifactUrl: args.artifactUrl,
+            });
+            outcomes.push(await deliverSlack({
+                webhookEnv: notify.slack.webhookEnv,
+                payload,
+                env: args.env,
+                outputDir: args.outputDir,
+                id: args.id,
+                context,
+            }));
+        }
+    }
+    if (notify?.issues) {
+        const onDefault = ci.defaultBranch !== '' && ci.ref === ci.defaultBranch;
+        if (!onDefault && !notify.issues.anyBranch) {
+            context.logger.info('Issues: only on the default branch (notify.issues.any_branch is false)');
+        }
+        else {
+            const stored = {
+                issues: notify.issues,
+                where: whereOf(notify.issues, ci, args.credentials, args.env),
+                specs: issueSpecs(results),
+                scannedTargets: results.images.map((i) => targetKeyOf(i.stableName)),
+                seenOn: [ci.ref || 'this run', ci.pipelineUrl].filter(Boolean).join(', '),
+            };
+            outcomes.push(await deliverIssues({ stored, credentials: args.credentials, outputDir: args.outputDir, id: args.id, context }));
+        }
+    }
+    return outcomes;
 }
 
 // EXTERNAL MODULE: external "fs"
@@ -57020,12 +57960,13 @@ function linksMarkdown(outcomes) {
 
 ;// CONCATENATED MODULE: ./src/delivery/outcome.ts
 /** The receivers whose failure `forward-failure: fail` turns into exit code 4: they keep what failed in the spool. */
-const FORWARD_SINKS = ['sqs', 'defectdojo'];
+const FORWARD_SINKS = ['sqs', 'defectdojo', 'slack', 'issues'];
 function forwardingFailed(outcomes) {
     return outcomes.some((o) => FORWARD_SINKS.includes(o.sink) && o.status === 'failed');
 }
 
 ;// CONCATENATED MODULE: ./src/delivery/replay.ts
+
 
 
 
@@ -57038,7 +57979,7 @@ async function replayUndelivered(args) {
     for (const entry of bad) {
         const message = `${entry.file}: skipped, ${entry.reason}; it is left in place`;
         context.logger.error(message);
-        const sink = external_node_path_default().basename(entry.file).startsWith('sqs-') ? 'sqs' : 'defectdojo';
+        const sink = ['sqs', 'slack', 'issues'].find((s) => external_node_path_default().basename(entry.file).startsWith(`${s}-`)) ?? 'defectdojo';
         outcomes.push({ sink, status: 'failed', message, spooled: entry.file });
     }
     if (stored.length === 0 && bad.length === 0) {
@@ -57046,7 +57987,7 @@ async function replayUndelivered(args) {
     }
     for (const item of stored) {
         const { entry } = item;
-        const id = external_node_path_default().basename(item.file, '.json').replace(/^(sqs|defectdojo)-/, '');
+        const id = external_node_path_default().basename(item.file, '.json').replace(/^(sqs|defectdojo|slack|issues)-/, '');
         let outcome;
         if (entry.sink === 'sqs') {
             const sqs = {
@@ -57056,6 +57997,27 @@ async function replayUndelivered(args) {
             };
             context.logger.info(`Sending ${entry.messages.length} undelivered SQS message(s) from ${item.file}`);
             outcome = await forwardSqs({ sqs, messages: entry.messages, outputDir: args.fromDir, id, context });
+        }
+        else if (entry.sink === 'slack') {
+            context.logger.info(`Sending the undelivered Slack message from ${item.file}`);
+            const env = args.env ?? {};
+            outcome = await deliverSlack({
+                webhookEnv: entry.webhookEnv,
+                payload: entry.payload,
+                env,
+                outputDir: args.fromDir,
+                id,
+                context,
+            });
+            if (outcome.status === 'skipped')
+                outcome = { ...outcome, status: 'failed', spooled: item.file };
+        }
+        else if (entry.sink === 'issues') {
+            context.logger.info(`Syncing the undelivered ${entry.sync.issues.provider} issues from ${item.file}`);
+            const credentials = args.credentials ?? {};
+            outcome = await deliverIssues({ stored: entry.sync, credentials, outputDir: args.fromDir, id, context });
+            if (outcome.status === 'skipped')
+                outcome = { ...outcome, status: 'failed', spooled: item.file };
         }
         else {
             const token = overrides.defectDojoToken ?? '';
@@ -58799,7 +59761,7 @@ function gitlabText(value) {
         .join('\n')
         .replace(/@/g, '@\u200b');
 }
-function describe(f) {
+function render_gitlab_describe(f) {
     const base = f.description || f.title || f.id;
     if (f.decision !== 'excepted' || !f.exception)
         return base.slice(0, 1_000_000);
@@ -58850,7 +59812,7 @@ function vulnerability(f, osByImage) {
         // The finding's identity, so GitLab tracks one vulnerability across pipelines.
         id: fingerprintUuid(f.fingerprint),
         name: gitlabText(oneLine(f.title || `${f.id} in ${f.package}`)).slice(0, 255),
-        description: gitlabText(describe(f)),
+        description: gitlabText(render_gitlab_describe(f)),
         severity: SEVERITY[f.severity],
         solution: gitlabText(oneLine(solution(f))),
         identifiers: [{ type: identifierType(f.id), name: f.id, value: f.id, ...(url ? { url } : {}) }],
@@ -59490,7 +60452,7 @@ async function runGate(options, context) {
         startedAt,
         finishedAt: context.now(),
     });
-    return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted };
+    return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted, notify: profile.notify };
 }
 /**
  * The central profile when profiles-repo is set — a path given as `profile` replaces it only when the central one
@@ -59549,6 +60511,8 @@ async function readDockerfile(file) {
 }
 
 ;// CONCATENATED MODULE: ./src/app/run.ts
+
+
 
 
 
@@ -59623,6 +60587,27 @@ async function run(settings, ports) {
         });
         deliveries.push(...published);
     }
+    // Last: the links to the run and the artifact exist by now, and a slow tracker never delays the others.
+    if (gate.notify) {
+        const artifactUrl = deliveries.find((d) => d.sink === 'artifact' && d.status === 'delivered')?.url;
+        deliveries.push(...(await notifyPeople({
+            results: gate.results,
+            notify: gate.notify,
+            ci: settings.ci,
+            env: ports.env,
+            credentials: settings.forward.trackers ?? {},
+            outputDir: settings.gate.outputDir,
+            id: spoolId(ports.now(), (0,external_node_crypto_.randomUUID)()),
+            artifactUrl,
+            context: {
+                logger,
+                env: ports.env,
+                now: ports.now(),
+                retry: ports.timing?.forwardRetry,
+                timeoutMs: ports.timing?.forwardTimeoutMs,
+            },
+        })));
+    }
     return conclude({ gate, deliveries, settings, logger });
 }
 function failedBeforeJudging(err) {
@@ -59662,7 +60647,13 @@ async function replay(args) {
     const context = { logger: ports.logger, env: ports.env, now: ports.now(), retry: ports.timing?.forwardRetry };
     let deliveries;
     try {
-        deliveries = await replayUndelivered({ fromDir: args.fromDir, overrides: args.overrides, context });
+        deliveries = await replayUndelivered({
+            fromDir: args.fromDir,
+            overrides: args.overrides,
+            context,
+            env: ports.env,
+            credentials: args.credentials,
+        });
     }
     catch (err) {
         return failedBeforeJudging(err);
@@ -60426,6 +61417,7 @@ async function runCommand(args) {
                     defectDojoToken: values['defectdojo-token'],
                 },
                 ports,
+                credentials: trackerCredentials(values, io.env),
             });
             if (outcome.exitCode === errors/* ExitCode */.yU.Config || outcome.exitCode === errors/* ExitCode */.yU.Internal) {
                 io.stderr.write(`vulngate: ${logLine(outcome.reason)}\n`);

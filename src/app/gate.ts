@@ -9,6 +9,7 @@ import type { Logger } from '../core/logger.js';
 import type { Baseline } from '../core/baseline.js';
 import { stableNames } from '../core/identity.js';
 import { buildResults, OUTPUT_FILES, type GateResults, type RunInfo } from '../core/results.js';
+import type { NotifyConfig } from '../core/notify.js';
 import type { Profile } from '../core/profile.js';
 import { loadCentralProfile } from '../profile/central.js';
 import { loadProfile, looksLikePath } from '../profile/load.js';
@@ -55,6 +56,8 @@ export interface GateOutcome {
   reports: ImageReport[];
   /** What GitHub's SARIF limits made vulngate leave out of vulngate.sarif. */
   sarifOmitted: { results: number; runs: number };
+  /** The profile's notify: who to tell. */
+  notify?: NotifyConfig;
 }
 
 export function outputFiles(outputDir: string): GateFiles {
@@ -130,7 +133,7 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
     startedAt,
     finishedAt: context.now(),
   });
-  return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted };
+  return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted, notify: profile.notify };
 }
 
 /**

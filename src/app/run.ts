@@ -3,7 +3,9 @@ import type { RunSettings } from '../config/settings.js';
 import { ExitCode, describeError, isGateError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ArtifactUploader } from '../delivery/artifact.js';
-import { forwardResults } from '../delivery/forward.js';
+import { randomUUID } from 'node:crypto';
+import { forwardResults, spoolId } from '../delivery/forward.js';
+import { notifyPeople, type TrackerCredentials } from '../delivery/notify.js';
 import { DEFAULT_TIMING, publishToGitHub, type PublishTiming } from '../delivery/github.js';
 import { forwardingFailed, type DeliveryOutcome } from '../delivery/outcome.js';
 import { replayUndelivered, type ReplayOverrides } from '../delivery/replay.js';
@@ -102,6 +104,29 @@ export async function run(settings: RunSettings, ports: RunPorts): Promise<RunOu
     });
     deliveries.push(...published);
   }
+  // Last: the links to the run and the artifact exist by now, and a slow tracker never delays the others.
+  if (gate.notify) {
+    const artifactUrl = deliveries.find((d) => d.sink === 'artifact' && d.status === 'delivered')?.url;
+    deliveries.push(
+      ...(await notifyPeople({
+        results: gate.results,
+        notify: gate.notify,
+        ci: settings.ci,
+        env: ports.env,
+        credentials: settings.forward.trackers ?? {},
+        outputDir: settings.gate.outputDir,
+        id: spoolId(ports.now(), randomUUID()),
+        artifactUrl,
+        context: {
+          logger,
+          env: ports.env,
+          now: ports.now(),
+          retry: ports.timing?.forwardRetry,
+          timeoutMs: ports.timing?.forwardTimeoutMs,
+        },
+      })),
+    );
+  }
   return conclude({ gate, deliveries, settings, logger });
 }
 
@@ -145,12 +170,19 @@ export async function replay(args: {
   fromDir: string;
   overrides: ReplayOverrides;
   ports: RunPorts;
+  credentials?: TrackerCredentials;
 }): Promise<RunOutcome> {
   const { ports } = args;
   const context = { logger: ports.logger, env: ports.env, now: ports.now(), retry: ports.timing?.forwardRetry };
   let deliveries: DeliveryOutcome[];
   try {
-    deliveries = await replayUndelivered({ fromDir: args.fromDir, overrides: args.overrides, context });
+    deliveries = await replayUndelivered({
+      fromDir: args.fromDir,
+      overrides: args.overrides,
+      context,
+      env: ports.env,
+      credentials: args.credentials,
+    });
   } catch (err) {
     return failedBeforeJudging(err);
   }

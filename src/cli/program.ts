@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { defectDojoUrl } from '../config/settings.js';
+import { defectDojoUrl, trackerCredentials } from '../config/settings.js';
 import { cliCacheRoot, cliSettings } from '../config/run-settings.js';
 import {
   commandOptions,
@@ -174,6 +174,7 @@ async function runCommand(args: {
           defectDojoToken: values['defectdojo-token'],
         },
         ports,
+        credentials: trackerCredentials(values, io.env),
       });
       if (outcome.exitCode === ExitCode.Config || outcome.exitCode === ExitCode.Internal) {
         io.stderr.write(`vulngate: ${logLine(outcome.reason)}\n`);

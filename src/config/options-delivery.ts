@@ -18,9 +18,13 @@ export const DELIVERY_OPTIONS = {
     default: true,
   }),
   'github-token': textOption({
-    help: 'Token for code scanning, the pull-request comment and the API.',
+    help:
+      'Token for code scanning, the pull-request comment, the API and GitHub issues (notify.issues; needs ' +
+      '`issues: write`).',
     actionDefault: '${{ github.token }}',
     secret: true,
+    commands: ALL_COMMANDS,
+    envOnly: true,
   }),
   'comment-on-pr': booleanOption({
     help:
@@ -129,6 +133,35 @@ export const DELIVERY_OPTIONS = {
     default: false,
     commands: ALL_COMMANDS,
     cli: { placeholder: 'bool' },
+  }),
+  // Issue trackers for the profile's notify.issues (Slack's webhook is a variable the profile names).
+  'gitlab-token': textOption({
+    help: 'GitLab token with the api scope for notify.issues on GitLab (the job token cannot write issues).',
+    secret: true,
+    commands: ALL_COMMANDS,
+    envOnly: true,
+  }),
+  'jira-url': urlOption({
+    help: 'Jira Cloud site for notify.issues on Jira, e.g. https://acme.atlassian.net.',
+    commands: ALL_COMMANDS,
+    cli: { placeholder: 'url' },
+  }),
+  'jira-user': textOption({
+    help: 'The Jira account (email) whose API token jira-token is.',
+    commands: ALL_COMMANDS,
+    cli: { placeholder: 'email' },
+  }),
+  'jira-token': textOption({
+    help: 'Jira API token of jira-user.',
+    secret: true,
+    commands: ALL_COMMANDS,
+    envOnly: true,
+  }),
+  'jira-issue-type': textOption({
+    help: 'Issue type of the Jira issues vulngate opens.',
+    default: 'Bug',
+    commands: ALL_COMMANDS,
+    cli: { placeholder: 'type' },
   }),
   'forward-failure': choiceOption({
     help:

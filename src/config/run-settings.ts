@@ -15,7 +15,7 @@ export function actionSettings(options: OptionSet, env: NodeJS.ProcessEnv): RunS
     ci,
     gate: gateOptions(options, source, ci),
     trivy: trivyOptions(values, { cacheDir: path.join(workspace, 'vulngate-trivy-cache') }),
-    forward: forwardOptions(options, ci),
+    forward: forwardOptions(options, ci, env),
     publish: publishOptions(values),
     cacheDb: values['cache-db'],
   };
@@ -35,6 +35,6 @@ export function cliSettings(options: OptionSet, command: 'scan' | 'evaluate', en
     ci,
     gate: gateOptions(options, source, ci),
     trivy: command === 'scan' ? trivyOptions(values, { cacheDir: path.join(cliCacheRoot(env), 'trivy') }) : undefined,
-    forward: forwardOptions(options, ci),
+    forward: forwardOptions(options, ci, env),
   };
 }

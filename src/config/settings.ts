@@ -5,6 +5,7 @@ import { parseTrivyVersion } from '../trivy/install.js';
 import type { TrivyOptions } from '../trivy/options.js';
 import type { CiContext } from './ci-context.js';
 import type { CentralProfiles } from '../profile/central.js';
+import type { TrackerCredentials } from '../delivery/notify.js';
 import { parseProfilesRepo } from '../profile/profiles-repo.js';
 import { parseMessageAttributes } from './message-attributes.js';
 import type { OptionLabel, OptionSet } from './options.js';
@@ -81,6 +82,22 @@ export interface ForwardOptions {
   sqs?: SqsOptions;
   defectDojo?: DefectDojoOptions;
   failure: 'warn' | 'fail';
+  /** For the profile's notify.issues. */
+  trackers?: TrackerCredentials;
+}
+
+/** The trackers' credentials, from inputs and variables (never from the profile). */
+export function trackerCredentials(values: V, env: NodeJS.ProcessEnv): TrackerCredentials {
+  return {
+    githubToken: values['github-token'],
+    gitlab: { apiUrl: env.CI_API_V4_URL, token: values['gitlab-token'] },
+    jira: {
+      url: values['jira-url'],
+      user: values['jira-user'],
+      token: values['jira-token'],
+      issueType: values['jira-issue-type'],
+    },
+  };
 }
 
 /** The action's GitHub publishing. */
@@ -185,8 +202,9 @@ export function defectDojoUrl({ values, label }: OptionSet): string | undefined 
 }
 
 /** Forwarding, with the repository, branch and pipeline from CI as defaults. */
-export function forwardOptions(options: OptionSet, ci: CiContext): ForwardOptions {
+export function forwardOptions(options: OptionSet, ci: CiContext, env: NodeJS.ProcessEnv = {}): ForwardOptions {
   const { values, label } = options;
+  const trackers = trackerCredentials(values, env);
   const queueUrl = values['sqs-queue-url'];
   const sqs: SqsOptions | undefined = queueUrl
     ? {
@@ -199,7 +217,7 @@ export function forwardOptions(options: OptionSet, ci: CiContext): ForwardOption
   const token = values['defectdojo-token'] ?? '';
   if (!url) {
     if (token !== '') throw new ConfigError(`${label('defectdojo-url')}: required with ${label('defectdojo-token')}`);
-    return { sqs, failure: values['forward-failure'] };
+    return { sqs, failure: values['forward-failure'], trackers };
   }
   if (token === '') {
     throw new ConfigError(
@@ -211,6 +229,7 @@ export function forwardOptions(options: OptionSet, ci: CiContext): ForwardOption
   return {
     sqs,
     failure: values['forward-failure'],
+    trackers,
     defectDojo: {
       url,
       token,

@@ -1,3 +1,4 @@
+import type { NotifyConfig } from './notify.js';
 import type { Severity } from './severity.js';
 
 /** Exceptions whose last day is at most this many UTC days away get a notice. */
@@ -48,6 +49,8 @@ export interface Profile {
   maxExceptionDays?: number;
   /** Set when the profile came from a central profiles repository. */
   origin?: ProfileOrigin;
+  /** Slack and issue trackers. */
+  notify?: NotifyConfig;
 }
 
 export const BUILT_IN_PROFILE: Profile = {

@@ -1,5 +1,5 @@
 /** Every receiver, and what each run or replay tells about it. */
-export type SinkName = 'sqs' | 'defectdojo' | 'code-scanning' | 'artifact' | 'pr-comment';
+export type SinkName = 'sqs' | 'defectdojo' | 'slack' | 'issues' | 'code-scanning' | 'artifact' | 'pr-comment';
 
 /** What one receiver made of a run: one shape for all of them. */
 export interface DeliveryOutcome {
@@ -15,7 +15,7 @@ export interface DeliveryOutcome {
 }
 
 /** The receivers whose failure `forward-failure: fail` turns into exit code 4: they keep what failed in the spool. */
-export const FORWARD_SINKS: readonly SinkName[] = ['sqs', 'defectdojo'];
+export const FORWARD_SINKS: readonly SinkName[] = ['sqs', 'defectdojo', 'slack', 'issues'];
 
 export function forwardingFailed(outcomes: DeliveryOutcome[]): boolean {
   return outcomes.some((o) => FORWARD_SINKS.includes(o.sink) && o.status === 'failed');

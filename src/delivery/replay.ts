@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { SqsOptions } from '../config/settings.js';
 import type { DefectDojoUpload } from './defectdojo.js';
 import { forwardDefectDojo, forwardSqs, type ForwardContext } from './forward.js';
+import { deliverIssues, deliverSlack, type TrackerCredentials } from './notify.js';
 import type { DeliveryOutcome } from './outcome.js';
 import { readUndelivered, removeUndelivered, spoolPath } from './spool.js';
 
@@ -18,6 +19,9 @@ export async function replayUndelivered(args: {
   fromDir: string;
   overrides: ReplayOverrides;
   context: ForwardContext;
+  /** Slack's webhook URL is read again from the variable the entry names. */
+  env?: NodeJS.ProcessEnv;
+  credentials?: TrackerCredentials;
 }): Promise<DeliveryOutcome[]> {
   const { context, overrides } = args;
   const { entries: stored, bad } = await readUndelivered(args.fromDir);
@@ -25,7 +29,8 @@ export async function replayUndelivered(args: {
   for (const entry of bad) {
     const message = `${entry.file}: skipped, ${entry.reason}; it is left in place`;
     context.logger.error(message);
-    const sink = path.basename(entry.file).startsWith('sqs-') ? 'sqs' : 'defectdojo';
+    const sink =
+      (['sqs', 'slack', 'issues'] as const).find((s) => path.basename(entry.file).startsWith(`${s}-`)) ?? 'defectdojo';
     outcomes.push({ sink, status: 'failed', message, spooled: entry.file });
   }
   if (stored.length === 0 && bad.length === 0) {
@@ -33,7 +38,7 @@ export async function replayUndelivered(args: {
   }
   for (const item of stored) {
     const { entry } = item;
-    const id = path.basename(item.file, '.json').replace(/^(sqs|defectdojo)-/, '');
+    const id = path.basename(item.file, '.json').replace(/^(sqs|defectdojo|slack|issues)-/, '');
     let outcome: DeliveryOutcome;
     if (entry.sink === 'sqs') {
       const sqs: SqsOptions = {
@@ -43,6 +48,23 @@ export async function replayUndelivered(args: {
       };
       context.logger.info(`Sending ${entry.messages.length} undelivered SQS message(s) from ${item.file}`);
       outcome = await forwardSqs({ sqs, messages: entry.messages, outputDir: args.fromDir, id, context });
+    } else if (entry.sink === 'slack') {
+      context.logger.info(`Sending the undelivered Slack message from ${item.file}`);
+      const env = args.env ?? {};
+      outcome = await deliverSlack({
+        webhookEnv: entry.webhookEnv,
+        payload: entry.payload,
+        env,
+        outputDir: args.fromDir,
+        id,
+        context,
+      });
+      if (outcome.status === 'skipped') outcome = { ...outcome, status: 'failed', spooled: item.file };
+    } else if (entry.sink === 'issues') {
+      context.logger.info(`Syncing the undelivered ${entry.sync.issues.provider} issues from ${item.file}`);
+      const credentials = args.credentials ?? {};
+      outcome = await deliverIssues({ stored: entry.sync, credentials, outputDir: args.fromDir, id, context });
+      if (outcome.status === 'skipped') outcome = { ...outcome, status: 'failed', spooled: item.file };
     } else {
       const token = overrides.defectDojoToken ?? '';
       if (token === '') {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ConfigError, errorCode } from '../core/errors.js';
 import type { ForwardMessage } from './messages.js';
 import type { DefectDojoSettings } from './defectdojo.js';
+import type { StoredIssueSync } from './notify.js';
 
 export const UNDELIVERED_DIR = 'undelivered';
 
@@ -20,7 +21,10 @@ export type UndeliveredEntry =
       settings: StoredDefectDojoSettings;
       /** `kind` since code directories are scanned; entries written before it are images. */
       uploads: { image: string; kind?: TargetKind; reportFile: string }[];
-    };
+    }
+  /** The webhook URL is a secret: only the name of the variable that holds it is kept. */
+  | { version: 1; sink: 'slack'; createdAt: string; reasons: string[]; webhookEnv: string; payload: unknown }
+  | { version: 1; sink: 'issues'; createdAt: string; reasons: string[]; sync: StoredIssueSync };
 
 export interface StoredEntry {
   file: string;
@@ -73,6 +77,17 @@ function checkEntry(entry: unknown, dir: string): string | undefined {
     const outside = e.uploads.find((u) => spoolPath(dir, (u as { reportFile?: unknown }).reportFile) === undefined);
     return outside ? 'it names a report file outside the spool directory' : undefined;
   }
+  if (e.sink === 'slack') {
+    return typeof e.webhookEnv === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(e.webhookEnv) && e.payload
+      ? undefined
+      : 'a Slack entry without its message or variable name';
+  }
+  if (e.sink === 'issues') {
+    const sync = e.sync as Partial<StoredIssueSync> | undefined;
+    return sync && Array.isArray(sync.specs) && Array.isArray(sync.scannedTargets) && sync.issues
+      ? undefined
+      : 'an issues entry without its issues';
+  }
   return 'an entry for no known receiver';
 }
 
@@ -86,7 +101,7 @@ export async function readUndelivered(fromDir: string): Promise<{ entries: Store
   }
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => /^(sqs|defectdojo)-.+\.json$/.test(n)).sort();
+    names = (await readdir(dir)).filter((n) => /^(sqs|defectdojo|slack|issues)-.+\.json$/.test(n)).sort();
   } catch {
     return { entries: [], bad: [] };
   }

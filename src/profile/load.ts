@@ -139,12 +139,14 @@ export function mergeChain(chain: ProfileDocument[]): Profile {
   let merged: Profile = { ...BUILT_IN_PROFILE, source: chain[0]?.file ?? BUILT_IN_PROFILE.source };
   for (const doc of [...chain].reverse()) {
     const maxExceptionDays = doc.maxExceptionDays ?? merged.maxExceptionDays;
+    const notify = doc.notify ?? merged.notify;
     merged = {
       source: merged.source,
       severity: doc.severity ?? merged.severity,
       ignoreUnfixed: doc.ignoreUnfixed ?? merged.ignoreUnfixed,
       exceptions: [...merged.exceptions, ...doc.exceptions],
       ...(maxExceptionDays !== undefined ? { maxExceptionDays } : {}),
+      ...(notify ? { notify } : {}),
     };
   }
   return merged;

@@ -2,7 +2,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import yaml from 'js-yaml';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { normalizeDashes, normalizeVulnerabilityId, VEX_STATUSES, type ExceptionRule } from '../core/profile.js';
+import type { IssuesNotify, NotifyConfig, SlackNotify } from '../core/notify.js';
+import { normalizeDashes, normalizeVulnerabilityId, type ExceptionRule } from '../core/profile.js';
 import { parseSeverity, type Severity } from '../core/severity.js';
 import { oneLine, shorten } from '../core/text.js';
 import { EXCEPTION_KEYS, PROFILE_KEYS, profileSchema } from './schema.js';
@@ -14,6 +15,7 @@ export interface ProfileDocument {
   severity?: Severity;
   ignoreUnfixed?: boolean;
   maxExceptionDays?: number;
+  notify?: NotifyConfig;
   exceptions: ExceptionRule[];
 }
 
@@ -54,7 +56,39 @@ export function parseProfileDocument({ text, file, logger }: ParseProfileArgs): 
     severity: parseSeverity(doc.severity),
     ignoreUnfixed: typeof doc.ignore_unfixed === 'boolean' ? doc.ignore_unfixed : undefined,
     maxExceptionDays: typeof doc.max_exception_days === 'number' ? doc.max_exception_days : undefined,
+    notify: toNotify(doc.notify),
     exceptions,
+  };
+}
+
+type Json = Record<string, unknown>;
+
+/** The schema has checked the shape; this names it in the core's words. */
+function toNotify(value: unknown): NotifyConfig | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { slack, issues } = value as { slack?: Json; issues?: Json };
+  return {
+    ...(slack
+      ? {
+          slack: {
+            webhookEnv: slack.webhook_env as string,
+            on: (slack.on as SlackNotify['on'] | undefined) ?? ['fail'],
+            ...(typeof slack.mention === 'string' ? { mention: slack.mention } : {}),
+          },
+        }
+      : {}),
+    ...(issues
+      ? {
+          issues: {
+            provider: issues.provider as IssuesNotify['provider'],
+            on: ['blocking' as const],
+            labels: (issues.labels as string[] | undefined) ?? [],
+            assignees: (issues.assignees as string[] | undefined) ?? [],
+            ...(typeof issues.project === 'string' ? { project: issues.project } : {}),
+            anyBranch: issues.any_branch === true,
+          },
+        }
+      : {}),
   };
 }
 
@@ -161,11 +195,17 @@ function describeSchemaError(errors: ErrorObject[]): string {
       const allowed = inException ? EXCEPTION_KEYS : PROFILE_KEYS;
       return `${at}unknown key '${key}'; allowed: ${allowed.join(', ')}`;
     }
-    case 'enum':
-      if (path.endsWith('vex_status'))
-        return `${at}${preview(error.data)} is not allowed; allowed: ${VEX_STATUSES.join(', ')}`;
-      return `${at}${preview(error.data)} is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL`;
+    case 'enum': {
+      if (/(^|\.)severity$/.test(path)) {
+        return `${at}${preview(error.data)} is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL`;
+      }
+      const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues ?? [];
+      return `${at}${preview(error.data)} is not allowed; allowed: ${allowed.map(String).join(', ')}`;
+    }
     case 'pattern':
+      if (path.endsWith('mention')) return `${at}must be <!subteam^ID>, <@U…>, <!here> or <!channel>`;
+      if (path.endsWith('webhook_env')) return `${at}must be the name of an environment variable`;
+      if (/labels\[\d+\]$/.test(path)) return `${at}a label must not contain spaces`;
       if (!path.endsWith('until')) return `${at}must not be blank`;
       return `${at}'${shorten(oneLine(String(error.data)), 60)}' is not a date; use YYYY-MM-DD`;
     case 'type': {

@@ -57,6 +57,53 @@ const exception = {
   anyOf: [{ required: ['id'] }, { required: ['name'] }],
 } as const;
 
+const notify = {
+  type: 'object',
+  description: 'Who to tell: Slack and an issue tracker, per project.',
+  additionalProperties: false,
+  properties: {
+    slack: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['webhook_env'],
+      properties: {
+        webhook_env: {
+          type: 'string',
+          pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+          description: 'Name of the environment variable holding the incoming-webhook URL.',
+        },
+        on: {
+          type: 'array',
+          items: { enum: ['fail', 'new', 'expired-exception'] },
+          description:
+            'When to post: the check fails, blocking findings are new, an exception expired. Default [fail].',
+        },
+        mention: {
+          type: 'string',
+          pattern: '^<(!subteam\\^[A-Z0-9]+|@[UW][A-Z0-9]+|!here|!channel)>$',
+          description: 'Who to mention: <!subteam^ID>, <@U…>, <!here>.',
+        },
+      },
+    },
+    issues: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['provider'],
+      properties: {
+        provider: { enum: ['github', 'gitlab', 'jira'] },
+        on: { type: 'array', items: { enum: ['blocking'] }, description: 'Default [blocking].' },
+        labels: { type: 'array', items: { type: 'string', minLength: 1, pattern: '^\\S+$' } },
+        assignees: { type: 'array', items: { type: 'string', minLength: 1 } },
+        project: { type: 'string', minLength: 1, description: 'Jira project key; GitLab project id or path.' },
+        any_branch: {
+          type: 'boolean',
+          description: 'Also off the default branch (default false: pull requests open no issues).',
+        },
+      },
+    },
+  },
+} as const;
+
 /** The profile format; `schema/profile.schema.json` is this object, written for editors. */
 export const profileSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -75,6 +122,7 @@ export const profileSchema = {
         'Every exception needs an `until` at most this many days ahead (typically set in a base profile that ' +
         'projects extend).',
     },
+    notify,
     exceptions: { type: 'array', items: { $ref: '#/definitions/exception' } },
     whitelist: {
       type: 'array',
