@@ -11,9 +11,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const silent = { debug() {}, info() {}, notice() {}, warning() {}, error() {} };
 
-const { buildMessages } = await import(path.join(build, 'forward/messages.js'));
-const { sendToSqs } = await import(path.join(build, 'forward/sqs.js'));
-const { importToDefectDojo } = await import(path.join(build, 'forward/defectdojo.js'));
+const { buildMessages } = await import(path.join(build, 'delivery/messages.js'));
+const { sendToSqs } = await import(path.join(build, 'delivery/sqs.js'));
+const { importToDefectDojo } = await import(path.join(build, 'delivery/defectdojo.js'));
 const { evaluate } = await import(path.join(build, 'core/evaluate.js'));
 const { buildResults } = await import(path.join(build, 'core/results.js'));
 const { parseTrivyReport } = await import(path.join(build, 'core/trivy-report.js'));
@@ -22,6 +22,7 @@ function findings(n: number) {
   const images = [
     {
       image: 'shop/api:1.0',
+      kind: 'image',
       reportPath: 'r.json',
       artifactName: 'a.tar',
       trivyVersion: '0.74.0',
@@ -31,12 +32,13 @@ function findings(n: number) {
   for (let i = 0; i < n; i += 1) {
     images[0]!.findings.push({
       image: 'shop/api:1.0',
+      targetKind: 'image',
       target: 'api (debian 12)',
       class: 'os-pkgs',
       type: 'debian',
       kind: 'vulnerability',
       id: `CVE-2024-${String(i).padStart(5, '0')}`,
-      pkgName: `pkg-${i % 300}`,
+      package: `pkg-${i % 300}`,
       pkgId: '',
       purl: '',
       installedVersion: '1.0',
@@ -61,7 +63,6 @@ function findings(n: number) {
       ci: { repository: 'acme/shop', ref: 'main', commit: 'x', pipelineUrl: '' },
     },
     results,
-    findings: evaluation.findings,
   });
 }
 
@@ -84,7 +85,11 @@ for (const count of [1000, 10000]) {
     const { QueueUrl } = await admin.send(new CreateQueueCommand({ QueueName: `bench-${count}-${run}` }));
     const started = performance.now();
     const delivery = await sendToSqs({
-      settings: { queueUrl: QueueUrl, userAttributes: {}, retry: { delaysMs: [100] } },
+      settings: {
+        queueUrl: QueueUrl,
+        userAttributes: {},
+        retry: { attempts: 2, baseDelayMs: 100, maxDelayMs: 100, totalMs: 10_000, jitter: false },
+      },
       messages,
       logger: silent,
       env,
@@ -119,7 +124,7 @@ for (let run = 0; run < RUNS; run += 1) {
       closeOldFindings: true,
       tags: [],
       scanDate: '2026-11-23',
-      retry: { delaysMs: [] },
+      retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0, totalMs: 0, jitter: false },
       timeoutMs: 30000,
     },
     uploads,

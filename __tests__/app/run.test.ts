@@ -29,6 +29,7 @@ function settings(
       sarif: { include: 'all' },
       failOn: 'all',
       writeSbom: false,
+      tarballSha256: false,
       dbAge: { maxHours: 72, strict: false },
       vex: [],
     },

@@ -45132,7 +45132,7 @@ module.exports = whichTypedArray;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1204);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5598);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -45147,7 +45147,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1204:
+/***/ 5598:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45795,6 +45795,7 @@ function settings_gateOptions(options, source, ci) {
         baseline: values.baseline,
         failOn: values['fail-on'],
         writeSbom: values['write-sbom'],
+        tarballSha256: values['tarball-sha256'],
         dbAge: { maxHours: values['max-db-age'], strict: values['strict-db-age'] },
         vex: values.vex,
     };
@@ -46379,6 +46380,13 @@ const JUDGE_OPTIONS = {
     }),
     'write-sbom': booleanOption({
         help: 'Write a CycloneDX SBOM of each scanned image and directory into <output-dir>/sbom/ (from the same scan).',
+        default: true,
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'bool' },
+    }),
+    'tarball-sha256': booleanOption({
+        help: "Record each tarball's sha256 in the audit record (reads every byte once, alongside the scan; see " +
+            'BENCHMARKS.md for its cost).',
         default: true,
         commands: SCAN_COMMANDS,
         cli: { placeholder: 'bool' },
@@ -52011,6 +52019,29 @@ function slackEvents(results, wanted) {
     return wanted.filter((e) => has[e]);
 }
 
+;// CONCATENATED MODULE: ./src/lib/http.ts
+
+/**
+ * One JSON call to a REST API through the one retry helper: 429 and 5xx retried (Retry-After honoured), anything
+ * else not a success is an HttpError in the API's own words.
+ */
+function requestJson(req) {
+    return (0,lib_retry/* retry */.L5)(req.retry, async () => {
+        const response = await fetch(req.url, {
+            method: req.method,
+            headers: { ...req.headers, ...(req.body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+            body: req.body === undefined ? undefined : JSON.stringify(req.body),
+            signal: AbortSignal.timeout(req.timeoutMs),
+        });
+        const text = await response.text();
+        if (!response.ok) {
+            const after = (0,lib_retry/* parseRetryAfter */.mu)(response.headers.get('retry-after'), Date.now());
+            throw new lib_retry/* HttpError */.j$(req.describe(response.status, text), response.status, after);
+        }
+        return { json: text ? JSON.parse(text) : {}, headers: response.headers };
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/delivery/issues/markdown.ts
 
 const MARKER = /<!-- vulngate-issue key=([0-9a-f]{16}) target=([0-9a-f]{12}) hash=([0-9a-f]{12}) -->/;
@@ -52057,25 +52088,19 @@ function describe(status, body) {
 /** Repository issues through the REST API with the job token; found again by a hidden marker and a label. */
 function githubIssues(s) {
     const base = `${s.apiUrl.replace(/\/+$/, '')}/repos/${s.owner}/${s.repo}`;
-    const call = (method, path, body) => (0,lib_retry/* retry */.L5)(s.retry, async () => {
-        const response = await fetch(`${base}${path}`, {
-            method,
-            headers: {
-                Authorization: `Bearer ${s.token}`,
-                Accept: 'application/vnd.github+json',
-                'X-GitHub-Api-Version': '2022-11-28',
-                ...(body ? { 'Content-Type': 'application/json' } : {}),
-            },
-            body: body ? JSON.stringify(body) : undefined,
-            signal: AbortSignal.timeout(s.timeoutMs),
-        });
-        const text = await response.text();
-        if (!response.ok) {
-            const after = (0,lib_retry/* parseRetryAfter */.mu)(response.headers.get('retry-after'), Date.now());
-            throw new lib_retry/* HttpError */.j$(describe(response.status, text), response.status, after);
-        }
-        return text ? JSON.parse(text) : {};
-    });
+    const call = async (method, path, body) => (await requestJson({
+        method,
+        url: `${base}${path}`,
+        headers: {
+            Authorization: `Bearer ${s.token}`,
+            Accept: 'application/vnd.github+json',
+            'X-GitHub-Api-Version': '2022-11-28',
+        },
+        body,
+        retry: s.retry,
+        timeoutMs: s.timeoutMs,
+        describe,
+    })).json;
     const tracked = (raw) => {
         const marker = readMarker(raw.body);
         if (!marker || raw.pull_request)
@@ -52138,20 +52163,18 @@ function gitlab_describe(status, body) {
 /** Project issues through GitLab's REST API, found again by a hidden marker and the `vulngate` label. */
 function gitlabIssues(s) {
     const base = `${s.apiUrl.replace(/\/+$/, '')}/projects/${encodeURIComponent(s.project)}`;
-    const request = (method, url, body) => (0,lib_retry/* retry */.L5)(s.retry, async () => {
-        const response = await fetch(url, {
+    const request = async (method, url, body) => {
+        const { json, headers } = await requestJson({
             method,
-            headers: { 'PRIVATE-TOKEN': s.token, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-            body: body ? JSON.stringify(body) : undefined,
-            signal: AbortSignal.timeout(s.timeoutMs),
+            url,
+            headers: { 'PRIVATE-TOKEN': s.token },
+            body,
+            retry: s.retry,
+            timeoutMs: s.timeoutMs,
+            describe: gitlab_describe,
         });
-        const text = await response.text();
-        if (!response.ok) {
-            const after = (0,lib_retry/* parseRetryAfter */.mu)(response.headers.get('retry-after'), Date.now());
-            throw new lib_retry/* HttpError */.j$(gitlab_describe(response.status, text), response.status, after);
-        }
-        return { json: text ? JSON.parse(text) : {}, next: response.headers.get('x-next-page') ?? '' };
-    });
+        return { json, next: headers.get('x-next-page') ?? '' };
+    };
     const call = async (method, path, body) => (await request(method, `${base}${path}`, body)).json;
     const tracked = (raw) => {
         const marker = readMarker(raw.description);
@@ -52215,6 +52238,7 @@ function gitlabIssues(s) {
 ;// CONCATENATED MODULE: ./src/delivery/issues/jira.ts
 
 
+
 const jira_LABEL = 'vulngate';
 /** Atlassian Document Format: text is data, never markup, so nothing from the scan is interpreted. */
 const textNode = (text, marks) => ({
@@ -52268,24 +52292,15 @@ function jira_describe(status, body) {
 function jiraIssues(s) {
     const base = `${s.url.replace(/\/+$/, '')}/rest/api/3`;
     const auth = `Basic ${Buffer.from(`${s.user}:${s.token}`).toString('base64')}`;
-    const call = (method, path, body) => (0,lib_retry/* retry */.L5)(s.retry, async () => {
-        const response = await fetch(`${base}${path}`, {
-            method,
-            headers: {
-                Authorization: auth,
-                Accept: 'application/json',
-                ...(body ? { 'Content-Type': 'application/json' } : {}),
-            },
-            body: body ? JSON.stringify(body) : undefined,
-            signal: AbortSignal.timeout(s.timeoutMs),
-        });
-        const text = await response.text();
-        if (!response.ok) {
-            const after = (0,lib_retry/* parseRetryAfter */.mu)(response.headers.get('retry-after'), Date.now());
-            throw new lib_retry/* HttpError */.j$(jira_describe(response.status, text), response.status, after);
-        }
-        return text ? JSON.parse(text) : {};
-    });
+    const call = async (method, path, body) => (await requestJson({
+        method,
+        url: `${base}${path}`,
+        headers: { Authorization: auth, Accept: 'application/json' },
+        body,
+        retry: s.retry,
+        timeoutMs: s.timeoutMs,
+        describe: jira_describe,
+    })).json;
     const labelsOf = (spec) => [
         jira_LABEL,
         `vulngate-${spec.key}`,
@@ -60051,6 +60066,8 @@ async function writeOutputs(args) {
 
 // EXTERNAL MODULE: ./node_modules/p-limit/index.js + 1 modules
 var p_limit = __nccwpck_require__(370);
+// EXTERNAL MODULE: external "node:worker_threads"
+var external_node_worker_threads_ = __nccwpck_require__(5919);
 ;// CONCATENATED MODULE: ./src/trivy/image-layers.ts
 
 
@@ -60173,12 +60190,30 @@ async function fromOciLayout(dir) {
     const config = await blob(manifest.config?.digest);
     return { diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))), imageId: sha256(config), manifestDigest };
 }
-/** sha256 of a tarball, streamed: what was judged, byte for byte. */
-async function fileSha256(file) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    for await (const chunk of (0,external_node_fs_.createReadStream)(file))
-        hash.update(chunk);
-    return `sha256:${hash.digest('hex')}`;
+/** Hashing runs on the main thread otherwise: in a worker, images hashed at once use as many cores. */
+const HASH_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { createReadStream } = require('node:fs');
+const hash = createHash('sha256');
+createReadStream(workerData, { highWaterMark: 1 << 20 })
+  .on('data', (chunk) => hash.update(chunk))
+  .on('end', () => parentPort.postMessage(hash.digest('hex')))
+  .on('error', (err) => parentPort.postMessage({ error: String(err && err.code ? err.code : err) }));
+`;
+/** sha256 of a tarball, streamed in a worker thread: what was judged, byte for byte. */
+function fileSha256(file) {
+    return new Promise((resolve, reject) => {
+        const worker = new external_node_worker_threads_.Worker(HASH_WORKER, { eval: true, workerData: file });
+        worker.once('message', (answer) => {
+            void worker.terminate();
+            if (typeof answer === 'string')
+                resolve(`sha256:${answer}`);
+            else
+                reject(new Error(`cannot read ${file} (${answer.error ?? 'unknown'})`));
+        });
+        worker.once('error', reject);
+    });
 }
 /** Throws when the archive's manifest or config cannot be read; the scan then tells Trivy's own reason. */
 async function readImageLayers(source) {
@@ -60256,6 +60291,7 @@ async function scanTargets(args) {
                 logger,
                 workspace,
                 sbomDir: args.sbomDir,
+                hashTarball: args.hashTarballs,
             });
         });
         await Promise.all(plan.leaders.map(async (leader) => {
@@ -60289,20 +60325,28 @@ async function scanTargets(args) {
         if (result.sbomPath)
             report.sbomPath = result.sbomPath;
         if (target.kind === 'image')
-            report.evidence = await imageEvidence(target.path, archives[index], report.evidence);
+            report.evidence = imageEvidence(archives[index], report.evidence, result.sha256);
     }
     return collected;
 }
 /** The report's digests completed from the archive itself: config digest, manifest digest, the tarball's sha256. */
-async function imageEvidence(source, archive, fromReport) {
-    const isFile = (await (0,promises_.stat)(source)).isFile();
+function imageEvidence(archive, fromReport, tarballSha256) {
     return {
         ...((archive?.imageId ?? fromReport?.imageId) ? { imageId: archive?.imageId ?? fromReport?.imageId } : {}),
         ...(archive?.manifestDigest ? { manifestDigest: archive.manifestDigest } : {}),
         repoDigests: fromReport?.repoDigests ?? [],
         diffIds: archive?.diffIds ?? fromReport?.diffIds ?? [],
-        ...(isFile ? { tarballSha256: await fileSha256(source) } : {}),
+        ...(tarballSha256 ? { tarballSha256 } : {}),
     };
+}
+/** A file's sha256; a directory (OCI layout) has none, an unreadable file none either (Trivy says why). */
+async function tarballHash(source) {
+    try {
+        return (await (0,promises_.stat)(source)).isFile() ? await fileSha256(source) : undefined;
+    }
+    catch {
+        return undefined;
+    }
 }
 /** A stale DB misses what was published since: said in the log, or with strict-db-age a scanner error. */
 function checkDbAge(args) {
@@ -60357,11 +60401,14 @@ async function scanTarget(args) {
     const reportPath = external_node_path_default().join(args.reportsDir, fileName);
     const started = Date.now();
     try {
+        // The tarball's bytes are hashed while Trivy scans it: reading 200 MB costs ~0.3 s of a core, overlapped.
+        const hashing = args.hashTarball && target.kind === 'image' ? tarballHash(target.path) : undefined;
         const { layers } = await args.scanner.scan({ target, reportPath });
+        const sha256 = await hashing;
         const cached = layers ? `; layers: ${layers.analysed} analysed, ${layers.fromCache} from the cache` : '';
         args.logger.info(`Scanned ${target.path} in ${((Date.now() - started) / 1000).toFixed(1)} s${cached}`);
         const sbomPath = await writeSbom({ ...args, reportPath, fileName });
-        return { target, reportPath, text: await (0,promises_.readFile)(reportPath, 'utf8'), layers, sbomPath };
+        return { target, reportPath, text: await (0,promises_.readFile)(reportPath, 'utf8'), layers, sbomPath, sha256 };
     }
     catch (err) {
         if ((0,errors/* isGateError */.Wc)(err))
@@ -60499,6 +60546,7 @@ async function gate_scanSource(args) {
         sbomDir: options.writeSbom ? files.sbomDir : undefined,
         dbAge: options.dbAge,
         now: context.now,
+        hashTarballs: options.tarballSha256,
     });
 }
 async function readDockerfile(file) {
@@ -60564,13 +60612,7 @@ async function run(settings, ports) {
         options: settings.forward,
         ci: settings.ci,
         outputDir: settings.gate.outputDir,
-        context: {
-            logger,
-            env: ports.env,
-            now: ports.now(),
-            retry: ports.timing?.forwardRetry,
-            timeoutMs: ports.timing?.forwardTimeoutMs,
-        },
+        context: forwardContext(ports),
     });
     // After forwarding, so the audit artifact holds what could not be delivered.
     if (settings.publish && ports.artifactUploader) {
@@ -60599,16 +60641,20 @@ async function run(settings, ports) {
             outputDir: settings.gate.outputDir,
             id: spoolId(ports.now(), (0,external_node_crypto_.randomUUID)()),
             artifactUrl,
-            context: {
-                logger,
-                env: ports.env,
-                now: ports.now(),
-                retry: ports.timing?.forwardRetry,
-                timeoutMs: ports.timing?.forwardTimeoutMs,
-            },
+            context: forwardContext(ports),
         })));
     }
     return conclude({ gate, deliveries, settings, logger });
+}
+/** The receivers' context: the logger, the time, retry timing (shortened by tests). */
+function forwardContext(ports) {
+    return {
+        logger: ports.logger,
+        env: ports.env,
+        now: ports.now(),
+        retry: ports.timing?.forwardRetry,
+        timeoutMs: ports.timing?.forwardTimeoutMs,
+    };
 }
 function failedBeforeJudging(err) {
     if ((0,errors/* isGateError */.Wc)(err))
@@ -60644,7 +60690,7 @@ function conclude(args) {
 /** `vulngate forward --from`: sends the spool again; exit 4 when something is still undelivered. */
 async function replay(args) {
     const { ports } = args;
-    const context = { logger: ports.logger, env: ports.env, now: ports.now(), retry: ports.timing?.forwardRetry };
+    const context = forwardContext(ports);
     let deliveries;
     try {
         deliveries = await replayUndelivered({

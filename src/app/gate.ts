@@ -188,6 +188,7 @@ async function scanSource(args: {
     sbomDir: options.writeSbom ? files.sbomDir : undefined,
     dbAge: options.dbAge,
     now: context.now,
+    hashTarballs: options.tarballSha256,
   });
 }
 

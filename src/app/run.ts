@@ -4,7 +4,7 @@ import { ExitCode, describeError, isGateError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ArtifactUploader } from '../delivery/artifact.js';
 import { randomUUID } from 'node:crypto';
-import { forwardResults, spoolId } from '../delivery/forward.js';
+import { forwardResults, spoolId, type ForwardContext } from '../delivery/forward.js';
 import { notifyPeople, type TrackerCredentials } from '../delivery/notify.js';
 import { DEFAULT_TIMING, publishToGitHub, type PublishTiming } from '../delivery/github.js';
 import { forwardingFailed, type DeliveryOutcome } from '../delivery/outcome.js';
@@ -81,13 +81,7 @@ export async function run(settings: RunSettings, ports: RunPorts): Promise<RunOu
     options: settings.forward,
     ci: settings.ci,
     outputDir: settings.gate.outputDir,
-    context: {
-      logger,
-      env: ports.env,
-      now: ports.now(),
-      retry: ports.timing?.forwardRetry,
-      timeoutMs: ports.timing?.forwardTimeoutMs,
-    },
+    context: forwardContext(ports),
   });
   // After forwarding, so the audit artifact holds what could not be delivered.
   if (settings.publish && ports.artifactUploader) {
@@ -117,17 +111,22 @@ export async function run(settings: RunSettings, ports: RunPorts): Promise<RunOu
         outputDir: settings.gate.outputDir,
         id: spoolId(ports.now(), randomUUID()),
         artifactUrl,
-        context: {
-          logger,
-          env: ports.env,
-          now: ports.now(),
-          retry: ports.timing?.forwardRetry,
-          timeoutMs: ports.timing?.forwardTimeoutMs,
-        },
+        context: forwardContext(ports),
       })),
     );
   }
   return conclude({ gate, deliveries, settings, logger });
+}
+
+/** The receivers' context: the logger, the time, retry timing (shortened by tests). */
+function forwardContext(ports: RunPorts): ForwardContext {
+  return {
+    logger: ports.logger,
+    env: ports.env,
+    now: ports.now(),
+    retry: ports.timing?.forwardRetry,
+    timeoutMs: ports.timing?.forwardTimeoutMs,
+  };
 }
 
 function failedBeforeJudging(err: unknown): RunOutcome {
@@ -173,7 +172,7 @@ export async function replay(args: {
   credentials?: TrackerCredentials;
 }): Promise<RunOutcome> {
   const { ports } = args;
-  const context = { logger: ports.logger, env: ports.env, now: ports.now(), retry: ports.timing?.forwardRetry };
+  const context = forwardContext(ports);
   let deliveries: DeliveryOutcome[];
   try {
     deliveries = await replayUndelivered({

@@ -160,6 +160,14 @@ export const JUDGE_OPTIONS = {
     commands: SCAN_COMMANDS,
     cli: { placeholder: 'bool' },
   }),
+  'tarball-sha256': booleanOption({
+    help:
+      "Record each tarball's sha256 in the audit record (reads every byte once, alongside the scan; see " +
+      'BENCHMARKS.md for its cost).',
+    default: true,
+    commands: SCAN_COMMANDS,
+    cli: { placeholder: 'bool' },
+  }),
   'max-db-age': integerOption({
     help: "Hours after which Trivy's vulnerability DB counts as stale: a warning (see strict-db-age).",
     default: 72,

@@ -44,6 +44,8 @@ export interface GateOptions {
   baseline?: string;
   /** Write a CycloneDX SBOM per scanned target into sbom/. */
   writeSbom: boolean;
+  /** Record each tarball's sha256 (reads every byte once). */
+  tarballSha256: boolean;
   /** Hours after which the vulnerability DB is stale: a warning, or with `strict` a scanner error. */
   dbAge: { maxHours: number; strict: boolean };
   /** VEX documents as given (files or directories); checked before anything is scanned. */
@@ -160,6 +162,7 @@ export function gateOptions(options: OptionSet, source: GateSource, ci: CiContex
     baseline: values.baseline,
     failOn: values['fail-on'],
     writeSbom: values['write-sbom'],
+    tarballSha256: values['tarball-sha256'],
     dbAge: { maxHours: values['max-db-age'], strict: values['strict-db-age'] },
     vex: values.vex,
   };

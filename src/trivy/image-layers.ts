@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 
 /**
@@ -143,11 +143,29 @@ async function fromOciLayout(dir: string): Promise<ImageLayers> {
   return { diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))), imageId: sha256(config), manifestDigest };
 }
 
-/** sha256 of a tarball, streamed: what was judged, byte for byte. */
-export async function fileSha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return `sha256:${hash.digest('hex')}`;
+/** Hashing runs on the main thread otherwise: in a worker, images hashed at once use as many cores. */
+const HASH_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { createReadStream } = require('node:fs');
+const hash = createHash('sha256');
+createReadStream(workerData, { highWaterMark: 1 << 20 })
+  .on('data', (chunk) => hash.update(chunk))
+  .on('end', () => parentPort.postMessage(hash.digest('hex')))
+  .on('error', (err) => parentPort.postMessage({ error: String(err && err.code ? err.code : err) }));
+`;
+
+/** sha256 of a tarball, streamed in a worker thread: what was judged, byte for byte. */
+export function fileSha256(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(HASH_WORKER, { eval: true, workerData: file });
+    worker.once('message', (answer: unknown) => {
+      void worker.terminate();
+      if (typeof answer === 'string') resolve(`sha256:${answer}`);
+      else reject(new Error(`cannot read ${file} (${(answer as { error?: string }).error ?? 'unknown'})`));
+    });
+    worker.once('error', reject);
+  });
 }
 
 /** Throws when the archive's manifest or config cannot be read; the scan then tells Trivy's own reason. */

@@ -1,4 +1,5 @@
-import { HttpError, parseRetryAfter, retry, type RetryPolicy } from '../../lib/retry.js';
+import { requestJson } from '../../lib/http.js';
+import type { RetryPolicy } from '../../lib/retry.js';
 import { issueMarkdown, readMarker } from './markdown.js';
 import type { IssueSpec, IssueTracker, TrackedIssue } from './sync.js';
 
@@ -28,26 +29,22 @@ function describe(status: number, body: string): string {
 /** Repository issues through the REST API with the job token; found again by a hidden marker and a label. */
 export function githubIssues(s: GitHubIssuesSettings): IssueTracker {
   const base = `${s.apiUrl.replace(/\/+$/, '')}/repos/${s.owner}/${s.repo}`;
-  const call = (method: string, path: string, body?: unknown) =>
-    retry(s.retry, async () => {
-      const response = await fetch(`${base}${path}`, {
+  const call = async (method: string, path: string, body?: unknown) =>
+    (
+      await requestJson({
         method,
+        url: `${base}${path}`,
         headers: {
           Authorization: `Bearer ${s.token}`,
           Accept: 'application/vnd.github+json',
           'X-GitHub-Api-Version': '2022-11-28',
-          ...(body ? { 'Content-Type': 'application/json' } : {}),
         },
-        body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(s.timeoutMs),
-      });
-      const text = await response.text();
-      if (!response.ok) {
-        const after = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-        throw new HttpError(describe(response.status, text), response.status, after);
-      }
-      return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    });
+        body,
+        retry: s.retry,
+        timeoutMs: s.timeoutMs,
+        describe,
+      })
+    ).json as Record<string, unknown>;
   const tracked = (raw: Record<string, unknown>): TrackedIssue | undefined => {
     const marker = readMarker(raw.body);
     if (!marker || raw.pull_request) return undefined;

@@ -1,4 +1,5 @@
-import { HttpError, parseRetryAfter, retry, type RetryPolicy } from '../../lib/retry.js';
+import { requestJson } from '../../lib/http.js';
+import type { RetryPolicy } from '../../lib/retry.js';
 import { issueMarkdown, readMarker } from './markdown.js';
 import type { IssueSpec, IssueTracker, TrackedIssue } from './sync.js';
 
@@ -28,21 +29,18 @@ function describe(status: number, body: string): string {
 /** Project issues through GitLab's REST API, found again by a hidden marker and the `vulngate` label. */
 export function gitlabIssues(s: GitLabIssuesSettings): IssueTracker {
   const base = `${s.apiUrl.replace(/\/+$/, '')}/projects/${encodeURIComponent(s.project)}`;
-  const request = (method: string, url: string, body?: unknown) =>
-    retry(s.retry, async () => {
-      const response = await fetch(url, {
-        method,
-        headers: { 'PRIVATE-TOKEN': s.token, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(s.timeoutMs),
-      });
-      const text = await response.text();
-      if (!response.ok) {
-        const after = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-        throw new HttpError(describe(response.status, text), response.status, after);
-      }
-      return { json: text ? (JSON.parse(text) as unknown) : {}, next: response.headers.get('x-next-page') ?? '' };
+  const request = async (method: string, url: string, body?: unknown) => {
+    const { json, headers } = await requestJson({
+      method,
+      url,
+      headers: { 'PRIVATE-TOKEN': s.token },
+      body,
+      retry: s.retry,
+      timeoutMs: s.timeoutMs,
+      describe,
     });
+    return { json, next: headers.get('x-next-page') ?? '' };
+  };
   const call = async (method: string, path: string, body?: unknown) =>
     (await request(method, `${base}${path}`, body)).json as Record<string, unknown>;
   const tracked = (raw: Record<string, unknown>): TrackedIssue | undefined => {

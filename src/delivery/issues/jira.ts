@@ -1,4 +1,5 @@
-import { HttpError, parseRetryAfter, retry, type RetryPolicy } from '../../lib/retry.js';
+import { requestJson } from '../../lib/http.js';
+import { HttpError, type RetryPolicy } from '../../lib/retry.js';
 import { oneLine } from '../../core/text.js';
 import type { IssueSpec, IssueTracker, TrackedIssue } from './sync.js';
 
@@ -78,25 +79,18 @@ function describe(status: number, body: string): string {
 export function jiraIssues(s: JiraSettings): IssueTracker {
   const base = `${s.url.replace(/\/+$/, '')}/rest/api/3`;
   const auth = `Basic ${Buffer.from(`${s.user}:${s.token}`).toString('base64')}`;
-  const call = (method: string, path: string, body?: unknown) =>
-    retry(s.retry, async () => {
-      const response = await fetch(`${base}${path}`, {
+  const call = async (method: string, path: string, body?: unknown) =>
+    (
+      await requestJson({
         method,
-        headers: {
-          Authorization: auth,
-          Accept: 'application/json',
-          ...(body ? { 'Content-Type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(s.timeoutMs),
-      });
-      const text = await response.text();
-      if (!response.ok) {
-        const after = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-        throw new HttpError(describe(response.status, text), response.status, after);
-      }
-      return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    });
+        url: `${base}${path}`,
+        headers: { Authorization: auth, Accept: 'application/json' },
+        body,
+        retry: s.retry,
+        timeoutMs: s.timeoutMs,
+        describe,
+      })
+    ).json as Record<string, unknown>;
   const labelsOf = (spec: IssueSpec) => [
     LABEL,
     `vulngate-${spec.key}`,
