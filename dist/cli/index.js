@@ -45132,7 +45132,7 @@ module.exports = whichTypedArray;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5598);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(295);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -45147,7 +45147,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5598:
+/***/ 295:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46244,10 +46244,7 @@ const DELIVERY_OPTIONS = {
 
 ;// CONCATENATED MODULE: ./src/config/options-judge.ts
 
-
-/** Node's timers hold at most 2^31 - 1 ms. */
-const MAX_TIMER_SECONDS = 2_147_483;
-/** What to judge and how, and how to run Trivy: part of the option table (src/config/options.ts). */
+/** What to judge and how, and where the profile comes from: part of the option table (src/config/options.ts). */
 const JUDGE_OPTIONS = {
     // What to judge, and how.
     images: listOption({
@@ -46372,6 +46369,15 @@ const JUDGE_OPTIONS = {
         commands: ALL_COMMANDS,
         cli: { switch: true },
     }),
+};
+
+;// CONCATENATED MODULE: ./src/config/options-scan.ts
+
+
+/** Node's timers hold at most 2^31 - 1 ms. */
+const MAX_TIMER_SECONDS = 2_147_483;
+/** How to run Trivy, and the evidence a scan records: part of the option table (src/config/options.ts). */
+const SCAN_OPTIONS = {
     vex: listOption({
         help: 'OpenVEX or CycloneDX VEX documents (files or directories of them, one per line): findings they declare not ' +
             'affected are kept with decision vex and the statement as reason.',
@@ -46502,11 +46508,12 @@ const JUDGE_OPTIONS = {
 ;// CONCATENATED MODULE: ./src/config/options.ts
 
 
+
 /**
  * The one option table. The action's inputs (and action.yml, checked by a test), the CLI's flags and the
  * VULNGATE_<NAME> variables are all derived from it; src/config/settings.ts turns the values into settings.
  */
-const OPTIONS = { ...JUDGE_OPTIONS, ...DELIVERY_OPTIONS };
+const OPTIONS = { ...JUDGE_OPTIONS, ...SCAN_OPTIONS, ...DELIVERY_OPTIONS };
 const OPTION_NAMES = Object.keys(OPTIONS);
 function optionSpec(name) {
     return OPTIONS[name];

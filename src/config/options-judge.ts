@@ -1,4 +1,3 @@
-import { DEFAULT_TRIVY_DOWNLOAD_URL, DEFAULT_TRIVY_VERSION } from '../trivy/checksums.js';
 import {
   ALL_COMMANDS,
   JUDGE_COMMANDS,
@@ -9,14 +8,10 @@ import {
   listOption,
   severityOption,
   textOption,
-  urlOption,
   type OptionSpec,
 } from './option-types.js';
 
-/** Node's timers hold at most 2^31 - 1 ms. */
-const MAX_TIMER_SECONDS = 2_147_483;
-
-/** What to judge and how, and how to run Trivy: part of the option table (src/config/options.ts). */
+/** What to judge and how, and where the profile comes from: part of the option table (src/config/options.ts). */
 export const JUDGE_OPTIONS = {
   // What to judge, and how.
   images: listOption({
@@ -145,136 +140,5 @@ export const JUDGE_OPTIONS = {
     input: false,
     commands: ALL_COMMANDS,
     cli: { switch: true },
-  }),
-
-  vex: listOption({
-    help:
-      'OpenVEX or CycloneDX VEX documents (files or directories of them, one per line): findings they declare not ' +
-      'affected are kept with decision vex and the statement as reason.',
-    commands: SCAN_COMMANDS,
-    cli: { placeholder: 'file-or-dir', variadic: true },
-  }),
-  'write-sbom': booleanOption({
-    help: 'Write a CycloneDX SBOM of each scanned image and directory into <output-dir>/sbom/ (from the same scan).',
-    default: true,
-    commands: SCAN_COMMANDS,
-    cli: { placeholder: 'bool' },
-  }),
-  'tarball-sha256': booleanOption({
-    help:
-      "Record each tarball's sha256 in the audit record (reads every byte once, alongside the scan; see " +
-      'BENCHMARKS.md for its cost).',
-    default: true,
-    commands: SCAN_COMMANDS,
-    cli: { placeholder: 'bool' },
-  }),
-  'max-db-age': integerOption({
-    help: "Hours after which Trivy's vulnerability DB counts as stale: a warning (see strict-db-age).",
-    default: 72,
-    min: 1,
-    max: 87_600,
-    commands: SCAN_COMMANDS,
-    cli: { placeholder: 'hours' },
-  }),
-  'strict-db-age': booleanOption({
-    help: 'A DB older than max-db-age stops the run as a scanner error (exit 3) instead of a warning.',
-    default: false,
-    commands: SCAN_COMMANDS,
-    cli: { placeholder: 'bool' },
-  }),
-
-  // Trivy.
-  parallel: integerOption({
-    help: 'Images scanned at once. Default the number of cores.',
-    min: 1,
-    max: 64,
-    commands: SCAN_COMMANDS,
-    cli: { placeholder: 'n' },
-  }),
-  'scan-timeout': integerOption({
-    help: 'Per-image Trivy timeout in seconds.',
-    default: 900,
-    min: 1,
-    max: MAX_TIMER_SECONDS,
-    commands: SCAN_COMMANDS,
-    cli: { placeholder: 'seconds' },
-  }),
-  'trivy-version': textOption({
-    help: 'Trivy release to use. Versions without a checksum kept in vulngate need trivy-checksum.',
-    default: DEFAULT_TRIVY_VERSION,
-    commands: SCAN_COMMANDS,
-    cli: { placeholder: 'version' },
-  }),
-  'trivy-checksum': textOption({
-    help: 'SHA-256 of the Trivy release archive for this runner, for a version vulngate keeps no checksum for.',
-    commands: SCAN_COMMANDS,
-    cli: { placeholder: 'sha256' },
-  }),
-  'trivy-download-url': textOption({
-    help: 'Release URL template with {version} and {asset}, for mirrors.',
-    default: DEFAULT_TRIVY_DOWNLOAD_URL,
-    commands: SCAN_COMMANDS,
-    cli: { placeholder: 'template' },
-  }),
-  'cache-dir': textOption({
-    help:
-      'Trivy cache directory (vulnerability DB). Default under RUNNER_TEMP in the action, ' +
-      '~/.cache/vulngate/trivy in the CLI.',
-    commands: SCAN_COMMANDS,
-    cli: { placeholder: 'dir' },
-  }),
-  'tool-dir': textOption({
-    help: 'Where downloaded Trivy binaries are kept. Default ~/.cache/vulngate/tools.',
-    input: false,
-    commands: SCAN_COMMANDS,
-    cli: { placeholder: 'dir' },
-  }),
-  'cache-db': booleanOption({
-    help: 'Restore and save the Trivy DB with the Actions cache (one key per day).',
-    default: true,
-  }),
-  'layer-cache': booleanOption({
-    help:
-      "Keep Trivy's layer cache between runs (in cache-dir; in the action also with the Actions cache), " +
-      'so unchanged layers are not analysed again.',
-    default: true,
-    commands: SCAN_COMMANDS,
-    cli: { placeholder: 'bool' },
-  }),
-  'layer-cache-max-mb': integerOption({
-    help: 'Bound of the layer cache in MB; a larger one (or one older than 7 days, or from another Trivy) starts anew.',
-    default: 2048,
-    min: 16,
-    max: 1_048_576,
-    commands: SCAN_COMMANDS,
-    cli: { placeholder: 'mb' },
-  }),
-  'db-repository': listOption({
-    help: 'OCI repositories of the Trivy DB, tried in order (one per line), for mirrors.',
-    commands: SCAN_COMMANDS,
-    cli: { placeholder: 'repo', variadic: true },
-  }),
-  'java-db': booleanOption({
-    help: "Also prepare Trivy's Java DB, so findings in JARs are not missing.",
-    default: true,
-    commands: SCAN_COMMANDS,
-    cli: { placeholder: 'bool' },
-  }),
-  offline: booleanOption({
-    help: 'Use the DB already in cache-dir and never download.',
-    default: false,
-    commands: SCAN_COMMANDS,
-    cli: { switch: true },
-  }),
-  'trivy-server': urlOption({
-    help: 'Scan as a client of this Trivy server (URL) instead of downloading the DB.',
-    commands: SCAN_COMMANDS,
-    cli: { placeholder: 'url' },
-  }),
-  'trivy-server-token': textOption({
-    help: 'Token for trivy-server.',
-    secret: true,
-    commands: SCAN_COMMANDS,
-    envOnly: true,
   }),
 } satisfies Record<string, OptionSpec<unknown>>;

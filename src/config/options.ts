@@ -1,12 +1,13 @@
 import { DELIVERY_OPTIONS } from './options-delivery.js';
 import { JUDGE_OPTIONS } from './options-judge.js';
+import { SCAN_OPTIONS } from './options-scan.js';
 import type { CliCommand, OptionSpec } from './option-types.js';
 
 /**
  * The one option table. The action's inputs (and action.yml, checked by a test), the CLI's flags and the
  * VULNGATE_<NAME> variables are all derived from it; src/config/settings.ts turns the values into settings.
  */
-export const OPTIONS = { ...JUDGE_OPTIONS, ...DELIVERY_OPTIONS };
+export const OPTIONS = { ...JUDGE_OPTIONS, ...SCAN_OPTIONS, ...DELIVERY_OPTIONS };
 
 export type OptionName = keyof typeof OPTIONS;
 export type OptionValues = { [N in OptionName]: ReturnType<(typeof OPTIONS)[N]['parse']> };
