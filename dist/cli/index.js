@@ -46627,6 +46627,10 @@ function codeFilePath(root, target) {
     const joined = root === '.' || root === '' ? target : `${root.replace(/\/+$/, '')}/${target}`;
     return joined.replace(/^\.\//, '');
 }
+/** Where a person finds it: for code, the lockfile from the repository root; for images and SBOMs, the target. */
+function findingPlace(f) {
+    return f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.image;
+}
 
 ;// CONCATENATED MODULE: ./src/core/profile.ts
 /** Exceptions whose last day is at most this many UTC days away get a notice. */
@@ -46695,6 +46699,7 @@ function evaluate({ images, profile, now }) {
     const status = (c) => ({ rule: c.rule, matches: c.matches });
     return {
         verdict: findings.some((f) => f.decision === 'blocking') ? 'fail' : 'pass',
+        stableNames: names,
         findings,
         exceptions: {
             expired: expired.map(status),
@@ -50484,7 +50489,6 @@ function emptyCounts() {
 
 
 
-
 /** The files a run writes into its output directory. */
 const OUTPUT_FILES = {
     results: 'vulngate-results.json',
@@ -50500,7 +50504,7 @@ const NO_RUN = { repository: '', ref: '', commit: '', url: '' };
 function buildResults(args) {
     const { evaluation, images, errors, profile, now, toolVersion, baseline } = args;
     const failOn = args.failOn ?? 'all';
-    const names = stableNames(images.map((i) => ({ image: i.image, kind: i.kind })));
+    const names = evaluation.stableNames;
     const perImage = new Map();
     for (const [index, image] of images.entries()) {
         perImage.set(image.image, {
@@ -50668,7 +50672,7 @@ function baselineLabel(results) {
 }
 /** Where a finding is: the image, or the lockfile in the repository. */
 function where(f) {
-    return code(f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.image);
+    return code(findingPlace(f));
 }
 function idCell(f) {
     return f.primaryUrl ? markdown_link(f.id, f.primaryUrl) : f.id;
@@ -50933,7 +50937,7 @@ function notJudgedLine(results) {
 const KIND_LABEL = { image: 'image', fs: 'code', sbom: 'SBOM' };
 /** `code: services/api/package-lock.json`, `image: shop/api:1.2`. */
 function targetCell(f) {
-    const where = f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.image;
+    const where = findingPlace(f);
     return code(`${KIND_LABEL[f.targetKind]}: ${where}`);
 }
 const STATE = /<!-- vulngate-state (\{.*\}) -->/;
@@ -51088,7 +51092,31 @@ var lib_retry = __nccwpck_require__(1737);
 var external_node_stream_ = __nccwpck_require__(7075);
 // EXTERNAL MODULE: ./node_modules/unzip-stream/unzip.js
 var unzip = __nccwpck_require__(3991);
+;// CONCATENATED MODULE: ./src/lib/http.ts
+
+/**
+ * One JSON call to a REST API through the one retry helper: 429 and 5xx retried (Retry-After honoured), anything
+ * else not a success is an HttpError in the API's own words.
+ */
+function requestJson(req) {
+    return (0,lib_retry/* retry */.L5)(req.retry, async () => {
+        const response = await fetch(req.url, {
+            method: req.method,
+            headers: { ...req.headers, ...(req.body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+            body: req.body === undefined ? undefined : JSON.stringify(req.body),
+            signal: AbortSignal.timeout(req.timeoutMs),
+        });
+        const text = await response.text();
+        if (!response.ok) {
+            const after = (0,lib_retry/* parseRetryAfter */.mu)(response.headers.get('retry-after'), Date.now());
+            throw new lib_retry/* HttpError */.j$(req.describe(response.status, text), response.status, after);
+        }
+        return { json: text ? JSON.parse(text) : {}, headers: response.headers };
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/baseline/github.ts
+
 
 
 
@@ -51103,21 +51131,21 @@ function headers(token) {
         'X-GitHub-Api-Version': '2022-11-28',
     };
 }
-async function getJson(url, q) {
-    const response = await fetch(url, { headers: headers(q.token), signal: AbortSignal.timeout(q.timeoutMs) });
-    if (!response.ok) {
-        const after = (0,lib_retry/* parseRetryAfter */.mu)(response.headers.get('retry-after'), Date.now());
-        throw new lib_retry/* HttpError */.j$(`GitHub answered ${response.status} listing artifacts`, response.status, after);
-    }
-    return response.json();
-}
 /** Newest first: the listing's order is not documented, so it is sorted here. */
 async function candidates(q) {
     const base = `${q.apiUrl.replace(/\/+$/, '')}/repos/${q.owner}/${q.repo}/actions/artifacts`;
     const found = [];
     for (let page = 1; page <= MAX_PAGES; page += 1) {
         const url = `${base}?name=${encodeURIComponent(q.artifactName)}&per_page=${PAGE_SIZE}&page=${page}`;
-        const body = (await (0,lib_retry/* retry */.L5)(q.retry, () => getJson(url, q)));
+        const { json } = await requestJson({
+            method: 'GET',
+            url,
+            headers: headers(q.token),
+            retry: q.retry,
+            timeoutMs: q.timeoutMs,
+            describe: (status) => `GitHub answered ${status} listing artifacts`,
+        });
+        const body = json;
         const artifacts = Array.isArray(body.artifacts) ? body.artifacts : [];
         found.push(...artifacts);
         if (artifacts.length < PAGE_SIZE)
@@ -51803,12 +51831,23 @@ async function forwardResults(args) {
         outcomes.push(await forwardSqs({ sqs: options.sqs, messages, outputDir, id, context }));
     }
     if (options.defectDojo) {
+        // Excepted findings grouped once, not filtered again for every image.
+        const excepted = new Map();
+        for (const f of results.findings) {
+            if (f.decision !== 'excepted')
+                continue;
+            const list = excepted.get(f.image);
+            if (list)
+                list.push(f);
+            else
+                excepted.set(f.image, [f]);
+        }
         const uploads = [];
         for (const report of args.reports)
             uploads.push({
                 image: report.image,
                 kind: report.kind,
-                reportText: withExceptions(await (0,promises_.readFile)(report.reportPath, 'utf8'), results.findings.filter((f) => f.image === report.image && f.decision === 'excepted')),
+                reportText: withExceptions(await (0,promises_.readFile)(report.reportPath, 'utf8'), excepted.get(report.image) ?? []),
             });
         const stored = {
             ...withoutToken(options.defectDojo),
@@ -51965,7 +52004,7 @@ function slack_link(url, label) {
     return `<${url}|${label}>`;
 }
 function findingLine(f) {
-    const where = f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.image;
+    const where = findingPlace(f);
     const fix = f.fixedVersion ? ` → ${mrkdwn(f.fixedVersion)}` : ' (no fix yet)';
     return `• *${mrkdwn(f.id)}* ${f.severity} ${slack_code(f.package)} ${mrkdwn(f.installedVersion)}${fix} in ${slack_code(where)}`;
 }
@@ -52024,29 +52063,6 @@ function slackEvents(results, wanted) {
         'expired-exception': (results.baseline ? results.exceptions.expiredSinceBaseline : results.exceptions.expired).length > 0,
     };
     return wanted.filter((e) => has[e]);
-}
-
-;// CONCATENATED MODULE: ./src/lib/http.ts
-
-/**
- * One JSON call to a REST API through the one retry helper: 429 and 5xx retried (Retry-After honoured), anything
- * else not a success is an HttpError in the API's own words.
- */
-function requestJson(req) {
-    return (0,lib_retry/* retry */.L5)(req.retry, async () => {
-        const response = await fetch(req.url, {
-            method: req.method,
-            headers: { ...req.headers, ...(req.body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-            body: req.body === undefined ? undefined : JSON.stringify(req.body),
-            signal: AbortSignal.timeout(req.timeoutMs),
-        });
-        const text = await response.text();
-        if (!response.ok) {
-            const after = (0,lib_retry/* parseRetryAfter */.mu)(response.headers.get('retry-after'), Date.now());
-            throw new lib_retry/* HttpError */.j$(req.describe(response.status, text), response.status, after);
-        }
-        return { json: text ? JSON.parse(text) : {}, headers: response.headers };
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/delivery/issues/markdown.ts
@@ -52630,14 +52646,14 @@ async function deliverIssues(args) {
     catch (err) {
         const secrets = [args.credentials.githubToken, args.credentials.gitlab?.token, args.credentials.jira?.token];
         const reason = redact((0,errors/* describeError */.Uc)(err), secrets);
-        const file = await writeUndelivered({
-            outputDir: args.outputDir,
-            id: args.id,
-            entry: { version: 1, sink: 'issues', createdAt: context.now.toISOString(), reasons: [reason], sync: stored },
-        });
-        const message = `Issues (${stored.issues.provider}): ${reason}; kept in ${file} for \`vulngate forward\``;
-        context.logger.warning(message);
-        return { sink: 'issues', status: 'failed', message, spooled: file };
+        const entry = {
+            version: 1,
+            sink: 'issues',
+            createdAt: context.now.toISOString(),
+            reasons: [reason],
+            sync: stored,
+        };
+        return spoolFailure({ ...args, entry, label: `Issues (${stored.issues.provider})` });
     }
 }
 /** Posts one Slack message; what fails is spooled (without the URL, which is a secret). Never throws. */
@@ -52667,22 +52683,24 @@ async function deliverSlack(args) {
     }
     catch (err) {
         const reason = redact((0,errors/* describeError */.Uc)(err), [url]);
-        const file = await writeUndelivered({
-            outputDir: args.outputDir,
-            id: args.id,
-            entry: {
-                version: 1,
-                sink: 'slack',
-                createdAt: context.now.toISOString(),
-                reasons: [reason],
-                webhookEnv: args.webhookEnv,
-                payload: args.payload,
-            },
-        });
-        const message = `Slack: ${reason}; kept in ${file} for \`vulngate forward\``;
-        context.logger.warning(message);
-        return { sink: 'slack', status: 'failed', message, spooled: file };
+        const entry = {
+            version: 1,
+            sink: 'slack',
+            createdAt: context.now.toISOString(),
+            reasons: [reason],
+            webhookEnv: args.webhookEnv,
+            payload: args.payload,
+        };
+        return spoolFailure({ ...args, entry, label: 'Slack' });
     }
+}
+/** What could not be delivered, kept for `vulngate forward`, and said once. */
+async function spoolFailure(args) {
+    const { entry } = args;
+    const file = await writeUndelivered({ outputDir: args.outputDir, id: args.id, entry });
+    const message = `${args.label}: ${entry.reasons.join('; ')}; kept in ${file} for \`vulngate forward\``;
+    args.context.logger.warning(message);
+    return { sink: entry.sink, status: 'failed', message, spooled: file };
 }
 /** Tells people what the profile's `notify` asks for: Slack, and an issue per blocking finding. */
 async function notifyPeople(args) {
@@ -59524,26 +59542,12 @@ function globSync(globInput, options) {
  * naming it (exit 2), not a scan error found halfway through.
  */
 async function resolveTargets(request) {
-    const fs = [];
-    for (const dir of request.fs) {
-        const info = await (0,promises_.stat)(dir).catch((err) => {
-            throw new errors/* ConfigError */.xL(`fs: '${dir}' does not exist (${(0,errors/* errorCode */.CA)(err)}); give a directory of code to scan`);
-        });
-        if (!info.isDirectory())
-            throw new errors/* ConfigError */.xL(`fs: '${dir}' is not a directory; give a directory of code to scan`);
-        if (!fs.includes(dir))
-            fs.push(dir);
-    }
-    const sboms = [];
-    for (const file of request.sboms) {
-        const info = await (0,promises_.stat)(file).catch((err) => {
-            throw new errors/* ConfigError */.xL(`sbom: '${file}' does not exist (${(0,errors/* errorCode */.CA)(err)}); give a CycloneDX or SPDX JSON file`);
-        });
-        if (!info.isFile())
-            throw new errors/* ConfigError */.xL(`sbom: '${file}' is not a file; give a CycloneDX or SPDX JSON file`);
-        if (!sboms.includes(file))
-            sboms.push(file);
-    }
+    const fs = await existing(request.fs, { option: 'fs', want: 'directory', hint: 'give a directory of code to scan' });
+    const sboms = await existing(request.sboms, {
+        option: 'sbom',
+        want: 'file',
+        hint: 'give a CycloneDX or SPDX JSON file',
+    });
     const images = request.images.length > 0 ? await findTarballs(request.images) : [];
     if (request.images.length > 0 && images.length === 0) {
         const globs = request.images.map((p) => `'${p}'`).join(', ');
@@ -59553,6 +59557,21 @@ async function resolveTargets(request) {
         throw new errors/* ConfigError */.xL('nothing to scan: give images, fs or sbom');
     }
     return { images, fs, sboms };
+}
+/** The paths as given, each checked to be a directory (or a file), without repeats; one line naming a bad one. */
+async function existing(paths, how) {
+    const found = [];
+    for (const given of paths) {
+        const info = await (0,promises_.stat)(given).catch((err) => {
+            throw new errors/* ConfigError */.xL(`${how.option}: '${given}' does not exist (${(0,errors/* errorCode */.CA)(err)}); ${how.hint}`);
+        });
+        if (how.want === 'directory' ? !info.isDirectory() : !info.isFile()) {
+            throw new errors/* ConfigError */.xL(`${how.option}: '${given}' is not a ${how.want}; ${how.hint}`);
+        }
+        if (!found.includes(given))
+            found.push(given);
+    }
+    return found;
 }
 /**
  * How a target is named in every output. Images: the tarball's name until the report gives a tag. Directories and
@@ -59847,7 +59866,7 @@ function gitlab_location(f, osByImage) {
     if (f.targetKind === 'image') {
         return { dependency, operating_system: osByImage.get(f.image) || 'Unknown', image: f.image };
     }
-    const file = f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.image;
+    const file = findingPlace(f);
     return { file: file || f.image || 'unknown', dependency };
 }
 function dependencyFiles(results) {
@@ -60439,7 +60458,6 @@ async function scanTarget(args) {
 
 
 
-
 function outputFiles(outputDir) {
     return {
         results: external_node_path_default().join(outputDir, OUTPUT_FILES.results),
@@ -60474,10 +60492,10 @@ async function runGate(options, context) {
     const collected = options.source.kind === 'scan'
         ? await gate_scanSource({ options, source: options.source, context, files })
         : await readReports(options.source.reports, files.reportsDir, context.workspace);
-    const targets = stableNames(collected.reports.map((r) => ({ image: r.image, kind: r.kind })));
-    const baseline = context.loadBaseline ? await context.loadBaseline(targets) : undefined;
     const now = context.now();
     const evaluation = evaluate({ images: collected.reports, profile, now });
+    // Judged without it; compared with it: the lookup needs the targets' stable names the judging gave.
+    const baseline = context.loadBaseline ? await context.loadBaseline(evaluation.stableNames) : undefined;
     const results = buildResults({
         evaluation,
         images: collected.reports,

@@ -7,7 +7,6 @@ import { reportExceptionHealth } from '../core/exception-health.js';
 import type { ImageReport } from '../core/finding.js';
 import type { Logger } from '../core/logger.js';
 import type { Baseline } from '../core/baseline.js';
-import { stableNames } from '../core/identity.js';
 import { buildResults, OUTPUT_FILES, type GateResults, type RunInfo } from '../core/results.js';
 import type { NotifyConfig } from '../core/notify.js';
 import type { Profile } from '../core/profile.js';
@@ -99,10 +98,10 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
       ? await scanSource({ options, source: options.source, context, files })
       : await readReports(options.source.reports, files.reportsDir, context.workspace);
 
-  const targets = stableNames(collected.reports.map((r) => ({ image: r.image, kind: r.kind })));
-  const baseline = context.loadBaseline ? await context.loadBaseline(targets) : undefined;
   const now = context.now();
   const evaluation = evaluate({ images: collected.reports, profile, now });
+  // Judged without it; compared with it: the lookup needs the targets' stable names the judging gave.
+  const baseline = context.loadBaseline ? await context.loadBaseline(evaluation.stableNames) : undefined;
   const results = buildResults({
     evaluation,
     images: collected.reports,

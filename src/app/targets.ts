@@ -24,22 +24,12 @@ export interface ResolvedTargets {
  * naming it (exit 2), not a scan error found halfway through.
  */
 export async function resolveTargets(request: ScanRequest): Promise<ResolvedTargets> {
-  const fs: string[] = [];
-  for (const dir of request.fs) {
-    const info = await stat(dir).catch((err: unknown) => {
-      throw new ConfigError(`fs: '${dir}' does not exist (${errorCode(err)}); give a directory of code to scan`);
-    });
-    if (!info.isDirectory()) throw new ConfigError(`fs: '${dir}' is not a directory; give a directory of code to scan`);
-    if (!fs.includes(dir)) fs.push(dir);
-  }
-  const sboms: string[] = [];
-  for (const file of request.sboms) {
-    const info = await stat(file).catch((err: unknown) => {
-      throw new ConfigError(`sbom: '${file}' does not exist (${errorCode(err)}); give a CycloneDX or SPDX JSON file`);
-    });
-    if (!info.isFile()) throw new ConfigError(`sbom: '${file}' is not a file; give a CycloneDX or SPDX JSON file`);
-    if (!sboms.includes(file)) sboms.push(file);
-  }
+  const fs = await existing(request.fs, { option: 'fs', want: 'directory', hint: 'give a directory of code to scan' });
+  const sboms = await existing(request.sboms, {
+    option: 'sbom',
+    want: 'file',
+    hint: 'give a CycloneDX or SPDX JSON file',
+  });
   const images = request.images.length > 0 ? await findTarballs(request.images) : [];
   if (request.images.length > 0 && images.length === 0) {
     const globs = request.images.map((p) => `'${p}'`).join(', ');
@@ -49,6 +39,24 @@ export async function resolveTargets(request: ScanRequest): Promise<ResolvedTarg
     throw new ConfigError('nothing to scan: give images, fs or sbom');
   }
   return { images, fs, sboms };
+}
+
+/** The paths as given, each checked to be a directory (or a file), without repeats; one line naming a bad one. */
+async function existing(
+  paths: string[],
+  how: { option: string; want: 'directory' | 'file'; hint: string },
+): Promise<string[]> {
+  const found: string[] = [];
+  for (const given of paths) {
+    const info = await stat(given).catch((err: unknown) => {
+      throw new ConfigError(`${how.option}: '${given}' does not exist (${errorCode(err)}); ${how.hint}`);
+    });
+    if (how.want === 'directory' ? !info.isDirectory() : !info.isFile()) {
+      throw new ConfigError(`${how.option}: '${given}' is not a ${how.want}; ${how.hint}`);
+    }
+    if (!found.includes(given)) found.push(given);
+  }
+  return found;
 }
 
 /**

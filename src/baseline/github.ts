@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import unzip from 'unzip-stream';
-import { HttpError, parseRetryAfter, retry, type RetryPolicy } from '../lib/retry.js';
+import { requestJson } from '../lib/http.js';
+import { HttpError, retry, type RetryPolicy } from '../lib/retry.js';
 import { OUTPUT_FILES } from '../core/results.js';
 
 /** The default branch's newest audit artifact of this job, as the Actions REST API lists it. */
@@ -41,22 +42,21 @@ function headers(token: string): Record<string, string> {
   };
 }
 
-async function getJson(url: string, q: GitHubArtifactQuery): Promise<unknown> {
-  const response = await fetch(url, { headers: headers(q.token), signal: AbortSignal.timeout(q.timeoutMs) });
-  if (!response.ok) {
-    const after = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-    throw new HttpError(`GitHub answered ${response.status} listing artifacts`, response.status, after);
-  }
-  return response.json();
-}
-
 /** Newest first: the listing's order is not documented, so it is sorted here. */
 async function candidates(q: GitHubArtifactQuery): Promise<ListedArtifact[]> {
   const base = `${q.apiUrl.replace(/\/+$/, '')}/repos/${q.owner}/${q.repo}/actions/artifacts`;
   const found: ListedArtifact[] = [];
   for (let page = 1; page <= MAX_PAGES; page += 1) {
     const url = `${base}?name=${encodeURIComponent(q.artifactName)}&per_page=${PAGE_SIZE}&page=${page}`;
-    const body = (await retry(q.retry, () => getJson(url, q))) as { artifacts?: ListedArtifact[] };
+    const { json } = await requestJson({
+      method: 'GET',
+      url,
+      headers: headers(q.token),
+      retry: q.retry,
+      timeoutMs: q.timeoutMs,
+      describe: (status) => `GitHub answered ${status} listing artifacts`,
+    });
+    const body = json as { artifacts?: ListedArtifact[] };
     const artifacts = Array.isArray(body.artifacts) ? body.artifacts : [];
     found.push(...artifacts);
     if (artifacts.length < PAGE_SIZE) break;

@@ -14,6 +14,8 @@ export interface ExceptionStatus {
 
 export interface Evaluation {
   verdict: 'pass' | 'fail';
+  /** Each image's stable name (core/identity.ts), in the order of the images judged. */
+  stableNames: string[];
   findings: JudgedFinding[];
   exceptions: {
     expired: ExceptionStatus[];
@@ -75,6 +77,7 @@ export function evaluate({ images, profile, now }: EvaluateArgs): Evaluation {
   const status = (c: CompiledException): ExceptionStatus => ({ rule: c.rule, matches: c.matches });
   return {
     verdict: findings.some((f) => f.decision === 'blocking') ? 'fail' : 'pass',
+    stableNames: names,
     findings,
     exceptions: {
       expired: expired.map(status),

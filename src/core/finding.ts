@@ -122,3 +122,8 @@ export function codeFilePath(root: string, target: string): string {
   const joined = root === '.' || root === '' ? target : `${root.replace(/\/+$/, '')}/${target}`;
   return joined.replace(/^\.\//, '');
 }
+
+/** Where a person finds it: for code, the lockfile from the repository root; for images and SBOMs, the target. */
+export function findingPlace(f: Pick<Finding, 'targetKind' | 'image' | 'target'>): string {
+  return f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.image;
+}

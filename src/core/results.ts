@@ -9,7 +9,6 @@ import {
   type LayerStats,
   type TargetKind,
 } from './finding.js';
-import { stableNames } from './identity.js';
 import type { Profile, ProfileOrigin } from './profile.js';
 import { SEVERITIES, type Severity } from './severity.js';
 
@@ -132,7 +131,7 @@ const NO_RUN: RunInfo = { repository: '', ref: '', commit: '', url: '' };
 export function buildResults(args: BuildResultsArgs): GateResults {
   const { evaluation, images, errors, profile, now, toolVersion, baseline } = args;
   const failOn = args.failOn ?? 'all';
-  const names = stableNames(images.map((i) => ({ image: i.image, kind: i.kind })));
+  const names = evaluation.stableNames;
   const perImage = new Map<string, ResultsImage>();
   for (const [index, image] of images.entries()) {
     perImage.set(image.image, {

@@ -3,7 +3,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { CiContext } from '../config/ci-context.js';
 import type { DefectDojoOptions, ForwardOptions, SqsOptions } from '../config/settings.js';
-import type { ImageReport } from '../core/finding.js';
+import type { ImageReport, JudgedFinding } from '../core/finding.js';
 import type { Logger } from '../core/logger.js';
 import type { GateResults } from '../core/results.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../lib/retry.js';
@@ -43,15 +43,20 @@ export async function forwardResults(args: ForwardArgs): Promise<DeliveryOutcome
     outcomes.push(await forwardSqs({ sqs: options.sqs, messages, outputDir, id, context }));
   }
   if (options.defectDojo) {
+    // Excepted findings grouped once, not filtered again for every image.
+    const excepted = new Map<string, JudgedFinding[]>();
+    for (const f of results.findings) {
+      if (f.decision !== 'excepted') continue;
+      const list = excepted.get(f.image);
+      if (list) list.push(f);
+      else excepted.set(f.image, [f]);
+    }
     const uploads: DefectDojoUpload[] = [];
     for (const report of args.reports)
       uploads.push({
         image: report.image,
         kind: report.kind,
-        reportText: withExceptions(
-          await readFile(report.reportPath, 'utf8'),
-          results.findings.filter((f) => f.image === report.image && f.decision === 'excepted'),
-        ),
+        reportText: withExceptions(await readFile(report.reportPath, 'utf8'), excepted.get(report.image) ?? []),
       });
     const stored: StoredDefectDojoSettings = {
       ...withoutToken(options.defectDojo),

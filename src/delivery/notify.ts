@@ -12,7 +12,7 @@ import { jiraIssues } from './issues/jira.js';
 import { issueSpecs, syncIssues, targetKeyOf, type IssueSpec, type IssueTracker } from './issues/sync.js';
 import type { DeliveryOutcome } from './outcome.js';
 import { checkWebhookUrl, postToSlack } from './slack.js';
-import { writeUndelivered } from './spool.js';
+import { writeUndelivered, type UndeliveredEntry } from './spool.js';
 
 /** Credentials for the trackers, from inputs or variables: never from the profile, never written. */
 export interface TrackerCredentials {
@@ -120,14 +120,14 @@ export async function deliverIssues(args: {
   } catch (err) {
     const secrets = [args.credentials.githubToken, args.credentials.gitlab?.token, args.credentials.jira?.token];
     const reason = redact(describeError(err), secrets);
-    const file = await writeUndelivered({
-      outputDir: args.outputDir,
-      id: args.id,
-      entry: { version: 1, sink: 'issues', createdAt: context.now.toISOString(), reasons: [reason], sync: stored },
-    });
-    const message = `Issues (${stored.issues.provider}): ${reason}; kept in ${file} for \`vulngate forward\``;
-    context.logger.warning(message);
-    return { sink: 'issues', status: 'failed', message, spooled: file };
+    const entry = {
+      version: 1 as const,
+      sink: 'issues' as const,
+      createdAt: context.now.toISOString(),
+      reasons: [reason],
+      sync: stored,
+    };
+    return spoolFailure({ ...args, entry, label: `Issues (${stored.issues.provider})` });
   }
 }
 
@@ -164,22 +164,31 @@ export async function deliverSlack(args: {
     return { sink: 'slack', status: 'delivered', message: 'posted' };
   } catch (err) {
     const reason = redact(describeError(err), [url]);
-    const file = await writeUndelivered({
-      outputDir: args.outputDir,
-      id: args.id,
-      entry: {
-        version: 1,
-        sink: 'slack',
-        createdAt: context.now.toISOString(),
-        reasons: [reason],
-        webhookEnv: args.webhookEnv,
-        payload: args.payload,
-      },
-    });
-    const message = `Slack: ${reason}; kept in ${file} for \`vulngate forward\``;
-    context.logger.warning(message);
-    return { sink: 'slack', status: 'failed', message, spooled: file };
+    const entry = {
+      version: 1 as const,
+      sink: 'slack' as const,
+      createdAt: context.now.toISOString(),
+      reasons: [reason],
+      webhookEnv: args.webhookEnv,
+      payload: args.payload,
+    };
+    return spoolFailure({ ...args, entry, label: 'Slack' });
   }
+}
+
+/** What could not be delivered, kept for `vulngate forward`, and said once. */
+async function spoolFailure(args: {
+  entry: Extract<UndeliveredEntry, { sink: 'slack' | 'issues' }>;
+  label: string;
+  outputDir: string;
+  id: string;
+  context: ForwardContext;
+}): Promise<DeliveryOutcome> {
+  const { entry } = args;
+  const file = await writeUndelivered({ outputDir: args.outputDir, id: args.id, entry });
+  const message = `${args.label}: ${entry.reasons.join('; ')}; kept in ${file} for \`vulngate forward\``;
+  args.context.logger.warning(message);
+  return { sink: entry.sink, status: 'failed', message, spooled: file };
 }
 
 /** Tells people what the profile's `notify` asks for: Slack, and an issue per blocking finding. */

@@ -1,5 +1,5 @@
 import type { BaselineFinding } from '../core/baseline.js';
-import { codeFilePath, type JudgedFinding } from '../core/finding.js';
+import { findingPlace, type JudgedFinding } from '../core/finding.js';
 import { OUTPUT_FILES, type GateResults } from '../core/results.js';
 import { compareSeverityDesc } from '../core/severity.js';
 import { code, link, plural, table, text, type Markdown } from './markdown.js';
@@ -17,7 +17,7 @@ type Row = Pick<JudgedFinding, 'image' | 'targetKind' | 'target' | 'id' | 'prima
 
 /** Where a finding is: the image, or the lockfile in the repository. */
 function where(f: Row): Markdown {
-  return code(f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.image);
+  return code(findingPlace(f));
 }
 
 function idCell(f: Row): Markdown | string {

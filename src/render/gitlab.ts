@@ -1,4 +1,4 @@
-import { codeFilePath, type JudgedFinding, type TargetKind } from '../core/finding.js';
+import { codeFilePath, findingPlace, type JudgedFinding, type TargetKind } from '../core/finding.js';
 import { fingerprintUuid } from '../core/identity.js';
 import type { GateResults } from '../core/results.js';
 import type { Severity } from '../core/severity.js';
@@ -134,7 +134,7 @@ function location(f: JudgedFinding, osByImage: Map<string, string>): Record<stri
   if (f.targetKind === 'image') {
     return { dependency, operating_system: osByImage.get(f.image) || 'Unknown', image: f.image };
   }
-  const file = f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.image;
+  const file = findingPlace(f);
   return { file: file || f.image || 'unknown', dependency };
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { codeFilePath, type JudgedFinding } from '../core/finding.js';
+import { findingPlace, type JudgedFinding } from '../core/finding.js';
 import { blockingFindings, type GateResults } from '../core/results.js';
 import { compareSeverityDesc } from '../core/severity.js';
 import { oneLine, shorten } from '../core/text.js';
@@ -11,7 +11,7 @@ const KIND_LABEL = { image: 'image', fs: 'code', sbom: 'SBOM' } as const;
 
 /** `code: services/api/package-lock.json`, `image: shop/api:1.2`. */
 function targetCell(f: JudgedFinding) {
-  const where = f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.image;
+  const where = findingPlace(f);
   return code(`${KIND_LABEL[f.targetKind]}: ${where}`);
 }
 

@@ -1,4 +1,4 @@
-import { codeFilePath, type JudgedFinding } from '../core/finding.js';
+import { findingPlace, type JudgedFinding } from '../core/finding.js';
 import type { SlackEvent } from '../core/notify.js';
 import { blockingFindings, failingFindings, newSinceBaseline, type GateResults } from '../core/results.js';
 import { compareSeverityDesc } from '../core/severity.js';
@@ -41,7 +41,7 @@ function link(url: string | undefined, label: string): string | undefined {
 }
 
 function findingLine(f: JudgedFinding): string {
-  const where = f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.image;
+  const where = findingPlace(f);
   const fix = f.fixedVersion ? ` → ${mrkdwn(f.fixedVersion)}` : ' (no fix yet)';
   return `• *${mrkdwn(f.id)}* ${f.severity} ${code(f.package)} ${mrkdwn(f.installedVersion)}${fix} in ${code(where)}`;
 }

@@ -1,17 +1,12 @@
 import { requestJson } from '../../lib/http.js';
-import type { RetryPolicy } from '../../lib/retry.js';
 import { issueMarkdown, readMarker } from './markdown.js';
-import type { IssueSpec, IssueTracker, TrackedIssue } from './sync.js';
+import type { IssueSpec, IssueTracker, TrackedIssue, TrackerBase } from './sync.js';
 
-export interface GitHubIssuesSettings {
+export interface GitHubIssuesSettings extends TrackerBase {
   apiUrl: string;
   owner: string;
   repo: string;
   token: string;
-  labels: string[];
-  assignees: string[];
-  retry: RetryPolicy;
-  timeoutMs: number;
 }
 
 const LABEL = 'vulngate';

@@ -1,20 +1,14 @@
 import { requestJson } from '../../lib/http.js';
-import type { RetryPolicy } from '../../lib/retry.js';
 import { issueMarkdown, readMarker } from './markdown.js';
-import type { IssueSpec, IssueTracker, TrackedIssue } from './sync.js';
+import type { IssueSpec, IssueTracker, TrackedIssue, TrackerBase } from './sync.js';
 
-export interface GitLabIssuesSettings {
+export interface GitLabIssuesSettings extends TrackerBase {
   /** CI_API_V4_URL. */
   apiUrl: string;
   /** Project id or path (group/project). */
   project: string;
   /** A project or personal access token with `api` scope (the job token cannot write issues). */
   token: string;
-  labels: string[];
-  /** Usernames, resolved to ids once. */
-  assignees: string[];
-  retry: RetryPolicy;
-  timeoutMs: number;
 }
 
 const LABEL = 'vulngate';

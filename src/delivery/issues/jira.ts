@@ -1,21 +1,16 @@
 import { requestJson } from '../../lib/http.js';
-import { HttpError, type RetryPolicy } from '../../lib/retry.js';
+import { HttpError } from '../../lib/retry.js';
 import { oneLine } from '../../core/text.js';
-import type { IssueSpec, IssueTracker, TrackedIssue } from './sync.js';
+import type { IssueSpec, IssueTracker, TrackedIssue, TrackerBase } from './sync.js';
 
-export interface JiraSettings {
+export interface JiraSettings extends TrackerBase {
   /** https://your-site.atlassian.net */
   url: string;
   /** The account's email; with the API token, Basic auth (Jira Cloud). */
   user: string;
   token: string;
   project: string;
-  labels: string[];
-  /** Jira account ids. */
-  assignees: string[];
   issueType: string;
-  retry: RetryPolicy;
-  timeoutMs: number;
 }
 
 const LABEL = 'vulngate';

@@ -1,9 +1,18 @@
 import { createHash } from 'node:crypto';
 import { codeFilePath, type JudgedFinding } from '../../core/finding.js';
 import type { GateResults } from '../../core/results.js';
+import type { RetryPolicy } from '../../lib/retry.js';
 import { compareSeverityDesc } from '../../core/severity.js';
 
 const hash = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length);
+
+/** What every tracker takes besides its address and credentials. */
+export interface TrackerBase {
+  labels: string[];
+  assignees: string[];
+  retry: RetryPolicy;
+  timeoutMs: number;
+}
 
 /** One issue: one vulnerability id in one target (an image without its tag, or a directory). */
 export interface IssueSpec {
