@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { outputFiles } from '../../src/app/gate.js';
-import { writeOutputs } from '../../src/app/outputs.js';
+import { withRecordPaths, writeOutputs } from '../../src/app/outputs.js';
 import { resultsDocument } from '../../src/core/results-document.js';
 import { renderGitlabReport } from '../../src/render/gitlab.js';
 import { renderSarif } from '../../src/render/sarif.js';
@@ -20,7 +20,12 @@ test('the streamed files hold exactly what the renderers build', async () => {
     startedAt: TEST_NOW,
     finishedAt: TEST_NOW,
   });
-  expect(readFileSync(files.results, 'utf8')).toBe(`${JSON.stringify(resultsDocument(results), null, 2)}\n`);
+  expect(readFileSync(files.results, 'utf8')).toBe(
+    `${JSON.stringify(resultsDocument(withRecordPaths(results, dir)), null, 2)}\n`,
+  );
+  // The record names reports from the output directory, never by a runner's absolute path.
+  const record = JSON.parse(readFileSync(files.results, 'utf8')) as { images: { report: string }[] };
+  expect(record.images.map((i) => path.isAbsolute(i.report))).toEqual([false, false, false]);
   expect(JSON.parse(readFileSync(files.gitlab, 'utf8'))).toEqual(
     renderGitlabReport({ results, startedAt: TEST_NOW, finishedAt: TEST_NOW }),
   );

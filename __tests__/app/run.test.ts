@@ -99,11 +99,21 @@ describe('the exit-code table', () => {
   });
 
   test('3: a report could not be read; it outranks a failed verdict, and the rest is still written', async () => {
-    const s = settings({ reports: [reportPath('alpine-39'), '/nowhere/report.json'] });
+    const broken = path.join(mkdtempSync(path.join(tmpdir(), 'vg-broken-')), 'broken.json');
+    writeFileSync(broken, '{"SchemaVersion": 2, "Results": ');
+    const s = settings({ reports: [reportPath('alpine-39'), broken] });
     const outcome = await run(s, ports());
     expect(outcome.exitCode).toBe(ExitCode.Scanner);
     expect(outcome.gate?.results.images).toHaveLength(1);
     expect(existsSync(path.join(s.gate.outputDir, 'vulngate-results.json'))).toBe(true);
+  });
+
+  test('2: a report that does not exist is a configuration error, like a missing tarball; nothing is written', async () => {
+    const s = settings({ reports: [reportPath('alpine-39'), '/nowhere/report.json'] });
+    const outcome = await run(s, ports());
+    expect(outcome.exitCode).toBe(ExitCode.Config);
+    expect(outcome.reason).toBe("reports: no such file: '/nowhere/report.json' (expected Trivy JSON reports)");
+    expect(existsSync(path.join(s.gate.outputDir, 'vulngate-results.json'))).toBe(false);
   });
 
   test('4: delivery failed with forward-failure: fail; warn keeps 0; a failed verdict stays 1', async () => {

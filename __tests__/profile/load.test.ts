@@ -33,13 +33,14 @@ describe('finding the profile', () => {
     expect((await load({ profile: 'api', dir }).loaded).source).toBe(path.join(dir, 'api.yaml'));
   });
 
-  test('a named profile that does not exist falls back to default.yml with a notice', async () => {
-    const dir = profilesDir({ 'default.yml': 'severity: MEDIUM\n' });
-    const { loaded, logger } = load({ profile: 'nope', dir });
-    expect(await loaded).toMatchObject({ severity: 'MEDIUM', source: path.join(dir, 'default.yml') });
-    expect(logger.at('notice')).toEqual([
-      `profile 'nope' not found in ${dir}/ (looked for nope.yml, nope.yaml); using ${path.join(dir, 'default.yml')}`,
-    ]);
+  test('a named profile that does not exist is an error with a did-you-mean, never the looser default', async () => {
+    const dir = profilesDir({ 'default.yml': 'severity: CRITICAL\n', 'strict.yml': 'severity: LOW\n' });
+    await expect(load({ profile: 'strcit', dir }).loaded).rejects.toThrow(
+      new ConfigError(`profile 'strcit': no strcit.yml or strcit.yaml in ${dir}/ (did you mean 'strict'?)`),
+    );
+    await expect(load({ profile: 'payments', dir }).loaded).rejects.toThrow(
+      new ConfigError(`profile 'payments': no payments.yml or payments.yaml in ${dir}/`),
+    );
   });
 
   test('without default.yml the built-in default applies: HIGH, ignore unfixed', async () => {
@@ -50,9 +51,6 @@ describe('finding the profile', () => {
       ignoreUnfixed: true,
       exceptions: [],
     });
-    const { loaded, logger } = load({ profile: 'nope', dir });
-    expect((await loaded).source).toBe('built-in default');
-    expect(logger.at('notice')[0]).toContain('using the built-in default (severity HIGH, ignore_unfixed true)');
   });
 
   test('no profile given reads default.yml when there is one', async () => {

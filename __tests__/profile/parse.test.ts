@@ -1,6 +1,6 @@
 import { ConfigError } from '../../src/core/errors.js';
 import { normalizeVulnerabilityId } from '../../src/core/profile.js';
-import { parseProfileDocument } from '../../src/profile/parse.js';
+import { looksLikeProfile, parseProfileDocument, profileProblems } from '../../src/profile/parse.js';
 import { recordingLogger } from '../../test/support/logger.ts';
 
 const parse = (text: string) => parseProfileDocument({ text, file: 'profiles/app.yml', logger: recordingLogger() });
@@ -111,7 +111,7 @@ describe('bad profiles: one line naming the file, the key path and what is allow
     [
       'unknown exception key',
       'exceptions:\n  - id: CVE-1\n    note: x\n    pakage: y\n',
-      "profiles/app.yml: exceptions[0]: unknown key 'pakage'; allowed: id, name, package, severity, images, paths, note, owner, ticket, vex_status, until",
+      "profiles/app.yml: exceptions[0]: unknown key 'pakage'; allowed: id, name, package, severity, images, paths, note, owner, ticket, vex_status, vex_justification, until",
     ],
     [
       'severity outside the list',
@@ -152,7 +152,7 @@ describe('bad profiles: one line naming the file, the key path and what is allow
     [
       'ignore_unfixed not a boolean',
       'ignore_unfixed: sometimes',
-      'profiles/app.yml: ignore_unfixed: must be a boolean, got "sometimes"',
+      'profiles/app.yml: ignore_unfixed: "sometimes" is not a boolean; allowed: true, false, yes, no',
     ],
     [
       'exceptions not a list',
@@ -196,5 +196,77 @@ describe('bad profiles: one line naming the file, the key path and what is allow
     expect(text1.split('\n')).toHaveLength(1);
     if (typeof message === 'string') expect(text1).toBe(message);
     else expect(text1).toMatch(message);
+  });
+});
+
+describe('values as people write them (issue: the CLI took `--severity high`, the profile refused `Critical`)', () => {
+  test.each([
+    ['severity: Critical', 'CRITICAL'],
+    ['severity: critical', 'CRITICAL'],
+    ['severity: hIgH', 'HIGH'],
+  ])('%s', (text, severity) => {
+    expect(parse(text).severity).toBe(severity);
+  });
+
+  test.each([
+    ['ignore_unfixed: yes', true],
+    ['ignore_unfixed: No', false],
+    ['ignore_unfixed: on', true],
+    ['ignore_unfixed: OFF', false],
+    ['ignore_unfixed: True', true],
+  ])('%s', (text, value) => {
+    expect(parse(text).ignoreUnfixed).toBe(value);
+  });
+
+  test('an exception capped at `medium` is capped at MEDIUM', () => {
+    expect(parse('exceptions: [{id: CVE-1, note: x, severity: medium}]').exceptions[0]?.severity).toBe('MEDIUM');
+  });
+});
+
+describe('VEX status of an exception', () => {
+  test('not_affected needs an OpenVEX justification: a profile error naming the exception', () => {
+    expect(() => parse('exceptions: [{id: CVE-1, note: x, vex_status: not_affected}]')).toThrow(
+      new ConfigError(
+        "profiles/app.yml: exceptions[0]: vex_status not_affected needs 'vex_justification' (component_not_present, " +
+          'vulnerable_code_not_present, vulnerable_code_not_in_execute_path, ' +
+          'vulnerable_code_cannot_be_controlled_by_adversary, inline_mitigations_already_exist)',
+      ),
+    );
+  });
+
+  test('with one, both are kept', () => {
+    const [rule] = parse(
+      'exceptions: [{id: CVE-1, note: x, vex_status: not_affected, vex_justification: component_not_present}]',
+    ).exceptions;
+    expect(rule).toMatchObject({ vexStatus: 'not_affected', vexJustification: 'component_not_present' });
+  });
+});
+
+describe('profileProblems (profiles lint): every problem of a file, not only the first', () => {
+  test('three bad keys in three places: three lines', () => {
+    const text =
+      'severity: SEVERE\nignore_unfixed: sometimes\nexceptions:\n  - id: CVE-1\n    note: x\n    until: 2024-02-30\n';
+    expect(profileProblems({ text, file: 'p.yml' })).toEqual([
+      'p.yml: severity: "SEVERE" is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL',
+      'p.yml: ignore_unfixed: "sometimes" is not a boolean; allowed: true, false, yes, no',
+    ]);
+    expect(
+      profileProblems({ text: 'exceptions:\n  - {id: CVE-1, note: x, until: 2024-02-30}\n', file: 'p.yml' }),
+    ).toEqual(["p.yml exceptions[0].until: '2024-02-30' is not a calendar date; use YYYY-MM-DD"]);
+  });
+
+  test('a valid profile has none', () => {
+    expect(profileProblems({ text: 'severity: high\nexceptions: [{id: CVE-1, note: x}]\n', file: 'p.yml' })).toEqual(
+      [],
+    );
+  });
+
+  test.each([
+    ['docker-compose.yml', 'services:\n  web:\n    image: nginx\nversion: "3"\n', false],
+    ['a profile', 'severity: HIGH\n', true],
+    ['a typo of a profile key', 'severty: HIGH\n', true],
+    ['an empty file', '', true],
+  ])('looksLikeProfile: %s', (_name, text, expected) => {
+    expect(looksLikeProfile(text)).toBe(expected);
   });
 });

@@ -109,7 +109,7 @@ describe('structure', () => {
           region: { startLine: 1 },
         },
         message: {
-          text: 'ghcr.io/aquasecurity/trivy-test-images:debian-buster: testdata/fixtures/images/debian-buster.tar.gz (debian 10.1)',
+          text: 'ghcr.io/aquasecurity/trivy-test-images:debian-buster (debian 10.1)',
         },
       },
     ]);

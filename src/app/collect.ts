@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCode, ScanError } from '../core/errors.js';
 import type { ImageReport, TargetKind } from '../core/finding.js';
-import type { DbInfo, ImageError } from '../core/results.js';
+import type { DbInfo, ImageError, RunWarning } from '../core/results.js';
 import { nameWithoutExtension, parseTrivyReport } from '../core/trivy-report.js';
 import { targetName } from './targets.js';
 
@@ -11,6 +11,8 @@ export interface Collected {
   errors: ImageError[];
   /** When vulngate scanned: the DBs that judged the findings. */
   databases?: { trivyDb?: DbInfo; javaDb?: DbInfo };
+  /** What the record and summary must say besides the log (a stale DB). */
+  warnings?: RunWarning[];
 }
 
 /**

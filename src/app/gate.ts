@@ -18,7 +18,7 @@ import { readReports, type Collected } from './collect.js';
 import { resolveVexFiles } from './vex.js';
 import { writeOutputs } from './outputs.js';
 import { scanTargets } from './scan.js';
-import { resolveTargets } from './targets.js';
+import { findReports, resolveTargets } from './targets.js';
 
 export interface GateContext {
   logger: Logger;
@@ -96,7 +96,7 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
   const collected =
     options.source.kind === 'scan'
       ? await scanSource({ options, source: options.source, context, files })
-      : await readReports(options.source.reports, files.reportsDir, context.workspace);
+      : await readReports(await findReports(options.source.reports), files.reportsDir, context.workspace);
 
   const now = context.now();
   const evaluation = evaluate({ images: collected.reports, profile, now });
@@ -113,6 +113,7 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
     failOn: options.failOn,
     baseline,
     databases: collected.databases,
+    warnings: collected.warnings,
   });
   reportExceptionHealth({ results, logger });
   const unjudged = results.images.filter((i) => i.notJudged);

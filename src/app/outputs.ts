@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { resultsDocumentChunks } from '../core/results-document.js';
 import { OUTPUT_FILES, type GateResults } from '../core/results.js';
@@ -18,13 +19,29 @@ export interface OutputsArgs {
 }
 
 /**
+ * The record travels in the audit artifact with its output directory: reports and SBOMs are named from there
+ * (`reports/001-api.json`), not by the runner's absolute paths.
+ */
+export function withRecordPaths(results: GateResults, outputDir: string): GateResults {
+  const fromOutput = (file: string) => path.relative(outputDir, file).split(path.sep).join('/');
+  return {
+    ...results,
+    images: results.images.map((i) => ({
+      ...i,
+      report: fromOutput(i.report),
+      ...(i.sbom ? { sbom: fromOutput(i.sbom) } : {}),
+    })),
+  };
+}
+
+/**
  * The audit record, SARIF, GitLab report and summary, rendered and written one at a time, each dropped once
  * written: with 100k findings they are hundreds of MB. The audit record is indented for people; the machine-read
  * reports are compact.
  */
 export async function writeOutputs(args: OutputsArgs) {
   const { results, files } = args;
-  await writeChunks(files.results, resultsDocumentChunks(results));
+  await writeChunks(files.results, resultsDocumentChunks(withRecordPaths(results, path.dirname(files.results))));
   const sarifOmitted = await writeSarifFile(files.sarif, { results, ...args.sarif });
   // The profile's exceptions as VEX, for whoever consumes the images next.
   await writeFile(files.openVex, `${JSON.stringify(renderOpenVex(results), null, 2)}\n`);

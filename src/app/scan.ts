@@ -1,9 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { describeError, isGateError, ScanError } from '../core/errors.js';
 import type { ImageEvidence, LayerStats } from '../core/finding.js';
-import type { DbInfo } from '../core/results.js';
+import type { DbInfo, RunWarning } from '../core/results.js';
 import type { Logger } from '../core/logger.js';
 import { fileSha256, readImageLayers, type ImageLayers } from '../trivy/image-layers.js';
 import type { ImageScanner, ScanTarget } from '../trivy/scanner.js';
@@ -45,11 +45,13 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
   const scanner = await createScanner();
   const results: ScanResult[] = [];
   let databases: Collected['databases'];
+  const warnings: RunWarning[] = [];
   let archives: (ImageLayers | undefined)[] = [];
   try {
     await scanner.prepare({ targets: targets.length });
     databases = await scanner.databases();
-    checkDbAge({ db: databases.trivyDb, ...args.dbAge, now: args.now(), logger });
+    const stale = checkDbAge({ db: databases.trivyDb, ...args.dbAge, now: args.now(), logger });
+    if (stale) warnings.push(stale);
     // Best effort: an archive whose manifest cannot be read is scanned alone, and Trivy says what is wrong with it.
     archives = await Promise.all(
       targets.map((t) => (t.kind !== 'image' ? undefined : readImageLayers(t.path).catch(() => undefined))),
@@ -85,7 +87,7 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
   } finally {
     await scanner.close();
   }
-  const collected: Collected = { reports: [], errors: [], databases };
+  const collected: Collected = { reports: [], errors: [], databases, warnings };
   for (const [index, result] of results.entries()) {
     const { target } = result;
     const name = targetName(target, workspace);
@@ -103,7 +105,9 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
     });
     if (!report) continue;
     if (result.layers) report.layers = result.layers;
-    if (result.sbomPath) report.sbomPath = result.sbomPath;
+    if (result.sbomPath && (await nameSbomSubject(result.sbomPath, report.image, logger))) {
+      report.sbomPath = result.sbomPath;
+    }
     if (target.kind === 'image') report.evidence = imageEvidence(archives[index], report.evidence, result.sha256);
   }
   return collected;
@@ -140,16 +144,18 @@ function checkDbAge(args: {
   strict: boolean;
   now: Date;
   logger: Logger;
-}): void {
+}): RunWarning | undefined {
   const updated = args.db ? Date.parse(args.db.updatedAt) : Number.NaN;
-  if (Number.isNaN(updated)) return;
+  if (Number.isNaN(updated)) return undefined;
   const hours = (args.now.getTime() - updated) / 3_600_000;
-  if (hours <= args.maxHours) return;
+  if (hours <= args.maxHours) return undefined;
   const message =
     `The vulnerability DB was updated ${Math.floor(hours)} hours ago (${args.db?.updatedAt}), more than max-db-age ` +
     `${args.maxHours}: findings published since are missing`;
   if (args.strict) throw new ScanError(`${message} (strict-db-age)`);
   args.logger.warning(message);
+  // In the summary and the record too: an auditor reads those, not the job log.
+  return { code: 'stale-db', message };
 }
 
 function describeCounts(targets: ResolvedTargets): string {
@@ -181,6 +187,24 @@ async function writeSbom(args: {
   } catch (err) {
     args.logger.warning(`No SBOM for ${args.target.path}: ${describeError(err)}`);
     return undefined;
+  }
+}
+
+/**
+ * Trivy names the SBOM's subject (metadata.component.name) after the file it scanned, a runner path: the image's
+ * name takes its place, as for a registry image. False when the SBOM cannot be read back (then it is not listed).
+ */
+async function nameSbomSubject(sbomPath: string, name: string, logger: Logger): Promise<boolean> {
+  try {
+    const bom = JSON.parse(await readFile(sbomPath, 'utf8')) as { metadata?: { component?: { name?: string } } };
+    if (bom.metadata?.component && bom.metadata.component.name !== name) {
+      bom.metadata.component.name = name;
+      await writeFile(sbomPath, `${JSON.stringify(bom, null, 2)}\n`);
+    }
+    return true;
+  } catch (err) {
+    logger.warning(`No SBOM for ${name}: ${describeError(err)}`);
+    return false;
   }
 }
 

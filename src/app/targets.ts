@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, errorCode } from '../core/errors.js';
 import { nameWithoutExtension } from '../core/trivy-report.js';
 import type { ScanTarget } from '../trivy/scanner.js';
-import { glob } from 'tinyglobby';
+import { glob, isDynamicPattern } from 'tinyglobby';
 
 /** What `scan` was asked for: image globs, directories of code, SBOM files. */
 export interface ScanRequest {
@@ -30,11 +31,7 @@ export async function resolveTargets(request: ScanRequest): Promise<ResolvedTarg
     want: 'file',
     hint: 'give a CycloneDX or SPDX JSON file',
   });
-  const images = request.images.length > 0 ? await findTarballs(request.images) : [];
-  if (request.images.length > 0 && images.length === 0) {
-    const globs = request.images.map((p) => `'${p}'`).join(', ');
-    throw new ConfigError(`images: no file matches ${globs} (expected image tarballs from docker save)`);
-  }
+  const images = await findTarballs(request.images);
   if (images.length + fs.length + sboms.length === 0) {
     throw new ConfigError('nothing to scan: give images, fs or sbom');
   }
@@ -75,9 +72,36 @@ export function targetName(target: ScanTarget, workspace: string): string {
 
 /**
  * Image tarballs, and OCI image layout directories (they hold index.json); sorted, without duplicates.
- * An absolute pattern gives absolute paths, a relative one relative paths.
+ * An absolute pattern gives absolute paths, a relative one relative paths. Every pattern must find something: a
+ * missing tarball among several is exit 2 naming it, never a gate that passes on the images that were there.
  */
 export async function findTarballs(patterns: string[]): Promise<string[]> {
+  return findEach(patterns, {
+    option: 'images',
+    accept: async (entry, info) => info.isFile() || (info.isDirectory() && (await isOciLayout(entry))),
+    expected: 'image tarballs from docker save, or OCI layout directories',
+  });
+}
+
+/** Trivy JSON reports: files and globs, each of which must find a file (exit 2 naming the one that does not). */
+export async function findReports(patterns: string[]): Promise<string[]> {
+  return findEach(patterns, {
+    option: 'reports',
+    accept: (_entry, info) => info.isFile(),
+    expected: 'Trivy JSON reports',
+    keepOrder: true,
+  });
+}
+
+async function findEach(
+  patterns: string[],
+  how: {
+    option: string;
+    accept: (entry: string, info: Stats) => boolean | Promise<boolean>;
+    expected: string;
+    keepOrder?: boolean;
+  },
+): Promise<string[]> {
   const found = new Set<string>();
   for (const pattern of patterns) {
     const matches = await glob(pattern, {
@@ -85,13 +109,20 @@ export async function findTarballs(patterns: string[]): Promise<string[]> {
       expandDirectories: false,
       absolute: path.isAbsolute(pattern),
     });
-    for (const match of matches) {
+    let matchedOne = false;
+    for (const match of matches.sort()) {
       const entry = match.replace(/\/$/, '');
       const info = await stat(entry);
-      if (info.isFile() || (info.isDirectory() && (await isOciLayout(entry)))) found.add(entry);
+      if (!(await how.accept(entry, info))) continue;
+      matchedOne = true;
+      found.add(entry);
+    }
+    if (!matchedOne) {
+      const what = isDynamicPattern(pattern) ? 'no file matches' : 'no such file:';
+      throw new ConfigError(`${how.option}: ${what} '${pattern}' (expected ${how.expected})`);
     }
   }
-  return [...found].sort();
+  return how.keepOrder ? [...found] : [...found].sort();
 }
 
 async function isOciLayout(dir: string): Promise<boolean> {

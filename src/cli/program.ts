@@ -8,12 +8,13 @@ import {
   flagName,
   optionSpec,
   readOptions,
+  unknownVariableWarnings,
   type OptionName,
   type OptionSet,
 } from '../config/options.js';
 import type { CliCommand } from '../config/option-types.js';
 import { ConfigError, ExitCode, errorCode } from '../core/errors.js';
-import { lintProfiles, lintText } from '../profile/lint.js';
+import { lintExitCode, lintProfiles, lintText } from '../profile/lint.js';
 import { logLine } from '../core/text.js';
 import { replay, run, type RunOutcome, type RunPorts } from '../app/run.js';
 import { DirToolStore } from '../trivy/dir-tool-store.js';
@@ -84,7 +85,8 @@ export async function runCli(io: CliIo): Promise<number> {
 function commanderOption(name: OptionName): Option {
   const spec = optionSpec(name);
   const cli = spec.cli ?? {};
-  const value = cli.switch ? '' : ` <${cli.placeholder ?? 'value'}${cli.variadic ? '...' : ''}>`;
+  const [open, close] = cli.optionalValue ? ['[', ']'] : ['<', '>'];
+  const value = cli.switch ? '' : ` ${open}${cli.placeholder ?? 'value'}${cli.variadic ? '...' : ''}${close}`;
   const shown = spec.defaultText !== '' && !cli.switch ? ` (default: ${spec.defaultText.replace(/\n/g, ', ')})` : '';
   return new Option(`${flagName(name)}${value}`, `${spec.help}${shown}`);
 }
@@ -133,7 +135,7 @@ async function runLint(args: { io: CliIo; dir: string; read: () => OptionSet }):
     const { values } = args.read();
     const report = await lintProfiles({ dir: args.dir, now: io.now() });
     io.stdout.write(values.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : lintText(report));
-    return report.errors.length > 0 ? ExitCode.Config : ExitCode.Pass;
+    return lintExitCode(report, values.strict);
   } catch (err) {
     return failedBeforeRun(io.stderr, new ConfigError(`profiles lint: cannot read '${args.dir}' (${errorCode(err)})`));
   }
@@ -163,6 +165,7 @@ async function runCommand(args: {
   try {
     const options = args.read();
     const ports = cliPorts(io, options);
+    for (const warning of unknownVariableWarnings(io.env)) ports.logger.warning(warning);
     if (command === 'forward') {
       const { values } = options;
       outcome = await replay({

@@ -26,7 +26,15 @@ export interface OptionSpec<T> {
   envOnly?: boolean;
   /** Masked in the action's log, never printed nor written. */
   secret?: boolean;
-  cli?: { flag?: string; placeholder?: string; variadic?: boolean; switch?: boolean; mandatory?: boolean };
+  cli?: {
+    flag?: string;
+    placeholder?: string;
+    variadic?: boolean;
+    switch?: boolean;
+    mandatory?: boolean;
+    /** The value may be left out: `--write-sbom` alone means true, as Trivy users type switches. */
+    optionalValue?: boolean;
+  };
   /** Text (or a flag's list) → value; the default when unset. Errors name `label`. */
   parse(raw: RawValue | undefined, label: string): T;
 }
@@ -65,8 +73,9 @@ export function booleanOption(base: Base & { default: boolean }): OptionSpec<boo
 export function booleanOption(base: Base): OptionSpec<boolean | undefined>;
 export function booleanOption(base: Base & { default?: boolean }): OptionSpec<boolean | undefined> {
   const fallback = base.default;
+  const cli = base.cli?.switch ? base.cli : { placeholder: 'bool', ...base.cli, optionalValue: true };
   return spec(
-    base,
+    { ...base, cli },
     fallback === undefined ? '' : String(fallback),
     (text, label) => booleanValue(label, text) ?? fallback,
   );
@@ -110,7 +119,8 @@ export function urlOption(base: Base): OptionSpec<string | undefined> {
 export function listOption(base: Base & { default?: string[] }): OptionSpec<string[]> {
   const fallback = base.default ?? [];
   return spec(base, fallback.join('\n'), (_text, _label, raw) => {
-    const items = Array.isArray(raw) ? raw.map((s) => s.trim()).filter(Boolean) : listValue(raw ?? '');
+    // A repeated flag gives a list; each item may itself be a comma-separated list, as the help says.
+    const items = Array.isArray(raw) ? raw.flatMap((s) => listValue(s)) : listValue(raw ?? '');
     return items.length > 0 ? items : [...fallback];
   });
 }

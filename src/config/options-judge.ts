@@ -134,6 +134,13 @@ export const JUDGE_OPTIONS = {
     commands: ['lint'],
     cli: { placeholder: 'format' },
   }),
+  strict: booleanOption({
+    help: "`profiles lint`: exit 1 when an exception has expired (for the profiles repository's CI).",
+    default: false,
+    input: false,
+    commands: ['lint'],
+    cli: { switch: true },
+  }),
   verbose: booleanOption({
     help: 'Debug output.',
     default: false,

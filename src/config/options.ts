@@ -2,6 +2,7 @@ import { DELIVERY_OPTIONS } from './options-delivery.js';
 import { JUDGE_OPTIONS } from './options-judge.js';
 import { SCAN_OPTIONS } from './options-scan.js';
 import type { CliCommand, OptionSpec } from './option-types.js';
+import { didYouMean } from '../core/suggest.js';
 
 /**
  * The one option table. The action's inputs (and action.yml, checked by a test), the CLI's flags and the
@@ -76,4 +77,19 @@ export function readActionInputs(env: NodeJS.ProcessEnv): OptionSet {
 /** Options of a CLI command. */
 export function commandOptions(command: CliCommand): OptionName[] {
   return OPTION_NAMES.filter((n) => (optionSpec(n).commands as readonly string[]).includes(command));
+}
+
+/** VULNGATE_* variables that are not options: read elsewhere, or by the GitLab template and the development scripts. */
+const OTHER_VARIABLES = ['VULNGATE_DEFAULT_BRANCH', 'VULNGATE_IMAGE', 'VULNGATE_DEV_CACHE', 'VULNGATE_COUNT_FILE'];
+
+/**
+ * A VULNGATE_* variable that nothing reads is most often a typo (`VULNGATE_SEVERTY`): silently ignored, the run
+ * would judge with something other than what was meant. One warning each, with the closest name.
+ */
+export function unknownVariableWarnings(env: NodeJS.ProcessEnv): string[] {
+  const known = new Set([...OPTION_NAMES.map(envName), ...OTHER_VARIABLES]);
+  return Object.keys(env)
+    .filter((name) => name.startsWith('VULNGATE_') && !known.has(name))
+    .sort()
+    .map((name) => `${name} is not a vulngate variable and is ignored${didYouMean(name, known)}`);
 }

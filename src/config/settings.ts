@@ -34,7 +34,8 @@ export interface GateOptions {
   source: GateSource;
   profile?: string;
   profilesDir: string;
-  overrides: { severity?: Severity; ignoreUnfixed?: boolean };
+  /** Inputs, flags or variables that override the profile, with where each came from (`VULNGATE_SEVERITY`). */
+  overrides: { severity?: Severity; ignoreUnfixed?: boolean; from?: { severity?: string; ignoreUnfixed?: string } };
   outputDir: string;
   failOnFindings: boolean;
   /** Images scanned at once. */
@@ -154,7 +155,11 @@ export function gateOptions(options: OptionSet, source: GateSource, ci: CiContex
     source,
     profile: values.profile,
     profilesDir: values['profiles-dir'],
-    overrides: { severity: values.severity, ignoreUnfixed: values['ignore-unfixed'] },
+    overrides: {
+      severity: values.severity,
+      ignoreUnfixed: values['ignore-unfixed'],
+      from: { severity: options.label('severity'), ignoreUnfixed: options.label('ignore-unfixed') },
+    },
     outputDir: values['output-dir'],
     failOnFindings: values['fail-on-findings'],
     parallel: values.parallel ?? availableParallelism(),

@@ -41,12 +41,24 @@ export function choiceValue<T extends string>(label: string, value: string, choi
   return v as T;
 }
 
-/** Newline- or comma-separated, as GitHub users write lists in `with:`. */
+/**
+ * Newline- or comma-separated, as GitHub users write lists in `with:` and the help promises for flags; a comma inside
+ * a glob's braces (`tar_images/{api,web}.tar`) belongs to the glob.
+ */
 export function listValue(value: string): string[] {
-  return value
-    .split(/[\n,]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const items: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const char of value) {
+    if (char === '{') depth += 1;
+    else if (char === '}') depth = Math.max(0, depth - 1);
+    if (char === '\n' || (char === ',' && depth === 0)) {
+      items.push(current);
+      current = '';
+    } else current += char;
+  }
+  items.push(current);
+  return items.map((s) => s.trim()).filter(Boolean);
 }
 
 export function urlValue(

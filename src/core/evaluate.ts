@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
-import { findingFingerprint, stableNames, targetWithoutArtifact } from './identity.js';
-import { isFixable, type Finding, type ImageReport, type JudgedFinding } from './finding.js';
+import { findingFingerprint, splitImageName, stableNames, targetWithoutArtifact } from './identity.js';
+import { codeFilePath, isFixable, type Finding, type ImageReport, type JudgedFinding } from './finding.js';
+import { emptyNearMiss, noteMiss, whyUnused, type MissPart, type NearMiss } from './near-miss.js';
 import { EXPIRING_SOON_DAYS, normalizeVulnerabilityId, type ExceptionRule, type Profile } from './profile.js';
 import { severityRank } from './severity.js';
 
@@ -10,6 +11,8 @@ export interface ExceptionStatus {
   rule: ExceptionRule;
   /** Findings it excepted (active) or would have excepted (expired). */
   matches: number;
+  /** For an unused exception: which of its conditions did not hold ("the id matched 2 findings; images did not"). */
+  why?: string;
 }
 
 export interface Evaluation {
@@ -36,6 +39,8 @@ interface CompiledException {
   matchesImage: (image: string) => boolean;
   matchesPath: (target: string) => boolean;
   matches: number;
+  /** What kept it from matching, for an unused exception's reason. */
+  nearMiss: NearMiss;
 }
 
 export interface EvaluateArgs {
@@ -84,7 +89,7 @@ export function evaluate({ images, profile, now }: EvaluateArgs): Evaluation {
       expiringSoon: active
         .filter((c) => c.rule.until !== undefined && exceptionEndsAt(c.rule.until) <= soonLimit)
         .map(status),
-      unused: active.filter((c) => c.matches === 0).map(status),
+      unused: active.filter((c) => c.matches === 0).map((c) => ({ ...status(c), why: whyUnused(c.rule, c.nearMiss) })),
     },
   };
 }
@@ -96,12 +101,15 @@ function globMatcher(globs: string[] | undefined): (text: string) => boolean {
 }
 
 function compile(rule: ExceptionRule, now: Date): CompiledException {
+  const image = globMatcher(rule.images);
   return {
     rule,
     active: rule.until === undefined || now.getTime() < exceptionEndsAt(rule.until),
-    matchesImage: globMatcher(rule.images),
+    // `shop/api` covers every tag and digest of it: CI tags each build with its commit.
+    matchesImage: (name) => image(name) || image(splitImageName(name).repository),
     matchesPath: globMatcher(rule.paths),
     matches: 0,
+    nearMiss: emptyNearMiss(),
   };
 }
 
@@ -113,6 +121,7 @@ interface JudgeArgs {
 }
 
 function judge({ finding, threshold, profile, candidates }: JudgeArgs): JudgedFinding {
+  for (const candidate of candidates ?? []) candidate.nearMiss.idMatches += 1;
   // A VEX statement is the supplier's word that this product is not affected: it decides before the profile.
   if (finding.vex) {
     const why = finding.vex.justification ? `: ${finding.vex.justification}` : '';
@@ -133,22 +142,15 @@ function judge({ finding, threshold, profile, candidates }: JudgeArgs): JudgedFi
       reason: 'no fixed version yet, and the profile ignores unfixed findings',
     };
   }
-  let expiredMatch: CompiledException | undefined;
-  for (const candidate of candidates ?? []) {
-    if (!covers(candidate.rule, finding) || !candidate.matchesImage(finding.image)) continue;
-    if (!candidate.matchesPath(finding.target)) continue;
-    if (candidate.active) {
-      candidate.matches += 1;
-      const until = candidate.rule.until ? ` until ${candidate.rule.until}` : '';
-      return {
-        ...finding,
-        decision: 'excepted',
-        reason: `excepted by ${candidate.rule.origin}${until}: ${candidate.rule.note}`,
-        exception: candidate.rule,
-      };
-    }
-    candidate.matches += 1;
-    expiredMatch ??= candidate;
+  const { excepting, expired } = findException(finding, candidates ?? []);
+  if (excepting) {
+    const until = excepting.rule.until ? ` until ${excepting.rule.until}` : '';
+    return {
+      ...finding,
+      decision: 'excepted',
+      reason: `excepted by ${excepting.rule.origin}${until}: ${excepting.rule.note}`,
+      exception: excepting.rule,
+    };
   }
   const fix = finding.kind === 'secret' ? 'remove the secret' : `fixed in ${finding.fixedVersion}`;
   const reason =
@@ -157,15 +159,58 @@ function judge({ finding, threshold, profile, candidates }: JudgeArgs): JudgedFi
   return {
     ...finding,
     decision: 'blocking',
-    reason: expiredMatch
-      ? `${reason}; exception ${expiredMatch.rule.origin} expired on ${expiredMatch.rule.until}`
-      : reason,
+    reason: expired ? `${reason}; exception ${expired.rule.origin} expired on ${expired.rule.until}` : reason,
   };
 }
 
-/** Package and severity cap; the id was matched by the index and the image by its globs. */
-function covers(rule: ExceptionRule, finding: Finding): boolean {
-  if (rule.package !== undefined && rule.package !== finding.package) return false;
-  if (rule.severity !== undefined && severityRank(finding.severity) > severityRank(rule.severity)) return false;
-  return true;
+/**
+ * The first active exception whose every condition holds; an expired one that would have held is kept for the
+ * reason. Every candidate notes which of its conditions failed, so an unused exception can say why.
+ */
+function findException(
+  finding: Finding,
+  candidates: CompiledException[],
+): { excepting?: CompiledException; expired?: CompiledException } {
+  let excepting: CompiledException | undefined;
+  let expired: CompiledException | undefined;
+  for (const candidate of candidates) {
+    candidate.nearMiss.needed += 1;
+    const failed = failedConditions(candidate, finding);
+    for (const part of failed) noteMiss(candidate.nearMiss, part, finding);
+    if (failed.length > 0) continue;
+    if (excepting) {
+      candidate.nearMiss.shadowedBy ??= excepting.rule.origin;
+      continue;
+    }
+    candidate.matches += 1;
+    if (candidate.active) excepting = candidate;
+    else expired ??= candidate;
+  }
+  return { excepting, expired };
+}
+
+/** Which of the exception's conditions (besides its id) the finding fails. */
+function failedConditions(candidate: CompiledException, finding: Finding): MissPart[] {
+  const { rule } = candidate;
+  const failed: MissPart[] = [];
+  if (rule.package !== undefined && !packageMatches(rule.package, finding)) failed.push('package');
+  if (rule.severity !== undefined && severityRank(finding.severity) > severityRank(rule.severity)) {
+    failed.push('severity');
+  }
+  if (!candidate.matchesImage(finding.image)) failed.push('images');
+  if (!candidate.matchesPath(exceptionPath(finding))) failed.push('paths');
+  return failed;
+}
+
+/**
+ * `package:` names the package as Trivy reports it or its source package: `openssl` covers libssl3 and openssl
+ * alike (Debian builds both from openssl), as an advisory names the source.
+ */
+function packageMatches(wanted: string, finding: Finding): boolean {
+  return wanted === finding.package || (finding.sourcePackage !== undefined && wanted === finding.sourcePackage);
+}
+
+/** `paths:` globs match a lockfile's path from the repository root (as SARIF names it), else Trivy's target. */
+export function exceptionPath(finding: Pick<Finding, 'targetKind' | 'image' | 'target'>): string {
+  return finding.targetKind === 'fs' ? codeFilePath(finding.image, finding.target) : finding.target;
 }

@@ -14,8 +14,8 @@ export function reportExceptionHealth({ results, logger }: { results: GateResult
     const pkg = e.package ? ` (${e.package})` : '';
     logger.notice(`Exception ${e.id}${pkg} expires after ${e.until}. Note: ${e.note} [${e.origin}]`);
   }
-  if (results.exceptions.unused.length > 0) {
-    const list = results.exceptions.unused.map((e) => (e.package ? `${e.id} (${e.package})` : e.id)).join(', ');
-    logger.notice(`Unused exceptions (matched no finding): ${list}`);
+  for (const e of results.exceptions.unused) {
+    const pkg = e.package ? ` (${e.package})` : '';
+    logger.notice(`Unused exception ${e.id}${pkg} [${e.origin}]: ${e.why ?? 'it matched no finding'}`);
   }
 }

@@ -23,6 +23,8 @@ export interface Finding {
   id: string;
   /** Package name; for secrets, the file path. */
   package: string;
+  /** The source package an OS package was built from (openssl for libssl3), where the report lists packages. */
+  sourcePackage?: string;
   pkgId: string;
   purl: string;
   installedVersion: string;

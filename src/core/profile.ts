@@ -20,8 +20,10 @@ export interface ExceptionRule {
   owner?: string;
   /** Where the acceptance is tracked (URL or key). */
   ticket?: string;
-  /** How vulngate.openvex.json states it; default not_affected. */
+  /** How vulngate.openvex.json states it; default affected (a risk accepted is not a claim of not affected). */
   vexStatus?: VexStatus;
+  /** OpenVEX's justification, required for not_affected. */
+  vexJustification?: string;
   /** YYYY-MM-DD, the last UTC day it applies. */
   until?: string;
   /** `profiles/kibana.yml exceptions[2]`: where to fix it. */
@@ -34,6 +36,21 @@ export interface ProfileOrigin {
   ref: string;
   commit: string;
   /** Path in the profiles repository. */
+  file: string;
+  sha256: string;
+}
+
+/** A setting an input, flag or variable changed: what the profile said and what judged. */
+export interface ProfileOverride {
+  key: 'severity' | 'ignore_unfixed';
+  value: string | boolean;
+  profileValue: string | boolean;
+  /** `VULNGATE_SEVERITY`, `--severity`, or the action input `severity`. */
+  from: string;
+}
+
+/** A file that made the profile (it and what it extends), with the sha256 of the bytes read. */
+export interface ProfileFile {
   file: string;
   sha256: string;
 }
@@ -51,6 +68,10 @@ export interface Profile {
   origin?: ProfileOrigin;
   /** Slack and issue trackers. */
   notify?: NotifyConfig;
+  /** The files read, most specific first, each with its sha256; absent for the built-in default. */
+  files?: ProfileFile[];
+  /** Settings changed by inputs, flags or variables. */
+  overrides?: ProfileOverride[];
 }
 
 export const BUILT_IN_PROFILE: Profile = {

@@ -9,7 +9,7 @@ import {
   type LayerStats,
   type TargetKind,
 } from './finding.js';
-import type { Profile, ProfileOrigin } from './profile.js';
+import type { Profile, ProfileFile, ProfileOrigin, ProfileOverride } from './profile.js';
 import { SEVERITIES, type Severity } from './severity.js';
 
 /** The files a run writes into its output directory. */
@@ -74,6 +74,14 @@ export interface ResultsException {
   ticket?: string;
   origin: string;
   matches: number;
+  /** Unused exceptions: which of its conditions did not hold. */
+  why?: string;
+}
+
+/** Something the record and the summary must say, not only the log: a stale DB. */
+export interface RunWarning {
+  code: 'stale-db';
+  message: string;
 }
 
 /** Where the run happened (from CI), so a later run that takes this record as its baseline can say "since …". */
@@ -97,7 +105,19 @@ export interface GateResults {
   /** Findings of the baseline not found again on the targets scanned now. */
   gone: BaselineFinding[];
   tool: { name: 'vulngate'; version: string; trivyVersion: string; trivyDb?: DbInfo; javaDb?: DbInfo };
-  profile: { source: string; severity: Severity; ignoreUnfixed: boolean; origin?: ProfileOrigin };
+  profile: {
+    source: string;
+    severity: Severity;
+    ignoreUnfixed: boolean;
+    /** sha256 of the profile file read (central or local); `files` lists it and what it extends. */
+    sha256?: string;
+    files?: ProfileFile[];
+    origin?: ProfileOrigin;
+    /** Settings an input, flag or variable changed, with where each came from and what the profile said. */
+    overrides?: ProfileOverride[];
+  };
+  /** What the run could not vouch for (a stale DB); also in the summary. */
+  warnings: RunWarning[];
   images: ResultsImage[];
   errors: ImageError[];
   findings: JudgedFinding[];
@@ -124,6 +144,7 @@ export interface BuildResultsArgs {
   baseline?: Baseline;
   /** The DBs the scan used, when vulngate scanned (not for reports read from files). */
   databases?: { trivyDb?: DbInfo; javaDb?: DbInfo };
+  warnings?: RunWarning[];
 }
 
 const NO_RUN: RunInfo = { repository: '', ref: '', commit: '', url: '' };
@@ -180,8 +201,11 @@ export function buildResults(args: BuildResultsArgs): GateResults {
       source: profile.source,
       severity: profile.severity,
       ignoreUnfixed: profile.ignoreUnfixed,
+      ...(profile.files?.[0] ? { sha256: profile.files[0].sha256, files: profile.files } : {}),
       ...(profile.origin ? { origin: profile.origin } : {}),
+      ...(profile.overrides ? { overrides: profile.overrides } : {}),
     },
+    warnings: args.warnings ?? [],
     images: [...perImage.values()],
     errors,
     findings: evaluation.findings,
@@ -214,9 +238,9 @@ function applyBaseline(evaluation: Evaluation, targets: string[], baseline: Base
   return gone;
 }
 
-function toResultsException({ rule, matches }: ExceptionStatus): ResultsException {
+function toResultsException({ rule, matches, why }: ExceptionStatus): ResultsException {
   const { id, package: pkg, paths, until, note, owner, ticket, origin } = rule;
-  return { id, package: pkg, paths, until, note, owner, ticket, origin, matches };
+  return { id, package: pkg, paths, until, note, owner, ticket, origin, matches, ...(why ? { why } : {}) };
 }
 
 export function blockingFindings(results: Pick<GateResults, 'findings'>): JudgedFinding[] {

@@ -102,7 +102,7 @@ export function parseTrivyReport({ text, reportPath, fallbackName, name }: Parse
     const where = `${reportPath}: Results[${index}]`;
     const raw = result as RawResult;
     const packages = listOf(raw.Packages, `${where}.Packages`);
-    collectResult({ result: raw, where, image, kind, lines: packageLines(packages), into: findings });
+    collectResult({ result: raw, where, image, kind, packages: packageFacts(packages), into: findings });
     if (kind !== 'image' && result.Class === 'lang-pkgs' && packages.length > 0) {
       dependencyFiles.push({
         path: str(raw.Target),
@@ -114,6 +114,13 @@ export function parseTrivyReport({ text, reportPath, fallbackName, name }: Parse
     notJudged.misconfigurations += Array.isArray(result.Misconfigurations) ? result.Misconfigurations.length : 0;
     notJudged.licenses += Array.isArray(result.Licenses) ? result.Licenses.length : 0;
   });
+  // Trivy names an image's OS target after the file it was given (`/runner/tar_images/api.tar (debian 12.11)`): the
+  // image's name takes its place, so no runner path reaches the record; identity strips either the same way.
+  const artifactName = kind === 'image' && artifact !== '' && artifact !== image ? image : artifact;
+  if (artifactName !== artifact) {
+    for (const f of findings)
+      if (f.target.startsWith(artifact)) f.target = `${image}${f.target.slice(artifact.length)}`;
+  }
   const os = report.Metadata?.OS;
   const meta = report.Metadata ?? {};
   const evidence =
@@ -128,7 +135,7 @@ export function parseTrivyReport({ text, reportPath, fallbackName, name }: Parse
     image,
     kind,
     reportPath,
-    artifactName: artifact,
+    artifactName,
     os: os && typeof os.Family === 'string' ? { family: os.Family, name: str(os.Name) } : undefined,
     trivyVersion: str(report.Trivy?.Version),
     findings,
@@ -150,17 +157,28 @@ function artifactKind(value: unknown, reportPath: string): TargetKind {
   return kind;
 }
 
-/** PkgID (else name@version) → the package's first line in its lockfile, from Trivy's Locations. */
-function packageLines(packages: Record<string, unknown>[]): Map<string, number> {
-  const lines = new Map<string, number>();
+interface PackageFacts {
+  /** The package's first line in its lockfile, from Trivy's Locations. */
+  line?: number;
+  /** The source package an OS package was built from (openssl for libssl3), from Trivy's SrcName. */
+  source?: string;
+}
+
+/** PkgID (else name@version) → what the package list adds to a finding: its line and its source package. */
+function packageFacts(packages: Record<string, unknown>[]): Map<string, PackageFacts> {
+  const facts = new Map<string, PackageFacts>();
   for (const p of packages) {
+    const key = str(p.ID) || `${str(p.Name)}@${str(p.Version)}`;
+    if (facts.has(key)) continue;
     const first: unknown = Array.isArray(p.Locations) ? p.Locations[0] : undefined;
     const line = isObject(first) ? first.StartLine : undefined;
-    if (typeof line !== 'number' || !(line >= 1)) continue;
-    const key = str(p.ID) || `${str(p.Name)}@${str(p.Version)}`;
-    if (!lines.has(key)) lines.set(key, line);
+    const source = str(p.SrcName);
+    facts.set(key, {
+      ...(typeof line === 'number' && line >= 1 ? { line } : {}),
+      ...(source !== '' && source !== str(p.Name) ? { source } : {}),
+    });
   }
-  return lines;
+  return facts;
 }
 
 function collectResult(args: {
@@ -168,10 +186,10 @@ function collectResult(args: {
   where: string;
   image: string;
   kind: TargetKind;
-  lines: Map<string, number>;
+  packages: Map<string, PackageFacts>;
   into: Finding[];
 }): void {
-  const { result, where, image, kind, lines, into } = args;
+  const { result, where, image, kind, packages, into } = args;
   const target = str(result.Target);
   const base = { image, targetKind: kind, target, class: str(result.Class), type: str(result.Type) };
   // Findings a VEX document suppressed (trivy --show-suppressed): kept, with the statement, so none goes silently.
@@ -187,7 +205,7 @@ function collectResult(args: {
     if (id === '') throw new ScanError(`${where}.Vulnerabilities[${i}]: VulnerabilityID is missing`);
     const cvss = pickCvss(v.CVSS as RawCvss | undefined);
     const identifier = isObject(v.PkgIdentifier) ? (v.PkgIdentifier as Record<string, unknown>) : {};
-    const line = lines.get(str(v.PkgID) || `${str(v.PkgName)}@${str(v.InstalledVersion)}`);
+    const facts = packages.get(str(v.PkgID) || `${str(v.PkgName)}@${str(v.InstalledVersion)}`) ?? {};
     into.push({
       ...base,
       kind: 'vulnerability',
@@ -205,7 +223,8 @@ function collectResult(args: {
       references: strings(v.References),
       cweIds: strings(v.CweIDs),
       ...cvss,
-      ...(line !== undefined ? { startLine: line } : {}),
+      ...(facts.line !== undefined ? { startLine: facts.line } : {}),
+      ...(facts.source !== undefined ? { sourcePackage: facts.source } : {}),
       ...(isObject(v.vex) ? { vex: v.vex as NonNullable<Finding['vex']> } : {}),
     });
   });

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { exceptionEndsAt } from '../core/evaluate.js';
 import { isGateError } from '../core/errors.js';
@@ -7,6 +7,7 @@ import { EXPIRING_SOON_DAYS, type ExceptionRule } from '../core/profile.js';
 import { severityRank } from '../core/severity.js';
 import { oneLine } from '../core/text.js';
 import { loadChain } from './load.js';
+import { looksLikeProfile, profileProblems } from './parse.js';
 
 /** An exception as the lint lists it: where it is and what it says. */
 export interface LintedException {
@@ -22,6 +23,8 @@ export interface LintedException {
 /** What `vulngate profiles lint` finds in a profiles repository. */
 export interface LintReport {
   files: number;
+  /** YAML files that are not profiles (docker-compose.yml, CI files): no key of the format, nor one a typo away. */
+  skipped: string[];
   /** One line each: the file, the key path, what is allowed. */
   errors: string[];
   expired: LintedException[];
@@ -59,13 +62,32 @@ const listed = (rule: ExceptionRule): LintedException => ({
 /** Every profile of the directory, each with what it extends, checked as a run would; the exceptions reviewed. */
 export async function lintProfiles(args: { dir: string; now: Date }): Promise<LintReport> {
   const { dir, now } = args;
-  const report: LintReport = { files: 0, errors: [], expired: [], expiringSoon: [], withoutUntil: [], duplicates: [] };
+  const report: LintReport = {
+    files: 0,
+    skipped: [],
+    errors: [],
+    expired: [],
+    expiringSoon: [],
+    withoutUntil: [],
+    duplicates: [],
+  };
   const seen = new Set<string>();
   const todayStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const soon = todayStart + (EXPIRING_SOON_DAYS + 1) * DAY_MS;
   for (const file of await profileFiles(dir)) {
-    report.files += 1;
     const shown = path.relative(process.cwd(), file) || file;
+    const text = await readFile(file, 'utf8');
+    if (!looksLikeProfile(text)) {
+      report.skipped.push(shown);
+      continue;
+    }
+    report.files += 1;
+    // Every problem of the file at once; then the chain (extends, max_exception_days) as a run reads it.
+    const problems = profileProblems({ text, file: shown });
+    if (problems.length > 0) {
+      report.errors.push(...problems);
+      continue;
+    }
     let profile;
     try {
       profile = await loadChain({ file: shown, logger: silentLogger, now, root: dir });
@@ -104,6 +126,7 @@ export function lintText(report: LintReport): string {
       `${e.origin}: ${e.id}${e.package ? ` in ${e.package}` : ''}${e.until ? ` until ${e.until}` : ''} — ${e.note}`,
     );
   const lines = [
+    ...report.skipped.map((f) => `skipped (not a profile: no key of the format): ${f}`),
     ...report.errors.map((e) => `error: ${e}`),
     ...report.expired.map((e) => `expired: ${rule(e)}`),
     ...report.expiringSoon.map((e) => `expires within ${EXPIRING_SOON_DAYS} days: ${rule(e)}`),
@@ -115,4 +138,10 @@ export function lintText(report: LintReport): string {
     `${report.expiringSoon.length} expiring soon, ${report.withoutUntil.length} without until, ` +
     `${report.duplicates.length} duplicate(s)`;
   return `${[...lines, summary].join('\n')}\n`;
+}
+
+/** 2: a profile is invalid (a run would stop); 1 with --strict: an exception has expired; else 0. */
+export function lintExitCode(report: LintReport, strict: boolean): 0 | 1 | 2 {
+  if (report.errors.length > 0) return 2;
+  return strict && report.expired.length > 0 ? 1 : 0;
 }

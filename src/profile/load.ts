@@ -1,14 +1,18 @@
-import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, errorCode } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
 import type { Logger } from '../core/logger.js';
 import type { Severity } from '../core/severity.js';
-import { BUILT_IN_PROFILE, type Profile } from '../core/profile.js';
+import { BUILT_IN_PROFILE, type Profile, type ProfileFile, type ProfileOverride } from '../core/profile.js';
 import { parseProfileDocument, type ProfileDocument } from './parse.js';
 
 export interface ProfileOverrides {
   severity?: Severity;
   ignoreUnfixed?: boolean;
+  /** Where each was set (`VULNGATE_SEVERITY`, `--severity`, the `severity` input), for the record. */
+  from?: { severity?: string; ignoreUnfixed?: string };
 }
 
 export interface LoadProfileArgs {
@@ -30,15 +34,37 @@ export async function loadProfile(args: LoadProfileArgs): Promise<Profile> {
   return applyOverrides(base, args.overrides);
 }
 
+/**
+ * Inputs win over the profile, and the record says so: each override with where it came from and what the profile
+ * said, so `VULNGATE_SEVERITY=CRITICAL` is never recorded as the profile file's own threshold.
+ */
 export function applyOverrides(base: Profile, overrides: ProfileOverrides): Profile {
+  const applied: ProfileOverride[] = [];
+  if (overrides.severity !== undefined && overrides.severity !== base.severity) {
+    applied.push({
+      key: 'severity',
+      value: overrides.severity,
+      profileValue: base.severity,
+      from: overrides.from?.severity ?? 'severity',
+    });
+  }
+  if (overrides.ignoreUnfixed !== undefined && overrides.ignoreUnfixed !== base.ignoreUnfixed) {
+    applied.push({
+      key: 'ignore_unfixed',
+      value: overrides.ignoreUnfixed,
+      profileValue: base.ignoreUnfixed,
+      from: overrides.from?.ignoreUnfixed ?? 'ignore-unfixed',
+    });
+  }
   return {
     ...base,
     severity: overrides.severity ?? base.severity,
     ignoreUnfixed: overrides.ignoreUnfixed ?? base.ignoreUnfixed,
+    ...(applied.length > 0 ? { overrides: applied } : {}),
   };
 }
 
-async function resolveProfileFile({ profile, profilesDir, logger }: LoadProfileArgs): Promise<string | undefined> {
+async function resolveProfileFile({ profile, profilesDir }: LoadProfileArgs): Promise<string | undefined> {
   const wanted = profile?.trim() ?? '';
   if (wanted !== '' && looksLikePath(wanted)) {
     if (!(await isFile(wanted))) throw new ConfigError(`profile '${wanted}': no such file`);
@@ -50,15 +76,23 @@ async function resolveProfileFile({ profile, profilesDir, logger }: LoadProfileA
     }
     const named = await findNamed(profilesDir, wanted);
     if (named) return named;
-  }
-  const fallback = await findNamed(profilesDir, 'default');
-  if (wanted !== '') {
-    const instead = fallback ?? 'the built-in default (severity HIGH, ignore_unfixed true)';
-    logger.notice(
-      `profile '${wanted}' not found in ${profilesDir}/ (looked for ${wanted}.yml, ${wanted}.yaml); using ${instead}`,
+    // A profile asked for by name and not there is an error, never a quieter default: `--profile strcit` must not
+    // judge with a looser profile than `strict`.
+    throw new ConfigError(
+      `profile '${wanted}': no ${wanted}.yml or ${wanted}.yaml in ${profilesDir}/` +
+        `${didYouMean(wanted, await profileNames(profilesDir))}`,
     );
   }
-  return fallback;
+  return findNamed(profilesDir, 'default');
+}
+
+/** The profile names a directory holds (`api` for api.yml), for a "did you mean". */
+export async function profileNames(dir: string): Promise<string[]> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  return entries.flatMap((entry) => {
+    const ext = EXTENSIONS.find((e) => entry.endsWith(e));
+    return ext ? [entry.slice(0, -ext.length)] : [];
+  });
 }
 
 export function looksLikePath(value: string): boolean {
@@ -88,6 +122,7 @@ async function isFile(file: string): Promise<boolean> {
 export async function loadChain(args: { file: string; logger: Logger; now: Date; root?: string }): Promise<Profile> {
   const { file, logger } = args;
   const chain: ProfileDocument[] = [];
+  const files: ProfileFile[] = [];
   const seen: string[] = [];
   let current: string | undefined = file;
   while (current !== undefined) {
@@ -97,11 +132,13 @@ export async function loadChain(args: { file: string; logger: Logger; now: Date;
       throw new ConfigError(`${file}: 'extends' makes a cycle (${cycle})`);
     }
     seen.push(resolved);
-    const doc = parseProfileDocument({ text: await readText(current), file: current, logger });
+    const bytes = await readBytes(current);
+    files.push({ file: current, sha256: createHash('sha256').update(bytes).digest('hex') });
+    const doc = parseProfileDocument({ text: bytes.toString('utf8'), file: current, logger });
     chain.push(doc);
     current = doc.extends === undefined ? undefined : await resolveExtends(doc.extends, doc.file, args.root);
   }
-  const profile = mergeChain(chain);
+  const profile = { ...mergeChain(chain), files };
   checkExceptionDays(profile, args.now);
   return profile;
 }
@@ -152,9 +189,9 @@ export function mergeChain(chain: ProfileDocument[]): Profile {
   return merged;
 }
 
-async function readText(file: string): Promise<string> {
+async function readBytes(file: string): Promise<Buffer> {
   try {
-    return await readFile(file, 'utf8');
+    return await readFile(file);
   } catch (err) {
     throw new ConfigError(`${file}: cannot read the profile (${errorCode(err)})`);
   }

@@ -1,12 +1,13 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import yaml from 'js-yaml';
 import { ConfigError } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { closest } from '../core/suggest.js';
 import type { IssuesNotify, NotifyConfig, SlackNotify } from '../core/notify.js';
 import { normalizeDashes, normalizeVulnerabilityId, type ExceptionRule } from '../core/profile.js';
 import { parseSeverity, type Severity } from '../core/severity.js';
-import { oneLine, shorten } from '../core/text.js';
-import { EXCEPTION_KEYS, PROFILE_KEYS, profileSchema } from './schema.js';
+import { BOOLEAN_WORDS, PROFILE_KEYS, profileSchema } from './schema.js';
+import { describeSchemaError, yamlErrorText } from './profile-errors.js';
 
 /** One file as written: only what it sets. */
 export interface ProfileDocument {
@@ -44,6 +45,7 @@ export function parseProfileDocument({ text, file, logger }: ParseProfileArgs): 
   }
   const doc = data as Record<string, unknown>;
   fixTypographicDashes(doc, file, logger);
+  normalizeWords(doc);
 
   const validate = compileValidator();
   if (!validate(doc)) throw new ConfigError(`${file}: ${describeSchemaError(validate.errors ?? [])}`);
@@ -62,6 +64,61 @@ export function parseProfileDocument({ text, file, logger }: ParseProfileArgs): 
 }
 
 type Json = Record<string, unknown>;
+
+/**
+ * Every problem of one file, not only the first: for `profiles lint`, where a reviewer fixes them in one go. One
+ * line per key path (the most useful of what the schema says about it), and each bad date.
+ */
+export function profileProblems({ text, file }: { text: string; file: string }): string[] {
+  let data: unknown;
+  try {
+    data = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });
+  } catch (err) {
+    return [`${file}: ${yamlErrorText(err)}`];
+  }
+  if (data === undefined || data === null) return [];
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    return [`${file}: a profile must be a mapping of keys (${PROFILE_KEYS.join(', ')})`];
+  }
+  const doc = data as Json;
+  fixTypographicDashes(doc, file, silentLogger);
+  normalizeWords(doc);
+  const validate = compileValidator();
+  const problems: string[] = [];
+  if (!validate(doc)) {
+    const byPath = new Map<string, ErrorObject[]>();
+    for (const error of validate.errors ?? []) {
+      byPath.set(error.instancePath, [...(byPath.get(error.instancePath) ?? []), error]);
+    }
+    for (const errors of byPath.values()) problems.push(`${file}: ${describeSchemaError(errors)}`);
+    return problems;
+  }
+  for (const { entry, path } of [
+    ...listEntries(doc.exceptions, 'exceptions'),
+    ...listEntries(doc.whitelist, 'whitelist'),
+  ]) {
+    try {
+      toRule(entry, `${file} ${path}`);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err.message);
+    }
+  }
+  return problems;
+}
+
+/** Whether a YAML file means to be a profile: a key of the format, or one a typo away from one (`severty`). */
+export function looksLikeProfile(text: string): boolean {
+  let data: unknown;
+  try {
+    data = yaml.load(text, { schema: yaml.CORE_SCHEMA });
+  } catch {
+    return true;
+  }
+  if (data === undefined || data === null) return true;
+  if (typeof data !== 'object' || Array.isArray(data)) return false;
+  return Object.keys(data).some((key) => PROFILE_KEYS.includes(key) || closest(key, PROFILE_KEYS) !== undefined);
+}
 
 /** The schema has checked the shape; this names it in the core's words. */
 function toNotify(value: unknown): NotifyConfig | undefined {
@@ -113,6 +170,7 @@ function toRule(entry: Record<string, unknown>, origin: string): ExceptionRule {
     images: entry.images as string[] | undefined,
     paths: entry.paths as string[] | undefined,
     vexStatus: entry.vex_status as ExceptionRule['vexStatus'],
+    vexJustification: entry.vex_justification as ExceptionRule['vexJustification'],
     owner: entry.owner as string | undefined,
     ticket: entry.ticket as string | undefined,
     note: entry.note as string,
@@ -142,90 +200,27 @@ function fixTypographicDashes(doc: Record<string, unknown>, file: string, logger
   }
 }
 
+/**
+ * `severity: Critical` and `ignore_unfixed: yes` mean what the CLI's `--severity critical` and `--offline yes` mean:
+ * read case-insensitively, as the option parsers do, before the schema checks them.
+ */
+function normalizeWords(doc: Record<string, unknown>): void {
+  const upperSeverity = (record: Record<string, unknown>) => {
+    const value = record.severity;
+    if (typeof value === 'string' && parseSeverity(value) !== undefined) record.severity = parseSeverity(value);
+  };
+  upperSeverity(doc);
+  const word = typeof doc.ignore_unfixed === 'string' ? doc.ignore_unfixed.trim().toLowerCase() : undefined;
+  if (word !== undefined && word in BOOLEAN_WORDS) doc.ignore_unfixed = BOOLEAN_WORDS[word];
+  for (const key of ['exceptions', 'whitelist']) {
+    const list = doc[key];
+    if (!Array.isArray(list)) continue;
+    for (const entry of list) if (typeof entry === 'object' && entry !== null) upperSeverity(entry as Json);
+  }
+}
+
 function isCalendarDate(text: string): boolean {
   const [y, m, d] = text.split('-').map(Number) as [number, number, number];
   const date = new Date(Date.UTC(y, m - 1, d));
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-}
-
-function yamlErrorText(err: unknown): string {
-  if (err instanceof yaml.YAMLException) {
-    const where = err.mark ? ` at line ${err.mark.line + 1}, column ${err.mark.column + 1}` : '';
-    return `YAML syntax error${where}: ${err.reason}`;
-  }
-  return `cannot read YAML: ${err instanceof Error ? err.message : String(err)}`;
-}
-
-/**
- * A value quoted in an error: short and one line, and never expanded whole (a YAML alias bomb in a note would
- * print hundreds of MB).
- */
-function preview(value: unknown): string {
-  let visited = 0;
-  // The replacer stops descending after a few nodes, so an expanded alias bomb is never walked, let alone printed.
-  const json = JSON.stringify(value, (_key, v: unknown) => (++visited > 40 ? undefined : v)) ?? String(value);
-  return shorten(oneLine(json), 80);
-}
-
-/** `/exceptions/0/until` → `exceptions[0].until` */
-function keyPath(instancePath: string): string {
-  return instancePath
-    .split('/')
-    .filter(Boolean)
-    .map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : i === 0 ? part : `.${part}`))
-    .join('');
-}
-
-const PRIORITY = ['additionalProperties', 'type', 'enum', 'minLength', 'minimum', 'pattern', 'required', 'anyOf'];
-
-/** The most useful of ajv's errors, as one line: the key path and what is allowed. */
-function describeSchemaError(errors: ErrorObject[]): string {
-  const rank = (e: ErrorObject) => {
-    const r = PRIORITY.indexOf(e.keyword);
-    return r === -1 ? PRIORITY.length : r;
-  };
-  const error = [...errors].sort((a, b) => rank(a) - rank(b))[0];
-  if (!error) return 'does not match the profile format';
-  const path = keyPath(error.instancePath);
-  const at = path === '' ? '' : `${path}: `;
-  const inException = /^(exceptions|whitelist)\[\d+\]/.test(path);
-  switch (error.keyword) {
-    case 'additionalProperties': {
-      const key = (error.params as { additionalProperty: string }).additionalProperty;
-      const allowed = inException ? EXCEPTION_KEYS : PROFILE_KEYS;
-      return `${at}unknown key '${key}'; allowed: ${allowed.join(', ')}`;
-    }
-    case 'enum': {
-      if (/(^|\.)severity$/.test(path)) {
-        return `${at}${preview(error.data)} is not a severity; allowed: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL`;
-      }
-      const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues ?? [];
-      return `${at}${preview(error.data)} is not allowed; allowed: ${allowed.map(String).join(', ')}`;
-    }
-    case 'pattern':
-      if (path.endsWith('mention')) return `${at}must be <!subteam^ID>, <@U…>, <!here> or <!channel>`;
-      if (path.endsWith('webhook_env')) return `${at}must be the name of an environment variable`;
-      if (/labels\[\d+\]$/.test(path)) return `${at}a label must not contain spaces`;
-      if (!path.endsWith('until')) return `${at}must not be blank`;
-      return `${at}'${shorten(oneLine(String(error.data)), 60)}' is not a date; use YYYY-MM-DD`;
-    case 'type': {
-      if (path.endsWith('until')) return `${at}${preview(error.data)} is not a date; use YYYY-MM-DD (quoted or not)`;
-      const expected = (error.params as { type: string }).type;
-      const article = expected === 'array' ? 'a list' : expected === 'object' ? 'a mapping' : `a ${expected}`;
-      return `${at}must be ${article}, got ${preview(error.data)}`;
-    }
-    case 'minLength':
-      return `${at}must not be empty`;
-    case 'minimum':
-      return `${at}must be a whole number of at least 1, got ${preview(error.data)}`;
-    case 'required': {
-      const missing = (error.params as { missingProperty: string }).missingProperty;
-      if (missing === 'id' || missing === 'name') return `${at}an exception needs 'id' (or its older name 'name')`;
-      return `${at}an exception needs '${missing}' (why the finding is accepted)`;
-    }
-    case 'anyOf':
-      return `${at}an exception needs 'id' (or its older name 'name')`;
-    default:
-      return `${at}${error.message ?? 'does not match the profile format'}`;
-  }
 }

@@ -1,6 +1,29 @@
 import { SEVERITIES } from '../core/severity.js';
 
-const severityEnum = [...SEVERITIES, ...SEVERITIES.map((s) => s.toLowerCase())];
+/** Severities as people write them: CRITICAL, critical, Critical (any other mix is read too, case-insensitively). */
+const severityEnum = [
+  ...SEVERITIES,
+  ...SEVERITIES.map((s) => s.toLowerCase()),
+  ...SEVERITIES.map((s) => `${s[0]}${s.slice(1).toLowerCase()}`),
+];
+
+/** YAML 1.1 switches, as the original tool's profiles wrote them; read as booleans. */
+export const BOOLEAN_WORDS: Record<string, boolean> = { yes: true, no: false, on: true, off: false };
+const booleanLike = {
+  anyOf: [
+    { type: 'boolean' },
+    { enum: Object.keys(BOOLEAN_WORDS).flatMap((w) => [w, w.toUpperCase(), `${w[0]?.toUpperCase()}${w.slice(1)}`]) },
+  ],
+};
+
+/** OpenVEX's justifications for not_affected. */
+export const VEX_JUSTIFICATIONS = [
+  'component_not_present',
+  'vulnerable_code_not_present',
+  'vulnerable_code_not_in_execute_path',
+  'vulnerable_code_cannot_be_controlled_by_adversary',
+  'inline_mitigations_already_exist',
+] as const;
 
 const exception = {
   type: 'object',
@@ -25,8 +48,8 @@ const exception = {
       type: 'array',
       items: { type: 'string', minLength: 1 },
       description:
-        "Globs on the finding's target: for code dependencies the lockfile's path relative to the scanned " +
-        'directory (services/api/package-lock.json), for images the path in the image (* also matches /).',
+        "Globs on the finding's target: for code dependencies the lockfile's path from the repository root " +
+        '(services/api/package-lock.json), for images the path in the image (* also matches /).',
     },
     note: { type: 'string', minLength: 1, pattern: '\\S', description: 'Why the finding is accepted. Required.' },
     owner: {
@@ -44,8 +67,12 @@ const exception = {
     vex_status: {
       enum: ['not_affected', 'affected', 'fixed', 'under_investigation'],
       description:
-        'The status of this exception in vulngate.openvex.json (default not_affected, with the note as impact ' +
-        'statement).',
+        'The status of this exception in vulngate.openvex.json: default affected (a risk accepted, the note as ' +
+        'action statement); not_affected needs vex_justification.',
+    },
+    vex_justification: {
+      enum: VEX_JUSTIFICATIONS,
+      description: 'Why the product is not affected (OpenVEX); required with vex_status: not_affected.',
     },
     until: {
       type: 'string',
@@ -55,6 +82,8 @@ const exception = {
   },
   required: ['note'],
   anyOf: [{ required: ['id'] }, { required: ['name'] }],
+  if: { properties: { vex_status: { const: 'not_affected' } }, required: ['vex_status'] },
+  then: { required: ['vex_justification'] },
 } as const;
 
 const notify = {
@@ -114,7 +143,7 @@ export const profileSchema = {
   properties: {
     extends: { type: 'string', minLength: 1, description: 'Name of a profile in the same directory to build on.' },
     severity: { enum: severityEnum, description: 'Lowest severity that fails the gate. Default HIGH.' },
-    ignore_unfixed: { type: 'boolean', description: 'Do not fail on findings without a fixed version. Default true.' },
+    ignore_unfixed: { ...booleanLike, description: 'Do not fail on findings without a fixed version. Default true.' },
     max_exception_days: {
       type: 'integer',
       minimum: 1,

@@ -16,6 +16,7 @@ interface Statement {
   vulnerability: { name: string };
   products: Product[];
   status: string;
+  justification?: string;
   impact_statement?: string;
   action_statement?: string;
   status_notes?: string;
@@ -38,12 +39,20 @@ export function imagePurl(
   return `pkg:oci/${encodeURIComponent(name)}@${encodeURIComponent(digest)}?${qualifiers.join('&')}`;
 }
 
-/** The status fields OpenVEX allows for each status (go-vex's Statement.Validate). */
+/**
+ * The status fields OpenVEX allows for each status (go-vex's Statement.Validate). An exception is a risk accepted,
+ * not a claim that the product is unaffected: `affected` with the note as what is being done, unless the exception
+ * says `not_affected` with a justification (which consumers such as Trivy's --vex then suppress).
+ */
 function statusFields(rule: ExceptionRule): Omit<Statement, 'vulnerability' | 'products'> {
-  const status = rule.vexStatus ?? 'not_affected';
+  const status = rule.vexStatus ?? 'affected';
   switch (status) {
     case 'not_affected':
-      return { status, impact_statement: rule.note };
+      return {
+        status,
+        ...(rule.vexJustification ? { justification: rule.vexJustification } : {}),
+        impact_statement: rule.note,
+      };
     case 'affected':
       return { status, action_statement: rule.note };
     default:
@@ -60,7 +69,8 @@ export function renderOpenVex(results: GateResults): Record<string, unknown> {
   const images = new Map(results.images.map((i) => [i.name, i]));
   const byRule = new Map<string, { rule: ExceptionRule; findings: JudgedFinding[] }>();
   for (const f of results.findings) {
-    if (f.decision !== 'excepted' || !f.exception || f.targetKind !== 'image') continue;
+    // A secret is no vulnerability of a product: it never goes into a VEX document.
+    if (f.decision !== 'excepted' || !f.exception || f.targetKind !== 'image' || f.kind === 'secret') continue;
     const entry = byRule.get(f.exception.origin) ?? { rule: f.exception, findings: [] };
     entry.findings.push(f);
     byRule.set(f.exception.origin, entry);

@@ -267,7 +267,8 @@ function buildResult(f: JudgedFinding, ruleIndex: number, options: SarifOptions)
     locations: [
       {
         physicalLocation: { artifactLocation: { uri: location.uri }, region: location.region },
-        message: { text: `${f.image}: ${f.target}` },
+        // An image's OS target already names the image (`shop/api:1 (debian 12.11)`).
+        message: { text: f.target.startsWith(f.image) ? f.target : `${f.image}: ${f.target}` },
       },
     ],
     partialFingerprints: { 'vulngateFinding/v2': f.fingerprint },

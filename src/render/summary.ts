@@ -9,7 +9,7 @@ import {
 } from '../core/results.js';
 import { baselineSections } from './baseline-sections.js';
 import { compareSeverityDesc } from '../core/severity.js';
-import { code, link as mdLink, plural, table, type Markdown } from './markdown.js';
+import { code, link as mdLink, plural, table, text as mdText, type Markdown } from './markdown.js';
 
 /** GitHub caps a job summary at 1 MiB; long tables point to the results file instead. */
 export const SUMMARY_ROW_LIMIT = 100;
@@ -73,7 +73,9 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
   const parts: string[] = [
     `## ${verdictLine(results)}`,
     `Profile ${code(profile.source).md}${atCommit}: fails on ${profile.severity} and ` +
-      `above${profile.ignoreUnfixed ? ', ignores findings without a fix' : ', including findings without a fix'}.`,
+      `above${profile.ignoreUnfixed ? ', ignores findings without a fix' : ', including findings without a fix'}.` +
+      overridesText(results),
+    ...results.warnings.map((w) => `⚠️ ${mdText(w.message).md}`),
     ...notes,
   ];
   for (const [kind, targets] of byKind(results.images, (i) => i.kind)) {
@@ -180,7 +182,7 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
       `### Exceptions expiring within ${EXPIRING_SOON_DAYS} days (${expiringSoon.length})`,
       exceptionTable(expiringSoon, 'Last day'),
     );
-  if (unused.length > 0) parts.push(`### Unused exceptions (${unused.length})`, exceptionTable(unused, 'Until'));
+  if (unused.length > 0) parts.push(`### Unused exceptions (${unused.length})`, unusedTable(unused));
   return withinBytes(`${parts.join('\n\n')}\n`, SUMMARY_BYTE_LIMIT);
 }
 
@@ -189,6 +191,26 @@ function exceptionTable(list: ResultsException[], dateHeader: string): string {
     table(
       ['Exception', 'Package', dateHeader, 'Note', 'Where'],
       rows.map((e) => [e.id, e.package, e.until, e.note, e.origin]),
+    ),
+  );
+}
+
+/** ` Overridden: severity CRITICAL by VULNGATE_SEVERITY (the profile says HIGH).` — what judged is not the file. */
+function overridesText(results: GateResults): string {
+  const list = results.profile.overrides ?? [];
+  if (list.length === 0) return '';
+  const each = list.map(
+    (o) => `${o.key} ${String(o.value)} by ${code(o.from).md} (the profile says ${String(o.profileValue)})`,
+  );
+  return ` Overridden: ${each.join('; ')}.`;
+}
+
+/** Why each excepted nothing: which of its conditions did not hold. */
+function unusedTable(list: ResultsException[]): string {
+  return capped(list, (rows) =>
+    table(
+      ['Exception', 'Package', 'Until', 'Note', 'Why unused', 'Where'],
+      rows.map((e) => [e.id, e.package, e.until, e.note, e.why, e.origin]),
     ),
   );
 }
