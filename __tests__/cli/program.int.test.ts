@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cliFromDist, cliInProcess } from '../../test/support/cli.ts';
@@ -120,7 +120,20 @@ describe('vulngate evaluate', () => {
       },
     );
     const results = JSON.parse(readFileSync(path.join(out, 'vulngate-results.json'), 'utf8'));
-    expect(results.profile).toEqual({ source: 'built-in default', severity: 'CRITICAL', ignoreUnfixed: false });
+    // Overrides are recorded as overrides, with where each came from: never as the profile's own values.
+    expect(results.profile).toEqual({
+      source: 'built-in default',
+      severity: 'CRITICAL',
+      ignoreUnfixed: false,
+      overrides: [
+        { key: 'severity', value: 'CRITICAL', profileValue: 'HIGH', from: '--severity' },
+        { key: 'ignore_unfixed', value: false, profileValue: true, from: 'VULNGATE_IGNORE_UNFIXED' },
+      ],
+    });
+    expect(run.stdout).toContain(
+      'Overridden: severity CRITICAL by `--severity` (the profile says HIGH); ignore_unfixed false by ' +
+        '`VULNGATE_IGNORE_UNFIXED` (the profile says true).',
+    );
     expect(results.images).toHaveLength(2);
     expect(run.code).toBe(1);
   });
@@ -178,7 +191,7 @@ describe('errors: one line, a meaningful exit code, no stack trace', () => {
       'no tarballs match',
       ['scan', '--images', 'no-such-dir/*.tar'],
       2,
-      /^vulngate: images: no file matches 'no-such-dir\/\*\.tar' \(expected image tarballs from docker save\)$/m,
+      /^vulngate: images: no file matches 'no-such-dir\/\*\.tar' \(expected image tarballs from docker save, or OCI layout directories\)$/m,
     ],
   ];
   test.each(cases)('%s (dist, Node 24)', (_, argv, code, message) => {
@@ -231,10 +244,22 @@ describe('errors: one line, a meaningful exit code, no stack trace', () => {
     ]);
   });
 
-  test('a missing report: exit 3', () => {
-    const run = cliFromDist(['evaluate', '--report', 'nowhere.json', '--output-dir', tmp()]);
-    expect(run.code).toBe(3);
-    expect(run.stderr).toContain('error: nowhere.json: cannot read the report (ENOENT)');
+  test('a missing report: exit 2 naming it, as a missing tarball is', () => {
+    const out = tmp();
+    const run = cliFromDist([
+      'evaluate',
+      '--report',
+      reportPath('alpine-39'),
+      '--report',
+      'nowhere.json',
+      '--output-dir',
+      out,
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n').at(-2)).toBe(
+      "vulngate: reports: no such file: 'nowhere.json' (expected Trivy JSON reports)",
+    );
+    expect(existsSync(path.join(out, 'vulngate-results.json'))).toBe(false);
   });
 
   test('--help documents every option and the exit codes', () => {

@@ -74,6 +74,31 @@ describe('exceptions', () => {
     expect(withException({ severity: 'HIGH' }, { severity: 'CRITICAL' })).toBe('blocking');
     expect(withException({ severity: 'CRITICAL' }, { severity: 'HIGH' })).toBe('excepted');
   });
+  test('images: a repository without a tag or digest covers every tag and digest of it', () => {
+    expect(withException({ images: ['registry.example.com/shop/api'] })).toBe('excepted');
+    expect(
+      withException(
+        { images: ['registry.example.com/shop/api'] },
+        { image: 'registry.example.com/shop/api@sha256:ab' },
+      ),
+    ).toBe('excepted');
+    expect(withException({ images: ['registry.example.com/shop/ap'] })).toBe('blocking');
+    expect(withException({ images: ['registry.example.com/shop/api:2.0'] })).toBe('blocking');
+  });
+  test('package: the name Trivy reports, or its source package (openssl covers libssl3)', () => {
+    const libssl3 = { package: 'libssl3', sourcePackage: 'openssl' };
+    expect(withException({ package: 'openssl' }, libssl3)).toBe('excepted');
+    expect(withException({ package: 'libssl3' }, libssl3)).toBe('excepted');
+    expect(withException({ package: 'libssl-dev' }, libssl3)).toBe('blocking');
+  });
+  test('paths: a lockfile from the repository root, whichever directory was scanned', () => {
+    const worker = { targetKind: 'fs' as const, image: 'services/worker', target: 'package-lock.json' };
+    expect(withException({ paths: ['services/worker/**'] }, worker)).toBe('excepted');
+    expect(withException({ paths: ['services/worker/package-lock.json'] }, worker)).toBe('excepted');
+    expect(withException({ paths: ['services/api/**'] }, worker)).toBe('blocking');
+    const root = { targetKind: 'fs' as const, image: '.', target: 'services/worker/package-lock.json' };
+    expect(withException({ paths: ['services/worker/**'] }, root)).toBe('excepted');
+  });
   test('every condition given must hold', () => {
     expect(withException({ package: 'openssl', severity: 'HIGH', images: ['*api*'] })).toBe('excepted');
     expect(withException({ package: 'openssl', severity: 'HIGH', images: ['*web*'] })).toBe('blocking');
@@ -125,6 +150,66 @@ describe('expiry: an exception applies through the whole UTC day of until', () =
       now: new Date('2026-11-23T23:59:00Z'),
     });
     expect(result.exceptions.expiringSoon).toHaveLength(soon ? 1 : 0);
+  });
+});
+
+describe('an unused exception says why', () => {
+  const why = (r: Partial<ExceptionRule>, findings: Partial<Finding>[], p: Partial<Profile> = {}) =>
+    evaluate({
+      images: [imageReport(findings.map((f) => finding(f)))],
+      profile: profile({ ...p, exceptions: [rule(r)] }),
+      now: NOW,
+    }).exceptions.unused.map((e) => e.why);
+
+  test.each([
+    ['no finding has the id', { id: 'CVE-1999-0001' }, [{}], 'no finding has the id CVE-1999-0001'],
+    [
+      'the findings did not need it',
+      {},
+      [{ severity: 'LOW' as const }],
+      'the id matched 1 finding, none of which needed an exception (below the threshold, unfixed and ignored, or VEX)',
+    ],
+    [
+      'images',
+      { images: ['shop/web*'] },
+      [{}, { package: 'libssl3' }],
+      'the id matched 2 findings; `images` shop/web* did not (the finding is in registry.example.com/shop/api:1.4.2)',
+    ],
+    [
+      'severity cap',
+      { severity: 'HIGH' as const },
+      [{ severity: 'CRITICAL' as const }],
+      'the id matched 1 finding; capped at HIGH, the finding is CRITICAL',
+    ],
+    [
+      'package, with the source package seen',
+      { package: 'curl' },
+      [{ package: 'libssl3', sourcePackage: 'openssl' }],
+      'the id matched 1 finding; `package` curl did not (the findings are in libssl3 (source openssl))',
+    ],
+    [
+      'paths, with the path it is matched against',
+      { paths: ['services/worker/**'] },
+      [{ targetKind: 'fs' as const, image: 'services/api', target: 'package-lock.json' }],
+      'the id matched 1 finding; `paths` services/worker/** did not (matched from the repository root: ' +
+        'services/api/package-lock.json)',
+    ],
+  ])('%s', (_name, r, findings, expected) => {
+    expect(why(r, findings)).toEqual([expected]);
+  });
+
+  test('every condition that failed is named, and an exception shadowed by an earlier one says so', () => {
+    expect(why({ package: 'curl', severity: 'MEDIUM' }, [{}])).toEqual([
+      'the id matched 1 finding; `package` curl did not (the findings are in openssl); capped at MEDIUM, the finding is HIGH',
+    ]);
+    const result = evaluate({
+      images: [imageReport([finding()])],
+      profile: profile({ exceptions: [rule(), rule({ origin: 'profiles/test.yml exceptions[1]' })] }),
+      now: NOW,
+    });
+    expect(result.exceptions.unused.map((e) => e.why)).toEqual([
+      'the id matched 1 finding; profiles/test.yml exceptions[0] excepted them first',
+    ]);
   });
 });
 

@@ -121,10 +121,21 @@ describe('digests and data', () => {
     );
     const dir = tmp();
     await writeFixtureImages(dir, ['clean']);
-    const warned = await scan(`${dir}/*.tar`, tmp(), ['--max-db-age', '48'], cache);
+    const warnedOut = tmp();
+    const warned = await scan(`${dir}/*.tar`, warnedOut, ['--max-db-age', '48'], cache);
     expect(warned.code).toBe(0);
     expect(warned.stderr).toMatch(
       /warning: The vulnerability DB was updated 1(19|20) hours ago .*more than max-db-age 48/,
+    );
+    // Not only in the log: the summary and the audit record say it, where an auditor reads.
+    const record = read<{ warnings: { code: string; message: string }[] }>(
+      path.join(warnedOut, 'vulngate-results.json'),
+    );
+    expect(record.warnings).toEqual([
+      { code: 'stale-db', message: expect.stringMatching(/^The vulnerability DB was updated 1(19|20) hours ago/) },
+    ]);
+    expect(readFileSync(path.join(warnedOut, 'summary.md'), 'utf8')).toMatch(
+      /^⚠️ The vulnerability DB was updated 1(19|20) hours ago .*more than max-db-age 48/m,
     );
     const strict = await scan(`${dir}/*.tar`, tmp(), ['--max-db-age', '48', '--strict-db-age', 'true'], cache);
     expect(strict.code).toBe(3);
@@ -141,18 +152,24 @@ describe('SBOM per image and directory, from the same scan', () => {
     const run = await scan(`${dir}/*.tar`, out);
     expect(run.code).toBe(1);
     const results = read(path.join(out, 'vulngate-results.json'));
-    expect(results.images.map((i) => path.relative(out, i.sbom ?? ''))).toEqual([
-      'sbom/001-debian-app.cdx.json',
-      'sbom/002-node-app.cdx.json',
-    ]);
+    // Named from the output directory, as the artifact holds them.
+    expect(results.images.map((i) => i.sbom)).toEqual(['sbom/001-debian-app.cdx.json', 'sbom/002-node-app.cdx.json']);
     // One scan per image: the SBOM is converted from its report, never scanned again.
     expect(run.stderr.match(/^Scanned /gm)).toHaveLength(2);
     const validator = new Validation.JsonStrictValidator(Spec.Version.v1dot7);
     for (const image of results.images) {
-      const bom = read<{ specVersion: string; components: { purl?: string }[] }>(image.sbom!);
+      const bom = read<{
+        specVersion: string;
+        components: { purl?: string }[];
+        metadata: { component: { name: string } };
+      }>(path.join(out, image.sbom!));
       expect(bom.specVersion).toBe('1.7');
+      // Its subject is the image, not the tarball's path on the runner.
+      expect(bom.metadata.component.name).toBe(image.name);
       expect(await validator.validate(JSON.stringify(bom))).toBeNull();
-      const report = read<{ Results: { Packages?: { Identifier: { PURL: string } }[] }[] }>(image.report);
+      const report = read<{ Results: { Packages?: { Identifier: { PURL: string } }[] }[] }>(
+        path.join(out, image.report),
+      );
       const listed = report.Results.flatMap((r) => r.Packages ?? []).map((p) => p.Identifier.PURL);
       expect(listed.length).toBeGreaterThan(0);
       const inBom = new Set(bom.components.map((c) => c.purl));
@@ -240,11 +257,12 @@ describe('VEX', () => {
       profile,
       `exceptions:
   - id: CVE-2025-9230
+    vex_status: not_affected
+    vex_justification: vulnerable_code_not_in_execute_path
     note: openssl is not used for RFC 3211 unwrap
   - id: CVE-2024-2398
     severity: MEDIUM
-    vex_status: under_investigation
-    note: curl's HTTP/2 push is being checked
+    note: curl's HTTP/2 push is off; the base image bump is scheduled
   - id: CVE-2099-0001
     note: matches nothing, so no statement
 `,
@@ -275,15 +293,23 @@ describe('VEX', () => {
       statements: {
         vulnerability: { name: string };
         status: string;
+        justification?: string;
         impact_statement?: string;
+        action_statement?: string;
         products: { '@id': string; subcomponents: { '@id': string }[] }[];
       }[];
     }>(vexFile);
     const productId = `pkg:oci/debian-app@${encodeURIComponent(image.imageId!)}?repository_url=vulngate-fixtures/debian-app&tag=1.0`;
     expect(
       doc.statements.map((s) => `${s.vulnerability.name} ${s.status} ${s.products.map((p) => p['@id']).join(',')}`),
-    ).toEqual([`CVE-2024-2398 under_investigation ${productId}`, `CVE-2025-9230 not_affected ${productId}`]);
-    expect(doc.statements[1]!.impact_statement).toBe('openssl is not used for RFC 3211 unwrap');
+    ).toEqual([`CVE-2024-2398 affected ${productId}`, `CVE-2025-9230 not_affected ${productId}`]);
+    // A risk accepted is `affected`, with the note as what is done about it; `not_affected` only when the exception
+    // says so, with its justification.
+    expect(doc.statements[0]!.action_statement).toBe("curl's HTTP/2 push is off; the base image bump is scheduled");
+    expect(doc.statements[1]).toMatchObject({
+      justification: 'vulnerable_code_not_in_execute_path',
+      impact_statement: 'openssl is not used for RFC 3211 unwrap',
+    });
     const purls = (name: string) =>
       results.findings
         .filter((f) => f.id === name)
@@ -300,6 +326,7 @@ describe('VEX', () => {
     const broken = path.join(tmp(), 'broken.openvex.json');
     const raw = read<Record<string, unknown> & { statements: Record<string, unknown>[] }>(vexFile);
     delete raw.statements[1]!.impact_statement;
+    delete raw.statements[1]!.justification;
     writeFileSync(broken, JSON.stringify(raw));
     expect(spawnSync(process.env.VEXCHECK_BIN!, [broken], { encoding: 'utf8' }).stderr).toMatch(
       /either justification or impact statement must be defined/,

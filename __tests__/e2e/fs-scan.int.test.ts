@@ -27,6 +27,7 @@ interface Results {
   images: { name: string; kind: string; report: string }[];
   errors: { image: string; kind: string; source: string; message: string }[];
   findings: ResultFinding[];
+  exceptions: { unused: { id: string; why?: string }[] };
 }
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-fs-'));
@@ -159,7 +160,7 @@ describe('vulngate scan --fs on real lockfiles', () => {
     expect(container.vulnerabilities).toEqual([]);
   });
 
-  test('a monorepo: two services, a `paths:` exception for one of them, one SARIF run per scanned root', async () => {
+  test('a monorepo: two services, a `paths:` exception for one of them (from the repository root, whichever roots are scanned), one SARIF run per scanned root', async () => {
     const ws = workspace();
     const profile = path.join(tmp(), 'shop.yml');
     writeFileSync(
@@ -167,10 +168,10 @@ describe('vulngate scan --fs on real lockfiles', () => {
       `exceptions:
   - id: CVE-2021-23337
     package: lodash
-    paths: ["services/worker/**"]
+    paths: ["monorepo/services/worker/**"]
     note: the worker never renders templates
   - id: CVE-2021-44906
-    paths: ["services/billing/**"]
+    paths: ["monorepo/services/billing/**"]
     note: matches nothing here
 `,
     );
@@ -184,20 +185,21 @@ describe('vulngate scan --fs on real lockfiles', () => {
       'services/worker/package-lock.json CVE-2021-23337 lodash 4.17.20 → 4.17.21 HIGH excepted',
     ]);
 
-    // Each service as its own root: targets are relative to that root, and each root is its own SARIF run.
+    // The unused one says why: its id matched, its paths did not (with the path they are matched against).
+    expect(results.exceptions.unused).toEqual([
+      expect.objectContaining({
+        id: 'CVE-2021-44906',
+        why:
+          'the id matched 1 finding; `paths` monorepo/services/billing/** did not (matched from the repository root: ' +
+          'monorepo/services/api/package-lock.json)',
+      }),
+    ]);
+
+    // Each service as its own root (the README's monorepo advice): the same exception still applies, since paths
+    // are matched from the repository root; targets are relative to each root, and each root is its own SARIF run.
     const perService = tmp();
     const roots = ['monorepo/services/api', 'monorepo/services/worker'];
-    const profile2 = path.join(tmp(), 'roots.yml');
-    writeFileSync(
-      profile2,
-      `exceptions:
-  - id: CVE-2021-23337
-    images: ["monorepo/services/worker"]
-    paths: ["package-lock.json"]
-    note: the worker never renders templates
-`,
-    );
-    const split = await inWorkspace(ws, () => scan(['--fs', ...roots], perService, profile2));
+    const split = await inWorkspace(ws, () => scan(['--fs', ...roots], perService, profile));
     expect(split.code).toBe(1);
     const splitResults = readJson(path.join(perService, 'vulngate-results.json'));
     expect(splitResults.images.map((i) => `${i.kind} ${i.name} ${path.basename(i.report)}`)).toEqual([
@@ -274,7 +276,8 @@ describe('vulngate scan --fs on real lockfiles', () => {
     expect(run.stdout).toContain('### Blocking findings in code dependencies (3)');
 
     // The raw fs report judged again with evaluate: same findings, named relative to the workspace.
-    const fsReport = results.images.find((i) => i.kind === 'fs')!.report;
+    // The record names the report from the output directory.
+    const fsReport = path.join(out, results.images.find((i) => i.kind === 'fs')!.report);
     const again = tmp();
     const evaluated = await inWorkspace(ws, () =>
       cliInProcess(['evaluate', '--report', fsReport, '--output-dir', again, '--profiles-dir', tmp()], { env: env() }),

@@ -8094,6 +8094,156 @@ module.exports = function equal(a, b) {
 
 /***/ }),
 
+/***/ 1916:
+/***/ ((__unused_webpack_module, exports) => {
+
+var __webpack_unused_export__;
+
+__webpack_unused_export__ = true;
+exports.Io = __webpack_unused_export__ = void 0;
+var peq = new Uint32Array(0x10000);
+var myers_32 = function (a, b) {
+    var n = a.length;
+    var m = b.length;
+    var lst = 1 << (n - 1);
+    var pv = -1;
+    var mv = 0;
+    var sc = n;
+    var i = n;
+    while (i--) {
+        peq[a.charCodeAt(i)] |= 1 << i;
+    }
+    for (i = 0; i < m; i++) {
+        var eq = peq[b.charCodeAt(i)];
+        var xv = eq | mv;
+        eq |= ((eq & pv) + pv) ^ pv;
+        mv |= ~(eq | pv);
+        pv &= eq;
+        if (mv & lst) {
+            sc++;
+        }
+        if (pv & lst) {
+            sc--;
+        }
+        mv = (mv << 1) | 1;
+        pv = (pv << 1) | ~(xv | mv);
+        mv &= xv;
+    }
+    i = n;
+    while (i--) {
+        peq[a.charCodeAt(i)] = 0;
+    }
+    return sc;
+};
+var myers_x = function (b, a) {
+    var n = a.length;
+    var m = b.length;
+    var mhc = [];
+    var phc = [];
+    var hsize = Math.ceil(n / 32);
+    var vsize = Math.ceil(m / 32);
+    for (var i = 0; i < hsize; i++) {
+        phc[i] = -1;
+        mhc[i] = 0;
+    }
+    var j = 0;
+    for (; j < vsize - 1; j++) {
+        var mv_1 = 0;
+        var pv_1 = -1;
+        var start_1 = j * 32;
+        var vlen_1 = Math.min(32, m) + start_1;
+        for (var k = start_1; k < vlen_1; k++) {
+            peq[b.charCodeAt(k)] |= 1 << k;
+        }
+        for (var i = 0; i < n; i++) {
+            var eq = peq[a.charCodeAt(i)];
+            var pb = (phc[(i / 32) | 0] >>> i) & 1;
+            var mb = (mhc[(i / 32) | 0] >>> i) & 1;
+            var xv = eq | mv_1;
+            var xh = ((((eq | mb) & pv_1) + pv_1) ^ pv_1) | eq | mb;
+            var ph = mv_1 | ~(xh | pv_1);
+            var mh = pv_1 & xh;
+            if ((ph >>> 31) ^ pb) {
+                phc[(i / 32) | 0] ^= 1 << i;
+            }
+            if ((mh >>> 31) ^ mb) {
+                mhc[(i / 32) | 0] ^= 1 << i;
+            }
+            ph = (ph << 1) | pb;
+            mh = (mh << 1) | mb;
+            pv_1 = mh | ~(xv | ph);
+            mv_1 = ph & xv;
+        }
+        for (var k = start_1; k < vlen_1; k++) {
+            peq[b.charCodeAt(k)] = 0;
+        }
+    }
+    var mv = 0;
+    var pv = -1;
+    var start = j * 32;
+    var vlen = Math.min(32, m - start) + start;
+    for (var k = start; k < vlen; k++) {
+        peq[b.charCodeAt(k)] |= 1 << k;
+    }
+    var score = m;
+    for (var i = 0; i < n; i++) {
+        var eq = peq[a.charCodeAt(i)];
+        var pb = (phc[(i / 32) | 0] >>> i) & 1;
+        var mb = (mhc[(i / 32) | 0] >>> i) & 1;
+        var xv = eq | mv;
+        var xh = ((((eq | mb) & pv) + pv) ^ pv) | eq | mb;
+        var ph = mv | ~(xh | pv);
+        var mh = pv & xh;
+        score += (ph >>> (m - 1)) & 1;
+        score -= (mh >>> (m - 1)) & 1;
+        if ((ph >>> 31) ^ pb) {
+            phc[(i / 32) | 0] ^= 1 << i;
+        }
+        if ((mh >>> 31) ^ mb) {
+            mhc[(i / 32) | 0] ^= 1 << i;
+        }
+        ph = (ph << 1) | pb;
+        mh = (mh << 1) | mb;
+        pv = mh | ~(xv | ph);
+        mv = ph & xv;
+    }
+    for (var k = start; k < vlen; k++) {
+        peq[b.charCodeAt(k)] = 0;
+    }
+    return score;
+};
+var distance = function (a, b) {
+    if (a.length < b.length) {
+        var tmp = b;
+        b = a;
+        a = tmp;
+    }
+    if (b.length === 0) {
+        return a.length;
+    }
+    if (a.length <= 32) {
+        return myers_32(a, b);
+    }
+    return myers_x(a, b);
+};
+exports.Io = distance;
+var closest = function (str, arr) {
+    var min_distance = Infinity;
+    var min_index = 0;
+    for (var i = 0; i < arr.length; i++) {
+        var dist = distance(str, arr[i]);
+        if (dist < min_distance) {
+            min_distance = dist;
+            min_index = i;
+        }
+    }
+    return arr[min_index];
+};
+__webpack_unused_export__ = closest;
+
+
+/***/ }),
+
 /***/ 4963:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -45132,7 +45282,7 @@ module.exports = whichTypedArray;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(295);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4187);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -45147,7 +45297,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 295:
+/***/ 4187:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45653,12 +45803,28 @@ function choiceValue(label, value, choices) {
     }
     return v;
 }
-/** Newline- or comma-separated, as GitHub users write lists in `with:`. */
+/**
+ * Newline- or comma-separated, as GitHub users write lists in `with:` and the help promises for flags; a comma inside
+ * a glob's braces (`tar_images/{api,web}.tar`) belongs to the glob.
+ */
 function listValue(value) {
-    return value
-        .split(/[\n,]/)
-        .map((s) => s.trim())
-        .filter(Boolean);
+    const items = [];
+    let depth = 0;
+    let current = '';
+    for (const char of value) {
+        if (char === '{')
+            depth += 1;
+        else if (char === '}')
+            depth = Math.max(0, depth - 1);
+        if (char === '\n' || (char === ',' && depth === 0)) {
+            items.push(current);
+            current = '';
+        }
+        else
+            current += char;
+    }
+    items.push(current);
+    return items.map((s) => s.trim()).filter(Boolean);
 }
 function urlValue(label, value, allowed = ['https:', 'http:']) {
     const v = value.trim();
@@ -45787,7 +45953,11 @@ function settings_gateOptions(options, source, ci) {
         source,
         profile: values.profile,
         profilesDir: values['profiles-dir'],
-        overrides: { severity: values.severity, ignoreUnfixed: values['ignore-unfixed'] },
+        overrides: {
+            severity: values.severity,
+            ignoreUnfixed: values['ignore-unfixed'],
+            from: { severity: options.label('severity'), ignoreUnfixed: options.label('ignore-unfixed') },
+        },
         outputDir: values['output-dir'],
         failOnFindings: values['fail-on-findings'],
         parallel: values.parallel ?? (0,external_node_os_.availableParallelism)(),
@@ -46055,7 +46225,8 @@ function textOption(base) {
 }
 function booleanOption(base) {
     const fallback = base.default;
-    return spec(base, fallback === undefined ? '' : String(fallback), (text, label) => booleanValue(label, text) ?? fallback);
+    const cli = base.cli?.switch ? base.cli : { placeholder: 'bool', ...base.cli, optionalValue: true };
+    return spec({ ...base, cli }, fallback === undefined ? '' : String(fallback), (text, label) => booleanValue(label, text) ?? fallback);
 }
 function integerOption(base) {
     const fallback = base.default;
@@ -46076,7 +46247,8 @@ function urlOption(base) {
 function listOption(base) {
     const fallback = base.default ?? [];
     return spec(base, fallback.join('\n'), (_text, _label, raw) => {
-        const items = Array.isArray(raw) ? raw.map((s) => s.trim()).filter(Boolean) : listValue(raw ?? '');
+        // A repeated flag gives a list; each item may itself be a comma-separated list, as the help says.
+        const items = Array.isArray(raw) ? raw.flatMap((s) => listValue(s)) : listValue(raw ?? '');
         return items.length > 0 ? items : [...fallback];
     });
 }
@@ -46362,6 +46534,13 @@ const JUDGE_OPTIONS = {
         commands: ['lint'],
         cli: { placeholder: 'format' },
     }),
+    strict: booleanOption({
+        help: "`profiles lint`: exit 1 when an exception has expired (for the profiles repository's CI).",
+        default: false,
+        input: false,
+        commands: ['lint'],
+        cli: { switch: true },
+    }),
     verbose: booleanOption({
         help: 'Debug output.',
         default: false,
@@ -46505,7 +46684,33 @@ const SCAN_OPTIONS = {
     }),
 };
 
+// EXTERNAL MODULE: ./node_modules/fastest-levenshtein/mod.js
+var mod = __nccwpck_require__(1916);
+;// CONCATENATED MODULE: ./src/core/suggest.ts
+
+/**
+ * The closest of `candidates` to a mistyped `word`, for a "did you mean" hint: within a third of the word's length
+ * (at least 2 edits), case-insensitive; undefined when nothing is that close.
+ */
+function closest(word, candidates) {
+    const wanted = word.toLowerCase();
+    const limit = Math.max(2, Math.floor(wanted.length / 3));
+    let best;
+    for (const name of candidates) {
+        const edits = (0,mod/* distance */.Io)(wanted, name.toLowerCase());
+        if (edits <= limit && (best === undefined || edits < best.edits))
+            best = { name, edits };
+    }
+    return best?.name;
+}
+/** ` (did you mean 'strict'?)`, or empty. */
+function didYouMean(word, candidates) {
+    const hint = closest(word, candidates);
+    return hint === undefined ? '' : ` (did you mean '${hint}'?)`;
+}
+
 ;// CONCATENATED MODULE: ./src/config/options.ts
+
 
 
 
@@ -46555,6 +46760,19 @@ function readActionInputs(env) {
 /** Options of a CLI command. */
 function commandOptions(command) {
     return OPTION_NAMES.filter((n) => optionSpec(n).commands.includes(command));
+}
+/** VULNGATE_* variables that are not options: read elsewhere, or by the GitLab template and the development scripts. */
+const OTHER_VARIABLES = ['VULNGATE_DEFAULT_BRANCH', 'VULNGATE_IMAGE', 'VULNGATE_DEV_CACHE', 'VULNGATE_COUNT_FILE'];
+/**
+ * A VULNGATE_* variable that nothing reads is most often a typo (`VULNGATE_SEVERTY`): silently ignored, the run
+ * would judge with something other than what was meant. One warning each, with the closest name.
+ */
+function unknownVariableWarnings(env) {
+    const known = new Set([...OPTION_NAMES.map(envName), ...OTHER_VARIABLES]);
+    return Object.keys(env)
+        .filter((name) => name.startsWith('VULNGATE_') && !known.has(name))
+        .sort()
+        .map((name) => `${name} is not a vulngate variable and is ignored${didYouMean(name, known)}`);
 }
 
 // EXTERNAL MODULE: ./node_modules/picomatch/index.js
@@ -46632,6 +46850,51 @@ function findingPlace(f) {
     return f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.image;
 }
 
+;// CONCATENATED MODULE: ./src/core/near-miss.ts
+
+function emptyNearMiss() {
+    return { idMatches: 0, needed: 0, misses: {} };
+}
+function noteMiss(nearMiss, part, finding) {
+    const seen = {
+        package: finding.sourcePackage ? `${finding.package} (source ${finding.sourcePackage})` : finding.package,
+        severity: finding.severity,
+        images: finding.image,
+        paths: finding.targetKind === 'fs' ? codeFilePath(finding.image, finding.target) : finding.target,
+    }[part];
+    const entry = nearMiss.misses[part];
+    if (entry)
+        entry.count += 1;
+    else
+        nearMiss.misses[part] = { count: 1, seen };
+}
+const PLURAL = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** One sentence: why an exception excepted nothing ("the id matched 2 findings; `images` did not: …"). */
+function whyUnused(rule, nearMiss) {
+    if (nearMiss.idMatches === 0)
+        return `no finding has the id ${rule.id}`;
+    const matched = `the id matched ${PLURAL(nearMiss.idMatches, 'finding')}`;
+    if (nearMiss.needed === 0) {
+        return `${matched}, none of which needed an exception (below the threshold, unfixed and ignored, or VEX)`;
+    }
+    const parts = [];
+    const { misses } = nearMiss;
+    if (misses.package)
+        parts.push(`\`package\` ${rule.package} did not (the findings are in ${misses.package.seen})`);
+    if (misses.severity) {
+        parts.push(`capped at ${rule.severity ?? ''}, the finding is ${misses.severity.seen}`);
+    }
+    if (misses.images) {
+        parts.push(`\`images\` ${(rule.images ?? []).join(', ')} did not (the finding is in ${misses.images.seen})`);
+    }
+    if (misses.paths) {
+        parts.push(`\`paths\` ${(rule.paths ?? []).join(', ')} did not (matched from the repository root: ${misses.paths.seen})`);
+    }
+    if (parts.length === 0 && nearMiss.shadowedBy)
+        parts.push(`${nearMiss.shadowedBy} excepted them first`);
+    return [matched, ...parts].join('; ');
+}
+
 ;// CONCATENATED MODULE: ./src/core/profile.ts
 /** Exceptions whose last day is at most this many UTC days away get a notice. */
 const EXPIRING_SOON_DAYS = 14;
@@ -46653,6 +46916,7 @@ function normalizeVulnerabilityId(id) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/evaluate.ts
+
 
 
 
@@ -46706,7 +46970,7 @@ function evaluate({ images, profile, now }) {
             expiringSoon: active
                 .filter((c) => c.rule.until !== undefined && exceptionEndsAt(c.rule.until) <= soonLimit)
                 .map(status),
-            unused: active.filter((c) => c.matches === 0).map(status),
+            unused: active.filter((c) => c.matches === 0).map((c) => ({ ...status(c), why: whyUnused(c.rule, c.nearMiss) })),
         },
     };
 }
@@ -46717,15 +46981,20 @@ function globMatcher(globs) {
     return picomatch_default()(globs, { bash: true, dot: true, nocase: false });
 }
 function compile(rule, now) {
+    const image = globMatcher(rule.images);
     return {
         rule,
         active: rule.until === undefined || now.getTime() < exceptionEndsAt(rule.until),
-        matchesImage: globMatcher(rule.images),
+        // `shop/api` covers every tag and digest of it: CI tags each build with its commit.
+        matchesImage: (name) => image(name) || image(splitImageName(name).repository),
         matchesPath: globMatcher(rule.paths),
         matches: 0,
+        nearMiss: emptyNearMiss(),
     };
 }
 function judge({ finding, threshold, profile, candidates }) {
+    for (const candidate of candidates ?? [])
+        candidate.nearMiss.idMatches += 1;
     // A VEX statement is the supplier's word that this product is not affected: it decides before the profile.
     if (finding.vex) {
         const why = finding.vex.justification ? `: ${finding.vex.justification}` : '';
@@ -46746,24 +47015,15 @@ function judge({ finding, threshold, profile, candidates }) {
             reason: 'no fixed version yet, and the profile ignores unfixed findings',
         };
     }
-    let expiredMatch;
-    for (const candidate of candidates ?? []) {
-        if (!covers(candidate.rule, finding) || !candidate.matchesImage(finding.image))
-            continue;
-        if (!candidate.matchesPath(finding.target))
-            continue;
-        if (candidate.active) {
-            candidate.matches += 1;
-            const until = candidate.rule.until ? ` until ${candidate.rule.until}` : '';
-            return {
-                ...finding,
-                decision: 'excepted',
-                reason: `excepted by ${candidate.rule.origin}${until}: ${candidate.rule.note}`,
-                exception: candidate.rule,
-            };
-        }
-        candidate.matches += 1;
-        expiredMatch ??= candidate;
+    const { excepting, expired } = findException(finding, candidates ?? []);
+    if (excepting) {
+        const until = excepting.rule.until ? ` until ${excepting.rule.until}` : '';
+        return {
+            ...finding,
+            decision: 'excepted',
+            reason: `excepted by ${excepting.rule.origin}${until}: ${excepting.rule.note}`,
+            exception: excepting.rule,
+        };
     }
     const fix = finding.kind === 'secret' ? 'remove the secret' : `fixed in ${finding.fixedVersion}`;
     const reason = `severity ${finding.severity} is at or above ${profile.severity} and ` +
@@ -46771,18 +47031,60 @@ function judge({ finding, threshold, profile, candidates }) {
     return {
         ...finding,
         decision: 'blocking',
-        reason: expiredMatch
-            ? `${reason}; exception ${expiredMatch.rule.origin} expired on ${expiredMatch.rule.until}`
-            : reason,
+        reason: expired ? `${reason}; exception ${expired.rule.origin} expired on ${expired.rule.until}` : reason,
     };
 }
-/** Package and severity cap; the id was matched by the index and the image by its globs. */
-function covers(rule, finding) {
-    if (rule.package !== undefined && rule.package !== finding.package)
-        return false;
-    if (rule.severity !== undefined && severityRank(finding.severity) > severityRank(rule.severity))
-        return false;
-    return true;
+/**
+ * The first active exception whose every condition holds; an expired one that would have held is kept for the
+ * reason. Every candidate notes which of its conditions failed, so an unused exception can say why.
+ */
+function findException(finding, candidates) {
+    let excepting;
+    let expired;
+    for (const candidate of candidates) {
+        candidate.nearMiss.needed += 1;
+        const failed = failedConditions(candidate, finding);
+        for (const part of failed)
+            noteMiss(candidate.nearMiss, part, finding);
+        if (failed.length > 0)
+            continue;
+        if (excepting) {
+            candidate.nearMiss.shadowedBy ??= excepting.rule.origin;
+            continue;
+        }
+        candidate.matches += 1;
+        if (candidate.active)
+            excepting = candidate;
+        else
+            expired ??= candidate;
+    }
+    return { excepting, expired };
+}
+/** Which of the exception's conditions (besides its id) the finding fails. */
+function failedConditions(candidate, finding) {
+    const { rule } = candidate;
+    const failed = [];
+    if (rule.package !== undefined && !packageMatches(rule.package, finding))
+        failed.push('package');
+    if (rule.severity !== undefined && severityRank(finding.severity) > severityRank(rule.severity)) {
+        failed.push('severity');
+    }
+    if (!candidate.matchesImage(finding.image))
+        failed.push('images');
+    if (!candidate.matchesPath(exceptionPath(finding)))
+        failed.push('paths');
+    return failed;
+}
+/**
+ * `package:` names the package as Trivy reports it or its source package: `openssl` covers libssl3 and openssl
+ * alike (Debian builds both from openssl), as an advisory names the source.
+ */
+function packageMatches(wanted, finding) {
+    return wanted === finding.package || (finding.sourcePackage !== undefined && wanted === finding.sourcePackage);
+}
+/** `paths:` globs match a lockfile's path from the repository root (as SARIF names it), else Trivy's target. */
+function exceptionPath(finding) {
+    return finding.targetKind === 'fs' ? codeFilePath(finding.image, finding.target) : finding.target;
 }
 
 ;// CONCATENATED MODULE: ./src/core/logger.ts
@@ -49866,7 +50168,28 @@ const {
 
 ;// CONCATENATED MODULE: ./src/profile/schema.ts
 
-const severityEnum = [...SEVERITIES, ...SEVERITIES.map((s) => s.toLowerCase())];
+/** Severities as people write them: CRITICAL, critical, Critical (any other mix is read too, case-insensitively). */
+const severityEnum = [
+    ...SEVERITIES,
+    ...SEVERITIES.map((s) => s.toLowerCase()),
+    ...SEVERITIES.map((s) => `${s[0]}${s.slice(1).toLowerCase()}`),
+];
+/** YAML 1.1 switches, as the original tool's profiles wrote them; read as booleans. */
+const BOOLEAN_WORDS = { yes: true, no: false, on: true, off: false };
+const booleanLike = {
+    anyOf: [
+        { type: 'boolean' },
+        { enum: Object.keys(BOOLEAN_WORDS).flatMap((w) => [w, w.toUpperCase(), `${w[0]?.toUpperCase()}${w.slice(1)}`]) },
+    ],
+};
+/** OpenVEX's justifications for not_affected. */
+const VEX_JUSTIFICATIONS = [
+    'component_not_present',
+    'vulnerable_code_not_present',
+    'vulnerable_code_not_in_execute_path',
+    'vulnerable_code_cannot_be_controlled_by_adversary',
+    'inline_mitigations_already_exist',
+];
 const schema_exception = {
     type: 'object',
     description: 'A finding that does not fail the gate, with a reason and an optional last day.',
@@ -49889,8 +50212,8 @@ const schema_exception = {
         paths: {
             type: 'array',
             items: { type: 'string', minLength: 1 },
-            description: "Globs on the finding's target: for code dependencies the lockfile's path relative to the scanned " +
-                'directory (services/api/package-lock.json), for images the path in the image (* also matches /).',
+            description: "Globs on the finding's target: for code dependencies the lockfile's path from the repository root " +
+                '(services/api/package-lock.json), for images the path in the image (* also matches /).',
         },
         note: { type: 'string', minLength: 1, pattern: '\\S', description: 'Why the finding is accepted. Required.' },
         owner: {
@@ -49907,8 +50230,12 @@ const schema_exception = {
         },
         vex_status: {
             enum: ['not_affected', 'affected', 'fixed', 'under_investigation'],
-            description: 'The status of this exception in vulngate.openvex.json (default not_affected, with the note as impact ' +
-                'statement).',
+            description: 'The status of this exception in vulngate.openvex.json: default affected (a risk accepted, the note as ' +
+                'action statement); not_affected needs vex_justification.',
+        },
+        vex_justification: {
+            enum: VEX_JUSTIFICATIONS,
+            description: 'Why the product is not affected (OpenVEX); required with vex_status: not_affected.',
         },
         until: {
             type: 'string',
@@ -49918,6 +50245,8 @@ const schema_exception = {
     },
     required: ['note'],
     anyOf: [{ required: ['id'] }, { required: ['name'] }],
+    if: { properties: { vex_status: { const: 'not_affected' } }, required: ['vex_status'] },
+    then: { required: ['vex_justification'] },
 };
 const notify = {
     type: 'object',
@@ -49974,7 +50303,7 @@ const profileSchema = {
     properties: {
         extends: { type: 'string', minLength: 1, description: 'Name of a profile in the same directory to build on.' },
         severity: { enum: severityEnum, description: 'Lowest severity that fails the gate. Default HIGH.' },
-        ignore_unfixed: { type: 'boolean', description: 'Do not fail on findings without a fixed version. Default true.' },
+        ignore_unfixed: { ...booleanLike, description: 'Do not fail on findings without a fixed version. Default true.' },
         max_exception_days: {
             type: 'integer',
             minimum: 1,
@@ -49994,134 +50323,11 @@ const profileSchema = {
 const PROFILE_KEYS = Object.keys(profileSchema.properties);
 const EXCEPTION_KEYS = Object.keys(schema_exception.properties);
 
-;// CONCATENATED MODULE: ./src/profile/parse.ts
+;// CONCATENATED MODULE: ./src/profile/profile-errors.ts
 
 
 
-
-
-
-
-/** Compiled per call: a run reads one to a few profiles, and a cache would be module state. */
-function compileValidator() {
-    return new ajv.Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false }).compile(profileSchema);
-}
-function parseProfileDocument({ text, file, logger }) {
-    let data;
-    try {
-        // CORE_SCHEMA: no YAML timestamps (dates stay text), no custom tags; `True` is still a boolean.
-        data = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });
-    }
-    catch (err) {
-        throw new errors/* ConfigError */.xL(`${file}: ${yamlErrorText(err)}`);
-    }
-    if (data === undefined || data === null)
-        data = {};
-    if (typeof data !== 'object' || Array.isArray(data)) {
-        throw new errors/* ConfigError */.xL(`${file}: a profile must be a mapping of keys (${PROFILE_KEYS.join(', ')})`);
-    }
-    const doc = data;
-    fixTypographicDashes(doc, file, logger);
-    const validate = compileValidator();
-    if (!validate(doc))
-        throw new errors/* ConfigError */.xL(`${file}: ${describeSchemaError(validate.errors ?? [])}`);
-    const lists = [...listEntries(doc.exceptions, 'exceptions'), ...listEntries(doc.whitelist, 'whitelist')];
-    const exceptions = lists.map(({ entry, path }) => toRule(entry, `${file} ${path}`));
-    return {
-        file,
-        extends: typeof doc.extends === 'string' ? doc.extends : undefined,
-        severity: parseSeverity(doc.severity),
-        ignoreUnfixed: typeof doc.ignore_unfixed === 'boolean' ? doc.ignore_unfixed : undefined,
-        maxExceptionDays: typeof doc.max_exception_days === 'number' ? doc.max_exception_days : undefined,
-        notify: toNotify(doc.notify),
-        exceptions,
-    };
-}
-/** The schema has checked the shape; this names it in the core's words. */
-function toNotify(value) {
-    if (typeof value !== 'object' || value === null)
-        return undefined;
-    const { slack, issues } = value;
-    return {
-        ...(slack
-            ? {
-                slack: {
-                    webhookEnv: slack.webhook_env,
-                    on: slack.on ?? ['fail'],
-                    ...(typeof slack.mention === 'string' ? { mention: slack.mention } : {}),
-                },
-            }
-            : {}),
-        ...(issues
-            ? {
-                issues: {
-                    provider: issues.provider,
-                    on: ['blocking'],
-                    labels: issues.labels ?? [],
-                    assignees: issues.assignees ?? [],
-                    ...(typeof issues.project === 'string' ? { project: issues.project } : {}),
-                    anyBranch: issues.any_branch === true,
-                },
-            }
-            : {}),
-    };
-}
-function listEntries(value, key) {
-    if (!Array.isArray(value))
-        return [];
-    return value.map((entry, i) => ({ entry: entry, path: `${key}[${i}]` }));
-}
-function toRule(entry, origin) {
-    const id = (entry.id ?? entry.name);
-    if (entry.id !== undefined && entry.name !== undefined && entry.id !== entry.name) {
-        throw new errors/* ConfigError */.xL(`${origin}: has both 'id' and its older name 'name' with different values; keep one`);
-    }
-    const until = entry.until;
-    if (until !== undefined && !isCalendarDate(until)) {
-        throw new errors/* ConfigError */.xL(`${origin}.until: '${until}' is not a calendar date; use YYYY-MM-DD`);
-    }
-    return {
-        id: normalizeVulnerabilityId(id),
-        package: entry.package,
-        severity: parseSeverity(entry.severity),
-        images: entry.images,
-        paths: entry.paths,
-        vexStatus: entry.vex_status,
-        owner: entry.owner,
-        ticket: entry.ticket,
-        note: entry.note,
-        until,
-        origin,
-    };
-}
-/** `CVE-2018–1000620` copied from a blog post means `CVE-2018-1000620`: fix it, but say so. */
-function fixTypographicDashes(doc, file, logger) {
-    for (const key of ['exceptions', 'whitelist']) {
-        const list = doc[key];
-        if (!Array.isArray(list))
-            continue;
-        list.forEach((entry, i) => {
-            if (typeof entry !== 'object' || entry === null)
-                return;
-            const record = entry;
-            for (const field of ['id', 'name', 'until']) {
-                const value = record[field];
-                if (typeof value !== 'string')
-                    continue;
-                const fixed = normalizeDashes(value);
-                if (fixed !== value) {
-                    logger.warning(`${file} ${key}[${i}].${field}: '${value}' has typographic dashes; read as '${fixed}'`);
-                    record[field] = fixed;
-                }
-            }
-        });
-    }
-}
-function isCalendarDate(text) {
-    const [y, m, d] = text.split('-').map(Number);
-    const date = new Date(Date.UTC(y, m - 1, d));
-    return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-}
+/** A profile's problems in the user's words: the key path and what is allowed, one line each. */
 function yamlErrorText(err) {
     if (err instanceof yaml.YAMLException) {
         const where = err.mark ? ` at line ${err.mark.line + 1}, column ${err.mark.column + 1}` : '';
@@ -50184,6 +50390,8 @@ function describeSchemaError(errors) {
                 return `${at}must not be blank`;
             return `${at}'${shorten(oneLine(String(error.data)), 60)}' is not a date; use YYYY-MM-DD`;
         case 'type': {
+            if (path === 'ignore_unfixed')
+                return `${at}${preview(error.data)} is not a boolean; allowed: true, false, yes, no`;
             if (path.endsWith('until'))
                 return `${at}${preview(error.data)} is not a date; use YYYY-MM-DD (quoted or not)`;
             const expected = error.params.type;
@@ -50198,6 +50406,9 @@ function describeSchemaError(errors) {
             const missing = error.params.missingProperty;
             if (missing === 'id' || missing === 'name')
                 return `${at}an exception needs 'id' (or its older name 'name')`;
+            if (missing === 'vex_justification') {
+                return `${at}vex_status not_affected needs 'vex_justification' (${VEX_JUSTIFICATIONS.join(', ')})`;
+            }
             return `${at}an exception needs '${missing}' (why the finding is accepted)`;
         }
         case 'anyOf':
@@ -50207,7 +50418,226 @@ function describeSchemaError(errors) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/profile/parse.ts
+
+
+
+
+
+
+
+
+
+/** Compiled per call: a run reads one to a few profiles, and a cache would be module state. */
+function compileValidator() {
+    return new ajv.Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false }).compile(profileSchema);
+}
+function parseProfileDocument({ text, file, logger }) {
+    let data;
+    try {
+        // CORE_SCHEMA: no YAML timestamps (dates stay text), no custom tags; `True` is still a boolean.
+        data = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });
+    }
+    catch (err) {
+        throw new errors/* ConfigError */.xL(`${file}: ${yamlErrorText(err)}`);
+    }
+    if (data === undefined || data === null)
+        data = {};
+    if (typeof data !== 'object' || Array.isArray(data)) {
+        throw new errors/* ConfigError */.xL(`${file}: a profile must be a mapping of keys (${PROFILE_KEYS.join(', ')})`);
+    }
+    const doc = data;
+    fixTypographicDashes(doc, file, logger);
+    normalizeWords(doc);
+    const validate = compileValidator();
+    if (!validate(doc))
+        throw new errors/* ConfigError */.xL(`${file}: ${describeSchemaError(validate.errors ?? [])}`);
+    const lists = [...listEntries(doc.exceptions, 'exceptions'), ...listEntries(doc.whitelist, 'whitelist')];
+    const exceptions = lists.map(({ entry, path }) => toRule(entry, `${file} ${path}`));
+    return {
+        file,
+        extends: typeof doc.extends === 'string' ? doc.extends : undefined,
+        severity: parseSeverity(doc.severity),
+        ignoreUnfixed: typeof doc.ignore_unfixed === 'boolean' ? doc.ignore_unfixed : undefined,
+        maxExceptionDays: typeof doc.max_exception_days === 'number' ? doc.max_exception_days : undefined,
+        notify: toNotify(doc.notify),
+        exceptions,
+    };
+}
+/**
+ * Every problem of one file, not only the first: for `profiles lint`, where a reviewer fixes them in one go. One
+ * line per key path (the most useful of what the schema says about it), and each bad date.
+ */
+function profileProblems({ text, file }) {
+    let data;
+    try {
+        data = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });
+    }
+    catch (err) {
+        return [`${file}: ${yamlErrorText(err)}`];
+    }
+    if (data === undefined || data === null)
+        return [];
+    if (typeof data !== 'object' || Array.isArray(data)) {
+        return [`${file}: a profile must be a mapping of keys (${PROFILE_KEYS.join(', ')})`];
+    }
+    const doc = data;
+    fixTypographicDashes(doc, file, silentLogger);
+    normalizeWords(doc);
+    const validate = compileValidator();
+    const problems = [];
+    if (!validate(doc)) {
+        const byPath = new Map();
+        for (const error of validate.errors ?? []) {
+            byPath.set(error.instancePath, [...(byPath.get(error.instancePath) ?? []), error]);
+        }
+        for (const errors of byPath.values())
+            problems.push(`${file}: ${describeSchemaError(errors)}`);
+        return problems;
+    }
+    for (const { entry, path } of [
+        ...listEntries(doc.exceptions, 'exceptions'),
+        ...listEntries(doc.whitelist, 'whitelist'),
+    ]) {
+        try {
+            toRule(entry, `${file} ${path}`);
+        }
+        catch (err) {
+            if (!(err instanceof errors/* ConfigError */.xL))
+                throw err;
+            problems.push(err.message);
+        }
+    }
+    return problems;
+}
+/** Whether a YAML file means to be a profile: a key of the format, or one a typo away from one (`severty`). */
+function looksLikeProfile(text) {
+    let data;
+    try {
+        data = yaml.load(text, { schema: yaml.CORE_SCHEMA });
+    }
+    catch {
+        return true;
+    }
+    if (data === undefined || data === null)
+        return true;
+    if (typeof data !== 'object' || Array.isArray(data))
+        return false;
+    return Object.keys(data).some((key) => PROFILE_KEYS.includes(key) || closest(key, PROFILE_KEYS) !== undefined);
+}
+/** The schema has checked the shape; this names it in the core's words. */
+function toNotify(value) {
+    if (typeof value !== 'object' || value === null)
+        return undefined;
+    const { slack, issues } = value;
+    return {
+        ...(slack
+            ? {
+                slack: {
+                    webhookEnv: slack.webhook_env,
+                    on: slack.on ?? ['fail'],
+                    ...(typeof slack.mention === 'string' ? { mention: slack.mention } : {}),
+                },
+            }
+            : {}),
+        ...(issues
+            ? {
+                issues: {
+                    provider: issues.provider,
+                    on: ['blocking'],
+                    labels: issues.labels ?? [],
+                    assignees: issues.assignees ?? [],
+                    ...(typeof issues.project === 'string' ? { project: issues.project } : {}),
+                    anyBranch: issues.any_branch === true,
+                },
+            }
+            : {}),
+    };
+}
+function listEntries(value, key) {
+    if (!Array.isArray(value))
+        return [];
+    return value.map((entry, i) => ({ entry: entry, path: `${key}[${i}]` }));
+}
+function toRule(entry, origin) {
+    const id = (entry.id ?? entry.name);
+    if (entry.id !== undefined && entry.name !== undefined && entry.id !== entry.name) {
+        throw new errors/* ConfigError */.xL(`${origin}: has both 'id' and its older name 'name' with different values; keep one`);
+    }
+    const until = entry.until;
+    if (until !== undefined && !isCalendarDate(until)) {
+        throw new errors/* ConfigError */.xL(`${origin}.until: '${until}' is not a calendar date; use YYYY-MM-DD`);
+    }
+    return {
+        id: normalizeVulnerabilityId(id),
+        package: entry.package,
+        severity: parseSeverity(entry.severity),
+        images: entry.images,
+        paths: entry.paths,
+        vexStatus: entry.vex_status,
+        vexJustification: entry.vex_justification,
+        owner: entry.owner,
+        ticket: entry.ticket,
+        note: entry.note,
+        until,
+        origin,
+    };
+}
+/** `CVE-2018–1000620` copied from a blog post means `CVE-2018-1000620`: fix it, but say so. */
+function fixTypographicDashes(doc, file, logger) {
+    for (const key of ['exceptions', 'whitelist']) {
+        const list = doc[key];
+        if (!Array.isArray(list))
+            continue;
+        list.forEach((entry, i) => {
+            if (typeof entry !== 'object' || entry === null)
+                return;
+            const record = entry;
+            for (const field of ['id', 'name', 'until']) {
+                const value = record[field];
+                if (typeof value !== 'string')
+                    continue;
+                const fixed = normalizeDashes(value);
+                if (fixed !== value) {
+                    logger.warning(`${file} ${key}[${i}].${field}: '${value}' has typographic dashes; read as '${fixed}'`);
+                    record[field] = fixed;
+                }
+            }
+        });
+    }
+}
+/**
+ * `severity: Critical` and `ignore_unfixed: yes` mean what the CLI's `--severity critical` and `--offline yes` mean:
+ * read case-insensitively, as the option parsers do, before the schema checks them.
+ */
+function normalizeWords(doc) {
+    const upperSeverity = (record) => {
+        const value = record.severity;
+        if (typeof value === 'string' && parseSeverity(value) !== undefined)
+            record.severity = parseSeverity(value);
+    };
+    upperSeverity(doc);
+    const word = typeof doc.ignore_unfixed === 'string' ? doc.ignore_unfixed.trim().toLowerCase() : undefined;
+    if (word !== undefined && word in BOOLEAN_WORDS)
+        doc.ignore_unfixed = BOOLEAN_WORDS[word];
+    for (const key of ['exceptions', 'whitelist']) {
+        const list = doc[key];
+        if (!Array.isArray(list))
+            continue;
+        for (const entry of list)
+            if (typeof entry === 'object' && entry !== null)
+                upperSeverity(entry);
+    }
+}
+function isCalendarDate(text) {
+    const [y, m, d] = text.split('-').map(Number);
+    const date = new Date(Date.UTC(y, m - 1, d));
+    return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
 ;// CONCATENATED MODULE: ./src/profile/load.ts
+
+
 
 
 
@@ -50220,14 +50650,36 @@ async function loadProfile(args) {
     const base = file === undefined ? BUILT_IN_PROFILE : await loadChain({ file, logger: args.logger, now: args.now });
     return applyOverrides(base, args.overrides);
 }
+/**
+ * Inputs win over the profile, and the record says so: each override with where it came from and what the profile
+ * said, so `VULNGATE_SEVERITY=CRITICAL` is never recorded as the profile file's own threshold.
+ */
 function applyOverrides(base, overrides) {
+    const applied = [];
+    if (overrides.severity !== undefined && overrides.severity !== base.severity) {
+        applied.push({
+            key: 'severity',
+            value: overrides.severity,
+            profileValue: base.severity,
+            from: overrides.from?.severity ?? 'severity',
+        });
+    }
+    if (overrides.ignoreUnfixed !== undefined && overrides.ignoreUnfixed !== base.ignoreUnfixed) {
+        applied.push({
+            key: 'ignore_unfixed',
+            value: overrides.ignoreUnfixed,
+            profileValue: base.ignoreUnfixed,
+            from: overrides.from?.ignoreUnfixed ?? 'ignore-unfixed',
+        });
+    }
     return {
         ...base,
         severity: overrides.severity ?? base.severity,
         ignoreUnfixed: overrides.ignoreUnfixed ?? base.ignoreUnfixed,
+        ...(applied.length > 0 ? { overrides: applied } : {}),
     };
 }
-async function resolveProfileFile({ profile, profilesDir, logger }) {
+async function resolveProfileFile({ profile, profilesDir }) {
     const wanted = profile?.trim() ?? '';
     if (wanted !== '' && looksLikePath(wanted)) {
         if (!(await isFile(wanted)))
@@ -50241,13 +50693,20 @@ async function resolveProfileFile({ profile, profilesDir, logger }) {
         const named = await findNamed(profilesDir, wanted);
         if (named)
             return named;
+        // A profile asked for by name and not there is an error, never a quieter default: `--profile strcit` must not
+        // judge with a looser profile than `strict`.
+        throw new errors/* ConfigError */.xL(`profile '${wanted}': no ${wanted}.yml or ${wanted}.yaml in ${profilesDir}/` +
+            `${didYouMean(wanted, await profileNames(profilesDir))}`);
     }
-    const fallback = await findNamed(profilesDir, 'default');
-    if (wanted !== '') {
-        const instead = fallback ?? 'the built-in default (severity HIGH, ignore_unfixed true)';
-        logger.notice(`profile '${wanted}' not found in ${profilesDir}/ (looked for ${wanted}.yml, ${wanted}.yaml); using ${instead}`);
-    }
-    return fallback;
+    return findNamed(profilesDir, 'default');
+}
+/** The profile names a directory holds (`api` for api.yml), for a "did you mean". */
+async function profileNames(dir) {
+    const entries = await (0,promises_.readdir)(dir).catch(() => []);
+    return entries.flatMap((entry) => {
+        const ext = EXTENSIONS.find((e) => entry.endsWith(e));
+        return ext ? [entry.slice(0, -ext.length)] : [];
+    });
 }
 function looksLikePath(value) {
     return value.includes('/') || value.includes('\\') || EXTENSIONS.some((ext) => value.endsWith(ext));
@@ -50275,6 +50734,7 @@ async function isFile(file) {
 async function loadChain(args) {
     const { file, logger } = args;
     const chain = [];
+    const files = [];
     const seen = [];
     let current = file;
     while (current !== undefined) {
@@ -50284,11 +50744,13 @@ async function loadChain(args) {
             throw new errors/* ConfigError */.xL(`${file}: 'extends' makes a cycle (${cycle})`);
         }
         seen.push(resolved);
-        const doc = parseProfileDocument({ text: await readText(current), file: current, logger });
+        const bytes = await readBytes(current);
+        files.push({ file: current, sha256: (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex') });
+        const doc = parseProfileDocument({ text: bytes.toString('utf8'), file: current, logger });
         chain.push(doc);
         current = doc.extends === undefined ? undefined : await resolveExtends(doc.extends, doc.file, args.root);
     }
-    const profile = mergeChain(chain);
+    const profile = { ...mergeChain(chain), files };
     checkExceptionDays(profile, args.now);
     return profile;
 }
@@ -50335,9 +50797,9 @@ function mergeChain(chain) {
     }
     return merged;
 }
-async function readText(file) {
+async function readBytes(file) {
     try {
-        return await (0,promises_.readFile)(file, 'utf8');
+        return await (0,promises_.readFile)(file);
     }
     catch (err) {
         throw new errors/* ConfigError */.xL(`${file}: cannot read the profile (${(0,errors/* errorCode */.CA)(err)})`);
@@ -50345,6 +50807,7 @@ async function readText(file) {
 }
 
 ;// CONCATENATED MODULE: ./src/profile/lint.ts
+
 
 
 
@@ -50381,13 +50844,32 @@ const listed = (rule) => ({
 /** Every profile of the directory, each with what it extends, checked as a run would; the exceptions reviewed. */
 async function lintProfiles(args) {
     const { dir, now } = args;
-    const report = { files: 0, errors: [], expired: [], expiringSoon: [], withoutUntil: [], duplicates: [] };
+    const report = {
+        files: 0,
+        skipped: [],
+        errors: [],
+        expired: [],
+        expiringSoon: [],
+        withoutUntil: [],
+        duplicates: [],
+    };
     const seen = new Set();
     const todayStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
     const soon = todayStart + (EXPIRING_SOON_DAYS + 1) * lint_DAY_MS;
     for (const file of await profileFiles(dir)) {
-        report.files += 1;
         const shown = external_node_path_default().relative(process.cwd(), file) || file;
+        const text = await (0,promises_.readFile)(file, 'utf8');
+        if (!looksLikeProfile(text)) {
+            report.skipped.push(shown);
+            continue;
+        }
+        report.files += 1;
+        // Every problem of the file at once; then the chain (extends, max_exception_days) as a run reads it.
+        const problems = profileProblems({ text, file: shown });
+        if (problems.length > 0) {
+            report.errors.push(...problems);
+            continue;
+        }
         let profile;
         try {
             profile = await loadChain({ file: shown, logger: silentLogger, now, root: dir });
@@ -50428,6 +50910,7 @@ async function lintProfiles(args) {
 function lintText(report) {
     const rule = (e) => oneLine(`${e.origin}: ${e.id}${e.package ? ` in ${e.package}` : ''}${e.until ? ` until ${e.until}` : ''} — ${e.note}`);
     const lines = [
+        ...report.skipped.map((f) => `skipped (not a profile: no key of the format): ${f}`),
         ...report.errors.map((e) => `error: ${e}`),
         ...report.expired.map((e) => `expired: ${rule(e)}`),
         ...report.expiringSoon.map((e) => `expires within ${EXPIRING_SOON_DAYS} days: ${rule(e)}`),
@@ -50438,6 +50921,12 @@ function lintText(report) {
         `${report.expiringSoon.length} expiring soon, ${report.withoutUntil.length} without until, ` +
         `${report.duplicates.length} duplicate(s)`;
     return `${[...lines, summary].join('\n')}\n`;
+}
+/** 2: a profile is invalid (a run would stop); 1 with --strict: an exception has expired; else 0. */
+function lintExitCode(report, strict) {
+    if (report.errors.length > 0)
+        return 2;
+    return strict && report.expired.length > 0 ? 1 : 0;
 }
 
 ;// CONCATENATED MODULE: ./src/core/baseline.ts
@@ -50554,8 +51043,11 @@ function buildResults(args) {
             source: profile.source,
             severity: profile.severity,
             ignoreUnfixed: profile.ignoreUnfixed,
+            ...(profile.files?.[0] ? { sha256: profile.files[0].sha256, files: profile.files } : {}),
             ...(profile.origin ? { origin: profile.origin } : {}),
+            ...(profile.overrides ? { overrides: profile.overrides } : {}),
         },
+        warnings: args.warnings ?? [],
         images: [...perImage.values()],
         errors,
         findings: evaluation.findings,
@@ -50587,9 +51079,9 @@ function applyBaseline(evaluation, targets, baseline) {
     }
     return gone;
 }
-function toResultsException({ rule, matches }) {
+function toResultsException({ rule, matches, why }) {
     const { id, package: pkg, paths, until, note, owner, ticket, origin } = rule;
-    return { id, package: pkg, paths, until, note, owner, ticket, origin, matches };
+    return { id, package: pkg, paths, until, note, owner, ticket, origin, matches, ...(why ? { why } : {}) };
 }
 function blockingFindings(results) {
     return results.findings.filter((f) => f.decision === 'blocking');
@@ -50795,7 +51287,9 @@ function renderSummary({ results, notes = [] }) {
     const parts = [
         `## ${verdictLine(results)}`,
         `Profile ${code(profile.source).md}${atCommit}: fails on ${profile.severity} and ` +
-            `above${profile.ignoreUnfixed ? ', ignores findings without a fix' : ', including findings without a fix'}.`,
+            `above${profile.ignoreUnfixed ? ', ignores findings without a fix' : ', including findings without a fix'}.` +
+            overridesText(results),
+        ...results.warnings.map((w) => `⚠️ ${markdown_text(w.message).md}`),
         ...notes,
     ];
     for (const [kind, targets] of byKind(results.images, (i) => i.kind)) {
@@ -50871,11 +51365,23 @@ function renderSummary({ results, notes = [] }) {
     if (expiringSoon.length > 0)
         parts.push(`### Exceptions expiring within ${EXPIRING_SOON_DAYS} days (${expiringSoon.length})`, exceptionTable(expiringSoon, 'Last day'));
     if (unused.length > 0)
-        parts.push(`### Unused exceptions (${unused.length})`, exceptionTable(unused, 'Until'));
+        parts.push(`### Unused exceptions (${unused.length})`, unusedTable(unused));
     return withinBytes(`${parts.join('\n\n')}\n`, SUMMARY_BYTE_LIMIT);
 }
 function exceptionTable(list, dateHeader) {
     return summary_capped(list, (rows) => table(['Exception', 'Package', dateHeader, 'Note', 'Where'], rows.map((e) => [e.id, e.package, e.until, e.note, e.origin])));
+}
+/** ` Overridden: severity CRITICAL by VULNGATE_SEVERITY (the profile says HIGH).` — what judged is not the file. */
+function overridesText(results) {
+    const list = results.profile.overrides ?? [];
+    if (list.length === 0)
+        return '';
+    const each = list.map((o) => `${o.key} ${String(o.value)} by ${code(o.from).md} (the profile says ${String(o.profileValue)})`);
+    return ` Overridden: ${each.join('; ')}.`;
+}
+/** Why each excepted nothing: which of its conditions did not hold. */
+function unusedTable(list) {
+    return summary_capped(list, (rows) => table(['Exception', 'Package', 'Until', 'Note', 'Why unused', 'Where'], rows.map((e) => [e.id, e.package, e.until, e.note, e.why, e.origin])));
 }
 function summary_capped(rows, render) {
     if (rows.length <= SUMMARY_ROW_LIMIT)
@@ -51288,6 +51794,7 @@ function resultsDocument(results) {
         run: results.run,
         tool: results.tool,
         profile: results.profile,
+        warnings: results.warnings,
         failOn: results.failOn,
         baseline: results.baseline ?? null,
         images: results.images,
@@ -58111,13 +58618,14 @@ function reportExceptionHealth({ results, logger }) {
         const pkg = e.package ? ` (${e.package})` : '';
         logger.notice(`Exception ${e.id}${pkg} expires after ${e.until}. Note: ${e.note} [${e.origin}]`);
     }
-    if (results.exceptions.unused.length > 0) {
-        const list = results.exceptions.unused.map((e) => (e.package ? `${e.id} (${e.package})` : e.id)).join(', ');
-        logger.notice(`Unused exceptions (matched no finding): ${list}`);
+    for (const e of results.exceptions.unused) {
+        const pkg = e.package ? ` (${e.package})` : '';
+        logger.notice(`Unused exception ${e.id}${pkg} [${e.origin}]: ${e.why ?? 'it matched no finding'}`);
     }
 }
 
 ;// CONCATENATED MODULE: ./src/profile/central.ts
+
 
 
 
@@ -58131,25 +58639,13 @@ async function loadCentralProfile(args) {
     const label = `${central.repo.url}${central.repo.ref ? `@${central.repo.ref}` : ''}`;
     const fetched = await fetchProfilesRepo({ ...central, env: args.env });
     try {
-        const names = args.profile
-            ? [args.profile]
-            : [
-                ...(central.project.owner && central.project.name
-                    ? [`${central.project.owner}/${central.project.name}`]
-                    : []),
-                ...(central.project.name ? [central.project.name] : []),
-            ];
-        const wanted = [...names, 'default'].filter((n) => n.split('/').every((part) => central_NAME.test(part)));
-        let file;
-        for (const name of wanted) {
-            file = await findNamed(external_node_path_default().join(fetched.dir, external_node_path_default().dirname(name)), external_node_path_default().basename(name));
-            if (file)
-                break;
-        }
-        if (!file) {
-            const looked = wanted.map((n) => `${n}.yml`).join(', ');
-            throw new errors/* ConfigError */.xL(`profiles-repo: none of ${looked} in ${label} (commit ${fetched.commit.slice(0, 12)})`);
-        }
+        const file = await findCentralFile({
+            dir: fetched.dir,
+            central,
+            profile: args.profile,
+            label,
+            commit: fetched.commit,
+        });
         const relative = external_node_path_default().relative(fetched.dir, file).split((external_node_path_default()).sep).join('/');
         const loaded = await loadChain({ file, logger: args.logger, now: args.now, root: fetched.dir }).catch((err) => {
             // Messages name files by their place in the profiles repository, not the temporary checkout.
@@ -58161,6 +58657,10 @@ async function loadCentralProfile(args) {
             ...loaded,
             source: `${label}:${relative}`,
             exceptions: loaded.exceptions.map((e) => ({ ...e, origin: e.origin.split(`${fetched.dir}/`).join('') })),
+            files: (loaded.files ?? []).map((f) => ({
+                ...f,
+                file: external_node_path_default().relative(fetched.dir, f.file).split((external_node_path_default()).sep).join('/'),
+            })),
             origin: {
                 repository: central.repo.url,
                 ref: central.repo.ref ?? 'HEAD',
@@ -58178,6 +58678,44 @@ async function loadCentralProfile(args) {
     finally {
         await fetched.remove();
     }
+}
+/**
+ * A name asked for is that profile or an error (with a did-you-mean), never `default.yml` in its place; without one,
+ * `<owner>/<repo>.yml` → `<repo>.yml` → `default.yml`. Names are checked before they touch the file system.
+ */
+async function findCentralFile(args) {
+    const { central, dir } = args;
+    const at = `${args.label} (commit ${args.commit.slice(0, 12)})`;
+    if (args.profile) {
+        if (!isProfileName(args.profile)) {
+            throw new errors/* ConfigError */.xL(`profile '${args.profile}': not a profile name of the profiles repository ` +
+                "(letters, digits, '.', '_', '-', and '/' between names)");
+        }
+        const file = await findNamed(external_node_path_default().join(dir, external_node_path_default().dirname(args.profile)), external_node_path_default().basename(args.profile));
+        if (file)
+            return insideCheckout(dir, file, args.label);
+        const names = await profileNames(external_node_path_default().join(dir, external_node_path_default().dirname(args.profile)));
+        throw new errors/* ConfigError */.xL(`profile '${args.profile}': no ${args.profile}.yml in ${at}${didYouMean(external_node_path_default().basename(args.profile), names)}`);
+    }
+    const { owner, name } = central.project;
+    const wanted = [...(owner && name ? [`${owner}/${name}`] : []), ...(name ? [name] : []), 'default'].filter(isProfileName);
+    for (const candidate of wanted) {
+        const file = await findNamed(external_node_path_default().join(dir, external_node_path_default().dirname(candidate)), external_node_path_default().basename(candidate));
+        if (file)
+            return insideCheckout(dir, file, args.label);
+    }
+    throw new errors/* ConfigError */.xL(`profiles-repo: none of ${wanted.map((n) => `${n}.yml`).join(', ')} in ${at}`);
+}
+function isProfileName(name) {
+    return name.split('/').every((part) => central_NAME.test(part));
+}
+/** A profile that is a symlink out of the checkout is not the reviewed repository's profile: refused, named. */
+async function insideCheckout(dir, file, label) {
+    const [root, real] = await Promise.all([(0,promises_.realpath)(dir), (0,promises_.realpath)(file)]);
+    if (real.startsWith(`${root}${(external_node_path_default()).sep}`))
+        return file;
+    const relative = external_node_path_default().relative(dir, file).split((external_node_path_default()).sep).join('/');
+    throw new errors/* ConfigError */.xL(`profiles-repo: ${label}:${relative} is a link to a file outside the profiles repository`);
 }
 /** profiles-repo-required: an input may tighten the central profile, never loosen it. */
 function refuseLoosening(profile, overrides) {
@@ -58385,7 +58923,8 @@ function buildResult(f, ruleIndex, options) {
         locations: [
             {
                 physicalLocation: { artifactLocation: { uri: location.uri }, region: location.region },
-                message: { text: `${f.image}: ${f.target}` },
+                // An image's OS target already names the image (`shop/api:1 (debian 12.11)`).
+                message: { text: f.target.startsWith(f.image) ? f.target : `${f.image}: ${f.target}` },
             },
         ],
         partialFingerprints: { 'vulngateFinding/v2': f.fingerprint },
@@ -58476,7 +59015,7 @@ function parseTrivyReport({ text, reportPath, fallbackName, name }) {
         const where = `${reportPath}: Results[${index}]`;
         const raw = result;
         const packages = listOf(raw.Packages, `${where}.Packages`);
-        collectResult({ result: raw, where, image, kind, lines: packageLines(packages), into: findings });
+        collectResult({ result: raw, where, image, kind, packages: packageFacts(packages), into: findings });
         if (kind !== 'image' && result.Class === 'lang-pkgs' && packages.length > 0) {
             dependencyFiles.push({
                 path: trivy_report_str(raw.Target),
@@ -58488,6 +59027,14 @@ function parseTrivyReport({ text, reportPath, fallbackName, name }) {
         notJudged.misconfigurations += Array.isArray(result.Misconfigurations) ? result.Misconfigurations.length : 0;
         notJudged.licenses += Array.isArray(result.Licenses) ? result.Licenses.length : 0;
     });
+    // Trivy names an image's OS target after the file it was given (`/runner/tar_images/api.tar (debian 12.11)`): the
+    // image's name takes its place, so no runner path reaches the record; identity strips either the same way.
+    const artifactName = kind === 'image' && artifact !== '' && artifact !== image ? image : artifact;
+    if (artifactName !== artifact) {
+        for (const f of findings)
+            if (f.target.startsWith(artifact))
+                f.target = `${image}${f.target.slice(artifact.length)}`;
+    }
     const os = report.Metadata?.OS;
     const meta = report.Metadata ?? {};
     const evidence = kind === 'image'
@@ -58501,7 +59048,7 @@ function parseTrivyReport({ text, reportPath, fallbackName, name }) {
         image,
         kind,
         reportPath,
-        artifactName: artifact,
+        artifactName,
         os: os && typeof os.Family === 'string' ? { family: os.Family, name: trivy_report_str(os.Name) } : undefined,
         trivyVersion: trivy_report_str(report.Trivy?.Version),
         findings,
@@ -58520,22 +59067,25 @@ function artifactKind(value, reportPath) {
     }
     return kind;
 }
-/** PkgID (else name@version) → the package's first line in its lockfile, from Trivy's Locations. */
-function packageLines(packages) {
-    const lines = new Map();
+/** PkgID (else name@version) → what the package list adds to a finding: its line and its source package. */
+function packageFacts(packages) {
+    const facts = new Map();
     for (const p of packages) {
+        const key = trivy_report_str(p.ID) || `${trivy_report_str(p.Name)}@${trivy_report_str(p.Version)}`;
+        if (facts.has(key))
+            continue;
         const first = Array.isArray(p.Locations) ? p.Locations[0] : undefined;
         const line = trivy_report_isObject(first) ? first.StartLine : undefined;
-        if (typeof line !== 'number' || !(line >= 1))
-            continue;
-        const key = trivy_report_str(p.ID) || `${trivy_report_str(p.Name)}@${trivy_report_str(p.Version)}`;
-        if (!lines.has(key))
-            lines.set(key, line);
+        const source = trivy_report_str(p.SrcName);
+        facts.set(key, {
+            ...(typeof line === 'number' && line >= 1 ? { line } : {}),
+            ...(source !== '' && source !== trivy_report_str(p.Name) ? { source } : {}),
+        });
     }
-    return lines;
+    return facts;
 }
 function collectResult(args) {
-    const { result, where, image, kind, lines, into } = args;
+    const { result, where, image, kind, packages, into } = args;
     const target = trivy_report_str(result.Target);
     const base = { image, targetKind: kind, target, class: trivy_report_str(result.Class), type: trivy_report_str(result.Type) };
     // Findings a VEX document suppressed (trivy --show-suppressed): kept, with the statement, so none goes silently.
@@ -58552,7 +59102,7 @@ function collectResult(args) {
             throw new errors/* ScanError */.sC(`${where}.Vulnerabilities[${i}]: VulnerabilityID is missing`);
         const cvss = pickCvss(v.CVSS);
         const identifier = trivy_report_isObject(v.PkgIdentifier) ? v.PkgIdentifier : {};
-        const line = lines.get(trivy_report_str(v.PkgID) || `${trivy_report_str(v.PkgName)}@${trivy_report_str(v.InstalledVersion)}`);
+        const facts = packages.get(trivy_report_str(v.PkgID) || `${trivy_report_str(v.PkgName)}@${trivy_report_str(v.InstalledVersion)}`) ?? {};
         into.push({
             ...base,
             kind: 'vulnerability',
@@ -58570,7 +59120,8 @@ function collectResult(args) {
             references: strings(v.References),
             cweIds: strings(v.CweIDs),
             ...cvss,
-            ...(line !== undefined ? { startLine: line } : {}),
+            ...(facts.line !== undefined ? { startLine: facts.line } : {}),
+            ...(facts.source !== undefined ? { sourcePackage: facts.source } : {}),
             ...(trivy_report_isObject(v.vex) ? { vex: v.vex } : {}),
         });
     });
@@ -59548,11 +60099,7 @@ async function resolveTargets(request) {
         want: 'file',
         hint: 'give a CycloneDX or SPDX JSON file',
     });
-    const images = request.images.length > 0 ? await findTarballs(request.images) : [];
-    if (request.images.length > 0 && images.length === 0) {
-        const globs = request.images.map((p) => `'${p}'`).join(', ');
-        throw new errors/* ConfigError */.xL(`images: no file matches ${globs} (expected image tarballs from docker save)`);
-    }
+    const images = await findTarballs(request.images);
     if (images.length + fs.length + sboms.length === 0) {
         throw new errors/* ConfigError */.xL('nothing to scan: give images, fs or sbom');
     }
@@ -59591,9 +60138,26 @@ function targetName(target, workspace) {
 }
 /**
  * Image tarballs, and OCI image layout directories (they hold index.json); sorted, without duplicates.
- * An absolute pattern gives absolute paths, a relative one relative paths.
+ * An absolute pattern gives absolute paths, a relative one relative paths. Every pattern must find something: a
+ * missing tarball among several is exit 2 naming it, never a gate that passes on the images that were there.
  */
 async function findTarballs(patterns) {
+    return findEach(patterns, {
+        option: 'images',
+        accept: async (entry, info) => info.isFile() || (info.isDirectory() && (await isOciLayout(entry))),
+        expected: 'image tarballs from docker save, or OCI layout directories',
+    });
+}
+/** Trivy JSON reports: files and globs, each of which must find a file (exit 2 naming the one that does not). */
+async function findReports(patterns) {
+    return findEach(patterns, {
+        option: 'reports',
+        accept: (_entry, info) => info.isFile(),
+        expected: 'Trivy JSON reports',
+        keepOrder: true,
+    });
+}
+async function findEach(patterns, how) {
     const found = new Set();
     for (const pattern of patterns) {
         const matches = await glob(pattern, {
@@ -59601,14 +60165,21 @@ async function findTarballs(patterns) {
             expandDirectories: false,
             absolute: external_node_path_default().isAbsolute(pattern),
         });
-        for (const match of matches) {
+        let matchedOne = false;
+        for (const match of matches.sort()) {
             const entry = match.replace(/\/$/, '');
             const info = await (0,promises_.stat)(entry);
-            if (info.isFile() || (info.isDirectory() && (await isOciLayout(entry))))
-                found.add(entry);
+            if (!(await how.accept(entry, info)))
+                continue;
+            matchedOne = true;
+            found.add(entry);
+        }
+        if (!matchedOne) {
+            const what = isDynamicPattern(pattern) ? 'no file matches' : 'no such file:';
+            throw new errors/* ConfigError */.xL(`${how.option}: ${what} '${pattern}' (expected ${how.expected})`);
         }
     }
-    return [...found].sort();
+    return how.keepOrder ? [...found] : [...found].sort();
 }
 async function isOciLayout(dir) {
     try {
@@ -59764,7 +60335,7 @@ const SEVERITY = {
 };
 const URL_PATTERN = /^(https?|ftp):\/\/.+/;
 /** Which targets a report type covers. */
-function gitlab_covers(type, kind) {
+function covers(type, kind) {
     return type === 'container_scanning' ? kind === 'image' : kind !== 'image';
 }
 /** Trivy's lockfile types in GitLab's words (package_manager). */
@@ -59823,7 +60394,7 @@ function solution(f) {
 }
 function scanSection(options, type) {
     const { results } = options;
-    const errors = results.errors.filter((e) => gitlab_covers(type, e.kind));
+    const errors = results.errors.filter((e) => covers(type, e.kind));
     const messages = errors.map((e) => ({ level: 'fatal', value: `${e.source}: ${e.message}` }));
     return {
         analyzer: {
@@ -59890,7 +60461,7 @@ function* gitlabReportChunks(options) {
     yield `${JSON.stringify(head).slice(0, -1)},"vulnerabilities":[`;
     let first = true;
     for (const f of options.results.findings) {
-        if (!gitlab_covers(type, f.targetKind))
+        if (!covers(type, f.targetKind))
             continue;
         yield (first ? '' : ',') + JSON.stringify(vulnerability(f, osByImage));
         first = false;
@@ -59899,7 +60470,7 @@ function* gitlabReportChunks(options) {
 }
 /** Whether the run scanned anything this report type covers: a report of nothing is not written. */
 function hasGitlabTargets(results, type) {
-    return results.images.some((i) => gitlab_covers(type, i.kind)) || results.errors.some((e) => gitlab_covers(type, e.kind));
+    return results.images.some((i) => covers(type, i.kind)) || results.errors.some((e) => covers(type, e.kind));
 }
 function renderGitlabReport(options) {
     return JSON.parse([...gitlabReportChunks(options)].join(''));
@@ -59980,12 +60551,20 @@ function imagePurl(image) {
     const qualifiers = [`repository_url=${repository.toLowerCase()}`, ...(tag ? [`tag=${encodeURIComponent(tag)}`] : [])];
     return `pkg:oci/${encodeURIComponent(name)}@${encodeURIComponent(digest)}?${qualifiers.join('&')}`;
 }
-/** The status fields OpenVEX allows for each status (go-vex's Statement.Validate). */
+/**
+ * The status fields OpenVEX allows for each status (go-vex's Statement.Validate). An exception is a risk accepted,
+ * not a claim that the product is unaffected: `affected` with the note as what is being done, unless the exception
+ * says `not_affected` with a justification (which consumers such as Trivy's --vex then suppress).
+ */
 function statusFields(rule) {
-    const status = rule.vexStatus ?? 'not_affected';
+    const status = rule.vexStatus ?? 'affected';
     switch (status) {
         case 'not_affected':
-            return { status, impact_statement: rule.note };
+            return {
+                status,
+                ...(rule.vexJustification ? { justification: rule.vexJustification } : {}),
+                impact_statement: rule.note,
+            };
         case 'affected':
             return { status, action_statement: rule.note };
         default:
@@ -60001,7 +60580,8 @@ function renderOpenVex(results) {
     const images = new Map(results.images.map((i) => [i.name, i]));
     const byRule = new Map();
     for (const f of results.findings) {
-        if (f.decision !== 'excepted' || !f.exception || f.targetKind !== 'image')
+        // A secret is no vulnerability of a product: it never goes into a VEX document.
+        if (f.decision !== 'excepted' || !f.exception || f.targetKind !== 'image' || f.kind === 'secret')
             continue;
         const entry = byRule.get(f.exception.origin) ?? { rule: f.exception, findings: [] };
         entry.findings.push(f);
@@ -60059,6 +60639,22 @@ function groupBy(items, key) {
 
 
 
+
+/**
+ * The record travels in the audit artifact with its output directory: reports and SBOMs are named from there
+ * (`reports/001-api.json`), not by the runner's absolute paths.
+ */
+function withRecordPaths(results, outputDir) {
+    const fromOutput = (file) => external_node_path_default().relative(outputDir, file).split((external_node_path_default()).sep).join('/');
+    return {
+        ...results,
+        images: results.images.map((i) => ({
+            ...i,
+            report: fromOutput(i.report),
+            ...(i.sbom ? { sbom: fromOutput(i.sbom) } : {}),
+        })),
+    };
+}
 /**
  * The audit record, SARIF, GitLab report and summary, rendered and written one at a time, each dropped once
  * written: with 100k findings they are hundreds of MB. The audit record is indented for people; the machine-read
@@ -60066,7 +60662,7 @@ function groupBy(items, key) {
  */
 async function writeOutputs(args) {
     const { results, files } = args;
-    await writeChunks(files.results, resultsDocumentChunks(results));
+    await writeChunks(files.results, resultsDocumentChunks(withRecordPaths(results, external_node_path_default().dirname(files.results))));
     const sarifOmitted = await writeSarifFile(files.sarif, { results, ...args.sarif });
     // The profile's exceptions as VEX, for whoever consumes the images next.
     await (0,promises_.writeFile)(files.openVex, `${JSON.stringify(renderOpenVex(results), null, 2)}\n`);
@@ -60292,11 +60888,14 @@ async function scanTargets(args) {
     const scanner = await createScanner();
     const results = [];
     let databases;
+    const warnings = [];
     let archives = [];
     try {
         await scanner.prepare({ targets: targets.length });
         databases = await scanner.databases();
-        checkDbAge({ db: databases.trivyDb, ...args.dbAge, now: args.now(), logger });
+        const stale = checkDbAge({ db: databases.trivyDb, ...args.dbAge, now: args.now(), logger });
+        if (stale)
+            warnings.push(stale);
         // Best effort: an archive whose manifest cannot be read is scanned alone, and Trivy says what is wrong with it.
         archives = await Promise.all(targets.map((t) => (t.kind !== 'image' ? undefined : readImageLayers(t.path).catch(() => undefined))));
         const plan = planScans(archives.map((a) => a?.diffIds));
@@ -60328,7 +60927,7 @@ async function scanTargets(args) {
     finally {
         await scanner.close();
     }
-    const collected = { reports: [], errors: [], databases };
+    const collected = { reports: [], errors: [], databases, warnings };
     for (const [index, result] of results.entries()) {
         const { target } = result;
         const name = targetName(target, workspace);
@@ -60348,8 +60947,9 @@ async function scanTargets(args) {
             continue;
         if (result.layers)
             report.layers = result.layers;
-        if (result.sbomPath)
+        if (result.sbomPath && (await nameSbomSubject(result.sbomPath, report.image, logger))) {
             report.sbomPath = result.sbomPath;
+        }
         if (target.kind === 'image')
             report.evidence = imageEvidence(archives[index], report.evidence, result.sha256);
     }
@@ -60378,15 +60978,17 @@ async function tarballHash(source) {
 function checkDbAge(args) {
     const updated = args.db ? Date.parse(args.db.updatedAt) : Number.NaN;
     if (Number.isNaN(updated))
-        return;
+        return undefined;
     const hours = (args.now.getTime() - updated) / 3_600_000;
     if (hours <= args.maxHours)
-        return;
+        return undefined;
     const message = `The vulnerability DB was updated ${Math.floor(hours)} hours ago (${args.db?.updatedAt}), more than max-db-age ` +
         `${args.maxHours}: findings published since are missing`;
     if (args.strict)
         throw new errors/* ScanError */.sC(`${message} (strict-db-age)`);
     args.logger.warning(message);
+    // In the summary and the record too: an auditor reads those, not the job log.
+    return { code: 'stale-db', message };
 }
 function describeCounts(targets) {
     const parts = [
@@ -60411,6 +61013,24 @@ async function writeSbom(args) {
     catch (err) {
         args.logger.warning(`No SBOM for ${args.target.path}: ${(0,errors/* describeError */.Uc)(err)}`);
         return undefined;
+    }
+}
+/**
+ * Trivy names the SBOM's subject (metadata.component.name) after the file it scanned, a runner path: the image's
+ * name takes its place, as for a registry image. False when the SBOM cannot be read back (then it is not listed).
+ */
+async function nameSbomSubject(sbomPath, name, logger) {
+    try {
+        const bom = JSON.parse(await (0,promises_.readFile)(sbomPath, 'utf8'));
+        if (bom.metadata?.component && bom.metadata.component.name !== name) {
+            bom.metadata.component.name = name;
+            await (0,promises_.writeFile)(sbomPath, `${JSON.stringify(bom, null, 2)}\n`);
+        }
+        return true;
+    }
+    catch (err) {
+        logger.warning(`No SBOM for ${name}: ${(0,errors/* describeError */.Uc)(err)}`);
+        return false;
     }
 }
 /** `001-api.json`, `004-fs-services_api.json`, `005-sbom-app.cdx.json`. */
@@ -60491,7 +61111,7 @@ async function runGate(options, context) {
     }
     const collected = options.source.kind === 'scan'
         ? await gate_scanSource({ options, source: options.source, context, files })
-        : await readReports(options.source.reports, files.reportsDir, context.workspace);
+        : await readReports(await findReports(options.source.reports), files.reportsDir, context.workspace);
     const now = context.now();
     const evaluation = evaluate({ images: collected.reports, profile, now });
     // Judged without it; compared with it: the lookup needs the targets' stable names the judging gave.
@@ -60507,6 +61127,7 @@ async function runGate(options, context) {
         failOn: options.failOn,
         baseline,
         databases: collected.databases,
+        warnings: collected.warnings,
     });
     reportExceptionHealth({ results, logger });
     const unjudged = results.images.filter((i) => i.notJudged);
@@ -61407,7 +62028,8 @@ async function runCli(io) {
 function commanderOption(name) {
     const spec = optionSpec(name);
     const cli = spec.cli ?? {};
-    const value = cli.switch ? '' : ` <${cli.placeholder ?? 'value'}${cli.variadic ? '...' : ''}>`;
+    const [open, close] = cli.optionalValue ? ['[', ']'] : ['<', '>'];
+    const value = cli.switch ? '' : ` ${open}${cli.placeholder ?? 'value'}${cli.variadic ? '...' : ''}${close}`;
     const shown = spec.defaultText !== '' && !cli.switch ? ` (default: ${spec.defaultText.replace(/\n/g, ', ')})` : '';
     return new Option(`${flagName(name)}${value}`, `${spec.help}${shown}`);
 }
@@ -61451,7 +62073,7 @@ async function runLint(args) {
         const { values } = args.read();
         const report = await lintProfiles({ dir: args.dir, now: io.now() });
         io.stdout.write(values.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : lintText(report));
-        return report.errors.length > 0 ? errors/* ExitCode */.yU.Config : errors/* ExitCode */.yU.Pass;
+        return lintExitCode(report, values.strict);
     }
     catch (err) {
         return failedBeforeRun(io.stderr, new errors/* ConfigError */.xL(`profiles lint: cannot read '${args.dir}' (${(0,errors/* errorCode */.CA)(err)})`));
@@ -61477,6 +62099,8 @@ async function runCommand(args) {
     try {
         const options = args.read();
         const ports = cliPorts(io, options);
+        for (const warning of unknownVariableWarnings(io.env))
+            ports.logger.warning(warning);
         if (command === 'forward') {
             const { values } = options;
             outcome = await replay({

@@ -52,6 +52,7 @@ export function resultsDocument(results: GateResults): Record<string, unknown> {
     run: results.run,
     tool: results.tool,
     profile: results.profile,
+    warnings: results.warnings,
     failOn: results.failOn,
     baseline: results.baseline ?? null,
     images: results.images,
