@@ -2,6 +2,7 @@ import { readBaselineRecord } from '../../src/baseline/record.js';
 import { readCiContext } from '../../src/config/ci-context.js';
 import { buildMessages } from '../../src/delivery/messages.js';
 import type { Baseline } from '../../src/core/baseline.js';
+import { findingFingerprint } from '../../src/core/identity.js';
 import { evaluate } from '../../src/core/evaluate.js';
 import type { Finding } from '../../src/core/finding.js';
 import { buildResults, failingFindings, type GateResults } from '../../src/core/results.js';
@@ -162,8 +163,8 @@ describe('a record that cannot be a baseline is one warning, never a failure', (
     ['{not json', 'prev.json is not JSON'],
     ['[]', 'prev.json is not a vulngate-results.json'],
     [
-      record.replace('"schemaVersion": 2', '"schemaVersion": 1'),
-      'prev.json is of schemaVersion 1, this vulngate writes and compares 2',
+      record.replace('"schemaVersion": 3', '"schemaVersion": 1'),
+      'prev.json is of schemaVersion 1, this vulngate writes and compares 3',
     ],
     [
       record.replace(/"fingerprint": "[0-9a-f]+"/, '"fingerprint": "x"'),
@@ -177,5 +178,75 @@ describe('a record that cannot be a baseline is one warning, never a failure', (
     expect(readBaselineRecord({ text: record, source: 'prev.json', targets: ['shop/web'] })).toEqual({
       problem: 'prev.json is a record of other targets (shop/api), not of shop/web',
     });
+  });
+});
+
+describe('a schemaVersion 2 record (identities that depended on the run) is still a baseline', () => {
+  // Three images of one repository, saved as alpine.tar, debian.tar, fluentd.tar, judged by vulngate 0.1.0: their
+  // stable names were the full names (two tags of one repository in the run) and targets named the tarball.
+  const repo = 'ghcr.io/aquasecurity/trivy-test-images';
+  const files = ['alpine', 'debian', 'fluentd'];
+  const images = files.map((file, i) => ({
+    ...imageReport(
+      [finding({ image: `${repo}:${file}`, id: `CVE-2024-000${i}`, target: `${repo}:${file} (debian 12.11)` })],
+      `${repo}:${file}`,
+    ),
+    artifactName: `${repo}:${file}`,
+    source: `/builds/x/tar_images/${file}.tar`,
+  }));
+  const p = makeProfile();
+  const current = buildResults({
+    evaluation: evaluate({ images, profile: p, now: TEST_NOW }),
+    images,
+    errors: [],
+    profile: p,
+    now: TEST_NOW,
+    toolVersion: 't',
+  });
+
+  function asVersion2(): string {
+    const doc = JSON.parse(JSON.stringify(resultsDocument(current))) as {
+      schemaVersion: number;
+      images: { name: string; stableName: string; report: string }[];
+      findings: {
+        image: string;
+        target: string;
+        package: string;
+        installedVersion: string;
+        id: string;
+        fingerprint: string;
+      }[];
+    };
+    doc.schemaVersion = 2;
+    doc.images.forEach((image, i) => {
+      image.stableName = image.name;
+      image.report = `reports/00${i + 1}-${files[i]}.json`;
+    });
+    for (const f of doc.findings) {
+      const file = files.find((name) => f.image.endsWith(`:${name}`))!;
+      f.target = `tar_images/${file}.tar (debian 12.11)`;
+      f.fingerprint = findingFingerprint({
+        name: f.image,
+        target: '(debian 12.11)',
+        package: f.package,
+        installedVersion: f.installedVersion,
+        id: f.id,
+      });
+    }
+    return JSON.stringify(doc);
+  }
+
+  test('read with one notice, its identities mapped: every finding is unchanged, none new, none gone', () => {
+    const read = readBaselineRecord({
+      text: asVersion2(),
+      source: 'prev.json',
+      targets: current.images.map((i) => i.stableName),
+    });
+    if (!('baseline' in read)) throw new Error(read.problem);
+    expect(read.notice).toBe(
+      "prev.json is of schemaVersion 2: its targets' identities were mapped to this version's (3)",
+    );
+    expect(read.baseline.targets).toEqual(files.map((f) => `${repo}#${f}`));
+    expect(read.baseline.findings.map((f) => f.fingerprint)).toEqual(current.findings.map((f) => f.fingerprint));
   });
 });

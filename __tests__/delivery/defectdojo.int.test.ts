@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readCiContext } from '../../src/config/ci-context.js';
@@ -110,6 +110,53 @@ describe('imports with the real Trivy reports', () => {
     expect(dojo.tests.every((t) => t.imports === 2 && t.closed.size === 0)).toBe(true);
     expect(dojo.requests.slice(2).every((r) => r.fields.test_title && r.status === 201)).toBe(true);
     for (const run of [first, second]) expect(run.stdout + run.stderr).not.toContain(TOKEN);
+  });
+
+  test('three images of one repository by tag stay three tests, alone or together, on the next push too (DefectDojo 3.2 reimport: engagement + test_title + scan type)', async () => {
+    const env = { ...GITHUB, VULNGATE_DEFECTDOJO_TOKEN: TOKEN };
+    // The seed names reports after the tarballs: alpine-39.json, debian-stretch.json, fluentd-gems.json.
+    const names = ['alpine-39', 'debian-stretch', 'fluentd-gems'];
+    const copy = (dir: string, name: string, tag?: string) => {
+      const file = path.join(dir, `${name}.json`);
+      const report = JSON.parse(readFileSync(reportPath(name), 'utf8')) as { Metadata: { RepoTags?: string[] } };
+      if (tag) report.Metadata.RepoTags = [`ghcr.io/aquasecurity/trivy-test-images:${tag}`];
+      writeFileSync(file, JSON.stringify(report));
+      return file;
+    };
+    const evaluateWith = (reports: string[]) =>
+      cliInProcess(
+        [
+          'evaluate',
+          ...reports.flatMap((r) => ['--report', r]),
+          '--output-dir',
+          tmp(),
+          '--profiles-dir',
+          tmp(),
+          ...ddFlags(),
+        ],
+        { env },
+      );
+    const dir = tmp();
+    const all = names.map((n) => copy(dir, n));
+    await evaluateWith(all);
+    const titles = dojo.tests.map((t) => t.title);
+    expect(titles).toEqual(names.map((n) => `ghcr.io/aquasecurity/trivy-test-images#${n}`));
+    const open = dojo.tests.map((t) => [...t.open].sort());
+    expect(open.every((list) => list.length > 0)).toBe(true);
+    // Each test holds its own image's findings: none of alpine's in debian's.
+    expect(open[0]!.filter((t) => open[1]!.includes(t))).toEqual([]);
+
+    // The same run again, alpine alone, and alpine's next push (a new tag, its report moved): the same three tests,
+    // nothing closed or reopened.
+    await evaluateWith(all);
+    await evaluateWith([all[0]!]);
+    await evaluateWith([copy(tmp(), 'alpine-39', '3f2a1c9')]);
+    expect(dojo.tests.map((t) => t.title)).toEqual(titles);
+    expect(dojo.tests.map((t) => [...t.open].sort())).toEqual(open);
+    expect(dojo.tests.map((t) => t.closed.size)).toEqual([0, 0, 0]);
+    expect(dojo.tests.map((t) => t.imports)).toEqual([4, 2, 2]);
+    // The tag goes where DefectDojo keeps a version.
+    expect(dojo.requests.at(-1)!.fields.version).toEqual(['3f2a1c9']);
   });
 
   test('code directories: one reimport per scanned root, titled by its path, without an image tag as version', async () => {

@@ -45282,7 +45282,7 @@ module.exports = whichTypedArray;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4187);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2163);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -45297,7 +45297,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4187:
+/***/ 2163:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45333,6 +45333,31 @@ const {
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __nccwpck_require__(4296);
+;// CONCATENATED MODULE: ./src/core/text.ts
+/**
+ * Text from a scanned image (package names, titles, paths, descriptions) is written by whoever built the image: in
+ * a pull request, an attacker. These make it one harmless line before it reaches a log or a document.
+ */
+/** C0 and C1 controls (not tab), DEL, and the bidi overrides and isolates that reorder what a reader sees. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+/** One line, without control characters: newlines become spaces, ESC and BEL and the like are dropped. */
+function oneLine(text) {
+    return text.replace(/\r\n?|\n/g, ' ').replace(CONTROLS, '');
+}
+/**
+ * For a runner's log: one line that cannot be a workflow command (`::add-mask::`, `::stop-commands::`): a line is a
+ * command only when it starts with `::`, so a leading one gets a space before it.
+ */
+function logLine(text) {
+    const line = oneLine(text);
+    return line.startsWith('::') ? ` ${line}` : line;
+}
+/** At most `max` characters, with an ellipsis when cut. */
+function shorten(text, max) {
+    return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
@@ -45585,31 +45610,6 @@ async function trivyVersion(binary, env) {
     catch {
         return '';
     }
-}
-
-;// CONCATENATED MODULE: ./src/core/text.ts
-/**
- * Text from a scanned image (package names, titles, paths, descriptions) is written by whoever built the image: in
- * a pull request, an attacker. These make it one harmless line before it reaches a log or a document.
- */
-/** C0 and C1 controls (not tab), DEL, and the bidi overrides and isolates that reorder what a reader sees. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
-/** One line, without control characters: newlines become spaces, ESC and BEL and the like are dropped. */
-function oneLine(text) {
-    return text.replace(/\r\n?|\n/g, ' ').replace(CONTROLS, '');
-}
-/**
- * For a runner's log: one line that cannot be a workflow command (`::add-mask::`, `::stop-commands::`): a line is a
- * command only when it starts with `::`, so a leading one gets a space before it.
- */
-function logLine(text) {
-    const line = oneLine(text);
-    return line.startsWith('::') ? ` ${line}` : line;
-}
-/** At most `max` characters, with an ellipsis when cut. */
-function shorten(text, max) {
-    return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
 ;// CONCATENATED MODULE: ./src/profile/profiles-repo.ts
@@ -45900,6 +45900,7 @@ function parseMessageAttributes(text, label) {
 
 
 
+
 /** Images are looked for in tar_images/ unless only code directories or SBOMs were asked for. */
 const DEFAULT_IMAGE_GLOBS = ['tar_images/*.tar'];
 function settings_scanSource(values) {
@@ -45968,7 +45969,20 @@ function settings_gateOptions(options, source, ci) {
         tarballSha256: values['tarball-sha256'],
         dbAge: { maxHours: values['max-db-age'], strict: values['strict-db-age'] },
         vex: values.vex,
+        identities: identityRules(values['target-identity'], options.label('target-identity')),
     };
+}
+/** `tar_images/api-*.tar=shop/api` → a rule; anything else is one line naming the item. */
+function identityRules(items, label) {
+    return items.map((item) => {
+        const at = item.lastIndexOf('=');
+        const pattern = item.slice(0, at).trim();
+        const identity = item.slice(at + 1).trim();
+        if (at <= 0 || pattern === '' || identity === '' || oneLine(identity) !== identity) {
+            throw new errors/* ConfigError */.xL(`${label}: '${item}' is not PATTERN=IDENTITY (e.g. tar_images/api-*.tar=shop/api)`);
+        }
+        return { pattern, identity };
+    });
 }
 function settings_trivyOptions(values, defaults) {
     const server = values['trivy-server'];
@@ -46435,14 +46449,20 @@ const JUDGE_OPTIONS = {
         commands: SCAN_COMMANDS,
         cli: { placeholder: 'file', variadic: true },
     }),
+    'target-identity': listOption({
+        help: "Set a target's identity (what the baseline, DefectDojo tests, issues and SARIF key on): PATTERN=IDENTITY, " +
+            'PATTERN a glob on the tarball, report or image name (e.g. tar_images/api-*.tar=shop/api), one per line.',
+        commands: JUDGE_COMMANDS,
+        cli: { placeholder: 'glob=identity', variadic: true },
+    }),
     reports: listOption({
-        help: 'Judge these existing Trivy JSON reports instead of scanning (one per line).',
+        help: 'Judge these existing Trivy JSON reports instead of scanning (globs, one per line or comma-separated).',
         commands: ['evaluate'],
         cli: { flag: 'report', placeholder: 'file', variadic: true, mandatory: true },
     }),
     profile: textOption({
-        help: 'Security profile, as a file path or a name in profiles-dir. Empty uses profiles-dir/default.yml, ' +
-            'else the built-in default (HIGH, ignore unfixed).',
+        help: 'Security profile, as a file path or a name in profiles-dir (a name that is not there is an error). Empty uses ' +
+            'profiles-dir/default.yml, else the built-in default (HIGH, ignore unfixed).',
         commands: JUDGE_COMMANDS,
         cli: { placeholder: 'path-or-name' },
     }),
@@ -46789,22 +46809,62 @@ function splitImageName(image) {
     return { repository: noDigest.slice(0, colon), tag: noDigest.slice(colon + 1) };
 }
 /**
- * The name a target keeps from run to run: an image without its tag or digest (CI tags images with the commit, so a
- * tag names one push, not the service); a directory or SBOM as it is.
+ * The name a target keeps from run to run, whatever else the run scanned:
+ * - an image: its repository (without tag or digest: CI tags each push with its commit), plus the name of the file
+ *   it was saved to when that is not the repository's own last name — `shop/api` from `api.tar`,
+ *   `org/app#web` for `org/app:web` saved as `web.tar` — so several images of one repository (`org/app:api`,
+ *   `org/app:web`) stay apart, and a moved tarball or a new tag keeps its identity;
+ * - a directory or SBOM: its path from the repository root.
  */
-function stableName(name, kind) {
-    return kind === 'image' ? splitImageName(name).repository : name;
+function stableName(target) {
+    if (target.kind !== 'image')
+        return target.image;
+    // `shop/app:1 (b/app.tar)`: the name a second tarball of one tag got in the run (app/collect.ts) is still shop/app.
+    const { repository } = splitImageName(target.image.replace(/ \([^()]*\)$/, ''));
+    const file = target.source ? fileStem(target.source) : '';
+    const last = repository.split('/').pop() ?? repository;
+    return file === '' || file === last || file === repository ? repository : `${repository}#${file}`;
 }
 /**
- * Each target's stable name in a run; where two targets of the run would share one (shop/api:1 and shop/api:2
- * scanned together), those keep their full names, so their findings stay apart.
+ * Each target's identity in a run: the user's (`target-identity`) where a rule matches its file or name, else
+ * stableName. Two targets that would still share one (the same file name in two directories, for one repository)
+ * keep their file's path, so their findings never merge; that is the one case where the run decides, and
+ * `target-identity` settles it.
  */
-function stableNames(targets) {
-    const names = targets.map((t) => stableName(t.image, t.kind));
+function stableNames(targets, matchRule = () => undefined) {
+    const names = targets.map((t) => matchRule(t) ?? stableName(t));
+    const count = new Map();
+    for (const name of names)
+        count.set(name, (count.get(name) ?? 0) + 1);
+    return names.map((name, i) => {
+        const target = targets[i];
+        if ((count.get(name) ?? 0) <= 1)
+            return name;
+        // Without a file to tell them apart (reports given as data), the full name with its tag does.
+        if (!target?.source)
+            return target?.image ?? name;
+        return `${name}#${target.source
+            .replace(/\\/g, '/')
+            .replace(/^\.\//, '')
+            .replace(/\.[^./]*$/, '')}`;
+    });
+}
+/**
+ * The identities of schemaVersion 2 records (vulngate ≤ 0.1.0): the repository, unless two tags of one repository
+ * were in the same run, then the full names. Kept to read those records as baselines and find their artifacts.
+ */
+function legacyStableNames(targets) {
+    const names = targets.map((t) => (t.kind === 'image' ? splitImageName(t.image).repository : t.image));
     const count = new Map();
     for (const name of names)
         count.set(name, (count.get(name) ?? 0) + 1);
     return names.map((name, i) => ((count.get(name) ?? 0) > 1 ? (targets[i]?.image ?? name) : name));
+}
+/** `tar_images/api.tar` → `api`; `reports/web.tar.gz` → `web`. */
+function fileStem(file) {
+    const base = file.split(/[\\/]/).pop() ?? file;
+    const stem = base.replace(/\.(tar\.gz|tgz|tar|json|oci|cdx\.json|spdx\.json)$/i, '');
+    return stem === '' ? base : stem;
 }
 /**
  * Trivy names an image's OS packages after the file it was given (`tar_images/api.tar (debian 12.11)`): without it,
@@ -46928,7 +46988,7 @@ function exceptionEndsAt(until) {
     const [y, m, d] = until.split('-').map(Number);
     return Date.UTC(y, m - 1, d + 1);
 }
-function evaluate({ images, profile, now }) {
+function evaluate({ images, profile, now, identities = [] }) {
     const compiled = profile.exceptions.map((rule) => compile(rule, now));
     const byId = new Map();
     for (const entry of compiled) {
@@ -46940,7 +47000,7 @@ function evaluate({ images, profile, now }) {
     }
     const threshold = severityRank(profile.severity);
     const findings = [];
-    const names = stableNames(images.map((i) => ({ image: i.image, kind: i.kind })));
+    const names = stableNames(images.map((i) => ({ image: i.image, kind: i.kind, source: i.source })), identityMatcher(identities));
     for (const [index, image] of images.entries()) {
         const name = names[index] ?? image.image;
         for (const finding of image.findings) {
@@ -46972,6 +47032,22 @@ function evaluate({ images, profile, now }) {
                 .map(status),
             unused: active.filter((c) => c.matches === 0).map((c) => ({ ...status(c), why: whyUnused(c.rule, c.nearMiss) })),
         },
+    };
+}
+/**
+ * The user's identity for a target: the first rule whose glob matches the file it was read from (as given, or its
+ * name alone) or the image's name (with or without its tag).
+ */
+function identityMatcher(rules) {
+    const compiled = rules.map((r) => ({
+        identity: r.identity,
+        matches: picomatch_default()(r.pattern, { bash: true, dot: true }),
+    }));
+    return (target) => {
+        const candidates = [target.image, splitImageName(target.image).repository];
+        if (target.source)
+            candidates.push(target.source, target.source.split(/[\\/]/).pop() ?? target.source);
+        return compiled.find((r) => candidates.some((c) => r.matches(c)))?.identity;
     };
 }
 /** No globs: everything. bash mode: `*` also crosses `/`, so `kibana*` covers `kibana/kibana:7` as people expect. */
@@ -51747,10 +51823,12 @@ async function findGitLabBaseline(q) {
 ;// CONCATENATED MODULE: ./src/core/results-document.ts
 /**
  * The audit record's version. 2: findings carry their identity (`fingerprint`), `targetKind`, and against a baseline
- * `change`/`previous`; the record names its run, `failOn`, the baseline, and what is `gone`. A baseline of another
- * version is not compared with (its identities were computed differently).
+ * `change`/`previous`; the record names its run, `failOn`, the baseline, and what is `gone`. 3: a target's identity
+ * no longer depends on what else the run scanned (an image's repository plus the file it was saved to); the record
+ * names overrides, the profile's sha256 and its warnings. A version 2 baseline is read with its identities mapped;
+ * other versions are not compared with.
  */
-const RESULTS_SCHEMA_VERSION = 2;
+const RESULTS_SCHEMA_VERSION = 3;
 function findingDocument(f) {
     return {
         fingerprint: f.fingerprint,
@@ -51824,13 +51902,66 @@ function* resultsDocumentChunks(results) {
     yield `\n  ]${frame.slice(at + marker.length)}`;
 }
 
+;// CONCATENATED MODULE: ./src/baseline/legacy.ts
+
+
+const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const legacy_str = (v) => (typeof v === 'string' ? v : '');
+/**
+ * A schemaVersion 2 record in this version's identities, in place: each image's identity from its name and the file
+ * its report was named after (`reports/001-alpine-39.json` ← alpine-39.tar), and each finding's fingerprint
+ * computed again from its fields. A finding whose target named the scanned file (`tar_images/api.tar (debian 12)`)
+ * loses the file, as identity always did. So the first run after an upgrade compares with the last one, instead of
+ * counting every finding as new.
+ */
+function mapLegacyRecord(raw) {
+    const images = raw.images.filter(isObject);
+    const sources = images.map((image) => ({
+        image: legacy_str(image.name),
+        kind: TARGET_KINDS.find((k) => k === image.kind) ?? 'image',
+        ...(reportSource(legacy_str(image.report)) ? { source: reportSource(legacy_str(image.report)) } : {}),
+    }));
+    const names = stableNames(sources);
+    const identityOf = new Map();
+    images.forEach((image, i) => {
+        const name = names[i] ?? legacy_str(image.name);
+        identityOf.set(legacy_str(image.name), name);
+        image.stableName = name;
+    });
+    for (const finding of raw.findings.filter(isObject)) {
+        const image = legacy_str(finding.image);
+        const kind = TARGET_KINDS.find((k) => k === finding.targetKind) ?? 'image';
+        finding.fingerprint = findingFingerprint({
+            name: identityOf.get(image) ?? image,
+            target: kind === 'image' ? withoutScannedFile(legacy_str(finding.target)) : legacy_str(finding.target),
+            package: legacy_str(finding.package),
+            installedVersion: legacy_str(finding.installedVersion),
+            id: legacy_str(finding.id),
+        });
+    }
+}
+/** `reports/001-alpine-39.json` → `alpine-39.json`: the file the scan was named after, for its stem. */
+function reportSource(report) {
+    const base = report.split(/[\\/]/).pop() ?? '';
+    const match = /^\d{3}-(.+)$/.exec(base);
+    return match?.[1];
+}
+/** `tar_images/api.tar (debian 12.11)` → `(debian 12.11)`: Trivy's OS target without the file it was given. */
+function withoutScannedFile(target) {
+    const match = /^(.+) (\([^()]+\))$/.exec(target);
+    return match?.[2] ?? target;
+}
+
 ;// CONCATENATED MODULE: ./src/baseline/record.ts
 
 
 
 
 
-const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Records of this schema version are read by mapping their identities to the current ones (see legacy.ts). */
+const MAPPED_SCHEMA_VERSION = 2;
+const record_isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 const record_str = (v) => (typeof v === 'string' ? v : '');
 /**
  * An earlier run's vulngate-results.json as a baseline. Anything else — not JSON, another schema version (its
@@ -51845,10 +51976,13 @@ function readBaselineRecord(args) {
     catch {
         return { problem: `${source} is not JSON` };
     }
-    if (!isObject(raw) || !Array.isArray(raw.findings) || !Array.isArray(raw.images)) {
+    if (!record_isObject(raw) || !Array.isArray(raw.findings) || !Array.isArray(raw.images)) {
         return { problem: `${source} is not a vulngate-results.json` };
     }
-    if (raw.schemaVersion !== RESULTS_SCHEMA_VERSION) {
+    const legacy = raw.schemaVersion === MAPPED_SCHEMA_VERSION;
+    if (legacy)
+        mapLegacyRecord(raw);
+    else if (raw.schemaVersion !== RESULTS_SCHEMA_VERSION) {
         return {
             problem: `${source} is of schemaVersion ${JSON.stringify(raw.schemaVersion ?? null)}, this vulngate writes and ` +
                 `compares ${RESULTS_SCHEMA_VERSION}`,
@@ -51856,7 +51990,7 @@ function readBaselineRecord(args) {
     }
     const stableByName = new Map();
     for (const image of raw.images) {
-        if (isObject(image))
+        if (record_isObject(image))
             stableByName.set(record_str(image.name), record_str(image.stableName) || record_str(image.name));
     }
     const targets = [...new Set(stableByName.values())];
@@ -51866,15 +52000,21 @@ function readBaselineRecord(args) {
     }
     const findings = [];
     for (const item of raw.findings) {
-        const finding = isObject(item) ? toFinding(item, stableByName) : undefined;
+        const finding = record_isObject(item) ? toFinding(item, stableByName) : undefined;
         if (!finding)
             return { problem: `${source} has a finding without its identity or decision` };
         findings.push(finding);
     }
-    const run = isObject(raw.run) ? raw.run : {};
-    const exceptions = isObject(raw.exceptions) ? raw.exceptions : {};
-    const expired = Array.isArray(exceptions.expired) ? exceptions.expired.filter(isObject) : [];
+    const run = record_isObject(raw.run) ? raw.run : {};
+    const exceptions = record_isObject(raw.exceptions) ? raw.exceptions : {};
+    const expired = Array.isArray(exceptions.expired) ? exceptions.expired.filter(record_isObject) : [];
     return {
+        ...(legacy
+            ? {
+                notice: `${source} is of schemaVersion ${MAPPED_SCHEMA_VERSION}: its targets' identities were mapped to ` +
+                    `this version's (${RESULTS_SCHEMA_VERSION})`,
+            }
+            : {}),
         baseline: {
             source,
             generatedAt: record_str(raw.generatedAt),
@@ -51922,11 +52062,17 @@ function toFinding(item, stableByName) {
 
 
 function baselineLoader(settings) {
-    return async (targets) => {
+    return async (targets, legacyTargets = targets) => {
         const { logger } = settings;
         let found;
         try {
             found = await findRecord(settings, targets);
+            // The artifact of a run before identities stopped depending on the run is named after the old ones: once.
+            if ('none' in found && legacyTargets.join('\n') !== targets.join('\n')) {
+                const legacy = await findRecord(settings, legacyTargets);
+                if (!('none' in legacy))
+                    found = legacy;
+            }
         }
         catch (err) {
             found = { none: `the lookup failed: ${(0,errors/* describeError */.Uc)(err)}` };
@@ -51940,6 +52086,8 @@ function baselineLoader(settings) {
             logger.warning(`Baseline not used: ${read.problem}; every finding counts as new`);
             return undefined;
         }
+        if (read.notice)
+            logger.notice(read.notice);
         const { baseline } = read;
         const when = [baseline.ref, baseline.generatedAt.slice(0, 10)].filter(Boolean).join(', ');
         logger.info(`Baseline: ${baseline.source}${when ? ` (${when})` : ''}, ${baseline.findings.length} finding(s)`);
@@ -52070,8 +52218,9 @@ function formFor(settings, upload) {
         ['product_type_name', settings.productType],
         ['product_name', settings.product],
         ['engagement_name', settings.engagement],
-        // One test per image across tags, so a new release reimports into it and its fixed findings are closed.
-        ['test_title', repository],
+        // One test per target identity: a new tag of the same image reimports into it and closes what it fixed, and
+        // several images of one repository (org/app:api, org/app:web) stay several tests.
+        ['test_title', upload.identity ?? repository],
         ['service', repository],
         ['close_old_findings', String(settings.closeOldFindings)],
         ['minimum_severity', settings.minimumSeverity],
@@ -52350,9 +52499,11 @@ async function forwardResults(args) {
                 excepted.set(f.image, [f]);
         }
         const uploads = [];
+        const identities = new Map(results.images.map((i) => [i.name, i.stableName]));
         for (const report of args.reports)
             uploads.push({
                 image: report.image,
+                identity: identities.get(report.image) ?? report.image,
                 kind: report.kind,
                 reportText: withExceptions(await (0,promises_.readFile)(report.reportPath, 'utf8'), excepted.get(report.image) ?? []),
             });
@@ -52433,6 +52584,7 @@ async function forwardDefectDojo(args) {
         reportFile: `defectdojo-${args.id}/${String(i + 1).padStart(3, '0')}.json`,
         text: u.reportText,
         image: u.image,
+        identity: u.identity,
         kind: u.kind,
     }));
     const entry = (kept, reasons) => ({
@@ -52441,7 +52593,7 @@ async function forwardDefectDojo(args) {
         createdAt: context.now.toISOString(),
         reasons,
         settings: stored,
-        uploads: kept.map((r) => ({ image: r.image, kind: r.kind, reportFile: r.reportFile })),
+        uploads: kept.map((r) => ({ image: r.image, identity: r.identity, kind: r.kind, reportFile: r.reportFile })),
     });
     const spool = { outputDir: args.outputDir, id: args.id };
     const file = await writeUndelivered({ ...spool, entry: entry(reports, ['not sent yet']), reports });
@@ -58578,6 +58730,7 @@ async function replayUndelivered(args) {
             for (const upload of entry.uploads) {
                 uploads.push({
                     image: upload.image,
+                    ...(typeof upload.identity === 'string' ? { identity: upload.identity } : {}),
                     kind: upload.kind === 'fs' || upload.kind === 'sbom' ? upload.kind : 'image',
                     // Checked when the spool was read: inside the spool directory.
                     reportText: await (0,promises_.readFile)(spoolPath(external_node_path_default().dirname(item.file), upload.reportFile) ?? '', 'utf8'),
@@ -60230,6 +60383,7 @@ async function readReports(files, reportsDir, workspace) {
 function addParsed(collected, args) {
     try {
         const report = parseTrivyReport(args);
+        report.source = args.source;
         // Two tarballs or reports of one tag stay two images: the findings follow the image's new name.
         rename(report, uniqueName(report.image, args.source, collected.reports));
         collected.reports.push(report);
@@ -60258,11 +60412,20 @@ function rename(report, name) {
 function withoutSource(message, source) {
     return message.startsWith(`${source}: `) ? message.slice(source.length + 2) : message;
 }
-/** Two tarballs of one tag stay two images in every output. */
+/**
+ * Two tarballs of one tag stay two images in every output: the second is named with its file, and where the file's
+ * name is taken too (three directories each with app.tar), with its path.
+ */
 function uniqueName(name, source, existing) {
-    if (!existing.some((r) => r.image === name))
-        return name;
-    return `${name} (${external_node_path_default().basename(source)})`;
+    const taken = (candidate) => existing.some((r) => r.image === candidate);
+    for (const candidate of [name, `${name} (${external_node_path_default().basename(source)})`, `${name} (${source})`]) {
+        if (!taken(candidate))
+            return candidate;
+    }
+    let n = 2;
+    while (taken(`${name} (${source} #${n})`))
+        n += 1;
+    return `${name} (${source} #${n})`;
 }
 
 ;// CONCATENATED MODULE: ./src/app/vex.ts
@@ -61078,6 +61241,7 @@ async function scanTarget(args) {
 
 
 
+
 function outputFiles(outputDir) {
     return {
         results: external_node_path_default().join(outputDir, OUTPUT_FILES.results),
@@ -61113,9 +61277,10 @@ async function runGate(options, context) {
         ? await gate_scanSource({ options, source: options.source, context, files })
         : await readReports(await findReports(options.source.reports), files.reportsDir, context.workspace);
     const now = context.now();
-    const evaluation = evaluate({ images: collected.reports, profile, now });
+    const evaluation = evaluate({ images: collected.reports, profile, now, identities: options.identities });
     // Judged without it; compared with it: the lookup needs the targets' stable names the judging gave.
-    const baseline = context.loadBaseline ? await context.loadBaseline(evaluation.stableNames) : undefined;
+    const legacyNames = legacyStableNames(collected.reports.map((r) => ({ image: r.image, kind: r.kind })));
+    const baseline = context.loadBaseline ? await context.loadBaseline(evaluation.stableNames, legacyNames) : undefined;
     const results = buildResults({
         evaluation,
         images: collected.reports,

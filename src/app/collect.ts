@@ -53,6 +53,7 @@ export function addParsed(
 ): ImageReport | undefined {
   try {
     const report = parseTrivyReport(args);
+    report.source = args.source;
     // Two tarballs or reports of one tag stay two images: the findings follow the image's new name.
     rename(report, uniqueName(report.image, args.source, collected.reports));
     collected.reports.push(report);
@@ -80,8 +81,16 @@ export function withoutSource(message: string, source: string): string {
   return message.startsWith(`${source}: `) ? message.slice(source.length + 2) : message;
 }
 
-/** Two tarballs of one tag stay two images in every output. */
+/**
+ * Two tarballs of one tag stay two images in every output: the second is named with its file, and where the file's
+ * name is taken too (three directories each with app.tar), with its path.
+ */
 function uniqueName(name: string, source: string, existing: ImageReport[]): string {
-  if (!existing.some((r) => r.image === name)) return name;
-  return `${name} (${path.basename(source)})`;
+  const taken = (candidate: string) => existing.some((r) => r.image === candidate);
+  for (const candidate of [name, `${name} (${path.basename(source)})`, `${name} (${source})`]) {
+    if (!taken(candidate)) return candidate;
+  }
+  let n = 2;
+  while (taken(`${name} (${source} #${n})`)) n += 1;
+  return `${name} (${source} #${n})`;
 }

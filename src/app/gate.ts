@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { GateOptions } from '../config/settings.js';
 import { ConfigError, errorCode } from '../core/errors.js';
 import { evaluate } from '../core/evaluate.js';
+import { legacyStableNames } from '../core/identity.js';
 import { reportExceptionHealth } from '../core/exception-health.js';
 import type { ImageReport } from '../core/finding.js';
 import type { Logger } from '../core/logger.js';
@@ -33,7 +34,7 @@ export interface GateContext {
   /** Where the run happens, recorded for the next run that takes this record as its baseline. */
   run?: RunInfo;
   /** With a baseline asked for: looks it up once the scanned targets are known. */
-  loadBaseline?: (targets: string[]) => Promise<Baseline | undefined>;
+  loadBaseline?: (targets: string[], legacyTargets?: string[]) => Promise<Baseline | undefined>;
 }
 
 export interface GateFiles {
@@ -99,9 +100,10 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
       : await readReports(await findReports(options.source.reports), files.reportsDir, context.workspace);
 
   const now = context.now();
-  const evaluation = evaluate({ images: collected.reports, profile, now });
+  const evaluation = evaluate({ images: collected.reports, profile, now, identities: options.identities });
   // Judged without it; compared with it: the lookup needs the targets' stable names the judging gave.
-  const baseline = context.loadBaseline ? await context.loadBaseline(evaluation.stableNames) : undefined;
+  const legacyNames = legacyStableNames(collected.reports.map((r) => ({ image: r.image, kind: r.kind })));
+  const baseline = context.loadBaseline ? await context.loadBaseline(evaluation.stableNames, legacyNames) : undefined;
   const results = buildResults({
     evaluation,
     images: collected.reports,

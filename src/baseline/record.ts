@@ -3,10 +3,17 @@ import { DECISIONS } from '../core/decision.js';
 import { TARGET_KINDS, type TargetKind } from '../core/finding.js';
 import { exceptionKey } from '../core/results.js';
 import { RESULTS_SCHEMA_VERSION } from '../core/results-document.js';
+import { mapLegacyRecord } from './legacy.js';
 import { parseSeverity } from '../core/severity.js';
 
-/** A baseline, or why a record cannot be one (a warning: the run goes on as if there were none). */
-export type BaselineRead = { baseline: Baseline } | { problem: string };
+/**
+ * A baseline, or why a record cannot be one (a warning: the run goes on as if there were none). `notice`: it was
+ * read from an older schema and mapped.
+ */
+export type BaselineRead = { baseline: Baseline; notice?: string } | { problem: string };
+
+/** Records of this schema version are read by mapping their identities to the current ones (see legacy.ts). */
+const MAPPED_SCHEMA_VERSION = 2;
 
 type Json = Record<string, unknown>;
 
@@ -28,7 +35,9 @@ export function readBaselineRecord(args: { text: string; source: string; targets
   if (!isObject(raw) || !Array.isArray(raw.findings) || !Array.isArray(raw.images)) {
     return { problem: `${source} is not a vulngate-results.json` };
   }
-  if (raw.schemaVersion !== RESULTS_SCHEMA_VERSION) {
+  const legacy = raw.schemaVersion === MAPPED_SCHEMA_VERSION;
+  if (legacy) mapLegacyRecord(raw as { images: unknown[]; findings: unknown[] });
+  else if (raw.schemaVersion !== RESULTS_SCHEMA_VERSION) {
     return {
       problem:
         `${source} is of schemaVersion ${JSON.stringify(raw.schemaVersion ?? null)}, this vulngate writes and ` +
@@ -54,6 +63,13 @@ export function readBaselineRecord(args: { text: string; source: string; targets
   const exceptions = isObject(raw.exceptions) ? raw.exceptions : {};
   const expired = Array.isArray(exceptions.expired) ? exceptions.expired.filter(isObject) : [];
   return {
+    ...(legacy
+      ? {
+          notice:
+            `${source} is of schemaVersion ${MAPPED_SCHEMA_VERSION}: its targets' identities were mapped to ` +
+            `this version's (${RESULTS_SCHEMA_VERSION})`,
+        }
+      : {}),
     baseline: {
       source,
       generatedAt: str(raw.generatedAt),

@@ -25,14 +25,19 @@ export interface BaselineSettings {
 }
 
 /** Looks up the baseline once the targets are known; never throws: no baseline is a notice, not a failure. */
-export type BaselineLoader = (targets: string[]) => Promise<Baseline | undefined>;
+export type BaselineLoader = (targets: string[], legacyTargets?: string[]) => Promise<Baseline | undefined>;
 
 export function baselineLoader(settings: BaselineSettings): BaselineLoader {
-  return async (targets) => {
+  return async (targets, legacyTargets = targets) => {
     const { logger } = settings;
     let found: FoundRecord;
     try {
       found = await findRecord(settings, targets);
+      // The artifact of a run before identities stopped depending on the run is named after the old ones: once.
+      if ('none' in found && legacyTargets.join('\n') !== targets.join('\n')) {
+        const legacy = await findRecord(settings, legacyTargets);
+        if (!('none' in legacy)) found = legacy;
+      }
     } catch (err) {
       found = { none: `the lookup failed: ${describeError(err)}` };
     }
@@ -45,6 +50,7 @@ export function baselineLoader(settings: BaselineSettings): BaselineLoader {
       logger.warning(`Baseline not used: ${read.problem}; every finding counts as new`);
       return undefined;
     }
+    if (read.notice) logger.notice(read.notice);
     const { baseline } = read;
     const when = [baseline.ref, baseline.generatedAt.slice(0, 10)].filter(Boolean).join(', ');
     logger.info(`Baseline: ${baseline.source}${when ? ` (${when})` : ''}, ${baseline.findings.length} finding(s)`);

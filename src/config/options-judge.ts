@@ -31,15 +31,22 @@ export const JUDGE_OPTIONS = {
     commands: SCAN_COMMANDS,
     cli: { placeholder: 'file', variadic: true },
   }),
+  'target-identity': listOption({
+    help:
+      "Set a target's identity (what the baseline, DefectDojo tests, issues and SARIF key on): PATTERN=IDENTITY, " +
+      'PATTERN a glob on the tarball, report or image name (e.g. tar_images/api-*.tar=shop/api), one per line.',
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'glob=identity', variadic: true },
+  }),
   reports: listOption({
-    help: 'Judge these existing Trivy JSON reports instead of scanning (one per line).',
+    help: 'Judge these existing Trivy JSON reports instead of scanning (globs, one per line or comma-separated).',
     commands: ['evaluate'],
     cli: { flag: 'report', placeholder: 'file', variadic: true, mandatory: true },
   }),
   profile: textOption({
     help:
-      'Security profile, as a file path or a name in profiles-dir. Empty uses profiles-dir/default.yml, ' +
-      'else the built-in default (HIGH, ignore unfixed).',
+      'Security profile, as a file path or a name in profiles-dir (a name that is not there is an error). Empty uses ' +
+      'profiles-dir/default.yml, else the built-in default (HIGH, ignore unfixed).',
     commands: JUDGE_COMMANDS,
     cli: { placeholder: 'path-or-name' },
   }),

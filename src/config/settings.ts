@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../core/errors.js';
 import type { Severity } from '../core/severity.js';
+import type { IdentityRule } from '../core/identity.js';
+import { oneLine } from '../core/text.js';
 import { parseTrivyVersion } from '../trivy/install.js';
 import type { TrivyOptions } from '../trivy/options.js';
 import type { CiContext } from './ci-context.js';
@@ -54,6 +56,8 @@ export interface GateOptions {
   /** The central profiles repository, when set. */
   central?: CentralProfiles;
   failOn: 'all' | 'new';
+  /** Identities the user set per target. */
+  identities?: IdentityRule[];
 }
 
 export interface SqsOptions {
@@ -170,7 +174,21 @@ export function gateOptions(options: OptionSet, source: GateSource, ci: CiContex
     tarballSha256: values['tarball-sha256'],
     dbAge: { maxHours: values['max-db-age'], strict: values['strict-db-age'] },
     vex: values.vex,
+    identities: identityRules(values['target-identity'], options.label('target-identity')),
   };
+}
+
+/** `tar_images/api-*.tar=shop/api` → a rule; anything else is one line naming the item. */
+function identityRules(items: string[], label: string): IdentityRule[] {
+  return items.map((item) => {
+    const at = item.lastIndexOf('=');
+    const pattern = item.slice(0, at).trim();
+    const identity = item.slice(at + 1).trim();
+    if (at <= 0 || pattern === '' || identity === '' || oneLine(identity) !== identity) {
+      throw new ConfigError(`${label}: '${item}' is not PATTERN=IDENTITY (e.g. tar_images/api-*.tar=shop/api)`);
+    }
+    return { pattern, identity };
+  });
 }
 
 export function trivyOptions(values: V, defaults: { cacheDir: string }): TrivyOptions {

@@ -1,5 +1,12 @@
 import picomatch from 'picomatch';
-import { findingFingerprint, splitImageName, stableNames, targetWithoutArtifact } from './identity.js';
+import {
+  findingFingerprint,
+  splitImageName,
+  stableNames,
+  targetWithoutArtifact,
+  type IdentityRule,
+  type IdentitySource,
+} from './identity.js';
 import { codeFilePath, isFixable, type Finding, type ImageReport, type JudgedFinding } from './finding.js';
 import { emptyNearMiss, noteMiss, whyUnused, type MissPart, type NearMiss } from './near-miss.js';
 import { EXPIRING_SOON_DAYS, normalizeVulnerabilityId, type ExceptionRule, type Profile } from './profile.js';
@@ -47,9 +54,11 @@ export interface EvaluateArgs {
   images: ImageReport[];
   profile: Profile;
   now: Date;
+  /** Identities the user set per target (`target-identity`). */
+  identities?: IdentityRule[];
 }
 
-export function evaluate({ images, profile, now }: EvaluateArgs): Evaluation {
+export function evaluate({ images, profile, now, identities = [] }: EvaluateArgs): Evaluation {
   const compiled = profile.exceptions.map((rule) => compile(rule, now));
   const byId = new Map<string, CompiledException[]>();
   for (const entry of compiled) {
@@ -59,7 +68,10 @@ export function evaluate({ images, profile, now }: EvaluateArgs): Evaluation {
   }
   const threshold = severityRank(profile.severity);
   const findings: JudgedFinding[] = [];
-  const names = stableNames(images.map((i) => ({ image: i.image, kind: i.kind })));
+  const names = stableNames(
+    images.map((i) => ({ image: i.image, kind: i.kind, source: i.source })),
+    identityMatcher(identities),
+  );
   for (const [index, image] of images.entries()) {
     const name = names[index] ?? image.image;
     for (const finding of image.findings) {
@@ -91,6 +103,22 @@ export function evaluate({ images, profile, now }: EvaluateArgs): Evaluation {
         .map(status),
       unused: active.filter((c) => c.matches === 0).map((c) => ({ ...status(c), why: whyUnused(c.rule, c.nearMiss) })),
     },
+  };
+}
+
+/**
+ * The user's identity for a target: the first rule whose glob matches the file it was read from (as given, or its
+ * name alone) or the image's name (with or without its tag).
+ */
+function identityMatcher(rules: IdentityRule[]): (target: IdentitySource) => string | undefined {
+  const compiled = rules.map((r) => ({
+    identity: r.identity,
+    matches: picomatch(r.pattern, { bash: true, dot: true }),
+  }));
+  return (target) => {
+    const candidates = [target.image, splitImageName(target.image).repository];
+    if (target.source) candidates.push(target.source, target.source.split(/[\\/]/).pop() ?? target.source);
+    return compiled.find((r) => candidates.some((c) => r.matches(c)))?.identity;
   };
 }
 

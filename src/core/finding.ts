@@ -98,6 +98,8 @@ export interface ImageReport {
   kind: TargetKind;
   /** Where the Trivy JSON report lives (or will be written). */
   reportPath: string;
+  /** The tarball, OCI layout, directory, SBOM or report file it was read from, as given: part of its identity. */
+  source?: string;
   artifactName: string;
   os?: { family: string; name: string };
   trivyVersion: string;

@@ -9,23 +9,78 @@ export function splitImageName(image: string): { repository: string; tag: string
   return { repository: noDigest.slice(0, colon), tag: noDigest.slice(colon + 1) };
 }
 
-/**
- * The name a target keeps from run to run: an image without its tag or digest (CI tags images with the commit, so a
- * tag names one push, not the service); a directory or SBOM as it is.
- */
-export function stableName(name: string, kind: TargetKind): string {
-  return kind === 'image' ? splitImageName(name).repository : name;
+/** What decides a target's identity: its name, its kind, and the file it was read from (tarball, report). */
+export interface IdentitySource {
+  image: string;
+  kind: TargetKind;
+  /** The tarball, OCI layout or report it was read from, as given; fs and SBOM targets are named by it already. */
+  source?: string;
+}
+
+/** An identity the user set for the targets whose file or name matches `pattern` (a glob; `target-identity`). */
+export interface IdentityRule {
+  pattern: string;
+  identity: string;
 }
 
 /**
- * Each target's stable name in a run; where two targets of the run would share one (shop/api:1 and shop/api:2
- * scanned together), those keep their full names, so their findings stay apart.
+ * The name a target keeps from run to run, whatever else the run scanned:
+ * - an image: its repository (without tag or digest: CI tags each push with its commit), plus the name of the file
+ *   it was saved to when that is not the repository's own last name — `shop/api` from `api.tar`,
+ *   `org/app#web` for `org/app:web` saved as `web.tar` — so several images of one repository (`org/app:api`,
+ *   `org/app:web`) stay apart, and a moved tarball or a new tag keeps its identity;
+ * - a directory or SBOM: its path from the repository root.
  */
-export function stableNames(targets: { image: string; kind: TargetKind }[]): string[] {
-  const names = targets.map((t) => stableName(t.image, t.kind));
+export function stableName(target: IdentitySource): string {
+  if (target.kind !== 'image') return target.image;
+  // `shop/app:1 (b/app.tar)`: the name a second tarball of one tag got in the run (app/collect.ts) is still shop/app.
+  const { repository } = splitImageName(target.image.replace(/ \([^()]*\)$/, ''));
+  const file = target.source ? fileStem(target.source) : '';
+  const last = repository.split('/').pop() ?? repository;
+  return file === '' || file === last || file === repository ? repository : `${repository}#${file}`;
+}
+
+/**
+ * Each target's identity in a run: the user's (`target-identity`) where a rule matches its file or name, else
+ * stableName. Two targets that would still share one (the same file name in two directories, for one repository)
+ * keep their file's path, so their findings never merge; that is the one case where the run decides, and
+ * `target-identity` settles it.
+ */
+export function stableNames(
+  targets: IdentitySource[],
+  matchRule: (target: IdentitySource) => string | undefined = () => undefined,
+): string[] {
+  const names = targets.map((t) => matchRule(t) ?? stableName(t));
+  const count = new Map<string, number>();
+  for (const name of names) count.set(name, (count.get(name) ?? 0) + 1);
+  return names.map((name, i) => {
+    const target = targets[i];
+    if ((count.get(name) ?? 0) <= 1) return name;
+    // Without a file to tell them apart (reports given as data), the full name with its tag does.
+    if (!target?.source) return target?.image ?? name;
+    return `${name}#${target.source
+      .replace(/\\/g, '/')
+      .replace(/^\.\//, '')
+      .replace(/\.[^./]*$/, '')}`;
+  });
+}
+
+/**
+ * The identities of schemaVersion 2 records (vulngate ≤ 0.1.0): the repository, unless two tags of one repository
+ * were in the same run, then the full names. Kept to read those records as baselines and find their artifacts.
+ */
+export function legacyStableNames(targets: IdentitySource[]): string[] {
+  const names = targets.map((t) => (t.kind === 'image' ? splitImageName(t.image).repository : t.image));
   const count = new Map<string, number>();
   for (const name of names) count.set(name, (count.get(name) ?? 0) + 1);
   return names.map((name, i) => ((count.get(name) ?? 0) > 1 ? (targets[i]?.image ?? name) : name));
+}
+
+/** `tar_images/api.tar` → `api`; `reports/web.tar.gz` → `web`. */
+function fileStem(file: string): string {
+  const base = file.split(/[\\/]/).pop() ?? file;
+  const stem = base.replace(/\.(tar\.gz|tgz|tar|json|oci|cdx\.json|spdx\.json)$/i, '');
+  return stem === '' ? base : stem;
 }
 
 /**

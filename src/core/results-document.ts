@@ -3,10 +3,12 @@ import type { GateResults } from './results.js';
 
 /**
  * The audit record's version. 2: findings carry their identity (`fingerprint`), `targetKind`, and against a baseline
- * `change`/`previous`; the record names its run, `failOn`, the baseline, and what is `gone`. A baseline of another
- * version is not compared with (its identities were computed differently).
+ * `change`/`previous`; the record names its run, `failOn`, the baseline, and what is `gone`. 3: a target's identity
+ * no longer depends on what else the run scanned (an image's repository plus the file it was saved to); the record
+ * names overrides, the profile's sha256 and its warnings. A version 2 baseline is read with its identities mapped;
+ * other versions are not compared with.
  */
-export const RESULTS_SCHEMA_VERSION = 2;
+export const RESULTS_SCHEMA_VERSION = 3;
 
 function findingDocument(f: JudgedFinding): Record<string, unknown> {
   return {

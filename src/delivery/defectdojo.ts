@@ -14,6 +14,8 @@ export interface DefectDojoSettings extends DefectDojoOptions {
 
 export interface DefectDojoUpload {
   image: string;
+  /** The target's one identity (core/identity.ts): its test. Older spool entries have none. */
+  identity?: string;
   /** Images are one test per repository across tags; a code directory or SBOM is one test under its path. */
   kind?: TargetKind;
   /** Trivy's JSON report for the image. */
@@ -112,8 +114,9 @@ function formFor(settings: DefectDojoSettings, upload: DefectDojoUpload): FormDa
     ['product_type_name', settings.productType],
     ['product_name', settings.product],
     ['engagement_name', settings.engagement],
-    // One test per image across tags, so a new release reimports into it and its fixed findings are closed.
-    ['test_title', repository],
+    // One test per target identity: a new tag of the same image reimports into it and closes what it fixed, and
+    // several images of one repository (org/app:api, org/app:web) stay several tests.
+    ['test_title', upload.identity ?? repository],
     ['service', repository],
     ['close_old_findings', String(settings.closeOldFindings)],
     ['minimum_severity', settings.minimumSeverity],

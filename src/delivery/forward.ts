@@ -52,9 +52,11 @@ export async function forwardResults(args: ForwardArgs): Promise<DeliveryOutcome
       else excepted.set(f.image, [f]);
     }
     const uploads: DefectDojoUpload[] = [];
+    const identities = new Map(results.images.map((i) => [i.name, i.stableName]));
     for (const report of args.reports)
       uploads.push({
         image: report.image,
+        identity: identities.get(report.image) ?? report.image,
         kind: report.kind,
         reportText: withExceptions(await readFile(report.reportPath, 'utf8'), excepted.get(report.image) ?? []),
       });
@@ -160,6 +162,7 @@ export async function forwardDefectDojo(args: DefectDojoForward): Promise<Delive
     reportFile: `defectdojo-${args.id}/${String(i + 1).padStart(3, '0')}.json`,
     text: u.reportText,
     image: u.image,
+    identity: u.identity,
     kind: u.kind,
   }));
   const entry = (kept: typeof reports, reasons: string[]): UndeliveredEntry => ({
@@ -168,7 +171,7 @@ export async function forwardDefectDojo(args: DefectDojoForward): Promise<Delive
     createdAt: context.now.toISOString(),
     reasons,
     settings: stored,
-    uploads: kept.map((r) => ({ image: r.image, kind: r.kind, reportFile: r.reportFile })),
+    uploads: kept.map((r) => ({ image: r.image, identity: r.identity, kind: r.kind, reportFile: r.reportFile })),
   });
   const spool = { outputDir: args.outputDir, id: args.id };
   const file = await writeUndelivered({ ...spool, entry: entry(reports, ['not sent yet']), reports });

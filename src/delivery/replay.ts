@@ -77,6 +77,7 @@ export async function replayUndelivered(args: {
       for (const upload of entry.uploads) {
         uploads.push({
           image: upload.image,
+          ...(typeof upload.identity === 'string' ? { identity: upload.identity } : {}),
           kind: upload.kind === 'fs' || upload.kind === 'sbom' ? upload.kind : 'image',
           // Checked when the spool was read: inside the spool directory.
           reportText: await readFile(spoolPath(path.dirname(item.file), upload.reportFile) ?? '', 'utf8'),

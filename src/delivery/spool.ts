@@ -20,7 +20,7 @@ export type UndeliveredEntry =
       reasons: string[];
       settings: StoredDefectDojoSettings;
       /** `kind` since code directories are scanned; entries written before it are images. */
-      uploads: { image: string; kind?: TargetKind; reportFile: string }[];
+      uploads: { image: string; identity?: string; kind?: TargetKind; reportFile: string }[];
     }
   /** The webhook URL is a secret: only the name of the variable that holds it is kept. */
   | { version: 1; sink: 'slack'; createdAt: string; reasons: string[]; webhookEnv: string; payload: unknown }
