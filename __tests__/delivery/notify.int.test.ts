@@ -212,9 +212,9 @@ describe('issues', () => {
           .map((i) => i.title)
           .sort(),
       ).toEqual([
-        '[vulngate] CVE-2019-14697 (CRITICAL) in ghcr.io/aquasecurity/trivy-test-images',
-        '[vulngate] CVE-2019-1549 (MEDIUM) in ghcr.io/aquasecurity/trivy-test-images',
-        '[vulngate] CVE-2019-1551 (MEDIUM) in ghcr.io/aquasecurity/trivy-test-images',
+        '[vulngate] CVE-2019-14697 (CRITICAL) in ghcr.io/aquasecurity/trivy-test-images#alpine-39',
+        '[vulngate] CVE-2019-1549 (MEDIUM) in ghcr.io/aquasecurity/trivy-test-images#alpine-39',
+        '[vulngate] CVE-2019-1551 (MEDIUM) in ghcr.io/aquasecurity/trivy-test-images#alpine-39',
       ]);
       expect(mine().every((i) => i.labels.join(',') === 'vulngate,security' && i.assignees.join() === 'octocat')).toBe(
         true,

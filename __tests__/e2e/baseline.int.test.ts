@@ -135,7 +135,7 @@ describe('two nights of the real Trivy on the same tarball', () => {
       ['missing.json', '', /No baseline \(cannot read .*missing\.json: ENOENT\): every finding counts as new/],
       [
         'old.json',
-        text.replace('"schemaVersion": 2', '"schemaVersion": 1'),
+        text.replace('"schemaVersion": 3', '"schemaVersion": 1'),
         /Baseline not used: .*old\.json is of schemaVersion 1/,
       ],
       [
