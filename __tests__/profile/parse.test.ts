@@ -91,7 +91,7 @@ describe('bad profiles: one line naming the file, the key path and what is allow
     [
       'unknown top-level key',
       'severity: HIGH\nignore_unfixd: true\n',
-      "profiles/app.yml: unknown key 'ignore_unfixd'; allowed: extends, severity, ignore_unfixed, max_exception_days, notify, exceptions, whitelist",
+      "profiles/app.yml: unknown key 'ignore_unfixd'; allowed: extends, severity, ignore_unfixed, max_exception_days, notify, kev, epss, eol_os, exceptions, whitelist",
     ],
     [
       'a vex_status that OpenVEX does not have',
@@ -172,7 +172,7 @@ describe('bad profiles: one line naming the file, the key path and what is allow
     [
       'not a mapping',
       '- severity: HIGH',
-      'profiles/app.yml: a profile must be a mapping of keys (extends, severity, ignore_unfixed, max_exception_days, notify, exceptions, whitelist)',
+      'profiles/app.yml: a profile must be a mapping of keys (extends, severity, ignore_unfixed, max_exception_days, notify, kev, epss, eol_os, exceptions, whitelist)',
     ],
     [
       'YAML syntax error with its line',

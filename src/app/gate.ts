@@ -12,6 +12,8 @@ import { buildResults, OUTPUT_FILES, type GateResults, type RunInfo } from '../c
 import type { NotifyConfig } from '../core/notify.js';
 import type { Profile } from '../core/profile.js';
 import { loadCentralProfile } from '../profile/central.js';
+import { checkKevExceptions, feedVersions } from '../feeds/governance.js';
+import { loadFeeds, type FeedDownload, type FeedSettings } from '../feeds/load.js';
 import { loadProfile, looksLikePath } from '../profile/load.js';
 import { dockerfileFromLine } from '../render/sarif.js';
 import type { ImageScanner } from '../trivy/scanner.js';
@@ -33,6 +35,8 @@ export interface GateContext {
   createScanner: (extra: { vexFiles: string[] }) => Promise<ImageScanner>;
   /** Where the run happens, recorded for the next run that takes this record as its baseline. */
   run?: RunInfo;
+  /** Fetches a KEV or EPSS feed URL (the one HTTP client); without it only files can be feeds. */
+  downloadFeed?: FeedDownload;
   /** With a baseline asked for: looks it up once the scanned targets are known. */
   loadBaseline?: (targets: string[], legacyTargets?: string[]) => Promise<Baseline | undefined>;
 }
@@ -85,6 +89,14 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
       counts,
   );
 
+  const feeds = await loadFeeds({
+    policy: profile.exploitation,
+    settings: options.feeds ?? NO_FEEDS,
+    download: context.downloadFeed ?? noDownload,
+    now: context.now(),
+    logger,
+  });
+  checkKevExceptions(profile, feeds.data);
   const files = outputFiles(options.outputDir);
   const dockerfile = options.sarif.dockerfile ? await readDockerfile(options.sarif.dockerfile) : undefined;
   try {
@@ -100,7 +112,13 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
       : await readReports(await findReports(options.source.reports), files.reportsDir, context.workspace);
 
   const now = context.now();
-  const evaluation = evaluate({ images: collected.reports, profile, now, identities: options.identities });
+  const evaluation = evaluate({
+    images: collected.reports,
+    profile,
+    now,
+    identities: options.identities,
+    exploitation: feeds.data,
+  });
   // Judged without it; compared with it: the lookup needs the targets' stable names the judging gave.
   const legacyNames = legacyStableNames(collected.reports.map((r) => ({ image: r.image, kind: r.kind })));
   const baseline = context.loadBaseline ? await context.loadBaseline(evaluation.stableNames, legacyNames) : undefined;
@@ -115,7 +133,8 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
     failOn: options.failOn,
     baseline,
     databases: collected.databases,
-    warnings: collected.warnings,
+    warnings: [...(collected.warnings ?? []), ...feeds.warnings],
+    feeds: feedVersions(feeds.data),
   });
   reportExceptionHealth({ results, logger });
   const unjudged = results.images.filter((i) => i.notJudged);
@@ -137,6 +156,10 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
   });
   return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted, notify: profile.notify };
 }
+
+const NO_FEEDS: FeedSettings = { kev: [], epss: [], cacheDir: '', maxAgeHours: 72 };
+
+const noDownload: FeedDownload = () => Promise.reject(new Error('feeds can only be files here'));
 
 /**
  * The central profile when profiles-repo is set — a path given as `profile` replaces it only when the central one

@@ -128,6 +128,30 @@ export const JUDGE_OPTIONS = {
     commands: JUDGE_COMMANDS,
     cli: { placeholder: 'which' },
   }),
+  'kev-feed': listOption({
+    help:
+      "CISA's KEV catalogue, for a profile's `kev`: URLs or files tried in order (mirrors, or a file for " +
+      'air-gapped runners); fetched once per run, kept one per day in cache-dir.',
+    default: ['https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json'],
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'url-or-file', variadic: true },
+  }),
+  'epss-feed': listOption({
+    help:
+      "FIRST's daily EPSS scores (CSV, gzip or plain), for a profile's `epss`: URLs or files tried in order; " +
+      'fetched once per run, kept one per day in cache-dir.',
+    default: ['https://epss.cyentia.com/epss_scores-current.csv.gz'],
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'url-or-file', variadic: true },
+  }),
+  'max-feed-age': integerOption({
+    help: 'Hours after which the KEV or EPSS feed counts as stale: a warning in the log, summary and record.',
+    default: 72,
+    min: 1,
+    max: 8760,
+    commands: JUDGE_COMMANDS,
+    cli: { placeholder: 'hours' },
+  }),
   dockerfile: textOption({
     help: 'Path of the Dockerfile; SARIF results are then located on its FROM line.',
     commands: JUDGE_COMMANDS,

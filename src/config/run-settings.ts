@@ -2,7 +2,15 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { readCiContext } from './ci-context.js';
 import type { OptionSet } from './options.js';
-import { forwardOptions, gateOptions, publishOptions, scanSource, trivyOptions, type RunSettings } from './settings.js';
+import {
+  feedSettings,
+  forwardOptions,
+  gateOptions,
+  publishOptions,
+  scanSource,
+  trivyOptions,
+  type RunSettings,
+} from './settings.js';
 
 /** The action's settings: scan or evaluate by whether `reports` is set, with GitHub publishing. */
 export function actionSettings(options: OptionSet, env: NodeJS.ProcessEnv): RunSettings & { cacheDb: boolean } {
@@ -11,9 +19,10 @@ export function actionSettings(options: OptionSet, env: NodeJS.ProcessEnv): RunS
   const reports = values.reports;
   const source = reports.length > 0 ? { kind: 'reports' as const, reports } : scanSource(values);
   const workspace = env.RUNNER_TEMP ?? env.TMPDIR ?? '/tmp';
+  const cacheDir = values['cache-dir'] ?? path.join(workspace, 'vulngate-trivy-cache');
   return {
     ci,
-    gate: gateOptions(options, source, ci),
+    gate: { ...gateOptions(options, source, ci), feeds: feedSettings(values, cacheDir) },
     trivy: trivyOptions(values, { cacheDir: path.join(workspace, 'vulngate-trivy-cache') }),
     forward: forwardOptions(options, ci, env),
     publish: publishOptions(values),
@@ -31,9 +40,10 @@ export function cliSettings(options: OptionSet, command: 'scan' | 'evaluate', en
   const { values } = options;
   const ci = readCiContext(env);
   const source = command === 'scan' ? scanSource(values) : { kind: 'reports' as const, reports: values.reports };
+  const cacheDir = values['cache-dir'] ?? path.join(cliCacheRoot(env), 'trivy');
   return {
     ci,
-    gate: gateOptions(options, source, ci),
+    gate: { ...gateOptions(options, source, ci), feeds: feedSettings(values, cacheDir) },
     trivy: command === 'scan' ? trivyOptions(values, { cacheDir: path.join(cliCacheRoot(env), 'trivy') }) : undefined,
     forward: forwardOptions(options, ci, env),
   };

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { ConfigError } from '../core/errors.js';
 import type { Severity } from '../core/severity.js';
 import type { IdentityRule } from '../core/identity.js';
+import type { FeedSettings } from '../feeds/load.js';
 import { oneLine } from '../core/text.js';
 import { parseTrivyVersion } from '../trivy/install.js';
 import type { TrivyOptions } from '../trivy/options.js';
@@ -58,6 +59,8 @@ export interface GateOptions {
   failOn: 'all' | 'new';
   /** Identities the user set per target. */
   identities?: IdentityRule[];
+  /** KEV and EPSS feeds, read when the profile uses them. */
+  feeds?: FeedSettings;
 }
 
 export interface SqsOptions {
@@ -189,6 +192,11 @@ function identityRules(items: string[], label: string): IdentityRule[] {
     }
     return { pattern, identity };
   });
+}
+
+/** Where the KEV and EPSS feeds come from, and where a day's copy is kept (`<cache>/feeds`). */
+export function feedSettings(values: V, cacheDir: string): FeedSettings {
+  return { kev: values['kev-feed'], epss: values['epss-feed'], maxAgeHours: values['max-feed-age'], cacheDir };
 }
 
 export function trivyOptions(values: V, defaults: { cacheDir: string }): TrivyOptions {

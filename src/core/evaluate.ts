@@ -8,6 +8,8 @@ import {
   type IdentitySource,
 } from './identity.js';
 import { codeFilePath, isFixable, type Finding, type ImageReport, type JudgedFinding } from './finding.js';
+import { exploitationOf, exploitedReason } from './exploitation-judge.js';
+import type { ExploitationData } from './exploitation.js';
 import { emptyNearMiss, noteMiss, whyUnused, type MissPart, type NearMiss } from './near-miss.js';
 import { EXPIRING_SOON_DAYS, normalizeVulnerabilityId, type ExceptionRule, type Profile } from './profile.js';
 import { severityRank } from './severity.js';
@@ -56,9 +58,11 @@ export interface EvaluateArgs {
   now: Date;
   /** Identities the user set per target (`target-identity`). */
   identities?: IdentityRule[];
+  /** The KEV and EPSS feeds the run read, when the profile uses them. */
+  exploitation?: ExploitationData;
 }
 
-export function evaluate({ images, profile, now, identities = [] }: EvaluateArgs): Evaluation {
+export function evaluate({ images, profile, now, identities = [], exploitation = {} }: EvaluateArgs): Evaluation {
   const compiled = profile.exceptions.map((rule) => compile(rule, now));
   const byId = new Map<string, CompiledException[]>();
   for (const entry of compiled) {
@@ -82,8 +86,10 @@ export function evaluate({ images, profile, now, identities = [] }: EvaluateArgs
         installedVersion: finding.installedVersion,
         id: finding.id,
       });
-      const candidates = byId.get(normalizeVulnerabilityId(finding.id));
-      findings.push(judge({ finding: { ...finding, fingerprint }, threshold, profile, candidates }));
+      const id = normalizeVulnerabilityId(finding.id);
+      const candidates = byId.get(id);
+      const known = exploitationOf(id, exploitation);
+      findings.push(judge({ finding: { ...finding, ...known, fingerprint }, threshold, profile, candidates }));
     }
   }
   const expired = compiled.filter((c) => !c.active);
@@ -156,14 +162,17 @@ function judge({ finding, threshold, profile, candidates }: JudgeArgs): JudgedFi
     const from = finding.vex.source ? ` (${finding.vex.source})` : '';
     return { ...finding, decision: 'vex', reason: `VEX says ${finding.vex.status.replace(/_/g, ' ')}${why}${from}` };
   }
-  if (severityRank(finding.severity) < threshold) {
+  // Exploited (KEV with `kev: block`, or EPSS at or over `epss`): blocks whatever its severity.
+  const exploited = exploitedReason(finding, profile);
+  if (!exploited && severityRank(finding.severity) < threshold) {
     return {
       ...finding,
       decision: 'below-threshold',
       reason: `severity ${finding.severity} is below the threshold ${profile.severity}`,
     };
   }
-  if (!isFixable(finding) && profile.ignoreUnfixed) {
+  // KEV's required action may be a mitigation: a KEV-listed finding counts fixed or not. EPSS alone does not.
+  if (!isFixable(finding) && profile.ignoreUnfixed && !(exploited && finding.kev)) {
     return {
       ...finding,
       decision: 'unfixed',
@@ -181,9 +190,10 @@ function judge({ finding, threshold, profile, candidates }: JudgeArgs): JudgedFi
     };
   }
   const fix = finding.kind === 'secret' ? 'remove the secret' : `fixed in ${finding.fixedVersion}`;
-  const reason =
-    `severity ${finding.severity} is at or above ${profile.severity} and ` +
-    `${isFixable(finding) ? fix : 'unfixed findings count'}`;
+  const reason = exploited
+    ? `${exploited}: blocks whatever its severity (${finding.severity})${isFixable(finding) ? `; ${fix}` : ''}`
+    : `severity ${finding.severity} is at or above ${profile.severity} and ` +
+      `${isFixable(finding) ? fix : 'unfixed findings count'}`;
   return {
     ...finding,
     decision: 'blocking',

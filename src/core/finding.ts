@@ -1,5 +1,6 @@
 import type { Change, PreviousState } from './baseline.js';
 import type { Decision } from './decision.js';
+import type { EpssFacts, KevFacts } from './exploitation.js';
 import type { ExceptionRule } from './profile.js';
 import type { Severity } from './severity.js';
 
@@ -41,6 +42,10 @@ export interface Finding {
   cvssVector?: string;
   /** Where in the file: the secret, or the package in its lockfile (from Trivy's package Locations). */
   startLine?: number;
+  /** Listed in CISA's KEV catalogue (when the profile uses it). */
+  kev?: KevFacts;
+  /** FIRST's EPSS score (when the profile uses it). */
+  epss?: EpssFacts;
   /** A VEX statement made Trivy suppress it: its status (not_affected, fixed), justification and document. */
   vex?: { status: string; justification: string; source: string };
 }
@@ -93,6 +98,8 @@ export interface ImageEvidence {
 }
 
 export interface ImageReport {
+  /** Trivy's Metadata.OS.EOSL: the OS release gets no more security advisories. */
+  endOfLife?: boolean;
   /** Display name: Metadata.RepoTags[0], else the tarball/report file name without extension; fs/sbom: the path. */
   image: string;
   kind: TargetKind;

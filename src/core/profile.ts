@@ -1,3 +1,4 @@
+import type { ExploitationPolicy } from './exploitation.js';
 import type { NotifyConfig } from './notify.js';
 import type { Severity } from './severity.js';
 
@@ -68,6 +69,8 @@ export interface Profile {
   origin?: ProfileOrigin;
   /** Slack and issue trackers. */
   notify?: NotifyConfig;
+  /** KEV, EPSS and end-of-life OS (`kev`, `epss`, `eol_os`); the defaults when unset. */
+  exploitation?: ExploitationPolicy;
   /** The files read, most specific first, each with its sha256; absent for the built-in default. */
   files?: ProfileFile[];
   /** Settings changed by inputs, flags or variables. */

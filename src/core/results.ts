@@ -9,6 +9,7 @@ import {
   type LayerStats,
   type TargetKind,
 } from './finding.js';
+import { DEFAULT_EXPLOITATION } from './exploitation.js';
 import type { Profile, ProfileFile, ProfileOrigin, ProfileOverride } from './profile.js';
 import { SEVERITIES, type Severity } from './severity.js';
 
@@ -55,6 +56,8 @@ export interface ResultsImage {
   tarballSha256?: string;
   /** The CycloneDX SBOM made from this target's scan (sbom/NNN-name.cdx.json). */
   sbom?: string;
+  /** Its OS release is end of life (Trivy's EOSL). */
+  endOfLife?: boolean;
 }
 
 /** A vulnerability DB as its metadata.json says: which data judged the findings. */
@@ -78,9 +81,15 @@ export interface ResultsException {
   why?: string;
 }
 
+/** Which KEV catalogue and which day's EPSS scores judged. */
+export interface FeedVersions {
+  kev?: { catalogVersion: string; dateReleased: string };
+  epss?: { modelVersion: string; scoreDate: string };
+}
+
 /** Something the record and the summary must say, not only the log: a stale DB. */
 export interface RunWarning {
-  code: 'stale-db';
+  code: 'stale-db' | 'stale-feed' | 'kev-warn' | 'eol-os';
   message: string;
 }
 
@@ -104,7 +113,17 @@ export interface GateResults {
   baseline?: { source: string; ref: string; commit: string; generatedAt: string };
   /** Findings of the baseline not found again on the targets scanned now. */
   gone: BaselineFinding[];
-  tool: { name: 'vulngate'; version: string; trivyVersion: string; trivyDb?: DbInfo; javaDb?: DbInfo };
+  tool: {
+    name: 'vulngate';
+    version: string;
+    trivyVersion: string;
+    trivyDb?: DbInfo;
+    javaDb?: DbInfo;
+    /** The exploitation feeds that judged, when the profile used them. */
+    feeds?: FeedVersions;
+  };
+  /** Images on an end-of-life OS release, and whether the profile blocks them (`eol_os: block`). */
+  endOfLife: { images: string[]; blocking: boolean };
   profile: {
     source: string;
     severity: Severity;
@@ -145,6 +164,7 @@ export interface BuildResultsArgs {
   /** The DBs the scan used, when vulngate scanned (not for reports read from files). */
   databases?: { trivyDb?: DbInfo; javaDb?: DbInfo };
   warnings?: RunWarning[];
+  feeds?: FeedVersions;
 }
 
 const NO_RUN: RunInfo = { repository: '', ref: '', commit: '', url: '' };
@@ -167,6 +187,7 @@ export function buildResults(args: BuildResultsArgs): GateResults {
       notJudged: image.notJudged,
       ...image.evidence,
       ...(image.sbomPath ? { sbom: image.sbomPath } : {}),
+      ...(image.endOfLife ? { endOfLife: true } : {}),
     });
   }
   for (const finding of evaluation.findings) {
@@ -177,7 +198,20 @@ export function buildResults(args: BuildResultsArgs): GateResults {
   }
   const trivyVersion = images.find((i) => i.trivyVersion !== '')?.trivyVersion ?? '';
   const gone = baseline ? applyBaseline(evaluation, names, baseline) : [];
-  const fails = gatingFindings(evaluation.findings, failOn).length > 0;
+  // Trivy's EOSL: the release gets no more advisories, so "no findings" means nothing there.
+  const eolPolicy = profile.exploitation?.eolOs ?? DEFAULT_EXPLOITATION.eolOs;
+  const endOfLife = {
+    images: eolPolicy === 'ignore' ? [] : images.filter((i) => i.endOfLife).map((i) => i.image),
+    blocking: eolPolicy === 'block',
+  };
+  const eolWarnings: RunWarning[] = endOfLife.images.map((name) => ({
+    code: 'eol-os',
+    message:
+      `${name} runs on an end-of-life OS release (${osName(images.find((i) => i.image === name) ?? {})}): it ` +
+      `gets no more security advisories${endOfLife.blocking ? ' (eol_os: block)' : ''}`,
+  }));
+  const fails =
+    gatingFindings(evaluation.findings, failOn).length > 0 || (endOfLife.blocking && endOfLife.images.length > 0);
   const expired = evaluation.exceptions.expired.map(toResultsException);
   const expiredBefore = new Set(baseline?.expiredExceptions ?? []);
   return {
@@ -196,7 +230,14 @@ export function buildResults(args: BuildResultsArgs): GateResults {
         }
       : {}),
     gone,
-    tool: { name: 'vulngate', version: toolVersion, trivyVersion, ...args.databases },
+    tool: {
+      name: 'vulngate',
+      version: toolVersion,
+      trivyVersion,
+      ...args.databases,
+      ...(args.feeds ? { feeds: args.feeds } : {}),
+    },
+    endOfLife,
     profile: {
       source: profile.source,
       severity: profile.severity,
@@ -205,7 +246,7 @@ export function buildResults(args: BuildResultsArgs): GateResults {
       ...(profile.origin ? { origin: profile.origin } : {}),
       ...(profile.overrides ? { overrides: profile.overrides } : {}),
     },
-    warnings: args.warnings ?? [],
+    warnings: [...(args.warnings ?? []), ...eolWarnings],
     images: [...perImage.values()],
     errors,
     findings: evaluation.findings,

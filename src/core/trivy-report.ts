@@ -137,6 +137,7 @@ export function parseTrivyReport({ text, reportPath, fallbackName, name }: Parse
     reportPath,
     artifactName,
     os: os && typeof os.Family === 'string' ? { family: os.Family, name: str(os.Name) } : undefined,
+    ...(os && (os as { EOSL?: unknown }).EOSL === true ? { endOfLife: true } : {}),
     trivyVersion: str(report.Trivy?.Version),
     findings,
     ...(evidence ? { evidence } : {}),

@@ -76,6 +76,12 @@ export function buildMessages(args: { identity: ScanIdentity; results: GateResul
         status: f.status,
         severity: f.severity,
         cvss: f.cvss ?? null,
+        // Flat, as Fluentd and Elasticsearch aggregate it.
+        kevDateAdded: f.kev?.dateAdded ?? null,
+        kevDueDate: f.kev?.dueDate ?? null,
+        kevRansomware: f.kev ? f.kev.knownRansomwareCampaignUse === 'Known' : null,
+        epssScore: f.epss?.score ?? null,
+        epssPercentile: f.epss?.percentile ?? null,
         title: f.title,
         primaryUrl: f.primaryUrl,
         description: f.description,

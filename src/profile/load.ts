@@ -5,6 +5,7 @@ import { ConfigError, errorCode } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import type { Logger } from '../core/logger.js';
 import type { Severity } from '../core/severity.js';
+import { DEFAULT_EXPLOITATION } from '../core/exploitation.js';
 import { BUILT_IN_PROFILE, type Profile, type ProfileFile, type ProfileOverride } from '../core/profile.js';
 import { parseProfileDocument, type ProfileDocument } from './parse.js';
 
@@ -177,6 +178,11 @@ export function mergeChain(chain: ProfileDocument[]): Profile {
   for (const doc of [...chain].reverse()) {
     const maxExceptionDays = doc.maxExceptionDays ?? merged.maxExceptionDays;
     const notify = doc.notify ?? merged.notify;
+    // kev, epss and eol_os each inherit through extends, and a more specific file sets each on its own.
+    const exploitation =
+      doc.exploitation || merged.exploitation
+        ? { ...DEFAULT_EXPLOITATION, ...merged.exploitation, ...doc.exploitation }
+        : undefined;
     merged = {
       source: merged.source,
       severity: doc.severity ?? merged.severity,
@@ -184,6 +190,7 @@ export function mergeChain(chain: ProfileDocument[]): Profile {
       exceptions: [...merged.exceptions, ...doc.exceptions],
       ...(maxExceptionDays !== undefined ? { maxExceptionDays } : {}),
       ...(notify ? { notify } : {}),
+      ...(exploitation ? { exploitation } : {}),
     };
   }
   return merged;

@@ -3,6 +3,7 @@ import yaml from 'js-yaml';
 import { ConfigError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { closest } from '../core/suggest.js';
+import type { ExploitationPolicy } from '../core/exploitation.js';
 import type { IssuesNotify, NotifyConfig, SlackNotify } from '../core/notify.js';
 import { normalizeDashes, normalizeVulnerabilityId, type ExceptionRule } from '../core/profile.js';
 import { parseSeverity, type Severity } from '../core/severity.js';
@@ -17,6 +18,7 @@ export interface ProfileDocument {
   ignoreUnfixed?: boolean;
   maxExceptionDays?: number;
   notify?: NotifyConfig;
+  exploitation?: Partial<ExploitationPolicy>;
   exceptions: ExceptionRule[];
 }
 
@@ -59,6 +61,7 @@ export function parseProfileDocument({ text, file, logger }: ParseProfileArgs): 
     ignoreUnfixed: typeof doc.ignore_unfixed === 'boolean' ? doc.ignore_unfixed : undefined,
     maxExceptionDays: typeof doc.max_exception_days === 'number' ? doc.max_exception_days : undefined,
     notify: toNotify(doc.notify),
+    ...(toExploitation(doc) ? { exploitation: toExploitation(doc) } : {}),
     exceptions,
   };
 }
@@ -147,6 +150,16 @@ function toNotify(value: unknown): NotifyConfig | undefined {
         }
       : {}),
   };
+}
+
+/** `kev`, `epss`, `eol_os` as this file sets them; the schema has checked them. */
+function toExploitation(doc: Json): Partial<ExploitationPolicy> | undefined {
+  const policy: Partial<ExploitationPolicy> = {
+    ...(typeof doc.kev === 'string' ? { kev: doc.kev as ExploitationPolicy['kev'] } : {}),
+    ...(typeof doc.epss === 'number' ? { epss: doc.epss } : {}),
+    ...(typeof doc.eol_os === 'string' ? { eolOs: doc.eol_os as ExploitationPolicy['eolOs'] } : {}),
+  };
+  return Object.keys(policy).length > 0 ? policy : undefined;
 }
 
 function listEntries(value: unknown, key: string): { entry: Record<string, unknown>; path: string }[] {

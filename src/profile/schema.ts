@@ -152,6 +152,22 @@ export const profileSchema = {
         'projects extend).',
     },
     notify,
+    kev: {
+      enum: ['block', 'warn', 'ignore'],
+      description:
+        "CISA's Known Exploited Vulnerabilities: block (a listed finding fails the check whatever its severity, " +
+        'fixed or not), warn, or ignore (default).',
+    },
+    epss: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      description: 'A finding whose EPSS probability is at least this fails the check, whatever its severity.',
+    },
+    eol_os: {
+      enum: ['block', 'warn', 'ignore'],
+      description: 'An image whose OS release is end of life (no more advisories): block, warn (default) or ignore.',
+    },
     exceptions: { type: 'array', items: { $ref: '#/definitions/exception' } },
     whitelist: {
       type: 'array',

@@ -232,7 +232,7 @@ function buildRule(affected: [JudgedFinding, ...JudgedFinding[]]): Record<string
     properties: {
       'security-severity': securitySeverity(f),
       precision: 'very-high',
-      tags: ['security', f.kind, f.severity, ...(f.type ? [f.type] : []), ...f.cweIds],
+      tags: ['security', f.kind, f.severity, ...(f.type ? [f.type] : []), ...f.cweIds, ...(f.kev ? ['kev'] : [])],
     },
   };
 }
@@ -282,6 +282,8 @@ function buildResult(f: JudgedFinding, ruleIndex: number, options: SarifOptions)
       installedVersion: f.installedVersion,
       fixedVersion: f.fixedVersion,
       severity: f.severity,
+      ...(f.kev ? { kev: f.kev } : {}),
+      ...(f.epss ? { epss: f.epss } : {}),
       ...(f.exception
         ? {
             exceptionNote: f.exception.note,

@@ -1,4 +1,5 @@
 import { TARGET_KINDS, type JudgedFinding, type TargetKind } from '../core/finding.js';
+import { compareExploitation } from '../core/exploitation.js';
 import { EXPIRING_SOON_DAYS } from '../core/profile.js';
 import {
   OUTPUT_FILES,
@@ -59,6 +60,10 @@ export function verdictLine(results: GateResults): string {
   const older = blockingFindings(results).length - failing.length;
   const already = onlyNew && older > 0 ? ` (${plural(older, 'blocking finding')} already in the baseline)` : '';
   const what = onlyNew ? 'new blocking finding' : 'blocking finding';
+  if (results.verdict === 'fail' && failing.length === 0 && results.endOfLife.blocking) {
+    const eol = plural(results.endOfLife.images.length, 'image');
+    return `❌ vulngate: FAIL — ${eol} of ${scanned} on an end-of-life OS release (eol_os: block)${errors}`;
+  }
   if (results.verdict === 'fail') {
     return `❌ vulngate: FAIL — ${plural(failing.length, what)} in ${failedImages} of ${scanned}${errors}${already}`;
   }
@@ -139,7 +144,7 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
                 code(f.image),
                 f.target,
                 link(f),
-                f.severity,
+                severityCell(f),
                 f.package,
                 f.installedVersion,
                 f.fixedVersion,
@@ -147,7 +152,7 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
             )
           : table(
               [KIND_COLUMN[kind], 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'],
-              rows.map((f) => [code(f.image), link(f), f.severity, f.package, f.installedVersion, f.fixedVersion]),
+              rows.map((f) => [code(f.image), link(f), severityCell(f), f.package, f.installedVersion, f.fixedVersion]),
             ),
       ),
     );
@@ -234,14 +239,25 @@ export function withinBytes(markdown: string, limit: number): string {
   return `${cut.slice(0, cut.lastIndexOf('\n'))}${note}`;
 }
 
+/** Exploited first (KEV, then EPSS), then by severity: what to fix first is at the top. */
 function sorted(findings: JudgedFinding[]): JudgedFinding[] {
   return [...findings].sort(
     (a, b) =>
+      compareExploitation(a, b) ||
       compareSeverityDesc(a.severity, b.severity) ||
       a.image.localeCompare(b.image) ||
       a.id.localeCompare(b.id) ||
       a.package.localeCompare(b.package),
   );
+}
+
+/** `LOW · KEV since 2022-04-04` / `HIGH · EPSS 0.944`: exploitation next to the severity, where it is known. */
+function severityCell(f: JudgedFinding): string {
+  const marks = [
+    ...(f.kev ? [`KEV since ${f.kev.dateAdded}`] : []),
+    ...(f.epss ? [`EPSS ${f.epss.score.toFixed(3)}`] : []),
+  ];
+  return [f.severity, ...marks].join(' · ');
 }
 
 /** One line for the layer cache: what Trivy analysed and what it found in its cache, over all scanned images. */
