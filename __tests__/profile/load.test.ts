@@ -117,3 +117,26 @@ describe('extends', () => {
     );
   });
 });
+
+describe('kev, epss and eol_os inherit through extends, each on its own', () => {
+  test('the base sets kev and eol_os, the project adds epss and loosens eol_os', async () => {
+    const dir = profilesDir({
+      'base.yml': 'kev: block\neol_os: block\n',
+      'api.yml': 'extends: base\nepss: 0.2\neol_os: warn\n',
+    });
+    expect((await load({ profile: 'api', dir }).loaded).exploitation).toEqual({
+      kev: 'block',
+      epss: 0.2,
+      eolOs: 'warn',
+    });
+    expect((await load({ profile: 'base', dir }).loaded).exploitation).toEqual({ kev: 'block', eolOs: 'block' });
+  });
+
+  test('out of range or unknown values are one line naming the key', async () => {
+    const dir = profilesDir({ 'a.yml': 'epss: 1.5\n', 'b.yml': 'kev: sometimes\n' });
+    await expect(load({ profile: 'a', dir }).loaded).rejects.toThrow(/a\.yml: epss: must be <= 1|a\.yml: epss/);
+    await expect(load({ profile: 'b', dir }).loaded).rejects.toThrow(
+      `${path.join(dir, 'b.yml')}: kev: "sometimes" is not allowed; allowed: block, warn, ignore`,
+    );
+  });
+});

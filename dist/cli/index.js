@@ -45282,7 +45282,7 @@ module.exports = whichTypedArray;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2163);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(955);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -45297,7 +45297,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2163:
+/***/ 955:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45984,6 +45984,10 @@ function identityRules(items, label) {
         return { pattern, identity };
     });
 }
+/** Where the KEV and EPSS feeds come from, and where a day's copy is kept (`<cache>/feeds`). */
+function settings_feedSettings(values, cacheDir) {
+    return { kev: values['kev-feed'], epss: values['epss-feed'], maxAgeHours: values['max-feed-age'], cacheDir };
+}
 function settings_trivyOptions(values, defaults) {
     const server = values['trivy-server'];
     const token = values['trivy-server-token'];
@@ -46190,9 +46194,10 @@ function actionSettings(options, env) {
     const reports = values.reports;
     const source = reports.length > 0 ? { kind: 'reports', reports } : scanSource(values);
     const workspace = env.RUNNER_TEMP ?? env.TMPDIR ?? '/tmp';
+    const cacheDir = values['cache-dir'] ?? path.join(workspace, 'vulngate-trivy-cache');
     return {
         ci,
-        gate: gateOptions(options, source, ci),
+        gate: { ...gateOptions(options, source, ci), feeds: feedSettings(values, cacheDir) },
         trivy: trivyOptions(values, { cacheDir: path.join(workspace, 'vulngate-trivy-cache') }),
         forward: forwardOptions(options, ci, env),
         publish: publishOptions(values),
@@ -46208,9 +46213,10 @@ function cliSettings(options, command, env) {
     const { values } = options;
     const ci = ci_context_readCiContext(env);
     const source = command === 'scan' ? settings_scanSource(values) : { kind: 'reports', reports: values.reports };
+    const cacheDir = values['cache-dir'] ?? external_node_path_default().join(cliCacheRoot(env), 'trivy');
     return {
         ci,
-        gate: settings_gateOptions(options, source, ci),
+        gate: { ...settings_gateOptions(options, source, ci), feeds: settings_feedSettings(values, cacheDir) },
         trivy: command === 'scan' ? settings_trivyOptions(values, { cacheDir: external_node_path_default().join(cliCacheRoot(env), 'trivy') }) : undefined,
         forward: settings_forwardOptions(options, ci, env),
     };
@@ -46540,6 +46546,28 @@ const JUDGE_OPTIONS = {
         default: 'all',
         commands: JUDGE_COMMANDS,
         cli: { placeholder: 'which' },
+    }),
+    'kev-feed': listOption({
+        help: "CISA's KEV catalogue, for a profile's `kev`: URLs or files tried in order (mirrors, or a file for " +
+            'air-gapped runners); fetched once per run, kept one per day in cache-dir.',
+        default: ['https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json'],
+        commands: JUDGE_COMMANDS,
+        cli: { placeholder: 'url-or-file', variadic: true },
+    }),
+    'epss-feed': listOption({
+        help: "FIRST's daily EPSS scores (CSV, gzip or plain), for a profile's `epss`: URLs or files tried in order; " +
+            'fetched once per run, kept one per day in cache-dir.',
+        default: ['https://epss.cyentia.com/epss_scores-current.csv.gz'],
+        commands: JUDGE_COMMANDS,
+        cli: { placeholder: 'url-or-file', variadic: true },
+    }),
+    'max-feed-age': integerOption({
+        help: 'Hours after which the KEV or EPSS feed counts as stale: a warning in the log, summary and record.',
+        default: 72,
+        min: 1,
+        max: 8760,
+        commands: JUDGE_COMMANDS,
+        cli: { placeholder: 'hours' },
     }),
     dockerfile: textOption({
         help: 'Path of the Dockerfile; SARIF results are then located on its FROM line.',
@@ -46910,6 +46938,70 @@ function findingPlace(f) {
     return f.targetKind === 'fs' ? codeFilePath(f.image, f.target) : f.image;
 }
 
+;// CONCATENATED MODULE: ./src/core/exploitation.ts
+/**
+ * What is known about a vulnerability's exploitation, beyond its severity: CISA's Known Exploited Vulnerabilities
+ * catalogue (KEV) and FIRST's Exploit Prediction Scoring System (EPSS). Trivy has neither; vulngate reads the feeds
+ * (src/feeds) and the judge reads them here.
+ */
+const DEFAULT_EXPLOITATION = { kev: 'ignore', eolOs: 'warn' };
+/** "in KEV since 2022-04-04, due 2022-04-25 (known ransomware use)" */
+function kevWords(kev) {
+    const ransomware = kev.knownRansomwareCampaignUse === 'Known' ? ', known ransomware use' : '';
+    return `in CISA KEV since ${kev.dateAdded}, due ${kev.dueDate}${ransomware}`;
+}
+/** "EPSS 0.944 (99.9th percentile)" */
+function epssWords(epss) {
+    return `EPSS ${epss.score.toFixed(3)} (${(epss.percentile * 100).toFixed(1)}th percentile)`;
+}
+/** Exploited first: KEV-listed, then by EPSS score, then `bySeverity` (the caller's severity order). */
+function compareExploitation(a, b) {
+    const kev = Number(b.kev !== undefined) - Number(a.kev !== undefined);
+    if (kev !== 0)
+        return kev;
+    return (b.epss?.score ?? -1) - (a.epss?.score ?? -1);
+}
+/** `KEV since 2022-04-04 · EPSS 0.945`, or empty: the marks every output puts next to a finding's severity. */
+function exploitationMarks(f) {
+    return [
+        ...(f.kev ? [`KEV since ${f.kev.dateAdded}`] : []),
+        ...(f.epss ? [`EPSS ${f.epss.score.toFixed(3)}`] : []),
+    ].join(' · ');
+}
+/** The severity with the exploitation marks: `LOW · KEV since 2022-04-04`. */
+function severityWithMarks(f) {
+    const marks = exploitationMarks(f);
+    return marks ? `${f.severity} · ${marks}` : f.severity;
+}
+
+;// CONCATENATED MODULE: ./src/core/exploitation-judge.ts
+
+
+/** What the feeds know of one CVE id (normalized), to put on the finding. */
+function exploitationOf(id, data) {
+    const kev = data.kev?.byCve.get(id);
+    const epss = data.epss?.byCve.get(id);
+    return { ...(kev ? { kev } : {}), ...(epss ? { epss } : {}) };
+}
+/**
+ * Why a finding blocks whatever its severity: listed in KEV under `kev: block` (fixed or not: KEV's required action
+ * may be a mitigation), or scored at or over the profile's `epss` (when it is fixable, or unfixed findings count).
+ */
+function exploitedReason(finding, profile) {
+    const policy = profile.exploitation;
+    if (!policy)
+        return undefined;
+    if (policy.kev === 'block' && finding.kev)
+        return kevWords(finding.kev);
+    const threshold = policy.epss;
+    if (threshold !== undefined && finding.epss && finding.epss.score >= threshold) {
+        if (!isFixable(finding) && profile.ignoreUnfixed)
+            return undefined;
+        return `${epssWords(finding.epss)} is at or above the profile's epss ${threshold}`;
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/core/near-miss.ts
 
 function emptyNearMiss() {
@@ -46982,13 +47074,14 @@ function normalizeVulnerabilityId(id) {
 
 
 
+
 const DAY_MS = 86_400_000;
 /** Exclusive end of the exception's last day: it applies through the whole UTC day of `until`. */
 function exceptionEndsAt(until) {
     const [y, m, d] = until.split('-').map(Number);
     return Date.UTC(y, m - 1, d + 1);
 }
-function evaluate({ images, profile, now, identities = [] }) {
+function evaluate({ images, profile, now, identities = [], exploitation = {} }) {
     const compiled = profile.exceptions.map((rule) => compile(rule, now));
     const byId = new Map();
     for (const entry of compiled) {
@@ -47011,8 +47104,10 @@ function evaluate({ images, profile, now, identities = [] }) {
                 installedVersion: finding.installedVersion,
                 id: finding.id,
             });
-            const candidates = byId.get(normalizeVulnerabilityId(finding.id));
-            findings.push(judge({ finding: { ...finding, fingerprint }, threshold, profile, candidates }));
+            const id = normalizeVulnerabilityId(finding.id);
+            const candidates = byId.get(id);
+            const known = exploitationOf(id, exploitation);
+            findings.push(judge({ finding: { ...finding, ...known, fingerprint }, threshold, profile, candidates }));
         }
     }
     const expired = compiled.filter((c) => !c.active);
@@ -47077,14 +47172,17 @@ function judge({ finding, threshold, profile, candidates }) {
         const from = finding.vex.source ? ` (${finding.vex.source})` : '';
         return { ...finding, decision: 'vex', reason: `VEX says ${finding.vex.status.replace(/_/g, ' ')}${why}${from}` };
     }
-    if (severityRank(finding.severity) < threshold) {
+    // Exploited (KEV with `kev: block`, or EPSS at or over `epss`): blocks whatever its severity.
+    const exploited = exploitedReason(finding, profile);
+    if (!exploited && severityRank(finding.severity) < threshold) {
         return {
             ...finding,
             decision: 'below-threshold',
             reason: `severity ${finding.severity} is below the threshold ${profile.severity}`,
         };
     }
-    if (!isFixable(finding) && profile.ignoreUnfixed) {
+    // KEV's required action may be a mitigation: a KEV-listed finding counts fixed or not. EPSS alone does not.
+    if (!isFixable(finding) && profile.ignoreUnfixed && !(exploited && finding.kev)) {
         return {
             ...finding,
             decision: 'unfixed',
@@ -47102,8 +47200,10 @@ function judge({ finding, threshold, profile, candidates }) {
         };
     }
     const fix = finding.kind === 'secret' ? 'remove the secret' : `fixed in ${finding.fixedVersion}`;
-    const reason = `severity ${finding.severity} is at or above ${profile.severity} and ` +
-        `${isFixable(finding) ? fix : 'unfixed findings count'}`;
+    const reason = exploited
+        ? `${exploited}: blocks whatever its severity (${finding.severity})${isFixable(finding) ? `; ${fix}` : ''}`
+        : `severity ${finding.severity} is at or above ${profile.severity} and ` +
+            `${isFixable(finding) ? fix : 'unfixed findings count'}`;
     return {
         ...finding,
         decision: 'blocking',
@@ -50387,6 +50487,21 @@ const profileSchema = {
                 'projects extend).',
         },
         notify,
+        kev: {
+            enum: ['block', 'warn', 'ignore'],
+            description: "CISA's Known Exploited Vulnerabilities: block (a listed finding fails the check whatever its severity, " +
+                'fixed or not), warn, or ignore (default).',
+        },
+        epss: {
+            type: 'number',
+            minimum: 0,
+            maximum: 1,
+            description: 'A finding whose EPSS probability is at least this fails the check, whatever its severity.',
+        },
+        eol_os: {
+            enum: ['block', 'warn', 'ignore'],
+            description: 'An image whose OS release is end of life (no more advisories): block, warn (default) or ignore.',
+        },
         exceptions: { type: 'array', items: { $ref: '#/definitions/exception' } },
         whitelist: {
             type: 'array',
@@ -50537,6 +50652,7 @@ function parseProfileDocument({ text, file, logger }) {
         ignoreUnfixed: typeof doc.ignore_unfixed === 'boolean' ? doc.ignore_unfixed : undefined,
         maxExceptionDays: typeof doc.max_exception_days === 'number' ? doc.max_exception_days : undefined,
         notify: toNotify(doc.notify),
+        ...(toExploitation(doc) ? { exploitation: toExploitation(doc) } : {}),
         exceptions,
     };
 }
@@ -50630,6 +50746,15 @@ function toNotify(value) {
             : {}),
     };
 }
+/** `kev`, `epss`, `eol_os` as this file sets them; the schema has checked them. */
+function toExploitation(doc) {
+    const policy = {
+        ...(typeof doc.kev === 'string' ? { kev: doc.kev } : {}),
+        ...(typeof doc.epss === 'number' ? { epss: doc.epss } : {}),
+        ...(typeof doc.eol_os === 'string' ? { eolOs: doc.eol_os } : {}),
+    };
+    return Object.keys(policy).length > 0 ? policy : undefined;
+}
 function listEntries(value, key) {
     if (!Array.isArray(value))
         return [];
@@ -50712,6 +50837,7 @@ function isCalendarDate(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/profile/load.ts
+
 
 
 
@@ -50862,6 +50988,10 @@ function mergeChain(chain) {
     for (const doc of [...chain].reverse()) {
         const maxExceptionDays = doc.maxExceptionDays ?? merged.maxExceptionDays;
         const notify = doc.notify ?? merged.notify;
+        // kev, epss and eol_os each inherit through extends, and a more specific file sets each on its own.
+        const exploitation = doc.exploitation || merged.exploitation
+            ? { ...DEFAULT_EXPLOITATION, ...merged.exploitation, ...doc.exploitation }
+            : undefined;
         merged = {
             source: merged.source,
             severity: doc.severity ?? merged.severity,
@@ -50869,6 +50999,7 @@ function mergeChain(chain) {
             exceptions: [...merged.exceptions, ...doc.exceptions],
             ...(maxExceptionDays !== undefined ? { maxExceptionDays } : {}),
             ...(notify ? { notify } : {}),
+            ...(exploitation ? { exploitation } : {}),
         };
     }
     return merged;
@@ -51054,6 +51185,7 @@ function emptyCounts() {
 
 
 
+
 /** The files a run writes into its output directory. */
 const OUTPUT_FILES = {
     results: 'vulngate-results.json',
@@ -51084,6 +51216,7 @@ function buildResults(args) {
             notJudged: image.notJudged,
             ...image.evidence,
             ...(image.sbomPath ? { sbom: image.sbomPath } : {}),
+            ...(image.endOfLife ? { endOfLife: true } : {}),
         });
     }
     for (const finding of evaluation.findings) {
@@ -51095,7 +51228,18 @@ function buildResults(args) {
     }
     const trivyVersion = images.find((i) => i.trivyVersion !== '')?.trivyVersion ?? '';
     const gone = baseline ? applyBaseline(evaluation, names, baseline) : [];
-    const fails = gatingFindings(evaluation.findings, failOn).length > 0;
+    // Trivy's EOSL: the release gets no more advisories, so "no findings" means nothing there.
+    const eolPolicy = profile.exploitation?.eolOs ?? DEFAULT_EXPLOITATION.eolOs;
+    const endOfLife = {
+        images: eolPolicy === 'ignore' ? [] : images.filter((i) => i.endOfLife).map((i) => i.image),
+        blocking: eolPolicy === 'block',
+    };
+    const eolWarnings = endOfLife.images.map((name) => ({
+        code: 'eol-os',
+        message: `${name} runs on an end-of-life OS release (${osName(images.find((i) => i.image === name) ?? {})}): it ` +
+            `gets no more security advisories${endOfLife.blocking ? ' (eol_os: block)' : ''}`,
+    }));
+    const fails = gatingFindings(evaluation.findings, failOn).length > 0 || (endOfLife.blocking && endOfLife.images.length > 0);
     const expired = evaluation.exceptions.expired.map(toResultsException);
     const expiredBefore = new Set(baseline?.expiredExceptions ?? []);
     return {
@@ -51114,7 +51258,14 @@ function buildResults(args) {
             }
             : {}),
         gone,
-        tool: { name: 'vulngate', version: toolVersion, trivyVersion, ...args.databases },
+        tool: {
+            name: 'vulngate',
+            version: toolVersion,
+            trivyVersion,
+            ...args.databases,
+            ...(args.feeds ? { feeds: args.feeds } : {}),
+        },
+        endOfLife,
         profile: {
             source: profile.source,
             severity: profile.severity,
@@ -51123,7 +51274,7 @@ function buildResults(args) {
             ...(profile.origin ? { origin: profile.origin } : {}),
             ...(profile.overrides ? { overrides: profile.overrides } : {}),
         },
-        warnings: args.warnings ?? [],
+        warnings: [...(args.warnings ?? []), ...eolWarnings],
         images: [...perImage.values()],
         errors,
         findings: evaluation.findings,
@@ -51312,6 +51463,7 @@ function baselineLine(results) {
 
 
 
+
 /** GitHub caps a job summary at 1 MiB; long tables point to the results file instead. */
 const SUMMARY_ROW_LIMIT = 100;
 /** GitHub drops a job summary over 1 MiB: the whole summary stays under this many bytes. */
@@ -51349,6 +51501,10 @@ function verdictLine(results) {
     const older = blockingFindings(results).length - failing.length;
     const already = onlyNew && older > 0 ? ` (${plural(older, 'blocking finding')} already in the baseline)` : '';
     const what = onlyNew ? 'new blocking finding' : 'blocking finding';
+    if (results.verdict === 'fail' && failing.length === 0 && results.endOfLife.blocking) {
+        const eol = plural(results.endOfLife.images.length, 'image');
+        return `❌ vulngate: FAIL — ${eol} of ${scanned} on an end-of-life OS release (eol_os: block)${errors}`;
+    }
     if (results.verdict === 'fail') {
         return `❌ vulngate: FAIL — ${plural(failing.length, what)} in ${failedImages} of ${scanned}${errors}${already}`;
     }
@@ -51414,12 +51570,19 @@ function renderSummary({ results, notes = [] }) {
                 code(f.image),
                 f.target,
                 summary_link(f),
-                f.severity,
+                severityWithMarks(f),
                 f.package,
                 f.installedVersion,
                 f.fixedVersion,
             ]))
-            : table([KIND_COLUMN[kind], 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'], rows.map((f) => [code(f.image), summary_link(f), f.severity, f.package, f.installedVersion, f.fixedVersion]))));
+            : table([KIND_COLUMN[kind], 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'], rows.map((f) => [
+                code(f.image),
+                summary_link(f),
+                severityWithMarks(f),
+                f.package,
+                f.installedVersion,
+                f.fixedVersion,
+            ]))));
     }
     parts.push(...baselineSections(results, SUMMARY_ROW_LIMIT));
     const excepted = sorted(results.findings.filter((f) => f.decision === 'excepted'));
@@ -51478,8 +51641,10 @@ function withinBytes(markdown, limit) {
         cut = cut.slice(0, -1000);
     return `${cut.slice(0, cut.lastIndexOf('\n'))}${note}`;
 }
+/** Exploited first (KEV, then EPSS), then by severity: what to fix first is at the top. */
 function sorted(findings) {
-    return [...findings].sort((a, b) => compareSeverityDesc(a.severity, b.severity) ||
+    return [...findings].sort((a, b) => compareExploitation(a, b) ||
+        compareSeverityDesc(a.severity, b.severity) ||
         a.image.localeCompare(b.image) ||
         a.id.localeCompare(b.id) ||
         a.package.localeCompare(b.package));
@@ -51508,6 +51673,7 @@ function notJudgedLine(results) {
 }
 
 ;// CONCATENATED MODULE: ./src/render/pr-comment.ts
+
 
 
 
@@ -51564,7 +51730,7 @@ function previousBlocking(body) {
 /** Table order: most severe first, then image, package and id, as people scan it. */
 const sortKey = (f) => `${f.image}|${f.package}|${f.id}`;
 function renderPrComment({ results, marker, previousBody, detailsUrl }) {
-    const blocking = blockingFindings(results).sort((a, b) => compareSeverityDesc(a.severity, b.severity) || sortKey(a).localeCompare(sortKey(b)));
+    const blocking = blockingFindings(results).sort((a, b) => compareExploitation(a, b) || compareSeverityDesc(a.severity, b.severity) || sortKey(a).localeCompare(sortKey(b)));
     const now = new Map(blocking.map((f) => [findingKey(f), findingLabel(f)]));
     const before = previousBlocking(previousBody);
     const added = blocking.filter((f) => !before.has(findingKey(f)));
@@ -51596,7 +51762,7 @@ function renderPrComment({ results, marker, previousBody, detailsUrl }) {
             before.has(findingKey(f)) || previousBody === undefined ? ' ' : '🆕',
             mixed ? targetCell(f) : code(f.image),
             f.primaryUrl ? markdown_link(f.id, f.primaryUrl) : f.id,
-            f.severity,
+            severityWithMarks(f),
             f.package,
             f.installedVersion,
             f.fixedVersion,
@@ -51694,6 +51860,25 @@ function requestJson(req) {
             throw new lib_retry/* HttpError */.j$(req.describe(response.status, text), response.status, after);
         }
         return { json: text ? JSON.parse(text) : {}, headers: response.headers };
+    });
+}
+/**
+ * A public file's bytes (the KEV and EPSS feeds): no credential is sent, so redirects are followed (mirrors and CDNs
+ * redirect); 429 and 5xx retried by the one helper; plain http only to a loopback host.
+ */
+function requestBytes(req) {
+    const url = new URL(req.url);
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+        return Promise.reject(new Error(`${url.origin}: only https (or http to a loopback host) is fetched`));
+    }
+    return (0,lib_retry/* retry */.L5)(req.retry, async () => {
+        const response = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(req.timeoutMs) });
+        if (!response.ok) {
+            const after = (0,lib_retry/* parseRetryAfter */.mu)(response.headers.get('retry-after'), Date.now());
+            throw new lib_retry/* HttpError */.j$(`HTTP ${response.status}`, response.status, after);
+        }
+        return Buffer.from(await response.arrayBuffer());
     });
 }
 
@@ -51846,6 +52031,8 @@ function findingDocument(f) {
         severity: f.severity,
         status: f.status,
         cvss: f.cvss,
+        kev: f.kev,
+        epss: f.epss,
         title: f.title,
         primaryUrl: f.primaryUrl,
         decision: f.decision,
@@ -51873,6 +52060,7 @@ function resultsDocument(results) {
         tool: results.tool,
         profile: results.profile,
         warnings: results.warnings,
+        endOfLife: results.endOfLife,
         failOn: results.failOn,
         baseline: results.baseline ?? null,
         images: results.images,
@@ -52631,6 +52819,7 @@ async function forwardDefectDojo(args) {
 
 
 
+
 /** Slack's limits for a message: blocks per message, characters per section text, per header. */
 const SLACK_LIMITS = { blocks: 50, text: 3000, header: 150, topFindings: 10 };
 /** Text from the scan in Slack's mrkdwn: &, < and > escaped, so nothing becomes a link or a mention. */
@@ -52665,7 +52854,8 @@ function slack_link(url, label) {
 function findingLine(f) {
     const where = findingPlace(f);
     const fix = f.fixedVersion ? ` → ${mrkdwn(f.fixedVersion)}` : ' (no fix yet)';
-    return `• *${mrkdwn(f.id)}* ${f.severity} ${slack_code(f.package)} ${mrkdwn(f.installedVersion)}${fix} in ${slack_code(where)}`;
+    const severity = severityWithMarks(f);
+    return `• *${mrkdwn(f.id)}* ${severity} ${slack_code(f.package)} ${mrkdwn(f.installedVersion)}${fix} in ${slack_code(where)}`;
 }
 const section = (text) => ({ type: 'section', text: { type: 'mrkdwn', text: cut(text, SLACK_LIMITS.text) } });
 /** A Block Kit message within Slack's limits, with a plain `text` fallback for notifications. */
@@ -52690,7 +52880,7 @@ function renderSlackMessage(args) {
         `${i.counts.unfixed} unfixed, ${i.counts['below-threshold']} below threshold`);
     if (counts.length > 0)
         blocks.push(section(lines(counts, SLACK_LIMITS.text)));
-    const top = [...failingFindings(results)].sort((a, b) => compareSeverityDesc(a.severity, b.severity));
+    const top = [...failingFindings(results)].sort((a, b) => compareExploitation(a, b) || compareSeverityDesc(a.severity, b.severity));
     if (top.length > 0) {
         const shown = top.slice(0, SLACK_LIMITS.topFindings).map(findingLine);
         const rest = top.length > shown.length ? [`… and ${top.length - shown.length} more blocking`] : [];
@@ -58881,6 +59071,209 @@ function refuseLoosening(profile, overrides) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/feeds/governance.ts
+
+/**
+ * Excepting a finding CISA lists as exploited in the wild is a decision someone owns, tracks and revisits: under
+ * `kev: block`, an exception of a KEV-listed id without `owner`, `ticket` and `until` is a profile error naming it,
+ * before anything is scanned.
+ */
+function checkKevExceptions(profile, data) {
+    if (profile.exploitation?.kev !== 'block' || !data.kev)
+        return;
+    for (const rule of profile.exceptions) {
+        const listed = data.kev.byCve.get(rule.id);
+        if (!listed)
+            continue;
+        const missing = ['owner', 'ticket', 'until'].filter((key) => !rule[key]);
+        if (missing.length > 0) {
+            throw new errors/* ConfigError */.xL(`${rule.origin}: ${rule.id} is in CISA KEV (since ${listed.dateAdded}); excepting it needs ` +
+                `${missing.map((m) => `'${m}'`).join(', ')} (owner, ticket and until)`);
+        }
+    }
+}
+/** The record names each feed's version: the catalogue's, and the day of the EPSS scores. */
+function feedVersions(data) {
+    if (!data.kev && !data.epss)
+        return undefined;
+    return {
+        ...(data.kev ? { kev: { catalogVersion: data.kev.catalogVersion, dateReleased: data.kev.dateReleased } } : {}),
+        ...(data.epss ? { epss: { modelVersion: data.epss.modelVersion, scoreDate: data.epss.scoreDate } } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/feeds/parse.ts
+
+
+
+const parse_isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const DATE = /^\d{4}-\d{2}-\d{2}/;
+/**
+ * CISA's catalogue (known_exploited_vulnerabilities.json): `catalogVersion`, `dateReleased` and `vulnerabilities`
+ * of `{cveID, dateAdded, dueDate, knownRansomwareCampaignUse, …}`. Anything else is exit 2 naming the feed: a
+ * profile that gates on KEV must not pass on a page that is not the catalogue.
+ */
+function parseKev(bytes, source) {
+    let raw;
+    try {
+        raw = JSON.parse(maybeGunzip(bytes)
+            .toString('utf8')
+            .replace(/^\uFEFF/, ''));
+    }
+    catch {
+        throw new errors/* ConfigError */.xL(`kev-feed: ${source} is not JSON; expected CISA's known_exploited_vulnerabilities.json`);
+    }
+    if (!parse_isObject(raw) || typeof raw.catalogVersion !== 'string' || !Array.isArray(raw.vulnerabilities)) {
+        throw new errors/* ConfigError */.xL(`kev-feed: ${source} is not CISA's KEV catalogue (catalogVersion and vulnerabilities are missing)`);
+    }
+    const byCve = new Map();
+    raw.vulnerabilities.forEach((entry, i) => {
+        if (!parse_isObject(entry) || typeof entry.cveID !== 'string' || !DATE.test(String(entry.dateAdded))) {
+            throw new errors/* ConfigError */.xL(`kev-feed: ${source}: vulnerabilities[${i}] has no cveID or dateAdded`);
+        }
+        byCve.set(normalizeVulnerabilityId(entry.cveID), {
+            dateAdded: String(entry.dateAdded),
+            dueDate: typeof entry.dueDate === 'string' ? entry.dueDate : '',
+            knownRansomwareCampaignUse: typeof entry.knownRansomwareCampaignUse === 'string' ? entry.knownRansomwareCampaignUse : 'Unknown',
+        });
+    });
+    return {
+        catalogVersion: raw.catalogVersion,
+        dateReleased: typeof raw.dateReleased === 'string' ? raw.dateReleased : '',
+        byCve,
+    };
+}
+/**
+ * FIRST's daily scores (epss_scores-YYYY-MM-DD.csv.gz, gzip or plain): a comment line
+ * `#model_version:v2025.03.14,score_date:2025-08-25T12:55:00Z`, the header `cve,epss,percentile`, a row per CVE.
+ */
+function parseEpss(bytes, source) {
+    const text = maybeGunzip(bytes).toString('utf8');
+    const lines = text.split(/\r?\n/);
+    let at = 0;
+    const meta = {};
+    while (lines[at]?.startsWith('#')) {
+        for (const pair of (lines[at] ?? '').slice(1).split(',')) {
+            const colon = pair.indexOf(':');
+            if (colon > 0)
+                meta[pair.slice(0, colon).trim()] = pair.slice(colon + 1).trim();
+        }
+        at += 1;
+    }
+    if ((lines[at] ?? '').trim().toLowerCase() !== 'cve,epss,percentile') {
+        throw new errors/* ConfigError */.xL(`epss-feed: ${source} is not FIRST's EPSS CSV ` +
+            '(expected the header cve,epss,percentile after the #model_version line)');
+    }
+    const byCve = new Map();
+    for (let i = at + 1; i < lines.length; i += 1) {
+        const line = lines[i] ?? '';
+        if (line === '')
+            continue;
+        const [cve, epss, percentile] = line.split(',');
+        const score = Number(epss);
+        const rank = Number(percentile);
+        if (!cve || !(score >= 0 && score <= 1) || !(rank >= 0 && rank <= 1)) {
+            throw new errors/* ConfigError */.xL(`epss-feed: ${source}: line ${i + 1} is not cve,epss,percentile`);
+        }
+        byCve.set(normalizeVulnerabilityId(cve), { score, percentile: rank });
+    }
+    return { modelVersion: meta.model_version ?? '', scoreDate: meta.score_date ?? '', byCve };
+}
+function maybeGunzip(bytes) {
+    if (bytes[0] !== 0x1f || bytes[1] !== 0x8b)
+        return bytes;
+    try {
+        // Bounded: the real file inflates to ~10 MB; a gzip bomb stops here.
+        return (0,external_node_zlib_.gunzipSync)(bytes, { maxOutputLength: 256 * 1024 * 1024 });
+    }
+    catch (err) {
+        throw new errors/* ConfigError */.xL(`a feed is not readable gzip (${err instanceof Error ? err.message : String(err)})`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/feeds/load.ts
+
+
+
+
+
+const isUrl = (source) => /^https?:\/\//i.test(source);
+/**
+ * The feeds the profile uses, and only those: KEV when `kev` is block or warn, EPSS when `epss` is set. Each is
+ * read once per run and kept one key per UTC day; mirrors are tried in order; a feed that cannot be had or read is
+ * exit 2 naming it, since the profile gates on it. A stale feed is a warning.
+ */
+async function loadFeeds(args) {
+    const { policy, settings, now } = args;
+    const data = {};
+    const warnings = [];
+    if (policy && policy.kev !== 'ignore') {
+        data.kev = parseKev(...(await fetchFeed({ ...args, name: 'kev', sources: settings.kev })));
+        const stale = staleness('KEV catalogue', data.kev.dateReleased, settings.maxAgeHours, now);
+        if (stale)
+            warnings.push(stale);
+        args.logger.info(`CISA KEV catalogue ${data.kev.catalogVersion}: ${data.kev.byCve.size} CVEs`);
+    }
+    if (policy?.epss !== undefined) {
+        data.epss = parseEpss(...(await fetchFeed({ ...args, name: 'epss', sources: settings.epss })));
+        const stale = staleness('EPSS scores', data.epss.scoreDate, settings.maxAgeHours, now);
+        if (stale)
+            warnings.push(stale);
+        args.logger.info(`EPSS scores of ${data.epss.scoreDate.slice(0, 10)}: ${data.epss.byCve.size} CVEs`);
+    }
+    for (const w of warnings)
+        args.logger.warning(w.message);
+    return { data, warnings };
+}
+async function fetchFeed(args) {
+    const problems = [];
+    const day = args.now.toISOString().slice(0, 10);
+    for (const source of args.sources) {
+        if (!isUrl(source)) {
+            try {
+                return [await (0,promises_.readFile)(source), source];
+            }
+            catch (err) {
+                problems.push(`${source}: ${(0,errors/* errorCode */.CA)(err)}`);
+                continue;
+            }
+        }
+        const cached = external_node_path_default().join(args.settings.cacheDir, 'feeds', `${args.name}-${day}-${key(source)}`);
+        const kept = await (0,promises_.readFile)(cached).catch(() => undefined);
+        if (kept)
+            return [kept, source];
+        try {
+            const bytes = await args.download(source);
+            await (0,promises_.mkdir)(external_node_path_default().dirname(cached), { recursive: true });
+            await (0,promises_.writeFile)(`${cached}.tmp`, bytes);
+            await (0,promises_.rename)(`${cached}.tmp`, cached);
+            return [bytes, source];
+        }
+        catch (err) {
+            problems.push(`${source}: ${(0,errors/* describeError */.Uc)(err)}`);
+            args.logger.warning(`${args.name}-feed: ${source} failed (${(0,errors/* describeError */.Uc)(err)}); trying the next source`);
+        }
+    }
+    throw new errors/* ConfigError */.xL(`${args.name}-feed: the profile uses it and no source could be read (${problems.join('; ') || 'none given'})`);
+}
+/** A short, file-name-safe key per source URL, so two mirrors never share a cached day. */
+function key(source) {
+    return (0,external_node_crypto_.createHash)('sha256').update(source).digest('hex').slice(0, 12);
+}
+function staleness(what, when, maxHours, now) {
+    const at = Date.parse(when);
+    if (Number.isNaN(at))
+        return undefined;
+    const hours = (now.getTime() - at) / 3_600_000;
+    if (hours <= maxHours)
+        return undefined;
+    return {
+        code: 'stale-feed',
+        message: `The ${what} is from ${when.slice(0, 10)}, ${Math.floor(hours)} hours old ` +
+            `(more than max-feed-age ${maxHours})`,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/render/sarif.ts
 
 
@@ -59045,7 +59438,7 @@ function buildRule(affected) {
         properties: {
             'security-severity': securitySeverity(f),
             precision: 'very-high',
-            tags: ['security', f.kind, f.severity, ...(f.type ? [f.type] : []), ...f.cweIds],
+            tags: ['security', f.kind, f.severity, ...(f.type ? [f.type] : []), ...f.cweIds, ...(f.kev ? ['kev'] : [])],
         },
     };
 }
@@ -59091,6 +59484,8 @@ function buildResult(f, ruleIndex, options) {
             installedVersion: f.installedVersion,
             fixedVersion: f.fixedVersion,
             severity: f.severity,
+            ...(f.kev ? { kev: f.kev } : {}),
+            ...(f.epss ? { epss: f.epss } : {}),
             ...(f.exception
                 ? {
                     exceptionNote: f.exception.note,
@@ -59203,6 +59598,7 @@ function parseTrivyReport({ text, reportPath, fallbackName, name }) {
         reportPath,
         artifactName,
         os: os && typeof os.Family === 'string' ? { family: os.Family, name: trivy_report_str(os.Name) } : undefined,
+        ...(os && os.EOSL === true ? { endOfLife: true } : {}),
         trivyVersion: trivy_report_str(report.Trivy?.Version),
         findings,
         ...(evidence ? { evidence } : {}),
@@ -60487,6 +60883,7 @@ async function resolveVexFiles(paths) {
 
 
 
+
 /** GitLab's container-scanning report, schema version 15.0.7. */
 const GITLAB_REPORT_VERSION = '15.0.7';
 const SEVERITY = {
@@ -60537,7 +60934,8 @@ function gitlabText(value) {
         .replace(/@/g, '@\u200b');
 }
 function render_gitlab_describe(f) {
-    const base = f.description || f.title || f.id;
+    const marks = exploitationMarks(f);
+    const base = `${marks ? `${marks}. ` : ''}${f.description || f.title || f.id}`;
     if (f.decision !== 'excepted' || !f.exception)
         return base.slice(0, 1_000_000);
     const until = f.exception.until ? ` until ${f.exception.until}` : '';
@@ -61242,6 +61640,8 @@ async function scanTarget(args) {
 
 
 
+
+
 function outputFiles(outputDir) {
     return {
         results: external_node_path_default().join(outputDir, OUTPUT_FILES.results),
@@ -61263,6 +61663,14 @@ async function runGate(options, context) {
     const commit = profile.origin ? ` (commit ${profile.origin.commit.slice(0, 12)})` : '';
     logger.info(`Profile ${profile.source}${commit}: severity ${profile.severity}, ignore_unfixed ${profile.ignoreUnfixed}, ` +
         counts);
+    const feeds = await loadFeeds({
+        policy: profile.exploitation,
+        settings: options.feeds ?? NO_FEEDS,
+        download: context.downloadFeed ?? noDownload,
+        now: context.now(),
+        logger,
+    });
+    checkKevExceptions(profile, feeds.data);
     const files = outputFiles(options.outputDir);
     const dockerfile = options.sarif.dockerfile ? await readDockerfile(options.sarif.dockerfile) : undefined;
     try {
@@ -61277,7 +61685,13 @@ async function runGate(options, context) {
         ? await gate_scanSource({ options, source: options.source, context, files })
         : await readReports(await findReports(options.source.reports), files.reportsDir, context.workspace);
     const now = context.now();
-    const evaluation = evaluate({ images: collected.reports, profile, now, identities: options.identities });
+    const evaluation = evaluate({
+        images: collected.reports,
+        profile,
+        now,
+        identities: options.identities,
+        exploitation: feeds.data,
+    });
     // Judged without it; compared with it: the lookup needs the targets' stable names the judging gave.
     const legacyNames = legacyStableNames(collected.reports.map((r) => ({ image: r.image, kind: r.kind })));
     const baseline = context.loadBaseline ? await context.loadBaseline(evaluation.stableNames, legacyNames) : undefined;
@@ -61292,7 +61706,8 @@ async function runGate(options, context) {
         failOn: options.failOn,
         baseline,
         databases: collected.databases,
-        warnings: collected.warnings,
+        warnings: [...(collected.warnings ?? []), ...feeds.warnings],
+        feeds: feedVersions(feeds.data),
     });
     reportExceptionHealth({ results, logger });
     const unjudged = results.images.filter((i) => i.notJudged);
@@ -61312,6 +61727,8 @@ async function runGate(options, context) {
     });
     return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted, notify: profile.notify };
 }
+const NO_FEEDS = { kev: [], epss: [], cacheDir: '', maxAgeHours: 72 };
+const noDownload = () => Promise.reject(new Error('feeds can only be files here'));
 /**
  * The central profile when profiles-repo is set — a path given as `profile` replaces it only when the central one
  * is not required — else the repository's own.
@@ -61381,6 +61798,8 @@ async function readDockerfile(file) {
 
 
 
+
+
 /** The one application run for the action and the CLI: gate → forwarding → publishing → exit code. */
 async function run(settings, ports) {
     const { logger } = ports;
@@ -61393,6 +61812,8 @@ async function run(settings, ports) {
             workspace: ports.workspace ?? process.cwd(),
             env: ports.env,
             createScanner: ({ vexFiles }) => ports.createScanner(settings.trivy ? { ...settings, trivy: { ...settings.trivy, vexFiles } } : settings),
+            // Public feeds: no credential, plain http only to loopback (a local mirror), redirects followed.
+            downloadFeed: (url) => requestBytes({ url, retry: ports.timing?.forwardRetry ?? lib_retry/* DEFAULT_RETRY */.vI, timeoutMs: 120_000 }),
             run: {
                 repository: settings.ci.repository,
                 ref: settings.ci.ref,
@@ -62425,6 +62846,12 @@ function buildMessages(args) {
                 status: f.status,
                 severity: f.severity,
                 cvss: f.cvss ?? null,
+                // Flat, as Fluentd and Elasticsearch aggregate it.
+                kevDateAdded: f.kev?.dateAdded ?? null,
+                kevDueDate: f.kev?.dueDate ?? null,
+                kevRansomware: f.kev ? f.kev.knownRansomwareCampaignUse === 'Known' : null,
+                epssScore: f.epss?.score ?? null,
+                epssPercentile: f.epss?.percentile ?? null,
                 title: f.title,
                 primaryUrl: f.primaryUrl,
                 description: f.description,

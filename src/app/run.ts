@@ -14,6 +14,8 @@ import { verdictLine } from '../render/summary.js';
 import type { ImageScanner } from '../trivy/scanner.js';
 import { VULNGATE_VERSION } from '../version.js';
 import { runGate, type GateOutcome } from './gate.js';
+import { requestBytes } from '../lib/http.js';
+import { DEFAULT_RETRY } from '../lib/retry.js';
 
 /** What a run needs from the world it runs in: the shells give these. */
 export interface RunPorts {
@@ -52,6 +54,9 @@ export async function run(settings: RunSettings, ports: RunPorts): Promise<RunOu
       env: ports.env,
       createScanner: ({ vexFiles }) =>
         ports.createScanner(settings.trivy ? { ...settings, trivy: { ...settings.trivy, vexFiles } } : settings),
+      // Public feeds: no credential, plain http only to loopback (a local mirror), redirects followed.
+      downloadFeed: (url) =>
+        requestBytes({ url, retry: ports.timing?.forwardRetry ?? DEFAULT_RETRY, timeoutMs: 120_000 }),
       run: {
         repository: settings.ci.repository,
         ref: settings.ci.ref,

@@ -1,3 +1,4 @@
+import { exploitationMarks } from '../core/exploitation.js';
 import { codeFilePath, findingPlace, type JudgedFinding, type TargetKind } from '../core/finding.js';
 import { fingerprintUuid } from '../core/identity.js';
 import type { GateResults } from '../core/results.js';
@@ -69,7 +70,8 @@ function gitlabText(value: string): string {
 }
 
 function describe(f: JudgedFinding): string {
-  const base = f.description || f.title || f.id;
+  const marks = exploitationMarks(f);
+  const base = `${marks ? `${marks}. ` : ''}${f.description || f.title || f.id}`;
   if (f.decision !== 'excepted' || !f.exception) return base.slice(0, 1_000_000);
   const until = f.exception.until ? ` until ${f.exception.until}` : '';
   const who = [

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { findingPlace, type JudgedFinding } from '../core/finding.js';
 import { blockingFindings, type GateResults } from '../core/results.js';
+import { compareExploitation, severityWithMarks } from '../core/exploitation.js';
 import { compareSeverityDesc } from '../core/severity.js';
 import { oneLine, shorten } from '../core/text.js';
 import { code, link, plural, table } from './markdown.js';
@@ -71,7 +72,8 @@ const sortKey = (f: JudgedFinding) => `${f.image}|${f.package}|${f.id}`;
 
 export function renderPrComment({ results, marker, previousBody, detailsUrl }: PrCommentArgs): string {
   const blocking = blockingFindings(results).sort(
-    (a, b) => compareSeverityDesc(a.severity, b.severity) || sortKey(a).localeCompare(sortKey(b)),
+    (a, b) =>
+      compareExploitation(a, b) || compareSeverityDesc(a.severity, b.severity) || sortKey(a).localeCompare(sortKey(b)),
   );
   const now = new Map(blocking.map((f) => [findingKey(f), findingLabel(f)]));
   const before = previousBlocking(previousBody);
@@ -105,7 +107,7 @@ export function renderPrComment({ results, marker, previousBody, detailsUrl }: P
           before.has(findingKey(f)) || previousBody === undefined ? ' ' : '🆕',
           mixed ? targetCell(f) : code(f.image),
           f.primaryUrl ? link(f.id, f.primaryUrl) : f.id,
-          f.severity,
+          severityWithMarks(f),
           f.package,
           f.installedVersion,
           f.fixedVersion,

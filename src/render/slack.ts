@@ -1,6 +1,7 @@
 import { findingPlace, type JudgedFinding } from '../core/finding.js';
 import type { SlackEvent } from '../core/notify.js';
 import { blockingFindings, failingFindings, newSinceBaseline, type GateResults } from '../core/results.js';
+import { compareExploitation, severityWithMarks } from '../core/exploitation.js';
 import { compareSeverityDesc } from '../core/severity.js';
 import { oneLine } from '../core/text.js';
 import { verdictLine } from './summary.js';
@@ -43,7 +44,8 @@ function link(url: string | undefined, label: string): string | undefined {
 function findingLine(f: JudgedFinding): string {
   const where = findingPlace(f);
   const fix = f.fixedVersion ? ` → ${mrkdwn(f.fixedVersion)}` : ' (no fix yet)';
-  return `• *${mrkdwn(f.id)}* ${f.severity} ${code(f.package)} ${mrkdwn(f.installedVersion)}${fix} in ${code(where)}`;
+  const severity = severityWithMarks(f);
+  return `• *${mrkdwn(f.id)}* ${severity} ${code(f.package)} ${mrkdwn(f.installedVersion)}${fix} in ${code(where)}`;
 }
 
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text: cut(text, SLACK_LIMITS.text) } });
@@ -82,7 +84,9 @@ export function renderSlackMessage(args: SlackMessageArgs): { text: string; bloc
       `${i.counts.unfixed} unfixed, ${i.counts['below-threshold']} below threshold`,
   );
   if (counts.length > 0) blocks.push(section(lines(counts, SLACK_LIMITS.text)));
-  const top = [...failingFindings(results)].sort((a, b) => compareSeverityDesc(a.severity, b.severity));
+  const top = [...failingFindings(results)].sort(
+    (a, b) => compareExploitation(a, b) || compareSeverityDesc(a.severity, b.severity),
+  );
   if (top.length > 0) {
     const shown = top.slice(0, SLACK_LIMITS.topFindings).map(findingLine);
     const rest = top.length > shown.length ? [`… and ${top.length - shown.length} more blocking`] : [];

@@ -1,5 +1,5 @@
 import { TARGET_KINDS, type JudgedFinding, type TargetKind } from '../core/finding.js';
-import { compareExploitation } from '../core/exploitation.js';
+import { compareExploitation, severityWithMarks } from '../core/exploitation.js';
 import { EXPIRING_SOON_DAYS } from '../core/profile.js';
 import {
   OUTPUT_FILES,
@@ -144,7 +144,7 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
                 code(f.image),
                 f.target,
                 link(f),
-                severityCell(f),
+                severityWithMarks(f),
                 f.package,
                 f.installedVersion,
                 f.fixedVersion,
@@ -152,7 +152,14 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
             )
           : table(
               [KIND_COLUMN[kind], 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'],
-              rows.map((f) => [code(f.image), link(f), severityCell(f), f.package, f.installedVersion, f.fixedVersion]),
+              rows.map((f) => [
+                code(f.image),
+                link(f),
+                severityWithMarks(f),
+                f.package,
+                f.installedVersion,
+                f.fixedVersion,
+              ]),
             ),
       ),
     );
@@ -249,15 +256,6 @@ function sorted(findings: JudgedFinding[]): JudgedFinding[] {
       a.id.localeCompare(b.id) ||
       a.package.localeCompare(b.package),
   );
-}
-
-/** `LOW · KEV since 2022-04-04` / `HIGH · EPSS 0.944`: exploitation next to the severity, where it is known. */
-function severityCell(f: JudgedFinding): string {
-  const marks = [
-    ...(f.kev ? [`KEV since ${f.kev.dateAdded}`] : []),
-    ...(f.epss ? [`EPSS ${f.epss.score.toFixed(3)}`] : []),
-  ];
-  return [f.severity, ...marks].join(' · ');
 }
 
 /** One line for the layer cache: what Trivy analysed and what it found in its cache, over all scanned images. */
