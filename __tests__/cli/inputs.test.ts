@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cliInProcess } from '../../test/support/cli.ts';
+import { cliInProcess, summaryOf } from '../../test/support/cli.ts';
 import { reportPath } from '../../test/support/paths.ts';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-inputs-'));
@@ -142,7 +142,7 @@ describe('report kinds', () => {
       out,
     ]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('⚠️ Not judged: 2 misconfigurations and 1 licence in the reports.');
+    expect(summaryOf(run)).toContain('⚠️ Not judged: 2 misconfigurations and 1 licence in the reports.');
     expect(run.stderr).toContain('warning: Misconfigurations or licences in the reports of iac are not judged');
     expect(results(out).images[0].notJudged).toEqual({ misconfigurations: 2, licenses: 1 });
   });

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cliFromDist, cliInProcess } from '../../test/support/cli.ts';
+import { cliFromDist, cliInProcess, summaryOf } from '../../test/support/cli.ts';
 import { reportPath } from '../../test/support/paths.ts';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-cli-'));
@@ -41,7 +41,7 @@ describe('vulngate evaluate', () => {
     expect(readFileSync(path.join(out, 'summary.md'), 'utf8')).toContain(
       '❌ vulngate: FAIL — 2 blocking findings in 1 of 1 image',
     );
-    expect(run.stdout).toContain('### Blocking findings (2)');
+    expect(summaryOf(run)).toContain('### Blocking findings (2)');
   });
 
   test('debian-buster, severity LOW, ignore_unfixed true: the unfixed finding is not blocking', async () => {
@@ -81,7 +81,7 @@ describe('vulngate evaluate', () => {
       tmp(),
     ]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('✅ vulngate: PASS');
+    expect(summaryOf(run)).toContain('✅ vulngate: PASS');
   });
 
   test('--fail-on-findings false reports without failing', async () => {
@@ -97,7 +97,7 @@ describe('vulngate evaluate', () => {
       'false',
     ]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('fail-on-findings is off');
+    expect(summaryOf(run)).toContain('fail-on-findings is off');
   });
 
   test('several reports; VULNGATE_* variables; a flag wins over its variable', async () => {
@@ -130,7 +130,7 @@ describe('vulngate evaluate', () => {
         { key: 'ignore_unfixed', value: false, profileValue: true, from: 'VULNGATE_IGNORE_UNFIXED' },
       ],
     });
-    expect(run.stdout).toContain(
+    expect(summaryOf(run)).toContain(
       'Overridden: severity CRITICAL by `--severity` (the profile says HIGH); ignore_unfixed false by ' +
         '`VULNGATE_IGNORE_UNFIXED` (the profile says true).',
     );

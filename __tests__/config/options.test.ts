@@ -11,7 +11,7 @@ import {
   readActionInputs,
 } from '../../src/config/options.js';
 import { actionSettings } from '../../src/config/run-settings.js';
-import { cliInProcess } from '../../test/support/cli.ts';
+import { cliInProcess, summaryOf } from '../../test/support/cli.ts';
 import { reportPath } from '../../test/support/paths.ts';
 
 test('names are derived once: input, flag and variable', () => {
@@ -125,10 +125,10 @@ describe('the CLI', () => {
     const report = ['evaluate', '--report', reportPath('alpine-39'), '--output-dir', dir];
     const env = { VULNGATE_SEVERITY: 'CRITICAL', VULNGATE_FAIL_ON_FINDINGS: 'false' };
     const fromEnv = await cliInProcess(report, { env });
-    expect(fromEnv.stdout).toContain('fails on CRITICAL and above');
+    expect(summaryOf(fromEnv)).toContain('fails on CRITICAL and above');
     expect(fromEnv.code).toBe(0);
     const fromFlag = await cliInProcess([...report, '--severity', 'LOW'], { env });
-    expect(fromFlag.stdout).toContain('fails on LOW and above');
+    expect(summaryOf(fromFlag)).toContain('fails on LOW and above');
   });
 
   test('a mandatory option may come from its variable', async () => {

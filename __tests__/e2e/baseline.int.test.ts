@@ -7,7 +7,7 @@ import { baselineLoader } from '../../src/baseline/resolve.js';
 import { readCiContext } from '../../src/config/ci-context.js';
 import { auditArtifactName } from '../../src/delivery/artifact.js';
 import { startGitHubArtifacts, startGitLabArtifacts } from '../../test/support/artifact-sources.ts';
-import { cliInProcess } from '../../test/support/cli.ts';
+import { cliInProcess, summaryOf } from '../../test/support/cli.ts';
 import { fixtureDbWith } from '../../test/support/fixture-db.ts';
 import { writeFixtureImages } from '../../test/support/fixture-images.ts';
 import { recordingLogger } from '../../test/support/logger.ts';
@@ -112,8 +112,8 @@ describe('two nights of the real Trivy on the same tarball', () => {
     expect(results.gone.map((f) => `${f.id} ${f.package}`)).toEqual(['CVE-2022-48303 tar']);
     expect(results.findings.filter((f) => f.change === 'unchanged')).toHaveLength(6);
     expect(run.stderr).toMatch(/Baseline: .*vulngate-results\.json \(\d{4}-\d{2}-\d{2}\), 8 finding\(s\)/);
-    expect(run.stdout).toContain('### New since the baseline (');
-    expect(run.stdout).toContain('### Gone since the baseline (');
+    expect(summaryOf(run)).toContain('### New since the baseline (');
+    expect(summaryOf(run)).toContain('### Gone since the baseline (');
   });
 
   test('fail-on new passes when every blocking finding was already there, and fails when the night adds one', async () => {

@@ -10,7 +10,7 @@ import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import tar from 'tar-stream';
 import { FIXTURE_IMAGES, writeFixtureImages } from '../../test/support/fixture-images.ts';
 import { writeImage } from '../../test/support/image-tarball.ts';
-import { cliInProcess } from '../../test/support/cli.ts';
+import { cliInProcess, summaryOf } from '../../test/support/cli.ts';
 import { freshTrivyCache, pathWithTrivy, realTrivy } from '../../test/support/trivy.ts';
 
 interface Results {
@@ -227,7 +227,7 @@ describe('VEX', () => {
       /^VEX says not affected: vulnerable_code_not_in_execute_path \(.*openssl\.openvex\.json\)$/,
     );
     expect(results.images[0]!.counts.vex).toBe(1);
-    expect(run.stdout).toContain('VEX: not affected');
+    expect(summaryOf(run)).toContain('VEX: not affected');
   });
 
   test('a bad VEX file is one clear line naming it, exit 2, before anything is scanned', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { writeFixtureImages } from '../../test/support/fixture-images.ts';
-import { cliInProcess } from '../../test/support/cli.ts';
+import { cliInProcess, summaryOf } from '../../test/support/cli.ts';
 import { freshTrivyCache, pathWithTrivy, realTrivy } from '../../test/support/trivy.ts';
 import { validateSarif } from '../../test/support/sarif-validator.ts';
 import { ROOT } from '../../test/support/paths.ts';
@@ -104,7 +104,7 @@ describe('vulngate scan --fs on real lockfiles', () => {
     expect(results.findings.map(row).sort()).toEqual(POLYGLOT);
     expect(new Set(results.findings.map((f) => `${f.image} ${f.targetKind}`))).toEqual(new Set(['polyglot fs']));
     expect(run.stdout).toContain('12 blocking findings in 1 of 1 directory');
-    expect(run.stdout).toContain('### Blocking findings in code dependencies (12)');
+    expect(summaryOf(run)).toContain('### Blocking findings in code dependencies (12)');
 
     // SARIF: one run for the directory, located in each lockfile at the package's line where Trivy gives one.
     const sarif = readJson<{ runs: { automationDetails: { id: string }; results: SarifResult[] }[] }>(
@@ -271,9 +271,9 @@ describe('vulngate scan --fs on real lockfiles', () => {
     expect(rowsOf('alpine-base.cdx.json')).toEqual(rowsOf('vulngate-fixtures/alpine-base:3.19'));
     expect(results.findings.filter((f) => f.targetKind === 'fs')).toHaveLength(3);
     expect(run.stdout).toContain('FAIL — 7 blocking findings in 3 of 4 targets (2 images, 1 directory, 1 SBOM)');
-    expect(run.stdout).toContain('### Blocking findings in images (2)');
-    expect(run.stdout).toContain('### Blocking findings in SBOMs (2)');
-    expect(run.stdout).toContain('### Blocking findings in code dependencies (3)');
+    expect(summaryOf(run)).toContain('### Blocking findings in images (2)');
+    expect(summaryOf(run)).toContain('### Blocking findings in SBOMs (2)');
+    expect(summaryOf(run)).toContain('### Blocking findings in code dependencies (3)');
 
     // The raw fs report judged again with evaluate: same findings, named relative to the workspace.
     // The record names the report from the output directory.

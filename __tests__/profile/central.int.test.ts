@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cliInProcess } from '../../test/support/cli.ts';
+import { cliInProcess, summaryOf } from '../../test/support/cli.ts';
 import { makeRepo, startGitServer, startSilentServer, type GitServer } from '../../test/support/git-server.ts';
 import { reportPath } from '../../test/support/paths.ts';
 
@@ -96,7 +96,9 @@ describe('profiles-repo', () => {
       ticket: 'SEC-142',
       origin: 'acme/shop.yml exceptions[0]',
     });
-    expect(run.stdout).toContain(`at commit \`${commits[0]!.slice(0, 12)}\``);
+    expect(summaryOf(run)).toContain(`at commit \`${commits[0]!.slice(0, 12)}\``);
+    // The terminal's header names the commit too.
+    expect(run.stdout).toContain(`@ ${commits[0]!.slice(0, 12)}`);
     // The token went to the server as Basic auth, and nowhere else.
     expect(server.requests.some((r) => r.authorization?.startsWith('Basic '))).toBe(true);
     expect(readFileSync(gitLog, 'utf8')).not.toContain(TOKEN);

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cliInProcess } from '../../test/support/cli.ts';
+import { cliInProcess, summaryOf } from '../../test/support/cli.ts';
 import { FIXTURE_IMAGES } from '../../test/support/fixture-images.ts';
 import { writeImage, type ImageFile } from '../../test/support/image-tarball.ts';
 import { ROOT } from '../../test/support/paths.ts';
@@ -105,7 +105,7 @@ test('a shared base layer is analysed once per run and not at all the next run; 
   expect(debian.map((c) => c.analysed).sort()).toEqual([1, 1, 2]);
   expect(debian.every((c) => c.total === 2 && c.fromCache === 2 - c.analysed)).toBe(true);
   expect(counts['shop/edge:1']).toEqual({ total: 2, analysed: 2, fromCache: 0 });
-  expect(cold.run.stdout).toContain("Layers: 6 layers analysed, 2 from Trivy's layer cache.");
+  expect(summaryOf(cold.run)).toContain("Layers: 6 layers analysed, 2 from Trivy's layer cache.");
 
   // Each image alone with no cache at all: what a plain `trivy image` loop reports.
   const uncached: string[] = [];
@@ -119,7 +119,7 @@ test('a shared base layer is analysed once per run and not at all the next run; 
 
   const warm = await scan(`${dir}/*.tar`, cache, ['--parallel', '2']);
   expect(Object.values(layerCounts(warm.results)).map((c) => c?.analysed)).toEqual([0, 0, 0, 0]);
-  expect(warm.run.stdout).toContain("Layers: 0 layers analysed, 8 from Trivy's layer cache.");
+  expect(summaryOf(warm.run)).toContain("Layers: 0 layers analysed, 8 from Trivy's layer cache.");
   expect(findingRows(warm.results)).toEqual(findingRows(cold.results));
 }, 180_000);
 

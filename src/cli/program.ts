@@ -23,6 +23,7 @@ import { VULNGATE_VERSION } from '../version.js';
 import { createCliLogger } from './logger.js';
 import { failedBeforeRun } from './errors.js';
 import { EXIT_CODE_HELP } from './exit-codes.js';
+import { consoleReport, type ConsoleFormat } from './console.js';
 
 export interface CliIo {
   argv: string[];
@@ -88,7 +89,8 @@ function commanderOption(name: OptionName): Option {
   const [open, close] = cli.optionalValue ? ['[', ']'] : ['<', '>'];
   const value = cli.switch ? '' : ` ${open}${cli.placeholder ?? 'value'}${cli.variadic ? '...' : ''}${close}`;
   const shown = spec.defaultText !== '' && !cli.switch ? ` (default: ${spec.defaultText.replace(/\n/g, ', ')})` : '';
-  return new Option(`${flagName(name)}${value}`, `${spec.help}${shown}`);
+  const short = cli.short ? `-${cli.short}, ` : '';
+  return new Option(`${short}${flagName(name)}${value}`, `${spec.help}${shown}`);
 }
 
 /** As commander says it, but a VULNGATE_* variable counts too (commander would read process.env, not ours). */
@@ -142,7 +144,7 @@ async function runLint(args: { io: CliIo; dir: string; read: () => OptionSet }):
 }
 
 function cliPorts(io: CliIo, options: OptionSet): RunPorts {
-  const logger = createCliLogger(io.stderr, options.values.verbose);
+  const logger = createCliLogger(io.stderr, options.values.verbose, options.values.quiet);
   return {
     logger,
     now: io.now,
@@ -162,8 +164,10 @@ async function runCommand(args: {
 }): Promise<number> {
   const { io, command } = args;
   let outcome: RunOutcome;
+  let consoleFormat: ConsoleFormat = { format: 'table', quiet: false };
   try {
     const options = args.read();
+    consoleFormat = { format: options.values.format, quiet: options.values.quiet };
     const ports = cliPorts(io, options);
     for (const warning of unknownVariableWarnings(io.env)) ports.logger.warning(warning);
     if (command === 'forward') {
@@ -193,7 +197,6 @@ async function runCommand(args: {
     io.stderr.write(`vulngate: ${logLine(outcome.reason)}\n`);
     return outcome.exitCode;
   }
-  io.stdout.write(outcome.gate.summaryMarkdown);
-  io.stdout.write(`\nResults: ${outcome.gate.files.results}\nSummary: ${outcome.gate.files.summary}\n`);
+  io.stdout.write(await consoleReport(outcome.gate, consoleFormat, io));
   return outcome.exitCode;
 }

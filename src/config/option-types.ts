@@ -32,6 +32,8 @@ export interface OptionSpec<T> {
     variadic?: boolean;
     switch?: boolean;
     mandatory?: boolean;
+    /** A one-letter alias where the ecosystem has one (`-o`, `-f`, `-q`). */
+    short?: string;
     /** The value may be left out: `--write-sbom` alone means true, as Trivy users type switches. */
     optionalValue?: boolean;
   };

@@ -97,7 +97,7 @@ export const JUDGE_OPTIONS = {
     help: 'Where vulngate-results.json, summary.md and the raw Trivy reports are written.',
     default: 'out',
     commands: JUDGE_COMMANDS,
-    cli: { placeholder: 'dir' },
+    cli: { placeholder: 'dir', short: 'o' },
   }),
   'fail-on-findings': booleanOption({
     help: 'Fail when the profile fails the check. false reports without failing.',
@@ -158,12 +158,21 @@ export const JUDGE_OPTIONS = {
     cli: { placeholder: 'path' },
   }),
   format: choiceOption({
-    help: 'How `profiles lint` prints its report: text, one line each, or json for tooling.',
-    choices: ['text', 'json'] as const,
-    default: 'text',
+    help:
+      'What the terminal gets: table (aligned, coloured on a TTY; the default), markdown (summary.md), json ' +
+      '(the audit record; `profiles lint`: its report). The files in output-dir are written either way.',
+    choices: ['table', 'text', 'markdown', 'json'] as const,
+    default: 'table',
     input: false,
-    commands: ['lint'],
-    cli: { placeholder: 'format' },
+    commands: ['scan', 'evaluate', 'lint'],
+    cli: { placeholder: 'format', short: 'f' },
+  }),
+  quiet: booleanOption({
+    help: 'Only the verdict, warnings and errors.',
+    default: false,
+    input: false,
+    commands: ALL_COMMANDS,
+    cli: { switch: true, short: 'q' },
   }),
   strict: booleanOption({
     help: "`profiles lint`: exit 1 when an exception has expired (for the profiles repository's CI).",

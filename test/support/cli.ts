@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import path from 'node:path';
 import { runCli } from '../../src/cli/program.ts';
@@ -45,4 +46,11 @@ export function cliFromDist(argv: string[], options: { env?: NodeJS.ProcessEnv; 
     timeout: 120_000,
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The summary.md a CLI run wrote, found by the `Summary: <path>` line it prints last. */
+export function summaryOf(run: { stdout: string }): string {
+  const file = /^Summary: (.+)$/m.exec(run.stdout)?.[1];
+  if (!file) throw new Error(`no Summary: line in the output:\n${run.stdout}`);
+  return readFileSync(file, 'utf8');
 }
