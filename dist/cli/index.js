@@ -64804,7 +64804,8 @@ function header(results, c) {
         `(fails on ${profile.severity}+, ${unfixed})`);
 }
 function verdict(results, c) {
-    const line = verdictLine(results).replace(/^[✅❌⚠️]+\s*/u, '');
+    // The summary's emoji give way to the terminal's own marks.
+    const line = verdictLine(results).replace(/^(?:✅|❌|⚠️)\s*/u, '');
     if (results.verdict === 'fail')
         return c.bold(c.red(`✖ ${line}`));
     if (results.verdict === 'error')

@@ -62,7 +62,8 @@ function header(results: GateResults, c: Colors): string {
 }
 
 function verdict(results: GateResults, c: Colors): string {
-  const line = verdictLine(results).replace(/^[✅❌⚠️]+\s*/u, '');
+  // The summary's emoji give way to the terminal's own marks.
+  const line = verdictLine(results).replace(/^(?:✅|❌|⚠️)\s*/u, '');
   if (results.verdict === 'fail') return c.bold(c.red(`✖ ${line}`));
   if (results.verdict === 'error') return c.bold(c.yellow(`! ${line}`));
   return c.bold(c.green(`✔ ${line}`));
