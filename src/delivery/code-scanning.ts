@@ -1,22 +1,18 @@
 import { gzipSync } from 'node:zlib';
-import type { getOctokit } from '@actions/github';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { httpStatus, retry, sleep, type RetryPolicy } from '../lib/retry.js';
+import type { GitHubApi } from '../lib/github-api.js';
+import { httpStatus, sleep } from '../lib/retry.js';
 import type { DeliveryOutcome } from './outcome.js';
 
-export type Octokit = ReturnType<typeof getOctokit>;
-export const API_VERSION_HEADERS = { 'x-github-api-version': '2022-11-28' };
-
 export interface CodeScanningUploadArgs {
-  octokit: Octokit;
+  api: GitHubApi;
   owner: string;
   repo: string;
   commitSha: string;
   /** refs/heads/…, or refs/pull/N/merge for pull requests. */
   ref: string;
   sarifText: string;
-  retry: RetryPolicy;
   /** Delays between processing-status polls; when they run out, a warning. */
   pollDelaysMs: number[];
   logger: Logger;
@@ -26,21 +22,19 @@ export interface CodeScanningUploadArgs {
 
 /** POST /repos/{owner}/{repo}/code-scanning/sarifs, then poll until GitHub has processed it. Never throws. */
 export async function uploadToCodeScanning(args: CodeScanningUploadArgs): Promise<DeliveryOutcome> {
-  const { octokit, owner, repo, logger } = args;
+  const { api, owner, repo, logger } = args;
+  const sarifs = `/repos/${owner}/${repo}/code-scanning/sarifs`;
   let id: string;
   try {
-    const response = await retry(args.retry, () =>
-      octokit.request('POST /repos/{owner}/{repo}/code-scanning/sarifs', {
-        owner,
-        repo,
+    const answer = (await api.request('POST', sarifs, {
+      json: {
         commit_sha: args.commitSha,
         ref: args.ref,
         sarif: gzipSync(args.sarifText).toString('base64'),
         tool_name: 'vulngate',
-        headers: API_VERSION_HEADERS,
-      }),
-    );
-    id = String(response.data.id);
+      },
+    })) as { id?: unknown };
+    id = String(answer.id);
   } catch (err) {
     const message = refusalMessage(err);
     logger.warning(message);
@@ -50,12 +44,10 @@ export async function uploadToCodeScanning(args: CodeScanningUploadArgs): Promis
   for (const delay of [0, ...args.pollDelaysMs]) {
     await sleep(delay);
     try {
-      const { data } = await octokit.request('GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}', {
-        owner,
-        repo,
-        sarif_id: id,
-        headers: API_VERSION_HEADERS,
-      });
+      const data = (await api.request('GET', `${sarifs}/${encodeURIComponent(id)}`)) as {
+        processing_status?: string;
+        errors?: string[] | null;
+      };
       if (data.processing_status === 'complete') {
         return {
           sink: 'code-scanning',

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { getOctokit } from '@actions/github';
 import type { GitHubRun } from '../config/ci-context.js';
 import type { PublishOptions } from '../config/settings.js';
 import type { Logger } from '../core/logger.js';
 import type { GateResults } from '../core/results.js';
+import { gitHubApi } from '../lib/github-api.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../lib/retry.js';
 import { commentMarker, jobKey } from '../render/pr-comment.js';
 import { auditArtifactName, uploadAuditArtifact, type ArtifactUploader } from './artifact.js';
@@ -15,12 +15,15 @@ import { publishPrComment } from './pr-comment.js';
 export interface PublishTiming {
   retry: RetryPolicy;
   pollDelaysMs: number[];
+  /** Per request: a SARIF upload of several MB included. */
+  timeoutMs?: number;
 }
 
 /** About 2 minutes of polling in all; code scanning usually finishes well within it. */
 export const DEFAULT_TIMING: PublishTiming = {
   retry: DEFAULT_RETRY,
   pollDelaysMs: [2000, 4000, 8000, 16000, 30000, 60000],
+  timeoutMs: 120_000,
 };
 
 export interface GitHubPublishArgs {
@@ -50,10 +53,18 @@ export async function publishToGitHub(args: GitHubPublishArgs): Promise<Delivery
   // Stable names: a new image tag each push still finds the same comment and names the same artifact.
   const targets = results.images.map((i) => i.stableName);
   const key = jobKey({ workflow: run?.workflow ?? '', job: run?.job ?? '', images: targets });
-  const octokit = options.githubToken && run ? getOctokit(options.githubToken, { baseUrl: run.apiUrl }) : undefined;
+  const api =
+    options.githubToken && run
+      ? gitHubApi({
+          apiUrl: run.apiUrl,
+          token: options.githubToken,
+          retry: timing.retry,
+          timeoutMs: timing.timeoutMs ?? 120_000,
+        })
+      : undefined;
 
   if (options.uploadSarif) {
-    if (!run || !octokit) {
+    if (!run || !api) {
       outcomes.push(
         skipped(
           'code-scanning',
@@ -70,13 +81,12 @@ export async function publishToGitHub(args: GitHubPublishArgs): Promise<Delivery
       const query = `tool%3Avulngate+ref%3A${encodeURIComponent(run.ref)}`;
       outcomes.push(
         await uploadToCodeScanning({
-          octokit,
+          api,
           owner: run.owner,
           repo: run.repo,
           commitSha: run.sha,
           ref: run.ref,
           sarifText: await readFile(args.sarifFile, 'utf8'),
-          retry: timing.retry,
           pollDelaysMs: timing.pollDelaysMs,
           logger,
           viewUrl: `${run.serverUrl}/${run.owner}/${run.repo}/security/code-scanning?query=${query}`,
@@ -108,17 +118,16 @@ export async function publishToGitHub(args: GitHubPublishArgs): Promise<Delivery
           logger,
         ),
       );
-    } else if (octokit) {
+    } else if (api) {
       outcomes.push(
         await publishPrComment({
-          octokit,
+          api,
           owner: run.owner,
           repo: run.repo,
           pullNumber: run.pullRequest.number,
           marker: commentMarker(key),
           results,
           detailsUrl: artifactUrl ?? args.runUrl,
-          retry: timing.retry,
           logger,
         }),
       );

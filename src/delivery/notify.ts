@@ -4,7 +4,7 @@ import type { IssuesNotify, NotifyConfig } from '../core/notify.js';
 import type { GateResults } from '../core/results.js';
 import { DEFAULT_RETRY } from '../lib/retry.js';
 import { renderSlackMessage, slackEvents } from '../render/slack.js';
-import { redact } from './defectdojo.js';
+import { redact } from '../lib/redact.js';
 import type { ForwardContext } from './forward.js';
 import { githubIssues } from './issues/github.js';
 import { gitlabIssues } from './issues/gitlab.js';

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScanError, errorCode } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { httpClient } from '../lib/http.js';
+import { ONE_ATTEMPT } from '../lib/retry.js';
 import { cleanTrivyEnvironment, lastErrorLine } from './environment.js';
 
 /**
@@ -44,6 +46,13 @@ function freePort(): Promise<number> {
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/** /healthz while the server starts: one quick attempt each, the start loop is the retry. */
+const HEALTH = httpClient({
+  service: 'the local Trivy server',
+  retry: ONE_ATTEMPT,
+  timeoutMs: 2000,
+});
 
 export async function startLocalServer(args: StartServerArgs): Promise<LocalServer> {
   const token = randomBytes(24).toString('hex');
@@ -104,7 +113,8 @@ export async function startLocalServer(args: StartServerArgs): Promise<LocalServ
       throw new ScanError(`could not start the local Trivy server: ${exitReason}`);
     }
     try {
-      if ((await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })).ok) break;
+      await HEALTH.send({ url: `${url}/healthz` });
+      break;
     } catch {
       // not listening yet
     }

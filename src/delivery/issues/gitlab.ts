@@ -1,4 +1,4 @@
-import { requestJson } from '../../lib/http.js';
+import { httpClient, joinUrl, type HttpFailure } from '../../lib/http.js';
 import { issueMarkdown, readMarker } from './markdown.js';
 import type { IssueSpec, IssueTracker, TrackedIssue, TrackerBase } from './sync.js';
 
@@ -13,7 +13,8 @@ export interface GitLabIssuesSettings extends TrackerBase {
 
 const LABEL = 'vulngate';
 
-function describe(status: number, body: string): string {
+function describe({ status, body, redirectTo }: HttpFailure): string | undefined {
+  if (redirectTo !== undefined) return undefined;
   if (status === 401) return 'GitLab refused the token (401); check gitlab-token';
   if (status === 403) return 'GitLab refused to write issues (403): the token needs the api scope and Reporter role';
   if (status === 404) return 'GitLab has no such project or issue here (404); check notify.issues.project';
@@ -22,18 +23,16 @@ function describe(status: number, body: string): string {
 
 /** Project issues through GitLab's REST API, found again by a hidden marker and the `vulngate` label. */
 export function gitlabIssues(s: GitLabIssuesSettings): IssueTracker {
-  const base = `${s.apiUrl.replace(/\/+$/, '')}/projects/${encodeURIComponent(s.project)}`;
-  const request = async (method: string, url: string, body?: unknown) => {
-    const { json, headers } = await requestJson({
-      method,
-      url,
-      headers: { 'PRIVATE-TOKEN': s.token },
-      body,
-      retry: s.retry,
-      timeoutMs: s.timeoutMs,
-      describe,
-    });
-    return { json, next: headers.get('x-next-page') ?? '' };
+  const base = joinUrl(s.apiUrl, `/projects/${encodeURIComponent(s.project)}`);
+  const http = httpClient({
+    service: 'GitLab',
+    credential: { origin: s.apiUrl, headers: { 'PRIVATE-TOKEN': s.token } },
+    retry: s.retry,
+    timeoutMs: s.timeoutMs,
+  });
+  const request = async (method: string, url: string, json?: unknown) => {
+    const answer = await http.send({ method, url, json, describe });
+    return { json: answer.json(), next: answer.headers.get('x-next-page') ?? '' };
   };
   const call = async (method: string, path: string, body?: unknown) =>
     (await request(method, `${base}${path}`, body)).json as Record<string, unknown>;
@@ -47,10 +46,7 @@ export function gitlabIssues(s: GitLabIssuesSettings): IssueTracker {
     if (assigneeIds) return assigneeIds;
     const ids: number[] = [];
     for (const username of s.assignees) {
-      const { json } = await request(
-        'GET',
-        `${s.apiUrl.replace(/\/+$/, '')}/users?username=${encodeURIComponent(username)}`,
-      );
+      const { json } = await request('GET', joinUrl(s.apiUrl, `/users?username=${encodeURIComponent(username)}`));
       const id = Array.isArray(json) ? (json[0] as { id?: unknown } | undefined)?.id : undefined;
       if (typeof id === 'number') ids.push(id);
     }

@@ -1,4 +1,4 @@
-import { requestJson } from '../../lib/http.js';
+import { httpClient, joinUrl, type HttpFailure } from '../../lib/http.js';
 import { HttpError } from '../../lib/retry.js';
 import { oneLine } from '../../core/text.js';
 import type { IssueSpec, IssueTracker, TrackedIssue, TrackerBase } from './sync.js';
@@ -53,7 +53,8 @@ export function issueAdf(spec: IssueSpec): Adf {
   };
 }
 
-function describe(status: number, body: string): string {
+function describe({ status, body, redirectTo }: HttpFailure): string | undefined {
+  if (redirectTo !== undefined) return undefined;
   let detail = body.slice(0, 200);
   try {
     const parsed = JSON.parse(body) as { errorMessages?: string[]; errors?: Record<string, string> };
@@ -72,20 +73,21 @@ function describe(status: number, body: string): string {
 
 /** Jira Cloud REST v3; labels find issues again: vulngate, vulngate-<key>, vulngate-t-<target>, vulngate-h-<hash>. */
 export function jiraIssues(s: JiraSettings): IssueTracker {
-  const base = `${s.url.replace(/\/+$/, '')}/rest/api/3`;
-  const auth = `Basic ${Buffer.from(`${s.user}:${s.token}`).toString('base64')}`;
-  const call = async (method: string, path: string, body?: unknown) =>
+  const base = joinUrl(s.url, '/rest/api/3');
+  const http = httpClient({
+    service: 'Jira',
+    credential: {
+      origin: s.url,
+      headers: { Authorization: `Basic ${Buffer.from(`${s.user}:${s.token}`).toString('base64')}` },
+    },
+    secrets: [s.token],
+    retry: s.retry,
+    timeoutMs: s.timeoutMs,
+  });
+  const call = async (method: string, path: string, json?: unknown) =>
     (
-      await requestJson({
-        method,
-        url: `${base}${path}`,
-        headers: { Authorization: auth, Accept: 'application/json' },
-        body,
-        retry: s.retry,
-        timeoutMs: s.timeoutMs,
-        describe,
-      })
-    ).json as Record<string, unknown>;
+      await http.send({ method, url: `${base}${path}`, headers: { Accept: 'application/json' }, json, describe })
+    ).json() as Record<string, unknown>;
   const labelsOf = (spec: IssueSpec) => [
     LABEL,
     `vulngate-${spec.key}`,
@@ -104,7 +106,7 @@ export function jiraIssues(s: JiraSettings): IssueTracker {
       targetKey: find(/^vulngate-t-([0-9a-f]{12})$/) ?? '',
       contentHash: find(/^vulngate-h-([0-9a-f]{12})$/) ?? '',
       open: fields.status?.statusCategory?.key !== 'done',
-      url: `${s.url.replace(/\/+$/, '')}/browse/${String(raw.key)}`,
+      url: joinUrl(s.url, `/browse/${String(raw.key)}`),
     };
   };
   /** The first transition into the wanted status category (done, or back to to-do). */
