@@ -17,7 +17,7 @@ async function runCase(findings, exceptions, distinct) {
   const { outputFiles } = await load('app/gate.js');
   const { writeOutputs } = await load('app/outputs.js');
   const { renderPrComment } = await load('render/pr-comment.js');
-  const { buildMessages } = await load('delivery/messages.js');
+  const { buildMessages } = await load('delivery/receivers/sqs/messages.js');
   const { readCiContext } = await load('config/ci-context.js');
   const severities = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
   const images = Array.from({ length: 10 }, (_, i) => ({

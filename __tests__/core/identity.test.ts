@@ -6,7 +6,7 @@ import {
   targetWithoutArtifact,
   type IdentityParts,
 } from '../../src/core/identity.js';
-import { buildMessages } from '../../src/delivery/messages.js';
+import { buildMessages } from '../../src/delivery/receivers/sqs/messages.js';
 import { renderGitlabReport } from '../../src/render/gitlab.js';
 import { previousBlocking, renderPrComment } from '../../src/render/pr-comment.js';
 import { renderSarif } from '../../src/render/sarif.js';

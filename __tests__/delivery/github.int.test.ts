@@ -12,7 +12,7 @@ import { reportPath } from '../../test/support/paths.ts';
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-publish-'));
 const SHA = 'a'.repeat(40);
 const TOKEN = 'ghs_testtoken123';
-const FAST = { publish: { retry: fastRetry(3), pollDelaysMs: [5, 5, 5] } };
+const FAST = { github: { retry: fastRetry(3), pollDelaysMs: [5, 5, 5] } };
 
 function runnerEnv(
   github: GitHubFake,

@@ -2,7 +2,14 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { readCiContext } from './ci-context.js';
 import type { OptionSet } from './options.js';
-import { forwardOptions, gateOptions, publishOptions, scanSource, trivyOptions, type RunSettings } from './settings.js';
+import {
+  deliveryOptions,
+  gateOptions,
+  gitHubDeliveryOptions,
+  scanSource,
+  trivyOptions,
+  type RunSettings,
+} from './settings.js';
 
 /** The action's settings: scan or evaluate by whether `reports` is set, with GitHub publishing. */
 export function actionSettings(options: OptionSet, env: NodeJS.ProcessEnv): RunSettings & { cacheDb: boolean } {
@@ -15,8 +22,8 @@ export function actionSettings(options: OptionSet, env: NodeJS.ProcessEnv): RunS
     ci,
     gate: gateOptions(options, source, ci),
     trivy: trivyOptions(values, { cacheDir: path.join(workspace, 'vulngate-trivy-cache') }),
-    forward: forwardOptions(options, ci, env),
-    publish: publishOptions(values),
+    delivery: deliveryOptions(options, ci, env),
+    github: gitHubDeliveryOptions(values),
     cacheDb: values['cache-db'],
   };
 }
@@ -35,6 +42,6 @@ export function cliSettings(options: OptionSet, command: 'scan' | 'evaluate', en
     ci,
     gate: gateOptions(options, source, ci),
     trivy: command === 'scan' ? trivyOptions(values, { cacheDir: path.join(cliCacheRoot(env), 'trivy') }) : undefined,
-    forward: forwardOptions(options, ci, env),
+    delivery: deliveryOptions(options, ci, env),
   };
 }

@@ -5,7 +5,6 @@ import { parseTrivyVersion } from '../trivy/install.js';
 import type { TrivyOptions } from '../trivy/options.js';
 import type { CiContext } from './ci-context.js';
 import type { CentralProfiles } from '../profile/central.js';
-import type { TrackerCredentials } from '../delivery/notify.js';
 import { parseProfilesRepo } from '../profile/profiles-repo.js';
 import { parseMessageAttributes } from './message-attributes.js';
 import type { OptionLabel, OptionSet } from './options.js';
@@ -80,7 +79,15 @@ export interface DefectDojoOptions {
   verified?: boolean;
 }
 
-export interface ForwardOptions {
+/** Credentials for the trackers, from inputs or variables: never from the profile, never written. */
+export interface TrackerCredentials {
+  githubToken?: string;
+  gitlab?: { apiUrl?: string; token?: string };
+  jira?: { url?: string; user?: string; token?: string; issueType: string };
+}
+
+/** What this job delivers to the receivers, and where: the only source of destinations and credentials. */
+export interface DeliveryOptions {
   sqs?: SqsOptions;
   defectDojo?: DefectDojoOptions;
   failure: 'warn' | 'fail';
@@ -102,8 +109,35 @@ export function trackerCredentials(values: V, env: NodeJS.ProcessEnv): TrackerCr
   };
 }
 
-/** The action's GitHub publishing. */
-export interface PublishOptions {
+/** Where the receivers deliver and with what credentials: this job's settings, the only source of both. */
+export interface DeliveryDestinations {
+  sqs?: { queueUrl?: string; region?: string };
+  defectDojo?: { url?: string; token?: string };
+  trackers: TrackerCredentials;
+}
+
+/** A run's destinations: those of what it delivers. */
+export function destinationsOf(delivery: DeliveryOptions): DeliveryDestinations {
+  const { sqs, defectDojo } = delivery;
+  return {
+    sqs: sqs && { queueUrl: sqs.queueUrl, region: sqs.region },
+    defectDojo: defectDojo && { url: defectDojo.url, token: defectDojo.token },
+    trackers: delivery.trackers ?? {},
+  };
+}
+
+/** `vulngate forward`'s destinations: whatever this job names, each checked as for a run. */
+export function replayDestinations(options: OptionSet, env: NodeJS.ProcessEnv): DeliveryDestinations {
+  const { values } = options;
+  return {
+    sqs: { queueUrl: values['sqs-queue-url'], region: values['aws-region'] },
+    defectDojo: { url: defectDojoUrl(options), token: values['defectdojo-token'] },
+    trackers: trackerCredentials(values, env),
+  };
+}
+
+/** The action's deliveries to GitHub: code scanning, the audit artifact, the pull-request comment. */
+export interface GitHubDeliveryOptions {
   uploadSarif: boolean;
   githubToken: string;
   commentOnPr: boolean;
@@ -117,9 +151,9 @@ export interface RunSettings {
   gate: GateOptions;
   /** Only for scans. */
   trivy?: TrivyOptions;
-  forward: ForwardOptions;
+  delivery: DeliveryOptions;
   /** Only in the action. */
-  publish?: PublishOptions;
+  github?: GitHubDeliveryOptions;
   ci: CiContext;
 }
 
@@ -187,7 +221,7 @@ export function trivyOptions(values: V, defaults: { cacheDir: string }): TrivyOp
   };
 }
 
-export function publishOptions(values: V): PublishOptions {
+export function gitHubDeliveryOptions(values: V): GitHubDeliveryOptions {
   return {
     uploadSarif: values['upload-sarif'],
     githubToken: values['github-token'] ?? '',
@@ -204,8 +238,8 @@ export function defectDojoUrl({ values, label }: OptionSet): string | undefined 
   return urlValue(label('defectdojo-url'), values['defectdojo-url'] ?? '', allowed);
 }
 
-/** Forwarding, with the repository, branch and pipeline from CI as defaults. */
-export function forwardOptions(options: OptionSet, ci: CiContext, env: NodeJS.ProcessEnv = {}): ForwardOptions {
+/** Deliveries, with the repository, branch and pipeline from CI as defaults. */
+export function deliveryOptions(options: OptionSet, ci: CiContext, env: NodeJS.ProcessEnv = {}): DeliveryOptions {
   const { values, label } = options;
   const trackers = trackerCredentials(values, env);
   const queueUrl = values['sqs-queue-url'];

@@ -48,11 +48,11 @@ export async function uploadAuditArtifact(args: {
       `Uploaded the audit artifact '${args.name}' (${files.length} files, kept ` + `${args.retentionDays} days)`;
     args.logger.info(message);
     const url = id !== undefined && args.runUrl ? `${args.runUrl}/artifacts/${id}` : undefined;
-    return { sink: 'artifact', status: 'delivered', url, message };
+    return { receiver: 'artifact', status: 'delivered', url, message };
   } catch (err) {
     const message = `Could not upload the audit artifact '${args.name}': ${describeError(err)}`;
     args.logger.warning(message);
-    return { sink: 'artifact', status: 'failed', message };
+    return { receiver: 'artifact', status: 'failed', message };
   }
 }
 

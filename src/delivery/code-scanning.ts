@@ -38,7 +38,7 @@ export async function uploadToCodeScanning(args: CodeScanningUploadArgs): Promis
   } catch (err) {
     const message = refusalMessage(err);
     logger.warning(message);
-    return { sink: 'code-scanning', status: 'failed', message };
+    return { receiver: 'code-scanning', status: 'failed', message };
   }
   logger.info(`Uploaded SARIF to code scanning (id ${id}); waiting for GitHub to process it`);
   for (const delay of [0, ...args.pollDelaysMs]) {
@@ -50,7 +50,7 @@ export async function uploadToCodeScanning(args: CodeScanningUploadArgs): Promis
       };
       if (data.processing_status === 'complete') {
         return {
-          sink: 'code-scanning',
+          receiver: 'code-scanning',
           status: 'delivered',
           url: args.viewUrl,
           message: 'Code scanning processed the SARIF upload',
@@ -60,13 +60,13 @@ export async function uploadToCodeScanning(args: CodeScanningUploadArgs): Promis
         const errors = (data.errors ?? []).join('; ');
         const message = `Code scanning could not process the SARIF upload: ${errors || 'no reason given'}`;
         logger.warning(message);
-        return { sink: 'code-scanning', status: 'failed', message };
+        return { receiver: 'code-scanning', status: 'failed', message };
       }
     } catch (err) {
       if ((httpStatus(err) ?? 500) < 500) {
         const message = `Checking the SARIF upload failed: ${describeError(err)}`;
         logger.warning(message);
-        return { sink: 'code-scanning', status: 'failed', message };
+        return { receiver: 'code-scanning', status: 'failed', message };
       }
       // 5xx or network: keep polling.
     }
@@ -76,7 +76,7 @@ export async function uploadToCodeScanning(args: CodeScanningUploadArgs): Promis
     `stopped waiting; it usually appears within minutes`;
   logger.warning(message);
   // Accepted, not yet processed: the alerts appear when GitHub is done.
-  return { sink: 'code-scanning', status: 'delivered', url: args.viewUrl, message };
+  return { receiver: 'code-scanning', status: 'delivered', url: args.viewUrl, message };
 }
 
 function refusalMessage(err: unknown): string {

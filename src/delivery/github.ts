@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GitHubRun } from '../config/ci-context.js';
-import type { PublishOptions } from '../config/settings.js';
+import type { GitHubDeliveryOptions } from '../config/settings.js';
 import type { Logger } from '../core/logger.js';
 import type { GateResults } from '../core/results.js';
 import { gitHubApi } from '../lib/github-api.js';
@@ -10,9 +10,9 @@ import { commentMarker, jobKey } from '../render/pr-comment.js';
 import { auditArtifactName, uploadAuditArtifact, type ArtifactUploader } from './artifact.js';
 import { uploadToCodeScanning } from './code-scanning.js';
 import type { DeliveryOutcome } from './outcome.js';
-import { publishPrComment } from './pr-comment.js';
+import { deliverPrComment } from './pr-comment.js';
 
-export interface PublishTiming {
+export interface GitHubTiming {
   retry: RetryPolicy;
   pollDelaysMs: number[];
   /** Per request: a SARIF upload of several MB included. */
@@ -20,34 +20,34 @@ export interface PublishTiming {
 }
 
 /** About 2 minutes of polling in all; code scanning usually finishes well within it. */
-export const DEFAULT_TIMING: PublishTiming = {
+export const DEFAULT_TIMING: GitHubTiming = {
   retry: DEFAULT_RETRY,
   pollDelaysMs: [2000, 4000, 8000, 16000, 30000, 60000],
   timeoutMs: 120_000,
 };
 
-export interface GitHubPublishArgs {
+export interface GitHubDeliveryArgs {
   results: GateResults;
   sarifFile: string;
   outputDir: string;
-  options: PublishOptions;
+  options: GitHubDeliveryOptions;
   run: GitHubRun | undefined;
   /** The run's page: links to the artifact and from the comment. */
   runUrl: string | undefined;
   uploader: ArtifactUploader;
   logger: Logger;
-  timing: PublishTiming;
+  timing: GitHubTiming;
 }
 
-function skipped(sink: DeliveryOutcome['sink'], message: string, logger: Logger): DeliveryOutcome {
+function skipped(receiver: string, message: string, logger: Logger): DeliveryOutcome {
   logger.notice(message);
-  return { sink, status: 'skipped', message };
+  return { receiver, status: 'skipped', message };
 }
 
 /**
  * SARIF to code scanning, the audit artifact, the PR comment: each may fail without hiding the verdict or the others.
  */
-export async function publishToGitHub(args: GitHubPublishArgs): Promise<DeliveryOutcome[]> {
+export async function deliverToGitHub(args: GitHubDeliveryArgs): Promise<DeliveryOutcome[]> {
   const { results, options, run, logger, timing } = args;
   const outcomes: DeliveryOutcome[] = [];
   // Stable names: a new image tag each push still finds the same comment and names the same artifact.
@@ -120,7 +120,7 @@ export async function publishToGitHub(args: GitHubPublishArgs): Promise<Delivery
       );
     } else if (api) {
       outcomes.push(
-        await publishPrComment({
+        await deliverPrComment({
           api,
           owner: run.owner,
           repo: run.repo,
@@ -136,7 +136,7 @@ export async function publishToGitHub(args: GitHubPublishArgs): Promise<Delivery
   return outcomes;
 }
 
-const LINK_TEXT: Partial<Record<DeliveryOutcome['sink'], string>> = {
+const LINK_TEXT: Record<string, string> = {
   artifact: 'Audit artifact (reports, results, SARIF, GitLab report)',
   'code-scanning': 'Code scanning',
   'pr-comment': 'Pull-request comment',
@@ -144,9 +144,8 @@ const LINK_TEXT: Partial<Record<DeliveryOutcome['sink'], string>> = {
 
 /** Lines for the job summary, for the receivers that gave a link; artifact first, as before. */
 export function linksMarkdown(outcomes: DeliveryOutcome[]): string[] {
-  const order: DeliveryOutcome['sink'][] = ['artifact', 'code-scanning', 'pr-comment'];
-  return order.flatMap((sink) => {
-    const found = outcomes.find((o) => o.sink === sink && o.status === 'delivered' && o.url);
-    return found ? [`${LINK_TEXT[sink]}: ${found.url}`] : [];
+  return Object.entries(LINK_TEXT).flatMap(([receiver, text]) => {
+    const found = outcomes.find((o) => o.receiver === receiver && o.status === 'delivered' && o.url);
+    return found ? [`${text}: ${found.url}`] : [];
   });
 }

@@ -6,7 +6,7 @@ import { httpStatus } from '../lib/retry.js';
 import type { DeliveryOutcome } from './outcome.js';
 import { describeError } from '../core/errors.js';
 
-export interface PrCommentSinkArgs {
+export interface PrCommentArgs {
   api: GitHubApi;
   owner: string;
   repo: string;
@@ -21,7 +21,7 @@ export interface PrCommentSinkArgs {
 const MAX_PAGES = 100;
 
 /** Finds this job's comment by its marker and updates it in place, or creates it. Never throws. */
-export async function publishPrComment(args: PrCommentSinkArgs): Promise<DeliveryOutcome> {
+export async function deliverPrComment(args: PrCommentArgs): Promise<DeliveryOutcome> {
   const { api, owner, repo, pullNumber, marker, logger } = args;
   try {
     const comments = (await api.paginate(`/repos/${owner}/${repo}/issues/${pullNumber}/comments?per_page=100`, {
@@ -39,7 +39,7 @@ export async function publishPrComment(args: PrCommentSinkArgs): Promise<Deliver
         json: { body },
       })) as { html_url?: string };
       return {
-        sink: 'pr-comment',
+        receiver: 'pr-comment',
         status: 'delivered',
         url: data.html_url,
         message: 'Updated the pull-request comment',
@@ -48,7 +48,12 @@ export async function publishPrComment(args: PrCommentSinkArgs): Promise<Deliver
     const data = (await api.request('POST', `/repos/${owner}/${repo}/issues/${pullNumber}/comments`, {
       json: { body },
     })) as { html_url?: string };
-    return { sink: 'pr-comment', status: 'delivered', url: data.html_url, message: 'Commented on the pull request' };
+    return {
+      receiver: 'pr-comment',
+      status: 'delivered',
+      url: data.html_url,
+      message: 'Commented on the pull request',
+    };
   } catch (err) {
     const status = httpStatus(err);
     const message =
@@ -57,6 +62,6 @@ export async function publishPrComment(args: PrCommentSinkArgs): Promise<Deliver
           '`permissions: pull-requests: write`, or set comment-on-pr: false)'
         : `Skipped the pull-request comment: ${status ? `${status} ` : ''}${describeError(err)}`;
     logger.notice(message);
-    return { sink: 'pr-comment', status: 'skipped', message };
+    return { receiver: 'pr-comment', status: 'skipped', message };
   }
 }

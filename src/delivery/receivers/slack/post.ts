@@ -1,5 +1,5 @@
-import { httpClient, type HttpFailure } from '../lib/http.js';
-import type { RetryPolicy } from '../lib/retry.js';
+import { httpClient, type HttpFailure } from '../../../lib/http.js';
+import type { RetryPolicy } from '../../../lib/retry.js';
 
 /** What Slack's incoming webhooks answer, in words that say what to change. */
 const SLACK_ERRORS: Record<string, string> = {

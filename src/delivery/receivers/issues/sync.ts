@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { codeFilePath, type JudgedFinding } from '../../core/finding.js';
-import type { GateResults } from '../../core/results.js';
-import type { RetryPolicy } from '../../lib/retry.js';
-import { compareSeverityDesc } from '../../core/severity.js';
+import { codeFilePath, type JudgedFinding } from '../../../core/finding.js';
+import type { GateResults } from '../../../core/results.js';
+import type { RetryPolicy } from '../../../lib/retry.js';
+import { compareSeverityDesc } from '../../../core/severity.js';
 
 const hash = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length);
 

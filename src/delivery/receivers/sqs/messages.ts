@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
-import type { CiContext } from '../config/ci-context.js';
-import type { GateResults } from '../core/results.js';
+import type { CiContext } from '../../../config/ci-context.js';
+import type { GateResults } from '../../../core/results.js';
 
 export const MESSAGE_SCHEMA_VERSION = 1;
 
 /** One flat JSON document, ready to index (Fluentd in_sqs → Elasticsearch). */
-export type ForwardDocument = Record<string, string | number | boolean | string[] | null>;
+export type SqsDocument = Record<string, string | number | boolean | string[] | null>;
 
-export interface ForwardMessage {
+export interface SqsMessage {
   /** Unique in the scan; SQS batch entry ids are derived from it. */
   key: string;
-  document: ForwardDocument;
+  document: SqsDocument;
   /** Routing attributes: type, severity, decision. */
   attributes: Record<string, string>;
   /** FIFO: one group per image, so one image's messages stay in order. */
@@ -27,7 +27,7 @@ export interface ScanIdentity {
 
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 
-function common(identity: ScanIdentity, results: GateResults): ForwardDocument {
+function common(identity: ScanIdentity, results: GateResults): SqsDocument {
   const { ci } = identity;
   return {
     schemaVersion: MESSAGE_SCHEMA_VERSION,
@@ -51,10 +51,10 @@ function groupIdFor(image: string): string {
 }
 
 /** One message per finding, then one summary message per image. */
-export function buildMessages(args: { identity: ScanIdentity; results: GateResults }): ForwardMessage[] {
+export function buildMessages(args: { identity: ScanIdentity; results: GateResults }): SqsMessage[] {
   const { identity, results } = args;
   const base = common(identity, results);
-  const messages: ForwardMessage[] = results.findings.map((f) => {
+  const messages: SqsMessage[] = results.findings.map((f) => {
     const key = f.fingerprint;
     return {
       key,
@@ -130,7 +130,7 @@ const DROPPABLE = ['description', 'references', 'reason', 'title', 'exceptionNot
  * The message body within `limit` bytes (with its attributes' size): long text fields are dropped, in order,
  * and the document says which (`truncated`, `droppedFields`), so nothing is silently lost.
  */
-export function fitBody(message: ForwardMessage, limit: number, attributeBytes: number): string {
+export function fitBody(message: SqsMessage, limit: number, attributeBytes: number): string {
   let body = JSON.stringify(message.document);
   if (Buffer.byteLength(body) + attributeBytes <= limit) return body;
   const dropped: string[] = [];

@@ -1,4 +1,4 @@
-import { httpClient, joinUrl, type HttpFailure } from '../../lib/http.js';
+import { httpClient, joinUrl, type HttpFailure } from '../../../lib/http.js';
 import { issueMarkdown, readMarker } from './markdown.js';
 import type { IssueSpec, IssueTracker, TrackedIssue, TrackerBase } from './sync.js';
 

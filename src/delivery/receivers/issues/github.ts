@@ -1,5 +1,5 @@
-import { gitHubApi } from '../../lib/github-api.js';
-import type { HttpFailure } from '../../lib/http.js';
+import { gitHubApi } from '../../../lib/github-api.js';
+import type { HttpFailure } from '../../../lib/http.js';
 import { issueMarkdown, readMarker } from './markdown.js';
 import type { IssueSpec, IssueTracker, TrackedIssue, TrackerBase } from './sync.js';
 

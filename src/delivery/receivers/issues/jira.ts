@@ -1,6 +1,6 @@
-import { httpClient, joinUrl, type HttpFailure } from '../../lib/http.js';
-import { HttpError } from '../../lib/retry.js';
-import { oneLine } from '../../core/text.js';
+import { httpClient, joinUrl, type HttpFailure } from '../../../lib/http.js';
+import { HttpError } from '../../../lib/retry.js';
+import { oneLine } from '../../../core/text.js';
 import type { IssueSpec, IssueTracker, TrackedIssue, TrackerBase } from './sync.js';
 
 export interface JiraSettings extends TrackerBase {
