@@ -14,7 +14,7 @@ const load = (file) => import(path.join(build, file));
 async function runCase(findings, exceptions, distinct) {
   const { evaluate } = await load('core/evaluate.js');
   const { buildResults } = await load('core/results.js');
-  const { outputFiles } = await load('app/gate.js');
+  const { outputFiles } = await load('app/outputs.js');
   const { writeOutputs } = await load('app/outputs.js');
   const { renderPrComment } = await load('render/pr-comment.js');
   const { buildMessages } = await load('delivery/receivers/sqs/messages.js');

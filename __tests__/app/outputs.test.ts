@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { outputFiles } from '../../src/app/gate.js';
+import { outputFiles } from '../../src/app/outputs.js';
 import { writeOutputs } from '../../src/app/outputs.js';
 import { resultsDocument } from '../../src/core/results-document.js';
 import { renderGitlabReport } from '../../src/render/gitlab.js';

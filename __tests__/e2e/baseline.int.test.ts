@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { baselineLoader } from '../../src/baseline/resolve.js';
 import { readCiContext } from '../../src/config/ci-context.js';
-import { auditArtifactName } from '../../src/delivery/artifact.js';
+import { auditArtifactName } from '../../src/core/job-identity.js';
 import { startGitHubArtifacts, startGitLabArtifacts } from '../../test/support/artifact-sources.ts';
 import { cliInProcess } from '../../test/support/cli.ts';
 import { fixtureDbWith } from '../../test/support/fixture-db.ts';

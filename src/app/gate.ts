@@ -1,5 +1,4 @@
 import { mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { GateOptions } from '../config/settings.js';
 import { ConfigError, errorCode } from '../core/errors.js';
 import { evaluate } from '../core/evaluate.js';
@@ -7,7 +6,7 @@ import { reportExceptionHealth } from '../core/exception-health.js';
 import type { ImageReport } from '../core/finding.js';
 import type { Logger } from '../core/logger.js';
 import type { Baseline } from '../core/baseline.js';
-import { buildResults, OUTPUT_FILES, type GateResults, type RunInfo } from '../core/results.js';
+import { buildResults, type GateResults, type RunInfo } from '../core/results.js';
 import type { NotifyConfig } from '../core/notify.js';
 import type { Profile } from '../core/profile.js';
 import { loadCentralProfile } from '../profile/central.js';
@@ -16,7 +15,7 @@ import { dockerfileFromLine } from '../render/sarif.js';
 import type { ImageScanner } from '../trivy/scanner.js';
 import { readReports, type Collected } from './collect.js';
 import { resolveVexFiles } from './vex.js';
-import { writeOutputs } from './outputs.js';
+import { outputFiles, writeOutputs, type GateFiles } from './outputs.js';
 import { scanTargets } from './scan.js';
 import { resolveTargets } from './targets.js';
 
@@ -36,17 +35,6 @@ export interface GateContext {
   loadBaseline?: (targets: string[]) => Promise<Baseline | undefined>;
 }
 
-export interface GateFiles {
-  results: string;
-  summary: string;
-  reportsDir: string;
-  sarif: string;
-  gitlab: string;
-  gitlabDependencies: string;
-  sbomDir: string;
-  openVex: string;
-}
-
 export interface GateOutcome {
   results: GateResults;
   files: GateFiles;
@@ -57,19 +45,6 @@ export interface GateOutcome {
   sarifOmitted: { results: number; runs: number };
   /** The profile's notify: who to tell. */
   notify?: NotifyConfig;
-}
-
-export function outputFiles(outputDir: string): GateFiles {
-  return {
-    results: path.join(outputDir, OUTPUT_FILES.results),
-    summary: path.join(outputDir, OUTPUT_FILES.summary),
-    reportsDir: path.join(outputDir, OUTPUT_FILES.reportsDir),
-    sarif: path.join(outputDir, OUTPUT_FILES.sarif),
-    gitlab: path.join(outputDir, OUTPUT_FILES.gitlab),
-    gitlabDependencies: path.join(outputDir, OUTPUT_FILES.gitlabDependencies),
-    sbomDir: path.join(outputDir, OUTPUT_FILES.sbomDir),
-    openVex: path.join(outputDir, OUTPUT_FILES.openVex),
-  };
 }
 
 /** Profile → reports (scanned or given) → verdict → files. Config errors throw before anything runs. */

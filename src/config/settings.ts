@@ -1,11 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../core/errors.js';
 import type { Severity } from '../core/severity.js';
-import { parseTrivyVersion } from '../trivy/install.js';
-import type { TrivyOptions } from '../trivy/options.js';
 import type { CiContext } from './ci-context.js';
-import type { CentralProfiles } from '../profile/central.js';
-import { parseProfilesRepo } from '../profile/profiles-repo.js';
+import { parseProfilesRepo, type CentralProfiles } from './profiles-repo.js';
+import { parseTrivyVersion, type TrivyOptions } from './trivy.js';
 import { parseMessageAttributes } from './message-attributes.js';
 import type { OptionLabel, OptionSet } from './options.js';
 import { urlValue } from './values.js';

@@ -4,10 +4,11 @@ import type { GitHubRun } from '../config/ci-context.js';
 import type { GitHubDeliveryOptions } from '../config/settings.js';
 import type { Logger } from '../core/logger.js';
 import type { GateResults } from '../core/results.js';
-import { gitHubApi } from '../lib/github-api.js';
+import { gitHubApi, type GitHubApi } from '../lib/github-api.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../lib/retry.js';
-import { commentMarker, jobKey } from '../render/pr-comment.js';
-import { auditArtifactName, uploadAuditArtifact, type ArtifactUploader } from './artifact.js';
+import { auditArtifactName, jobKey } from '../core/job-identity.js';
+import { commentMarker } from '../render/pr-comment.js';
+import { uploadAuditArtifact, type ArtifactUploader } from './artifact.js';
 import { uploadToCodeScanning } from './code-scanning.js';
 import type { DeliveryOutcome } from './outcome.js';
 import { deliverPrComment } from './pr-comment.js';
@@ -48,11 +49,7 @@ function skipped(receiver: string, message: string, logger: Logger): DeliveryOut
  * SARIF to code scanning, the audit artifact, the PR comment: each may fail without hiding the verdict or the others.
  */
 export async function deliverToGitHub(args: GitHubDeliveryArgs): Promise<DeliveryOutcome[]> {
-  const { results, options, run, logger, timing } = args;
-  const outcomes: DeliveryOutcome[] = [];
-  // Stable names: a new image tag each push still finds the same comment and names the same artifact.
-  const targets = results.images.map((i) => i.stableName);
-  const key = jobKey({ workflow: run?.workflow ?? '', job: run?.job ?? '', images: targets });
+  const { options, run, timing } = args;
   const api =
     options.githubToken && run
       ? gitHubApi({
@@ -62,78 +59,80 @@ export async function deliverToGitHub(args: GitHubDeliveryArgs): Promise<Deliver
           timeoutMs: timing.timeoutMs ?? 120_000,
         })
       : undefined;
-
-  if (options.uploadSarif) {
-    if (!run || !api) {
-      outcomes.push(
-        skipped(
-          'code-scanning',
-          'Skipped the code-scanning upload: no GitHub repository or token in this environment',
-          logger,
-        ),
-      );
-    } else if (run.pullRequest?.fromFork) {
-      const why =
-        'Skipped the code-scanning upload: pull requests from forks get a read-only token; the SARIF is in ' +
-        'the artifact';
-      outcomes.push(skipped('code-scanning', why, logger));
-    } else {
-      const query = `tool%3Avulngate+ref%3A${encodeURIComponent(run.ref)}`;
-      outcomes.push(
-        await uploadToCodeScanning({
-          api,
-          owner: run.owner,
-          repo: run.repo,
-          commitSha: run.sha,
-          ref: run.ref,
-          sarifText: await readFile(args.sarifFile, 'utf8'),
-          pollDelaysMs: timing.pollDelaysMs,
-          logger,
-          viewUrl: `${run.serverUrl}/${run.owner}/${run.repo}/security/code-scanning?query=${query}`,
-        }),
-      );
-    }
-  }
-
-  let artifactUrl: string | undefined;
-  if (options.uploadArtifact) {
-    const uploaded = await uploadAuditArtifact({
-      uploader: args.uploader,
-      name: auditArtifactName({ name: options.artifactName, run, targets }),
-      outputDir: path.resolve(args.outputDir),
-      retentionDays: options.artifactRetentionDays,
-      logger,
-      runUrl: args.runUrl,
-    });
-    artifactUrl = uploaded.url;
-    outcomes.push(uploaded);
-  }
-
-  if (options.commentOnPr && run?.pullRequest) {
-    if (run.pullRequest.fromFork) {
-      outcomes.push(
-        skipped(
-          'pr-comment',
-          'Skipped the pull-request comment: pull requests from forks get a read-only token',
-          logger,
-        ),
-      );
-    } else if (api) {
-      outcomes.push(
-        await deliverPrComment({
-          api,
-          owner: run.owner,
-          repo: run.repo,
-          pullNumber: run.pullRequest.number,
-          marker: commentMarker(key),
-          results,
-          detailsUrl: artifactUrl ?? args.runUrl,
-          logger,
-        }),
-      );
-    }
-  }
+  // Stable names: a new image tag each push still finds the same comment and names the same artifact.
+  const targets = args.results.images.map((i) => i.stableName);
+  const outcomes: DeliveryOutcome[] = [];
+  if (options.uploadSarif) outcomes.push(await codeScanning(args, api));
+  const artifact = options.uploadArtifact ? await artifactUpload(args, targets) : undefined;
+  if (artifact) outcomes.push(artifact);
+  const comment = await prComment(args, api, targets, artifact?.url ?? args.runUrl);
+  if (comment) outcomes.push(comment);
   return outcomes;
+}
+
+async function codeScanning(args: GitHubDeliveryArgs, api: GitHubApi | undefined): Promise<DeliveryOutcome> {
+  const { run, logger } = args;
+  if (!run || !api) {
+    const why = 'Skipped the code-scanning upload: no GitHub repository or token in this environment';
+    return skipped('code-scanning', why, logger);
+  }
+  if (run.pullRequest?.fromFork) {
+    const why =
+      'Skipped the code-scanning upload: pull requests from forks get a read-only token; the SARIF is in ' +
+      'the artifact';
+    return skipped('code-scanning', why, logger);
+  }
+  const query = `tool%3Avulngate+ref%3A${encodeURIComponent(run.ref)}`;
+  return uploadToCodeScanning({
+    api,
+    owner: run.owner,
+    repo: run.repo,
+    commitSha: run.sha,
+    ref: run.ref,
+    sarifText: await readFile(args.sarifFile, 'utf8'),
+    pollDelaysMs: args.timing.pollDelaysMs,
+    logger,
+    viewUrl: `${run.serverUrl}/${run.owner}/${run.repo}/security/code-scanning?query=${query}`,
+  });
+}
+
+function artifactUpload(args: GitHubDeliveryArgs, targets: string[]): Promise<DeliveryOutcome> {
+  const { options } = args;
+  return uploadAuditArtifact({
+    uploader: args.uploader,
+    name: auditArtifactName({ name: options.artifactName, run: args.run, targets }),
+    outputDir: path.resolve(args.outputDir),
+    retentionDays: options.artifactRetentionDays,
+    logger: args.logger,
+    runUrl: args.runUrl,
+  });
+}
+
+/** On a pull request only; `detailsUrl` is the artifact when it was uploaded, else the run. */
+async function prComment(
+  args: GitHubDeliveryArgs,
+  api: GitHubApi | undefined,
+  targets: string[],
+  detailsUrl: string | undefined,
+): Promise<DeliveryOutcome | undefined> {
+  const { run, logger } = args;
+  if (!args.options.commentOnPr || !run?.pullRequest) return undefined;
+  if (run.pullRequest.fromFork) {
+    const why = 'Skipped the pull-request comment: pull requests from forks get a read-only token';
+    return skipped('pr-comment', why, logger);
+  }
+  if (!api) return undefined;
+  const key = jobKey({ workflow: run.workflow, job: run.job, images: targets });
+  return deliverPrComment({
+    api,
+    owner: run.owner,
+    repo: run.repo,
+    pullNumber: run.pullRequest.number,
+    marker: commentMarker(key),
+    results: args.results,
+    detailsUrl,
+    logger,
+  });
 }
 
 const LINK_TEXT: Record<string, string> = {

@@ -34,26 +34,14 @@ export async function deliverPrComment(args: PrCommentArgs): Promise<DeliveryOut
       previousBody: existing?.body ?? undefined,
       detailsUrl: args.detailsUrl,
     });
-    if (existing) {
-      const data = (await api.request('PATCH', `/repos/${owner}/${repo}/issues/comments/${existing.id}`, {
-        json: { body },
-      })) as { html_url?: string };
-      return {
-        receiver: 'pr-comment',
-        status: 'delivered',
-        url: data.html_url,
-        message: 'Updated the pull-request comment',
-      };
-    }
-    const data = (await api.request('POST', `/repos/${owner}/${repo}/issues/${pullNumber}/comments`, {
-      json: { body },
-    })) as { html_url?: string };
-    return {
-      receiver: 'pr-comment',
-      status: 'delivered',
-      url: data.html_url,
-      message: 'Commented on the pull request',
+    // Updated in place when this job commented before, so a pull request keeps one comment per job.
+    const [method, where, said] = existing
+      ? ['PATCH', `comments/${existing.id}`, 'Updated the pull-request comment']
+      : ['POST', `${pullNumber}/comments`, 'Commented on the pull request'];
+    const data = (await api.request(method, `/repos/${owner}/${repo}/issues/${where}`, { json: { body } })) as {
+      html_url?: string;
     };
+    return { receiver: 'pr-comment', status: 'delivered', url: data.html_url, message: said };
   } catch (err) {
     const status = httpStatus(err);
     const message =

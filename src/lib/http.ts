@@ -3,6 +3,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import { describeError } from '../core/errors.js';
+import { withoutTrailingSlashes } from '../core/text.js';
 import { redact } from './redact.js';
 import { HttpError, parseRetryAfter, retry, type RetryPolicy } from './retry.js';
 
@@ -101,7 +102,7 @@ export function originOf(url: string | URL, base?: string | URL): string {
 
 /** A URL with its trailing slashes trimmed, so a path can be appended: `https://dojo/` + `/api` → `https://dojo/api`. */
 export function joinUrl(base: string, path: string): string {
-  return `${base.replace(/\/+$/, '')}${path}`;
+  return `${withoutTrailingSlashes(base)}${path}`;
 }
 
 /** `<service> answered 503: …`; for a redirect, where it pointed and that it was not followed. */

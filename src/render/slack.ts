@@ -2,7 +2,7 @@ import { findingPlace, type JudgedFinding } from '../core/finding.js';
 import type { SlackEvent } from '../core/notify.js';
 import { blockingFindings, failingFindings, newSinceBaseline, type GateResults } from '../core/results.js';
 import { compareSeverityDesc } from '../core/severity.js';
-import { oneLine } from '../core/text.js';
+import { oneLine, shorten } from '../core/text.js';
 import { verdictLine } from './summary.js';
 
 /** Slack's limits for a message: blocks per message, characters per section text, per header. */
@@ -16,10 +16,6 @@ export function mrkdwn(value: string): string {
 /** Inline code that no backtick in the value can end. */
 function code(value: string): string {
   return `\`${mrkdwn(value).replace(/`/g, "'")}\``;
-}
-
-function cut(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
 }
 
 /** Lines joined until the limit, then how many were left out. */
@@ -46,7 +42,10 @@ function findingLine(f: JudgedFinding): string {
   return `• *${mrkdwn(f.id)}* ${f.severity} ${code(f.package)} ${mrkdwn(f.installedVersion)}${fix} in ${code(where)}`;
 }
 
-const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text: cut(text, SLACK_LIMITS.text) } });
+const section = (text: string) => ({
+  type: 'section',
+  text: { type: 'mrkdwn', text: shorten(text, SLACK_LIMITS.text) },
+});
 
 export interface SlackMessageArgs {
   results: GateResults;
@@ -72,7 +71,7 @@ export function renderSlackMessage(args: SlackMessageArgs): { text: string; bloc
   const blocks: Record<string, unknown>[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: cut(oneLine(`vulngate: ${args.where}`), SLACK_LIMITS.header) },
+      text: { type: 'plain_text', text: shorten(oneLine(`vulngate: ${args.where}`), SLACK_LIMITS.header) },
     },
     section(intro),
   ];
@@ -109,7 +108,7 @@ export function renderSlackMessage(args: SlackMessageArgs): { text: string; bloc
   const links = [link(args.runUrl, 'Run'), link(args.artifactUrl, 'Audit artifact')].filter(Boolean);
   if (links.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join(' · ') }] });
   const blocking = blockingFindings(results).length;
-  const text = cut(`${oneLine(verdict)} (${args.where}; ${blocking} blocking)`, SLACK_LIMITS.text);
+  const text = shorten(`${oneLine(verdict)} (${args.where}; ${blocking} blocking)`, SLACK_LIMITS.text);
   return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
 

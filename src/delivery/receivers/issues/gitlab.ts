@@ -1,4 +1,4 @@
-import { httpClient, joinUrl, type HttpFailure } from '../../../lib/http.js';
+import { httpClient, joinUrl, type HttpClient, type HttpFailure } from '../../../lib/http.js';
 import { issueMarkdown, readMarker } from './markdown.js';
 import type { IssueSpec, IssueTracker, TrackedIssue, TrackerBase } from './sync.js';
 
@@ -21,75 +21,93 @@ function describe({ status, body, redirectTo }: HttpFailure): string | undefined
   return `GitLab answered ${status}: ${body.slice(0, 200)}`;
 }
 
+const tracked = (raw: Record<string, unknown>): TrackedIssue | undefined => {
+  const marker = readMarker(raw.description);
+  if (!marker) return undefined;
+  return { ...marker, ref: String(raw.iid), open: raw.state === 'opened', url: String(raw.web_url ?? '') };
+};
+
 /** Project issues through GitLab's REST API, found again by a hidden marker and the `vulngate` label. */
-export function gitlabIssues(s: GitLabIssuesSettings): IssueTracker {
-  const base = joinUrl(s.apiUrl, `/projects/${encodeURIComponent(s.project)}`);
-  const http = httpClient({
-    service: 'GitLab',
-    credential: { origin: s.apiUrl, headers: { 'PRIVATE-TOKEN': s.token } },
-    retry: s.retry,
-    timeoutMs: s.timeoutMs,
-  });
-  const request = async (method: string, url: string, json?: unknown) => {
-    const answer = await http.send({ method, url, json, describe });
+class GitLabIssues implements IssueTracker {
+  private readonly base: string;
+  private readonly http: HttpClient;
+  private assigneeIds: number[] | undefined;
+
+  constructor(private readonly s: GitLabIssuesSettings) {
+    this.base = joinUrl(s.apiUrl, `/projects/${encodeURIComponent(s.project)}`);
+    this.http = httpClient({
+      service: 'GitLab',
+      credential: { origin: s.apiUrl, headers: { 'PRIVATE-TOKEN': s.token } },
+      retry: s.retry,
+      timeoutMs: s.timeoutMs,
+    });
+  }
+
+  private async request(method: string, url: string, json?: unknown) {
+    const answer = await this.http.send({ method, url, json, describe });
     return { json: answer.json(), next: answer.headers.get('x-next-page') ?? '' };
-  };
-  const call = async (method: string, path: string, body?: unknown) =>
-    (await request(method, `${base}${path}`, body)).json as Record<string, unknown>;
-  const tracked = (raw: Record<string, unknown>): TrackedIssue | undefined => {
-    const marker = readMarker(raw.description);
-    if (!marker) return undefined;
-    return { ...marker, ref: String(raw.iid), open: raw.state === 'opened', url: String(raw.web_url ?? '') };
-  };
-  let assigneeIds: number[] | undefined;
-  const resolveAssignees = async () => {
-    if (assigneeIds) return assigneeIds;
+  }
+
+  private async call(method: string, path: string, body?: unknown) {
+    return (await this.request(method, `${this.base}${path}`, body)).json as Record<string, unknown>;
+  }
+
+  /** Usernames to ids, looked up once. */
+  private async assignees(): Promise<number[]> {
+    if (this.assigneeIds) return this.assigneeIds;
     const ids: number[] = [];
-    for (const username of s.assignees) {
-      const { json } = await request('GET', joinUrl(s.apiUrl, `/users?username=${encodeURIComponent(username)}`));
+    for (const username of this.s.assignees) {
+      const url = joinUrl(this.s.apiUrl, `/users?username=${encodeURIComponent(username)}`);
+      const { json } = await this.request('GET', url);
       const id = Array.isArray(json) ? (json[0] as { id?: unknown } | undefined)?.id : undefined;
       if (typeof id === 'number') ids.push(id);
     }
-    assigneeIds = ids;
+    this.assigneeIds = ids;
     return ids;
-  };
-  return {
-    async list() {
-      const found: TrackedIssue[] = [];
-      let page = '1';
-      for (let n = 0; page !== '' && n < 50; n += 1) {
-        const { json, next } = await request(
-          'GET',
-          `${base}/issues?labels=${LABEL}&state=all&per_page=100&page=${page}`,
-        );
-        for (const raw of Array.isArray(json) ? (json as Record<string, unknown>[]) : []) {
-          const issue = tracked(raw);
-          if (issue) found.push(issue);
-        }
-        page = next;
+  }
+
+  /** Pages followed by X-Next-Page, at most 50. */
+  async list(): Promise<TrackedIssue[]> {
+    const found: TrackedIssue[] = [];
+    let page = '1';
+    for (let n = 0; page !== '' && n < 50; n += 1) {
+      const url = `${this.base}/issues?labels=${LABEL}&state=all&per_page=100&page=${page}`;
+      const { json, next } = await this.request('GET', url);
+      for (const raw of Array.isArray(json) ? (json as Record<string, unknown>[]) : []) {
+        const issue = tracked(raw);
+        if (issue) found.push(issue);
       }
-      return found;
-    },
-    async create(spec: IssueSpec) {
-      const ids = await resolveAssignees();
-      const created = await call('POST', '/issues', {
-        title: spec.title,
-        description: issueMarkdown(spec),
-        labels: [LABEL, ...s.labels].join(','),
-        ...(ids.length > 0 ? { assignee_ids: ids } : {}),
-      });
-      return tracked(created) ?? { ref: String(created.iid), ...spec, open: true };
-    },
-    async update(issue, spec) {
-      await call('PUT', `/issues/${issue.ref}`, { title: spec.title, description: issueMarkdown(spec) });
-    },
-    async close(issue, text) {
-      await call('POST', `/issues/${issue.ref}/notes`, { body: text });
-      await call('PUT', `/issues/${issue.ref}`, { state_event: 'close' });
-    },
-    async reopen(issue, text) {
-      await call('PUT', `/issues/${issue.ref}`, { state_event: 'reopen' });
-      await call('POST', `/issues/${issue.ref}/notes`, { body: text });
-    },
-  };
+      page = next;
+    }
+    return found;
+  }
+
+  async create(spec: IssueSpec): Promise<TrackedIssue> {
+    const ids = await this.assignees();
+    const created = await this.call('POST', '/issues', {
+      title: spec.title,
+      description: issueMarkdown(spec),
+      labels: [LABEL, ...this.s.labels].join(','),
+      ...(ids.length > 0 ? { assignee_ids: ids } : {}),
+    });
+    return tracked(created) ?? { ref: String(created.iid), ...spec, open: true };
+  }
+
+  async update(issue: TrackedIssue, spec: IssueSpec): Promise<void> {
+    await this.call('PUT', `/issues/${issue.ref}`, { title: spec.title, description: issueMarkdown(spec) });
+  }
+
+  async close(issue: TrackedIssue, text: string): Promise<void> {
+    await this.call('POST', `/issues/${issue.ref}/notes`, { body: text });
+    await this.call('PUT', `/issues/${issue.ref}`, { state_event: 'close' });
+  }
+
+  async reopen(issue: TrackedIssue, text: string): Promise<void> {
+    await this.call('PUT', `/issues/${issue.ref}`, { state_event: 'reopen' });
+    await this.call('POST', `/issues/${issue.ref}/notes`, { body: text });
+  }
+}
+
+export function gitlabIssues(settings: GitLabIssuesSettings): IssueTracker {
+  return new GitLabIssues(settings);
 }

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { CiContext } from '../../../config/ci-context.js';
-import type { GateResults } from '../../../core/results.js';
+import { sha256Hex as hash } from '../../../core/hash.js';
+import type { JudgedFinding } from '../../../core/finding.js';
+import type { GateResults, ResultsImage } from '../../../core/results.js';
 
 export const MESSAGE_SCHEMA_VERSION = 1;
 
@@ -24,8 +25,6 @@ export interface ScanIdentity {
   timestamp: string;
   ci: CiContext;
 }
-
-const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 
 function common(identity: ScanIdentity, results: GateResults): SqsDocument {
   const { ci } = identity;
@@ -54,73 +53,79 @@ function groupIdFor(image: string): string {
 export function buildMessages(args: { identity: ScanIdentity; results: GateResults }): SqsMessage[] {
   const { identity, results } = args;
   const base = common(identity, results);
-  const messages: SqsMessage[] = results.findings.map((f) => {
-    const key = f.fingerprint;
-    return {
-      key,
-      document: {
-        ...base,
-        type: 'finding',
-        image: f.image,
-        targetKind: f.targetKind,
-        target: f.target,
-        class: f.class,
-        packageType: f.type,
-        kind: f.kind,
-        vulnerabilityId: f.id,
-        package: f.package,
-        pkgId: f.pkgId,
-        purl: f.purl,
-        installedVersion: f.installedVersion,
-        fixedVersion: f.fixedVersion,
-        status: f.status,
-        severity: f.severity,
-        cvss: f.cvss ?? null,
-        title: f.title,
-        primaryUrl: f.primaryUrl,
-        description: f.description,
-        references: f.references,
-        decision: f.decision,
-        reason: f.reason,
-        exceptionNote: f.exception?.note ?? null,
-        exceptionUntil: f.exception?.until ?? null,
-        // Against the baseline: new, unchanged or changed; null when the run had none.
-        change: f.change ?? null,
-      },
-      attributes: { type: 'finding', severity: f.severity, decision: f.decision },
-      groupId: groupIdFor(f.image),
-      deduplicationId: hash(`${identity.scanId}\u0000${key}`),
-    };
-  });
-  for (const image of results.images) {
-    const key = hash(`summary\u0000${image.name}`);
-    messages.push({
-      key,
-      document: {
-        ...base,
-        type: 'image-summary',
-        image: image.name,
-        targetKind: image.kind,
-        report: image.report,
-        os: image.os ?? null,
-        verdict: image.counts.blocking > 0 ? 'fail' : 'pass',
-        blocking: image.counts.blocking,
-        excepted: image.counts.excepted,
-        unfixed: image.counts.unfixed,
-        belowThreshold: image.counts['below-threshold'],
-        notAffectedByVex: image.counts.vex,
-        critical: image.bySeverity.CRITICAL,
-        high: image.bySeverity.HIGH,
-        medium: image.bySeverity.MEDIUM,
-        low: image.bySeverity.LOW,
-        unknown: image.bySeverity.UNKNOWN,
-      },
-      attributes: { type: 'image-summary', severity: 'NONE', decision: image.counts.blocking > 0 ? 'fail' : 'pass' },
-      groupId: groupIdFor(image.name),
-      deduplicationId: hash(`${identity.scanId}\u0000${key}`),
-    });
-  }
-  return messages;
+  return [
+    ...results.findings.map((f) => findingMessage(identity, base, f)),
+    ...results.images.map((image) => imageMessage(identity, base, image)),
+  ];
+}
+
+function findingMessage(identity: ScanIdentity, base: SqsDocument, f: JudgedFinding): SqsMessage {
+  const key = f.fingerprint;
+  return {
+    key,
+    document: {
+      ...base,
+      type: 'finding',
+      image: f.image,
+      targetKind: f.targetKind,
+      target: f.target,
+      class: f.class,
+      packageType: f.type,
+      kind: f.kind,
+      vulnerabilityId: f.id,
+      package: f.package,
+      pkgId: f.pkgId,
+      purl: f.purl,
+      installedVersion: f.installedVersion,
+      fixedVersion: f.fixedVersion,
+      status: f.status,
+      severity: f.severity,
+      cvss: f.cvss ?? null,
+      title: f.title,
+      primaryUrl: f.primaryUrl,
+      description: f.description,
+      references: f.references,
+      decision: f.decision,
+      reason: f.reason,
+      exceptionNote: f.exception?.note ?? null,
+      exceptionUntil: f.exception?.until ?? null,
+      // Against the baseline: new, unchanged or changed; null when the run had none.
+      change: f.change ?? null,
+    },
+    attributes: { type: 'finding', severity: f.severity, decision: f.decision },
+    groupId: groupIdFor(f.image),
+    deduplicationId: hash(`${identity.scanId}\u0000${key}`),
+  };
+}
+
+function imageMessage(identity: ScanIdentity, base: SqsDocument, image: ResultsImage): SqsMessage {
+  const key = hash(`summary\u0000${image.name}`);
+  const verdict = image.counts.blocking > 0 ? 'fail' : 'pass';
+  return {
+    key,
+    document: {
+      ...base,
+      type: 'image-summary',
+      image: image.name,
+      targetKind: image.kind,
+      report: image.report,
+      os: image.os ?? null,
+      verdict,
+      blocking: image.counts.blocking,
+      excepted: image.counts.excepted,
+      unfixed: image.counts.unfixed,
+      belowThreshold: image.counts['below-threshold'],
+      notAffectedByVex: image.counts.vex,
+      critical: image.bySeverity.CRITICAL,
+      high: image.bySeverity.HIGH,
+      medium: image.bySeverity.MEDIUM,
+      low: image.bySeverity.LOW,
+      unknown: image.bySeverity.UNKNOWN,
+    },
+    attributes: { type: 'image-summary', severity: 'NONE', decision: verdict },
+    groupId: groupIdFor(image.name),
+    deduplicationId: hash(`${identity.scanId}\u0000${key}`),
+  };
 }
 
 /** Long text fields are dropped first when a message is over the queue's size limit. */
