@@ -25,6 +25,7 @@ const parts = (over: Partial<IdentityParts> = {}): IdentityParts => ({
 });
 
 test('stable name, target, package, installed version and id make the identity; nothing else does', () => {
+  expect.hasAssertions();
   const base = findingFingerprint(parts());
   for (const field of ['name', 'target', 'package', 'installedVersion', 'id'] as const) {
     expect(findingFingerprint(parts({ [field]: `${parts()[field]}-other` }))).not.toBe(base);

@@ -170,6 +170,7 @@ describe('publishing from the action (src/, in process) to local GitHub and arti
   });
 
   test('a passing gate stays passing when code scanning answers 404 or 422', async () => {
+    expect.hasAssertions();
     for (const status of [404, 422]) {
       github.failNext('sarif-upload', status);
       const { exitCode, log } = await runAction({

@@ -62,6 +62,7 @@ async function spoolOfEveryReceiver(): Promise<string> {
 }
 
 test('one name per receiver, each a valid spool file prefix', () => {
+  expect.hasAssertions();
   const names = RECEIVERS.map((r) => r.name);
   expect(new Set(names).size).toBe(names.length);
   for (const name of names) expect(name).toMatch(/^[a-z][a-z0-9]*$/);

@@ -129,6 +129,7 @@ describe('two nights of the real Trivy on the same tarball', () => {
   });
 
   test('a baseline that cannot be read, is of another version or of other images: one warning, counted as none', async () => {
+    expect.hasAssertions();
     const other = tmp();
     const text = readFileSync(path.join(firstNight, 'vulngate-results.json'), 'utf8');
     const cases: [string, string, RegExp][] = [

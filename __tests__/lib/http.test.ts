@@ -191,6 +191,7 @@ describe('what a server echoes of a secret is redacted', () => {
     res.writeHead(400).end(`bad request: ${JSON.stringify(req.headers)} at ${req.url ?? ''}`);
 
   test('raw, URL-encoded, Bearer and Basic (base64 of user:token, and the pair decoded) forms', async () => {
+    expect.hasAssertions();
     const own = await server(echo);
     const token = 'jira/api+token=42';
     const basic = `Basic ${Buffer.from(`bot@acme.example:${token}`).toString('base64')}`;

@@ -48,6 +48,7 @@ function ddFlags(extra: string[] = []): string[] {
 
 describe('imports with the real Trivy reports', () => {
   test('one reimport per image with stable names; a second run from another tarball path creates nothing new', async () => {
+    expect.hasAssertions();
     const env = { ...GITHUB, PATH: pathWithTrivy(), HOME: process.env.HOME, VULNGATE_DEFECTDOJO_TOKEN: TOKEN };
     const scan = async (dir: string) => {
       await writeFixtureImages(dir, ['debian-app', 'node-app']);

@@ -140,6 +140,7 @@ describe('Slack', () => {
   });
 
   test('300 targets and 3,000 findings still fit 50 blocks of at most 3,000 characters', () => {
+    expect.hasAssertions();
     const images = Array.from({ length: 300 }, (_, i) =>
       imageReport(
         Array.from({ length: 10 }, (_, j) =>

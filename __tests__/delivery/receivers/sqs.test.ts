@@ -246,6 +246,7 @@ test('forward-failure: fail turns a passing gate into exit 4; warn (default) kee
 });
 
 test('bad forwarding inputs are configuration errors: exit 2, nothing scanned', async () => {
+  expect.hasAssertions();
   const cases: [string[], string][] = [
     [['--sqs-queue-url', 'not a url'], "vulngate: --sqs-queue-url: 'not a url' is not a URL"],
     [
