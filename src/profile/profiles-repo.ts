@@ -5,6 +5,7 @@ import type { ProfilesRepo } from '../config/profiles-repo.js';
 import { ConfigError } from '../core/errors.js';
 import { oneLine, shorten } from '../core/text.js';
 import { runProcess } from '../lib/process.js';
+import { redact } from '../lib/redact.js';
 
 /** A fetched checkout: the files, the commit it is, and the way to remove it. */
 export interface FetchedProfiles {
@@ -101,6 +102,7 @@ function describeGitError(stderr: string, repo: ProfilesRepo, token: string | un
     return `profiles-repo: no repository at ${repo.url}`;
   }
   const last = stderr.trim().split('\n').pop() ?? '';
-  const safe = token ? last.split(token).join('***') : last;
+  // git may quote the token, as it is or URL-encoded: every form of it is redacted.
+  const safe = redact(last, [token]);
   return `profiles-repo: cannot fetch ${where}: ${shorten(oneLine(safe), 300)}`;
 }
