@@ -24061,6 +24061,7 @@ function runProcess({ command, args, cwd, env, timeoutMs, onStderrLine, }) {
 
 
 
+
 /**
  * A shallow, read-only fetch of one ref into a temporary directory, with git run by argument arrays. The token
  * goes as an HTTP header scoped to the repository's origin, through git's environment-only config
@@ -24139,7 +24140,8 @@ function describeGitError(stderr, repo, token) {
         return `profiles-repo: no repository at ${repo.url}`;
     }
     const last = stderr.trim().split('\n').pop() ?? '';
-    const safe = token ? last.split(token).join('***') : last;
+    // git may quote the token, as it is or URL-encoded: every form of it is redacted.
+    const safe = redact(last, [token]);
     return `profiles-repo: cannot fetch ${where}: ${shorten(oneLine(safe), 300)}`;
 }
 
