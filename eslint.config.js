@@ -18,6 +18,11 @@ export default tseslint.config(
     },
   },
   {
+    // A function that does several things is split (a summary per section, a run into judge, deliver, conclude).
+    files: ['src/**'],
+    rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }] },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: globals.node },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

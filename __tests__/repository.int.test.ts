@@ -12,12 +12,14 @@ import { ROOT } from '../test/support/paths.ts';
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 
 test('dist/ is the bundle of the current src/ (rebuild with `npm run bundle`)', () => {
+  expect.hasAssertions();
   const out = mkdtempSync(path.join(tmpdir(), 'vg-dist-'));
   execFileSync(process.execPath, ['scripts/bundle.mjs', out], { cwd: ROOT, stdio: 'pipe' });
   const files = (dir: string) =>
     (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.js') || f.endsWith('.json')).sort();
   const committed = path.join(ROOT, 'dist');
   expect(files(committed)).toEqual(files(out));
+  expect(files(out).length).toBeGreaterThan(0);
   for (const file of files(out)) {
     if (readFileSync(path.join(out, file), 'utf8') !== readFileSync(path.join(committed, file), 'utf8')) {
       throw new Error(`dist/${file} is stale: run \`npm run bundle\` and commit dist/`);
@@ -45,6 +47,7 @@ test('action.yml is derived from the option table; the action sets exactly its o
 });
 
 test('the bundled profiles are valid', async () => {
+  expect.hasAssertions();
   const { parseProfileDocument } = await import('../src/profile/parse.js');
   const { silentLogger } = await import('../src/core/logger.js');
   for (const dir of ['profiles', 'example/profiles']) {

@@ -11,9 +11,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const silent = { debug() {}, info() {}, notice() {}, warning() {}, error() {} };
 
-const { buildMessages } = await import(path.join(build, 'delivery/messages.js'));
-const { sendToSqs } = await import(path.join(build, 'delivery/sqs.js'));
-const { importToDefectDojo } = await import(path.join(build, 'delivery/defectdojo.js'));
+const { buildMessages } = await import(path.join(build, 'delivery/receivers/sqs/messages.js'));
+const { sendToSqs } = await import(path.join(build, 'delivery/receivers/sqs/send.js'));
+const { importToDefectDojo } = await import(path.join(build, 'delivery/receivers/defectdojo/import.js'));
 const { evaluate } = await import(path.join(build, 'core/evaluate.js'));
 const { buildResults } = await import(path.join(build, 'core/results.js'));
 const { parseTrivyReport } = await import(path.join(build, 'core/trivy-report.js'));

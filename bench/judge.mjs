@@ -14,10 +14,10 @@ const load = (file) => import(path.join(build, file));
 async function runCase(findings, exceptions, distinct) {
   const { evaluate } = await load('core/evaluate.js');
   const { buildResults } = await load('core/results.js');
-  const { outputFiles } = await load('app/gate.js');
+  const { outputFiles } = await load('app/outputs.js');
   const { writeOutputs } = await load('app/outputs.js');
   const { renderPrComment } = await load('render/pr-comment.js');
-  const { buildMessages } = await load('delivery/messages.js');
+  const { buildMessages } = await load('delivery/receivers/sqs/messages.js');
   const { readCiContext } = await load('config/ci-context.js');
   const severities = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
   const images = Array.from({ length: 10 }, (_, i) => ({

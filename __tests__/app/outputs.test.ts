@@ -1,8 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { outputFiles } from '../../src/app/gate.js';
-import { withRecordPaths, writeOutputs } from '../../src/app/outputs.js';
+import { outputFiles, withRecordPaths, writeOutputs } from '../../src/app/outputs.js';
 import { resultsDocument } from '../../src/core/results-document.js';
 import { renderGitlabReport } from '../../src/render/gitlab.js';
 import { renderSarif } from '../../src/render/sarif.js';

@@ -14,7 +14,12 @@ import { fastRetry } from '../../test/support/retry.ts';
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-run-'));
 
 function settings(
-  overrides: { reports?: string[]; profile?: string; failOnFindings?: boolean; forward?: RunSettings['forward'] } = {},
+  overrides: {
+    reports?: string[];
+    profile?: string;
+    failOnFindings?: boolean;
+    delivery?: RunSettings['delivery'];
+  } = {},
 ): RunSettings {
   return {
     ci: readCiContext({}),
@@ -33,7 +38,7 @@ function settings(
       dbAge: { maxHours: 72, strict: false },
       vex: [],
     },
-    forward: overrides.forward ?? { failure: 'warn' },
+    delivery: overrides.delivery ?? { failure: 'warn' },
   };
 }
 
@@ -45,7 +50,7 @@ function ports(
     now: () => new Date('2026-12-03T10:00:00Z'),
     env: {},
     createScanner: () => Promise.reject(new Error('no scanner in these tests')),
-    timing: { forwardRetry: fastRetry(2), forwardTimeoutMs: 2000 },
+    timing: { deliveryRetry: fastRetry(2), deliveryTimeoutMs: 2000 },
     ...extra,
   };
 }
@@ -61,7 +66,7 @@ async function brokenDefectDojo() {
   return { url, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
-function withDefectDojo(url: string, failure: 'warn' | 'fail'): RunSettings['forward'] {
+function withDefectDojo(url: string, failure: 'warn' | 'fail'): RunSettings['delivery'] {
   const dd = { url, token: 'dd-secret-token', productType: 'acme', product: 'acme/shop', engagement: 'main' };
   return { failure, defectDojo: { ...dd, closeOldFindings: false, tags: [] } };
 }
@@ -119,15 +124,15 @@ describe('the exit-code table', () => {
   test('4: delivery failed with forward-failure: fail; warn keeps 0; a failed verdict stays 1', async () => {
     const dojo = await brokenDefectDojo();
     try {
-      const fail = await run(settings({ profile: passing(), forward: withDefectDojo(dojo.url, 'fail') }), ports());
+      const fail = await run(settings({ profile: passing(), delivery: withDefectDojo(dojo.url, 'fail') }), ports());
       expect(fail.exitCode).toBe(ExitCode.Delivery);
       expect(fail.reason).toMatch(/^✅ vulngate: PASS .*; but forwarding failed and forward-failure is fail$/);
       expect(fail.deliveries).toEqual([
-        expect.objectContaining({ sink: 'defectdojo', status: 'failed', spooled: expect.any(String) }),
+        expect.objectContaining({ receiver: 'defectdojo', status: 'failed', spooled: expect.any(String) }),
       ]);
-      const warn = await run(settings({ profile: passing(), forward: withDefectDojo(dojo.url, 'warn') }), ports());
+      const warn = await run(settings({ profile: passing(), delivery: withDefectDojo(dojo.url, 'warn') }), ports());
       expect(warn.exitCode).toBe(ExitCode.Pass);
-      const verdict = await run(settings({ forward: withDefectDojo(dojo.url, 'fail') }), ports());
+      const verdict = await run(settings({ delivery: withDefectDojo(dojo.url, 'fail') }), ports());
       expect(verdict.exitCode).toBe(ExitCode.PolicyFailed);
       expect(verdict.deliveries[0]?.status).toBe('failed');
     } finally {

@@ -263,6 +263,7 @@ describe('errors: one line, a meaningful exit code, no stack trace', () => {
   });
 
   test('--help documents every option and the exit codes', () => {
+    expect.hasAssertions();
     const run = cliFromDist(['scan', '--help']);
     expect(run.code).toBe(0);
     for (const flag of [

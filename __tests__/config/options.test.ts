@@ -22,6 +22,7 @@ test('names are derived once: input, flag and variable', () => {
 });
 
 test('every option says what it is for and appears somewhere', () => {
+  expect.hasAssertions();
   for (const name of OPTION_NAMES) {
     const spec = optionSpec(name);
     expect(spec.help.length).toBeGreaterThan(10);
@@ -30,6 +31,7 @@ test('every option says what it is for and appears somewhere', () => {
 });
 
 test('tokens never become flags of their own in process lists, except where the old CLI had one', () => {
+  expect.hasAssertions();
   expect(optionSpec('trivy-server-token').envOnly).toBe(true);
   expect(optionSpec('profiles-token').envOnly).toBe(true);
   expect(OPTION_NAMES.filter((n) => optionSpec(n).secret)).toEqual([
@@ -98,6 +100,7 @@ test('the action scans, or judges reports when `reports` is set', () => {
 
 describe('the CLI', () => {
   test("each command's --help lists exactly its options from the table", async () => {
+    expect.hasAssertions();
     for (const command of ['scan', 'evaluate', 'forward'] as const) {
       const help = (await cliInProcess([command, '--help'])).stdout;
       for (const name of commandOptions(command)) {

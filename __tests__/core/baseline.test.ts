@@ -1,6 +1,6 @@
 import { readBaselineRecord } from '../../src/baseline/record.js';
 import { readCiContext } from '../../src/config/ci-context.js';
-import { buildMessages } from '../../src/delivery/messages.js';
+import { buildMessages } from '../../src/delivery/receivers/sqs/messages.js';
 import type { Baseline } from '../../src/core/baseline.js';
 import { findingFingerprint } from '../../src/core/identity.js';
 import { evaluate } from '../../src/core/evaluate.js';

@@ -7,7 +7,7 @@ import {
   targetWithoutArtifact,
   type IdentityParts,
 } from '../../src/core/identity.js';
-import { buildMessages } from '../../src/delivery/messages.js';
+import { buildMessages } from '../../src/delivery/receivers/sqs/messages.js';
 import { renderGitlabReport } from '../../src/render/gitlab.js';
 import { previousBlocking, renderPrComment } from '../../src/render/pr-comment.js';
 import { renderSarif } from '../../src/render/sarif.js';
@@ -26,6 +26,7 @@ const parts = (over: Partial<IdentityParts> = {}): IdentityParts => ({
 });
 
 test('stable name, target, package, installed version and id make the identity; nothing else does', () => {
+  expect.hasAssertions();
   const base = findingFingerprint(parts());
   for (const field of ['name', 'target', 'package', 'installedVersion', 'id'] as const) {
     expect(findingFingerprint(parts({ [field]: `${parts()[field]}-other` }))).not.toBe(base);

@@ -10,6 +10,7 @@ const parse = (name: string) => {
 
 describe('parseTrivyReport on the shared Trivy reports', () => {
   test.each(SHARED_REPORT_NAMES)('%s: one finding per vulnerability, image from RepoTags', (name) => {
+    expect.hasAssertions();
     const raw = JSON.parse(readFileSync(reportPath(name), 'utf8'));
     const expected = (raw.Results ?? []).reduce(
       (n: number, r: { Vulnerabilities?: unknown[] }) => n + (r.Vulnerabilities?.length ?? 0),

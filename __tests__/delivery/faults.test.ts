@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readCiContext } from '../../src/config/ci-context.js';
-import { forwardResults } from '../../src/delivery/forward.js';
+import { deliver } from '../../src/delivery/deliver.js';
 import { cliInProcess } from '../../test/support/cli.ts';
 import { startDefectDojoFake, type DefectDojoFake } from '../../test/support/defectdojo-server.ts';
 import { finding, imageReport } from '../../test/support/findings.ts';
@@ -25,7 +25,7 @@ function forward(image: string, extra: Record<string, unknown> = {}, ci = readCi
   const outcome = outcomeFor([imageReport([finding({ image })], image)]);
   const logger = recordingLogger();
   const dd = { url: dojo.url, token: TOKEN, productType: 'acme', product: 'acme/shop', engagement: 'main' };
-  const done = forwardResults({
+  const done = deliver({
     ...outcome,
     options: { defectDojo: { ...dd, closeOldFindings: false, tags: [], ...extra }, failure: 'warn' },
     ci,
@@ -80,16 +80,16 @@ describe('DefectDojo', () => {
   });
 
   test('a token echoed back in an error body is never logged nor spooled', async () => {
+    expect.hasAssertions();
     dojo.script({ status: 400, body: JSON.stringify({ detail: `bad request with Authorization: Token ${TOKEN}` }) });
     const { logger, done, outcome } = forward('shop/api:1');
     await done;
     expect(logger.lines.map((l) => l.message).join('\n')).not.toContain(TOKEN);
     expect(logger.at('warning')[0]).toContain('Token ***');
     const spool = path.join(outcome.outputDir, 'undelivered');
-    for (const name of readdirSync(spool, { recursive: true }) as string[]) {
-      const file = path.join(spool, name);
-      if (name.endsWith('.json')) expect(readFileSync(file, 'utf8')).not.toContain(TOKEN);
-    }
+    const spooled = (readdirSync(spool, { recursive: true }) as string[]).filter((name) => name.endsWith('.json'));
+    expect(spooled.length).toBeGreaterThan(0);
+    for (const name of spooled) expect(readFileSync(path.join(spool, name), 'utf8')).not.toContain(TOKEN);
   });
 
   test('a refused token: one line for every image, and no more requests after the first', async () => {
@@ -99,7 +99,7 @@ describe('DefectDojo', () => {
     ]);
     const logger = recordingLogger();
     const dd = { url: dojo.url, token: 'wrong', productType: 'acme', product: 'acme/shop', engagement: 'main' };
-    await forwardResults({
+    await deliver({
       ...outcome,
       options: { defectDojo: { ...dd, closeOldFindings: false, tags: [] }, failure: 'warn' },
       ci: readCiContext({}),
@@ -126,7 +126,6 @@ describe('the spool (out/undelivered)', () => {
       createdAt: '2026-12-03T00:00:00Z',
       reasons: [],
       settings: {
-        url: 'http://127.0.0.1:1',
         productType: 'a',
         product: 'b',
         engagement: 'c',
@@ -137,28 +136,53 @@ describe('the spool (out/undelivered)', () => {
       uploads: [{ image: 'x:1', reportFile }],
     });
 
+  /** The replaying job's own settings: where DefectDojo is, and its token. */
+  const replayEnv = () => ({
+    VULNGATE_DEFECTDOJO_TOKEN: TOKEN,
+    VULNGATE_DEFECTDOJO_URL: dojo.url,
+    VULNGATE_DEFECTDOJO_ALLOW_HTTP: 'true',
+  });
+
   test('an entry naming a file outside the spool is refused; the file is neither sent nor deleted', async () => {
     const out = spoolWith({ 'defectdojo-evil.json': ddEntry('../../victim.json') });
     const victim = path.join(out, '..', 'victim.json');
     writeFileSync(victim, '{"secret": true}');
-    const run = await cliInProcess(['forward', '--from', out], { env: { VULNGATE_DEFECTDOJO_TOKEN: TOKEN } });
+    const run = await cliInProcess(['forward', '--from', out], { env: replayEnv() });
     expect(run.code).toBe(4);
     expect(run.stderr).toContain('skipped, it names a report file outside the spool directory; it is left in place');
     expect(existsSync(victim)).toBe(true);
     expect(dojo.requests).toHaveLength(0);
   });
 
+  test('an entry naming where to send it is refused: the token goes only where this job says DefectDojo is', async () => {
+    const evil = await startDefectDojoFake({ token: TOKEN });
+    try {
+      const entry = JSON.parse(ddEntry('defectdojo-e/001.json')) as { settings: Record<string, unknown> };
+      entry.settings.url = evil.url;
+      const out = spoolWith({ 'defectdojo-e.json': JSON.stringify(entry) });
+      mkdirSync(path.join(out, 'undelivered', 'defectdojo-e'));
+      writeFileSync(path.join(out, 'undelivered', 'defectdojo-e', '001.json'), readFileSync(reportPath('alpine-39')));
+      const run = await cliInProcess(['forward', '--from', out], { env: replayEnv() });
+      expect(run.code).toBe(4);
+      expect(run.stderr).toContain('skipped, it names more than what to send (settings.url)');
+      expect(evil.requests).toHaveLength(0);
+      expect(dojo.requests).toHaveLength(0);
+    } finally {
+      await evil.close();
+    }
+  });
+
   test('a corrupt entry is reported and skipped; the others are still sent', async () => {
     const out = spoolWith({
       'defectdojo-a-broken.json': '{not json',
-      'defectdojo-b-good.json': ddEntry('defectdojo-b/001.json').replace('http://127.0.0.1:1', dojo.url),
+      'defectdojo-b-good.json': ddEntry('defectdojo-b/001.json'),
     });
     mkdirSync(path.join(out, 'undelivered', 'defectdojo-b'));
     writeFileSync(
       path.join(out, 'undelivered', 'defectdojo-b', '001.json'),
       readFileSync(reportPath('alpine-39'), 'utf8'),
     );
-    const run = await cliInProcess(['forward', '--from', out], { env: { VULNGATE_DEFECTDOJO_TOKEN: TOKEN } });
+    const run = await cliInProcess(['forward', '--from', out], { env: replayEnv() });
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(/defectdojo-a-broken\.json: skipped, not readable JSON/);
     expect(dojo.requests.filter((r) => r.status === 201)).toHaveLength(1);

@@ -12,7 +12,7 @@ import { reportPath } from '../../test/support/paths.ts';
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-publish-'));
 const SHA = 'a'.repeat(40);
 const TOKEN = 'ghs_testtoken123';
-const FAST = { publish: { retry: fastRetry(3), pollDelaysMs: [5, 5, 5] } };
+const FAST = { github: { retry: fastRetry(3), pollDelaysMs: [5, 5, 5] } };
 
 function runnerEnv(
   github: GitHubFake,
@@ -170,6 +170,7 @@ describe('publishing from the action (src/, in process) to local GitHub and arti
   });
 
   test('a passing gate stays passing when code scanning answers 404 or 422', async () => {
+    expect.hasAssertions();
     for (const status of [404, 422]) {
       github.failNext('sarif-upload', status);
       const { exitCode, log } = await runAction({

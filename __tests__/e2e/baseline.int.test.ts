@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { baselineLoader } from '../../src/baseline/resolve.js';
 import { readCiContext } from '../../src/config/ci-context.js';
-import { auditArtifactName } from '../../src/delivery/artifact.js';
+import { auditArtifactName } from '../../src/core/job-identity.js';
 import { startGitHubArtifacts, startGitLabArtifacts } from '../../test/support/artifact-sources.ts';
 import { cliInProcess, summaryOf } from '../../test/support/cli.ts';
 import { fixtureDbWith } from '../../test/support/fixture-db.ts';
@@ -129,6 +129,7 @@ describe('two nights of the real Trivy on the same tarball', () => {
   });
 
   test('a baseline that cannot be read, is of another version or of other images: one warning, counted as none', async () => {
+    expect.hasAssertions();
     const other = tmp();
     const text = readFileSync(path.join(firstNight, 'vulngate-results.json'), 'utf8');
     const cases: [string, string, RegExp][] = [

@@ -76,6 +76,7 @@ async function tarFiles(file: string): Promise<Map<string, Buffer>> {
 
 describe('digests and data', () => {
   test('the recorded digests are the tarball’s config, manifest and bytes; the DB that judged is named', async () => {
+    expect.hasAssertions();
     const dir = tmp();
     await writeFixtureImages(dir, ['debian-app']);
     await writeImage(path.join(dir, 'alpine-oci.tar'), FIXTURE_IMAGES['alpine-base']!, 'oci');
@@ -148,6 +149,7 @@ describe('digests and data', () => {
 
 describe('SBOM per image and directory, from the same scan', () => {
   test('CycloneDX that lists the packages Trivy found and passes the official CycloneDX JSON schema', async () => {
+    expect.hasAssertions();
     const dir = tmp();
     await writeFixtureImages(dir, ['debian-app', 'node-app']);
     const out = tmp();
@@ -231,6 +233,7 @@ describe('VEX', () => {
   });
 
   test('a bad VEX file is one clear line naming it, exit 2, before anything is scanned', async () => {
+    expect.hasAssertions();
     const dir = tmp();
     await writeFixtureImages(dir, ['clean']);
     const bad = path.join(tmp(), 'bad.json');

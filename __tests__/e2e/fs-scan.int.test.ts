@@ -296,6 +296,7 @@ describe('vulngate scan --fs on real lockfiles', () => {
 
 describe('bad code targets', () => {
   test('a directory that does not exist, or a file, is exit 2 naming it before anything is scanned', async () => {
+    expect.hasAssertions();
     const ws = workspace();
     for (const [args, message] of [
       [['--fs', 'polyglot', '--fs', 'no-such-dir'], /^vulngate: fs: 'no-such-dir' does not exist \(ENOENT\)/m],

@@ -92,6 +92,7 @@ describe('vulngate scan on real image tarballs', () => {
   });
 
   test('exact findings and decisions per image; the clean image passes; exit 1', async () => {
+    expect.hasAssertions();
     const out = tmp();
     const run = await cliInProcess(scanArgs(`${images}/*.tar`, out, ['--parallel', '2']), { env: env() });
     expect(run.stderr).toContain('Using Trivy 0.74.0 from PATH');

@@ -94,6 +94,7 @@ test('bounded in total time: no attempt starts past totalMs, even with attempts 
 });
 
 test('jitter keeps each delay within [half, all] of the backoff', async () => {
+  expect.hasAssertions();
   for (let i = 0; i < 20; i += 1) {
     const time = fakeTime();
     await retry({ ...POLICY, jitter: true }, failing([new HttpError('a', 503), new HttpError('b', 503)]).attempt, time);

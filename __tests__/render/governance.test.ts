@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { withExceptions } from '../../src/delivery/defectdojo.js';
+import { withExceptions } from '../../src/delivery/receivers/defectdojo/report.js';
 import { renderGitlabReport } from '../../src/render/gitlab.js';
 import { renderSarif } from '../../src/render/sarif.js';
 import { TEST_NOW, judge, loadShared } from '../../test/support/judge.ts';

@@ -66,6 +66,7 @@ test('the PR comment stays under GitHub’s 65,536 characters, however many find
 });
 
 test('the GitLab report: no HTML, no mention, no control character in what GitLab renders', async () => {
+  expect.hasAssertions();
   const { renderGitlabReport } = await import('../../src/render/gitlab.js');
   const f = finding({
     package: `pkg${HOSTILE}`,

@@ -2,6 +2,8 @@ import { evaluate } from '../../src/core/evaluate.js';
 import { buildResults } from '../../src/core/results.js';
 import { renderOpenVex } from '../../src/render/openvex.js';
 import { finding, imageReport, profile, rule } from '../../test/support/findings.ts';
+import { expectGolden } from '../../test/support/golden.ts';
+import { sharedResults } from '../../test/support/shared-results.ts';
 
 const NOW = new Date('2026-11-23T15:30:00Z');
 
@@ -44,4 +46,8 @@ test('not_affected only when the exception says so, with its OpenVEX justificati
 test('a secret never goes into the VEX document', () => {
   const secret = finding({ kind: 'secret', id: 'aws-access-key-id', package: '/app/.env', fixedVersion: '' });
   expect(vexOf([{ id: 'aws-access-key-id', note: 'test key' }], [secret]).statements).toEqual([]);
+});
+
+test('the OpenVEX document of three shared reports (golden)', () => {
+  expectGolden('openvex-shared.json', `${JSON.stringify(renderOpenVex(sharedResults()), null, 2)}\n`);
 });

@@ -1,4 +1,5 @@
-import { commentMarker, jobKey, previousBlocking, renderPrComment } from '../../src/render/pr-comment.js';
+import { jobKey } from '../../src/core/job-identity.js';
+import { commentMarker, previousBlocking, renderPrComment } from '../../src/render/pr-comment.js';
 import { expectGolden } from '../../test/support/golden.ts';
 import { finding, imageReport } from '../../test/support/findings.ts';
 import { judge, loadShared } from '../../test/support/judge.ts';

@@ -1,62 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { evaluate } from '../../src/core/evaluate.js';
 import { buildResults } from '../../src/core/results.js';
 import { resultsDocument } from '../../src/core/results-document.js';
-import { parseTrivyReport } from '../../src/core/trivy-report.js';
 import { SUMMARY_ROW_LIMIT, renderSummary, verdictLine } from '../../src/render/summary.js';
 import { finding, imageReport, profile, rule } from '../../test/support/findings.ts';
 import { expectGolden } from '../../test/support/golden.ts';
-import { reportPath } from '../../test/support/paths.ts';
-
-const NOW = new Date('2026-11-23T12:00:00Z');
-
-function sharedResults() {
-  const images = ['alpine-39', 'debian-buster', 'fluentd-gems'].map((name) => {
-    const file = reportPath(name);
-    const report = parseTrivyReport({
-      text: readFileSync(file, 'utf8'),
-      reportPath: `reports/${name}.json`,
-      fallbackName: file,
-    });
-    return report;
-  });
-  const p = profile({
-    severity: 'MEDIUM',
-    ignoreUnfixed: true,
-    exceptions: [
-      rule({
-        id: 'CVE-2019-18224',
-        package: 'libidn2-0',
-        note: 'Not reachable | no IDN input',
-        until: '2026-12-01',
-        origin: 'profiles/test.yml exceptions[0]',
-      }),
-      rule({
-        id: 'CVE-2019-1549',
-        note: 'Expired one',
-        until: '2026-01-31',
-        origin: 'profiles/test.yml exceptions[1]',
-      }),
-      rule({ id: 'CVE-1999-0001', note: 'Nothing matches', origin: 'profiles/test.yml exceptions[2]' }),
-    ],
-  });
-  const evaluation = evaluate({ images, profile: p, now: NOW });
-  return buildResults({
-    evaluation,
-    images,
-    errors: [
-      {
-        image: 'broken',
-        kind: 'image',
-        source: 'tar_images/broken.tar',
-        message: 'Trivy failed (exit 1): unexpected EOF',
-      },
-    ],
-    profile: p,
-    now: NOW,
-    toolVersion: '0.0.0-test',
-  });
-}
+import { SHARED_NOW, sharedResults } from '../../test/support/shared-results.ts';
 
 test('summary of three shared reports (golden)', () => {
   expectGolden('summary-shared.md', renderSummary({ results: sharedResults() }));
@@ -87,13 +35,13 @@ test('long tables are capped and point to the results file', () => {
   const findings = Array.from({ length: SUMMARY_ROW_LIMIT + 5 }, (_, i) =>
     finding({ id: `CVE-2024-${String(i).padStart(5, '0')}` }),
   );
-  const evaluation = evaluate({ images: [imageReport(findings)], profile: profile(), now: NOW });
+  const evaluation = evaluate({ images: [imageReport(findings)], profile: profile(), now: SHARED_NOW });
   const results = buildResults({
     evaluation,
     images: [imageReport(findings)],
     errors: [],
     profile: profile(),
-    now: NOW,
+    now: SHARED_NOW,
     toolVersion: 'x',
   });
   const markdown = renderSummary({ results });
@@ -112,13 +60,13 @@ describe('text from the scanned image is escaped for markdown, and the summary s
   });
 
   test('no HTML, no mention, no column break, no escape sequence, no javascript: link', () => {
-    const evaluation = evaluate({ images: [imageReport([hostile])], profile: profile(), now: NOW });
+    const evaluation = evaluate({ images: [imageReport([hostile])], profile: profile(), now: SHARED_NOW });
     const results = buildResults({
       evaluation,
       images: [imageReport([hostile])],
       errors: [],
       profile: profile(),
-      now: NOW,
+      now: SHARED_NOW,
       toolVersion: 'x',
     });
     const markdown = renderSummary({ results });
@@ -134,13 +82,13 @@ describe('text from the scanned image is escaped for markdown, and the summary s
       rule({ id: `CVE-2000-${i}`, note: 'n'.repeat(120), origin: `p exceptions[${i}]` }),
     );
     const p = profile({ exceptions: rules });
-    const evaluation = evaluate({ images: [imageReport([finding()])], profile: p, now: NOW });
+    const evaluation = evaluate({ images: [imageReport([finding()])], profile: p, now: SHARED_NOW });
     const results = buildResults({
       evaluation,
       images: [imageReport([finding()])],
       errors: [],
       profile: p,
-      now: NOW,
+      now: SHARED_NOW,
       toolVersion: 'x',
     });
     const markdown = renderSummary({ results });

@@ -95,6 +95,7 @@ const findingRows = (r: Results) =>
 const layerCounts = (r: Results) => Object.fromEntries(r.images.map((i) => [i.name, i.layers]));
 
 test('a shared base layer is analysed once per run and not at all the next run; the findings equal uncached scans', async () => {
+  expect.hasAssertions();
   const dir = await productImages();
   const cache = freshCache();
   const cold = await scan(`${dir}/*.tar`, cache, ['--parallel', '2']);
@@ -159,6 +160,7 @@ test('the server listens on loopback, gets its token by environment only, and is
 }, 120_000);
 
 test('a server that dies mid-run fails the remaining scans with one line each, bounded, and the run exits 3', async () => {
+  expect.hasAssertions();
   const shim = trivyShim({ killServerBeforeScan: 2 });
   const dir = await productImages();
   const started = Date.now();

@@ -1,6 +1,5 @@
 import { mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { GateOptions } from '../config/settings.js';
+import type { FeedSettings, GateOptions } from '../config/settings.js';
 import { ConfigError, errorCode } from '../core/errors.js';
 import { evaluate } from '../core/evaluate.js';
 import { legacyStableNames } from '../core/identity.js';
@@ -8,18 +7,18 @@ import { reportExceptionHealth } from '../core/exception-health.js';
 import type { ImageReport } from '../core/finding.js';
 import type { Logger } from '../core/logger.js';
 import type { Baseline } from '../core/baseline.js';
-import { buildResults, OUTPUT_FILES, type GateResults, type RunInfo } from '../core/results.js';
+import { buildResults, type GateResults, type RunInfo } from '../core/results.js';
 import type { NotifyConfig } from '../core/notify.js';
 import type { Profile } from '../core/profile.js';
 import { loadCentralProfile } from '../profile/central.js';
 import { checkKevExceptions, feedVersions } from '../feeds/governance.js';
-import { loadFeeds, type FeedDownload, type FeedSettings } from '../feeds/load.js';
+import { loadFeeds, type FeedDownload } from '../feeds/load.js';
 import { loadProfile, looksLikePath } from '../profile/load.js';
 import { dockerfileFromLine } from '../render/sarif.js';
 import type { ImageScanner } from '../trivy/scanner.js';
 import { readReports, type Collected } from './collect.js';
 import { resolveVexFiles } from './vex.js';
-import { writeOutputs } from './outputs.js';
+import { outputFiles, writeOutputs, type GateFiles } from './outputs.js';
 import { scanTargets } from './scan.js';
 import { findReports, resolveTargets } from './targets.js';
 
@@ -41,17 +40,6 @@ export interface GateContext {
   loadBaseline?: (targets: string[], legacyTargets?: string[]) => Promise<Baseline | undefined>;
 }
 
-export interface GateFiles {
-  results: string;
-  summary: string;
-  reportsDir: string;
-  sarif: string;
-  gitlab: string;
-  gitlabDependencies: string;
-  sbomDir: string;
-  openVex: string;
-}
-
 export interface GateOutcome {
   results: GateResults;
   files: GateFiles;
@@ -64,39 +52,10 @@ export interface GateOutcome {
   notify?: NotifyConfig;
 }
 
-export function outputFiles(outputDir: string): GateFiles {
-  return {
-    results: path.join(outputDir, OUTPUT_FILES.results),
-    summary: path.join(outputDir, OUTPUT_FILES.summary),
-    reportsDir: path.join(outputDir, OUTPUT_FILES.reportsDir),
-    sarif: path.join(outputDir, OUTPUT_FILES.sarif),
-    gitlab: path.join(outputDir, OUTPUT_FILES.gitlab),
-    gitlabDependencies: path.join(outputDir, OUTPUT_FILES.gitlabDependencies),
-    sbomDir: path.join(outputDir, OUTPUT_FILES.sbomDir),
-    openVex: path.join(outputDir, OUTPUT_FILES.openVex),
-  };
-}
-
 /** Profile → reports (scanned or given) → verdict → files. Config errors throw before anything runs. */
 export async function runGate(options: GateOptions, context: GateContext): Promise<GateOutcome> {
-  const { logger } = context;
   const startedAt = context.now();
-  const profile = await resolveProfile(options, context);
-  const counts = `${profile.exceptions.length} exception(s)`;
-  const commit = profile.origin ? ` (commit ${profile.origin.commit.slice(0, 12)})` : '';
-  logger.info(
-    `Profile ${profile.source}${commit}: severity ${profile.severity}, ignore_unfixed ${profile.ignoreUnfixed}, ` +
-      counts,
-  );
-
-  const feeds = await loadFeeds({
-    policy: profile.exploitation,
-    settings: options.feeds ?? NO_FEEDS,
-    download: context.downloadFeed ?? noDownload,
-    now: context.now(),
-    logger,
-  });
-  checkKevExceptions(profile, feeds.data);
+  const { profile, feeds } = await prepareJudging(options, context);
   const files = outputFiles(options.outputDir);
   const dockerfile = options.sarif.dockerfile ? await readDockerfile(options.sarif.dockerfile) : undefined;
   try {
@@ -105,12 +64,55 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
   } catch (err) {
     throw new ConfigError(`output-dir: cannot write into '${options.outputDir}' (${errorCode(err)}); give a directory`);
   }
-
   const collected =
     options.source.kind === 'scan'
       ? await scanSource({ options, source: options.source, context, files })
       : await readReports(await findReports(options.source.reports), files.reportsDir, context.workspace);
+  const results = await judgeCollected({ options, context, profile, feeds, collected });
+  const { summaryMarkdown, sarifOmitted } = await writeOutputs({
+    results,
+    files,
+    sarif: { include: options.sarif.include, dockerfile },
+    failOnFindings: options.failOnFindings,
+    startedAt,
+    finishedAt: context.now(),
+  });
+  return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted, notify: profile.notify };
+}
 
+type Feeds = Awaited<ReturnType<typeof loadFeeds>>;
+
+/** The profile, and the exploitation feeds it uses: both checked before anything is scanned. */
+async function prepareJudging(options: GateOptions, context: GateContext): Promise<{ profile: Profile; feeds: Feeds }> {
+  const { logger } = context;
+  const profile = await resolveProfile(options, context);
+  const counts = `${profile.exceptions.length} exception(s)`;
+  const commit = profile.origin ? ` (commit ${profile.origin.commit.slice(0, 12)})` : '';
+  logger.info(
+    `Profile ${profile.source}${commit}: severity ${profile.severity}, ignore_unfixed ${profile.ignoreUnfixed}, ` +
+      counts,
+  );
+  const feeds = await loadFeeds({
+    policy: profile.exploitation,
+    settings: options.feeds ?? NO_FEEDS,
+    download: context.downloadFeed ?? noDownload,
+    now: context.now(),
+    logger,
+  });
+  checkKevExceptions(profile, feeds.data);
+  return { profile, feeds };
+}
+
+/** Judged, compared with the baseline (looked up once the targets' identities are known), and said in the log. */
+async function judgeCollected(args: {
+  options: GateOptions;
+  context: GateContext;
+  profile: Profile;
+  feeds: Feeds;
+  collected: Collected;
+}): Promise<GateResults> {
+  const { options, context, profile, feeds, collected } = args;
+  const { logger } = context;
   const now = context.now();
   const evaluation = evaluate({
     images: collected.reports,
@@ -119,7 +121,6 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
     identities: options.identities,
     exploitation: feeds.data,
   });
-  // Judged without it; compared with it: the lookup needs the targets' stable names the judging gave.
   const legacyNames = legacyStableNames(collected.reports.map((r) => ({ image: r.image, kind: r.kind })));
   const baseline = context.loadBaseline ? await context.loadBaseline(evaluation.stableNames, legacyNames) : undefined;
   const results = buildResults({
@@ -145,16 +146,7 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
     );
   }
   for (const error of collected.errors) logger.error(`${error.source}: ${error.message}`);
-
-  const { summaryMarkdown, sarifOmitted } = await writeOutputs({
-    results,
-    files,
-    sarif: { include: options.sarif.include, dockerfile },
-    failOnFindings: options.failOnFindings,
-    startedAt,
-    finishedAt: context.now(),
-  });
-  return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted, notify: profile.notify };
+  return results;
 }
 
 const NO_FEEDS: FeedSettings = { kev: [], epss: [], cacheDir: '', maxAgeHours: 72 };

@@ -1,5 +1,5 @@
-import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { resultsDocumentChunks } from '../core/results-document.js';
 import { OUTPUT_FILES, type GateResults } from '../core/results.js';
 import { gitlabReportChunks, hasGitlabTargets } from '../render/gitlab.js';
@@ -7,7 +7,30 @@ import { writeChunks } from './stream-file.js';
 import { writeSarifFile } from './sarif-writer.js';
 import { renderOpenVex } from '../render/openvex.js';
 import { renderSummary } from '../render/summary.js';
-import type { GateFiles } from './gate.js';
+
+export interface GateFiles {
+  results: string;
+  summary: string;
+  reportsDir: string;
+  sarif: string;
+  gitlab: string;
+  gitlabDependencies: string;
+  sbomDir: string;
+  openVex: string;
+}
+
+export function outputFiles(outputDir: string): GateFiles {
+  return {
+    results: path.join(outputDir, OUTPUT_FILES.results),
+    summary: path.join(outputDir, OUTPUT_FILES.summary),
+    reportsDir: path.join(outputDir, OUTPUT_FILES.reportsDir),
+    sarif: path.join(outputDir, OUTPUT_FILES.sarif),
+    gitlab: path.join(outputDir, OUTPUT_FILES.gitlab),
+    gitlabDependencies: path.join(outputDir, OUTPUT_FILES.gitlabDependencies),
+    sbomDir: path.join(outputDir, OUTPUT_FILES.sbomDir),
+    openVex: path.join(outputDir, OUTPUT_FILES.openVex),
+  };
+}
 
 export interface OutputsArgs {
   results: GateResults;

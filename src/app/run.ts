@@ -1,21 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import { baselineLoader } from '../baseline/resolve.js';
-import type { RunSettings } from '../config/settings.js';
+import { readCiContext } from '../config/ci-context.js';
+import type { DeliveryDestinations, RunSettings } from '../config/settings.js';
 import { ExitCode, describeError, isGateError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ArtifactUploader } from '../delivery/artifact.js';
-import { randomUUID } from 'node:crypto';
-import { forwardResults, spoolId, type ForwardContext } from '../delivery/forward.js';
-import { notifyPeople, type TrackerCredentials } from '../delivery/notify.js';
-import { DEFAULT_TIMING, publishToGitHub, type PublishTiming } from '../delivery/github.js';
-import { forwardingFailed, type DeliveryOutcome } from '../delivery/outcome.js';
-import { replayUndelivered, type ReplayOverrides } from '../delivery/replay.js';
+import { deliver, deliveryFailed } from '../delivery/deliver.js';
+import { DEFAULT_TIMING, deliverToGitHub, type GitHubTiming } from '../delivery/github.js';
+import type { DeliveryOutcome } from '../delivery/outcome.js';
+import type { DeliveryContext } from '../delivery/receiver.js';
+import { replayUndelivered } from '../delivery/replay.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import { verdictLine } from '../render/summary.js';
 import type { ImageScanner } from '../trivy/scanner.js';
 import { VULNGATE_VERSION } from '../version.js';
 import { runGate, type GateOutcome } from './gate.js';
-import { requestBytes } from '../lib/http.js';
 import { DEFAULT_RETRY } from '../lib/retry.js';
+import { feedDownloader } from '../feeds/download.js';
 
 /** What a run needs from the world it runs in: the shells give these. */
 export interface RunPorts {
@@ -29,7 +30,7 @@ export interface RunPorts {
   /** The action's artifact client; without it nothing is uploaded. */
   artifactUploader?: ArtifactUploader;
   /** Retries and polling; tests shorten them. */
-  timing?: { publish?: PublishTiming; forwardRetry?: RetryPolicy; forwardTimeoutMs?: number };
+  timing?: { github?: GitHubTiming; deliveryRetry?: RetryPolicy; deliveryTimeoutMs?: number };
 }
 
 export interface RunOutcome {
@@ -41,96 +42,93 @@ export interface RunOutcome {
   deliveries: DeliveryOutcome[];
 }
 
-/** The one application run for the action and the CLI: gate → forwarding → publishing → exit code. */
+/** The one application run for the action and the CLI: gate → deliveries → exit code. */
 export async function run(settings: RunSettings, ports: RunPorts): Promise<RunOutcome> {
-  const { logger } = ports;
   let gate: GateOutcome;
   try {
-    gate = await runGate(settings.gate, {
-      logger,
-      now: ports.now,
-      toolVersion: VULNGATE_VERSION,
-      workspace: ports.workspace ?? process.cwd(),
-      env: ports.env,
-      createScanner: ({ vexFiles }) =>
-        ports.createScanner(settings.trivy ? { ...settings, trivy: { ...settings.trivy, vexFiles } } : settings),
-      // Public feeds: no credential, plain http only to loopback (a local mirror), redirects followed.
-      downloadFeed: (url) =>
-        requestBytes({ url, retry: ports.timing?.forwardRetry ?? DEFAULT_RETRY, timeoutMs: 120_000 }),
-      run: {
-        repository: settings.ci.repository,
-        ref: settings.ci.ref,
-        commit: settings.ci.commit,
-        url: settings.ci.pipelineUrl,
-      },
-      loadBaseline: settings.gate.baseline
-        ? baselineLoader({
-            baseline: settings.gate.baseline,
-            outputDir: settings.gate.outputDir,
-            ci: settings.ci,
-            env: ports.env,
-            github: settings.publish
-              ? { token: settings.publish.githubToken, artifactName: settings.publish.artifactName }
-              : undefined,
-            logger,
-            retry: ports.timing?.forwardRetry,
-          })
-        : undefined,
-    });
+    gate = await judge(settings, ports);
   } catch (err) {
     return failedBeforeJudging(err);
   }
-  const deliveries = await forwardResults({
+  const deliveries = await deliverAll(settings, ports, gate);
+  return conclude({ gate, deliveries, settings, logger: ports.logger });
+}
+
+/** Profile → reports → verdict → files, with the baseline looked up once the targets are known. */
+function judge(settings: RunSettings, ports: RunPorts): Promise<GateOutcome> {
+  const { logger } = ports;
+  const { gate, ci, github } = settings;
+  return runGate(gate, {
+    logger,
+    now: ports.now,
+    toolVersion: VULNGATE_VERSION,
+    workspace: ports.workspace ?? process.cwd(),
+    env: ports.env,
+    createScanner: ({ vexFiles }) =>
+      ports.createScanner(settings.trivy ? { ...settings, trivy: { ...settings.trivy, vexFiles } } : settings),
+    // Public feeds: no credential; plain http only to a loopback mirror.
+    downloadFeed: feedDownloader({ retry: ports.timing?.deliveryRetry ?? DEFAULT_RETRY, timeoutMs: 120_000 }),
+    run: { repository: ci.repository, ref: ci.ref, commit: ci.commit, url: ci.pipelineUrl },
+    loadBaseline: gate.baseline
+      ? baselineLoader({
+          baseline: gate.baseline,
+          outputDir: gate.outputDir,
+          ci,
+          env: ports.env,
+          github: github ? { token: github.githubToken, artifactName: github.artifactName } : undefined,
+          logger,
+          retry: ports.timing?.deliveryRetry,
+        })
+      : undefined,
+  });
+}
+
+/**
+ * Records (SQS, DefectDojo) first, so the audit artifact holds what they could not take; then GitHub (code
+ * scanning, the artifact, the PR comment); last the messages to people (Slack, issues), which can link the artifact
+ * and whose slow tracker delays nothing else.
+ */
+async function deliverAll(settings: RunSettings, ports: RunPorts, gate: GateOutcome): Promise<DeliveryOutcome[]> {
+  const { logger } = ports;
+  const context = deliveryContext(ports);
+  const common = {
     results: gate.results,
     reports: gate.reports,
-    options: settings.forward,
+    options: settings.delivery,
+    notify: gate.notify,
     ci: settings.ci,
     outputDir: settings.gate.outputDir,
-    context: forwardContext(ports),
-  });
-  // After forwarding, so the audit artifact holds what could not be delivered.
-  if (settings.publish && ports.artifactUploader) {
-    const published = await publishToGitHub({
+    context,
+    scanId: randomUUID(),
+  };
+  const deliveries = await deliver({ ...common, stage: 'records' });
+  if (settings.github && ports.artifactUploader) {
+    const github = await deliverToGitHub({
       results: gate.results,
       sarifFile: gate.files.sarif,
       outputDir: settings.gate.outputDir,
-      options: settings.publish,
+      options: settings.github,
       run: settings.ci.github,
       runUrl: settings.ci.pipelineUrl || undefined,
       uploader: ports.artifactUploader,
       logger,
-      timing: ports.timing?.publish ?? DEFAULT_TIMING,
+      timing: ports.timing?.github ?? DEFAULT_TIMING,
     });
-    deliveries.push(...published);
+    deliveries.push(...github);
   }
-  // Last: the links to the run and the artifact exist by now, and a slow tracker never delays the others.
-  if (gate.notify) {
-    const artifactUrl = deliveries.find((d) => d.sink === 'artifact' && d.status === 'delivered')?.url;
-    deliveries.push(
-      ...(await notifyPeople({
-        results: gate.results,
-        notify: gate.notify,
-        ci: settings.ci,
-        env: ports.env,
-        credentials: settings.forward.trackers ?? {},
-        outputDir: settings.gate.outputDir,
-        id: spoolId(ports.now(), randomUUID()),
-        artifactUrl,
-        context: forwardContext(ports),
-      })),
-    );
-  }
-  return conclude({ gate, deliveries, settings, logger });
+  const artifactUrl = deliveries.find((d) => d.receiver === 'artifact' && d.status === 'delivered')?.url;
+  deliveries.push(...(await deliver({ ...common, artifactUrl, stage: 'people' })));
+  return deliveries;
 }
 
 /** The receivers' context: the logger, the time, retry timing (shortened by tests). */
-function forwardContext(ports: RunPorts): ForwardContext {
+function deliveryContext(ports: RunPorts): DeliveryContext {
   return {
     logger: ports.logger,
     env: ports.env,
     now: ports.now(),
-    retry: ports.timing?.forwardRetry,
-    timeoutMs: ports.timing?.forwardTimeoutMs,
+    retry: ports.timing?.deliveryRetry,
+    timeoutMs: ports.timing?.deliveryTimeoutMs,
   };
 }
 
@@ -158,7 +156,7 @@ function conclude(args: {
   if (results.errors.length > 0) return { ...base, exitCode: ExitCode.Scanner, reason: line };
   if (results.verdict === 'fail' && settings.gate.failOnFindings)
     return { ...base, exitCode: ExitCode.PolicyFailed, reason: line };
-  if (forwardingFailed(deliveries) && settings.forward.failure === 'fail') {
+  if (deliveryFailed(deliveries) && settings.delivery.failure === 'fail') {
     return {
       ...base,
       exitCode: ExitCode.Delivery,
@@ -169,28 +167,24 @@ function conclude(args: {
   return { ...base, exitCode: ExitCode.Pass, reason: line };
 }
 
-/** `vulngate forward --from`: sends the spool again; exit 4 when something is still undelivered. */
+/**
+ * `vulngate forward --from`: sends the spool again to this job's destinations; exit 4 when something is still
+ * undelivered.
+ */
 export async function replay(args: {
   fromDir: string;
-  overrides: ReplayOverrides;
+  destinations: DeliveryDestinations;
   ports: RunPorts;
-  credentials?: TrackerCredentials;
 }): Promise<RunOutcome> {
   const { ports } = args;
-  const context = forwardContext(ports);
+  const to = { ...args.destinations, ci: readCiContext(ports.env), env: ports.env };
   let deliveries: DeliveryOutcome[];
   try {
-    deliveries = await replayUndelivered({
-      fromDir: args.fromDir,
-      overrides: args.overrides,
-      context,
-      env: ports.env,
-      credentials: args.credentials,
-    });
+    deliveries = await replayUndelivered({ fromDir: args.fromDir, to, context: deliveryContext(ports) });
   } catch (err) {
     return failedBeforeJudging(err);
   }
-  const still = deliveries.filter((d) => d.status === 'failed').map((d) => d.spooled ?? d.sink);
+  const still = deliveries.filter((d) => d.status === 'failed').map((d) => d.spooled ?? d.receiver);
   if (still.length > 0)
     return { exitCode: ExitCode.Delivery, reason: `Still undelivered: ${still.join(', ')}`, deliveries };
   return { exitCode: ExitCode.Pass, reason: 'Everything was delivered.', deliveries };

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import unzip from 'unzip-stream';
-import { requestJson } from '../lib/http.js';
-import { HttpError, retry, type RetryPolicy } from '../lib/retry.js';
+import { gitHubApi, type GitHubApi } from '../lib/github-api.js';
+import type { RetryPolicy } from '../lib/retry.js';
 import { OUTPUT_FILES } from '../core/results.js';
 
 /** The default branch's newest audit artifact of this job, as the Actions REST API lists it. */
@@ -23,7 +23,6 @@ interface ListedArtifact {
   id: number;
   expired: boolean;
   created_at: string;
-  archive_download_url: string;
   workflow_run?: { id?: number; head_branch?: string };
 }
 
@@ -33,56 +32,33 @@ export type FoundRecord = { text: string; source: string } | { none: string };
 const PAGE_SIZE = 100;
 /** Bounded: a repository with thousands of runs of one job is read back ten pages at most. */
 const MAX_PAGES = 10;
-
-function headers(token: string): Record<string, string> {
-  return {
-    Authorization: `Bearer ${token}`,
-    Accept: 'application/vnd.github+json',
-    'X-GitHub-Api-Version': '2022-11-28',
-  };
-}
+/** An audit artifact's zip; a larger answer is not read. */
+const MAX_ZIP_BYTES = 512 * 1024 * 1024;
 
 /** Newest first: the listing's order is not documented, so it is sorted here. */
-async function candidates(q: GitHubArtifactQuery): Promise<ListedArtifact[]> {
-  const base = `${q.apiUrl.replace(/\/+$/, '')}/repos/${q.owner}/${q.repo}/actions/artifacts`;
-  const found: ListedArtifact[] = [];
-  for (let page = 1; page <= MAX_PAGES; page += 1) {
-    const url = `${base}?name=${encodeURIComponent(q.artifactName)}&per_page=${PAGE_SIZE}&page=${page}`;
-    const { json } = await requestJson({
-      method: 'GET',
-      url,
-      headers: headers(q.token),
-      retry: q.retry,
-      timeoutMs: q.timeoutMs,
-      describe: (status) => `GitHub answered ${status} listing artifacts`,
-    });
-    const body = json as { artifacts?: ListedArtifact[] };
-    const artifacts = Array.isArray(body.artifacts) ? body.artifacts : [];
-    found.push(...artifacts);
-    if (artifacts.length < PAGE_SIZE) break;
-  }
+async function candidates(api: GitHubApi, q: GitHubArtifactQuery): Promise<ListedArtifact[]> {
+  const found = (await api.paginate(
+    `/repos/${q.owner}/${q.repo}/actions/artifacts?name=${encodeURIComponent(q.artifactName)}` +
+      `&per_page=${PAGE_SIZE}&page=1`,
+    {
+      maxPages: MAX_PAGES,
+      items: (body) => (body as { artifacts?: unknown }).artifacts,
+      describe: (failure) => `GitHub answered ${failure.status} listing artifacts`,
+    },
+  )) as ListedArtifact[];
   return found
     .filter((a) => !a.expired && a.workflow_run?.head_branch === q.branch && String(a.workflow_run.id) !== q.runId)
     .sort((a, b) => b.created_at.localeCompare(a.created_at));
 }
 
 /**
- * The zip behind archive_download_url is a redirect to blob storage: followed by hand, so the token is sent to
- * GitHub only, never to the storage host.
+ * The zip, asked for by the artifact's id on the API's own address (never a URL the listing names), is a redirect
+ * to blob storage: followed without the token, which goes to GitHub only.
  */
-async function download(artifact: ListedArtifact, q: GitHubArtifactQuery): Promise<Buffer> {
-  const first = await fetch(artifact.archive_download_url, {
-    headers: headers(q.token),
-    redirect: 'manual',
-    signal: AbortSignal.timeout(q.timeoutMs),
+function download(api: GitHubApi, artifact: ListedArtifact, q: GitHubArtifactQuery): Promise<Buffer> {
+  return api.download(`/repos/${q.owner}/${q.repo}/actions/artifacts/${artifact.id}/zip`, {
+    maxBytes: MAX_ZIP_BYTES,
   });
-  const location = first.headers.get('location');
-  const response =
-    first.status >= 300 && first.status < 400 && location
-      ? await fetch(new URL(location, artifact.archive_download_url), { signal: AbortSignal.timeout(q.timeoutMs) })
-      : first;
-  if (!response.ok) throw new HttpError(`GitHub answered ${response.status} downloading the artifact`, response.status);
-  return Buffer.from(await response.arrayBuffer());
 }
 
 /** vulngate-results.json at the top of the artifact zip (the output directory is uploaded as its root). */
@@ -111,9 +87,10 @@ async function resultsFromZip(zip: Buffer): Promise<string | undefined> {
 }
 
 export async function findGitHubBaseline(q: GitHubArtifactQuery): Promise<FoundRecord> {
-  const [newest] = await candidates(q);
+  const api = gitHubApi({ apiUrl: q.apiUrl, token: q.token, retry: q.retry, timeoutMs: q.timeoutMs });
+  const [newest] = await candidates(api, q);
   if (!newest) return { none: `no unexpired artifact '${q.artifactName}' of branch ${q.branch}` };
-  const text = await resultsFromZip(await retry(q.retry, () => download(newest, q)));
+  const text = await resultsFromZip(await download(api, newest, q));
   const source = `artifact '${q.artifactName}' of run ${newest.workflow_run?.id ?? '?'} (${q.branch})`;
   if (text === undefined) return { none: `${source} has no ${OUTPUT_FILES.results}` };
   return { text, source };

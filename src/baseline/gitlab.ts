@@ -1,4 +1,5 @@
-import { HttpError, parseRetryAfter, retry, type RetryPolicy } from '../lib/retry.js';
+import { httpClient, joinUrl } from '../lib/http.js';
+import type { RetryPolicy } from '../lib/retry.js';
 import type { FoundRecord } from './github.js';
 
 /** The last successful pipeline's record on a branch, for one job, through GitLab's job-artifacts API. */
@@ -25,22 +26,25 @@ export async function findGitLabBaseline(q: GitLabArtifactQuery): Promise<FoundR
     .split('/')
     .map((part) => encodeURIComponent(part))
     .join('/');
-  const url =
-    `${q.apiUrl.replace(/\/+$/, '')}/projects/${encodeURIComponent(q.projectId)}/jobs/artifacts/` +
-    `${encodeURIComponent(q.branch)}/raw/${file}?job=${encodeURIComponent(q.job)}`;
+  const url = joinUrl(
+    q.apiUrl,
+    `/projects/${encodeURIComponent(q.projectId)}/jobs/artifacts/${encodeURIComponent(q.branch)}/raw/${file}` +
+      `?job=${encodeURIComponent(q.job)}`,
+  );
   const source = `job '${q.job}' of the last successful pipeline on ${q.branch}`;
-  const text = await retry(q.retry, async () => {
-    const response = await fetch(url, {
-      headers: { 'JOB-TOKEN': q.jobToken },
-      signal: AbortSignal.timeout(q.timeoutMs),
-    });
-    if (response.status === 404) return undefined;
-    if (!response.ok) {
-      const after = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-      throw new HttpError(`GitLab answered ${response.status} for ${source}'s artifacts`, response.status, after);
-    }
-    return response.text();
+  // JOB-TOKEN goes to the API's origin only, and a redirect is not followed with it.
+  const http = httpClient({
+    service: 'GitLab',
+    credential: { origin: q.apiUrl, headers: { 'JOB-TOKEN': q.jobToken } },
+    retry: q.retry,
+    timeoutMs: q.timeoutMs,
   });
-  if (text === undefined) return { none: `no ${q.file} in the artifacts of ${source}` };
-  return { text, source };
+  const answer = await http.send({
+    url,
+    accept: [404],
+    describe: (failure) =>
+      failure.redirectTo === undefined ? `GitLab answered ${failure.status} for ${source}'s artifacts` : undefined,
+  });
+  if (answer.status === 404) return { none: `no ${q.file} in the artifacts of ${source}` };
+  return { text: answer.text(), source };
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { defectDojoUrl, trackerCredentials } from '../config/settings.js';
+import { replayDestinations } from '../config/settings.js';
 import { cliCacheRoot, cliSettings } from '../config/run-settings.js';
 import {
   commandOptions,
@@ -171,18 +171,9 @@ async function runCommand(args: {
     const ports = cliPorts(io, options);
     for (const warning of unknownVariableWarnings(io.env)) ports.logger.warning(warning);
     if (command === 'forward') {
-      const { values } = options;
-      outcome = await replay({
-        fromDir: values.from ?? '',
-        overrides: {
-          queueUrl: values['sqs-queue-url'],
-          region: values['aws-region'],
-          defectDojoUrl: defectDojoUrl(options),
-          defectDojoToken: values['defectdojo-token'],
-        },
-        ports,
-        credentials: trackerCredentials(values, io.env),
-      });
+      // Where to and with what: this job's flags and variables, never the spool's.
+      const destinations = replayDestinations(options, io.env);
+      outcome = await replay({ fromDir: options.values.from ?? '', destinations, ports });
       if (outcome.exitCode === ExitCode.Config || outcome.exitCode === ExitCode.Internal) {
         io.stderr.write(`vulngate: ${logLine(outcome.reason)}\n`);
       } else io.stdout.write(`${logLine(outcome.reason)}\n`);

@@ -1,4 +1,4 @@
-import { DEFAULT_TRIVY_DOWNLOAD_URL, DEFAULT_TRIVY_VERSION } from '../trivy/checksums.js';
+import { DEFAULT_TRIVY_DOWNLOAD_URL, DEFAULT_TRIVY_VERSION } from './trivy.js';
 import {
   SCAN_COMMANDS,
   booleanOption,

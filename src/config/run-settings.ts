@@ -3,10 +3,10 @@ import path from 'node:path';
 import { readCiContext } from './ci-context.js';
 import type { OptionSet } from './options.js';
 import {
+  deliveryOptions,
   feedSettings,
-  forwardOptions,
   gateOptions,
-  publishOptions,
+  gitHubDeliveryOptions,
   scanSource,
   trivyOptions,
   type RunSettings,
@@ -24,8 +24,8 @@ export function actionSettings(options: OptionSet, env: NodeJS.ProcessEnv): RunS
     ci,
     gate: { ...gateOptions(options, source, ci), feeds: feedSettings(values, cacheDir) },
     trivy: trivyOptions(values, { cacheDir: path.join(workspace, 'vulngate-trivy-cache') }),
-    forward: forwardOptions(options, ci, env),
-    publish: publishOptions(values),
+    delivery: deliveryOptions(options, ci, env),
+    github: gitHubDeliveryOptions(values),
     cacheDb: values['cache-db'],
   };
 }
@@ -45,6 +45,6 @@ export function cliSettings(options: OptionSet, command: 'scan' | 'evaluate', en
     ci,
     gate: { ...gateOptions(options, source, ci), feeds: feedSettings(values, cacheDir) },
     trivy: command === 'scan' ? trivyOptions(values, { cacheDir: path.join(cliCacheRoot(env), 'trivy') }) : undefined,
-    forward: forwardOptions(options, ci, env),
+    delivery: deliveryOptions(options, ci, env),
   };
 }

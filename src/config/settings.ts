@@ -2,14 +2,10 @@ import { availableParallelism } from 'node:os';
 import { ConfigError } from '../core/errors.js';
 import type { Severity } from '../core/severity.js';
 import type { IdentityRule } from '../core/identity.js';
-import type { FeedSettings } from '../feeds/load.js';
 import { oneLine } from '../core/text.js';
-import { parseTrivyVersion } from '../trivy/install.js';
-import type { TrivyOptions } from '../trivy/options.js';
 import type { CiContext } from './ci-context.js';
-import type { CentralProfiles } from '../profile/central.js';
-import type { TrackerCredentials } from '../delivery/notify.js';
-import { parseProfilesRepo } from '../profile/profiles-repo.js';
+import { parseProfilesRepo, type CentralProfiles } from './profiles-repo.js';
+import { parseTrivyVersion, type TrivyOptions } from './trivy.js';
 import { parseMessageAttributes } from './message-attributes.js';
 import type { OptionLabel, OptionSet } from './options.js';
 import { urlValue } from './values.js';
@@ -88,7 +84,15 @@ export interface DefectDojoOptions {
   verified?: boolean;
 }
 
-export interface ForwardOptions {
+/** Credentials for the trackers, from inputs or variables: never from the profile, never written. */
+export interface TrackerCredentials {
+  githubToken?: string;
+  gitlab?: { apiUrl?: string; token?: string };
+  jira?: { url?: string; user?: string; token?: string; issueType: string };
+}
+
+/** What this job delivers to the receivers, and where: the only source of destinations and credentials. */
+export interface DeliveryOptions {
   sqs?: SqsOptions;
   defectDojo?: DefectDojoOptions;
   failure: 'warn' | 'fail';
@@ -110,8 +114,35 @@ export function trackerCredentials(values: V, env: NodeJS.ProcessEnv): TrackerCr
   };
 }
 
-/** The action's GitHub publishing. */
-export interface PublishOptions {
+/** Where the receivers deliver and with what credentials: this job's settings, the only source of both. */
+export interface DeliveryDestinations {
+  sqs?: { queueUrl?: string; region?: string };
+  defectDojo?: { url?: string; token?: string };
+  trackers: TrackerCredentials;
+}
+
+/** A run's destinations: those of what it delivers. */
+export function destinationsOf(delivery: DeliveryOptions): DeliveryDestinations {
+  const { sqs, defectDojo } = delivery;
+  return {
+    sqs: sqs && { queueUrl: sqs.queueUrl, region: sqs.region },
+    defectDojo: defectDojo && { url: defectDojo.url, token: defectDojo.token },
+    trackers: delivery.trackers ?? {},
+  };
+}
+
+/** `vulngate forward`'s destinations: whatever this job names, each checked as for a run. */
+export function replayDestinations(options: OptionSet, env: NodeJS.ProcessEnv): DeliveryDestinations {
+  const { values } = options;
+  return {
+    sqs: { queueUrl: values['sqs-queue-url'], region: values['aws-region'] },
+    defectDojo: { url: defectDojoUrl(options), token: values['defectdojo-token'] },
+    trackers: trackerCredentials(values, env),
+  };
+}
+
+/** The action's deliveries to GitHub: code scanning, the audit artifact, the pull-request comment. */
+export interface GitHubDeliveryOptions {
   uploadSarif: boolean;
   githubToken: string;
   commentOnPr: boolean;
@@ -125,9 +156,9 @@ export interface RunSettings {
   gate: GateOptions;
   /** Only for scans. */
   trivy?: TrivyOptions;
-  forward: ForwardOptions;
+  delivery: DeliveryOptions;
   /** Only in the action. */
-  publish?: PublishOptions;
+  github?: GitHubDeliveryOptions;
   ci: CiContext;
 }
 
@@ -194,6 +225,17 @@ function identityRules(items: string[], label: string): IdentityRule[] {
   });
 }
 
+/** The KEV and EPSS feeds: URLs or files tried in order, where a day's copy is kept, when one is stale. */
+export interface FeedSettings {
+  /** URLs or files, tried in order: mirrors first for air-gapped runners, or only a file. */
+  kev: string[];
+  epss: string[];
+  /** Where downloaded feeds are kept, one file per feed and UTC day. */
+  cacheDir: string;
+  /** Hours after which a feed counts as stale: a warning. */
+  maxAgeHours: number;
+}
+
 /** Where the KEV and EPSS feeds come from, and where a day's copy is kept (`<cache>/feeds`). */
 export function feedSettings(values: V, cacheDir: string): FeedSettings {
   return { kev: values['kev-feed'], epss: values['epss-feed'], maxAgeHours: values['max-feed-age'], cacheDir };
@@ -218,7 +260,7 @@ export function trivyOptions(values: V, defaults: { cacheDir: string }): TrivyOp
   };
 }
 
-export function publishOptions(values: V): PublishOptions {
+export function gitHubDeliveryOptions(values: V): GitHubDeliveryOptions {
   return {
     uploadSarif: values['upload-sarif'],
     githubToken: values['github-token'] ?? '',
@@ -235,8 +277,8 @@ export function defectDojoUrl({ values, label }: OptionSet): string | undefined 
   return urlValue(label('defectdojo-url'), values['defectdojo-url'] ?? '', allowed);
 }
 
-/** Forwarding, with the repository, branch and pipeline from CI as defaults. */
-export function forwardOptions(options: OptionSet, ci: CiContext, env: NodeJS.ProcessEnv = {}): ForwardOptions {
+/** Deliveries, with the repository, branch and pipeline from CI as defaults. */
+export function deliveryOptions(options: OptionSet, ci: CiContext, env: NodeJS.ProcessEnv = {}): DeliveryOptions {
   const { values, label } = options;
   const trackers = trackerCredentials(values, env);
   const queueUrl = values['sqs-queue-url'];

@@ -1,8 +1,9 @@
-import type { Change, PreviousState } from './baseline.js';
+import type { Change, PreviousState } from './change.js';
 import type { Decision } from './decision.js';
 import type { EpssFacts, KevFacts } from './exploitation.js';
 import type { ExceptionRule } from './profile.js';
 import type { Severity } from './severity.js';
+import { withoutTrailingSlashes } from './text.js';
 
 export type FindingKind = 'vulnerability' | 'secret';
 
@@ -130,7 +131,7 @@ export function osName(report: Pick<ImageReport, 'os'>): string {
 
 /** A file of a scanned directory as the repository names it: the directory joined with Trivy's target. */
 export function codeFilePath(root: string, target: string): string {
-  const joined = root === '.' || root === '' ? target : `${root.replace(/\/+$/, '')}/${target}`;
+  const joined = root === '.' || root === '' ? target : `${withoutTrailingSlashes(root)}/${target}`;
   return joined.replace(/^\.\//, '');
 }
 

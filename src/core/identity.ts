@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './hash.js';
 import type { Finding, TargetKind } from './finding.js';
 
 /** `registry:5000/app:1.2@sha256:…` → repository `registry:5000/app`, tag `1.2` (empty without one). */
@@ -107,7 +107,7 @@ export interface IdentityParts extends Pick<Finding, 'package' | 'installedVersi
  */
 export function findingFingerprint(parts: IdentityParts): string {
   const key = [parts.name, parts.target, parts.package, parts.installedVersion, parts.id].join('\u0000');
-  return createHash('sha256').update(key).digest('hex');
+  return sha256Hex(key);
 }
 
 /** A fingerprint shaped as a UUID, for receivers that want one (GitLab). */

@@ -25,3 +25,8 @@ export function logLine(text: string): string {
 export function shorten(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
+
+/** `https://host/api/` → `https://host/api`, `dir//` → `dir`: ready for `/more` to be appended. */
+export function withoutTrailingSlashes(text: string): string {
+  return text.replace(/\/+$/, '');
+}

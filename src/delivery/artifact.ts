@@ -1,7 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../core/errors.js';
-import { jobKey } from '../render/pr-comment.js';
 import type { Logger } from '../core/logger.js';
 import type { DeliveryOutcome } from './outcome.js';
 
@@ -48,30 +47,10 @@ export async function uploadAuditArtifact(args: {
       `Uploaded the audit artifact '${args.name}' (${files.length} files, kept ` + `${args.retentionDays} days)`;
     args.logger.info(message);
     const url = id !== undefined && args.runUrl ? `${args.runUrl}/artifacts/${id}` : undefined;
-    return { sink: 'artifact', status: 'delivered', url, message };
+    return { receiver: 'artifact', status: 'delivered', url, message };
   } catch (err) {
     const message = `Could not upload the audit artifact '${args.name}': ${describeError(err)}`;
     args.logger.warning(message);
-    return { sink: 'artifact', status: 'failed', message };
+    return { receiver: 'artifact', status: 'failed', message };
   }
-}
-
-/** Artifact names must be unique in a run: the job plus a key of what it scanned keeps matrix jobs apart. */
-export function defaultArtifactName(job: string, key: string): string {
-  const safe = (job || 'job').replace(/[^A-Za-z0-9._-]+/g, '-');
-  return `vulngate-${safe}-${key.slice(0, 8)}`;
-}
-
-/**
- * The audit artifact's name: as given, else one per job and the stable names of what it scanned — the same on every
- * push (a new image tag does not change it), so the next run finds this one as its baseline.
- */
-export function auditArtifactName(args: {
-  name: string;
-  run: { workflow: string; job: string } | undefined;
-  targets: string[];
-}): string {
-  if (args.name) return args.name;
-  const job = args.run?.job ?? '';
-  return defaultArtifactName(job, jobKey({ workflow: args.run?.workflow ?? '', job, images: args.targets }));
 }

@@ -1,22 +1,18 @@
 import { gzipSync } from 'node:zlib';
-import type { getOctokit } from '@actions/github';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { httpStatus, retry, sleep, type RetryPolicy } from '../lib/retry.js';
+import type { GitHubApi } from '../lib/github-api.js';
+import { httpStatus, sleep } from '../lib/retry.js';
 import type { DeliveryOutcome } from './outcome.js';
 
-export type Octokit = ReturnType<typeof getOctokit>;
-export const API_VERSION_HEADERS = { 'x-github-api-version': '2022-11-28' };
-
 export interface CodeScanningUploadArgs {
-  octokit: Octokit;
+  api: GitHubApi;
   owner: string;
   repo: string;
   commitSha: string;
   /** refs/heads/…, or refs/pull/N/merge for pull requests. */
   ref: string;
   sarifText: string;
-  retry: RetryPolicy;
   /** Delays between processing-status polls; when they run out, a warning. */
   pollDelaysMs: number[];
   logger: Logger;
@@ -26,39 +22,35 @@ export interface CodeScanningUploadArgs {
 
 /** POST /repos/{owner}/{repo}/code-scanning/sarifs, then poll until GitHub has processed it. Never throws. */
 export async function uploadToCodeScanning(args: CodeScanningUploadArgs): Promise<DeliveryOutcome> {
-  const { octokit, owner, repo, logger } = args;
+  const { api, owner, repo, logger } = args;
+  const sarifs = `/repos/${owner}/${repo}/code-scanning/sarifs`;
   let id: string;
   try {
-    const response = await retry(args.retry, () =>
-      octokit.request('POST /repos/{owner}/{repo}/code-scanning/sarifs', {
-        owner,
-        repo,
+    const answer = (await api.request('POST', sarifs, {
+      json: {
         commit_sha: args.commitSha,
         ref: args.ref,
         sarif: gzipSync(args.sarifText).toString('base64'),
         tool_name: 'vulngate',
-        headers: API_VERSION_HEADERS,
-      }),
-    );
-    id = String(response.data.id);
+      },
+    })) as { id?: unknown };
+    id = String(answer.id);
   } catch (err) {
     const message = refusalMessage(err);
     logger.warning(message);
-    return { sink: 'code-scanning', status: 'failed', message };
+    return { receiver: 'code-scanning', status: 'failed', message };
   }
   logger.info(`Uploaded SARIF to code scanning (id ${id}); waiting for GitHub to process it`);
   for (const delay of [0, ...args.pollDelaysMs]) {
     await sleep(delay);
     try {
-      const { data } = await octokit.request('GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}', {
-        owner,
-        repo,
-        sarif_id: id,
-        headers: API_VERSION_HEADERS,
-      });
+      const data = (await api.request('GET', `${sarifs}/${encodeURIComponent(id)}`)) as {
+        processing_status?: string;
+        errors?: string[] | null;
+      };
       if (data.processing_status === 'complete') {
         return {
-          sink: 'code-scanning',
+          receiver: 'code-scanning',
           status: 'delivered',
           url: args.viewUrl,
           message: 'Code scanning processed the SARIF upload',
@@ -68,13 +60,13 @@ export async function uploadToCodeScanning(args: CodeScanningUploadArgs): Promis
         const errors = (data.errors ?? []).join('; ');
         const message = `Code scanning could not process the SARIF upload: ${errors || 'no reason given'}`;
         logger.warning(message);
-        return { sink: 'code-scanning', status: 'failed', message };
+        return { receiver: 'code-scanning', status: 'failed', message };
       }
     } catch (err) {
       if ((httpStatus(err) ?? 500) < 500) {
         const message = `Checking the SARIF upload failed: ${describeError(err)}`;
         logger.warning(message);
-        return { sink: 'code-scanning', status: 'failed', message };
+        return { receiver: 'code-scanning', status: 'failed', message };
       }
       // 5xx or network: keep polling.
     }
@@ -84,7 +76,7 @@ export async function uploadToCodeScanning(args: CodeScanningUploadArgs): Promis
     `stopped waiting; it usually appears within minutes`;
   logger.warning(message);
   // Accepted, not yet processed: the alerts appear when GitHub is done.
-  return { sink: 'code-scanning', status: 'delivered', url: args.viewUrl, message };
+  return { receiver: 'code-scanning', status: 'delivered', url: args.viewUrl, message };
 }
 
 function refusalMessage(err: unknown): string {

@@ -1,9 +1,7 @@
-/** Every receiver, and what each run or replay tells about it. */
-export type SinkName = 'sqs' | 'defectdojo' | 'slack' | 'issues' | 'code-scanning' | 'artifact' | 'pr-comment';
-
-/** What one receiver made of a run: one shape for all of them. */
+/** What one receiver made of a run: one shape for all of them (the spooling receivers and GitHub's). */
 export interface DeliveryOutcome {
-  sink: SinkName;
+  /** The receiver's name: sqs, defectdojo, slack, issues, code-scanning, artifact, pr-comment. */
+  receiver: string;
   /** `skipped`: not configured or not possible here (a fork, no token), said in `message`. */
   status: 'delivered' | 'skipped' | 'failed';
   /** One line for the log. */
@@ -12,11 +10,4 @@ export interface DeliveryOutcome {
   url?: string;
   /** The spool file keeping what was not delivered, to send again with `vulngate forward`. */
   spooled?: string;
-}
-
-/** The receivers whose failure `forward-failure: fail` turns into exit code 4: they keep what failed in the spool. */
-export const FORWARD_SINKS: readonly SinkName[] = ['sqs', 'defectdojo', 'slack', 'issues'];
-
-export function forwardingFailed(outcomes: DeliveryOutcome[]): boolean {
-  return outcomes.some((o) => FORWARD_SINKS.includes(o.sink) && o.status === 'failed');
 }

@@ -1,36 +1,32 @@
 import type { GateResults } from '../core/results.js';
 import type { Logger } from '../core/logger.js';
 import { renderPrComment } from '../render/pr-comment.js';
-import { API_VERSION_HEADERS, type Octokit } from './code-scanning.js';
-import { httpStatus, retry, type RetryPolicy } from '../lib/retry.js';
+import type { GitHubApi } from '../lib/github-api.js';
+import { httpStatus } from '../lib/retry.js';
 import type { DeliveryOutcome } from './outcome.js';
 import { describeError } from '../core/errors.js';
 
-export interface PrCommentSinkArgs {
-  octokit: Octokit;
+export interface PrCommentArgs {
+  api: GitHubApi;
   owner: string;
   repo: string;
   pullNumber: number;
   marker: string;
   results: GateResults;
   detailsUrl?: string;
-  retry: RetryPolicy;
   logger: Logger;
 }
 
+/** A pull request with more than 10,000 comments is read that far. */
+const MAX_PAGES = 100;
+
 /** Finds this job's comment by its marker and updates it in place, or creates it. Never throws. */
-export async function publishPrComment(args: PrCommentSinkArgs): Promise<DeliveryOutcome> {
-  const { octokit, owner, repo, pullNumber, marker, logger } = args;
+export async function deliverPrComment(args: PrCommentArgs): Promise<DeliveryOutcome> {
+  const { api, owner, repo, pullNumber, marker, logger } = args;
   try {
-    const comments = await retry(args.retry, () =>
-      octokit.paginate(octokit.rest.issues.listComments, {
-        owner,
-        repo,
-        issue_number: pullNumber,
-        per_page: 100,
-        headers: API_VERSION_HEADERS,
-      }),
-    );
+    const comments = (await api.paginate(`/repos/${owner}/${repo}/issues/${pullNumber}/comments?per_page=100`, {
+      maxPages: MAX_PAGES,
+    })) as { id: number; body?: string | null }[];
     const existing = comments.find((c) => typeof c.body === 'string' && c.body.includes(marker));
     const body = renderPrComment({
       results: args.results,
@@ -38,33 +34,14 @@ export async function publishPrComment(args: PrCommentSinkArgs): Promise<Deliver
       previousBody: existing?.body ?? undefined,
       detailsUrl: args.detailsUrl,
     });
-    if (existing) {
-      const { data } = await retry(args.retry, () =>
-        octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
-          owner,
-          repo,
-          comment_id: existing.id,
-          body,
-          headers: API_VERSION_HEADERS,
-        }),
-      );
-      return {
-        sink: 'pr-comment',
-        status: 'delivered',
-        url: data.html_url,
-        message: 'Updated the pull-request comment',
-      };
-    }
-    const { data } = await retry(args.retry, () =>
-      octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-        owner,
-        repo,
-        issue_number: pullNumber,
-        body,
-        headers: API_VERSION_HEADERS,
-      }),
-    );
-    return { sink: 'pr-comment', status: 'delivered', url: data.html_url, message: 'Commented on the pull request' };
+    // Updated in place when this job commented before, so a pull request keeps one comment per job.
+    const [method, where, said] = existing
+      ? ['PATCH', `comments/${existing.id}`, 'Updated the pull-request comment']
+      : ['POST', `${pullNumber}/comments`, 'Commented on the pull request'];
+    const data = (await api.request(method, `/repos/${owner}/${repo}/issues/${where}`, { json: { body } })) as {
+      html_url?: string;
+    };
+    return { receiver: 'pr-comment', status: 'delivered', url: data.html_url, message: said };
   } catch (err) {
     const status = httpStatus(err);
     const message =
@@ -73,6 +50,6 @@ export async function publishPrComment(args: PrCommentSinkArgs): Promise<Deliver
           '`permissions: pull-requests: write`, or set comment-on-pr: false)'
         : `Skipped the pull-request comment: ${status ? `${status} ` : ''}${describeError(err)}`;
     logger.notice(message);
-    return { sink: 'pr-comment', status: 'skipped', message };
+    return { receiver: 'pr-comment', status: 'skipped', message };
   }
 }

@@ -5,20 +5,11 @@ import { ConfigError, describeError, errorCode } from '../core/errors.js';
 import type { ExploitationData, ExploitationPolicy } from '../core/exploitation.js';
 import type { Logger } from '../core/logger.js';
 import type { RunWarning } from '../core/results.js';
+import type { FeedSettings } from '../config/settings.js';
 import { parseEpss, parseKev } from './parse.js';
 
 /** Fetches a URL's bytes (the one HTTP client, with its retry helper); injected so tests give it a local server. */
 export type FeedDownload = (url: string) => Promise<Buffer>;
-
-export interface FeedSettings {
-  /** URLs or files, tried in order: mirrors first for air-gapped runners, or only a file. */
-  kev: string[];
-  epss: string[];
-  /** Where downloaded feeds are kept, one file per feed and UTC day. */
-  cacheDir: string;
-  /** Hours after which a feed counts as stale: a warning. */
-  maxAgeHours: number;
-}
 
 const isUrl = (source: string) => /^https?:\/\//i.test(source);
 

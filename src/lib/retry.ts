@@ -22,6 +22,9 @@ export const DEFAULT_RETRY: RetryPolicy = {
   jitter: true,
 };
 
+/** One attempt, no retry: for calls that are retried by a loop of their own, or not at all. */
+export const ONE_ATTEMPT: RetryPolicy = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0, totalMs: 0, jitter: false };
+
 /** A failure worth another attempt; `retryAfterMs` is what the server asked for. */
 export class RetryableError extends Error {
   override readonly name = 'RetryableError';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { CentralProfiles } from '../config/profiles-repo.js';
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, isGateError } from '../core/errors.js';
@@ -7,19 +8,7 @@ import type { Profile } from '../core/profile.js';
 import { severityRank } from '../core/severity.js';
 import { didYouMean } from '../core/suggest.js';
 import { applyOverrides, findNamed, loadChain, profileNames, type ProfileOverrides } from './load.js';
-import { fetchProfilesRepo, type ProfilesRepo } from './profiles-repo.js';
-
-/** The security team's repository of profiles, reviewed there; the scanned repository only names its project. */
-export interface CentralProfiles {
-  repo: ProfilesRepo;
-  token?: string;
-  tokenUser: string;
-  /** A profile in the scanned repository can neither replace nor loosen the central one. */
-  required: boolean;
-  timeoutSeconds: number;
-  /** The scanned repository: its profile is `<owner>/<name>.yml`, else `<name>.yml`, else `default.yml`. */
-  project: { owner: string; name: string };
-}
+import { fetchProfilesRepo } from './profiles-repo.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 

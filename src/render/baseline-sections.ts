@@ -1,8 +1,8 @@
 import type { BaselineFinding } from '../core/baseline.js';
 import { findingPlace, type JudgedFinding } from '../core/finding.js';
-import { OUTPUT_FILES, type GateResults } from '../core/results.js';
+import type { GateResults } from '../core/results.js';
 import { compareSeverityDesc } from '../core/severity.js';
-import { code, link, plural, table, text, type Markdown } from './markdown.js';
+import { capped, code, link, plural, table, text, type Markdown } from './markdown.js';
 
 /** `main (2026-12-02)` as markdown (a branch name is text from the record); `the baseline` when it names none. */
 export function baselineLabel(results: GateResults): string {
@@ -34,11 +34,6 @@ function changeCell(f: JudgedFinding): string {
   if (f.previous.fixedVersion !== f.fixedVersion) was.push(`fix was ${f.previous.fixedVersion || 'none'}`);
   if (f.previous.decision !== f.decision) was.push(`was ${f.previous.decision}`);
   return `changed: ${was.join(', ')}`;
-}
-
-function capped<T>(rows: T[], limit: number, render: (rows: T[]) => string): string {
-  if (rows.length <= limit) return render(rows);
-  return `${render(rows.slice(0, limit))}\n\n… and ${rows.length - limit} more (see \`${OUTPUT_FILES.results}\`).`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { OUTPUT_FILES } from '../core/results.js';
 import { oneLine, shorten } from '../core/text.js';
 
 /** Markdown already made safe by the helpers below; other values are escaped as text. */
@@ -55,4 +56,10 @@ export function table(header: string[], rows: (string | number | undefined | Mar
 
 export function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** The first `limit` rows rendered, then how many more there are and where they all are. */
+export function capped<T>(rows: T[], limit: number, render: (rows: T[]) => string): string {
+  if (rows.length <= limit) return render(rows);
+  return `${render(rows.slice(0, limit))}\n\n… and ${rows.length - limit} more (see \`${OUTPUT_FILES.results}\`).`;
 }

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
+import { groupBy } from '../core/collections.js';
 import type { JudgedFinding } from '../core/finding.js';
+import { sha256Hex } from '../core/hash.js';
 import { fingerprintUuid, splitImageName } from '../core/identity.js';
 import type { ExceptionRule } from '../core/profile.js';
 import type { GateResults, ResultsImage } from '../core/results.js';
@@ -96,21 +97,11 @@ export function renderOpenVex(results: GateResults): Record<string, unknown> {
   return {
     '@context': CONTEXT,
     // The same decisions give the same document id.
-    '@id': `urn:uuid:${fingerprintUuid(createHash('sha256').update(body).digest('hex'))}`,
+    '@id': `urn:uuid:${fingerprintUuid(sha256Hex(body))}`,
     author: `vulngate (profile ${results.profile.source})`,
     timestamp: results.generatedAt,
     version: 1,
     tooling: `vulngate ${results.tool.version}`,
     statements,
   };
-}
-
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const list = groups.get(key(item));
-    if (list) list.push(item);
-    else groups.set(key(item), [item]);
-  }
-  return groups;
 }

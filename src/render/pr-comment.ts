@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { findingPlace, type JudgedFinding } from '../core/finding.js';
 import { blockingFindings, type GateResults } from '../core/results.js';
 import { compareExploitation, severityWithMarks } from '../core/exploitation.js';
@@ -21,14 +20,6 @@ export const COMMENT_ROW_LIMIT = 30;
 /** GitHub refuses a comment over 65,536 characters; the state keeps this many blocking findings at most. */
 export const COMMENT_CHAR_LIMIT = 65_000;
 export const STATE_LIMIT = 200;
-
-/** Names one job of one workflow by what it scanned: matrix jobs share a job id but not their images. */
-export function jobKey(args: { workflow: string; job: string; images: string[] }): string {
-  return createHash('sha256')
-    .update([args.workflow, args.job, ...[...args.images].sort()].join('\n'))
-    .digest('hex')
-    .slice(0, 16);
-}
 
 /** One comment per pull request and job, found again by this hidden marker. */
 export function commentMarker(key: string): string {

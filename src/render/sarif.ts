@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { groupBy } from '../core/collections.js';
 import { codeFilePath, type JudgedFinding, type TargetKind } from '../core/finding.js';
 import type { GateResults } from '../core/results.js';
 import { link as mdLink, table, text as mdText } from './markdown.js';
@@ -167,12 +168,8 @@ function buildRun({
   options: SarifOptions;
 }): SarifRun {
   // Grouped once: filtering all findings per rule is quadratic in the number of distinct ids.
-  const byId = new Map<string, [JudgedFinding, ...JudgedFinding[]]>();
-  for (const f of findings) {
-    const list = byId.get(f.id);
-    if (list) list.push(f);
-    else byId.set(f.id, [f]);
-  }
+  // A group is never empty: each starts with the finding that made it.
+  const byId = groupBy(findings, (f) => f.id) as Map<string, [JudgedFinding, ...JudgedFinding[]]>;
   const ruleIndex = new Map<string, number>();
   const rules = [...byId.entries()].map(([id, affected], index) => {
     ruleIndex.set(id, index);

@@ -3,7 +3,7 @@ import type { SlackEvent } from '../core/notify.js';
 import { blockingFindings, failingFindings, newSinceBaseline, type GateResults } from '../core/results.js';
 import { compareExploitation, severityWithMarks } from '../core/exploitation.js';
 import { compareSeverityDesc } from '../core/severity.js';
-import { oneLine } from '../core/text.js';
+import { oneLine, shorten } from '../core/text.js';
 import { verdictLine } from './summary.js';
 
 /** Slack's limits for a message: blocks per message, characters per section text, per header. */
@@ -17,10 +17,6 @@ export function mrkdwn(value: string): string {
 /** Inline code that no backtick in the value can end. */
 function code(value: string): string {
   return `\`${mrkdwn(value).replace(/`/g, "'")}\``;
-}
-
-function cut(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
 }
 
 /** Lines joined until the limit, then how many were left out. */
@@ -48,7 +44,10 @@ function findingLine(f: JudgedFinding): string {
   return `• *${mrkdwn(f.id)}* ${severity} ${code(f.package)} ${mrkdwn(f.installedVersion)}${fix} in ${code(where)}`;
 }
 
-const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text: cut(text, SLACK_LIMITS.text) } });
+const section = (text: string) => ({
+  type: 'section',
+  text: { type: 'mrkdwn', text: shorten(text, SLACK_LIMITS.text) },
+});
 
 export interface SlackMessageArgs {
   results: GateResults;
@@ -74,7 +73,7 @@ export function renderSlackMessage(args: SlackMessageArgs): { text: string; bloc
   const blocks: Record<string, unknown>[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: cut(oneLine(`vulngate: ${args.where}`), SLACK_LIMITS.header) },
+      text: { type: 'plain_text', text: shorten(oneLine(`vulngate: ${args.where}`), SLACK_LIMITS.header) },
     },
     section(intro),
   ];
@@ -113,7 +112,7 @@ export function renderSlackMessage(args: SlackMessageArgs): { text: string; bloc
   const links = [link(args.runUrl, 'Run'), link(args.artifactUrl, 'Audit artifact')].filter(Boolean);
   if (links.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join(' · ') }] });
   const blocking = blockingFindings(results).length;
-  const text = cut(`${oneLine(verdict)} (${args.where}; ${blocking} blocking)`, SLACK_LIMITS.text);
+  const text = shorten(`${oneLine(verdict)} (${args.where}; ${blocking} blocking)`, SLACK_LIMITS.text);
   return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
 

@@ -1,5 +1,4 @@
 import { TARGET_KINDS, type JudgedFinding, type TargetKind } from '../core/finding.js';
-import { compareExploitation, severityWithMarks } from '../core/exploitation.js';
 import { EXPIRING_SOON_DAYS } from '../core/profile.js';
 import {
   OUTPUT_FILES,
@@ -10,7 +9,8 @@ import {
 } from '../core/results.js';
 import { baselineSections } from './baseline-sections.js';
 import { compareSeverityDesc } from '../core/severity.js';
-import { code, link as mdLink, plural, table, text as mdText, type Markdown } from './markdown.js';
+import { capped, code, link as mdLink, plural, table, text as mdText, type Markdown } from './markdown.js';
+import { compareExploitation, severityWithMarks } from '../core/exploitation.js';
 
 /** GitHub caps a job summary at 1 MiB; long tables point to the results file instead. */
 export const SUMMARY_ROW_LIMIT = 100;
@@ -71,11 +71,26 @@ export function verdictLine(results: GateResults): string {
   return `✅ vulngate: PASS — no ${what}s in ${scanned}${already}`;
 }
 
+/** The job summary: the verdict and profile, then one section per part of the results, within GitHub's size limit. */
 export function renderSummary({ results, notes = [] }: SummaryArgs): string {
+  const parts = [
+    ...headerSection(results, notes),
+    ...targetSections(results),
+    ...[layersLine(results), notJudgedLine(results)].filter((line) => line !== undefined),
+    ...errorSection(results),
+    ...blockingSections(results),
+    ...baselineSections(results, SUMMARY_ROW_LIMIT),
+    ...exceptedSection(results),
+    ...exceptionSections(results),
+  ];
+  return withinBytes(`${parts.join('\n\n')}\n`, SUMMARY_BYTE_LIMIT);
+}
+
+/** The verdict, the profile that judged (a central one with its commit), and the run's notes. */
+function headerSection(results: GateResults, notes: string[]): string[] {
   const { profile } = results;
-  // A central profile: the commit of the profiles repository that judged.
   const atCommit = profile.origin ? ` at commit ${code(profile.origin.commit.slice(0, 12)).md}` : '';
-  const parts: string[] = [
+  return [
     `## ${verdictLine(results)}`,
     `Profile ${code(profile.source).md}${atCommit}: fails on ${profile.severity} and ` +
       `above${profile.ignoreUnfixed ? ', ignores findings without a fix' : ', including findings without a fix'}.` +
@@ -83,110 +98,106 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
     ...results.warnings.map((w) => `⚠️ ${mdText(w.message).md}`),
     ...notes,
   ];
-  for (const [kind, targets] of byKind(results.images, (i) => i.kind)) {
-    parts.push(
-      `### ${KIND_HEADINGS[kind]}`,
+}
+
+/** One table of counts per kind of target: images, code directories, SBOMs. */
+function targetSections(results: GateResults): string[] {
+  const columns = ['Critical', 'High', 'Medium', 'Low', 'Unknown', 'Blocking', 'Excepted', 'Unfixed'];
+  return byKind(results.images, (i) => i.kind).flatMap(([kind, targets]) => [
+    `### ${KIND_HEADINGS[kind]}`,
+    table(
+      [KIND_COLUMN[kind], ...columns, 'Below threshold', 'VEX: not affected'],
+      targets.map((i) => [
+        code(i.name),
+        i.bySeverity.CRITICAL,
+        i.bySeverity.HIGH,
+        i.bySeverity.MEDIUM,
+        i.bySeverity.LOW,
+        i.bySeverity.UNKNOWN,
+        i.counts.blocking,
+        i.counts.excepted,
+        i.counts.unfixed,
+        i.counts['below-threshold'],
+        i.counts.vex,
+      ]),
+    ),
+  ]);
+}
+
+function errorSection(results: GateResults): string[] {
+  if (results.errors.length === 0) return [];
+  return [
+    '### Scan errors',
+    table(
+      ['Target', 'Source', 'Error'],
+      results.errors.map((e) => [code(e.image), e.source, e.message]),
+    ),
+  ];
+}
+
+/** Blocking findings, most severe first: one table per kind of target (code directories name their lockfile). */
+function blockingSections(results: GateResults): string[] {
+  const groups = byKind(sorted(blockingFindings(results)), (f) => f.targetKind);
+  return groups.flatMap(([kind, list]) => {
+    // Images only: the heading the summary always had; with code too, one table per kind of target.
+    const where = groups.length > 1 || kind !== 'image' ? ` in ${KIND_IN[kind]}` : '';
+    const rows = (found: JudgedFinding[]) =>
+      kind === 'fs'
+        ? table(
+            ['Directory', 'Lockfile', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'],
+            found.map((f) => [
+              code(f.image),
+              f.target,
+              link(f),
+              severityWithMarks(f),
+              f.package,
+              f.installedVersion,
+              f.fixedVersion,
+            ]),
+          )
+        : table(
+            [KIND_COLUMN[kind], 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'],
+            found.map((f) => [
+              code(f.image),
+              link(f),
+              severityWithMarks(f),
+              f.package,
+              f.installedVersion,
+              f.fixedVersion,
+            ]),
+          );
+    return [`### Blocking findings${where} (${list.length})`, capped(list, SUMMARY_ROW_LIMIT, rows)];
+  });
+}
+
+/** Findings an exception of the profile accepted, with what it says (note, until, owner, ticket). */
+function exceptedSection(results: GateResults): string[] {
+  const excepted = sorted(results.findings.filter((f) => f.decision === 'excepted'));
+  if (excepted.length === 0) return [];
+  return [
+    `### Excepted findings (${excepted.length})`,
+    capped(excepted, SUMMARY_ROW_LIMIT, (rows) =>
       table(
-        [
-          KIND_COLUMN[kind],
-          'Critical',
-          'High',
-          'Medium',
-          'Low',
-          'Unknown',
-          'Blocking',
-          'Excepted',
-          'Unfixed',
-          'Below threshold',
-          'VEX: not affected',
-        ],
-        targets.map((i) => [
-          code(i.name),
-          i.bySeverity.CRITICAL,
-          i.bySeverity.HIGH,
-          i.bySeverity.MEDIUM,
-          i.bySeverity.LOW,
-          i.bySeverity.UNKNOWN,
-          i.counts.blocking,
-          i.counts.excepted,
-          i.counts.unfixed,
-          i.counts['below-threshold'],
-          i.counts.vex,
+        ['Image', 'Vulnerability', 'Severity', 'Package', 'Note', 'Until', 'Owner', 'Ticket'],
+        rows.map((f) => [
+          code(f.image),
+          link(f),
+          f.severity,
+          f.package,
+          f.exception?.note,
+          f.exception?.until,
+          f.exception?.owner,
+          f.exception?.ticket,
         ]),
       ),
-    );
-  }
-  const layerLine = layersLine(results);
-  if (layerLine) parts.push(layerLine);
-  const notJudged = notJudgedLine(results);
-  if (notJudged) parts.push(notJudged);
-  if (results.errors.length > 0) {
-    parts.push(
-      '### Scan errors',
-      table(
-        ['Target', 'Source', 'Error'],
-        results.errors.map((e) => [code(e.image), e.source, e.message]),
-      ),
-    );
-  }
-  const blocking = sorted(blockingFindings(results));
-  const blockingGroups = byKind(blocking, (f) => f.targetKind);
-  for (const [kind, list] of blockingGroups) {
-    // Images only: the heading the summary always had; with code too, one table per kind of target.
-    const where = blockingGroups.length > 1 || kind !== 'image' ? ` in ${KIND_IN[kind]}` : '';
-    parts.push(
-      `### Blocking findings${where} (${list.length})`,
-      capped(list, (rows) =>
-        kind === 'fs'
-          ? table(
-              ['Directory', 'Lockfile', 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'],
-              rows.map((f) => [
-                code(f.image),
-                f.target,
-                link(f),
-                severityWithMarks(f),
-                f.package,
-                f.installedVersion,
-                f.fixedVersion,
-              ]),
-            )
-          : table(
-              [KIND_COLUMN[kind], 'Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'],
-              rows.map((f) => [
-                code(f.image),
-                link(f),
-                severityWithMarks(f),
-                f.package,
-                f.installedVersion,
-                f.fixedVersion,
-              ]),
-            ),
-      ),
-    );
-  }
-  parts.push(...baselineSections(results, SUMMARY_ROW_LIMIT));
-  const excepted = sorted(results.findings.filter((f) => f.decision === 'excepted'));
-  if (excepted.length > 0) {
-    parts.push(
-      `### Excepted findings (${excepted.length})`,
-      capped(excepted, (rows) =>
-        table(
-          ['Image', 'Vulnerability', 'Severity', 'Package', 'Note', 'Until', 'Owner', 'Ticket'],
-          rows.map((f) => [
-            code(f.image),
-            link(f),
-            f.severity,
-            f.package,
-            f.exception?.note,
-            f.exception?.until,
-            f.exception?.owner,
-            f.exception?.ticket,
-          ]),
-        ),
-      ),
-    );
-  }
+    ),
+  ];
+}
+
+/** The profile's exceptions that need a look: expired, expiring soon, unused. */
+function exceptionSections(results: GateResults): string[] {
   const { expired, expiringSoon, unused } = results.exceptions;
+  const parts: string[] = [];
   if (expired.length > 0)
     parts.push(`### Expired exceptions (${expired.length})`, exceptionTable(expired, 'Expired after'));
   if (expiringSoon.length > 0)
@@ -195,14 +206,24 @@ export function renderSummary({ results, notes = [] }: SummaryArgs): string {
       exceptionTable(expiringSoon, 'Last day'),
     );
   if (unused.length > 0) parts.push(`### Unused exceptions (${unused.length})`, unusedTable(unused));
-  return withinBytes(`${parts.join('\n\n')}\n`, SUMMARY_BYTE_LIMIT);
+  return parts;
 }
 
 function exceptionTable(list: ResultsException[], dateHeader: string): string {
-  return capped(list, (rows) =>
+  return capped(list, SUMMARY_ROW_LIMIT, (rows) =>
     table(
       ['Exception', 'Package', dateHeader, 'Note', 'Where'],
       rows.map((e) => [e.id, e.package, e.until, e.note, e.origin]),
+    ),
+  );
+}
+
+/** Why each excepted nothing: which of its conditions did not hold. */
+function unusedTable(list: ResultsException[]): string {
+  return capped(list, SUMMARY_ROW_LIMIT, (rows) =>
+    table(
+      ['Exception', 'Package', 'Until', 'Note', 'Why unused', 'Where'],
+      rows.map((e) => [e.id, e.package, e.until, e.note, e.why, e.origin]),
     ),
   );
 }
@@ -215,22 +236,6 @@ function overridesText(results: GateResults): string {
     (o) => `${o.key} ${String(o.value)} by ${code(o.from).md} (the profile says ${String(o.profileValue)})`,
   );
   return ` Overridden: ${each.join('; ')}.`;
-}
-
-/** Why each excepted nothing: which of its conditions did not hold. */
-function unusedTable(list: ResultsException[]): string {
-  return capped(list, (rows) =>
-    table(
-      ['Exception', 'Package', 'Until', 'Note', 'Why unused', 'Where'],
-      rows.map((e) => [e.id, e.package, e.until, e.note, e.why, e.origin]),
-    ),
-  );
-}
-
-function capped<T>(rows: T[], render: (rows: T[]) => string): string {
-  if (rows.length <= SUMMARY_ROW_LIMIT) return render(rows);
-  const rest = rows.length - SUMMARY_ROW_LIMIT;
-  return `${render(rows.slice(0, SUMMARY_ROW_LIMIT))}\n\n… and ${rest} more (see \`${OUTPUT_FILES.results}\`).`;
 }
 
 function link(f: JudgedFinding): Markdown | string {

@@ -8,6 +8,3 @@ export const PINNED_TRIVY_CHECKSUMS: Record<string, Record<string, string>> = {
     'trivy_0.74.0_Linux-ARM64.tar.gz': 'b94ce1976bbf3c15b514b605ee88be7c6d94a29be2302847ff01cb794d47aad5',
   },
 };
-
-export const DEFAULT_TRIVY_VERSION = '0.74.0';
-export const DEFAULT_TRIVY_DOWNLOAD_URL = 'https://github.com/aquasecurity/trivy/releases/download/v{version}/{asset}';

@@ -1,11 +1,17 @@
-import { createWriteStream } from 'node:fs';
 import { access, cp, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { httpClient } from '../lib/http.js';
+import { ONE_ATTEMPT } from '../lib/retry.js';
 import { runProcess } from '../lib/process.js';
 import type { ToolStore } from './install.js';
+
+/** One attempt, as before: a release archive is checked against its pinned sha256 after. */
+const DOWNLOADS = httpClient({
+  service: 'the release host',
+  retry: ONE_ATTEMPT,
+  timeoutMs: 10 * 60 * 1000,
+});
 
 /** The CLI's tool cache: `<root>/trivy/<version>/trivy`, downloads over plain HTTPS. */
 export class DirToolStore implements ToolStore {
@@ -25,14 +31,13 @@ export class DirToolStore implements ToolStore {
     }
   }
 
+  /** No credential goes with it, so the release host's redirect (to its storage) is followed. */
   async download(url: string): Promise<string> {
-    const response = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(10 * 60 * 1000) });
-    if (!response.ok || !response.body) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
     const dir = await mkdtemp(path.join(tmpdir(), 'vulngate-dl-'));
     const file = path.join(dir, 'trivy.tar.gz');
-    await pipeline(
-      Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
-      createWriteStream(file),
+    await DOWNLOADS.download(
+      { url, followRedirects: true, describe: ({ status, statusText }) => `HTTP ${status} ${statusText}`.trim() },
+      file,
     );
     return file;
   }

@@ -1,6 +1,6 @@
 import type { Logger } from '../core/logger.js';
 import { ensureTrivy, type ToolStore } from './install.js';
-import type { TrivyOptions } from './options.js';
+import type { TrivyOptions } from '../config/trivy.js';
 import { TrivyScanner } from './trivy-scanner.js';
 
 export interface CreateScannerArgs {

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { open, readFile, stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
+import { sha256Hex } from '../core/hash.js';
 
 /**
  * The layers of an image archive, from its manifest and config alone: a `docker save` tar (read header by header,
@@ -100,7 +100,7 @@ async function readEntry(file: string, entry: TarEntry | undefined, what: string
   return JSON.parse((await readEntryBytes(file, entry, what)).toString('utf8')) as unknown;
 }
 
-const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+const sha256 = (data: Buffer) => `sha256:${sha256Hex(data)}`;
 
 /** The first manifest an OCI index names. */
 function indexManifest(index: unknown): string | undefined {

@@ -42,14 +42,6 @@ export function trivyAssetName(version: string, platform: NodeJS.Platform, arch:
   return `trivy_${version}_${os}-${cpu}.tar.gz`;
 }
 
-/** Normalizes `v0.74.0` to `0.74.0`; refuses anything that is not a release version. */
-export function parseTrivyVersion(text: string): string {
-  const version = text.trim().replace(/^v/, '');
-  if (!/^\d+\.\d+\.\d+$/.test(version))
-    throw new ConfigError(`trivy-version: '${text}' is not a release version like 0.74.0`);
-  return version;
-}
-
 /** Returns the path of a Trivy binary of the wanted version: from PATH, the tool store, or a verified download. */
 export async function ensureTrivy(args: EnsureTrivyArgs): Promise<string> {
   const { version, logger } = args;

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScanError, errorCode } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { httpClient } from '../lib/http.js';
+import { ONE_ATTEMPT } from '../lib/retry.js';
 import { cleanTrivyEnvironment, lastErrorLine } from './environment.js';
 
 /**
@@ -45,10 +47,21 @@ function freePort(): Promise<number> {
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
-export async function startLocalServer(args: StartServerArgs): Promise<LocalServer> {
-  const token = randomBytes(24).toString('hex');
-  const port = await freePort();
-  const cwd = await mkdtemp(path.join(tmpdir(), 'vulngate-trivy-server-'));
+/** /healthz while the server starts: one quick attempt each, the start loop is the retry. */
+const HEALTH = httpClient({
+  service: 'the local Trivy server',
+  retry: ONE_ATTEMPT,
+  timeoutMs: 2000,
+});
+
+/** The running server process: why it stopped once it has, and how to stop it (also on SIGTERM/SIGINT). */
+interface ServerProcess {
+  exited(): string | undefined;
+  stop(): Promise<void>;
+  pid: number | undefined;
+}
+
+function spawnServer(args: StartServerArgs, port: number, token: string, cwd: string): ServerProcess {
   const child: ChildProcess = spawn(
     args.binary,
     [
@@ -84,7 +97,6 @@ export async function startLocalServer(args: StartServerArgs): Promise<LocalServ
     process.kill(process.pid, signal);
   };
   for (const s of SIGNALS) process.on(s, onSignal);
-
   const stop = async () => {
     for (const s of SIGNALS) process.removeListener(s, onSignal);
     if (exitReason === undefined) {
@@ -95,27 +107,39 @@ export async function startLocalServer(args: StartServerArgs): Promise<LocalServ
     }
     await rm(cwd, { recursive: true, force: true });
   };
+  return { exited: () => exitReason, stop, pid: child.pid };
+}
 
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (args.startTimeoutMs ?? 60_000);
+/** Until /healthz answers: a server that stopped, or did not answer in time, is a scanner error. */
+async function waitHealthy(server: ServerProcess, url: string, startTimeoutMs: number): Promise<void> {
+  const deadline = Date.now() + startTimeoutMs;
   for (;;) {
+    const exitReason = server.exited();
     if (exitReason !== undefined) {
-      await stop();
+      await server.stop();
       throw new ScanError(`could not start the local Trivy server: ${exitReason}`);
     }
     try {
-      if ((await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })).ok) break;
+      await HEALTH.send({ url: `${url}/healthz` });
+      return;
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
-      await stop();
-      throw new ScanError(
-        `the local Trivy server did not answer on ${url} within ${(args.startTimeoutMs ?? 60_000) / 1000} s`,
-      );
+      await server.stop();
+      throw new ScanError(`the local Trivy server did not answer on ${url} within ${startTimeoutMs / 1000} s`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  args.logger.debug(`Local Trivy server on ${url} (pid ${child.pid}), layer cache in ${args.cacheDir}`);
-  return { url, token, exited: () => exitReason, stop };
+}
+
+export async function startLocalServer(args: StartServerArgs): Promise<LocalServer> {
+  const token = randomBytes(24).toString('hex');
+  const port = await freePort();
+  const cwd = await mkdtemp(path.join(tmpdir(), 'vulngate-trivy-server-'));
+  const server = spawnServer(args, port, token, cwd);
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(server, url, args.startTimeoutMs ?? 60_000);
+  args.logger.debug(`Local Trivy server on ${url} (pid ${server.pid}), layer cache in ${args.cacheDir}`);
+  return { url, token, exited: server.exited, stop: server.stop };
 }

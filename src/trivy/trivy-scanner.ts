@@ -9,7 +9,7 @@ import { downloadDb } from './db-download.js';
 import { cleanTrivyEnvironment, lastErrorLine } from './environment.js';
 import { layerCacheDir, prepareLayerCache } from './layer-cache.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
-import type { TrivyOptions } from './options.js';
+import type { TrivyOptions } from '../config/trivy.js';
 import { runProcess, type ProcessResult } from '../lib/process.js';
 import type { ImageScanner, ScanOutcome, ScanTarget } from './scanner.js';
 import type { DbInfo } from '../core/results.js';

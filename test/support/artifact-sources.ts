@@ -3,6 +3,7 @@
 // APIs do and answer with their shapes and errors.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import archiver from 'archiver';
+import { gitHubLink } from './github-link.ts';
 
 export interface StoredArtifact {
   id: number;
@@ -62,9 +63,9 @@ export async function startGitHubArtifacts(opts: {
     const url = new URL(req.url ?? '/', base);
     const record = (status: number) =>
       requests.push({ path: url.pathname + url.search, authorization: req.headers.authorization, status });
-    const json = (status: number, body: unknown) => {
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       record(status);
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
     };
     if (url.pathname.startsWith('/blob/')) {
       // Signed storage URLs carry their own credentials: a forwarded GitHub token is an error there.
@@ -85,20 +86,25 @@ export async function startGitHubArtifacts(opts: {
       const name = url.searchParams.get('name');
       const matching = opts.artifacts.filter((a) => name === null || a.name === name);
       const slice = matching.slice((page - 1) * perPage, page * perPage);
-      return json(200, {
-        total_count: matching.length,
-        artifacts: slice.map((a) => ({
-          id: a.id,
-          name: a.name,
-          size_in_bytes: 1000,
-          url: `${base}${prefix}/${a.id}`,
-          archive_download_url: `${base}${prefix}/${a.id}/zip`,
-          expired: a.expired ?? false,
-          created_at: a.createdAt,
-          updated_at: a.createdAt,
-          workflow_run: { id: a.runId, head_branch: a.branch, head_sha: 'a'.repeat(40) },
-        })),
-      });
+      const link = gitHubLink(url, page, matching.length, perPage);
+      return json(
+        200,
+        {
+          total_count: matching.length,
+          artifacts: slice.map((a) => ({
+            id: a.id,
+            name: a.name,
+            size_in_bytes: 1000,
+            url: `${base}${prefix}/${a.id}`,
+            archive_download_url: `${base}${prefix}/${a.id}/zip`,
+            expired: a.expired ?? false,
+            created_at: a.createdAt,
+            updated_at: a.createdAt,
+            workflow_run: { id: a.runId, head_branch: a.branch, head_sha: 'a'.repeat(40) },
+          })),
+        },
+        link,
+      );
     }
     const zipMatch = new RegExp(`^${prefix}/(\\d+)/zip$`).exec(url.pathname);
     const artifact = zipMatch ? opts.artifacts.find((a) => String(a.id) === zipMatch[1]) : undefined;

@@ -80,7 +80,8 @@ export async function startGitHubFake(opts: {
       send(res, s, body, headers);
     };
     try {
-      if (req.headers.authorization !== `token ${opts.token}`)
+      // GitHub takes the token as `Bearer` (documented) or `token` (what Octokit sent).
+      if (![`Bearer ${opts.token}`, `token ${opts.token}`].includes(req.headers.authorization ?? ''))
         return reply(401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' });
       if (req.headers['x-github-api-version'] !== '2022-11-28')
         return reply(400, { message: 'Unsupported or missing X-GitHub-Api-Version header', status: '400' });

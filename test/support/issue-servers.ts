@@ -1,4 +1,5 @@
 // Local stand-ins for the issue APIs of GitHub and GitLab: auth, paging, labels, state changes and their errors.
+import { gitHubLink } from './github-link.ts';
 import type { Listening } from './local-http.ts';
 import { listen } from './local-http.ts';
 
@@ -24,7 +25,7 @@ export async function startGitHubIssues(opts: { owner: string; repo: string; tok
   const fake = { issues: [] as FakeIssue[], requests: [] as IssuesFake['requests'], refuseWrites: 0 };
   const prefix = `/repos/${opts.owner}/${opts.repo}/issues`;
   const server = await listen((req, body, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'x'}`);
     const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
       fake.requests.push({ method: req.method ?? '', path: url.pathname + url.search, status });
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(value));
@@ -49,7 +50,7 @@ export async function startGitHubIssues(opts: { owner: string; repo: string; tok
         (i) => (!label || i.labels.includes(label)) && (state === 'all' || i.state === state),
       );
       const slice = list.slice((page - 1) * perPage, page * perPage);
-      return json(200, slice.map(view));
+      return json(200, slice.map(view), gitHubLink(url, page, list.length, perPage));
     }
     if (req.method !== 'GET' && fake.refuseWrites) {
       return json(fake.refuseWrites, {

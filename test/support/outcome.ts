@@ -5,7 +5,7 @@ import type { ImageReport } from '../../src/core/finding.ts';
 import type { GateResults } from '../../src/core/results.ts';
 import { judge } from './judge.ts';
 
-/** What the forwarders take from a run: its results and the reports, each written to disk. */
+/** What the receivers take from a run: its results and the reports, each written to disk. */
 export function outcomeFor(
   images: ImageReport[],
   reportTexts?: string[],

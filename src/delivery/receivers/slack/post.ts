@@ -1,6 +1,5 @@
-import { describeError } from '../core/errors.js';
-import { HttpError, parseRetryAfter, retry, type RetryPolicy } from '../lib/retry.js';
-import { redact } from './defectdojo.js';
+import { httpClient, type HttpFailure } from '../../../lib/http.js';
+import type { RetryPolicy } from '../../../lib/retry.js';
 
 /** What Slack's incoming webhooks answer, in words that say what to change. */
 const SLACK_ERRORS: Record<string, string> = {
@@ -30,34 +29,23 @@ export function checkWebhookUrl(url: string): string | undefined {
   return 'must be https (plain http only for 127.0.0.1 and localhost)';
 }
 
-/** Posts one message; 429 waits as long as Slack says (Retry-After), 5xx and network errors are retried. */
+/** Slack's answer in words that say what to change; a redirect is not followed (the message would go elsewhere). */
+function describe({ status, body }: HttpFailure): string {
+  const text = body.trim();
+  if (status === 429) return 'Slack rate-limited the webhook (429) for longer than vulngate waits';
+  return SLACK_ERRORS[text] ?? `Slack answered ${status}: ${text.slice(0, 100) || 'no detail'}`;
+}
+
+/**
+ * Posts one message; 429 waits as long as Slack says (Retry-After), 5xx and network errors are retried. The URL is
+ * the secret: whatever of it Slack (or a proxy) echoes is redacted.
+ */
 export async function postToSlack(args: {
   url: string;
   payload: unknown;
   retry: RetryPolicy;
   timeoutMs: number;
 }): Promise<void> {
-  try {
-    await retry(args.retry, async () => {
-      const response = await fetch(args.url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(args.payload),
-        signal: AbortSignal.timeout(args.timeoutMs),
-        redirect: 'manual',
-      });
-      const body = (await response.text()).trim();
-      if (response.ok) return;
-      const after = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-      const known = SLACK_ERRORS[body];
-      const message =
-        response.status === 429
-          ? 'Slack rate-limited the webhook (429) for longer than vulngate waits'
-          : (known ?? `Slack answered ${response.status}: ${body.slice(0, 100) || 'no detail'}`);
-      throw new HttpError(message, response.status, after);
-    });
-  } catch (err) {
-    if (err instanceof HttpError) throw err;
-    throw new Error(`Slack did not answer: ${redact(describeError(err), [args.url])}`);
-  }
+  const http = httpClient({ service: 'Slack', secrets: [args.url], retry: args.retry, timeoutMs: args.timeoutMs });
+  await http.send({ method: 'POST', url: args.url, json: args.payload, describe });
 }

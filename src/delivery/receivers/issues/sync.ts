@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
-import { codeFilePath, type JudgedFinding } from '../../core/finding.js';
-import type { GateResults } from '../../core/results.js';
-import type { RetryPolicy } from '../../lib/retry.js';
-import { compareSeverityDesc } from '../../core/severity.js';
+import { groupBy } from '../../../core/collections.js';
+import { codeFilePath } from '../../../core/finding.js';
+import { sha256Hex } from '../../../core/hash.js';
+import type { GateResults } from '../../../core/results.js';
+import type { RetryPolicy } from '../../../lib/retry.js';
+import { compareSeverityDesc } from '../../../core/severity.js';
 
-const hash = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length);
+const hash = (text: string, length: number) => sha256Hex(text).slice(0, length);
 
 /** What every tracker takes besides its address and credentials. */
 export interface TrackerBase {
@@ -58,14 +59,10 @@ export const targetKeyOf = (stableName: string) => hash(stableName, 12);
 /** The issues the blocking findings call for, one per target and id, most severe first. */
 export function issueSpecs(results: GateResults): IssueSpec[] {
   const stable = new Map(results.images.map((i) => [i.name, i.stableName]));
-  const groups = new Map<string, JudgedFinding[]>();
-  for (const f of results.findings) {
-    if (f.decision !== 'blocking') continue;
-    const key = hash(`${stable.get(f.image) ?? f.image}\u0000${f.id}`, 16);
-    const list = groups.get(key);
-    if (list) list.push(f);
-    else groups.set(key, [f]);
-  }
+  const groups = groupBy(
+    results.findings.filter((f) => f.decision === 'blocking'),
+    (f) => hash(`${stable.get(f.image) ?? f.image}\u0000${f.id}`, 16),
+  );
   const specs: IssueSpec[] = [];
   for (const [key, list] of groups) {
     const [first] = list;

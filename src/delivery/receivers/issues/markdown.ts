@@ -1,4 +1,4 @@
-import { code, link, table, text } from '../../render/markdown.js';
+import { code, link, table, text } from '../../../render/markdown.js';
 import type { IssueSpec } from './sync.js';
 
 const MARKER = /<!-- vulngate-issue key=([0-9a-f]{16}) target=([0-9a-f]{12}) hash=([0-9a-f]{12}) -->/;

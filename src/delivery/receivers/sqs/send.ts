@@ -5,11 +5,11 @@ import {
   type SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
 import pLimit from 'p-limit';
-import type { SqsOptions } from '../config/settings.js';
-import { describeError } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
-import { RetryableError, httpStatus, retry, type RetryPolicy } from '../lib/retry.js';
-import { fitBody, type ForwardMessage } from './messages.js';
+import type { SqsOptions } from '../../../config/settings.js';
+import { describeError } from '../../../core/errors.js';
+import type { Logger } from '../../../core/logger.js';
+import { RetryableError, httpStatus, retry, type RetryPolicy } from '../../../lib/retry.js';
+import { fitBody, type SqsMessage } from './messages.js';
 
 /** The options as read from inputs (region: the input, else AWS_REGION / AWS_DEFAULT_REGION, else the queue URL's). */
 export interface SqsSettings extends SqsOptions {
@@ -18,7 +18,7 @@ export interface SqsSettings extends SqsOptions {
 
 export interface SqsDelivery {
   delivered: number;
-  undelivered: { message: ForwardMessage; reason: string }[];
+  undelivered: { message: SqsMessage; reason: string }[];
   shortened: number;
 }
 
@@ -39,7 +39,7 @@ function attributeBytes(attributes: Record<string, string>): number {
 }
 
 interface Prepared {
-  message: ForwardMessage;
+  message: SqsMessage;
   body: string;
   attributes: Record<string, string>;
   size: number;
@@ -48,7 +48,7 @@ interface Prepared {
 /** Sends one message per finding and per image; never throws: what was not delivered is returned. */
 export async function sendToSqs(args: {
   settings: SqsSettings;
-  messages: ForwardMessage[];
+  messages: SqsMessage[];
   logger: Logger;
   env: NodeJS.ProcessEnv;
 }): Promise<SqsDelivery> {

@@ -1,4 +1,5 @@
-import { requestJson } from '../../lib/http.js';
+import { gitHubApi } from '../../../lib/github-api.js';
+import type { HttpFailure } from '../../../lib/http.js';
 import { issueMarkdown, readMarker } from './markdown.js';
 import type { IssueSpec, IssueTracker, TrackedIssue, TrackerBase } from './sync.js';
 
@@ -12,7 +13,8 @@ export interface GitHubIssuesSettings extends TrackerBase {
 const LABEL = 'vulngate';
 
 /** What GitHub's 4xx answers mean for this job, in one line. */
-function describe(status: number, body: string): string {
+function describe({ status, body, redirectTo }: HttpFailure): string | undefined {
+  if (redirectTo !== undefined) return undefined;
   if (status === 401) return 'GitHub refused the token (401)';
   if (status === 403) return 'GitHub refused to write issues (403): give the job `permissions: issues: write`';
   if (status === 404) return 'GitHub has no such repository or issue here (404)';
@@ -23,23 +25,10 @@ function describe(status: number, body: string): string {
 
 /** Repository issues through the REST API with the job token; found again by a hidden marker and a label. */
 export function githubIssues(s: GitHubIssuesSettings): IssueTracker {
-  const base = `${s.apiUrl.replace(/\/+$/, '')}/repos/${s.owner}/${s.repo}`;
-  const call = async (method: string, path: string, body?: unknown) =>
-    (
-      await requestJson({
-        method,
-        url: `${base}${path}`,
-        headers: {
-          Authorization: `Bearer ${s.token}`,
-          Accept: 'application/vnd.github+json',
-          'X-GitHub-Api-Version': '2022-11-28',
-        },
-        body,
-        retry: s.retry,
-        timeoutMs: s.timeoutMs,
-        describe,
-      })
-    ).json as Record<string, unknown>;
+  const api = gitHubApi({ apiUrl: s.apiUrl, token: s.token, retry: s.retry, timeoutMs: s.timeoutMs });
+  const base = `/repos/${s.owner}/${s.repo}`;
+  const call = async (method: string, path: string, json?: unknown) =>
+    (await api.request(method, `${base}${path}`, { json, describe })) as Record<string, unknown>;
   const tracked = (raw: Record<string, unknown>): TrackedIssue | undefined => {
     const marker = readMarker(raw.body);
     if (!marker || raw.pull_request) return undefined;
@@ -48,17 +37,11 @@ export function githubIssues(s: GitHubIssuesSettings): IssueTracker {
   const comment = (issue: TrackedIssue, body: string) => call('POST', `/issues/${issue.ref}/comments`, { body });
   return {
     async list() {
-      const found: TrackedIssue[] = [];
-      for (let page = 1; page <= 50; page += 1) {
-        const items = (await call('GET', `/issues?labels=${LABEL}&state=all&per_page=100&page=${page}`)) as unknown;
-        const list = Array.isArray(items) ? (items as Record<string, unknown>[]) : [];
-        for (const raw of list) {
-          const issue = tracked(raw);
-          if (issue) found.push(issue);
-        }
-        if (list.length < 100) break;
-      }
-      return found;
+      const items = await api.paginate(`${base}/issues?labels=${LABEL}&state=all&per_page=100&page=1`, {
+        maxPages: 50,
+        describe,
+      });
+      return items.flatMap((raw) => tracked(raw as Record<string, unknown>) ?? []);
     },
     async create(spec: IssueSpec) {
       const created = await call('POST', '/issues', {

@@ -1,15 +1,15 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readCiContext } from '../../src/config/ci-context.js';
-import { forwardResults } from '../../src/delivery/forward.js';
-import { cliInProcess } from '../../test/support/cli.ts';
-import { finding, imageReport } from '../../test/support/findings.ts';
-import { recordingLogger } from '../../test/support/logger.ts';
-import { outcomeFor } from '../../test/support/outcome.ts';
-import { failedSinks, fastRetry, spooledFiles } from '../../test/support/retry.ts';
-import { reportPath } from '../../test/support/paths.ts';
-import { startSqsLab, type SqsLab } from '../../test/support/sqs-proxy.ts';
+import { readCiContext } from '../../../src/config/ci-context.js';
+import { deliver } from '../../../src/delivery/deliver.js';
+import { cliInProcess } from '../../../test/support/cli.ts';
+import { finding, imageReport } from '../../../test/support/findings.ts';
+import { recordingLogger } from '../../../test/support/logger.ts';
+import { outcomeFor } from '../../../test/support/outcome.ts';
+import { failedSinks, fastRetry, spooledFiles } from '../../../test/support/retry.ts';
+import { reportPath } from '../../../test/support/paths.ts';
+import { startSqsLab, type SqsLab } from '../../../test/support/sqs-proxy.ts';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-sqs-'));
 const AWS = { AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret-test-key', AWS_REGION: 'eu-west-1' };
@@ -110,7 +110,7 @@ test('FIFO queue: a batch retried after its response was lost is not delivered t
     ),
     imageReport([finding({ image: 'shop/web:2', id: 'CVE-3' })], 'shop/web:2'),
   ]);
-  const result = await forwardResults({
+  const result = await deliver({
     ...outcome,
     options: { sqs: { queueUrl: queue, userAttributes: {} }, failure: 'warn' },
     ci: readCiContext(GITHUB),
@@ -137,7 +137,7 @@ test('a queue limited to 256 KiB: batches stay under it, an oversized message is
   const medium = Array.from({ length: 12 }, (_, i) => finding({ id: `CVE-M${i}`, description: 'y'.repeat(60_000) }));
   const outcome = outcomeFor([imageReport([big, ...medium])]);
   const logger = recordingLogger();
-  const result = await forwardResults({
+  const result = await deliver({
     ...outcome,
     options: { sqs: { queueUrl: queue, userAttributes: {} }, failure: 'warn' },
     ci: readCiContext({}),
@@ -165,7 +165,7 @@ test('throttling is retried with backoff until delivered', async () => {
   const queue = await lab.createQueue('throttled');
   lab.inject('SendMessageBatch', 'throttle', 3);
   const outcome = outcomeFor([imageReport([finding({ id: 'CVE-1' }), finding({ id: 'CVE-2' })])]);
-  const result = await forwardResults({
+  const result = await deliver({
     ...outcome,
     options: { sqs: { queueUrl: queue, userAttributes: {} }, failure: 'warn' },
     ci: readCiContext({}),
@@ -181,7 +181,7 @@ test('the failed entries of a partially failed batch are sent again, the others 
   const queue = await lab.createQueue('partial');
   lab.inject('SendMessageBatch', 'partial', 1);
   const outcome = outcomeFor([imageReport(Array.from({ length: 6 }, (_, i) => finding({ id: `CVE-${i}` })))]);
-  await forwardResults({
+  await deliver({
     ...outcome,
     options: { sqs: { queueUrl: queue, userAttributes: {} }, failure: 'warn' },
     ci: readCiContext({}),
@@ -199,7 +199,7 @@ test('an outage: messages kept in out/undelivered, the verdict stands; `vulngate
   lab.inject('*', 'down', 10_000);
   const outcome = outcomeFor([imageReport([finding({ id: 'CVE-1' }), finding({ id: 'CVE-2', severity: 'LOW' })])]);
   const logger = recordingLogger();
-  const result = await forwardResults({
+  const result = await deliver({
     ...outcome,
     options: { sqs: { queueUrl: queue, userAttributes: { team: 'payments' } }, failure: 'warn' },
     ci: readCiContext({}),
@@ -212,11 +212,12 @@ test('an outage: messages kept in out/undelivered, the verdict stands; `vulngate
     /^SQS: 3 message\(s\) not delivered \(.*\); kept in .*undelivered\/sqs-.*\.json — send them again with: vulngate forward --from /,
   );
   expect(outcome.results.verdict).toBe('fail');
+  // What to send, never where: the replaying job names the queue.
+  expect(readFileSync(spooledFiles(result)[0]!, 'utf8')).not.toContain(queue);
 
   lab.heal();
-  const replay = await cliInProcess(['forward', '--from', outcome.outputDir], {
-    env: { ...AWS, PATH: process.env.PATH },
-  });
+  const replayEnv = { ...AWS, PATH: process.env.PATH, VULNGATE_SQS_QUEUE_URL: queue };
+  const replay = await cliInProcess(['forward', '--from', outcome.outputDir], { env: replayEnv });
   expect(replay.stdout).toBe('Everything was delivered.\n');
   expect(replay.code).toBe(0);
   const received = await lab.drain('later');
@@ -224,9 +225,7 @@ test('an outage: messages kept in out/undelivered, the verdict stands; `vulngate
   expect(received.every((m) => m.attributes.team === 'payments')).toBe(true);
   expect(readdirSync(path.join(outcome.outputDir, 'undelivered')).filter((f) => f.endsWith('.json'))).toEqual([]);
 
-  const again = await cliInProcess(['forward', '--from', outcome.outputDir], {
-    env: { ...AWS, PATH: process.env.PATH },
-  });
+  const again = await cliInProcess(['forward', '--from', outcome.outputDir], { env: replayEnv });
   expect(again.code).toBe(0);
   expect(await lab.drain('later')).toHaveLength(0);
 });
@@ -247,6 +246,7 @@ test('forward-failure: fail turns a passing gate into exit 4; warn (default) kee
 });
 
 test('bad forwarding inputs are configuration errors: exit 2, nothing scanned', async () => {
+  expect.hasAssertions();
   const cases: [string[], string][] = [
     [['--sqs-queue-url', 'not a url'], "vulngate: --sqs-queue-url: 'not a url' is not a URL"],
     [

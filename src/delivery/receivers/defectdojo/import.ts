@@ -1,9 +1,9 @@
-import type { DefectDojoOptions } from '../config/settings.js';
-import { describeError } from '../core/errors.js';
-import type { JudgedFinding, TargetKind } from '../core/finding.js';
-import { splitImageName } from '../core/identity.js';
-import type { Logger } from '../core/logger.js';
-import { HttpError, parseRetryAfter, retry, type RetryPolicy } from '../lib/retry.js';
+import type { DefectDojoOptions } from '../../../config/settings.js';
+import type { TargetKind } from '../../../core/finding.js';
+import type { Logger } from '../../../core/logger.js';
+import { httpClient, joinUrl, type HttpClient, type HttpFailure } from '../../../lib/http.js';
+import { HttpError, type RetryPolicy } from '../../../lib/retry.js';
+import { imageTag, imageWithoutTag, stableReport } from './report.js';
 
 /** The options as read from inputs, plus what a run adds. */
 export interface DefectDojoSettings extends DefectDojoOptions {
@@ -25,65 +25,6 @@ export interface DefectDojoUpload {
 export interface DefectDojoDelivery {
   delivered: string[];
   undelivered: { upload: DefectDojoUpload; reason: string }[];
-}
-
-/** `registry/app:1.2` → `registry/app`; digests too. DefectDojo's service groups one image across tags. */
-export function imageWithoutTag(image: string): string {
-  return splitImageName(image).repository;
-}
-
-/**
- * The report with ArtifactName and each Result's Target naming the image instead of the tarball path, so a path
- * that changes between runs (tar_images/…, /builds/…/tar_images/…) does not make DefectDojo see new findings.
- */
-export function stableReport(reportText: string, image: string): string {
-  const report = JSON.parse(reportText) as { ArtifactName?: string; Results?: { Target?: string }[] };
-  const artifact = report.ArtifactName ?? '';
-  report.ArtifactName = image;
-  for (const result of report.Results ?? []) {
-    if (typeof result.Target === 'string' && artifact !== '' && result.Target.startsWith(artifact)) {
-      result.Target = image + result.Target.slice(artifact.length);
-    }
-  }
-  return JSON.stringify(report);
-}
-
-/**
- * The Trivy report with each excepted vulnerability's description starting with the exception (note, until, owner,
- * ticket), so DefectDojo's Trivy parser carries vulngate's risk acceptance into the finding.
- */
-export function withExceptions(reportText: string, excepted: JudgedFinding[]): string {
-  if (excepted.length === 0) return reportText;
-  const notes = new Map<string, string>();
-  for (const f of excepted) {
-    const e = f.exception;
-    if (!e) continue;
-    const parts = [
-      e.until && `until ${e.until}`,
-      e.owner && `accepted by ${e.owner}`,
-      e.ticket && `ticket ${e.ticket}`,
-    ];
-    const detail = parts.filter(Boolean).join(', ');
-    notes.set(
-      `${f.id}\u0000${f.package}\u0000${f.installedVersion}`,
-      `Excepted by vulngate${detail ? ` (${detail})` : ''}: ${e.note}`,
-    );
-  }
-  const report = JSON.parse(reportText) as { Results?: { Vulnerabilities?: Record<string, unknown>[] }[] };
-  for (const result of report.Results ?? []) {
-    for (const v of result.Vulnerabilities ?? []) {
-      const note = notes.get(
-        `${String(v.VulnerabilityID)}\u0000${String(v.PkgName)}\u0000${String(v.InstalledVersion)}`,
-      );
-      if (note) v.Description = `${note}\n\n${typeof v.Description === 'string' ? v.Description : ''}`;
-    }
-  }
-  return JSON.stringify(report);
-}
-
-/** `registry/app:1.2` → `1.2`; empty for a digest or no tag. */
-export function imageTag(image: string): string {
-  return splitImageName(image).tag;
 }
 
 /**
@@ -149,6 +90,18 @@ function fieldErrors(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/**
+ * A redirect (to a login page, or http → https) is not an import, and following it would resend the token: not
+ * followed, and said so.
+ */
+function describeFailure({ status, body, redirectTo }: HttpFailure): string {
+  if (redirectTo === undefined) return describeDefectDojoError(status, body);
+  return (
+    `DefectDojo answered ${status}, a redirect${redirectTo ? ` to ${redirectTo}` : ''}, which was not followed; ` +
+    "check defectdojo-url (https, and the API's own address)"
+  );
+}
+
 /** DefectDojo answers 400 with a list (["…"]) or an object ({"field": ["…"]}), 401/403 with {"detail": "…"}. */
 export function describeDefectDojoError(status: number, bodyText: string): string {
   let detail = bodyText.trim().slice(0, 300);
@@ -188,14 +141,6 @@ export function describeDefectDojoError(status: number, bodyText: string): strin
   }
 }
 
-/** One reimport per image, so each image is one DefectDojo test whose closed findings are tracked. Never throws. */
-/** A token a server echoed back (in an error page, say) never reaches a log line or the spool. */
-export function redact(text: string, secrets: (string | undefined)[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('***');
-  return out;
-}
-
 /** Only DefectDojo's own success answer counts: JSON naming the test it imported into. */
 function importedTest(text: string): number | undefined {
   try {
@@ -207,37 +152,17 @@ function importedTest(text: string): number | undefined {
   }
 }
 
-async function postImport(endpoint: string, settings: DefectDojoSettings, upload: DefectDojoUpload): Promise<void> {
-  const response = await fetch(endpoint, {
+async function postImport(http: HttpClient, endpoint: string, settings: DefectDojoSettings, upload: DefectDojoUpload) {
+  const answer = await http.send({
     method: 'POST',
-    headers: { Authorization: `Token ${settings.token}`, Accept: 'application/json' },
+    url: endpoint,
+    headers: { Accept: 'application/json' },
     body: formFor(settings, upload),
-    signal: AbortSignal.timeout(settings.timeoutMs),
-    // A redirect (to a login page, or http → https) is not an import; following it would resend the token.
-    redirect: 'manual',
+    describe: describeFailure,
   });
-  const text = await response.text();
-  if (response.status >= 300 && response.status < 400) {
-    const where = response.headers.get('location')
-      ? ` to ${new URL(response.headers.get('location') ?? '', endpoint).origin}`
-      : '';
+  if (importedTest(answer.text()) === undefined) {
     throw new HttpError(
-      `DefectDojo answered ${response.status}, a redirect${where}; ` +
-        "check defectdojo-url (https, and the API's own address)",
-      response.status,
-    );
-  }
-  if (!response.ok) {
-    const after = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-    throw new HttpError(
-      redact(describeDefectDojoError(response.status, text), [settings.token]),
-      response.status,
-      after,
-    );
-  }
-  if (importedTest(text) === undefined) {
-    throw new HttpError(
-      `DefectDojo answered ${response.status} without naming a test: ` +
+      `DefectDojo answered ${answer.status} without naming a test: ` +
         "not DefectDojo's reimport API; check defectdojo-url",
       422,
     );
@@ -251,7 +176,13 @@ export async function importToDefectDojo(args: {
   logger: Logger;
 }): Promise<DefectDojoDelivery> {
   const { settings, logger } = args;
-  const endpoint = `${settings.url.replace(/\/+$/, '')}/api/v2/reimport-scan/`;
+  const endpoint = joinUrl(settings.url, '/api/v2/reimport-scan/');
+  const http = httpClient({
+    service: 'DefectDojo',
+    credential: { origin: settings.url, headers: { Authorization: `Token ${settings.token}` } },
+    retry: settings.retry,
+    timeoutMs: settings.timeoutMs,
+  });
   const delivery: DefectDojoDelivery = { delivered: [], undelivered: [] };
   let refused: string | undefined;
   for (const upload of args.uploads) {
@@ -261,14 +192,12 @@ export async function importToDefectDojo(args: {
       continue;
     }
     try {
-      await retry(settings.retry, () => postImport(endpoint, settings, upload));
+      await postImport(http, endpoint, settings, upload);
       delivery.delivered.push(upload.image);
       logger.info(`DefectDojo: imported ${upload.image} into ${settings.product} / ${settings.engagement}`);
     } catch (err) {
-      const reason =
-        err instanceof HttpError
-          ? err.message
-          : `DefectDojo did not answer: ${redact(describeError(err), [settings.token])}`;
+      // The client's texts: redacted, and saying `DefectDojo did not answer` when it did not.
+      const reason = http.redact(err instanceof Error ? err.message : String(err));
       delivery.undelivered.push({ upload, reason });
       if (err instanceof HttpError && (err.status === 401 || err.status === 403)) refused = reason;
     }

@@ -1,18 +1,19 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readCiContext } from '../../src/config/ci-context.js';
-import { describeDefectDojoError, imageWithoutTag, stableReport } from '../../src/delivery/defectdojo.js';
-import { forwardResults } from '../../src/delivery/forward.js';
-import { cliInProcess } from '../../test/support/cli.ts';
-import { startDefectDojoFake, type DefectDojoFake } from '../../test/support/defectdojo-server.ts';
-import { writeFixtureImages } from '../../test/support/fixture-images.ts';
-import { recordingLogger } from '../../test/support/logger.ts';
-import { outcomeFor } from '../../test/support/outcome.ts';
-import { failedSinks, fastRetry } from '../../test/support/retry.ts';
-import { loadShared } from '../../test/support/judge.ts';
-import { reportPath, ROOT } from '../../test/support/paths.ts';
-import { freshTrivyCache, pathWithTrivy } from '../../test/support/trivy.ts';
+import { readCiContext } from '../../../src/config/ci-context.js';
+import { describeDefectDojoError } from '../../../src/delivery/receivers/defectdojo/import.js';
+import { imageWithoutTag, stableReport } from '../../../src/delivery/receivers/defectdojo/report.js';
+import { deliver } from '../../../src/delivery/deliver.js';
+import { cliInProcess } from '../../../test/support/cli.ts';
+import { startDefectDojoFake, type DefectDojoFake } from '../../../test/support/defectdojo-server.ts';
+import { writeFixtureImages } from '../../../test/support/fixture-images.ts';
+import { recordingLogger } from '../../../test/support/logger.ts';
+import { outcomeFor } from '../../../test/support/outcome.ts';
+import { failedSinks, fastRetry } from '../../../test/support/retry.ts';
+import { loadShared } from '../../../test/support/judge.ts';
+import { reportPath, ROOT } from '../../../test/support/paths.ts';
+import { freshTrivyCache, pathWithTrivy } from '../../../test/support/trivy.ts';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-dd-'));
 const TOKEN = 'dd-api-key-1234567890';
@@ -47,6 +48,7 @@ function ddFlags(extra: string[] = []): string[] {
 
 describe('imports with the real Trivy reports', () => {
   test('one reimport per image with stable names; a second run from another tarball path creates nothing new', async () => {
+    expect.hasAssertions();
     const env = { ...GITHUB, PATH: pathWithTrivy(), HOME: process.env.HOME, VULNGATE_DEFECTDOJO_TOKEN: TOKEN };
     const scan = async (dir: string) => {
       await writeFixtureImages(dir, ['debian-app', 'node-app']);
@@ -288,7 +290,7 @@ describe('fields and defaults', () => {
 describe("DefectDojo's errors, one clear line each", () => {
   const forward = (outcome: ReturnType<typeof outcomeFor>, token = TOKEN, timeoutMs = 5000) => {
     const logger = recordingLogger();
-    const done = forwardResults({
+    const done = deliver({
       ...outcome,
       options: {
         defectDojo: {
@@ -384,9 +386,11 @@ describe("DefectDojo's errors, one clear line each", () => {
       'utf8',
     );
     expect(stored).not.toContain(TOKEN);
+    // What to send, never where: the replaying job's settings name DefectDojo.
+    expect(stored).not.toContain(dojo.url);
     expect(JSON.parse(stored)).toMatchObject({
       sink: 'defectdojo',
-      settings: { url: dojo.url, product: 'acme/shop' },
+      settings: { product: 'acme/shop' },
       uploads: [{ image: 'ghcr.io/aquasecurity/trivy-test-images:alpine-39' }],
     });
 
@@ -395,7 +399,11 @@ describe("DefectDojo's errors, one clear line each", () => {
     expect(withoutToken.stderr).toMatch(/a DefectDojo token is needed to send it \(VULNGATE_DEFECTDOJO_TOKEN\)/);
 
     const replay = await cliInProcess(['forward', '--from', outcome.outputDir], {
-      env: { VULNGATE_DEFECTDOJO_TOKEN: TOKEN },
+      env: {
+        VULNGATE_DEFECTDOJO_TOKEN: TOKEN,
+        VULNGATE_DEFECTDOJO_URL: dojo.url,
+        VULNGATE_DEFECTDOJO_ALLOW_HTTP: 'true',
+      },
     });
     expect(replay.code).toBe(0);
     expect(dojo.tests).toHaveLength(1);
@@ -457,9 +465,9 @@ describe('configuration', () => {
 });
 
 test('nothing lost (bundled action, Node 24): SQS delivers, DefectDojo is down, the undelivered import is in the artifact, the verdict stands', async () => {
-  const { startSqsLab } = await import('../../test/support/sqs-proxy.ts');
-  const { startArtifactFake, zipEntries } = await import('../../test/support/artifact-server.ts');
-  const { runDistAction } = await import('../../test/support/action.ts');
+  const { startSqsLab } = await import('../../../test/support/sqs-proxy.ts');
+  const { startArtifactFake, zipEntries } = await import('../../../test/support/artifact-server.ts');
+  const { runDistAction } = await import('../../../test/support/action.ts');
   const lab = await startSqsLab();
   const artifacts = await startArtifactFake();
   try {

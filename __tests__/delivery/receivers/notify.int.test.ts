@@ -3,14 +3,14 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { renderSlackMessage, SLACK_LIMITS } from '../../src/render/slack.js';
-import { cliInProcess } from '../../test/support/cli.ts';
-import { finding, imageReport } from '../../test/support/findings.ts';
-import { judge } from '../../test/support/judge.ts';
-import { startGitHubIssues, startGitLabIssues } from '../../test/support/issue-servers.ts';
-import { startJiraFake } from '../../test/support/jira-server.ts';
-import { startSlackFake, type SlackFake } from '../../test/support/slack-server.ts';
-import { reportPath } from '../../test/support/paths.ts';
+import { renderSlackMessage, SLACK_LIMITS } from '../../../src/render/slack.js';
+import { cliInProcess } from '../../../test/support/cli.ts';
+import { finding, imageReport } from '../../../test/support/findings.ts';
+import { judge } from '../../../test/support/judge.ts';
+import { startGitHubIssues, startGitLabIssues } from '../../../test/support/issue-servers.ts';
+import { startJiraFake } from '../../../test/support/jira-server.ts';
+import { startSlackFake, type SlackFake } from '../../../test/support/slack-server.ts';
+import { reportPath } from '../../../test/support/paths.ts';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-notify-'));
 
@@ -140,6 +140,7 @@ describe('Slack', () => {
   });
 
   test('300 targets and 3,000 findings still fit 50 blocks of at most 3,000 characters', () => {
+    expect.hasAssertions();
     const images = Array.from({ length: 300 }, (_, i) =>
       imageReport(
         Array.from({ length: 10 }, (_, j) =>
