@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { COMMENT_CHAR_LIMIT, previousBlocking, renderPrComment } from '../../src/render/pr-comment.js';
-import { cliInProcess } from '../../test/support/cli.ts';
+import { cliInProcess, summaryOf } from '../../test/support/cli.ts';
 import { finding, imageReport } from '../../test/support/findings.ts';
 import { judge } from '../../test/support/judge.ts';
 
@@ -38,11 +38,28 @@ test('through the CLI: no workflow command, no control character, no HTML reache
   const out = mkdtempSync(path.join(tmpdir(), 'vg-hostile-out-'));
   const run = await cliInProcess(['evaluate', '--report', hostileReport(), '--output-dir', out, '--profiles-dir', out]);
   expect(run.code).toBe(1);
+  // The terminal's tables: no workflow command, no control character (no escape sequence, no bidi override).
   const printed = run.stdout + run.stderr;
   expect(printed.split('\n').filter((line) => line.startsWith('::'))).toEqual([]);
   expect(printed).not.toMatch(/[\u0007\u001b\u202e]/);
-  expect(rawHtml(printed)).toBe(false);
-  expect(printed).toContain('@\u200bhere');
+  // The Markdown (summary.md, and what `-f markdown` prints): no HTML, no mention either.
+  const markdown = await cliInProcess([
+    'evaluate',
+    '--report',
+    hostileReport(),
+    '-f',
+    'markdown',
+    '--output-dir',
+    out,
+    '--profiles-dir',
+    out,
+  ]);
+  for (const text of [markdown.stdout + markdown.stderr, summaryOf(markdown)]) {
+    expect(text.split('\n').filter((line) => line.startsWith('::'))).toEqual([]);
+    expect(text).not.toMatch(/[\u0007\u001b\u202e]/);
+    expect(rawHtml(text)).toBe(false);
+    expect(text).toContain('@\u200bhere');
+  }
 });
 
 test('the PR comment: `-->` cannot end the hidden state early; the state reads back whole', () => {
