@@ -45,11 +45,21 @@ function scanner(dbRepositories: string[], cacheDir = tmp()) {
 }
 
 test('downloads the DB from the first repository that has it; scans then use it', async () => {
-  const { scanner: s, cacheDir } = scanner([
-    registry.repository('mirror/missing-db'),
-    registry.repository('aquasecurity/trivy-db'),
-  ]);
+  const {
+    scanner: s,
+    cacheDir,
+    logger,
+  } = scanner([registry.repository('mirror/missing-db'), registry.repository('aquasecurity/trivy-db')]);
   await s.prepare({ targets: 1 });
+  // Said as it happens, with its outcome: which mirror, how big, how long.
+  const said = logger.at('info').filter((l) => /Download/.test(l));
+  expect(said).toEqual(
+    expect.arrayContaining([
+      `Downloading the Trivy vulnerability DB from ${registry.repository('mirror/missing-db')}…`,
+      `Downloading the Trivy vulnerability DB from ${registry.repository('aquasecurity/trivy-db')}…`,
+      expect.stringMatching(/^Downloaded the Trivy vulnerability DB \(\d+ MB\) in \d+\.\d s$/),
+    ]),
+  );
   expect(existsSync(path.join(cacheDir, 'db', 'trivy.db'))).toBe(true);
   const manifestRequests = registry.requests
     .filter((r) => r.path.includes('/manifests/'))

@@ -18262,7 +18262,7 @@ module.exports = whichTypedArray;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7183);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9257);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -18277,7 +18277,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7183:
+/***/ 9257:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -18648,6 +18648,7 @@ function settings_gateOptions(options, source, ci) {
         tarballSha256: values['tarball-sha256'],
         dbAge: { maxHours: values['max-db-age'], strict: values['strict-db-age'] },
         vex: values.vex,
+        heartbeatSeconds: values.heartbeat,
         identities: identityRules(values['target-identity'], options.label('target-identity')),
     };
 }
@@ -19407,6 +19408,14 @@ const SCAN_OPTIONS = {
         default: false,
         commands: SCAN_COMMANDS,
         cli: { switch: true },
+    }),
+    heartbeat: integerOption({
+        help: 'Seconds after which a scan still running says so in the log, and again every as many.',
+        default: 30,
+        min: 1,
+        max: 3600,
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'seconds' },
     }),
     'trivy-server': urlOption({
         help: 'Scan as a client of this Trivy server (URL) instead of downloading the DB.',
@@ -29687,6 +29696,7 @@ async function scanTargets(args) {
                 workspace,
                 sbomDir: args.sbomDir,
                 hashTarball: args.hashTarballs,
+                heartbeatMs: args.heartbeatSeconds * 1000,
             });
         });
         await Promise.all(plan.leaders.map(async (leader) => {
@@ -29816,6 +29826,9 @@ async function scanTarget(args) {
     const fileName = reportFileName(target, args.index, args.workspace);
     const reportPath = external_node_path_default().join(args.reportsDir, fileName);
     const started = Date.now();
+    // A long scan says it is alive, so a CI log never sits silent for minutes.
+    const heartbeat = setInterval(() => args.logger.info(`Still scanning ${target.path}: ${Math.round((Date.now() - started) / 1000)} s`), args.heartbeatMs);
+    heartbeat.unref();
     try {
         // The tarball's bytes are hashed while Trivy scans it: reading 200 MB costs ~0.3 s of a core, overlapped.
         const hashing = args.hashTarball && target.kind === 'image' ? tarballHash(target.path) : undefined;
@@ -29830,6 +29843,9 @@ async function scanTarget(args) {
         if ((0,errors/* isGateError */.Wc)(err))
             return { target, error: withoutSource(err.message, target.path) };
         return { target, error: `scanner failed: ${(0,errors/* describeError */.Uc)(err)}` };
+    }
+    finally {
+        clearInterval(heartbeat);
     }
 }
 
@@ -29982,6 +29998,7 @@ async function gate_scanSource(args) {
         dbAge: options.dbAge,
         now: context.now,
         hashTarballs: options.tarballSha256,
+        heartbeatSeconds: options.heartbeatSeconds ?? 30,
     });
 }
 async function readDockerfile(file) {
@@ -30035,6 +30052,8 @@ async function run(settings, ports) {
     catch (err) {
         return failedBeforeJudging(err);
     }
+    // The verdict is known: said now, not after the receivers (a slow DefectDojo must not hide it).
+    await ports.onJudged?.(gate);
     const deliveries = await deliverAll(settings, ports, gate);
     return conclude({ gate, deliveries, settings, logger: ports.logger });
 }
@@ -30108,8 +30127,15 @@ function deliveryContext(ports) {
         logger: ports.logger,
         env: ports.env,
         now: ports.now(),
-        retry: ports.timing?.deliveryRetry,
+        retry: announced(ports.timing?.deliveryRetry ?? lib_retry/* DEFAULT_RETRY */.vI, ports.logger),
         timeoutMs: ports.timing?.deliveryTimeoutMs,
+    };
+}
+/** Every retry of a delivery said in the log with its wait: a receiver that is down is never 18 silent seconds. */
+function announced(policy, logger) {
+    return {
+        ...policy,
+        announce: ({ attempt, attempts, delayMs, error }) => logger.warning(`${(0,errors/* describeError */.Uc)(error)}; retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt} of ${attempts})`),
     };
 }
 function failedBeforeJudging(err) {
@@ -30413,6 +30439,7 @@ async function trivyVersion(binary, env) {
 
 
 
+
 /**
  * Mirrors are tried one Trivy run each, in order (Trivy itself stops at a repository that does not have the DB);
  * a failing one moves on to the next at once, and a full round that fails is retried with backoff.
@@ -30425,10 +30452,16 @@ async function downloadDb(args) {
     const round = async () => {
         failures = [];
         for (const repository of repositories) {
+            logger.info(`Downloading the Trivy ${what}${repository ? ` from ${repository}` : ''}…`);
+            const started = Date.now();
             const common = ['--cache-dir', external_node_path_default().resolve(args.cacheDir), '--skip-version-check', '--disable-telemetry'];
             const result = await args.run(['image', flag, ...common, '--no-progress', ...(repository ? [repoFlag, repository] : [])], 15 * 60 * 1000);
-            if (result.exitCode === 0 && !result.timedOut)
+            if (result.exitCode === 0 && !result.timedOut) {
+                const size = await dirSize(external_node_path_default().join(args.cacheDir, flag === '--download-java-db-only' ? 'java-db' : 'db'));
+                const seconds = ((Date.now() - started) / 1000).toFixed(1);
+                logger.info(`Downloaded the Trivy ${what} (${Math.round(size / 1_048_576)} MB) in ${seconds} s`);
                 return;
+            }
             failures.push({
                 repository: repository ?? "Trivy's default registry",
                 line: result.timedOut ? 'timed out after 15 min' : lastErrorLine(result.stderr),
@@ -30462,6 +30495,16 @@ async function downloadDb(args) {
             : failures.map((f) => `${f.repository}: ${f.line}`).join('; ');
         throw new errors/* ScanError */.sC(`could not download the Trivy ${what} after ${attempts} attempt(s): ${hint}`);
     }
+}
+/** Bytes under a directory (the DB's files), for the download's one line; 0 when it cannot be read. */
+async function dirSize(dir) {
+    const entries = await (0,promises_.readdir)(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+    let total = 0;
+    for (const entry of entries) {
+        if (entry.isFile())
+            total += (await (0,promises_.stat)(external_node_path_default().join(entry.parentPath, entry.name)).catch(() => ({ size: 0 }))).size;
+    }
+    return total;
 }
 
 ;// CONCATENATED MODULE: ./src/trivy/layer-cache.ts
@@ -31107,7 +31150,86 @@ async function consoleReport(gate, how, io) {
     return `${renderTerminal(gate.results, terminalStyle(stream, io.env))}${files}`;
 }
 
+;// CONCATENATED MODULE: ./src/cli/help.ts
+/** Groups of `--help`, in the order a user looks for them; an option not listed is a delivery option. */
+const GROUPS = [
+    ['What to scan:', ['images', 'fs', 'sbom', 'reports', 'vex', 'target-identity', 'from']],
+    [
+        'Policy:',
+        [
+            'profile',
+            'profiles-dir',
+            'profiles-repo',
+            'profiles-token',
+            'profiles-repo-required',
+            'profiles-repo-timeout',
+            'severity',
+            'ignore-unfixed',
+            'fail-on',
+            'fail-on-findings',
+            'baseline',
+            'kev-feed',
+            'epss-feed',
+            'max-feed-age',
+            'strict',
+        ],
+    ],
+    [
+        'Output:',
+        ['output-dir', 'format', 'quiet', 'verbose', 'sarif-findings', 'dockerfile', 'write-sbom', 'tarball-sha256'],
+    ],
+    [
+        'Trivy:',
+        [
+            'parallel',
+            'scan-timeout',
+            'heartbeat',
+            'trivy-version',
+            'trivy-checksum',
+            'trivy-download-url',
+            'trivy-server',
+            'trivy-server-token',
+            'db-repository',
+            'java-db',
+            'offline',
+            'max-db-age',
+            'strict-db-age',
+        ],
+    ],
+    ['Cache:', ['cache-dir', 'tool-dir', 'cache-db', 'layer-cache', 'layer-cache-max-mb']],
+];
+/** The `--help` heading an option is listed under. */
+function helpGroup(name) {
+    return GROUPS.find(([, names]) => names.includes(name))?.[0] ?? 'Delivery (SQS, DefectDojo, trackers):';
+}
+/** Two or three examples per command, shown after its options: what it does, then the line to type. */
+const EXAMPLES = {
+    scan: [
+        ['Tarballs from docker save, judged with profiles/default.yml:', "vulngate scan --images 'tar_images/*.tar'"],
+        [
+            "The image and the repository's lockfiles, strict profile:",
+            'vulngate scan --images api.tar --fs . --profile strict',
+        ],
+        ['Only what this change brings in, the verdict alone:', 'vulngate scan --baseline main.json --fail-on new -q'],
+    ],
+    evaluate: [
+        ['Judge a Trivy JSON report you already have:', 'vulngate evaluate --report trivy.json'],
+        ['Several reports, the audit record on stdout:', "vulngate evaluate --report 'reports/*.json' -f json"],
+    ],
+    forward: [['Send what an earlier run could not deliver:', 'vulngate forward --from out/']],
+    lint: [
+        ['Every profile of this repository:', 'vulngate profiles lint'],
+        ['In CI, failing on expired exceptions, for tooling:', 'vulngate profiles lint --strict --format json'],
+    ],
+};
+/** The examples block commander prints after a command's help. */
+function examplesText(command) {
+    const lines = EXAMPLES[command].map(([what, line]) => `  # ${what}\n  ${line}`);
+    return `\nExamples:\n${lines.join('\n\n')}\n`;
+}
+
 ;// CONCATENATED MODULE: ./src/cli/program.ts
+
 
 
 
@@ -31136,7 +31258,15 @@ async function runCli(io) {
         .description('Security gate for container images: Trivy findings judged against a security profile.')
         .version(VULNGATE_VERSION)
         .exitOverride()
-        .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+        // Long flag names leave little room at 80 columns: wrap the help text there anyway.
+        .configureHelp({ minWidthToWrap: 24 })
+        .configureOutput({
+        writeOut: (s) => io.stdout.write(s),
+        writeErr: (s) => io.stderr.write(s),
+        // Wrapped to the terminal the help is shown on (80 columns in a log).
+        getOutHelpWidth: () => io.stdout.columns ?? 80,
+        getErrHelpWidth: () => io.stderr.columns ?? 80,
+    })
         .showHelpAfterError('(run with --help for every option)')
         .addHelpText('after', `\n${EXIT_CODE_HELP}\nEvery option can also be set as VULNGATE_<OPTION> (e.g. VULNGATE_PROFILE); a flag ` +
         `wins over its variable.`);
@@ -31147,11 +31277,12 @@ async function runCli(io) {
         .argument('[dir]', 'the profiles repository', '.');
     for (const option of commandOptions('lint'))
         lint.addOption(commanderOption(option));
+    lint.addHelpText('after', examplesText('lint'));
     lint.action(async (dir, _flags, cmd) => {
         exitCode = await runLint({ io, dir, read: () => readCommandOptions(cmd, 'lint', io.env) });
     });
     for (const name of ['forward', 'evaluate', 'scan']) {
-        const command = program.command(name).description(DESCRIPTIONS[name]);
+        const command = program.command(name).description(DESCRIPTIONS[name]).addHelpText('after', examplesText(name));
         for (const option of commandOptions(name))
             if (!optionSpec(option).envOnly)
                 command.addOption(commanderOption(option));
@@ -31180,7 +31311,7 @@ function commanderOption(name) {
     const value = cli.switch ? '' : ` ${open}${cli.placeholder ?? 'value'}${cli.variadic ? '...' : ''}${close}`;
     const shown = spec.defaultText !== '' && !cli.switch ? ` (default: ${spec.defaultText.replace(/\n/g, ', ')})` : '';
     const short = cli.short ? `-${cli.short}, ` : '';
-    return new Option(`${short}${flagName(name)}${value}`, `${spec.help}${shown}`);
+    return new Option(`${short}${flagName(name)}${value}`, `${spec.help}${shown}`).helpGroup(helpGroup(name));
 }
 /** As commander says it, but a VULNGATE_* variable counts too (commander would read process.env, not ours). */
 function requireMandatory(cmd, command, env) {
@@ -31263,7 +31394,9 @@ async function runCommand(args) {
                 io.stdout.write(`${logLine(outcome.reason)}\n`);
             return outcome.exitCode;
         }
-        outcome = await run(cliSettings(options, command, io.env), ports);
+        const format = consoleFormat;
+        const onJudged = async (gate) => void io.stdout.write(await consoleReport(gate, format, io));
+        outcome = await run(cliSettings(options, command, io.env), { ...ports, onJudged });
     }
     catch (err) {
         // Settings are checked before anything runs: a ConfigError here is a bad flag or variable.
@@ -31273,7 +31406,6 @@ async function runCommand(args) {
         io.stderr.write(`vulngate: ${logLine(outcome.reason)}\n`);
         return outcome.exitCode;
     }
-    io.stdout.write(await consoleReport(outcome.gate, consoleFormat, io));
     return outcome.exitCode;
 }
 
@@ -31597,7 +31729,10 @@ async function retry(policy, attempt, hooks = {}) {
             const delayMs = Math.round(Math.max(jittered, decision.afterMs ?? 0));
             if (clock() - started + delayMs > policy.totalMs)
                 throw error;
-            hooks.onRetry?.({ attempt: n, delayMs, error });
+            if (hooks.onRetry)
+                hooks.onRetry({ attempt: n, delayMs, error });
+            else
+                policy.announce?.({ attempt: n + 1, attempts: policy.attempts, delayMs, error });
             await wait(delayMs);
         }
     }

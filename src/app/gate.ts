@@ -206,6 +206,7 @@ async function scanSource(args: {
     dbAge: options.dbAge,
     now: context.now,
     hashTarballs: options.tarballSha256,
+    heartbeatSeconds: options.heartbeatSeconds ?? 30,
   });
 }
 

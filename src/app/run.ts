@@ -29,6 +29,8 @@ export interface RunPorts {
   createScanner: (settings: RunSettings) => Promise<ImageScanner>;
   /** The action's artifact client; without it nothing is uploaded. */
   artifactUploader?: ArtifactUploader;
+  /** Called once the verdict and files are there, before anything is delivered: the CLI prints its report. */
+  onJudged?: (gate: GateOutcome) => Promise<void> | void;
   /** Retries and polling; tests shorten them. */
   timing?: { github?: GitHubTiming; deliveryRetry?: RetryPolicy; deliveryTimeoutMs?: number };
 }
@@ -50,6 +52,8 @@ export async function run(settings: RunSettings, ports: RunPorts): Promise<RunOu
   } catch (err) {
     return failedBeforeJudging(err);
   }
+  // The verdict is known: said now, not after the receivers (a slow DefectDojo must not hide it).
+  await ports.onJudged?.(gate);
   const deliveries = await deliverAll(settings, ports, gate);
   return conclude({ gate, deliveries, settings, logger: ports.logger });
 }
@@ -127,8 +131,19 @@ function deliveryContext(ports: RunPorts): DeliveryContext {
     logger: ports.logger,
     env: ports.env,
     now: ports.now(),
-    retry: ports.timing?.deliveryRetry,
+    retry: announced(ports.timing?.deliveryRetry ?? DEFAULT_RETRY, ports.logger),
     timeoutMs: ports.timing?.deliveryTimeoutMs,
+  };
+}
+
+/** Every retry of a delivery said in the log with its wait: a receiver that is down is never 18 silent seconds. */
+function announced(policy: RetryPolicy, logger: Logger): RetryPolicy {
+  return {
+    ...policy,
+    announce: ({ attempt, attempts, delayMs, error }) =>
+      logger.warning(
+        `${describeError(error)}; retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt} of ${attempts})`,
+      ),
   };
 }
 

@@ -19,6 +19,8 @@ export interface ScanArgs {
   now: () => Date;
   /** Record each tarball's sha256 (reads every byte once, alongside the scan). */
   hashTarballs: boolean;
+  /** A scan still running after this many seconds says so, and again every as many. */
+  heartbeatSeconds: number;
   parallel: number;
   createScanner: () => Promise<ImageScanner>;
   logger: Logger;
@@ -77,6 +79,7 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
           workspace,
           sbomDir: args.sbomDir,
           hashTarball: args.hashTarballs,
+          heartbeatMs: args.heartbeatSeconds * 1000,
         });
       });
     await Promise.all(
@@ -228,11 +231,18 @@ async function scanTarget(args: {
   workspace: string;
   sbomDir?: string;
   hashTarball: boolean;
+  heartbeatMs: number;
 }): Promise<ScanResult> {
   const { target } = args;
   const fileName = reportFileName(target, args.index, args.workspace);
   const reportPath = path.join(args.reportsDir, fileName);
   const started = Date.now();
+  // A long scan says it is alive, so a CI log never sits silent for minutes.
+  const heartbeat = setInterval(
+    () => args.logger.info(`Still scanning ${target.path}: ${Math.round((Date.now() - started) / 1000)} s`),
+    args.heartbeatMs,
+  );
+  heartbeat.unref();
   try {
     // The tarball's bytes are hashed while Trivy scans it: reading 200 MB costs ~0.3 s of a core, overlapped.
     const hashing = args.hashTarball && target.kind === 'image' ? tarballHash(target.path) : undefined;
@@ -245,5 +255,7 @@ async function scanTarget(args: {
   } catch (err) {
     if (isGateError(err)) return { target, error: withoutSource(err.message, target.path) };
     return { target, error: `scanner failed: ${describeError(err)}` };
+  } finally {
+    clearInterval(heartbeat);
   }
 }

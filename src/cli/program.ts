@@ -24,6 +24,8 @@ import { createCliLogger } from './logger.js';
 import { failedBeforeRun } from './errors.js';
 import { EXIT_CODE_HELP } from './exit-codes.js';
 import { consoleReport, type ConsoleFormat } from './console.js';
+import { examplesText, helpGroup } from './help.js';
+import type { GateOutcome } from '../app/gate.js';
 
 export interface CliIo {
   argv: string[];
@@ -46,7 +48,15 @@ export async function runCli(io: CliIo): Promise<number> {
     .description('Security gate for container images: Trivy findings judged against a security profile.')
     .version(VULNGATE_VERSION)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    // Long flag names leave little room at 80 columns: wrap the help text there anyway.
+    .configureHelp({ minWidthToWrap: 24 })
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // Wrapped to the terminal the help is shown on (80 columns in a log).
+      getOutHelpWidth: () => (io.stdout as { columns?: number }).columns ?? 80,
+      getErrHelpWidth: () => (io.stderr as { columns?: number }).columns ?? 80,
+    })
     .showHelpAfterError('(run with --help for every option)')
     .addHelpText(
       'after',
@@ -59,11 +69,12 @@ export async function runCli(io: CliIo): Promise<number> {
     .description('check every profile of a profiles repository and list the exceptions to review')
     .argument('[dir]', 'the profiles repository', '.');
   for (const option of commandOptions('lint')) lint.addOption(commanderOption(option));
+  lint.addHelpText('after', examplesText('lint'));
   lint.action(async (dir: string, _flags: unknown, cmd: Command) => {
     exitCode = await runLint({ io, dir, read: () => readCommandOptions(cmd, 'lint', io.env) });
   });
   for (const name of ['forward', 'evaluate', 'scan'] as const) {
-    const command = program.command(name).description(DESCRIPTIONS[name]);
+    const command = program.command(name).description(DESCRIPTIONS[name]).addHelpText('after', examplesText(name));
     for (const option of commandOptions(name))
       if (!optionSpec(option).envOnly) command.addOption(commanderOption(option));
     command.action(async (_flags: unknown, cmd: Command) => {
@@ -90,7 +101,7 @@ function commanderOption(name: OptionName): Option {
   const value = cli.switch ? '' : ` ${open}${cli.placeholder ?? 'value'}${cli.variadic ? '...' : ''}${close}`;
   const shown = spec.defaultText !== '' && !cli.switch ? ` (default: ${spec.defaultText.replace(/\n/g, ', ')})` : '';
   const short = cli.short ? `-${cli.short}, ` : '';
-  return new Option(`${short}${flagName(name)}${value}`, `${spec.help}${shown}`);
+  return new Option(`${short}${flagName(name)}${value}`, `${spec.help}${shown}`).helpGroup(helpGroup(name));
 }
 
 /** As commander says it, but a VULNGATE_* variable counts too (commander would read process.env, not ours). */
@@ -179,7 +190,9 @@ async function runCommand(args: {
       } else io.stdout.write(`${logLine(outcome.reason)}\n`);
       return outcome.exitCode;
     }
-    outcome = await run(cliSettings(options, command, io.env), ports);
+    const format = consoleFormat;
+    const onJudged = async (gate: GateOutcome) => void io.stdout.write(await consoleReport(gate, format, io));
+    outcome = await run(cliSettings(options, command, io.env), { ...ports, onJudged });
   } catch (err) {
     // Settings are checked before anything runs: a ConfigError here is a bad flag or variable.
     return failedBeforeRun(io.stderr, err);
@@ -188,6 +201,5 @@ async function runCommand(args: {
     io.stderr.write(`vulngate: ${logLine(outcome.reason)}\n`);
     return outcome.exitCode;
   }
-  io.stdout.write(await consoleReport(outcome.gate, consoleFormat, io));
   return outcome.exitCode;
 }

@@ -133,6 +133,14 @@ export const SCAN_OPTIONS = {
     commands: SCAN_COMMANDS,
     cli: { switch: true },
   }),
+  heartbeat: integerOption({
+    help: 'Seconds after which a scan still running says so in the log, and again every as many.',
+    default: 30,
+    min: 1,
+    max: 3600,
+    commands: SCAN_COMMANDS,
+    cli: { placeholder: 'seconds' },
+  }),
   'trivy-server': urlOption({
     help: 'Scan as a client of this Trivy server (URL) instead of downloading the DB.',
     commands: SCAN_COMMANDS,

@@ -57,6 +57,8 @@ export interface GateOptions {
   identities?: IdentityRule[];
   /** KEV and EPSS feeds, read when the profile uses them. */
   feeds?: FeedSettings;
+  /** A scan still running after this many seconds says so. */
+  heartbeatSeconds?: number;
 }
 
 export interface SqsOptions {
@@ -208,6 +210,7 @@ export function gateOptions(options: OptionSet, source: GateSource, ci: CiContex
     tarballSha256: values['tarball-sha256'],
     dbAge: { maxHours: values['max-db-age'], strict: values['strict-db-age'] },
     vex: values.vex,
+    heartbeatSeconds: values.heartbeat,
     identities: identityRules(values['target-identity'], options.label('target-identity')),
   };
 }

@@ -12,6 +12,11 @@ export interface RetryPolicy {
   totalMs: number;
   /** Randomize each delay within [½, 1] of itself, so parallel jobs do not retry in step. */
   jitter: boolean;
+  /**
+   * Told of each retry before its wait, unless the call has an onRetry of its own: the run announces them ("DefectDojo
+   * answered 503; retrying in 4 s, attempt 2 of 4"), so a slow receiver is never silent.
+   */
+  announce?: (info: { attempt: number; attempts: number; delayMs: number; error: unknown }) => void;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {
@@ -118,7 +123,8 @@ export async function retry<T>(
       const jittered = policy.jitter ? backoff * (0.5 + Math.random() / 2) : backoff;
       const delayMs = Math.round(Math.max(jittered, decision.afterMs ?? 0));
       if (clock() - started + delayMs > policy.totalMs) throw error;
-      hooks.onRetry?.({ attempt: n, delayMs, error });
+      if (hooks.onRetry) hooks.onRetry({ attempt: n, delayMs, error });
+      else policy.announce?.({ attempt: n + 1, attempts: policy.attempts, delayMs, error });
       await wait(delayMs);
     }
   }

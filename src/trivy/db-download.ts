@@ -1,3 +1,4 @@
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ScanError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -28,12 +29,19 @@ export async function downloadDb(args: DbDownloadArgs): Promise<void> {
   const round = async () => {
     failures = [];
     for (const repository of repositories) {
+      logger.info(`Downloading the Trivy ${what}${repository ? ` from ${repository}` : ''}…`);
+      const started = Date.now();
       const common = ['--cache-dir', path.resolve(args.cacheDir), '--skip-version-check', '--disable-telemetry'];
       const result = await args.run(
         ['image', flag, ...common, '--no-progress', ...(repository ? [repoFlag, repository] : [])],
         15 * 60 * 1000,
       );
-      if (result.exitCode === 0 && !result.timedOut) return;
+      if (result.exitCode === 0 && !result.timedOut) {
+        const size = await dirSize(path.join(args.cacheDir, flag === '--download-java-db-only' ? 'java-db' : 'db'));
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        logger.info(`Downloaded the Trivy ${what} (${Math.round(size / 1_048_576)} MB) in ${seconds} s`);
+        return;
+      }
       failures.push({
         repository: repository ?? "Trivy's default registry",
         line: result.timedOut ? 'timed out after 15 min' : lastErrorLine(result.stderr),
@@ -71,4 +79,14 @@ export async function downloadDb(args: DbDownloadArgs): Promise<void> {
       : failures.map((f) => `${f.repository}: ${f.line}`).join('; ');
     throw new ScanError(`could not download the Trivy ${what} after ${attempts} attempt(s): ${hint}`);
   }
+}
+
+/** Bytes under a directory (the DB's files), for the download's one line; 0 when it cannot be read. */
+async function dirSize(dir: string): Promise<number> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  let total = 0;
+  for (const entry of entries) {
+    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name)).catch(() => ({ size: 0 }))).size;
+  }
+  return total;
 }
