@@ -41,6 +41,8 @@ export function whyUnused(rule: ExceptionRule, nearMiss: NearMiss): string {
   if (nearMiss.needed === 0) {
     return `${matched}, none of which needed an exception (below the threshold, unfixed and ignored, or VEX)`;
   }
+  // It held on some finding, but an earlier exception got there first: that is the reason, whatever else missed.
+  if (nearMiss.shadowedBy) return `${matched}; ${nearMiss.shadowedBy} excepted them first`;
   const parts: string[] = [];
   const { misses } = nearMiss;
   if (misses.package) parts.push(`\`package\` ${rule.package} did not (the findings are in ${misses.package.seen})`);
@@ -55,6 +57,5 @@ export function whyUnused(rule: ExceptionRule, nearMiss: NearMiss): string {
       `\`paths\` ${(rule.paths ?? []).join(', ')} did not (matched from the repository root: ${misses.paths.seen})`,
     );
   }
-  if (parts.length === 0 && nearMiss.shadowedBy) parts.push(`${nearMiss.shadowedBy} excepted them first`);
   return [matched, ...parts].join('; ');
 }
