@@ -10737,6 +10737,33 @@ function withoutTrailingSlashes(text) {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /**
+ * Why a ref is not one git would take as a name (git check-ref-format's rules), or undefined. Above all it never
+ * starts with `-`: git would read `--upload-pack=…` as its own option.
+ */
+function refProblem(ref) {
+    if (ref.startsWith('-'))
+        return 'starts with -';
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x20\x7f~^:?*[\\]/.test(ref))
+        return 'has a space, a control character or one of ~ ^ : ? * [ \\';
+    if (ref.includes('..') || ref.includes('@{') || ref === '@')
+        return "has '..' or '@{', or is '@'";
+    if (ref.startsWith('/') || ref.endsWith('/') || ref.includes('//'))
+        return 'has an empty part';
+    if (ref.endsWith('.'))
+        return "ends with '.'";
+    if (ref.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock')))
+        return "has a part that starts with '.' or ends with '.lock'";
+    return undefined;
+}
+/** The host of `git@host:path` or `ssh://[user@]host/path`: never one ssh would read as an option. */
+function sshHostProblem(url) {
+    const host = url.startsWith('ssh://')
+        ? /^ssh:\/\/(?:[^@/]*@)?([^/:]*)/.exec(url)?.[1]
+        : /^git@([^:/]+):/.exec(url)?.[1];
+    return host === undefined || host === '' || host.startsWith('-');
+}
+/**
  * `owner/name[@ref]` (GitHub), or a git URL with an optional `@ref` after the path. The ref is what follows the last
  * `@` when that part has no `:` (so `git@host:org/repo` keeps its user).
  */
@@ -10748,14 +10775,23 @@ function parseProfilesRepo(value, label, githubServer) {
     }
     const at = text.lastIndexOf('@');
     const tail = at === -1 ? '' : text.slice(at + 1);
-    const hasRef = at > 0 && tail !== '' && !tail.includes(':') && text.slice(0, at).includes('/');
+    // In a URL the ref's `@` comes after the host's first `/` (`ssh://git@host/repo.git` has a user, not a ref).
+    const scheme = text.indexOf('://');
+    const pathStart = scheme === -1 ? 0 : text.indexOf('/', scheme + 3);
+    const hasRef = at > pathStart && pathStart !== -1 && tail !== '' && !tail.includes(':') && text.slice(0, at).includes('/');
     const base = hasRef ? text.slice(0, at) : text;
     const ref = hasRef ? tail : undefined;
+    const badRef = ref === undefined ? undefined : refProblem(ref);
+    if (badRef)
+        throw new errors/* ConfigError */.xL(`${label}: the ref '${shorten(oneLine(ref ?? ''), 100)}' ${badRef}; give a branch, tag or commit`);
     if (/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(base)) {
         return { url: `${withoutTrailingSlashes(githubServer)}/${base}.git`, ref };
     }
-    if (/^git@[^:/]+:.+/.test(base) || base.startsWith('ssh://'))
+    if (/^git@[^:/]+:.+/.test(base) || base.startsWith('ssh://')) {
+        if (sshHostProblem(base))
+            throw new errors/* ConfigError */.xL(`${label}: '${shorten(oneLine(base), 100)}' names no ssh host`);
         return { url: base, ref };
+    }
     let url;
     try {
         url = new URL(base);
@@ -16033,6 +16069,8 @@ async function loadChain(args) {
             throw new errors/* ConfigError */.xL(`${file}: 'extends' makes a cycle (${cycle})`);
         }
         seen.push(resolved);
+        if (args.root !== undefined)
+            await confine(args.root, current);
         const bytes = await readBytes(current);
         files.push({ file: current, sha256: (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex') });
         const doc = parseProfileDocument({ text: bytes.toString('utf8'), file: current, logger });
@@ -16042,6 +16080,22 @@ async function loadChain(args) {
     const profile = { ...mergeChain(chain), files };
     checkExceptionDays(profile, args.now);
     return profile;
+}
+/**
+ * A file of a profiles repository is read only when its real path is inside the checkout: a profile, or a profile
+ * it extends, that is a link to a file elsewhere on the runner is not the reviewed repository's.
+ */
+async function confine(root, file) {
+    let real;
+    let top;
+    try {
+        [top, real] = await Promise.all([(0,promises_.realpath)(root), (0,promises_.realpath)(file)]);
+    }
+    catch (err) {
+        throw new errors/* ConfigError */.xL(`${file}: cannot read the profile (${(0,errors/* errorCode */.CA)(err)})`);
+    }
+    if (!real.startsWith(`${top}${(external_node_path_default()).sep}`))
+        throw new errors/* ConfigError */.xL(`${file}: is a link to a file outside the profiles repository; it is not read`);
 }
 const load_DAY_MS = 86_400_000;
 /** max_exception_days: every exception ends, and not too far ahead; each one that does not is named. */
@@ -16933,7 +16987,7 @@ async function candidates(api, q) {
     const own = onBranch.filter((a) => {
         const run = a.workflow_run ?? {};
         const repository = q.repositoryId ?? String(run.repository_id ?? '');
-        return repository !== '' && String(run.head_repository_id) === repository && String(run.repository_id) === repository;
+        return (repository !== '' && String(run.head_repository_id) === repository && String(run.repository_id) === repository);
     });
     own.sort((a, b) => b.created_at.localeCompare(a.created_at));
     return { own, other: onBranch.length - own.length };
@@ -19634,8 +19688,10 @@ async function fetchProfilesRepo(args) {
         GIT_CONFIG_GLOBAL: '/dev/null',
         ...(args.env.SSH_AUTH_SOCK ? { SSH_AUTH_SOCK: args.env.SSH_AUTH_SOCK } : {}),
     };
-    if (args.token && /^https?:/.test(repo.url)) {
-        const basic = Buffer.from(`${args.tokenUser}:${args.token}`).toString('base64');
+    const basic = args.token ? Buffer.from(`${args.tokenUser}:${args.token}`).toString('base64') : undefined;
+    // Every form git or a server could print: the token, and the header it goes in.
+    const secrets = { token: args.token, forms: [args.token, basic && `Basic ${basic}`] };
+    if (basic && /^https?:/.test(repo.url)) {
         Object.assign(env, {
             GIT_CONFIG_COUNT: '1',
             GIT_CONFIG_KEY_0: `http.${new URL(repo.url).origin}/.extraHeader`,
@@ -19652,7 +19708,7 @@ async function fetchProfilesRepo(args) {
             throw new errors/* ConfigError */.xL(`profiles-repo: ${repo.url} did not answer within ${args.timeoutSeconds} s`);
         }
         if (result.exitCode !== 0)
-            throw new errors/* ConfigError */.xL(describeGitError(result.stderr, repo, args.token));
+            throw new errors/* ConfigError */.xL(describeGitError(result.stderr, repo, secrets));
         return result.stdout.trim();
     };
     try {
@@ -19662,11 +19718,16 @@ async function fetchProfilesRepo(args) {
             'http.lowSpeedLimit=1',
             '-c',
             `http.lowSpeedTime=${args.timeoutSeconds}`,
+            // The token is a header for the repository's origin; after a redirect git would send it to the new host.
+            '-c',
+            'http.followRedirects=false',
             'fetch',
             '--depth',
             '1',
             '--no-tags',
             '-q',
+            // The URL and the ref are the user's values: never read as options, whatever they start with.
+            '--end-of-options',
             repo.url,
             repo.ref ?? 'HEAD',
         ]);
@@ -19679,8 +19740,11 @@ async function fetchProfilesRepo(args) {
     }
 }
 /** git's stderr as one line saying what to change; the token is never part of it. */
-function describeGitError(stderr, repo, token) {
+function describeGitError(stderr, repo, { token, forms }) {
     const where = `${repo.url}${repo.ref ? `@${repo.ref}` : ''}`;
+    if (/returned error: 30[12378]\b|redirect/i.test(stderr)) {
+        return `profiles-repo: ${repo.url} answered with a redirect; it was not followed (give the URL it points to)`;
+    }
     // With a token that the server refuses, git falls back to asking for credentials: that is a refused token.
     const asked = /could not read Username|terminal prompts disabled/.test(stderr);
     if (asked && !token)
@@ -19696,7 +19760,7 @@ function describeGitError(stderr, repo, token) {
     }
     const last = stderr.trim().split('\n').pop() ?? '';
     // git may quote the token, as it is or URL-encoded: every form of it is redacted.
-    const safe = redact(last, [token]);
+    const safe = redact(last, forms);
     return `profiles-repo: cannot fetch ${where}: ${shorten(oneLine(safe), 300)}`;
 }
 
