@@ -10652,7 +10652,7 @@ exports.basename = (path, { windows } = {}) => {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3524);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4347);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -10667,7 +10667,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3524:
+/***/ 4347:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -10698,6 +10698,107 @@ const {
   /* Option */ "c$": Option,
   /* Help */ "_V": Help,
 } = commander;
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/config/ci-context.ts
+
+function readEvent(file) {
+    if (!file)
+        return {};
+    try {
+        const event = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
+        return typeof event === 'object' && event !== null ? event : {};
+    }
+    catch {
+        // No readable event payload: no default branch and no pull request known.
+        return {};
+    }
+}
+function readGitLab(env) {
+    const repository = env.CI_PROJECT_PATH ?? '';
+    return {
+        provider: 'gitlab',
+        repository,
+        owner: env.CI_PROJECT_NAMESPACE ?? repository.split('/').slice(0, -1).join('/'),
+        project: env.CI_PROJECT_NAME ?? repository.split('/').pop() ?? '',
+        ref: env.CI_COMMIT_REF_NAME ?? '',
+        commit: env.CI_COMMIT_SHA ?? '',
+        defaultBranch: env.CI_DEFAULT_BRANCH ?? '',
+        pipelineUrl: env.CI_PIPELINE_URL ?? '',
+        jobUrl: env.CI_JOB_URL ?? '',
+        repositoryUrl: env.CI_PROJECT_URL ?? '',
+        changeRequest: env.CI_MERGE_REQUEST_IID || undefined,
+    };
+}
+function pullRequestOf(event, env, repository) {
+    const pr = event.pull_request;
+    if (!/^pull_request/.test(env.GITHUB_EVENT_NAME ?? '') || typeof pr?.number !== 'number')
+        return undefined;
+    const head = pr.head?.repo?.full_name;
+    const base = typeof pr.base?.repo?.full_name === 'string' ? pr.base.repo.full_name : repository;
+    return { number: pr.number, fromFork: typeof head === 'string' && head !== base };
+}
+function readGitHub(env, repository) {
+    const [owner = '', project = ''] = repository.split('/');
+    const serverUrl = env.GITHUB_SERVER_URL ?? 'https://github.com';
+    const runUrl = env.GITHUB_RUN_ID ? `${serverUrl}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : '';
+    const event = readEvent(env.GITHUB_EVENT_PATH);
+    const pullRequest = pullRequestOf(event, env, repository);
+    const prFromRef = /^refs\/pull\/(\d+)\//.exec(env.GITHUB_REF ?? '')?.[1];
+    const eventDefault = typeof event.repository?.default_branch === 'string' ? event.repository.default_branch : '';
+    return {
+        provider: 'github',
+        repository,
+        owner,
+        project,
+        // For pull requests GITHUB_REF_NAME is "7/merge"; the branch is the head ref.
+        ref: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || '',
+        commit: env.GITHUB_SHA ?? '',
+        defaultBranch: env.VULNGATE_DEFAULT_BRANCH || eventDefault,
+        pipelineUrl: runUrl,
+        jobUrl: runUrl,
+        repositoryUrl: `${serverUrl}/${repository}`,
+        changeRequest: prFromRef ?? (pullRequest ? String(pullRequest.number) : undefined),
+        github: {
+            owner,
+            repo: project,
+            ...(env.GITHUB_REPOSITORY_ID ? { repositoryId: env.GITHUB_REPOSITORY_ID } : {}),
+            sha: env.GITHUB_SHA ?? '',
+            ref: env.GITHUB_REF ?? '',
+            eventName: env.GITHUB_EVENT_NAME ?? '',
+            apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+            serverUrl,
+            runId: env.GITHUB_RUN_ID ?? '',
+            workflow: env.GITHUB_WORKFLOW ?? '',
+            job: env.GITHUB_JOB ?? '',
+            pullRequest,
+        },
+    };
+}
+function ci_context_readCiContext(env) {
+    if (env.GITLAB_CI === 'true' || env.CI_PROJECT_PATH)
+        return readGitLab(env);
+    const repository = env.GITHUB_REPOSITORY ?? '';
+    if (repository.includes('/'))
+        return readGitHub(env, repository);
+    return {
+        provider: 'local',
+        repository: '',
+        owner: '',
+        project: '',
+        ref: '',
+        commit: '',
+        defaultBranch: '',
+        pipelineUrl: '',
+        jobUrl: '',
+        repositoryUrl: '',
+    };
+}
+/** The run's page on GitHub, or the pipeline's on GitLab; undefined outside CI. */
+function runUrl(ci) {
+    return ci.pipelineUrl || undefined;
+}
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
@@ -11016,20 +11117,17 @@ function trackerCredentials(values, env) {
 }
 /** A run's destinations: those of what it delivers. */
 function destinationsOf(delivery) {
-    const { sqs, defectDojo } = delivery;
+    const { sqs, defectDojo: dd } = delivery;
     return {
         sqs: sqs && { queueUrl: sqs.queueUrl, region: sqs.region },
-        defectDojo: defectDojo && { url: defectDojo.url, token: defectDojo.token },
+        defectDojo: dd && {
+            url: dd.url,
+            token: dd.token,
+            productType: dd.productType,
+            product: dd.product,
+            closeOldFindings: dd.closeOldFindings,
+        },
         trackers: delivery.trackers ?? {},
-    };
-}
-/** `vulngate forward`'s destinations: whatever this job names, each checked as for a run. */
-function replayDestinations(options, env) {
-    const { values } = options;
-    return {
-        sqs: { queueUrl: values['sqs-queue-url'], region: values['aws-region'] },
-        defectDojo: { url: defectDojoUrl(options), token: values['defectdojo-token'] },
-        trackers: trackerCredentials(values, env),
     };
 }
 const DD_SEVERITIES = ['Info', 'Low', 'Medium', 'High', 'Critical'];
@@ -11189,105 +11287,43 @@ function ddSeverity(label, value) {
     return severity;
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/config/ci-context.ts
+;// CONCATENATED MODULE: ./src/config/replay-settings.ts
 
-function readEvent(file) {
-    if (!file)
-        return {};
-    try {
-        const event = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
-        return typeof event === 'object' && event !== null ? event : {};
-    }
-    catch {
-        // No readable event payload: no default branch and no pull request known.
-        return {};
-    }
-}
-function readGitLab(env) {
-    const repository = env.CI_PROJECT_PATH ?? '';
+/*
+ * `vulngate forward`'s settings: the spool it replays says what to send, and this job says everything else —
+ * where to, with what credentials, and (through its profile) who is told.
+ */
+/**
+ * `vulngate forward`'s destinations: whatever this job names, each checked as for a run. DefectDojo's product is
+ * this job's (default: its repository), and a replayed import closes nothing unless this job says so: the report
+ * comes from an artifact, and an artifact must not close another branch's or product's findings.
+ */
+function replayDestinations(options, env, ci) {
+    const { values } = options;
     return {
-        provider: 'gitlab',
-        repository,
-        owner: env.CI_PROJECT_NAMESPACE ?? repository.split('/').slice(0, -1).join('/'),
-        project: env.CI_PROJECT_NAME ?? repository.split('/').pop() ?? '',
-        ref: env.CI_COMMIT_REF_NAME ?? '',
-        commit: env.CI_COMMIT_SHA ?? '',
-        defaultBranch: env.CI_DEFAULT_BRANCH ?? '',
-        pipelineUrl: env.CI_PIPELINE_URL ?? '',
-        jobUrl: env.CI_JOB_URL ?? '',
-        repositoryUrl: env.CI_PROJECT_URL ?? '',
-        changeRequest: env.CI_MERGE_REQUEST_IID || undefined,
-    };
-}
-function pullRequestOf(event, env, repository) {
-    const pr = event.pull_request;
-    if (!/^pull_request/.test(env.GITHUB_EVENT_NAME ?? '') || typeof pr?.number !== 'number')
-        return undefined;
-    const head = pr.head?.repo?.full_name;
-    const base = typeof pr.base?.repo?.full_name === 'string' ? pr.base.repo.full_name : repository;
-    return { number: pr.number, fromFork: typeof head === 'string' && head !== base };
-}
-function readGitHub(env, repository) {
-    const [owner = '', project = ''] = repository.split('/');
-    const serverUrl = env.GITHUB_SERVER_URL ?? 'https://github.com';
-    const runUrl = env.GITHUB_RUN_ID ? `${serverUrl}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : '';
-    const event = readEvent(env.GITHUB_EVENT_PATH);
-    const pullRequest = pullRequestOf(event, env, repository);
-    const prFromRef = /^refs\/pull\/(\d+)\//.exec(env.GITHUB_REF ?? '')?.[1];
-    const eventDefault = typeof event.repository?.default_branch === 'string' ? event.repository.default_branch : '';
-    return {
-        provider: 'github',
-        repository,
-        owner,
-        project,
-        // For pull requests GITHUB_REF_NAME is "7/merge"; the branch is the head ref.
-        ref: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || '',
-        commit: env.GITHUB_SHA ?? '',
-        defaultBranch: env.VULNGATE_DEFAULT_BRANCH || eventDefault,
-        pipelineUrl: runUrl,
-        jobUrl: runUrl,
-        repositoryUrl: `${serverUrl}/${repository}`,
-        changeRequest: prFromRef ?? (pullRequest ? String(pullRequest.number) : undefined),
-        github: {
-            owner,
-            repo: project,
-            ...(env.GITHUB_REPOSITORY_ID ? { repositoryId: env.GITHUB_REPOSITORY_ID } : {}),
-            sha: env.GITHUB_SHA ?? '',
-            ref: env.GITHUB_REF ?? '',
-            eventName: env.GITHUB_EVENT_NAME ?? '',
-            apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
-            serverUrl,
-            runId: env.GITHUB_RUN_ID ?? '',
-            workflow: env.GITHUB_WORKFLOW ?? '',
-            job: env.GITHUB_JOB ?? '',
-            pullRequest,
+        sqs: { queueUrl: values['sqs-queue-url'], region: values['aws-region'] },
+        defectDojo: {
+            url: defectDojoUrl(options),
+            token: values['defectdojo-token'],
+            productType: values['defectdojo-product-type'] || ci.owner || undefined,
+            product: values['defectdojo-product'] || ci.repository || undefined,
+            closeOldFindings: values['defectdojo-close-old-findings'] ?? false,
         },
+        trackers: trackerCredentials(values, env),
     };
 }
-function ci_context_readCiContext(env) {
-    if (env.GITLAB_CI === 'true' || env.CI_PROJECT_PATH)
-        return readGitLab(env);
-    const repository = env.GITHUB_REPOSITORY ?? '';
-    if (repository.includes('/'))
-        return readGitHub(env, repository);
+/**
+ * `vulngate forward`'s profile: the replaying job's, found as a run finds it. Its notify says who is told and
+ * through what (Slack's variable and mention, the issue tracker and project), never the spool.
+ */
+function replayProfile(options, ci) {
+    const { values } = options;
     return {
-        provider: 'local',
-        repository: '',
-        owner: '',
-        project: '',
-        ref: '',
-        commit: '',
-        defaultBranch: '',
-        pipelineUrl: '',
-        jobUrl: '',
-        repositoryUrl: '',
+        central: centralProfiles(options, ci),
+        profile: values.profile,
+        profilesDir: values['profiles-dir'],
+        overrides: {},
     };
-}
-/** The run's page on GitHub, or the pipeline's on GitLab; undefined outside CI. */
-function runUrl(ci) {
-    return ci.pipelineUrl || undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/config/run-settings.ts
@@ -11452,12 +11488,12 @@ const DELIVERY_OPTIONS = {
     }),
     'defectdojo-product-type': textOption({
         help: 'DefectDojo product type. Default the repository owner.',
-        commands: JUDGE_COMMANDS,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'name' },
     }),
     'defectdojo-product': textOption({
         help: 'DefectDojo product. Default the repository.',
-        commands: JUDGE_COMMANDS,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'name' },
     }),
     'defectdojo-engagement': textOption({
@@ -11466,8 +11502,9 @@ const DELIVERY_OPTIONS = {
         cli: { placeholder: 'name' },
     }),
     'defectdojo-close-old-findings': booleanOption({
-        help: 'Close findings an image no longer has. Default true on the default branch only.',
-        commands: JUDGE_COMMANDS,
+        help: 'Close findings an image no longer has. Default true on the default branch only; `forward`: false (a ' +
+            'replayed report closes nothing unless this is set).',
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'bool' },
     }),
     'defectdojo-minimum-severity': textOption({
@@ -11577,31 +11614,31 @@ const JUDGE_OPTIONS = {
     profile: textOption({
         help: 'Security profile, as a file path or a name in profiles-dir (a name that is not there is an error). Empty uses ' +
             'profiles-dir/default.yml, else the built-in default (HIGH, ignore unfixed).',
-        commands: JUDGE_COMMANDS,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'path-or-name' },
     }),
     'profiles-dir': textOption({
         help: 'Directory of named profiles.',
         default: 'profiles',
-        commands: JUDGE_COMMANDS,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'dir' },
     }),
     'profiles-repo': textOption({
         help: 'A central repository of profiles the security team reviews: owner/name (GitHub) or a git URL (https, ssh), ' +
             'with an optional @ref. The profile is <owner>/<repo>.yml, else <repo>.yml, else default.yml there.',
-        commands: JUDGE_COMMANDS,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'repo[@ref]' },
     }),
     'profiles-token': textOption({
         help: 'Token with read access to profiles-repo (GitHub: a token; GitLab: CI_JOB_TOKEN where allowed).',
         secret: true,
-        commands: JUDGE_COMMANDS,
+        commands: ALL_COMMANDS,
         envOnly: true,
     }),
     'profiles-repo-required': booleanOption({
         help: 'The central profile cannot be replaced by a file in this repository nor loosened by inputs (SOC 2).',
         default: false,
-        commands: JUDGE_COMMANDS,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'bool' },
     }),
     'profiles-repo-timeout': integerOption({
@@ -11609,7 +11646,7 @@ const JUDGE_OPTIONS = {
         default: 60,
         min: 1,
         max: 3600,
-        commands: JUDGE_COMMANDS,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'seconds' },
     }),
     severity: severityOption({
@@ -16783,8 +16820,26 @@ function httpClient(options) {
 
 ;// CONCATENATED MODULE: ./src/lib/github-api.ts
 
+
 /** The REST API version every call asks for: written here once. */
 const GITHUB_API_VERSION = '2022-11-28';
+/**
+ * Whether an issue's or comment's author (REST's `user`) is the login the token writes as. GraphQL may name a bot
+ * without REST's `[bot]` ending; only an account of type Bot matches that way (a person's login has no `[`).
+ */
+function isAuthor(user, login) {
+    const author = user;
+    if (typeof author?.login !== 'string')
+        return false;
+    const name = author.login.toLowerCase();
+    const wanted = login.toLowerCase();
+    return name === wanted || (author.type === 'Bot' && name === `${wanted}[bot]`);
+}
+/** GraphQL beside REST: https://api.github.com/graphql, or a GitHub Enterprise Server's /api/graphql. */
+function graphqlUrl(apiUrl) {
+    const base = apiUrl.replace(/\/+$/, '');
+    return /\/api\/v3$/.test(base) ? `${base.slice(0, -'/v3'.length)}/graphql` : `${base}/graphql`;
+}
 /** GitHub's error answer in its own words, as Octokit says it: message, errors, documentation. */
 function gitHubMessage(failure) {
     let body = {};
@@ -16845,6 +16900,25 @@ function gitHubApi(options) {
         async download(path, limits) {
             const answer = await http.send({ url: url(path), headers, followRedirects: true, maxBytes: limits.maxBytes });
             return answer.body;
+        },
+        async viewerLogin() {
+            const describe = (failure) => gitHubMessage(failure);
+            const user = await http.send({ url: url('/user'), headers, accept: [403], describe });
+            const login = user.json().login;
+            if (user.status === 200 && typeof login === 'string' && login !== '')
+                return login;
+            const query = { query: '{ viewer { login } }' };
+            const answer = await http.send({
+                method: 'POST',
+                url: graphqlUrl(options.apiUrl),
+                headers,
+                json: query,
+                describe,
+            });
+            const viewer = answer.json().data?.viewer?.login;
+            if (typeof viewer !== 'string' || viewer === '')
+                throw new lib_retry/* HttpError */.j$('GitHub did not say who the token is', 200);
+            return viewer;
         },
     };
 }
@@ -17407,6 +17481,7 @@ function groupBy(items, keyOf) {
 
 
 
+
 /**
  * The spool, `<output-dir>/undelivered/`: one `<receiver>-<id>.json` per entry not delivered yet, with the files it
  * names beside it. It is in the audit artifact, so whoever can change an artifact writes it: what is read back is
@@ -17428,29 +17503,72 @@ function spoolPath(spoolDir, reference) {
     const root = external_node_path_default().resolve(spoolDir);
     return resolved.startsWith(`${root}${(external_node_path_default()).sep}`) ? resolved : undefined;
 }
+/** A file the spool would read or write through a link out of it: refused, never followed. */
+class SpoolLinkError extends Error {
+    name = 'SpoolLinkError';
+}
+/**
+ * The file an entry names, by its real path: inside the spool, whose directory is no link, and itself no link. A
+ * symlinked directory inside `undelivered/` pointing elsewhere on the runner would otherwise be read (and sent) or
+ * written through.
+ */
+async function confined(dir, reference) {
+    const file = spoolPath(dir, reference);
+    if (!file)
+        throw new SpoolLinkError(`${String(reference)} is not a file inside the spool`);
+    if ((await (0,promises_.lstat)(dir)).isSymbolicLink())
+        throw new SpoolLinkError(`${dir} is a link`);
+    const [root, parent] = await Promise.all([(0,promises_.realpath)(dir), (0,promises_.realpath)(external_node_path_default().dirname(file))]);
+    if (parent !== root && !parent.startsWith(`${root}${(external_node_path_default()).sep}`))
+        throw new SpoolLinkError(`${String(reference)} is reached through a link out of the spool`);
+    const found = await (0,promises_.lstat)(file).catch(() => undefined);
+    if (found && !found.isFile())
+        throw new SpoolLinkError(`${String(reference)} is a link, not a file`);
+    return file;
+}
+/** Reads a confined file; O_NOFOLLOW: a link put in its place since is not followed either. */
+async function readConfined(dir, reference) {
+    const handle = await (0,promises_.open)(await confined(dir, reference), external_node_fs_.constants.O_RDONLY | external_node_fs_.constants.O_NOFOLLOW);
+    try {
+        return await handle.readFile('utf8');
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** Writes a confined file, its directories made first (and checked once made). */
+async function writeConfined(dir, reference, text) {
+    const lexical = spoolPath(dir, reference);
+    if (lexical)
+        await (0,promises_.mkdir)(external_node_path_default().dirname(lexical), { recursive: true });
+    const file = await confined(dir, reference);
+    const flags = external_node_fs_.constants.O_WRONLY | external_node_fs_.constants.O_CREAT | external_node_fs_.constants.O_TRUNC | external_node_fs_.constants.O_NOFOLLOW;
+    const handle = await (0,promises_.open)(file, flags, 0o644);
+    try {
+        await handle.writeFile(text);
+    }
+    finally {
+        await handle.close();
+    }
+    return file;
+}
 function spoolDir(outputDir) {
     const dir = external_node_path_default().join(outputDir, UNDELIVERED_DIR);
-    return { dir, file: (reference) => spoolPath(dir, reference) };
+    return { dir, file: (reference) => spoolPath(dir, reference), read: (reference) => readConfined(dir, reference) };
 }
 /** Writes one entry (and its files) as <spool>/<receiver>-<id>.json; the same name again replaces it. */
 async function writeEntry(spool, id, planned) {
     await (0,promises_.mkdir)(spool.dir, { recursive: true });
-    for (const file of planned.files ?? []) {
-        const target = spool.file(file.name);
-        if (!target)
-            throw new Error(`a spool file outside the spool: ${file.name}`);
-        await (0,promises_.mkdir)(external_node_path_default().dirname(target), { recursive: true });
-        await (0,promises_.writeFile)(target, file.text);
-    }
-    const file = external_node_path_default().join(spool.dir, `${planned.entry.sink}-${id}.json`);
-    await (0,promises_.writeFile)(file, `${JSON.stringify(planned.entry, null, 2)}\n`);
-    return file;
+    for (const file of planned.files ?? [])
+        await writeConfined(spool.dir, file.name, file.text);
+    const name = `${planned.entry.sink}-${id}.json`;
+    return writeConfined(spool.dir, name, `${JSON.stringify(planned.entry, null, 2)}\n`);
 }
-/** Removes the named files (inside the spool only), and the directories they leave empty. */
+/** Removes the named files (inside the spool only, never through a link), and the directories they leave empty. */
 async function removeFiles(spool, names) {
     const dirs = new Set();
     for (const name of names) {
-        const file = spool.file(name);
+        const file = await confined(spool.dir, name).catch(() => undefined);
         if (!file)
             continue;
         await (0,promises_.rm)(file, { force: true });
@@ -17487,36 +17605,55 @@ async function readSpool(fromDir, receivers) {
         throw new errors/* ConfigError */.xL(`from: '${fromDir}' is not an output directory of an earlier run (${(0,errors/* errorCode */.CA)(err)})`);
     }
     const spool = spoolDir(fromDir);
-    let names;
-    try {
-        names = (await (0,promises_.readdir)(spool.dir)).sort();
-    }
-    catch {
+    const dir = await (0,promises_.lstat)(spool.dir).catch(() => undefined);
+    if (!dir)
         return { entries: [], bad: [] };
+    if (!dir.isDirectory()) {
+        const reason = 'it is a link or not a directory: nothing in it is read';
+        return { entries: [], bad: [{ file: spool.dir, receiver: UNDELIVERED_DIR, reason }] };
     }
     const entries = [];
     const bad = [];
-    for (const name of names) {
+    for (const name of (await (0,promises_.readdir)(spool.dir)).sort()) {
         const receiver = receiverOf(name, receivers);
         if (!receiver)
             continue;
         const file = external_node_path_default().join(spool.dir, name);
-        let entry;
-        try {
-            entry = JSON.parse(await (0,promises_.readFile)(file, 'utf8'));
-        }
-        catch (err) {
-            bad.push({ file, receiver: receiver.name, reason: `not readable JSON (${(0,errors/* errorCode */.CA)(err)})` });
-            continue;
-        }
-        const problem = checkEntry(entry, receiver, spool);
+        const read = await readEntry(spool, name, receiver);
         const id = name.slice(receiver.name.length + 1, -'.json'.length);
-        if (problem)
-            bad.push({ file, receiver: receiver.name, reason: problem });
+        if ('reason' in read)
+            bad.push({ file, receiver: receiver.name, reason: read.reason });
         else
-            entries.push({ file, id, receiver, entry: entry });
+            entries.push({ file, id, receiver, entry: read.entry });
     }
     return { entries, bad };
+}
+/** One entry read (never through a link) and checked, with the files it names; or why it is not used. */
+async function readEntry(spool, name, receiver) {
+    let raw;
+    try {
+        raw = JSON.parse(await spool.read(name));
+    }
+    catch (err) {
+        if (err instanceof SpoolLinkError)
+            return { reason: `${err.message}: not read` };
+        return { reason: `not readable JSON (${(0,errors/* errorCode */.CA)(err)})` };
+    }
+    const problem = checkEntry(raw, receiver, spool);
+    if (problem)
+        return { reason: problem };
+    const entry = raw;
+    for (const attachment of receiver.attachments?.(entry) ?? []) {
+        try {
+            await confined(spool.dir, attachment);
+        }
+        catch (err) {
+            if (err instanceof SpoolLinkError)
+                return { reason: `it names a file it cannot use: ${err.message}` };
+            // A file that is not there is the receiver's to report when it sends.
+        }
+    }
+    return { entry };
 }
 /**
  * The keys of an object that are not among the allowed ones: a spool entry that names more than what to send
@@ -17765,10 +17902,7 @@ async function importToDefectDojo(args) {
 
 
 const SETTINGS_FIELDS = [
-    'productType',
-    'product',
     'engagement',
-    'closeOldFindings',
     'minimumSeverity',
     'tags',
     'version',
@@ -17781,7 +17915,7 @@ const SETTINGS_FIELDS = [
     'scanDate',
 ];
 function stored(options, scanDate) {
-    const { url: _url, token: _token, ...rest } = options;
+    const { url: _url, token: _token, productType: _type, product: _product, closeOldFindings: _close, ...rest } = options;
     return { ...rest, scanDate };
 }
 /** One line per cause, naming the images it stopped: a bad token is one line, not one per image. */
@@ -17818,21 +17952,26 @@ const defectDojoReceiver = {
         };
     },
     async send(entry, to, context) {
-        const { url, token } = to.defectDojo ?? {};
+        const { url, token, productType, product, closeOldFindings } = to.defectDojo ?? {};
         if (!token)
             return { status: 'skipped', message: 'a DefectDojo token is needed to send it (VULNGATE_DEFECTDOJO_TOKEN)' };
         if (!url)
             return { status: 'skipped', message: 'a DefectDojo URL is needed to send it (VULNGATE_DEFECTDOJO_URL)' };
+        if (!productType || !product)
+            return { status: 'skipped', message: 'DefectDojo: defectdojo-product-type and defectdojo-product are needed' };
         const uploads = [];
         for (const upload of entry.uploads) {
-            // Checked when planned or read back: inside the spool directory.
-            const reportText = await (0,promises_.readFile)(context.spool.file(upload.reportFile) ?? '', 'utf8');
+            // Inside the spool by its real path, and no link: checked again as it is read.
+            const reportText = await context.spool.read(upload.reportFile);
             uploads.push({ image: upload.image, identity: upload.identity, kind: upload.kind ?? 'image', reportText });
         }
         const settings = {
             ...entry.settings,
             url,
             token,
+            productType,
+            product,
+            closeOldFindings: closeOldFindings ?? false,
             retry: context.retry ?? lib_retry/* DEFAULT_RETRY */.vI,
             timeoutMs: context.timeoutMs ?? 120_000,
         };
@@ -17870,11 +18009,6 @@ const defectDojoReceiver = {
     attachments: (entry) => entry.uploads.map((u) => u.reportFile),
     secrets: (to) => [to.defectDojo?.token],
 };
-
-;// CONCATENATED MODULE: ./src/core/notify.ts
-/** Who to tell, set per project in its profile (so the central profiles repository decides). */
-const SLACK_EVENTS = (/* unused pure expression or super */ null && (['fail', 'new', 'expired-exception']));
-const ISSUE_PROVIDERS = ['github', 'gitlab', 'jira'];
 
 ;// CONCATENATED MODULE: ./src/delivery/receivers/issues/sync.ts
 
@@ -17920,9 +18054,17 @@ function issueSpecs(results) {
  */
 async function syncIssues(args) {
     const { tracker, specs } = args;
-    const result = { created: [], updated: [], closed: [], reopened: [] };
+    const listing = await tracker.list();
+    const result = {
+        created: [],
+        updated: [],
+        closed: [],
+        reopened: [],
+        foreign: listing.foreign,
+        identity: listing.identity,
+    };
     const existing = new Map();
-    for (const issue of await tracker.list()) {
+    for (const issue of listing.issues) {
         // Several issues of one key (made by hand, or by an older run): the open one counts.
         const had = existing.get(issue.key);
         if (!had || (!had.open && issue.open))
@@ -18014,7 +18156,8 @@ function capped(rows, limit, render) {
 
 ;// CONCATENATED MODULE: ./src/delivery/receivers/issues/markdown.ts
 
-const MARKER = /<!-- vulngate-issue key=([0-9a-f]{16}) target=([0-9a-f]{12}) hash=([0-9a-f]{12}) -->/;
+/** At the very start of the body, where vulngate writes it: a marker quoted further down is someone's text. */
+const MARKER = /^<!-- vulngate-issue key=([0-9a-f]{16}) target=([0-9a-f]{12}) hash=([0-9a-f]{12}) -->/;
 /** The hidden marker an issue is found again by (GitHub, GitLab): key, target and content hash. */
 function readMarker(body) {
     const match = typeof body === 'string' ? MARKER.exec(body) : null;
@@ -18068,14 +18211,28 @@ function githubIssues(s) {
             return undefined;
         return { ...marker, ref: String(raw.number), open: raw.state === 'open', url: String(raw.html_url ?? '') };
     };
+    let identity;
+    const whoAmI = () => (identity ??= api.viewerLogin());
     const comment = (issue, body) => call('POST', `/issues/${issue.ref}/comments`, { body });
     return {
         async list() {
+            const login = await whoAmI();
             const items = await api.paginate(`${base}/issues?labels=${LABEL}&state=all&per_page=100&page=1`, {
                 maxPages: 50,
                 describe,
             });
-            return items.flatMap((raw) => tracked(raw) ?? []);
+            const listing = { issues: [], foreign: [], identity: login };
+            for (const raw of items) {
+                const issue = tracked(raw);
+                if (!issue)
+                    continue;
+                // Anyone who can write issues can copy the marker: only the token's own issues are vulngate's.
+                if (isAuthor(raw.user, login))
+                    listing.issues.push(issue);
+                else
+                    listing.foreign.push(`#${issue.ref}`);
+            }
+            return listing;
         },
         async create(spec) {
             const created = await call('POST', '/issues', {
@@ -18103,6 +18260,7 @@ function githubIssues(s) {
 ;// CONCATENATED MODULE: ./src/delivery/receivers/issues/gitlab.ts
 
 
+
 const gitlab_LABEL = 'vulngate';
 function gitlab_describe({ status, body, redirectTo }) {
     if (redirectTo !== undefined)
@@ -18127,6 +18285,7 @@ class GitLabIssues {
     base;
     http;
     assigneeIds;
+    me;
     constructor(s) {
         this.s = s;
         this.base = joinUrl(s.apiUrl, `/projects/${encodeURIComponent(s.project)}`);
@@ -18159,21 +18318,38 @@ class GitLabIssues {
         this.assigneeIds = ids;
         return ids;
     }
-    /** Pages followed by X-Next-Page, at most 50. */
+    /** The token's user (a project access token's is a bot user): the author of the issues vulngate opens. */
+    async whoAmI() {
+        if (this.me)
+            return this.me;
+        const { json } = await this.request('GET', joinUrl(this.s.apiUrl, '/user'));
+        const { id, username } = json;
+        if (typeof id !== 'number')
+            throw new lib_retry/* HttpError */.j$('GitLab did not say who the token is (GET /user)', 200);
+        this.me = { id, username: typeof username === 'string' ? username : String(id) };
+        return this.me;
+    }
+    /** Pages followed by X-Next-Page, at most 50; only the token's own issues are vulngate's. */
     async list() {
-        const found = [];
+        const me = await this.whoAmI();
+        const listing = { issues: [], foreign: [], identity: me.username };
         let page = '1';
         for (let n = 0; page !== '' && n < 50; n += 1) {
             const url = `${this.base}/issues?labels=${gitlab_LABEL}&state=all&per_page=100&page=${page}`;
             const { json, next } = await this.request('GET', url);
             for (const raw of Array.isArray(json) ? json : []) {
                 const issue = tracked(raw);
-                if (issue)
-                    found.push(issue);
+                if (!issue)
+                    continue;
+                const author = raw.author?.id;
+                if (author === me.id)
+                    listing.issues.push(issue);
+                else
+                    listing.foreign.push(`#${issue.ref}`);
             }
             page = next;
         }
-        return found;
+        return listing;
     }
     async create(spec) {
         const ids = await this.assignees();
@@ -18311,23 +18487,40 @@ class JiraIssues {
         const body = { type: 'doc', version: 1, content: [paragraph(textNode(text))] };
         await this.call('POST', `/issue/${issue.ref}/comment`, { body });
     }
-    /** Pages by nextPageToken, at most 50. */
+    /** The account the credentials are: its issues are vulngate's (labels are anyone's to add). */
+    async whoAmI() {
+        const { accountId } = (await this.call('GET', '/myself'));
+        if (typeof accountId !== 'string' || accountId === '')
+            throw new lib_retry/* HttpError */.j$('Jira did not say who the account is (GET /myself)', 200);
+        return accountId;
+    }
+    /** Pages by nextPageToken, at most 50; only issues the account created (`creator`, which nobody can change). */
     async list() {
-        const found = [];
+        const me = await this.whoAmI();
+        const listing = { issues: [], foreign: [], identity: `${this.s.user} (${me})` };
         let nextPageToken;
         for (let n = 0; n < 50; n += 1) {
             const page = (await this.call('POST', '/search/jql', {
                 jql: `project = "${this.s.project.replace(/"/g, '')}" AND labels = ${jira_LABEL}`,
-                fields: ['labels', 'status'],
+                fields: ['labels', 'status', 'creator'],
                 maxResults: 100,
                 ...(nextPageToken ? { nextPageToken } : {}),
             }));
-            found.push(...(page.issues ?? []).flatMap((raw) => jira_tracked(raw, this.s.url) ?? []));
+            for (const raw of page.issues ?? []) {
+                const issue = jira_tracked(raw, this.s.url);
+                if (!issue)
+                    continue;
+                const creator = raw.fields?.creator?.accountId;
+                if (creator === me)
+                    listing.issues.push(issue);
+                else
+                    listing.foreign.push(issue.ref);
+            }
             if (page.isLast !== false || !page.nextPageToken)
                 break;
             nextPageToken = page.nextPageToken;
         }
-        return found;
+        return listing;
     }
     async create(spec) {
         const { s } = this;
@@ -18432,8 +18625,27 @@ function trackerFor(issues, to, context) {
 
 
 
-
-const SYNC_FIELDS = ['issues', 'specs', 'scannedTargets', 'seenOn'];
+const SYNC_FIELDS = ['specs', 'scannedTargets', 'seenOn'];
+const HEX12 = /^[0-9a-f]{12}$/;
+const TEXT_FIELDS = ['title', 'id', 'severity', 'target', 'primaryUrl', 'reason'];
+/** An issue as vulngate plans it: its keys as it makes them, its texts text, its packages rows of text. */
+function isSpec(value) {
+    const spec = value;
+    if (typeof spec !== 'object' || spec === null)
+        return false;
+    const keys = /^[0-9a-f]{16}$/.test(String(spec.key)) && HEX12.test(String(spec.targetKey));
+    const texts = TEXT_FIELDS.every((field) => typeof spec[field] === 'string');
+    const rows = Array.isArray(spec.packages) &&
+        spec.packages.every((p) => ['name', 'installed', 'fixed', 'where'].every((field) => typeof p?.[field] === 'string'));
+    return keys && HEX12.test(String(spec.contentHash)) && texts && rows;
+}
+/** The one warning for issues that carry the marker but are not vulngate's: left alone, named. */
+function foreignLine(foreign, identity) {
+    const shown = foreign.slice(0, 10).join(', ');
+    const more = foreign.length > 10 ? ` and ${foreign.length - 10} more` : '';
+    return (`${foreign.length} issue(s) carry vulngate's marker but were not opened by ${identity} (${shown}${more}): ` +
+        'left alone');
+}
 /** One issue per target and blocking vulnerability, found again, kept up to date, closed when it no longer blocks. */
 const issuesReceiver = {
     name: 'issues',
@@ -18449,7 +18661,6 @@ const issuesReceiver = {
             return undefined;
         }
         const sync = {
-            issues,
             specs: issueSpecs(run.results),
             scannedTargets: run.results.images.map((i) => targetKeyOf(i.stableName)),
             seenOn: [ci.ref || 'this run', ci.pipelineUrl].filter(Boolean).join(', '),
@@ -18458,12 +18669,17 @@ const issuesReceiver = {
     },
     async send(entry, to, context) {
         const { sync } = entry;
-        const tracker = trackerFor(sync.issues, to, context);
+        const issues = to.notify?.issues;
+        if (!issues)
+            return { status: 'skipped', message: "Issues: this job's profile has no notify.issues; nothing was opened" };
+        const tracker = trackerFor(issues, to, context);
         if (typeof tracker === 'string')
             return { status: 'skipped', message: `Issues: ${tracker}; nothing was opened` };
-        const label = `Issues (${sync.issues.provider})`;
+        const label = `Issues (${issues.provider})`;
         try {
             const done = await syncIssues({ tracker, ...sync });
+            if (done.foreign.length > 0)
+                context.logger.warning(`${label}: ${foreignLine(done.foreign, done.identity)}`);
             const message = `${label}: ${done.created.length} opened, ${done.updated.length} updated, ` +
                 `${done.reopened.length} reopened, ${done.closed.length} closed`;
             return { status: 'delivered', message };
@@ -18481,14 +18697,12 @@ const issuesReceiver = {
         }
         if (extra.length > 0)
             return namesMoreThanWhat(extra);
-        const issues = sync?.issues;
         return sync &&
             Array.isArray(sync.specs) &&
+            sync.specs.every(isSpec) &&
             Array.isArray(sync.scannedTargets) &&
-            typeof sync.seenOn === 'string' &&
-            ISSUE_PROVIDERS.includes(issues?.provider) &&
-            Array.isArray(issues?.labels) &&
-            Array.isArray(issues.assignees)
+            sync.scannedTargets.every((t) => typeof t === 'string' && HEX12.test(t)) &&
+            typeof sync.seenOn === 'string'
             ? undefined
             : 'an issues entry without its issues';
     },
@@ -18811,7 +19025,7 @@ function notJudgedLine(results) {
 
 /** Slack's limits for a message: blocks per message, characters per section text, per header. */
 const SLACK_LIMITS = { blocks: 50, text: 3000, header: 150, topFindings: 10 };
-/** Text from the scan in Slack's mrkdwn: &, < and > escaped, so nothing becomes a link or a mention. */
+/** Text in Slack's mrkdwn: &, < and > escaped, so nothing becomes a link or a mention. */
 function mrkdwn(value) {
     return oneLine(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -18832,65 +19046,106 @@ function lines(items, limit) {
     }
     return kept.join('\n');
 }
-function slack_link(url, label) {
-    if (!url || !/^https?:\/\/[^\s|<>]+$/.test(url))
+/** A link only to the sending job's own CI server (the run, the artifact), never one the data names elsewhere. */
+function slack_link(url, label, origin) {
+    if (!url || !origin || !/^https?:\/\/[^\s|<>]+$/.test(url))
         return undefined;
-    return `<${url}|${label}>`;
+    try {
+        return new URL(url).origin === origin ? `<${url}|${label}>` : undefined;
+    }
+    catch {
+        return undefined;
+    }
 }
 function findingLine(f) {
-    const where = findingPlace(f);
     const fix = f.fixedVersion ? ` → ${mrkdwn(f.fixedVersion)}` : ' (no fix yet)';
-    const severity = severityWithMarks(f);
-    return `• *${mrkdwn(f.id)}* ${severity} ${slack_code(f.package)} ${mrkdwn(f.installedVersion)}${fix} in ${slack_code(where)}`;
+    return (`• *${mrkdwn(f.id)}* ${mrkdwn(f.severity)} ${slack_code(f.package)} ${mrkdwn(f.installedVersion)}${fix} ` +
+        `in ${slack_code(f.where)}`);
 }
 const section = (text) => ({
     type: 'section',
     text: { type: 'mrkdwn', text: shorten(text, SLACK_LIMITS.text) },
 });
-/** A Block Kit message within Slack's limits, with a plain `text` fallback for notifications. */
-function renderSlackMessage(args) {
+const asLine = (f) => ({
+    id: f.id,
+    severity: severityWithMarks(f),
+    package: f.package,
+    installedVersion: f.installedVersion,
+    fixedVersion: f.fixedVersion,
+    where: findingPlace(f),
+});
+/** What the run's message says, from its results. */
+function slackMessageData(args) {
     const { results } = args;
-    const verdict = verdictLine(results);
-    const why = {
-        fail: 'the check failed',
-        new: 'blocking findings are new since the last scan',
-        'expired-exception': 'an exception expired',
+    const top = [...failingFindings(results)].sort((a, b) => compareExploitation(a, b) || compareSeverityDesc(a.severity, b.severity));
+    const fresh = results.baseline ? newSinceBaseline(results).filter((f) => f.decision === 'blocking') : [];
+    const expired = results.baseline ? results.exceptions.expiredSinceBaseline : results.exceptions.expired;
+    return {
+        verdict: verdictLine(results),
+        events: args.events,
+        where: args.where,
+        blocking: blockingFindings(results).length,
+        counts: results.images.map((i) => ({
+            name: i.name,
+            blocking: i.counts.blocking,
+            excepted: i.counts.excepted,
+            unfixed: i.counts.unfixed,
+            belowThreshold: i.counts['below-threshold'],
+        })),
+        top: top.slice(0, SLACK_LIMITS.topFindings).map(asLine),
+        topTotal: top.length,
+        fresh: fresh.map(asLine),
+        expired: expired.map((e) => ({ id: e.id, origin: e.origin, until: e.until ?? '', note: e.note })),
+        ...(args.runUrl ? { runUrl: args.runUrl } : {}),
+        ...(args.artifactUrl ? { artifactUrl: args.artifactUrl } : {}),
     };
-    const because = args.events.map((e) => why[e]).join(' and ');
-    const intro = `${args.mention ? `${args.mention} ` : ''}${mrkdwn(verdict)}\n_Posted because ${because}._`;
+}
+const WHY = {
+    fail: 'the check failed',
+    new: 'blocking findings are new since the last scan',
+    'expired-exception': 'an exception expired',
+};
+function findingSections(data) {
+    const blocks = [];
+    if (data.top.length > 0) {
+        const rest = data.topTotal > data.top.length ? [`… and ${data.topTotal - data.top.length} more blocking`] : [];
+        const list = [`*Blocking (${data.topTotal})*`, ...data.top.map(findingLine), ...rest];
+        blocks.push({ type: 'divider' }, section(lines(list, SLACK_LIMITS.text)));
+    }
+    if (data.fresh.length > 0) {
+        const list = [`*New since the last scan (${data.fresh.length})*`, ...data.fresh.map(findingLine)];
+        blocks.push(section(lines(list, SLACK_LIMITS.text)));
+    }
+    if (data.expired.length > 0) {
+        const items = data.expired.map((e) => `• ${mrkdwn(e.id)} (${mrkdwn(e.origin)}) expired ${mrkdwn(e.until)}: ${mrkdwn(e.note)}`);
+        blocks.push(section(lines([`*Expired exceptions (${data.expired.length})*`, ...items], SLACK_LIMITS.text)));
+    }
+    return blocks;
+}
+/**
+ * A Block Kit message within Slack's limits, made from data: every text escaped, the top-level `text` (what Slack
+ * shows in the notification) included.
+ */
+function renderSlackMessage(data, options = {}) {
+    const because = data.events.map((e) => WHY[e]).join(' and ');
+    const intro = `${options.mention ? `${options.mention} ` : ''}${mrkdwn(data.verdict)}\n_Posted because ${because}._`;
     const blocks = [
         {
             type: 'header',
-            text: { type: 'plain_text', text: shorten(oneLine(`vulngate: ${args.where}`), SLACK_LIMITS.header) },
+            text: { type: 'plain_text', text: shorten(oneLine(`vulngate: ${data.where}`), SLACK_LIMITS.header) },
         },
         section(intro),
     ];
-    const counts = results.images.map((i) => `${slack_code(i.name)}: ${i.counts.blocking} blocking, ${i.counts.excepted} excepted, ` +
-        `${i.counts.unfixed} unfixed, ${i.counts['below-threshold']} below threshold`);
+    const counts = data.counts.map((c) => `${slack_code(c.name)}: ${c.blocking} blocking, ${c.excepted} excepted, ` +
+        `${c.unfixed} unfixed, ${c.belowThreshold} below threshold`);
     if (counts.length > 0)
         blocks.push(section(lines(counts, SLACK_LIMITS.text)));
-    const top = [...failingFindings(results)].sort((a, b) => compareExploitation(a, b) || compareSeverityDesc(a.severity, b.severity));
-    if (top.length > 0) {
-        const shown = top.slice(0, SLACK_LIMITS.topFindings).map(findingLine);
-        const rest = top.length > shown.length ? [`… and ${top.length - shown.length} more blocking`] : [];
-        blocks.push({ type: 'divider' }, section(lines([`*Blocking (${top.length})*`, ...shown, ...rest], SLACK_LIMITS.text)));
-    }
-    if (results.baseline) {
-        const fresh = newSinceBaseline(results).filter((f) => f.decision === 'blocking');
-        if (fresh.length > 0) {
-            blocks.push(section(lines([`*New since the last scan (${fresh.length})*`, ...fresh.map(findingLine)], SLACK_LIMITS.text)));
-        }
-    }
-    const expired = results.baseline ? results.exceptions.expiredSinceBaseline : results.exceptions.expired;
-    if (expired.length > 0) {
-        const items = expired.map((e) => `• ${mrkdwn(e.id)} (${mrkdwn(e.origin)}) expired ${mrkdwn(e.until ?? '')}: ${mrkdwn(e.note)}`);
-        blocks.push(section(lines([`*Expired exceptions (${expired.length})*`, ...items], SLACK_LIMITS.text)));
-    }
-    const links = [slack_link(args.runUrl, 'Run'), slack_link(args.artifactUrl, 'Audit artifact')].filter(Boolean);
+    blocks.push(...findingSections(data));
+    const origin = options.linkOrigin;
+    const links = [slack_link(data.runUrl, 'Run', origin), slack_link(data.artifactUrl, 'Audit artifact', origin)].filter(Boolean);
     if (links.length > 0)
         blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join(' · ') }] });
-    const blocking = blockingFindings(results).length;
-    const text = shorten(`${oneLine(verdict)} (${args.where}; ${blocking} blocking)`, SLACK_LIMITS.text);
+    const text = shorten(mrkdwn(`${data.verdict} (${data.where}; ${data.blocking} blocking)`), SLACK_LIMITS.text);
     return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
 /** Which of the profile's events this run has: empty, nothing is posted. */
@@ -18950,12 +19205,89 @@ async function postToSlack(args) {
     await http.send({ method: 'POST', url: args.url, json: args.payload, describe: post_describe });
 }
 
+;// CONCATENATED MODULE: ./src/core/notify.ts
+/** Who to tell, set per project in its profile (so the central profiles repository decides). */
+const SLACK_EVENTS = ['fail', 'new', 'expired-exception'];
+const ISSUE_PROVIDERS = (/* unused pure expression or super */ null && (['github', 'gitlab', 'jira']));
+
+;// CONCATENATED MODULE: ./src/delivery/receivers/slack/data.ts
+
+
+const LINE = {
+    id: 'string',
+    severity: 'string',
+    package: 'string',
+    installedVersion: 'string',
+    fixedVersion: 'string',
+    where: 'string',
+};
+const MESSAGE = {
+    verdict: 'string',
+    events: ['string'],
+    where: 'string',
+    blocking: 'number',
+    counts: [{ name: 'string', blocking: 'number', excepted: 'number', unfixed: 'number', belowThreshold: 'number' }],
+    top: [LINE],
+    topTotal: 'number',
+    fresh: [LINE],
+    expired: [{ id: 'string', origin: 'string', until: 'string', note: 'string' }],
+};
+/** Why the value does not have the shape, naming where; undefined when it does. */
+function problemOf(value, shape, at) {
+    if (shape === 'string' || shape === 'number') {
+        return typeof value === shape && (shape === 'string' || Number.isFinite(value))
+            ? undefined
+            : `${at} is not a ${shape}`;
+    }
+    if (Array.isArray(shape)) {
+        if (!Array.isArray(value))
+            return `${at} is not a list`;
+        for (const [i, item] of value.entries()) {
+            const problem = problemOf(item, shape[0], `${at}[${i}]`);
+            if (problem)
+                return problem;
+        }
+        return undefined;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return `${at} is not an object`;
+    const fields = shape;
+    const extra = Object.keys(value).find((key) => !(key in fields));
+    if (extra)
+        return `${at}.${extra} is not a field of it`;
+    for (const [key, inner] of Object.entries(fields)) {
+        const problem = problemOf(value[key], inner, `${at}.${key}`);
+        if (problem)
+            return problem;
+    }
+    return undefined;
+}
+function slackDataProblem(message) {
+    if (typeof message !== 'object' || message === null || Array.isArray(message))
+        return 'no message';
+    const record = message;
+    const { runUrl, artifactUrl, ...rest } = record;
+    for (const [key, value] of Object.entries({ runUrl, artifactUrl })) {
+        if (value !== undefined && typeof value !== 'string')
+            return `message.${key} is not a string`;
+    }
+    const problem = problemOf(rest, MESSAGE, 'message');
+    if (problem)
+        return problem;
+    if (record.events.some((e) => !SLACK_EVENTS.includes(e)))
+        return 'message.events names an event vulngate does not post for';
+    if (record.top.length > SLACK_LIMITS.topFindings)
+        return 'message.top is longer than vulngate writes';
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/delivery/receivers/slack/receiver.ts
 
 
 
 
-const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+
 /** One Block Kit message when the run has one of the profile's events (`notify.slack.on`). */
 const slackReceiver = {
     name: 'slack',
@@ -18968,32 +19300,39 @@ const slackReceiver = {
         if (events.length === 0)
             return undefined;
         const { ci } = run;
-        const payload = renderSlackMessage({
+        const message = slackMessageData({
             results: run.results,
             events,
             where: [ci.repository, ci.ref].filter(Boolean).join(' @ ') || 'local run',
-            mention: slack.mention,
             runUrl: ci.pipelineUrl || undefined,
             artifactUrl: run.artifactUrl,
         });
         const createdAt = context.now.toISOString();
-        return { entry: { version: 1, sink: 'slack', createdAt, reasons: [], webhookEnv: slack.webhookEnv, payload } };
+        return { entry: { version: 1, sink: 'slack', createdAt, reasons: [], message } };
     },
     async send(entry, to, context) {
-        const url = to.env[entry.webhookEnv];
+        const slack = to.notify?.slack;
+        if (!slack)
+            return { status: 'skipped', message: "Slack: this job's profile has no notify.slack; nothing was posted" };
+        const url = to.env[slack.webhookEnv];
         if (!url) {
             return {
                 status: 'skipped',
-                message: `Slack: ${entry.webhookEnv} (notify.slack.webhook_env) is not set; nothing was posted`,
+                message: `Slack: ${slack.webhookEnv} (notify.slack.webhook_env) is not set; nothing was posted`,
             };
         }
         const bad = checkWebhookUrl(url);
         if (bad)
-            return { status: 'failed', message: `Slack: the URL in ${entry.webhookEnv} ${bad}; nothing was posted` };
+            return { status: 'failed', message: `Slack: the URL in ${slack.webhookEnv} ${bad}; nothing was posted` };
+        // Links only to this job's own CI server: the run and the artifact are there.
+        const payload = renderSlackMessage(entry.message, {
+            mention: slack.mention,
+            linkOrigin: originOf(to.ci.repositoryUrl) || undefined,
+        });
         try {
             await postToSlack({
                 url,
-                payload: entry.payload,
+                payload,
                 retry: context.retry ?? lib_retry/* DEFAULT_RETRY */.vI,
                 timeoutMs: context.timeoutMs ?? 30_000,
             });
@@ -19002,18 +19341,17 @@ const slackReceiver = {
             const reason = err instanceof Error ? err.message : String(err);
             return { status: 'failed', message: `Slack: ${reason}`, left: { ...entry, reasons: [reason] } };
         }
-        return { status: 'delivered', message: `Slack: posted to the webhook in ${entry.webhookEnv}` };
+        return { status: 'delivered', message: `Slack: posted to the webhook in ${slack.webhookEnv}` };
     },
     check(entry) {
-        const extra = unexpectedKeys(entry, [...ENTRY_FIELDS, 'webhookEnv', 'payload']);
+        const extra = unexpectedKeys(entry, [...ENTRY_FIELDS, 'message']);
         if (extra.length > 0)
             return namesMoreThanWhat(extra);
-        return typeof entry.webhookEnv === 'string' && VARIABLE.test(entry.webhookEnv) && entry.payload
-            ? undefined
-            : 'a Slack entry without its message or variable name';
+        const problem = slackDataProblem(entry.message);
+        return problem ? `a Slack entry whose message is not one vulngate writes (${problem})` : undefined;
     },
     // The URL is the secret: whatever of it (path, segments) a server echoes is redacted.
-    secrets: (to, entry) => [to.env[entry.webhookEnv]],
+    secrets: (to) => [to.notify?.slack ? to.env[to.notify.slack.webhookEnv] : undefined],
 };
 
 // EXTERNAL MODULE: ./src/delivery/receivers/sqs/messages.ts
@@ -19118,7 +19456,7 @@ const RECEIVERS = [sqsReceiver, defectDojoReceiver, slackReceiver, issuesReceive
 async function deliver(args) {
     const scanId = args.scanId ?? (0,external_node_crypto_.randomUUID)();
     const run = { ...args, scanId, spoolId: spoolId(args.context.now, scanId) };
-    const to = { ...destinationsOf(args.options), ci: args.ci, env: args.context.env };
+    const to = { ...destinationsOf(args.options), ci: args.ci, env: args.context.env, notify: args.notify };
     const spool = spoolDir(args.outputDir);
     const outcomes = [];
     for (const receiver of RECEIVERS) {
@@ -19166,7 +19504,15 @@ async function sendEntry(args) {
     }
     if (sent.status === 'failed' && sent.left) {
         const left = { ...sent.left, reasons: sent.left.reasons.map((r) => redact(r, secrets)) };
-        await writeEntry(spool, args.id, { entry: left });
+        try {
+            await writeEntry(spool, args.id, { entry: left });
+        }
+        catch (err) {
+            // A spool file replaced by a link (or a full disk): nothing is written through it; the old entry stays.
+            const line = `${message}; ${file} could not be written again (${(0,errors/* describeError */.Uc)(err)})`;
+            context.logger.error(line);
+            return { ...outcome, status: 'failed', message: line, spooled: file };
+        }
         const kept = new Set(receiver.attachments?.(left) ?? []);
         await removeFiles(spool, (receiver.attachments?.(entry) ?? []).filter((f) => !kept.has(f)));
         const line = `${message}; kept in ${file} — send them again with: vulngate forward --from ${args.fromDir}`;
@@ -19404,16 +19750,24 @@ function refusalMessage(err) {
 
 
 
+
 /** A pull request with more than 10,000 comments is read that far. */
 const pr_comment_MAX_PAGES = 100;
 /** Finds this job's comment by its marker and updates it in place, or creates it. Never throws. */
 async function deliverPrComment(args) {
     const { api, owner, repo, pullNumber, marker, logger } = args;
     try {
+        const login = await api.viewerLogin();
         const comments = (await api.paginate(`/repos/${owner}/${repo}/issues/${pullNumber}/comments?per_page=100`, {
             maxPages: pr_comment_MAX_PAGES,
         }));
-        const existing = comments.find((c) => typeof c.body === 'string' && c.body.includes(marker));
+        // Anyone may quote the marker in a comment: only the token's own comment, starting with it, is this job's.
+        const quotes = comments.filter((c) => typeof c.body === 'string' && c.body.includes(marker));
+        const existing = quotes.find((c) => c.body?.startsWith(marker) && isAuthor(c.user, login));
+        const others = quotes.filter((c) => c !== existing).length;
+        if (others > 0) {
+            logger.warning(`${others} comment(s) on the pull request carry this job's marker but are not ${login}'s: left alone`);
+        }
         const body = renderPrComment({
             results: args.results,
             marker,
@@ -19566,6 +19920,8 @@ function linksMarkdown(outcomes) {
 async function replayUndelivered(args) {
     const { context } = args;
     const { entries, bad } = await readSpool(args.fromDir, RECEIVERS);
+    const toPeople = entries.some((e) => e.receiver.stage === 'people');
+    const to = toPeople ? { ...args.to, notify: await args.notify() } : args.to;
     const outcomes = [];
     for (const entry of bad) {
         const message = `${entry.file}: skipped, ${entry.reason}; it is left in place`;
@@ -19577,7 +19933,7 @@ async function replayUndelivered(args) {
         context.logger.info(`Nothing to send: no undelivered files in ${spool.dir}`);
     for (const stored of entries) {
         context.logger.info(`Sending the undelivered ${stored.receiver.name} entry ${stored.file}`);
-        outcomes.push(await sendEntry({ ...stored, to: args.to, spool, context, fromDir: args.fromDir, replaying: true }));
+        outcomes.push(await sendEntry({ ...stored, to, spool, context, fromDir: args.fromDir, replaying: true }));
     }
     return outcomes;
 }
@@ -22130,7 +22486,7 @@ async function readEntryBytes(file, entry, what) {
         await handle.close();
     }
 }
-async function readEntry(file, entry, what) {
+async function image_layers_readEntry(file, entry, what) {
     return JSON.parse((await readEntryBytes(file, entry, what)).toString('utf8'));
 }
 const sha256 = (data) => `sha256:${(0,hash/* sha256Hex */.f)(data)}`;
@@ -22147,13 +22503,13 @@ function diffIdsOf(config) {
 }
 async function fromDockerArchive(file) {
     const index = await tarIndex(file, (name) => name.endsWith('.json') || name.startsWith('blobs/'));
-    const manifest = await readEntry(file, index.get('manifest.json'), 'manifest.json');
+    const manifest = await image_layers_readEntry(file, index.get('manifest.json'), 'manifest.json');
     const configName = (Array.isArray(manifest) ? manifest[0] : undefined)?.Config;
     if (typeof configName !== 'string')
         throw new Error('manifest.json names no Config');
     const config = await readEntryBytes(file, index.get(configName), configName);
     // Docker ≥ 25 writes an OCI layout beside manifest.json: its index names the manifest's digest.
-    const ociIndex = index.has('index.json') ? await readEntry(file, index.get('index.json'), 'index.json') : undefined;
+    const ociIndex = index.has('index.json') ? await image_layers_readEntry(file, index.get('index.json'), 'index.json') : undefined;
     const manifestDigest = indexManifest(ociIndex);
     return {
         diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))),
@@ -22741,9 +23097,14 @@ function conclude(args) {
 async function replay(args) {
     const { ports } = args;
     const to = { ...args.destinations, ci: ci_context_readCiContext(ports.env), env: ports.env };
+    const notify = async () => {
+        const profile = await resolveProfile(args.profile, ports);
+        ports.logger.info(`Who to tell, and through what: notify of this job's profile ${profile.source}`);
+        return profile.notify;
+    };
     let deliveries;
     try {
-        deliveries = await replayUndelivered({ fromDir: args.fromDir, to, context: deliveryContext(ports) });
+        deliveries = await replayUndelivered({ fromDir: args.fromDir, to, context: deliveryContext(ports), notify });
     }
     catch (err) {
         return failedBeforeJudging(err);
@@ -23715,6 +24076,7 @@ async function consoleReport(gate, how, io) {
 
 
 
+
 const DESCRIPTIONS = {
     scan: 'scan image tarballs (docker save) with Trivy, then judge the findings',
     evaluate: 'judge existing Trivy JSON reports (SchemaVersion 2)',
@@ -23845,8 +24207,10 @@ async function runCommand(args) {
             ports.logger.warning(warning);
         if (command === 'forward') {
             // Where to and with what: this job's flags and variables, never the spool's.
-            const destinations = replayDestinations(options, io.env);
-            outcome = await replay({ fromDir: options.values.from ?? '', destinations, ports });
+            const ci = ci_context_readCiContext(io.env);
+            const destinations = replayDestinations(options, io.env, ci);
+            const profile = replayProfile(options, ci);
+            outcome = await replay({ fromDir: options.values.from ?? '', destinations, profile, ports });
             if (outcome.exitCode === errors/* ExitCode */.yU.Config || outcome.exitCode === errors/* ExitCode */.yU.Internal) {
                 io.stderr.write(`vulngate: ${logLine(outcome.reason)}\n`);
             }
