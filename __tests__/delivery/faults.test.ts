@@ -126,10 +126,7 @@ describe('the spool (out/undelivered)', () => {
       createdAt: '2026-12-03T00:00:00Z',
       reasons: [],
       settings: {
-        productType: 'a',
-        product: 'b',
         engagement: 'c',
-        closeOldFindings: false,
         tags: [],
         scanDate: '2026-12-03',
       },
@@ -141,6 +138,8 @@ describe('the spool (out/undelivered)', () => {
     VULNGATE_DEFECTDOJO_TOKEN: TOKEN,
     VULNGATE_DEFECTDOJO_URL: dojo.url,
     VULNGATE_DEFECTDOJO_ALLOW_HTTP: 'true',
+    VULNGATE_DEFECTDOJO_PRODUCT_TYPE: 'a',
+    VULNGATE_DEFECTDOJO_PRODUCT: 'b',
   });
 
   test('an entry naming a file outside the spool is refused; the file is neither sent nor deleted', async () => {

@@ -88,6 +88,9 @@ test('the spool says what to send, never where to or with what credentials', asy
     .map((name) => readFileSync(path.join(dir, name), 'utf8'));
   expect.hasAssertions();
   for (const secret of Object.values(SECRETS)) expect(texts.join('\n')).not.toContain(secret);
+  // Nor which variable holds the webhook, which tracker or project, which DefectDojo product: the sending job's.
+  for (const where of ['SLACK_HOOK', 'webhookEnv', '"provider"', 'acme/shop', 'productType', 'closeOldFindings'])
+    expect(texts.join('\n')).not.toContain(where);
 });
 
 test.each([
@@ -98,6 +101,24 @@ test.each([
     'settings.url',
   ],
   ['slack', (e: Record<string, unknown>) => ({ ...e, url: 'https://evil.example/hook' }), 'url'],
+  ['slack', (e: Record<string, unknown>) => ({ ...e, webhookEnv: 'OTHER_TEAMS_HOOK' }), 'webhookEnv'],
+  ['slack', (e: Record<string, unknown>) => ({ ...e, payload: { text: '<!channel>' } }), 'payload'],
+  [
+    'issues',
+    (e: Record<string, unknown>) => ({
+      ...e,
+      sync: { ...(e.sync as object), issues: { provider: 'gitlab', project: 'other/project' } },
+    }),
+    'sync.issues',
+  ],
+  [
+    'defectdojo',
+    (e: Record<string, unknown>) => ({
+      ...e,
+      settings: { ...(e.settings as object), product: 'other-team/payments', closeOldFindings: true },
+    }),
+    'settings.product, settings.closeOldFindings',
+  ],
   [
     'issues',
     (e: Record<string, unknown>) => ({
@@ -132,7 +153,12 @@ test('an unreadable entry is reported under the receiver its file name says, and
   writeFileSync(path.join(out, 'undelivered', 'teams-run-1.json'), '{}');
   // Nothing configured in this job: the good entries stay too, each said once.
   const to: Destinations = { trackers: {}, ci: readCiContext({}), env: {} };
-  const outcomes = await replayUndelivered({ fromDir: out, to, context: context() });
+  const outcomes = await replayUndelivered({
+    fromDir: out,
+    to,
+    context: context(),
+    notify: () => Promise.resolve(undefined),
+  });
   expect(outcomes.map((o) => [o.receiver, o.status])).toEqual([
     ['issues', 'failed'],
     ['slack', 'failed'],

@@ -6424,1070 +6424,6 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9290:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBound = __nccwpck_require__(3105);
-var $byteLength = callBound('ArrayBuffer.prototype.byteLength', true);
-
-var isArrayBuffer = __nccwpck_require__(6429);
-
-/** @type {import('.')} */
-module.exports = function byteLength(ab) {
-	if (!isArrayBuffer(ab)) {
-		return NaN;
-	}
-	return $byteLength ? $byteLength(ab) : ab.byteLength;
-}; // in node < 0.11, byteLength is an own nonconfigurable property
-
-
-/***/ }),
-
-/***/ 1491:
-/***/ ((module) => {
-
-
-
-// eslint-disable-next-line no-extra-parens, no-empty-function
-const cached = /** @type {import('.').AsyncFunctionConstructor} */ (async function () {}.constructor);
-
-/** @type {import('.')} */
-module.exports = () => cached;
-
-
-
-/***/ }),
-
-/***/ 7655:
-/***/ ((module) => {
-
-
-
-// eslint-disable-next-line no-extra-parens, no-empty-function
-const cached = /** @type {import('.').AsyncGeneratorFunctionConstructor} */ (async function* () {}.constructor);
-
-/** @type {import('.')} */
-module.exports = () => cached;
-
-
-
-/***/ }),
-
-/***/ 8769:
-/***/ ((module, exports, __nccwpck_require__) => {
-
-var Chainsaw = __nccwpck_require__(1710);
-var EventEmitter = (__nccwpck_require__(4434).EventEmitter);
-var Buffers = __nccwpck_require__(6627);
-var Vars = __nccwpck_require__(1259);
-var Stream = (__nccwpck_require__(2203).Stream);
-
-exports = module.exports = function (bufOrEm, eventName) {
-    if (Buffer.isBuffer(bufOrEm)) {
-        return exports.parse(bufOrEm);
-    }
-    
-    var s = exports.stream();
-    if (bufOrEm && bufOrEm.pipe) {
-        bufOrEm.pipe(s);
-    }
-    else if (bufOrEm) {
-        bufOrEm.on(eventName || 'data', function (buf) {
-            s.write(buf);
-        });
-        
-        bufOrEm.on('end', function () {
-            s.end();
-        });
-    }
-    return s;
-};
-
-exports.stream = function (input) {
-    if (input) return exports.apply(null, arguments);
-    
-    var pending = null;
-    function getBytes (bytes, cb, skip) {
-        pending = {
-            bytes : bytes,
-            skip : skip,
-            cb : function (buf) {
-                pending = null;
-                cb(buf);
-            },
-        };
-        dispatch();
-    }
-    
-    var offset = null;
-    function dispatch () {
-        if (!pending) {
-            if (caughtEnd) done = true;
-            return;
-        }
-        if (typeof pending === 'function') {
-            pending();
-        }
-        else {
-            var bytes = offset + pending.bytes;
-            
-            if (buffers.length >= bytes) {
-                var buf;
-                if (offset == null) {
-                    buf = buffers.splice(0, bytes);
-                    if (!pending.skip) {
-                        buf = buf.slice();
-                    }
-                }
-                else {
-                    if (!pending.skip) {
-                        buf = buffers.slice(offset, bytes);
-                    }
-                    offset = bytes;
-                }
-                
-                if (pending.skip) {
-                    pending.cb();
-                }
-                else {
-                    pending.cb(buf);
-                }
-            }
-        }
-    }
-    
-    function builder (saw) {
-        function next () { if (!done) saw.next() }
-        
-        var self = words(function (bytes, cb) {
-            return function (name) {
-                getBytes(bytes, function (buf) {
-                    vars.set(name, cb(buf));
-                    next();
-                });
-            };
-        });
-        
-        self.tap = function (cb) {
-            saw.nest(cb, vars.store);
-        };
-        
-        self.into = function (key, cb) {
-            if (!vars.get(key)) vars.set(key, {});
-            var parent = vars;
-            vars = Vars(parent.get(key));
-            
-            saw.nest(function () {
-                cb.apply(this, arguments);
-                this.tap(function () {
-                    vars = parent;
-                });
-            }, vars.store);
-        };
-        
-        self.flush = function () {
-            vars.store = {};
-            next();
-        };
-        
-        self.loop = function (cb) {
-            var end = false;
-            
-            saw.nest(false, function loop () {
-                this.vars = vars.store;
-                cb.call(this, function () {
-                    end = true;
-                    next();
-                }, vars.store);
-                this.tap(function () {
-                    if (end) saw.next()
-                    else loop.call(this)
-                }.bind(this));
-            }, vars.store);
-        };
-        
-        self.buffer = function (name, bytes) {
-            if (typeof bytes === 'string') {
-                bytes = vars.get(bytes);
-            }
-            
-            getBytes(bytes, function (buf) {
-                vars.set(name, buf);
-                next();
-            });
-        };
-        
-        self.skip = function (bytes) {
-            if (typeof bytes === 'string') {
-                bytes = vars.get(bytes);
-            }
-            
-            getBytes(bytes, function () {
-                next();
-            });
-        };
-        
-        self.scan = function find (name, search) {
-            if (typeof search === 'string') {
-                search = new Buffer(search);
-            }
-            else if (!Buffer.isBuffer(search)) {
-                throw new Error('search must be a Buffer or a string');
-            }
-            
-            var taken = 0;
-            pending = function () {
-                var pos = buffers.indexOf(search, offset + taken);
-                var i = pos-offset-taken;
-                if (pos !== -1) {
-                    pending = null;
-                    if (offset != null) {
-                        vars.set(
-                            name,
-                            buffers.slice(offset, offset + taken + i)
-                        );
-                        offset += taken + i + search.length;
-                    }
-                    else {
-                        vars.set(
-                            name,
-                            buffers.slice(0, taken + i)
-                        );
-                        buffers.splice(0, taken + i + search.length);
-                    }
-                    next();
-                    dispatch();
-                } else {
-                    i = Math.max(buffers.length - search.length - offset - taken, 0);
-				}
-                taken += i;
-            };
-            dispatch();
-        };
-        
-        self.peek = function (cb) {
-            offset = 0;
-            saw.nest(function () {
-                cb.call(this, vars.store);
-                this.tap(function () {
-                    offset = null;
-                });
-            });
-        };
-        
-        return self;
-    };
-    
-    var stream = Chainsaw.light(builder);
-    stream.writable = true;
-    
-    var buffers = Buffers();
-    
-    stream.write = function (buf) {
-        buffers.push(buf);
-        dispatch();
-    };
-    
-    var vars = Vars();
-    
-    var done = false, caughtEnd = false;
-    stream.end = function () {
-        caughtEnd = true;
-    };
-    
-    stream.pipe = Stream.prototype.pipe;
-    Object.getOwnPropertyNames(EventEmitter.prototype).forEach(function (name) {
-        stream[name] = EventEmitter.prototype[name];
-    });
-    
-    return stream;
-};
-
-exports.parse = function parse (buffer) {
-    var self = words(function (bytes, cb) {
-        return function (name) {
-            if (offset + bytes <= buffer.length) {
-                var buf = buffer.slice(offset, offset + bytes);
-                offset += bytes;
-                vars.set(name, cb(buf));
-            }
-            else {
-                vars.set(name, null);
-            }
-            return self;
-        };
-    });
-    
-    var offset = 0;
-    var vars = Vars();
-    self.vars = vars.store;
-    
-    self.tap = function (cb) {
-        cb.call(self, vars.store);
-        return self;
-    };
-    
-    self.into = function (key, cb) {
-        if (!vars.get(key)) {
-            vars.set(key, {});
-        }
-        var parent = vars;
-        vars = Vars(parent.get(key));
-        cb.call(self, vars.store);
-        vars = parent;
-        return self;
-    };
-    
-    self.loop = function (cb) {
-        var end = false;
-        var ender = function () { end = true };
-        while (end === false) {
-            cb.call(self, ender, vars.store);
-        }
-        return self;
-    };
-    
-    self.buffer = function (name, size) {
-        if (typeof size === 'string') {
-            size = vars.get(size);
-        }
-        var buf = buffer.slice(offset, Math.min(buffer.length, offset + size));
-        offset += size;
-        vars.set(name, buf);
-        
-        return self;
-    };
-    
-    self.skip = function (bytes) {
-        if (typeof bytes === 'string') {
-            bytes = vars.get(bytes);
-        }
-        offset += bytes;
-        
-        return self;
-    };
-    
-    self.scan = function (name, search) {
-        if (typeof search === 'string') {
-            search = new Buffer(search);
-        }
-        else if (!Buffer.isBuffer(search)) {
-            throw new Error('search must be a Buffer or a string');
-        }
-        vars.set(name, null);
-        
-        // simple but slow string search
-        for (var i = 0; i + offset <= buffer.length - search.length + 1; i++) {
-            for (
-                var j = 0;
-                j < search.length && buffer[offset+i+j] === search[j];
-                j++
-            );
-            if (j === search.length) break;
-        }
-        
-        vars.set(name, buffer.slice(offset, offset + i));
-        offset += i + search.length;
-        return self;
-    };
-    
-    self.peek = function (cb) {
-        var was = offset;
-        cb.call(self, vars.store);
-        offset = was;
-        return self;
-    };
-    
-    self.flush = function () {
-        vars.store = {};
-        return self;
-    };
-    
-    self.eof = function () {
-        return offset >= buffer.length;
-    };
-    
-    return self;
-};
-
-// convert byte strings to unsigned little endian numbers
-function decodeLEu (bytes) {
-    var acc = 0;
-    for (var i = 0; i < bytes.length; i++) {
-        acc += Math.pow(256,i) * bytes[i];
-    }
-    return acc;
-}
-
-// convert byte strings to unsigned big endian numbers
-function decodeBEu (bytes) {
-    var acc = 0;
-    for (var i = 0; i < bytes.length; i++) {
-        acc += Math.pow(256, bytes.length - i - 1) * bytes[i];
-    }
-    return acc;
-}
-
-// convert byte strings to signed big endian numbers
-function decodeBEs (bytes) {
-    var val = decodeBEu(bytes);
-    if ((bytes[0] & 0x80) == 0x80) {
-        val -= Math.pow(256, bytes.length);
-    }
-    return val;
-}
-
-// convert byte strings to signed little endian numbers
-function decodeLEs (bytes) {
-    var val = decodeLEu(bytes);
-    if ((bytes[bytes.length - 1] & 0x80) == 0x80) {
-        val -= Math.pow(256, bytes.length);
-    }
-    return val;
-}
-
-function words (decode) {
-    var self = {};
-    
-    [ 1, 2, 4, 8 ].forEach(function (bytes) {
-        var bits = bytes * 8;
-        
-        self['word' + bits + 'le']
-        = self['word' + bits + 'lu']
-        = decode(bytes, decodeLEu);
-        
-        self['word' + bits + 'ls']
-        = decode(bytes, decodeLEs);
-        
-        self['word' + bits + 'be']
-        = self['word' + bits + 'bu']
-        = decode(bytes, decodeBEu);
-        
-        self['word' + bits + 'bs']
-        = decode(bytes, decodeBEs);
-    });
-    
-    // word8be(n) == word8le(n) for all n
-    self.word8 = self.word8u = self.word8be;
-    self.word8s = self.word8bs;
-    
-    return self;
-}
-
-
-/***/ }),
-
-/***/ 1259:
-/***/ ((module) => {
-
-module.exports = function (store) {
-    function getset (name, value) {
-        var node = vars.store;
-        var keys = name.split('.');
-        keys.slice(0,-1).forEach(function (k) {
-            if (node[k] === undefined) node[k] = {};
-            node = node[k]
-        });
-        var key = keys[keys.length - 1];
-        if (arguments.length == 1) {
-            return node[key];
-        }
-        else {
-            return node[key] = value;
-        }
-    }
-    
-    var vars = {
-        get : function (name) {
-            return getset(name);
-        },
-        set : function (name, value) {
-            return getset(name, value);
-        },
-        store : store || {},
-    };
-    return vars;
-};
-
-
-/***/ }),
-
-/***/ 6627:
-/***/ ((module) => {
-
-module.exports = Buffers;
-
-function Buffers (bufs) {
-    if (!(this instanceof Buffers)) return new Buffers(bufs);
-    this.buffers = bufs || [];
-    this.length = this.buffers.reduce(function (size, buf) {
-        return size + buf.length
-    }, 0);
-}
-
-Buffers.prototype.push = function () {
-    for (var i = 0; i < arguments.length; i++) {
-        if (!Buffer.isBuffer(arguments[i])) {
-            throw new TypeError('Tried to push a non-buffer');
-        }
-    }
-    
-    for (var i = 0; i < arguments.length; i++) {
-        var buf = arguments[i];
-        this.buffers.push(buf);
-        this.length += buf.length;
-    }
-    return this.length;
-};
-
-Buffers.prototype.unshift = function () {
-    for (var i = 0; i < arguments.length; i++) {
-        if (!Buffer.isBuffer(arguments[i])) {
-            throw new TypeError('Tried to unshift a non-buffer');
-        }
-    }
-    
-    for (var i = 0; i < arguments.length; i++) {
-        var buf = arguments[i];
-        this.buffers.unshift(buf);
-        this.length += buf.length;
-    }
-    return this.length;
-};
-
-Buffers.prototype.copy = function (dst, dStart, start, end) {
-    return this.slice(start, end).copy(dst, dStart, 0, end - start);
-};
-
-Buffers.prototype.splice = function (i, howMany) {
-    var buffers = this.buffers;
-    var index = i >= 0 ? i : this.length - i;
-    var reps = [].slice.call(arguments, 2);
-    
-    if (howMany === undefined) {
-        howMany = this.length - index;
-    }
-    else if (howMany > this.length - index) {
-        howMany = this.length - index;
-    }
-    
-    for (var i = 0; i < reps.length; i++) {
-        this.length += reps[i].length;
-    }
-    
-    var removed = new Buffers();
-    var bytes = 0;
-    
-    var startBytes = 0;
-    for (
-        var ii = 0;
-        ii < buffers.length && startBytes + buffers[ii].length < index;
-        ii ++
-    ) { startBytes += buffers[ii].length }
-    
-    if (index - startBytes > 0) {
-        var start = index - startBytes;
-        
-        if (start + howMany < buffers[ii].length) {
-            removed.push(buffers[ii].slice(start, start + howMany));
-            
-            var orig = buffers[ii];
-            //var buf = new Buffer(orig.length - howMany);
-            var buf0 = new Buffer(start);
-            for (var i = 0; i < start; i++) {
-                buf0[i] = orig[i];
-            }
-            
-            var buf1 = new Buffer(orig.length - start - howMany);
-            for (var i = start + howMany; i < orig.length; i++) {
-                buf1[ i - howMany - start ] = orig[i]
-            }
-            
-            if (reps.length > 0) {
-                var reps_ = reps.slice();
-                reps_.unshift(buf0);
-                reps_.push(buf1);
-                buffers.splice.apply(buffers, [ ii, 1 ].concat(reps_));
-                ii += reps_.length;
-                reps = [];
-            }
-            else {
-                buffers.splice(ii, 1, buf0, buf1);
-                //buffers[ii] = buf;
-                ii += 2;
-            }
-        }
-        else {
-            removed.push(buffers[ii].slice(start));
-            buffers[ii] = buffers[ii].slice(0, start);
-            ii ++;
-        }
-    }
-    
-    if (reps.length > 0) {
-        buffers.splice.apply(buffers, [ ii, 0 ].concat(reps));
-        ii += reps.length;
-    }
-    
-    while (removed.length < howMany) {
-        var buf = buffers[ii];
-        var len = buf.length;
-        var take = Math.min(len, howMany - removed.length);
-        
-        if (take === len) {
-            removed.push(buf);
-            buffers.splice(ii, 1);
-        }
-        else {
-            removed.push(buf.slice(0, take));
-            buffers[ii] = buffers[ii].slice(take);
-        }
-    }
-    
-    this.length -= removed.length;
-    
-    return removed;
-};
- 
-Buffers.prototype.slice = function (i, j) {
-    var buffers = this.buffers;
-    if (j === undefined) j = this.length;
-    if (i === undefined) i = 0;
-    
-    if (j > this.length) j = this.length;
-    
-    var startBytes = 0;
-    for (
-        var si = 0;
-        si < buffers.length && startBytes + buffers[si].length <= i;
-        si ++
-    ) { startBytes += buffers[si].length }
-    
-    var target = new Buffer(j - i);
-    
-    var ti = 0;
-    for (var ii = si; ti < j - i && ii < buffers.length; ii++) {
-        var len = buffers[ii].length;
-        
-        var start = ti === 0 ? i - startBytes : 0;
-        var end = ti + len >= j - i
-            ? Math.min(start + (j - i) - ti, len)
-            : len
-        ;
-        
-        buffers[ii].copy(target, ti, start, end);
-        ti += end - start;
-    }
-    
-    return target;
-};
-
-Buffers.prototype.pos = function (i) {
-    if (i < 0 || i >= this.length) throw new Error('oob');
-    var l = i, bi = 0, bu = null;
-    for (;;) {
-        bu = this.buffers[bi];
-        if (l < bu.length) {
-            return {buf: bi, offset: l};
-        } else {
-            l -= bu.length;
-        }
-        bi++;
-    }
-};
-
-Buffers.prototype.get = function get (i) {
-    var pos = this.pos(i);
-
-    return this.buffers[pos.buf].get(pos.offset);
-};
-
-Buffers.prototype.set = function set (i, b) {
-    var pos = this.pos(i);
-
-    return this.buffers[pos.buf].set(pos.offset, b);
-};
-
-Buffers.prototype.indexOf = function (needle, offset) {
-    if ("string" === typeof needle) {
-        needle = new Buffer(needle);
-    } else if (needle instanceof Buffer) {
-        // already a buffer
-    } else {
-        throw new Error('Invalid type for a search string');
-    }
-
-    if (!needle.length) {
-        return 0;
-    }
-
-    if (!this.length) {
-        return -1;
-    }
-
-    var i = 0, j = 0, match = 0, mstart, pos = 0;
-
-    // start search from a particular point in the virtual buffer
-    if (offset) {
-        var p = this.pos(offset);
-        i = p.buf;
-        j = p.offset;
-        pos = offset;
-    }
-
-    // for each character in virtual buffer
-    for (;;) {
-        while (j >= this.buffers[i].length) {
-            j = 0;
-            i++;
-
-            if (i >= this.buffers.length) {
-                // search string not found
-                return -1;
-            }
-        }
-
-        var char = this.buffers[i][j];
-
-        if (char == needle[match]) {
-            // keep track where match started
-            if (match == 0) {
-                mstart = {
-                    i: i,
-                    j: j,
-                    pos: pos
-                };
-            }
-            match++;
-            if (match == needle.length) {
-                // full match
-                return mstart.pos;
-            }
-        } else if (match != 0) {
-            // a partial match ended, go back to match starting position
-            // this will continue the search at the next character
-            i = mstart.i;
-            j = mstart.j;
-            pos = mstart.pos;
-            match = 0;
-        }
-
-        j++;
-        pos++;
-    }
-};
-
-Buffers.prototype.toBuffer = function() {
-    return this.slice();
-}
-
-Buffers.prototype.toString = function(encoding, start, end) {
-    return this.slice(start, end).toString(encoding);
-}
-
-
-/***/ }),
-
-/***/ 2639:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var bind = __nccwpck_require__(7564);
-
-var $apply = __nccwpck_require__(3945);
-var $call = __nccwpck_require__(8093);
-var $reflectApply = __nccwpck_require__(1330);
-
-/** @type {import('./actualApply')} */
-module.exports = $reflectApply || bind.call($call, $apply);
-
-
-/***/ }),
-
-/***/ 6002:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var bind = __nccwpck_require__(7564);
-var $apply = __nccwpck_require__(3945);
-var actualApply = __nccwpck_require__(2639);
-
-/** @type {import('./applyBind')} */
-module.exports = function applyBind() {
-	return actualApply(bind, $apply, arguments);
-};
-
-
-/***/ }),
-
-/***/ 3945:
-/***/ ((module) => {
-
-
-
-/** @type {import('./functionApply')} */
-module.exports = Function.prototype.apply;
-
-
-/***/ }),
-
-/***/ 8093:
-/***/ ((module) => {
-
-
-
-/** @type {import('./functionCall')} */
-module.exports = Function.prototype.call;
-
-
-/***/ }),
-
-/***/ 8705:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var bind = __nccwpck_require__(7564);
-var $TypeError = __nccwpck_require__(3314);
-
-var $call = __nccwpck_require__(8093);
-var $actualApply = __nccwpck_require__(2639);
-
-/** @type {(args: [Function, thisArg?: unknown, ...args: unknown[]]) => Function} TODO FIXME, find a way to use import('.') */
-module.exports = function callBindBasic(args) {
-	if (args.length < 1 || typeof args[0] !== 'function') {
-		throw new $TypeError('a function is required');
-	}
-	return $actualApply(bind, $call, args);
-};
-
-
-/***/ }),
-
-/***/ 1330:
-/***/ ((module) => {
-
-
-
-/** @type {import('./reflectApply')} */
-module.exports = typeof Reflect !== 'undefined' && Reflect && Reflect.apply;
-
-
-/***/ }),
-
-/***/ 3844:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var setFunctionLength = __nccwpck_require__(9346);
-
-var $defineProperty = __nccwpck_require__(9094);
-
-var callBindBasic = __nccwpck_require__(8705);
-var applyBind = __nccwpck_require__(6002);
-
-module.exports = function callBind(originalFunction) {
-	var func = callBindBasic(arguments);
-	var adjustedLength = 1 + originalFunction.length - (arguments.length - 1);
-	return setFunctionLength(
-		func,
-		adjustedLength > 0 ? adjustedLength : 0,
-		true
-	);
-};
-
-if ($defineProperty) {
-	$defineProperty(module.exports, 'apply', { value: applyBind });
-} else {
-	module.exports.apply = applyBind;
-}
-
-
-/***/ }),
-
-/***/ 3105:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var callBindBasic = __nccwpck_require__(8705);
-
-/** @type {(thisArg: string, searchString: string, position?: number) => number} */
-var $indexOf = callBindBasic([GetIntrinsic('%String.prototype.indexOf%')]);
-
-/** @type {import('.')} */
-module.exports = function callBoundIntrinsic(name, allowMissing) {
-	/* eslint no-extra-parens: 0 */
-
-	var intrinsic = /** @type {(this: unknown, ...args: unknown[]) => unknown} */ (GetIntrinsic(name, !!allowMissing));
-	if (typeof intrinsic === 'function' && $indexOf(name, '.prototype.') > -1) {
-		return callBindBasic(/** @type {const} */ ([intrinsic]));
-	}
-	return intrinsic;
-};
-
-
-/***/ }),
-
-/***/ 1710:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-var Traverse = __nccwpck_require__(2958);
-var EventEmitter = (__nccwpck_require__(4434).EventEmitter);
-
-module.exports = Chainsaw;
-function Chainsaw (builder) {
-    var saw = Chainsaw.saw(builder, {});
-    var r = builder.call(saw.handlers, saw);
-    if (r !== undefined) saw.handlers = r;
-    saw.record();
-    return saw.chain();
-};
-
-Chainsaw.light = function ChainsawLight (builder) {
-    var saw = Chainsaw.saw(builder, {});
-    var r = builder.call(saw.handlers, saw);
-    if (r !== undefined) saw.handlers = r;
-    return saw.chain();
-};
-
-Chainsaw.saw = function (builder, handlers) {
-    var saw = new EventEmitter;
-    saw.handlers = handlers;
-    saw.actions = [];
-
-    saw.chain = function () {
-        var ch = Traverse(saw.handlers).map(function (node) {
-            if (this.isRoot) return node;
-            var ps = this.path;
-
-            if (typeof node === 'function') {
-                this.update(function () {
-                    saw.actions.push({
-                        path : ps,
-                        args : [].slice.call(arguments)
-                    });
-                    return ch;
-                });
-            }
-        });
-
-        process.nextTick(function () {
-            saw.emit('begin');
-            saw.next();
-        });
-
-        return ch;
-    };
-
-    saw.pop = function () {
-        return saw.actions.shift();
-    };
-
-    saw.next = function () {
-        var action = saw.pop();
-
-        if (!action) {
-            saw.emit('end');
-        }
-        else if (!action.trap) {
-            var node = saw.handlers;
-            action.path.forEach(function (key) { node = node[key] });
-            node.apply(saw.handlers, action.args);
-        }
-    };
-
-    saw.nest = function (cb) {
-        var args = [].slice.call(arguments, 1);
-        var autonext = true;
-
-        if (typeof cb === 'boolean') {
-            var autonext = cb;
-            cb = args.shift();
-        }
-
-        var s = Chainsaw.saw(builder, {});
-        var r = builder.call(s.handlers, s);
-
-        if (r !== undefined) s.handlers = r;
-
-        // If we are recording...
-        if ("undefined" !== typeof saw.step) {
-            // ... our children should, too
-            s.record();
-        }
-
-        cb.apply(s.chain(), args);
-        if (autonext !== false) s.on('end', saw.next);
-    };
-
-    saw.record = function () {
-        upgradeChainsaw(saw);
-    };
-
-    ['trap', 'down', 'jump'].forEach(function (method) {
-        saw[method] = function () {
-            throw new Error("To use the trap, down and jump features, please "+
-                            "call record() first to start recording actions.");
-        };
-    });
-
-    return saw;
-};
-
-function upgradeChainsaw(saw) {
-    saw.step = 0;
-
-    // override pop
-    saw.pop = function () {
-        return saw.actions[saw.step++];
-    };
-
-    saw.trap = function (name, cb) {
-        var ps = Array.isArray(name) ? name : [name];
-        saw.actions.push({
-            path : ps,
-            step : saw.step,
-            cb : cb,
-            trap : true
-        });
-    };
-
-    saw.down = function (name) {
-        var ps = (Array.isArray(name) ? name : [name]).join('/');
-        var i = saw.actions.slice(saw.step).map(function (x) {
-            if (x.trap && x.step <= saw.step) return false;
-            return x.path.join('/') == ps;
-        }).indexOf(true);
-
-        if (i >= 0) saw.step += i;
-        else saw.step = saw.actions.length;
-
-        var act = saw.actions[saw.step - 1];
-        if (act && act.trap) {
-            // It's a trap!
-            saw.step = act.step;
-            act.cb();
-        }
-        else saw.next();
-    };
-
-    saw.jump = function (step) {
-        saw.step = step;
-        saw.next();
-    };
-};
-
-
-/***/ }),
-
 /***/ 5832:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -8041,7 +6977,7 @@ module.exports = debug;
 
 /***/ }),
 
-/***/ 4618:
+/***/ 2237:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const { warn, debug } = __nccwpck_require__(7150);
@@ -8307,7 +7243,7 @@ function makeComputeWidths(colSpan, desiredWidth, x, forcedMin) {
 
 const debug = __nccwpck_require__(7150);
 const utils = __nccwpck_require__(8268);
-const tableLayout = __nccwpck_require__(4618);
+const tableLayout = __nccwpck_require__(2237);
 
 class Table extends Array {
   constructor(opts) {
@@ -8766,489 +7702,6 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1316:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $defineProperty = __nccwpck_require__(9094);
-
-var $SyntaxError = __nccwpck_require__(105);
-var $TypeError = __nccwpck_require__(3314);
-
-var gopd = __nccwpck_require__(3170);
-
-/** @type {import('.')} */
-module.exports = function defineDataProperty(
-	obj,
-	property,
-	value
-) {
-	if (!obj || (typeof obj !== 'object' && typeof obj !== 'function')) {
-		throw new $TypeError('`obj` must be an object or a function`');
-	}
-	if (typeof property !== 'string' && typeof property !== 'symbol') {
-		throw new $TypeError('`property` must be a string or a symbol`');
-	}
-	if (arguments.length > 3 && typeof arguments[3] !== 'boolean' && arguments[3] !== null) {
-		throw new $TypeError('`nonEnumerable`, if provided, must be a boolean or null');
-	}
-	if (arguments.length > 4 && typeof arguments[4] !== 'boolean' && arguments[4] !== null) {
-		throw new $TypeError('`nonWritable`, if provided, must be a boolean or null');
-	}
-	if (arguments.length > 5 && typeof arguments[5] !== 'boolean' && arguments[5] !== null) {
-		throw new $TypeError('`nonConfigurable`, if provided, must be a boolean or null');
-	}
-	if (arguments.length > 6 && typeof arguments[6] !== 'boolean') {
-		throw new $TypeError('`loose`, if provided, must be a boolean');
-	}
-
-	var nonEnumerable = arguments.length > 3 ? arguments[3] : null;
-	var nonWritable = arguments.length > 4 ? arguments[4] : null;
-	var nonConfigurable = arguments.length > 5 ? arguments[5] : null;
-	var loose = arguments.length > 6 ? arguments[6] : false;
-
-	/* @type {false | TypedPropertyDescriptor<unknown>} */
-	var desc = !!gopd && gopd(obj, property);
-
-	if ($defineProperty) {
-		$defineProperty(obj, property, {
-			configurable: nonConfigurable === null && desc ? desc.configurable : !nonConfigurable,
-			enumerable: nonEnumerable === null && desc ? desc.enumerable : !nonEnumerable,
-			value: value,
-			writable: nonWritable === null && desc ? desc.writable : !nonWritable
-		});
-	} else if (loose || (!nonEnumerable && !nonWritable && !nonConfigurable)) {
-		// must fall back to [[Set]], and was not explicitly asked to make non-enumerable, non-writable, or non-configurable
-		obj[property] = value; // eslint-disable-line no-param-reassign
-	} else {
-		throw new $SyntaxError('This environment does not support defining a property as non-configurable, non-writable, or non-enumerable.');
-	}
-};
-
-
-/***/ }),
-
-/***/ 191:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var keys = __nccwpck_require__(2682);
-var hasSymbols = typeof Symbol === 'function' && typeof Symbol('foo') === 'symbol';
-
-var toStr = Object.prototype.toString;
-var concat = Array.prototype.concat;
-var defineDataProperty = __nccwpck_require__(1316);
-
-var isFunction = function (fn) {
-	return typeof fn === 'function' && toStr.call(fn) === '[object Function]';
-};
-
-var supportsDescriptors = __nccwpck_require__(497)();
-
-var defineProperty = function (object, name, value, predicate) {
-	if (name in object) {
-		if (predicate === true) {
-			if (object[name] === value) {
-				return;
-			}
-		} else if (!isFunction(predicate) || !predicate()) {
-			return;
-		}
-	}
-
-	if (supportsDescriptors) {
-		defineDataProperty(object, name, value, true);
-	} else {
-		defineDataProperty(object, name, value);
-	}
-};
-
-var defineProperties = function (object, map) {
-	var predicates = arguments.length > 2 ? arguments[2] : {};
-	var props = keys(map);
-	if (hasSymbols) {
-		props = concat.call(props, Object.getOwnPropertySymbols(map));
-	}
-	for (var i = 0; i < props.length; i += 1) {
-		defineProperty(object, props[i], map[props[i]], predicates[props[i]]);
-	}
-};
-
-defineProperties.supportsDescriptors = !!supportsDescriptors;
-
-module.exports = defineProperties;
-
-
-/***/ }),
-
-/***/ 6669:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBind = __nccwpck_require__(8705);
-var gOPD = __nccwpck_require__(3170);
-
-var hasProtoAccessor;
-try {
-	// eslint-disable-next-line no-extra-parens, no-proto
-	hasProtoAccessor = /** @type {{ __proto__?: typeof Array.prototype }} */ ([]).__proto__ === Array.prototype;
-} catch (e) {
-	if (!e || typeof e !== 'object' || !('code' in e) || e.code !== 'ERR_PROTO_ACCESS') {
-		throw e;
-	}
-}
-
-// eslint-disable-next-line no-extra-parens
-var desc = !!hasProtoAccessor && gOPD && gOPD(Object.prototype, /** @type {keyof typeof Object.prototype} */ ('__proto__'));
-
-var $Object = Object;
-var $getPrototypeOf = $Object.getPrototypeOf;
-
-/** @type {import('./get')} */
-module.exports = desc && typeof desc.get === 'function'
-	? callBind([desc.get])
-	: typeof $getPrototypeOf === 'function'
-		? /** @type {import('./get')} */ function getDunder(value) {
-			// eslint-disable-next-line eqeqeq
-			return $getPrototypeOf(value == null ? value : $Object(value));
-		}
-		: false;
-
-
-/***/ }),
-
-/***/ 4765:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-
-var isCallable = __nccwpck_require__(9203);
-
-var inspect = __nccwpck_require__(506);
-
-var GetV = __nccwpck_require__(7996);
-var isPropertyKey = __nccwpck_require__(9336);
-
-// https://262.ecma-international.org/6.0/#sec-getmethod
-
-/** @type {import('./GetMethod')} */
-module.exports = function GetMethod(O, P) {
-	// 7.3.9.1
-	if (!isPropertyKey(P)) {
-		throw new $TypeError('Assertion failed: P is not a Property Key');
-	}
-
-	// 7.3.9.2
-	var func = GetV(O, P);
-
-	// 7.3.9.4
-	if (func == null) {
-		return void 0;
-	}
-
-	// 7.3.9.5
-	if (!isCallable(func)) {
-		throw new $TypeError(inspect(P) + ' is not a function: ' + inspect(func));
-	}
-
-	// 7.3.9.6
-	return func;
-};
-
-
-/***/ }),
-
-/***/ 7996:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-
-var inspect = __nccwpck_require__(506);
-
-var isPropertyKey = __nccwpck_require__(9336);
-
-// https://262.ecma-international.org/6.0/#sec-getv
-
-/** @type {import('./GetV')} */
-module.exports = function GetV(V, P) {
-	// 7.3.2.1
-	if (!isPropertyKey(P)) {
-		throw new $TypeError('Assertion failed: P is not a Property Key, got ' + inspect(P));
-	}
-
-	// 7.3.2.2-3
-	// var O = ToObject(V);
-
-	// 7.3.2.4
-	return /** @type {Record<typeof P, unknown>} */ (V)[P]; // O.[[Get]](P, V)
-};
-
-
-/***/ }),
-
-/***/ 9336:
-/***/ ((module) => {
-
-
-
-/** @type {import('./isPropertyKey')} */
-module.exports = function isPropertyKey(argument) {
-	return typeof argument === 'string' || typeof argument === 'symbol';
-};
-
-
-/***/ }),
-
-/***/ 9094:
-/***/ ((module) => {
-
-
-
-/** @type {import('.')} */
-var $defineProperty = Object.defineProperty || false;
-if ($defineProperty) {
-	try {
-		$defineProperty({}, 'a', { value: 1 });
-	} catch (e) {
-		// IE 8 has a broken defineProperty
-		$defineProperty = false;
-	}
-}
-
-module.exports = $defineProperty;
-
-
-/***/ }),
-
-/***/ 3056:
-/***/ ((module) => {
-
-
-
-/** @type {import('./eval')} */
-module.exports = EvalError;
-
-
-/***/ }),
-
-/***/ 1620:
-/***/ ((module) => {
-
-
-
-/** @type {import('.')} */
-module.exports = Error;
-
-
-/***/ }),
-
-/***/ 4585:
-/***/ ((module) => {
-
-
-
-/** @type {import('./range')} */
-module.exports = RangeError;
-
-
-/***/ }),
-
-/***/ 6905:
-/***/ ((module) => {
-
-
-
-/** @type {import('./ref')} */
-module.exports = ReferenceError;
-
-
-/***/ }),
-
-/***/ 105:
-/***/ ((module) => {
-
-
-
-/** @type {import('./syntax')} */
-module.exports = SyntaxError;
-
-
-/***/ }),
-
-/***/ 3314:
-/***/ ((module) => {
-
-
-
-/** @type {import('./type')} */
-module.exports = TypeError;
-
-
-/***/ }),
-
-/***/ 2578:
-/***/ ((module) => {
-
-
-
-/** @type {import('./uri')} */
-module.exports = URIError;
-
-
-/***/ }),
-
-/***/ 9601:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-
-/** @type {import('./RequireObjectCoercible')} */
-module.exports = function RequireObjectCoercible(value) {
-	if (value == null) {
-		throw new $TypeError((arguments.length > 0 && arguments[1]) || ('Cannot call method on ' + value));
-	}
-	return value;
-};
-
-
-/***/ }),
-
-/***/ 5399:
-/***/ ((module) => {
-
-
-
-/** @type {import('.')} */
-module.exports = Object;
-
-
-/***/ }),
-
-/***/ 1040:
-/***/ ((module) => {
-
-
-
-/** @type {import('./isObject')} */
-module.exports = function isObject(x) {
-	return !!x && (typeof x === 'function' || typeof x === 'object');
-};
-
-
-/***/ }),
-
-/***/ 5604:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var hasSymbols = typeof Symbol === 'function' && typeof Symbol.iterator === 'symbol';
-
-var isCallable = __nccwpck_require__(9203);
-var isDate = __nccwpck_require__(6253);
-var isSymbol = __nccwpck_require__(3927);
-var $TypeError = __nccwpck_require__(3314);
-
-var isPrimitive = __nccwpck_require__(6925);
-
-/** @import { primitiveES6 } from './es2015' */
-
-/** @type {(O: { valueOf?: () => unknown, toString?: () => unknown }, hint: 'number' | 'string') => primitiveES6} */
-function OrdinaryToPrimitive(O, hint) {
-	if (typeof O === 'undefined' || O === null) {
-		throw new $TypeError('Cannot call method on ' + O);
-	}
-	if (typeof hint !== 'string' || (hint !== 'number' && hint !== 'string')) {
-		throw new $TypeError('hint must be "string" or "number"');
-	}
-	/** @type {('toString' | 'valueOf')[]} */
-	var methodNames = hint === 'string' ? ['toString', 'valueOf'] : ['valueOf', 'toString'];
-	var method, result, i;
-	for (i = 0; i < methodNames.length; ++i) {
-		method = O[methodNames[i]];
-		if (isCallable(method)) {
-			result = method.call(O);
-			if (isPrimitive(result)) {
-				return /** @type {primitiveES6} */ (result);
-			}
-		}
-	}
-	throw new $TypeError('No default value');
-}
-
-var GetMethod = __nccwpck_require__(4765);
-
-/** @type {import('./es2015')} */
-// http://www.ecma-international.org/ecma-262/6.0/#sec-toprimitive
-module.exports = function ToPrimitive(input) {
-	if (isPrimitive(input)) {
-		return /** @type {primitiveES6} */ (input);
-	}
-	/** @type {'default' | 'string' | 'number'} */
-	var hint = 'default';
-	if (arguments.length > 1) {
-		if (arguments[1] === String) {
-			hint = 'string';
-		} else if (arguments[1] === Number) {
-			hint = 'number';
-		}
-	}
-
-	var exoticToPrim;
-	if (hasSymbols) {
-		if (Symbol.toPrimitive) {
-
-			exoticToPrim = GetMethod(
-				/** @type {{ [k in SymbolConstructor['toPrimitive']]?: Function }} */
-				(input),
-				Symbol.toPrimitive
-			);
-		} else if (isSymbol(input)) {
-			exoticToPrim = Symbol.prototype.valueOf;
-		}
-	}
-	if (typeof exoticToPrim !== 'undefined') {
-		var result = exoticToPrim.call(input, hint);
-		if (isPrimitive(result)) {
-			return /** @type {primitiveES6} */ (result);
-		}
-		throw new $TypeError('unable to convert exotic object to primitive');
-	}
-	if (hint === 'default' && (isDate(input) || isSymbol(input))) {
-		hint = /** @type {const} */ ('string');
-	}
-
-	return OrdinaryToPrimitive(input, hint === 'default' ? 'number' : hint);
-};
-
-
-/***/ }),
-
-/***/ 6925:
-/***/ ((module) => {
-
-
-
-/** @import { primitive } from '../' */
-/** @import { primitiveES5 } from '../es5' */
-
-/** @type {<T extends primitive | primitiveES5>(value: unknown) => value is T} */
-module.exports = function isPrimitive(value) {
-	return value === null || (typeof value !== 'function' && typeof value !== 'object');
-};
-
-
-/***/ }),
-
 /***/ 3430:
 /***/ ((module) => {
 
@@ -9452,1389 +7905,6 @@ __webpack_unused_export__ = closest;
 
 /***/ }),
 
-/***/ 4963:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var isCallable = __nccwpck_require__(9203);
-
-var toStr = Object.prototype.toString;
-var hasOwnProperty = Object.prototype.hasOwnProperty;
-
-/** @type {<This, A extends readonly unknown[]>(arr: A, iterator: (this: This | void, value: A[number], index: number, arr: A) => void, receiver: This | undefined) => void} */
-var forEachArray = function forEachArray(array, iterator, receiver) {
-    for (var i = 0, len = array.length; i < len; i++) {
-        if (hasOwnProperty.call(array, i)) {
-            if (receiver == null) {
-                iterator(array[i], i, array);
-            } else {
-                iterator.call(receiver, array[i], i, array);
-            }
-        }
-    }
-};
-
-/** @type {<This, S extends string>(string: S, iterator: (this: This | void, value: S[number], index: number, string: S) => void, receiver: This | undefined) => void} */
-var forEachString = function forEachString(string, iterator, receiver) {
-    for (var i = 0, len = string.length; i < len; i++) {
-        // no such thing as a sparse string.
-        if (receiver == null) {
-            iterator(string.charAt(i), i, string);
-        } else {
-            iterator.call(receiver, string.charAt(i), i, string);
-        }
-    }
-};
-
-/** @type {<This, O>(obj: O, iterator: (this: This | void, value: O[keyof O], index: keyof O, obj: O) => void, receiver: This | undefined) => void} */
-var forEachObject = function forEachObject(object, iterator, receiver) {
-    for (var k in object) {
-        if (hasOwnProperty.call(object, k)) {
-            if (receiver == null) {
-                iterator(object[k], k, object);
-            } else {
-                iterator.call(receiver, object[k], k, object);
-            }
-        }
-    }
-};
-
-/** @type {(x: unknown) => x is readonly unknown[]} */
-function isArray(x) {
-    return toStr.call(x) === '[object Array]';
-}
-
-/** @type {import('.')._internal} */
-module.exports = function forEach(list, iterator, thisArg) {
-    if (!isCallable(iterator)) {
-        throw new TypeError('iterator must be a function');
-    }
-
-    var receiver;
-    if (arguments.length >= 3) {
-        receiver = thisArg;
-    }
-
-    if (isArray(list)) {
-        forEachArray(list, iterator, receiver);
-    } else if (typeof list === 'string') {
-        forEachString(list, iterator, receiver);
-    } else {
-        forEachObject(list, iterator, receiver);
-    }
-};
-
-
-/***/ }),
-
-/***/ 9808:
-/***/ ((module) => {
-
-
-
-/* eslint no-invalid-this: 1 */
-
-var ERROR_MESSAGE = 'Function.prototype.bind called on incompatible ';
-var toStr = Object.prototype.toString;
-var max = Math.max;
-var funcType = '[object Function]';
-
-var concatty = function concatty(a, b) {
-    var arr = [];
-
-    for (var i = 0; i < a.length; i += 1) {
-        arr[i] = a[i];
-    }
-    for (var j = 0; j < b.length; j += 1) {
-        arr[j + a.length] = b[j];
-    }
-
-    return arr;
-};
-
-var slicy = function slicy(arrLike, offset) {
-    var arr = [];
-    for (var i = offset || 0, j = 0; i < arrLike.length; i += 1, j += 1) {
-        arr[j] = arrLike[i];
-    }
-    return arr;
-};
-
-var joiny = function (arr, joiner) {
-    var str = '';
-    for (var i = 0; i < arr.length; i += 1) {
-        str += arr[i];
-        if (i + 1 < arr.length) {
-            str += joiner;
-        }
-    }
-    return str;
-};
-
-module.exports = function bind(that) {
-    var target = this;
-    if (typeof target !== 'function' || toStr.apply(target) !== funcType) {
-        throw new TypeError(ERROR_MESSAGE + target);
-    }
-    var args = slicy(arguments, 1);
-
-    var bound;
-    var binder = function () {
-        if (this instanceof bound) {
-            var result = target.apply(
-                this,
-                concatty(args, arguments)
-            );
-            if (Object(result) === result) {
-                return result;
-            }
-            return this;
-        }
-        return target.apply(
-            that,
-            concatty(args, arguments)
-        );
-
-    };
-
-    var boundLength = max(0, target.length - args.length);
-    var boundArgs = [];
-    for (var i = 0; i < boundLength; i++) {
-        boundArgs[i] = '$' + i;
-    }
-
-    bound = Function('binder', 'return function (' + joiny(boundArgs, ',') + '){ return binder.apply(this,arguments); }')(binder);
-
-    if (target.prototype) {
-        var Empty = function Empty() {};
-        Empty.prototype = target.prototype;
-        bound.prototype = new Empty();
-        Empty.prototype = null;
-    }
-
-    return bound;
-};
-
-
-/***/ }),
-
-/***/ 7564:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var implementation = __nccwpck_require__(9808);
-
-module.exports = Function.prototype.bind || implementation;
-
-
-/***/ }),
-
-/***/ 9947:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var IsCallable = __nccwpck_require__(9203);
-var hasOwn = __nccwpck_require__(4076);
-var functionsHaveNames = __nccwpck_require__(1327)();
-var $TypeError = __nccwpck_require__(3314);
-var callBound = __nccwpck_require__(3105);
-var isDDA = __nccwpck_require__(647);
-
-var $functionToString = callBound('Function.prototype.toString');
-var $stringMatch = callBound('String.prototype.match');
-
-var classRegex = /^class /;
-
-/** @param {unknown} fn */
-var isClass = function isClassConstructor(fn) {
-	if (IsCallable(fn)) {
-		return false;
-	}
-	if (typeof fn !== 'function') {
-		return false;
-	}
-	try {
-		var match = $stringMatch($functionToString(fn), classRegex);
-		return !!match;
-	} catch (e) {}
-	return false;
-};
-
-var regex = /\s*function\s+([^(\s]*)\s*/;
-
-var functionProto = Function.prototype;
-
-/** @type {import('./implementation')} */
-module.exports = function getName() {
-	if (isDDA(this) || (!isClass(this) && !IsCallable(this))) {
-		throw new $TypeError('Function.prototype.name sham getter called on non-function');
-	}
-	if (functionsHaveNames && hasOwn(this, 'name')) {
-		return this.name;
-	}
-	if (this === functionProto) {
-		return '';
-	}
-	var str = $functionToString(this);
-	var match = $stringMatch(str, regex);
-	var name = match && match[1];
-
-	return /** @type {string} */ (name);
-};
-
-
-/***/ }),
-
-/***/ 2069:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBind = __nccwpck_require__(3844);
-
-var implementation = __nccwpck_require__(9947);
-var getPolyfill = __nccwpck_require__(2821);
-var shim = __nccwpck_require__(16);
-
-var bound = callBind(implementation);
-
-/** @type {import('.')} */
-module.exports = bound;
-
-module.exports.getPolyfill = getPolyfill;
-module.exports.implementation = implementation;
-module.exports.shim = shim;
-
-
-/***/ }),
-
-/***/ 2821:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var implementation = __nccwpck_require__(9947);
-
-/** @type {import('./polyfill')} */
-module.exports = function getPolyfill() {
-	return implementation;
-};
-
-
-/***/ }),
-
-/***/ 16:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var supportsDescriptors = __nccwpck_require__(497)();
-var functionsHaveNames = __nccwpck_require__(1327)();
-var $TypeError = __nccwpck_require__(3314);
-
-var getPolyfill = __nccwpck_require__(2821);
-var defineProperty = __nccwpck_require__(9094);
-
-/** @type {import('./shim')} */
-module.exports = function shimName() {
-	var polyfill = getPolyfill();
-	if (functionsHaveNames) {
-		return polyfill;
-	}
-	if (!supportsDescriptors || !defineProperty) {
-		throw new $TypeError('Shimming Function.prototype.name support requires ES5 property descriptor support.');
-	}
-
-	var functionProto = Function.prototype;
-	defineProperty(functionProto, 'name', {
-		configurable: true,
-		enumerable: false,
-		get: function () {
-			var name = polyfill.call(this);
-			if (this !== functionProto) {
-				/** @type {Exclude<typeof defineProperty, false>} */ (defineProperty)(this, 'name', {
-					configurable: true,
-					enumerable: false,
-					value: name,
-					writable: false
-				});
-			}
-			return name;
-		}
-	});
-	return polyfill;
-};
-
-
-/***/ }),
-
-/***/ 1327:
-/***/ ((module) => {
-
-
-
-var functionsHaveNames = function functionsHaveNames() {
-	return typeof function f() {}.name === 'string';
-};
-
-var gOPD = Object.getOwnPropertyDescriptor;
-if (gOPD) {
-	try {
-		gOPD([], 'length');
-	} catch (e) {
-		// IE 8 has a broken gOPD
-		gOPD = null;
-	}
-}
-
-functionsHaveNames.functionsHaveConfigurableNames = function functionsHaveConfigurableNames() {
-	if (!functionsHaveNames() || !gOPD) {
-		return false;
-	}
-	var desc = gOPD(function () {}, 'name');
-	return !!desc && !!desc.configurable;
-};
-
-var $bind = Function.prototype.bind;
-
-functionsHaveNames.boundFunctionsHaveNames = function boundFunctionsHaveNames() {
-	return functionsHaveNames() && typeof $bind === 'function' && function f() {}.bind().name !== '';
-};
-
-module.exports = functionsHaveNames;
-
-
-/***/ }),
-
-/***/ 7228:
-/***/ ((module) => {
-
-
-
-// eslint-disable-next-line no-extra-parens, no-empty-function
-const cached = /** @type {GeneratorFunctionConstructor} */ (function* () {}.constructor);
-
-/** @type {import('.')} */
-module.exports = () => cached;
-
-
-
-/***/ }),
-
-/***/ 470:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var undefined;
-
-var $Object = __nccwpck_require__(5399);
-
-var $Error = __nccwpck_require__(1620);
-var $EvalError = __nccwpck_require__(3056);
-var $RangeError = __nccwpck_require__(4585);
-var $ReferenceError = __nccwpck_require__(6905);
-var $SyntaxError = __nccwpck_require__(105);
-var $TypeError = __nccwpck_require__(3314);
-var $URIError = __nccwpck_require__(2578);
-
-var abs = __nccwpck_require__(5641);
-var floor = __nccwpck_require__(6171);
-var max = __nccwpck_require__(7147);
-var min = __nccwpck_require__(1017);
-var pow = __nccwpck_require__(6947);
-var round = __nccwpck_require__(2621);
-var sign = __nccwpck_require__(156);
-
-var $gOPD = __nccwpck_require__(3170);
-var $defineProperty = __nccwpck_require__(9094);
-
-var throwTypeError = function () {
-	throw new $TypeError();
-};
-var ThrowTypeError = $gOPD
-	? (function () {
-		try {
-			// eslint-disable-next-line no-unused-expressions, no-caller, no-restricted-properties
-			arguments.callee; // IE 8 does not throw here
-			return throwTypeError;
-		} catch (calleeThrows) {
-			try {
-				// IE 8 throws on Object.getOwnPropertyDescriptor(arguments, '')
-				return $gOPD(arguments, 'callee').get;
-			} catch (gOPDthrows) {
-				return throwTypeError;
-			}
-		}
-	}())
-	: throwTypeError;
-
-var hasSymbols = __nccwpck_require__(3336)();
-
-var getProto = __nccwpck_require__(1967);
-var $ObjectGPO = __nccwpck_require__(1311);
-var $ReflectGPO = __nccwpck_require__(8681);
-
-var $apply = __nccwpck_require__(3945);
-var $call = __nccwpck_require__(8093);
-
-var needsEval = {};
-
-var TypedArray = typeof Uint8Array === 'undefined' || !getProto ? undefined : getProto(Uint8Array);
-
-var INTRINSICS = {
-	__proto__: null,
-	'%AggregateError%': typeof AggregateError === 'undefined' ? undefined : AggregateError,
-	'%Array%': Array,
-	'%ArrayBuffer%': typeof ArrayBuffer === 'undefined' ? undefined : ArrayBuffer,
-	'%ArrayIteratorPrototype%': hasSymbols && getProto ? getProto([][Symbol.iterator]()) : undefined,
-	'%AsyncFromSyncIteratorPrototype%': undefined,
-	'%AsyncFunction%': needsEval,
-	'%AsyncGenerator%': needsEval,
-	'%AsyncGeneratorFunction%': needsEval,
-	'%AsyncIteratorPrototype%': needsEval,
-	'%Atomics%': typeof Atomics === 'undefined' ? undefined : Atomics,
-	'%BigInt%': typeof BigInt === 'undefined' ? undefined : BigInt,
-	'%BigInt64Array%': typeof BigInt64Array === 'undefined' ? undefined : BigInt64Array,
-	'%BigUint64Array%': typeof BigUint64Array === 'undefined' ? undefined : BigUint64Array,
-	'%Boolean%': Boolean,
-	'%DataView%': typeof DataView === 'undefined' ? undefined : DataView,
-	'%Date%': Date,
-	'%decodeURI%': decodeURI,
-	'%decodeURIComponent%': decodeURIComponent,
-	'%encodeURI%': encodeURI,
-	'%encodeURIComponent%': encodeURIComponent,
-	'%Error%': $Error,
-	'%eval%': eval, // eslint-disable-line no-eval
-	'%EvalError%': $EvalError,
-	'%Float16Array%': typeof Float16Array === 'undefined' ? undefined : Float16Array,
-	'%Float32Array%': typeof Float32Array === 'undefined' ? undefined : Float32Array,
-	'%Float64Array%': typeof Float64Array === 'undefined' ? undefined : Float64Array,
-	'%FinalizationRegistry%': typeof FinalizationRegistry === 'undefined' ? undefined : FinalizationRegistry,
-	'%Function%': Function,
-	'%GeneratorFunction%': needsEval,
-	'%Int8Array%': typeof Int8Array === 'undefined' ? undefined : Int8Array,
-	'%Int16Array%': typeof Int16Array === 'undefined' ? undefined : Int16Array,
-	'%Int32Array%': typeof Int32Array === 'undefined' ? undefined : Int32Array,
-	'%isFinite%': isFinite,
-	'%isNaN%': isNaN,
-	'%IteratorPrototype%': hasSymbols && getProto ? getProto(getProto([][Symbol.iterator]())) : undefined,
-	'%JSON%': typeof JSON === 'object' ? JSON : undefined,
-	'%Map%': typeof Map === 'undefined' ? undefined : Map,
-	'%MapIteratorPrototype%': typeof Map === 'undefined' || !hasSymbols || !getProto ? undefined : getProto(new Map()[Symbol.iterator]()),
-	'%Math%': Math,
-	'%Number%': Number,
-	'%Object%': $Object,
-	'%Object.getOwnPropertyDescriptor%': $gOPD,
-	'%parseFloat%': parseFloat,
-	'%parseInt%': parseInt,
-	'%Promise%': typeof Promise === 'undefined' ? undefined : Promise,
-	'%Proxy%': typeof Proxy === 'undefined' ? undefined : Proxy,
-	'%RangeError%': $RangeError,
-	'%ReferenceError%': $ReferenceError,
-	'%Reflect%': typeof Reflect === 'undefined' ? undefined : Reflect,
-	'%RegExp%': RegExp,
-	'%Set%': typeof Set === 'undefined' ? undefined : Set,
-	'%SetIteratorPrototype%': typeof Set === 'undefined' || !hasSymbols || !getProto ? undefined : getProto(new Set()[Symbol.iterator]()),
-	'%SharedArrayBuffer%': typeof SharedArrayBuffer === 'undefined' ? undefined : SharedArrayBuffer,
-	'%String%': String,
-	'%StringIteratorPrototype%': hasSymbols && getProto ? getProto(''[Symbol.iterator]()) : undefined,
-	'%Symbol%': hasSymbols ? Symbol : undefined,
-	'%SyntaxError%': $SyntaxError,
-	'%ThrowTypeError%': ThrowTypeError,
-	'%TypedArray%': TypedArray,
-	'%TypeError%': $TypeError,
-	'%Uint8Array%': typeof Uint8Array === 'undefined' ? undefined : Uint8Array,
-	'%Uint8ClampedArray%': typeof Uint8ClampedArray === 'undefined' ? undefined : Uint8ClampedArray,
-	'%Uint16Array%': typeof Uint16Array === 'undefined' ? undefined : Uint16Array,
-	'%Uint32Array%': typeof Uint32Array === 'undefined' ? undefined : Uint32Array,
-	'%URIError%': $URIError,
-	'%WeakMap%': typeof WeakMap === 'undefined' ? undefined : WeakMap,
-	'%WeakRef%': typeof WeakRef === 'undefined' ? undefined : WeakRef,
-	'%WeakSet%': typeof WeakSet === 'undefined' ? undefined : WeakSet,
-
-	'%Function.prototype.call%': $call,
-	'%Function.prototype.apply%': $apply,
-	'%Object.defineProperty%': $defineProperty,
-	'%Object.getPrototypeOf%': $ObjectGPO,
-	'%Math.abs%': abs,
-	'%Math.floor%': floor,
-	'%Math.max%': max,
-	'%Math.min%': min,
-	'%Math.pow%': pow,
-	'%Math.round%': round,
-	'%Math.sign%': sign,
-	'%Reflect.getPrototypeOf%': $ReflectGPO
-};
-
-if (getProto) {
-	try {
-		null.error; // eslint-disable-line no-unused-expressions
-	} catch (e) {
-		// https://github.com/tc39/proposal-shadowrealm/pull/384#issuecomment-1364264229
-		var errorProto = getProto(getProto(e));
-		INTRINSICS['%Error.prototype%'] = errorProto;
-	}
-}
-
-var getAsyncFunction = __nccwpck_require__(1491);
-var getGeneratorFunction = __nccwpck_require__(7228);
-var getAsyncGeneratorFunction = __nccwpck_require__(7655);
-
-var doEval = function doEval(name) {
-	var value;
-	if (name === '%AsyncFunction%') {
-		value = getAsyncFunction() || void undefined;
-	} else if (name === '%GeneratorFunction%') {
-		value = getGeneratorFunction() || void undefined;
-	} else if (name === '%AsyncGeneratorFunction%') {
-		value = getAsyncGeneratorFunction() || void undefined;
-	} else if (name === '%AsyncGenerator%') {
-		var fn = doEval('%AsyncGeneratorFunction%');
-		if (fn) {
-			value = fn.prototype;
-		}
-	} else if (name === '%AsyncIteratorPrototype%') {
-		var gen = doEval('%AsyncGenerator%');
-		if (gen && getProto) {
-			value = getProto(gen.prototype);
-		}
-	}
-
-	INTRINSICS[name] = value;
-
-	return value;
-};
-
-var LEGACY_ALIASES = {
-	__proto__: null,
-	'%ArrayBufferPrototype%': ['ArrayBuffer', 'prototype'],
-	'%ArrayPrototype%': ['Array', 'prototype'],
-	'%ArrayProto_entries%': ['Array', 'prototype', 'entries'],
-	'%ArrayProto_forEach%': ['Array', 'prototype', 'forEach'],
-	'%ArrayProto_keys%': ['Array', 'prototype', 'keys'],
-	'%ArrayProto_values%': ['Array', 'prototype', 'values'],
-	'%AsyncFunctionPrototype%': ['AsyncFunction', 'prototype'],
-	'%AsyncGenerator%': ['AsyncGeneratorFunction', 'prototype'],
-	'%AsyncGeneratorPrototype%': ['AsyncGeneratorFunction', 'prototype', 'prototype'],
-	'%BooleanPrototype%': ['Boolean', 'prototype'],
-	'%DataViewPrototype%': ['DataView', 'prototype'],
-	'%DatePrototype%': ['Date', 'prototype'],
-	'%ErrorPrototype%': ['Error', 'prototype'],
-	'%EvalErrorPrototype%': ['EvalError', 'prototype'],
-	'%Float32ArrayPrototype%': ['Float32Array', 'prototype'],
-	'%Float64ArrayPrototype%': ['Float64Array', 'prototype'],
-	'%FunctionPrototype%': ['Function', 'prototype'],
-	'%Generator%': ['GeneratorFunction', 'prototype'],
-	'%GeneratorPrototype%': ['GeneratorFunction', 'prototype', 'prototype'],
-	'%Int8ArrayPrototype%': ['Int8Array', 'prototype'],
-	'%Int16ArrayPrototype%': ['Int16Array', 'prototype'],
-	'%Int32ArrayPrototype%': ['Int32Array', 'prototype'],
-	'%JSONParse%': ['JSON', 'parse'],
-	'%JSONStringify%': ['JSON', 'stringify'],
-	'%MapPrototype%': ['Map', 'prototype'],
-	'%NumberPrototype%': ['Number', 'prototype'],
-	'%ObjectPrototype%': ['Object', 'prototype'],
-	'%ObjProto_toString%': ['Object', 'prototype', 'toString'],
-	'%ObjProto_valueOf%': ['Object', 'prototype', 'valueOf'],
-	'%PromisePrototype%': ['Promise', 'prototype'],
-	'%PromiseProto_then%': ['Promise', 'prototype', 'then'],
-	'%Promise_all%': ['Promise', 'all'],
-	'%Promise_reject%': ['Promise', 'reject'],
-	'%Promise_resolve%': ['Promise', 'resolve'],
-	'%RangeErrorPrototype%': ['RangeError', 'prototype'],
-	'%ReferenceErrorPrototype%': ['ReferenceError', 'prototype'],
-	'%RegExpPrototype%': ['RegExp', 'prototype'],
-	'%SetPrototype%': ['Set', 'prototype'],
-	'%SharedArrayBufferPrototype%': ['SharedArrayBuffer', 'prototype'],
-	'%StringPrototype%': ['String', 'prototype'],
-	'%SymbolPrototype%': ['Symbol', 'prototype'],
-	'%SyntaxErrorPrototype%': ['SyntaxError', 'prototype'],
-	'%TypedArrayPrototype%': ['TypedArray', 'prototype'],
-	'%TypeErrorPrototype%': ['TypeError', 'prototype'],
-	'%Uint8ArrayPrototype%': ['Uint8Array', 'prototype'],
-	'%Uint8ClampedArrayPrototype%': ['Uint8ClampedArray', 'prototype'],
-	'%Uint16ArrayPrototype%': ['Uint16Array', 'prototype'],
-	'%Uint32ArrayPrototype%': ['Uint32Array', 'prototype'],
-	'%URIErrorPrototype%': ['URIError', 'prototype'],
-	'%WeakMapPrototype%': ['WeakMap', 'prototype'],
-	'%WeakSetPrototype%': ['WeakSet', 'prototype']
-};
-
-var bind = __nccwpck_require__(7564);
-var hasOwn = __nccwpck_require__(4076);
-var $concat = bind.call($call, Array.prototype.concat);
-var $spliceApply = bind.call($apply, Array.prototype.splice);
-var $replace = bind.call($call, String.prototype.replace);
-var $strSlice = bind.call($call, String.prototype.slice);
-var $exec = bind.call($call, RegExp.prototype.exec);
-
-/* adapted from https://github.com/lodash/lodash/blob/4.17.15/dist/lodash.js#L6735-L6744 */
-var rePropName = /[^%.[\]]+|\[(?:(-?\d+(?:\.\d+)?)|(["'])((?:(?!\2)[^\\]|\\.)*?)\2)\]|(?=(?:\.|\[\])(?:\.|\[\]|%$))/g;
-var reEscapeChar = /\\(\\)?/g; /** Used to match backslashes in property paths. */
-var stringToPath = function stringToPath(string) {
-	var first = $strSlice(string, 0, 1);
-	var last = $strSlice(string, -1);
-	if (first === '%' && last !== '%') {
-		throw new $SyntaxError('invalid intrinsic syntax, expected closing `%`');
-	} else if (last === '%' && first !== '%') {
-		throw new $SyntaxError('invalid intrinsic syntax, expected opening `%`');
-	}
-	var result = [];
-	$replace(string, rePropName, function (match, number, quote, subString) {
-		result[result.length] = quote ? $replace(subString, reEscapeChar, '$1') : number || match;
-	});
-	return result;
-};
-/* end adaptation */
-
-var getBaseIntrinsic = function getBaseIntrinsic(name, allowMissing) {
-	var intrinsicName = name;
-	var alias;
-	if (hasOwn(LEGACY_ALIASES, intrinsicName)) {
-		alias = LEGACY_ALIASES[intrinsicName];
-		intrinsicName = '%' + alias[0] + '%';
-	}
-
-	if (hasOwn(INTRINSICS, intrinsicName)) {
-		var value = INTRINSICS[intrinsicName];
-		if (value === needsEval) {
-			value = doEval(intrinsicName);
-		}
-		if (typeof value === 'undefined' && !allowMissing) {
-			throw new $TypeError('intrinsic ' + name + ' exists, but is not available. Please file an issue!');
-		}
-
-		return {
-			alias: alias,
-			name: intrinsicName,
-			value: value
-		};
-	}
-
-	throw new $SyntaxError('intrinsic ' + name + ' does not exist!');
-};
-
-module.exports = function GetIntrinsic(name, allowMissing) {
-	if (typeof name !== 'string' || name.length === 0) {
-		throw new $TypeError('intrinsic name must be a non-empty string');
-	}
-	if (arguments.length > 1 && typeof allowMissing !== 'boolean') {
-		throw new $TypeError('"allowMissing" argument must be a boolean');
-	}
-
-	if ($exec(/^%?[^%]*%?$/, name) === null) {
-		throw new $SyntaxError('`%` may not be present anywhere but at the beginning and end of the intrinsic name');
-	}
-	var parts = stringToPath(name);
-	var intrinsicBaseName = parts.length > 0 ? parts[0] : '';
-
-	var intrinsic = getBaseIntrinsic('%' + intrinsicBaseName + '%', allowMissing);
-	var intrinsicRealName = intrinsic.name;
-	var value = intrinsic.value;
-	var skipFurtherCaching = false;
-
-	var alias = intrinsic.alias;
-	if (alias) {
-		intrinsicBaseName = alias[0];
-		$spliceApply(parts, $concat([0, 1], alias));
-	}
-
-	for (var i = 1, isOwn = true; i < parts.length; i += 1) {
-		var part = parts[i];
-		var first = $strSlice(part, 0, 1);
-		var last = $strSlice(part, -1);
-		if (
-			(
-				(first === '"' || first === "'" || first === '`')
-				|| (last === '"' || last === "'" || last === '`')
-			)
-			&& first !== last
-		) {
-			throw new $SyntaxError('property names with quotes must have matching quotes');
-		}
-		if (part === 'constructor' || !isOwn) {
-			skipFurtherCaching = true;
-		}
-
-		intrinsicBaseName += '.' + part;
-		intrinsicRealName = '%' + intrinsicBaseName + '%';
-
-		if (hasOwn(INTRINSICS, intrinsicRealName)) {
-			value = INTRINSICS[intrinsicRealName];
-		} else if (value != null) {
-			if (!(part in value)) {
-				if (!allowMissing) {
-					throw new $TypeError('base intrinsic for ' + name + ' exists, but the property is not available.');
-				}
-				return void undefined;
-			}
-			if ($gOPD && (i + 1) >= parts.length) {
-				var desc = $gOPD(value, part);
-				isOwn = !!desc;
-
-				// By convention, when a data property is converted to an accessor
-				// property to emulate a data property that does not suffer from
-				// the override mistake, that accessor's getter is marked with
-				// an `originalValue` property. Here, when we detect this, we
-				// uphold the illusion by pretending to see that original data
-				// property, i.e., returning the value rather than the getter
-				// itself.
-				if (isOwn && 'get' in desc && !('originalValue' in desc.get)) {
-					value = desc.get;
-				} else {
-					value = value[part];
-				}
-			} else {
-				isOwn = hasOwn(value, part);
-				value = value[part];
-			}
-
-			if (isOwn && !skipFurtherCaching) {
-				INTRINSICS[intrinsicRealName] = value;
-			}
-		}
-	}
-	return value;
-};
-
-
-/***/ }),
-
-/***/ 1311:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $Object = __nccwpck_require__(5399);
-
-/** @type {import('./Object.getPrototypeOf')} */
-module.exports = $Object.getPrototypeOf || null;
-
-
-/***/ }),
-
-/***/ 8681:
-/***/ ((module) => {
-
-
-
-/** @type {import('./Reflect.getPrototypeOf')} */
-module.exports = (typeof Reflect !== 'undefined' && Reflect.getPrototypeOf) || null;
-
-
-/***/ }),
-
-/***/ 1967:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var reflectGetProto = __nccwpck_require__(8681);
-var originalGetProto = __nccwpck_require__(1311);
-
-var getDunderProto = __nccwpck_require__(6669);
-
-/** @type {import('.')} */
-module.exports = reflectGetProto
-	? function getProto(O) {
-		// @ts-expect-error TS can't narrow inside a closure, for some reason
-		return reflectGetProto(O);
-	}
-	: originalGetProto
-		? function getProto(O) {
-			if (!O || (typeof O !== 'object' && typeof O !== 'function')) {
-				throw new TypeError('getProto: not an object');
-			}
-			// @ts-expect-error TS can't narrow inside a closure, for some reason
-			return originalGetProto(O);
-		}
-		: getDunderProto
-			? function getProto(O) {
-				// @ts-expect-error TS can't narrow inside a closure, for some reason
-				return getDunderProto(O);
-			}
-			: null;
-
-
-/***/ }),
-
-/***/ 1174:
-/***/ ((module) => {
-
-
-
-/** @type {import('./gOPD')} */
-module.exports = Object.getOwnPropertyDescriptor;
-
-
-/***/ }),
-
-/***/ 3170:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-/** @type {import('.')} */
-var $gOPD = __nccwpck_require__(1174);
-
-if ($gOPD) {
-	try {
-		$gOPD([], 'length');
-	} catch (e) {
-		// IE 8 has a broken gOPD
-		$gOPD = null;
-	}
-}
-
-module.exports = $gOPD;
-
-
-/***/ }),
-
-/***/ 6629:
-/***/ ((module) => {
-
-
-
-var $BigInt = typeof BigInt !== 'undefined' && BigInt;
-
-/** @type {import('.')} */
-module.exports = function hasNativeBigInts() {
-	return typeof $BigInt === 'function'
-		&& typeof BigInt === 'function'
-		&& typeof $BigInt(42) === 'bigint' // eslint-disable-line no-magic-numbers
-		&& typeof BigInt(42) === 'bigint'; // eslint-disable-line no-magic-numbers
-};
-
-
-/***/ }),
-
-/***/ 497:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $defineProperty = __nccwpck_require__(9094);
-
-var hasPropertyDescriptors = function hasPropertyDescriptors() {
-	return !!$defineProperty;
-};
-
-hasPropertyDescriptors.hasArrayLengthDefineBug = function hasArrayLengthDefineBug() {
-	// node v0.6 has a bug where array lengths can be Set but not Defined
-	if (!$defineProperty) {
-		return null;
-	}
-	try {
-		return $defineProperty([], 'length', { value: 1 }).length !== 1;
-	} catch (e) {
-		// In Firefox 4-22, defining length on an array throws an exception.
-		return true;
-	}
-};
-
-module.exports = hasPropertyDescriptors;
-
-
-/***/ }),
-
-/***/ 3336:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var origSymbol = typeof Symbol !== 'undefined' && Symbol;
-var hasSymbolSham = __nccwpck_require__(1114);
-
-/** @type {import('.')} */
-module.exports = function hasNativeSymbols() {
-	if (typeof origSymbol !== 'function') { return false; }
-	if (typeof Symbol !== 'function') { return false; }
-	if (typeof origSymbol('foo') !== 'symbol') { return false; }
-	if (typeof Symbol('bar') !== 'symbol') { return false; }
-
-	return hasSymbolSham();
-};
-
-
-/***/ }),
-
-/***/ 1114:
-/***/ ((module) => {
-
-
-
-/** @type {import('./shams')} */
-/* eslint complexity: [2, 18], max-statements: [2, 33] */
-module.exports = function hasSymbols() {
-	if (typeof Symbol !== 'function' || typeof Object.getOwnPropertySymbols !== 'function') { return false; }
-	if (typeof Symbol.iterator === 'symbol') { return true; }
-
-	/** @type {{ [k in symbol]?: unknown }} */
-	var obj = {};
-	var sym = Symbol('test');
-	var symObj = Object(sym);
-	if (typeof sym === 'string') { return false; }
-
-	if (Object.prototype.toString.call(sym) !== '[object Symbol]') { return false; }
-	if (Object.prototype.toString.call(symObj) !== '[object Symbol]') { return false; }
-
-	// temp disabled per https://github.com/ljharb/object.assign/issues/17
-	// if (sym instanceof Symbol) { return false; }
-	// temp disabled per https://github.com/WebReflection/get-own-property-symbols/issues/4
-	// if (!(symObj instanceof Symbol)) { return false; }
-
-	// if (typeof Symbol.prototype.toString !== 'function') { return false; }
-	// if (String(sym) !== Symbol.prototype.toString.call(sym)) { return false; }
-
-	var symVal = 42;
-	obj[sym] = symVal;
-	for (var _ in obj) { return false; } // eslint-disable-line no-restricted-syntax, no-unreachable-loop
-	if (typeof Object.keys === 'function' && Object.keys(obj).length !== 0) { return false; }
-
-	if (typeof Object.getOwnPropertyNames === 'function' && Object.getOwnPropertyNames(obj).length !== 0) { return false; }
-
-	var syms = Object.getOwnPropertySymbols(obj);
-	if (syms.length !== 1 || syms[0] !== sym) { return false; }
-
-	if (!Object.prototype.propertyIsEnumerable.call(obj, sym)) { return false; }
-
-	if (typeof Object.getOwnPropertyDescriptor === 'function') {
-		// eslint-disable-next-line no-extra-parens
-		var descriptor = /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(obj, sym));
-		if (descriptor.value !== symVal || descriptor.enumerable !== true) { return false; }
-	}
-
-	return true;
-};
-
-
-/***/ }),
-
-/***/ 5479:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var hasSymbols = __nccwpck_require__(1114);
-
-/** @type {import('.')} */
-module.exports = function hasToStringTagShams() {
-	return hasSymbols() && !!Symbol.toStringTag;
-};
-
-
-/***/ }),
-
-/***/ 4076:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var call = Function.prototype.call;
-var $hasOwn = Object.prototype.hasOwnProperty;
-var bind = __nccwpck_require__(7564);
-
-/** @type {import('.')} */
-module.exports = bind.call(call, $hasOwn);
-
-
-/***/ }),
-
-/***/ 6429:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBind = __nccwpck_require__(3844);
-var callBound = __nccwpck_require__(3105);
-var GetIntrinsic = __nccwpck_require__(470);
-
-var $ArrayBuffer = GetIntrinsic('%ArrayBuffer%', true);
-/** @type {undefined | ((receiver: ArrayBuffer) => number) | ((receiver: unknown) => never)} */
-var $byteLength = callBound('ArrayBuffer.prototype.byteLength', true);
-var $toString = callBound('Object.prototype.toString');
-
-// in node 0.10, ArrayBuffers have no prototype methods, but have an own slot-checking `slice` method
-var abSlice = !!$ArrayBuffer && !$byteLength && new $ArrayBuffer(0).slice;
-var $abSlice = !!abSlice && callBind(abSlice);
-
-/** @type {import('.')} */
-module.exports = $byteLength || $abSlice
-	? function isArrayBuffer(obj) {
-		if (!obj || typeof obj !== 'object') {
-			return false;
-		}
-		try {
-			if ($byteLength) {
-				// @ts-expect-error no idea why TS can't handle the overload
-				$byteLength(obj);
-			} else {
-				// @ts-expect-error TS chooses not to type-narrow inside a closure
-				$abSlice(obj, 0);
-			}
-			return true;
-		} catch (e) {
-			return false;
-		}
-	}
-	: $ArrayBuffer
-		// in node 0.8, ArrayBuffers have no prototype or own methods, but also no Symbol.toStringTag
-		? function isArrayBuffer(obj) {
-			return $toString(obj) === '[object ArrayBuffer]';
-		}
-		// @ts-expect-error
-		: function isArrayBuffer(obj) { // eslint-disable-line no-unused-vars
-			return false;
-		};
-
-
-/***/ }),
-
-/***/ 4856:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBound = __nccwpck_require__(3105);
-var safeRegexTest = __nccwpck_require__(3470);
-
-var toStr = callBound('Object.prototype.toString');
-var fnToStr = callBound('Function.prototype.toString');
-var isFnRegex = safeRegexTest(/^\s*async(?:\s+function(?:\s+|\()|\s*\()/);
-
-var hasToStringTag = __nccwpck_require__(5479)();
-var getProto = __nccwpck_require__(1967);
-
-var getAsyncFunc = __nccwpck_require__(1491);
-
-/** @type {import('.')} */
-module.exports = function isAsyncFunction(fn) {
-	if (typeof fn !== 'function') {
-		return false;
-	}
-	if (isFnRegex(fnToStr(fn))) {
-		return true;
-	}
-	if (!hasToStringTag) {
-		var str = toStr(fn);
-		return str === '[object AsyncFunction]';
-	}
-	if (!getProto) {
-		return false;
-	}
-	var asyncFunc = getAsyncFunc();
-	return asyncFunc && asyncFunc.prototype === getProto(fn);
-};
-
-
-/***/ }),
-
-/***/ 5407:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var hasBigInts = __nccwpck_require__(6629)();
-
-if (hasBigInts) {
-	var bigIntValueOf = BigInt.prototype.valueOf;
-	/** @type {(value: object) => value is BigInt} */
-	var tryBigInt = function tryBigIntObject(value) {
-		try {
-			bigIntValueOf.call(value);
-			return true;
-		} catch (e) {
-		}
-		return false;
-	};
-
-	/** @type {import('.')} */
-	module.exports = function isBigInt(value) {
-		if (
-			value === null
-			|| typeof value === 'undefined'
-			|| typeof value === 'boolean'
-			|| typeof value === 'string'
-			|| typeof value === 'number'
-			|| typeof value === 'symbol'
-			|| typeof value === 'function'
-		) {
-			return false;
-		}
-		if (typeof value === 'bigint') {
-			return true;
-		}
-
-		return tryBigInt(value);
-	};
-} else {
-	/** @type {import('.')} */
-	module.exports = function isBigInt(value) {
-		return  false && 0;
-	};
-}
-
-
-/***/ }),
-
-/***/ 823:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBound = __nccwpck_require__(3105);
-var $boolToStr = callBound('Boolean.prototype.toString');
-var $toString = callBound('Object.prototype.toString');
-
-/** @type {import('.')} */
-var tryBooleanObject = function booleanBrandCheck(value) {
-	try {
-		$boolToStr(value);
-		return true;
-	} catch (e) {
-		return false;
-	}
-};
-var boolClass = '[object Boolean]';
-var hasToStringTag = __nccwpck_require__(5479)();
-
-/** @type {import('.')} */
-module.exports = function isBoolean(value) {
-	if (typeof value === 'boolean') {
-		return true;
-	}
-	if (value === null || typeof value !== 'object') {
-		return false;
-	}
-	return hasToStringTag ? tryBooleanObject(value) : $toString(value) === boolClass;
-};
-
-
-/***/ }),
-
-/***/ 9203:
-/***/ ((module) => {
-
-
-
-var fnToStr = Function.prototype.toString;
-var reflectApply = typeof Reflect === 'object' && Reflect !== null && Reflect.apply;
-var badArrayLike;
-var isCallableMarker;
-if (typeof reflectApply === 'function' && typeof Object.defineProperty === 'function') {
-	try {
-		badArrayLike = Object.defineProperty({}, 'length', {
-			get: function () {
-				throw isCallableMarker;
-			}
-		});
-		isCallableMarker = {};
-		// eslint-disable-next-line no-throw-literal
-		reflectApply(function () { throw 42; }, null, badArrayLike);
-	} catch (_) {
-		if (_ !== isCallableMarker) {
-			reflectApply = null;
-		}
-	}
-} else {
-	reflectApply = null;
-}
-
-var constructorRegex = /^\s*class\b/;
-var isES6ClassFn = function isES6ClassFunction(value) {
-	try {
-		var fnStr = fnToStr.call(value);
-		return constructorRegex.test(fnStr);
-	} catch (e) {
-		return false; // not a function
-	}
-};
-
-var tryFunctionObject = function tryFunctionToStr(value) {
-	try {
-		if (isES6ClassFn(value)) { return false; }
-		fnToStr.call(value);
-		return true;
-	} catch (e) {
-		return false;
-	}
-};
-var toStr = Object.prototype.toString;
-var objectClass = '[object Object]';
-var fnClass = '[object Function]';
-var genClass = '[object GeneratorFunction]';
-var ddaClass = '[object HTMLAllCollection]'; // IE 11
-var ddaClass2 = '[object HTML document.all class]';
-var ddaClass3 = '[object HTMLCollection]'; // IE 9-10
-var hasToStringTag = typeof Symbol === 'function' && !!Symbol.toStringTag; // better: use `has-tostringtag`
-
-var isIE68 = !(0 in [,]); // eslint-disable-line no-sparse-arrays, comma-spacing
-
-var isDDA = function isDocumentDotAll() { return false; };
-if (typeof document === 'object') {
-	// Firefox 3 canonicalizes DDA to undefined when it's not accessed directly
-	var all = document.all;
-	if (toStr.call(all) === toStr.call(document.all)) {
-		isDDA = function isDocumentDotAll(value) {
-			/* globals document: false */
-			// in IE 6-8, typeof document.all is "object" and it's truthy
-			if ((isIE68 || !value) && (typeof value === 'undefined' || typeof value === 'object')) {
-				try {
-					var str = toStr.call(value);
-					return (
-						str === ddaClass
-						|| str === ddaClass2
-						|| str === ddaClass3 // opera 12.16
-						|| str === objectClass // IE 6-8
-					) && value('') == null; // eslint-disable-line eqeqeq
-				} catch (e) { /**/ }
-			}
-			return false;
-		};
-	}
-}
-
-module.exports = reflectApply
-	? function isCallable(value) {
-		if (isDDA(value)) { return true; }
-		if (!value) { return false; }
-		if (typeof value !== 'function' && typeof value !== 'object') { return false; }
-		try {
-			reflectApply(value, null, badArrayLike);
-		} catch (e) {
-			if (e !== isCallableMarker) { return false; }
-		}
-		return !isES6ClassFn(value) && tryFunctionObject(value);
-	}
-	: function isCallable(value) {
-		if (isDDA(value)) { return true; }
-		if (!value) { return false; }
-		if (typeof value !== 'function' && typeof value !== 'object') { return false; }
-		if (hasToStringTag) { return tryFunctionObject(value); }
-		if (isES6ClassFn(value)) { return false; }
-		var strClass = toStr.call(value);
-		if (strClass !== fnClass && strClass !== genClass && !(/^\[object HTML/).test(strClass)) { return false; }
-		return tryFunctionObject(value);
-	};
-
-
-/***/ }),
-
-/***/ 6253:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBound = __nccwpck_require__(3105);
-
-var getDay = callBound('Date.prototype.getDay');
-/** @type {import('.')} */
-var tryDateObject = function tryDateGetDayCall(value) {
-	try {
-		getDay(value);
-		return true;
-	} catch (e) {
-		return false;
-	}
-};
-
-/** @type {(value: unknown) => string} */
-var toStr = callBound('Object.prototype.toString');
-var dateClass = '[object Date]';
-var hasToStringTag = __nccwpck_require__(5479)();
-
-/** @type {import('.')} */
-module.exports = function isDateObject(value) {
-	if (typeof value !== 'object' || value === null) {
-		return false;
-	}
-	return hasToStringTag ? tryDateObject(value) : toStr(value) === dateClass;
-};
-
-
-/***/ }),
-
-/***/ 647:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBound = __nccwpck_require__(3105);
-
-var toStr = callBound('Object.prototype.toString');
-
-var isIE68 = !(0 in [,]); // eslint-disable-line no-sparse-arrays, no-magic-numbers
-
-var objectClass = '[object Object]';
-var ddaClass = '[object HTMLAllCollection]';
-
-/** @type {(() => false) | ((value: unknown) => value is HTMLAllCollection)} */
-var isDDA = function isDocumentDotAll() {
-	return /** @type {const} */ (false);
-};
-if (typeof document === 'object') {
-	// Firefox 3 canonicalizes DDA to undefined when it's not accessed directly
-	var all = document.all;
-	if (toStr(all) === toStr(document.all)) {
-		isDDA = /** @type {import('.')} */ (function isDocumentDotAll(value) {
-			/* globals document: false */
-			// in IE 6-8, typeof document.all is "object" and it's truthy
-			if ((isIE68 || !value) && (typeof value === 'undefined' || typeof value === 'object')) {
-				try {
-					// @ts-expect-error nullish will throw
-					var str = toStr(value);
-					// IE 6-8 uses `objectClass`
-					return (str === ddaClass || str === objectClass)
-						&& /** @type {Function} */ (value)('') == null; // eslint-disable-line eqeqeq
-				} catch (e) { /**/ }
-			}
-			return false;
-		});
-	}
-}
-
-module.exports = isDDA;
-
-
-/***/ }),
-
-/***/ 3816:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBound = __nccwpck_require__(3105);
-
-/** @type {undefined | ((value: ThisParameterType<typeof FinalizationRegistry.prototype.register>, ...args: Parameters<typeof FinalizationRegistry.prototype.register>) => ReturnType<typeof FinalizationRegistry.prototype.register>)} */
-var $register = callBound('FinalizationRegistry.prototype.register', true);
-
-/** @type {import('.')} */
-module.exports = $register
-	? function isFinalizationRegistry(value) {
-		if (!value || typeof value !== 'object') {
-			return false;
-		}
-		try {
-			// @ts-expect-error TS can't figure out that it's always truthy here
-			$register(value, {}, null);
-			return true;
-		} catch (e) {
-			return false;
-		}
-	}
-	// @ts-ignore unused var
-	: function isFinalizationRegistry(value) { // eslint-disable-line no-unused-vars
-		return false;
-	};
-
-
-/***/ }),
-
 /***/ 4519:
 /***/ ((module) => {
 
@@ -10888,540 +7958,6 @@ const isFullwidthCodePoint = codePoint => {
 
 module.exports = isFullwidthCodePoint;
 module.exports["default"] = isFullwidthCodePoint;
-
-
-/***/ }),
-
-/***/ 5659:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBound = __nccwpck_require__(3105);
-var safeRegexTest = __nccwpck_require__(3470);
-var isFnRegex = safeRegexTest(/^\s*(?:function)?\*/);
-var hasToStringTag = __nccwpck_require__(5479)();
-var getProto = __nccwpck_require__(1967);
-
-var toStr = callBound('Object.prototype.toString');
-var fnToStr = callBound('Function.prototype.toString');
-
-var getGeneratorFunction = __nccwpck_require__(7228);
-
-/** @type {import('.')} */
-module.exports = function isGeneratorFunction(fn) {
-	if (typeof fn !== 'function') {
-		return false;
-	}
-	if (isFnRegex(fnToStr(fn))) {
-		return true;
-	}
-	if (!hasToStringTag) {
-		var str = toStr(fn);
-		return str === '[object GeneratorFunction]';
-	}
-	if (!getProto) {
-		return false;
-	}
-	var GeneratorFunction = getGeneratorFunction();
-	return GeneratorFunction && getProto(fn) === GeneratorFunction.prototype;
-};
-
-
-/***/ }),
-
-/***/ 9311:
-/***/ ((module) => {
-
-
-
-/** @const */
-var $Map = typeof Map === 'function' && Map.prototype ? Map : null;
-var $Set = typeof Set === 'function' && Set.prototype ? Set : null;
-
-var exported;
-
-if (!$Map) {
-	/** @type {import('.')} */
-	// eslint-disable-next-line no-unused-vars
-	exported = function isMap(x) {
-		// `Map` is not present in this environment.
-		return false;
-	};
-}
-
-var $mapHas = $Map ? Map.prototype.has : null;
-var $setHas = $Set ? Set.prototype.has : null;
-if (!exported && !$mapHas) {
-	/** @type {import('.')} */
-	// eslint-disable-next-line no-unused-vars
-	exported = function isMap(x) {
-		// `Map` does not have a `has` method
-		return false;
-	};
-}
-
-/** @type {import('.')} */
-module.exports = exported || function isMap(x) {
-	if (!x || typeof x !== 'object') {
-		return false;
-	}
-	try {
-		$mapHas.call(x);
-		if ($setHas) {
-			try {
-				$setHas.call(x);
-			} catch (e) {
-				return true;
-			}
-		}
-		// @ts-expect-error TS can't figure out that $Map is always truthy here
-		return x instanceof $Map; // core-js workaround, pre-v2.5.0
-	} catch (e) {}
-	return false;
-};
-
-
-/***/ }),
-
-/***/ 3670:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBound = __nccwpck_require__(3105);
-
-var $numToStr = callBound('Number.prototype.toString');
-
-/** @type {import('.')} */
-var tryNumberObject = function tryNumberObject(value) {
-	try {
-		$numToStr(value);
-		return true;
-	} catch (e) {
-		return false;
-	}
-};
-var $toString = callBound('Object.prototype.toString');
-var numClass = '[object Number]';
-var hasToStringTag = __nccwpck_require__(5479)();
-
-/** @type {import('.')} */
-module.exports = function isNumberObject(value) {
-	if (typeof value === 'number') {
-		return true;
-	}
-	if (!value || typeof value !== 'object') {
-		return false;
-	}
-	return hasToStringTag ? tryNumberObject(value) : $toString(value) === numClass;
-};
-
-
-/***/ }),
-
-/***/ 6622:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBound = __nccwpck_require__(3105);
-var hasToStringTag = __nccwpck_require__(5479)();
-var hasOwn = __nccwpck_require__(4076);
-var gOPD = __nccwpck_require__(3170);
-
-/** @type {import('.')} */
-var fn;
-
-if (hasToStringTag) {
-	/** @type {(receiver: ThisParameterType<typeof RegExp.prototype.exec>, ...args: Parameters<typeof RegExp.prototype.exec>) => ReturnType<typeof RegExp.prototype.exec>} */
-	var $exec = callBound('RegExp.prototype.exec');
-	/** @type {object} */
-	var isRegexMarker = {};
-
-	var throwRegexMarker = function () {
-		throw isRegexMarker;
-	};
-	/** @type {{ toString(): never, valueOf(): never, [Symbol.toPrimitive]?(): never }} */
-	var badStringifier = {
-		toString: throwRegexMarker,
-		valueOf: throwRegexMarker
-	};
-
-	if (typeof Symbol.toPrimitive === 'symbol') {
-		badStringifier[Symbol.toPrimitive] = throwRegexMarker;
-	}
-
-	/** @type {import('.')} */
-	// @ts-expect-error TS can't figure out that the $exec call always throws
-	// eslint-disable-next-line consistent-return
-	fn = function isRegex(value) {
-		if (!value || typeof value !== 'object') {
-			return false;
-		}
-
-		// eslint-disable-next-line no-extra-parens
-		var descriptor = /** @type {NonNullable<typeof gOPD>} */ (gOPD)(/** @type {{ lastIndex?: unknown }} */ (value), 'lastIndex');
-		var hasLastIndexDataProperty = descriptor && hasOwn(descriptor, 'value');
-		if (!hasLastIndexDataProperty) {
-			return false;
-		}
-
-		try {
-			// eslint-disable-next-line no-extra-parens
-			$exec(value, /** @type {string} */ (/** @type {unknown} */ (badStringifier)));
-		} catch (e) {
-			return e === isRegexMarker;
-		}
-	};
-} else {
-	/** @type {(receiver: ThisParameterType<typeof Object.prototype.toString>, ...args: Parameters<typeof Object.prototype.toString>) => ReturnType<typeof Object.prototype.toString>} */
-	var $toString = callBound('Object.prototype.toString');
-	/** @const @type {'[object RegExp]'} */
-	var regexClass = '[object RegExp]';
-
-	/** @type {import('.')} */
-	fn = function isRegex(value) {
-		// In older browsers, typeof regex incorrectly returns 'function'
-		if (!value || (typeof value !== 'object' && typeof value !== 'function')) {
-			return false;
-		}
-
-		return $toString(value) === regexClass;
-	};
-}
-
-module.exports = fn;
-
-
-/***/ }),
-
-/***/ 6513:
-/***/ ((module) => {
-
-
-
-var $Map = typeof Map === 'function' && Map.prototype ? Map : null;
-var $Set = typeof Set === 'function' && Set.prototype ? Set : null;
-
-var exported;
-
-if (!$Set) {
-	/** @type {import('.')} */
-	// eslint-disable-next-line no-unused-vars
-	exported = function isSet(x) {
-		// `Set` is not present in this environment.
-		return false;
-	};
-}
-
-var $mapHas = $Map ? Map.prototype.has : null;
-var $setHas = $Set ? Set.prototype.has : null;
-if (!exported && !$setHas) {
-	/** @type {import('.')} */
-	// eslint-disable-next-line no-unused-vars
-	exported = function isSet(x) {
-		// `Set` does not have a `has` method
-		return false;
-	};
-}
-
-/** @type {import('.')} */
-module.exports = exported || function isSet(x) {
-	if (!x || typeof x !== 'object') {
-		return false;
-	}
-	try {
-		$setHas.call(x);
-		if ($mapHas) {
-			try {
-				$mapHas.call(x);
-			} catch (e) {
-				return true;
-			}
-		}
-		// @ts-expect-error TS can't figure out that $Set is always truthy here
-		return x instanceof $Set; // core-js workaround, pre-v2.5.0
-	} catch (e) {}
-	return false;
-};
-
-
-/***/ }),
-
-/***/ 2403:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBound = __nccwpck_require__(3105);
-
-/** @type {undefined | ((thisArg: SharedArrayBuffer) => number)} */
-var $byteLength = callBound('SharedArrayBuffer.prototype.byteLength', true);
-
-/** @type {import('.')} */
-module.exports = $byteLength
-	? function isSharedArrayBuffer(obj) {
-		if (!obj || typeof obj !== 'object') {
-			return false;
-		}
-		try {
-			// @ts-expect-error TS can't figure out this closed-over variable is non-nullable, and it's fine that `obj` might not be a SAB
-			$byteLength(obj);
-			return true;
-		} catch (e) {
-			return false;
-		}
-	}
-	: function isSharedArrayBuffer(_obj) { // eslint-disable-line no-unused-vars
-		return false;
-	};
-
-
-/***/ }),
-
-/***/ 7970:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBound = __nccwpck_require__(3105);
-
-/** @type {(receiver: ThisParameterType<typeof String.prototype.valueOf>, ...args: Parameters<typeof String.prototype.valueOf>) => ReturnType<typeof String.prototype.valueOf>} */
-var $strValueOf = callBound('String.prototype.valueOf');
-
-/** @type {import('.')} */
-var tryStringObject = function tryStringObject(value) {
-	try {
-		$strValueOf(value);
-		return true;
-	} catch (e) {
-		return false;
-	}
-};
-/** @type {(receiver: ThisParameterType<typeof Object.prototype.toString>, ...args: Parameters<typeof Object.prototype.toString>) => ReturnType<typeof Object.prototype.toString>} */
-var $toString = callBound('Object.prototype.toString');
-var strClass = '[object String]';
-var hasToStringTag = __nccwpck_require__(5479)();
-
-/** @type {import('.')} */
-module.exports = function isString(value) {
-	if (typeof value === 'string') {
-		return true;
-	}
-	if (!value || typeof value !== 'object') {
-		return false;
-	}
-	return hasToStringTag ? tryStringObject(value) : $toString(value) === strClass;
-};
-
-
-/***/ }),
-
-/***/ 3927:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBound = __nccwpck_require__(3105);
-var $toString = callBound('Object.prototype.toString');
-var hasSymbols = __nccwpck_require__(3336)();
-var safeRegexTest = __nccwpck_require__(3470);
-
-if (hasSymbols) {
-	var $symToStr = callBound('Symbol.prototype.toString');
-	var isSymString = safeRegexTest(/^Symbol\(.*\)$/);
-
-	/** @type {(value: object) => value is Symbol} */
-	var isSymbolObject = function isRealSymbolObject(value) {
-		if (typeof value.valueOf() !== 'symbol') {
-			return false;
-		}
-		return isSymString($symToStr(value));
-	};
-
-	/** @type {import('.')} */
-	module.exports = function isSymbol(value) {
-		if (typeof value === 'symbol') {
-			return true;
-		}
-		if (!value || typeof value !== 'object' || $toString(value) !== '[object Symbol]') {
-			return false;
-		}
-		try {
-			return isSymbolObject(value);
-		} catch (e) {
-			return false;
-		}
-	};
-} else {
-	/** @type {import('.')} */
-	module.exports = function isSymbol(value) {
-		// this environment does not support Symbols.
-		return  false && 0;
-	};
-}
-
-
-/***/ }),
-
-/***/ 6405:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var whichTypedArray = __nccwpck_require__(4768);
-
-/** @type {import('.')} */
-module.exports = function isTypedArray(value) {
-	return !!whichTypedArray(value);
-};
-
-
-/***/ }),
-
-/***/ 3955:
-/***/ ((module) => {
-
-
-
-var $WeakMap = typeof WeakMap === 'function' && WeakMap.prototype ? WeakMap : null;
-var $WeakSet = typeof WeakSet === 'function' && WeakSet.prototype ? WeakSet : null;
-
-var exported;
-
-if (!$WeakMap) {
-	/** @type {import('.')} */
-	// eslint-disable-next-line no-unused-vars
-	exported = function isWeakMap(x) {
-		// `WeakMap` is not present in this environment.
-		return false;
-	};
-}
-
-var $mapHas = $WeakMap ? $WeakMap.prototype.has : null;
-var $setHas = $WeakSet ? $WeakSet.prototype.has : null;
-if (!exported && !$mapHas) {
-	/** @type {import('.')} */
-	// eslint-disable-next-line no-unused-vars
-	exported = function isWeakMap(x) {
-		// `WeakMap` does not have a `has` method
-		return false;
-	};
-}
-
-/** @type {import('.')} */
-module.exports = exported || function isWeakMap(x) {
-	if (!x || typeof x !== 'object') {
-		return false;
-	}
-	try {
-		$mapHas.call(x, $mapHas);
-		if ($setHas) {
-			try {
-				$setHas.call(x, $setHas);
-			} catch (e) {
-				return true;
-			}
-		}
-		// @ts-expect-error TS can't figure out that $WeakMap is always truthy here
-		return x instanceof $WeakMap; // core-js workaround, pre-v3
-	} catch (e) {}
-	return false;
-};
-
-
-/***/ }),
-
-/***/ 2880:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBound = __nccwpck_require__(3105);
-
-// eslint-disable-next-line no-extra-parens
-var $deref = /** @type {<T extends WeakKey>(thisArg: WeakRef<T>) => T | undefined} */ (callBound('WeakRef.prototype.deref', true));
-
-/** @type {import('.')} */
-module.exports = typeof WeakRef === 'undefined'
-	? function isWeakRef(_value) { // eslint-disable-line no-unused-vars
-		return false;
-	}
-	: function isWeakRef(value) {
-		if (!value || typeof value !== 'object') {
-			return false;
-		}
-		try {
-			// @ts-expect-error
-			$deref(value);
-			return true;
-		} catch (e) {
-			return false;
-		}
-	};
-
-
-/***/ }),
-
-/***/ 2237:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-var callBound = __nccwpck_require__(3105);
-
-var $WeakSet = GetIntrinsic('%WeakSet%', true);
-
-/** @type {undefined | (<V>(thisArg: Set<V>, value: V) => boolean)} */
-var $setHas = callBound('WeakSet.prototype.has', true);
-
-if ($setHas) {
-	/** @type {undefined | (<K extends object, V>(thisArg: WeakMap<K, V>, key: K) => boolean)} */
-	var $mapHas = callBound('WeakMap.prototype.has', true);
-
-	/** @type {import('.')} */
-	module.exports = function isWeakSet(x) {
-		if (!x || typeof x !== 'object') {
-			return false;
-		}
-		try {
-			// @ts-expect-error TS can't figure out that $setHas is always truthy here
-			$setHas(x, $setHas);
-			if ($mapHas) {
-				try {
-					// @ts-expect-error this indeed might not be a weak collection
-					$mapHas(x, $mapHas);
-				} catch (e) {
-					return true;
-				}
-			}
-			// @ts-expect-error TS can't figure out that $WeakSet is always truthy here
-			return x instanceof $WeakSet; // core-js workaround, pre-v3
-		} catch (e) {}
-		return false;
-	};
-} else {
-	/** @type {import('.')} */
-	// @ts-expect-error
-	module.exports = function isWeakSet(x) { // eslint-disable-line no-unused-vars
-		// `WeakSet` does not exist, or does not have a `has` method
-		return false;
-	};
-}
-
-
-/***/ }),
-
-/***/ 2513:
-/***/ ((module) => {
-
-var toString = {}.toString;
-
-module.exports = Array.isArray || function (arr) {
-  return toString.call(arr) == '[object Array]';
-};
 
 
 /***/ }),
@@ -11522,1456 +8058,6 @@ function _traverse(opts, pre, post, schema, jsonPtr, rootSchema, parentJsonPtr, 
 function escapeJsonPtr(str) {
   return str.replace(/~/g, '~0').replace(/\//g, '~1');
 }
-
-
-/***/ }),
-
-/***/ 5641:
-/***/ ((module) => {
-
-
-
-/** @type {import('./abs')} */
-module.exports = Math.abs;
-
-
-/***/ }),
-
-/***/ 6171:
-/***/ ((module) => {
-
-
-
-/** @type {import('./floor')} */
-module.exports = Math.floor;
-
-
-/***/ }),
-
-/***/ 3766:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $isNaN = __nccwpck_require__(7044);
-
-/** @type {import('./isFinite')} */
-module.exports = function isFinite(x) {
-	return (typeof x === 'number' || typeof x === 'bigint')
-        && !$isNaN(x)
-        && x !== Infinity
-        && x !== -Infinity;
-};
-
-
-
-/***/ }),
-
-/***/ 3647:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $abs = __nccwpck_require__(5641);
-var $floor = __nccwpck_require__(6171);
-
-var $isNaN = __nccwpck_require__(7044);
-var $isFinite = __nccwpck_require__(3766);
-
-/** @type {import('./isInteger')} */
-module.exports = function isInteger(argument) {
-	if (typeof argument !== 'number' || $isNaN(argument) || !$isFinite(argument)) {
-		return false;
-	}
-	var absValue = $abs(argument);
-	return $floor(absValue) === absValue;
-};
-
-
-/***/ }),
-
-/***/ 7044:
-/***/ ((module) => {
-
-
-
-/** @type {import('./isNaN')} */
-module.exports = Number.isNaN || function isNaN(a) {
-	return a !== a;
-};
-
-
-/***/ }),
-
-/***/ 1908:
-/***/ ((module) => {
-
-
-
-/** @type {import('./isNegativeZero')} */
-module.exports = function isNegativeZero(x) {
-	return x === 0 && 1 / x === 1 / -0;
-};
-
-
-/***/ }),
-
-/***/ 7147:
-/***/ ((module) => {
-
-
-
-/** @type {import('./max')} */
-module.exports = Math.max;
-
-
-/***/ }),
-
-/***/ 1017:
-/***/ ((module) => {
-
-
-
-/** @type {import('./min')} */
-module.exports = Math.min;
-
-
-/***/ }),
-
-/***/ 9521:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $floor = __nccwpck_require__(6171);
-
-/** @type {import('./mod')} */
-module.exports = function mod(number, modulo) {
-	var remain = number % modulo;
-	return $floor(remain >= 0 ? remain : remain + modulo);
-};
-
-
-/***/ }),
-
-/***/ 6947:
-/***/ ((module) => {
-
-
-
-/** @type {import('./pow')} */
-module.exports = Math.pow;
-
-
-/***/ }),
-
-/***/ 2621:
-/***/ ((module) => {
-
-
-
-/** @type {import('./round')} */
-module.exports = Math.round;
-
-
-/***/ }),
-
-/***/ 156:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $isNaN = __nccwpck_require__(7044);
-
-/** @type {import('./sign')} */
-module.exports = function sign(number) {
-	if ($isNaN(number) || number === 0) {
-		return number;
-	}
-	return number < 0 ? -1 : +1;
-};
-
-
-/***/ }),
-
-/***/ 4469:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-var path = __nccwpck_require__(6928);
-var fs = __nccwpck_require__(9896);
-var _0777 = parseInt('0777', 8);
-
-module.exports = mkdirP.mkdirp = mkdirP.mkdirP = mkdirP;
-
-function mkdirP (p, opts, f, made) {
-    if (typeof opts === 'function') {
-        f = opts;
-        opts = {};
-    }
-    else if (!opts || typeof opts !== 'object') {
-        opts = { mode: opts };
-    }
-    
-    var mode = opts.mode;
-    var xfs = opts.fs || fs;
-    
-    if (mode === undefined) {
-        mode = _0777
-    }
-    if (!made) made = null;
-    
-    var cb = f || /* istanbul ignore next */ function () {};
-    p = path.resolve(p);
-    
-    xfs.mkdir(p, mode, function (er) {
-        if (!er) {
-            made = made || p;
-            return cb(null, made);
-        }
-        switch (er.code) {
-            case 'ENOENT':
-                /* istanbul ignore if */
-                if (path.dirname(p) === p) return cb(er);
-                mkdirP(path.dirname(p), opts, function (er, made) {
-                    /* istanbul ignore if */
-                    if (er) cb(er, made);
-                    else mkdirP(p, opts, cb, made);
-                });
-                break;
-
-            // In the case of any other error, just see if there's a dir
-            // there already.  If so, then hooray!  If not, then something
-            // is borked.
-            default:
-                xfs.stat(p, function (er2, stat) {
-                    // if the stat fails, then that's super weird.
-                    // let the original error be the failure reason.
-                    if (er2 || !stat.isDirectory()) cb(er, made)
-                    else cb(null, made);
-                });
-                break;
-        }
-    });
-}
-
-mkdirP.sync = function sync (p, opts, made) {
-    if (!opts || typeof opts !== 'object') {
-        opts = { mode: opts };
-    }
-    
-    var mode = opts.mode;
-    var xfs = opts.fs || fs;
-    
-    if (mode === undefined) {
-        mode = _0777
-    }
-    if (!made) made = null;
-
-    p = path.resolve(p);
-
-    try {
-        xfs.mkdirSync(p, mode);
-        made = made || p;
-    }
-    catch (err0) {
-        switch (err0.code) {
-            case 'ENOENT' :
-                made = sync(path.dirname(p), opts, made);
-                sync(p, opts, made);
-                break;
-
-            // In the case of any other error, just see if there's a dir
-            // there already.  If so, then hooray!  If not, then something
-            // is borked.
-            default:
-                var stat;
-                try {
-                    stat = xfs.statSync(p);
-                }
-                catch (err1) /* istanbul ignore next */ {
-                    throw err0;
-                }
-                /* istanbul ignore if */
-                if (!stat.isDirectory()) throw err0;
-                break;
-        }
-    }
-
-    return made;
-};
-
-
-/***/ }),
-
-/***/ 506:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-var hasMap = typeof Map === 'function' && Map.prototype;
-var mapSizeDescriptor = Object.getOwnPropertyDescriptor && hasMap ? Object.getOwnPropertyDescriptor(Map.prototype, 'size') : null;
-var mapSize = hasMap && mapSizeDescriptor && typeof mapSizeDescriptor.get === 'function' ? mapSizeDescriptor.get : null;
-var mapForEach = hasMap && Map.prototype.forEach;
-var mapEntries = hasMap && Map.prototype.entries;
-var hasSet = typeof Set === 'function' && Set.prototype;
-var setSizeDescriptor = Object.getOwnPropertyDescriptor && hasSet ? Object.getOwnPropertyDescriptor(Set.prototype, 'size') : null;
-var setSize = hasSet && setSizeDescriptor && typeof setSizeDescriptor.get === 'function' ? setSizeDescriptor.get : null;
-var setForEach = hasSet && Set.prototype.forEach;
-var setValues = hasSet && Set.prototype.values;
-var hasWeakMap = typeof WeakMap === 'function' && WeakMap.prototype;
-var weakMapHas = hasWeakMap ? WeakMap.prototype.has : null;
-var hasWeakSet = typeof WeakSet === 'function' && WeakSet.prototype;
-var weakSetHas = hasWeakSet ? WeakSet.prototype.has : null;
-var hasWeakRef = typeof WeakRef === 'function' && WeakRef.prototype;
-var weakRefDeref = hasWeakRef ? WeakRef.prototype.deref : null;
-var booleanValueOf = Boolean.prototype.valueOf;
-var objectToString = Object.prototype.toString;
-var functionToString = Function.prototype.toString;
-var $match = String.prototype.match;
-var $slice = String.prototype.slice;
-var $replace = String.prototype.replace;
-var $toUpperCase = String.prototype.toUpperCase;
-var $toLowerCase = String.prototype.toLowerCase;
-var $test = RegExp.prototype.test;
-var $concat = Array.prototype.concat;
-var $join = Array.prototype.join;
-var $arrSlice = Array.prototype.slice;
-var $floor = Math.floor;
-var $max = Math.max;
-var $min = Math.min;
-var $round = Math.round;
-var $sqrt = Math.sqrt;
-var bigIntValueOf = typeof BigInt === 'function' ? BigInt.prototype.valueOf : null;
-var gOPS = Object.getOwnPropertySymbols;
-var symToString = typeof Symbol === 'function' && typeof Symbol.iterator === 'symbol' ? Symbol.prototype.toString : null;
-var hasShammedSymbols = typeof Symbol === 'function' && typeof Symbol.iterator === 'object';
-// ie, `has-tostringtag/shams
-var toStringTag = typeof Symbol === 'function'
-    && Symbol.toStringTag
-    && (
-        hasShammedSymbols
-            ? typeof Symbol.toStringTag === 'object'
-            : typeof Symbol.toStringTag === 'symbol'
-    )
-    ? Symbol.toStringTag
-    : null;
-var isEnumerable = Object.prototype.propertyIsEnumerable;
-
-var gPO = (typeof Reflect === 'function' ? Reflect.getPrototypeOf : Object.getPrototypeOf) || (
-    [].__proto__ === Array.prototype // eslint-disable-line no-proto
-        ? function (O) {
-            return O.__proto__; // eslint-disable-line no-proto
-        }
-        : null
-);
-
-var mapIteratorNext = mapEntries && gPO ? gPO(mapEntries.call(new Map())).next : null;
-var setIteratorNext = setValues && gPO ? gPO(setValues.call(new Set())).next : null;
-
-// TODO: replace with `which-typed-array`, and `call-bound` for `TypedArray.prototype.length`
-/* global Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array */
-var typedArrayProto = typeof Uint8Array === 'function' && gPO ? gPO(Uint8Array.prototype) : null;
-var typedArrayTag = typedArrayProto && toStringTag ? getterOf(typedArrayProto, toStringTag) : null;
-var typedArrayLength = typedArrayProto ? getterOf(typedArrayProto, 'length') : null;
-var typedArrayToString = /^\[object (?:Int8|Uint8|Uint8Clamped|Int16|Uint16|Int32|Uint32|Float16|Float32|Float64|BigInt64|BigUint64)Array\]$/;
-var typedArrayLengths = { __proto__: null };
-if (!typedArrayLength) {
-    var TypedArrays = [
-        typeof Int8Array === 'function' && Int8Array,
-        typeof Uint8Array === 'function' && Uint8Array,
-        typeof Uint8ClampedArray === 'function' && Uint8ClampedArray,
-        typeof Int16Array === 'function' && Int16Array,
-        typeof Uint16Array === 'function' && Uint16Array,
-        typeof Int32Array === 'function' && Int32Array,
-        typeof Uint32Array === 'function' && Uint32Array,
-        typeof Float32Array === 'function' && Float32Array,
-        typeof Float64Array === 'function' && Float64Array
-    ];
-    for (var ta = 0; ta < TypedArrays.length; ta++) {
-        var TypedArray = TypedArrays[ta];
-        var lengthGetter = TypedArray && getterOf(TypedArray.prototype, 'length');
-        if (lengthGetter) {
-            typedArrayLengths[toStr(new TypedArray(0))] = lengthGetter;
-        }
-    }
-}
-
-function addNumericSeparator(num, str) {
-    if (
-        num === Infinity
-        || num === -Infinity
-        || num !== num
-        || (num && num > -1000 && num < 1000)
-        || $test.call(/e/, str)
-    ) {
-        return str;
-    }
-    var sepRegex = /[0-9](?=(?:[0-9]{3})+(?![0-9]))/g;
-    if (typeof num === 'number') {
-        var int = num < 0 ? -$floor(-num) : $floor(num); // trunc(num)
-        if (int !== num) {
-            var intStr = String(int);
-            var dec = $slice.call(str, intStr.length + 1);
-            return $replace.call(intStr, sepRegex, '$&_') + '.' + $replace.call($replace.call(dec, /([0-9]{3})/g, '$&_'), /_$/, '');
-        }
-    }
-    return $replace.call(str, sepRegex, '$&_');
-}
-
-var utilInspect = __nccwpck_require__(8502);
-var getStringWidth = __nccwpck_require__(3077);
-var inspectCustom = utilInspect.custom;
-var inspectSymbol = isSymbol(inspectCustom) ? inspectCustom : null;
-
-var quotes = {
-    __proto__: null,
-    'double': '"',
-    single: "'"
-};
-var quoteREs = {
-    __proto__: null,
-    'double': /(["\\])/g,
-    single: /(['\\])/g
-};
-
-module.exports = function inspect_(obj, options, depth, seen, breakState) { // eslint-disable-line max-params
-    var opts = options || {};
-
-    if (has(opts, 'quoteStyle') && !has(quotes, opts.quoteStyle)) {
-        throw new TypeError('option "quoteStyle" must be "single" or "double"');
-    }
-    if (
-        has(opts, 'maxStringLength') && (typeof opts.maxStringLength === 'number'
-            ? opts.maxStringLength < 0 && opts.maxStringLength !== Infinity
-            : opts.maxStringLength !== null
-        )
-    ) {
-        throw new TypeError('option "maxStringLength", if provided, must be a non-negative integer, Infinity, or `null`');
-    }
-    if (
-        has(opts, 'maxCollectionLength')
-        && opts.maxCollectionLength !== null
-        && opts.maxCollectionLength !== Infinity
-        && !(
-            typeof opts.maxCollectionLength === 'number'
-            && opts.maxCollectionLength >= 0
-            && $floor(opts.maxCollectionLength) === opts.maxCollectionLength
-        )
-    ) {
-        throw new TypeError('option "maxCollectionLength", if provided, must be a non-negative integer, Infinity, or `null`');
-    }
-    var maxCollectionLength = typeof opts.maxCollectionLength === 'number' ? opts.maxCollectionLength : Infinity;
-    var customInspect = has(opts, 'customInspect') ? opts.customInspect : true;
-    if (typeof customInspect !== 'boolean' && customInspect !== 'symbol') {
-        throw new TypeError('option "customInspect", if provided, must be `true`, `false`, or `\'symbol\'`');
-    }
-
-    if (
-        has(opts, 'indent')
-        && opts.indent !== null
-        && opts.indent !== '\t'
-        && !(parseInt(opts.indent, 10) === opts.indent && opts.indent > 0)
-    ) {
-        throw new TypeError('option "indent" must be "\\t", an integer > 0, or `null`');
-    }
-    if (has(opts, 'numericSeparator') && typeof opts.numericSeparator !== 'boolean') {
-        throw new TypeError('option "numericSeparator", if provided, must be `true` or `false`');
-    }
-    var numericSeparator = opts.numericSeparator;
-    if (has(opts, 'multilineStrings') && typeof opts.multilineStrings !== 'boolean') {
-        throw new TypeError('option "multilineStrings", if provided, must be `true` or `false`');
-    }
-
-    var hasBreakLength = has(opts, 'breakLength');
-    if (
-        hasBreakLength
-        && opts.breakLength !== Infinity
-        && (
-            typeof opts.breakLength !== 'number'
-            || opts.breakLength < 0
-            || parseInt(opts.breakLength, 10) !== opts.breakLength
-        )
-    ) {
-        throw new TypeError('option "breakLength", if provided, must be a non-negative integer or `Infinity`');
-    }
-
-    if (typeof obj === 'undefined') {
-        return 'undefined';
-    }
-    if (obj === null) {
-        return 'null';
-    }
-    if (typeof obj === 'boolean') {
-        return obj ? 'true' : 'false';
-    }
-
-    if (typeof obj === 'string') {
-        return inspectString(obj, opts);
-    }
-    if (typeof obj === 'number') {
-        if (obj === 0) {
-            return Infinity / obj > 0 ? '0' : '-0';
-        }
-        var str = String(obj);
-        return numericSeparator ? addNumericSeparator(obj, str) : str;
-    }
-    if (typeof obj === 'bigint') {
-        var bigIntStr = String(obj) + 'n';
-        return numericSeparator ? addNumericSeparator(obj, bigIntStr) : bigIntStr;
-    }
-
-    var maxDepth = typeof opts.depth === 'undefined' ? 5 : opts.depth;
-    if (typeof depth === 'undefined') { depth = 0; }
-    if (depth >= maxDepth && maxDepth > 0 && typeof obj === 'object') {
-        return isArray(obj) ? '[Array]' : '[Object]';
-    }
-
-    var indent = getIndent(hasBreakLength && (typeof opts.indent === 'undefined' || opts.indent === null) ? { indent: 2 } : opts, depth);
-    var layout = hasBreakLength ? {
-        breakLength: opts.breakLength,
-        depth: depth,
-        indent: indent,
-        maxCollectionLength: maxCollectionLength,
-        state: breakState || { currentDepth: depth }
-    } : null;
-
-    if (typeof seen === 'undefined') {
-        seen = [];
-    } else if (indexOf(seen, obj) >= 0) {
-        return '[Circular]';
-    }
-
-    function inspect(value, from, noIndent) {
-        var nextSeen = seen;
-        if (from) {
-            nextSeen = $arrSlice.call(seen);
-            nextSeen.push(from);
-        }
-        if (noIndent && !layout) {
-            var newOpts = {
-                depth: opts.depth
-            };
-            if (has(opts, 'quoteStyle')) {
-                newOpts.quoteStyle = opts.quoteStyle;
-            }
-            if (has(opts, 'maxCollectionLength')) {
-                newOpts.maxCollectionLength = opts.maxCollectionLength;
-            }
-            return inspect_(value, newOpts, depth + 1, nextSeen);
-        }
-        return inspect_(value, opts, depth + 1, nextSeen, layout ? layout.state : breakState);
-    }
-
-    // like `util.inspect`, track the depth of the most recently entered non-empty object, so a container only fits on one line when few levels are nested below it
-    function enter() {
-        if (layout) {
-            var previousDepth = layout.state.currentDepth;
-            layout.state.currentDepth = depth;
-            return previousDepth;
-        }
-        return null;
-    }
-    function leaveIfEmpty(entries, previousDepth) {
-        if (layout && entries.length === 0) {
-            layout.state.currentDepth = previousDepth;
-        }
-    }
-
-    if (typeof obj === 'function' && !isRegExp(obj)) { // in older engines, regexes are callable
-        var name = nameOf(obj);
-        var fnDepth = enter();
-        var keys = arrObjKeys(obj, inspect);
-        leaveIfEmpty(keys, fnDepth);
-        if (layout && keys.length > 0) {
-            return breakLines(keys, bracesOf('{', '}', '[Function' + (name ? ': ' + name : ' (anonymous)') + ']', ' '), layout);
-        }
-        return '[Function' + (name ? ': ' + name : ' (anonymous)') + ']' + (keys.length > 0 ? ' { ' + $join.call(keys, ', ') + ' }' : '');
-    }
-    if (isSymbol(obj)) {
-        var symString = hasShammedSymbols ? $replace.call(String(obj), /^(Symbol\(.*\))_[^)]*$/, '$1') : symToString.call(obj);
-        return typeof obj === 'object' && !hasShammedSymbols ? markBoxed(symString) : symString;
-    }
-    if (isElement(obj)) {
-        var s = '<' + $toLowerCase.call(String(obj.nodeName));
-        var attrs = obj.attributes || [];
-        for (var i = 0; i < attrs.length; i++) {
-            s += ' ' + attrs[i].name + '=' + wrapQuotes(quote(attrs[i].value), 'double', opts);
-        }
-        s += '>';
-        if (obj.childNodes && obj.childNodes.length) { s += '...'; }
-        s += '</' + $toLowerCase.call(String(obj.nodeName)) + '>';
-        return s;
-    }
-    if (isArray(obj)) {
-        if (obj.length === 0) { return '[]'; }
-        enter();
-        var xs = arrObjKeys(obj, inspect, maxCollectionLength);
-        if (layout) {
-            return breakLines(xs, bracesOf('[', ']', '', ' '), layout, obj);
-        }
-        if (indent && !singleLineValues(xs)) {
-            return '[' + indentedJoin(xs, indent) + ']';
-        }
-        return '[ ' + $join.call(xs, ', ') + ' ]';
-    }
-    if (isError(obj)) {
-        var errorDepth = enter();
-        var parts = arrObjKeys(obj, inspect);
-        if (!('cause' in Error.prototype) && 'cause' in obj && !isEnumerable.call(obj, 'cause')) {
-            parts = $concat.call(['[cause]: ' + inspect(obj.cause)], parts);
-        }
-        leaveIfEmpty(parts, errorDepth);
-        if (parts.length === 0) { return '[' + String(obj) + ']'; }
-        if (layout) {
-            return breakLines(parts, bracesOf('{ [' + String(obj) + ']', '}', '', ' '), layout);
-        }
-        return '{ [' + String(obj) + '] ' + $join.call(parts, ', ') + ' }';
-    }
-    if (typeof obj === 'object' && customInspect) {
-        if (inspectSymbol && typeof obj[inspectSymbol] === 'function' && utilInspect) {
-            return utilInspect(obj, { depth: maxDepth - depth });
-        } else if (customInspect !== 'symbol' && typeof obj.inspect === 'function') {
-            return obj.inspect();
-        }
-    }
-    if (isMap(obj)) {
-        var mapParts = [];
-        var mapDepth = enter();
-        if (mapIteratorNext && maxCollectionLength < mapSize.call(obj)) {
-            var mapIterator = mapEntries.call(obj);
-            var mapStep;
-            while (mapParts.length < maxCollectionLength && !(mapStep = mapIteratorNext.call(mapIterator)).done) {
-                mapParts.push(inspect(mapStep.value[0], obj, true) + ' => ' + inspect(mapStep.value[1], obj));
-            }
-        } else if (mapForEach) {
-            mapForEach.call(obj, function (value, key) {
-                if (mapParts.length < maxCollectionLength) {
-                    mapParts.push(inspect(key, obj, true) + ' => ' + inspect(value, obj));
-                }
-            });
-        }
-        var mapLength = mapSize.call(obj);
-        if (maxCollectionLength !== Infinity && mapLength > mapParts.length) {
-            mapParts.push(moreItems(mapLength - mapParts.length));
-        }
-        leaveIfEmpty(mapParts, mapDepth);
-        if (layout) {
-            return breakLines(mapParts, bracesOf('Map (' + mapLength + ') {', '}', '', ''), layout);
-        }
-        return collectionOf('Map', mapLength, mapParts, indent);
-    }
-    if (isSet(obj)) {
-        var setParts = [];
-        var setDepth = enter();
-        if (setIteratorNext && maxCollectionLength < setSize.call(obj)) {
-            var setIterator = setValues.call(obj);
-            var setStep;
-            while (setParts.length < maxCollectionLength && !(setStep = setIteratorNext.call(setIterator)).done) {
-                setParts.push(inspect(setStep.value, obj));
-            }
-        } else if (setForEach) {
-            setForEach.call(obj, function (value) {
-                if (setParts.length < maxCollectionLength) {
-                    setParts.push(inspect(value, obj));
-                }
-            });
-        }
-        var setLength = setSize.call(obj);
-        if (maxCollectionLength !== Infinity && setLength > setParts.length) {
-            setParts.push(moreItems(setLength - setParts.length));
-        }
-        leaveIfEmpty(setParts, setDepth);
-        if (layout) {
-            return breakLines(setParts, bracesOf('Set (' + setLength + ') {', '}', '', ''), layout);
-        }
-        return collectionOf('Set', setLength, setParts, indent);
-    }
-    if (isWeakMap(obj)) {
-        return weakCollectionOf('WeakMap');
-    }
-    if (isWeakSet(obj)) {
-        return weakCollectionOf('WeakSet');
-    }
-    if (isWeakRef(obj)) {
-        return weakCollectionOf('WeakRef');
-    }
-    if (isNumber(obj)) {
-        return markBoxed(inspect(Number(obj)));
-    }
-    if (isBigInt(obj)) {
-        return markBoxed(inspect(bigIntValueOf.call(obj)));
-    }
-    if (isBoolean(obj)) {
-        return markBoxed(booleanValueOf.call(obj));
-    }
-    if (isString(obj)) {
-        return markBoxed(inspect(String(obj)));
-    }
-    // note: in IE 8, sometimes `global !== window` but both are the prototypes of each other
-    /* global window */
-    if (typeof window !== 'undefined' && obj === window) {
-        return '{ [object Window] }';
-    }
-    if (
-        (typeof globalThis !== 'undefined' && obj === globalThis)
-        || (typeof global !== 'undefined' && obj === global)
-    ) {
-        return '{ [object globalThis] }';
-    }
-    if (!isDate(obj) && !isRegExp(obj)) {
-        var objectDepth = enter();
-        var ys = arrObjKeys(obj, inspect, maxCollectionLength);
-        leaveIfEmpty(ys, objectDepth);
-        var isPlainObject = gPO ? gPO(obj) === Object.prototype : obj instanceof Object || obj.constructor === Object;
-        var protoTag = (gPO ? gPO(obj) === null : !(obj instanceof Object)) ? 'null prototype' : '';
-        var stringTag = !isPlainObject && toStringTag && Object(obj) === obj && toStringTag in obj ? $slice.call(toStr(obj), 8, -1) : protoTag ? 'Object' : '';
-        var constructorTag = isPlainObject || typeof obj.constructor !== 'function' ? '' : obj.constructor.name ? obj.constructor.name + ' ' : '';
-        var tag = constructorTag + (stringTag || protoTag ? '[' + $join.call($concat.call([], stringTag || [], protoTag || []), ': ') + '] ' : '');
-        if (ys.length === 0) { return tag + '{}'; }
-        if (layout) {
-            return breakLines(ys, bracesOf(tag + '{', '}', '', ' '), layout);
-        }
-        if (indent) {
-            return tag + '{' + indentedJoin(ys, indent) + '}';
-        }
-        return tag + '{ ' + $join.call(ys, ', ') + ' }';
-    }
-    return String(obj);
-};
-
-function wrapQuotes(s, defaultStyle, opts) {
-    var style = opts.quoteStyle || defaultStyle;
-    var quoteChar = quotes[style];
-    return quoteChar + s + quoteChar;
-}
-
-function quote(s) {
-    return $replace.call(String(s), /"/g, '&quot;');
-}
-
-function canTrustToString(obj) {
-    return !toStringTag || !(typeof obj === 'object' && (toStringTag in obj || typeof obj[toStringTag] !== 'undefined'));
-}
-function isArray(obj) { return toStr(obj) === '[object Array]' && canTrustToString(obj); }
-function isDate(obj) { return toStr(obj) === '[object Date]' && canTrustToString(obj); }
-function isRegExp(obj) { return toStr(obj) === '[object RegExp]' && canTrustToString(obj); }
-function isError(obj) { return toStr(obj) === '[object Error]' && canTrustToString(obj); }
-function isString(obj) { return toStr(obj) === '[object String]' && canTrustToString(obj); }
-function isNumber(obj) { return toStr(obj) === '[object Number]' && canTrustToString(obj); }
-function isBoolean(obj) { return toStr(obj) === '[object Boolean]' && canTrustToString(obj); }
-
-// Symbol and BigInt do have Symbol.toStringTag by spec, so that can't be used to eliminate false positives
-function isSymbol(obj) {
-    if (hasShammedSymbols) {
-        return obj && typeof obj === 'object' && obj instanceof Symbol;
-    }
-    if (typeof obj === 'symbol') {
-        return true;
-    }
-    if (!obj || typeof obj !== 'object' || !symToString) {
-        return false;
-    }
-    try {
-        symToString.call(obj);
-        return true;
-    } catch (e) {}
-    return false;
-}
-
-function isBigInt(obj) {
-    if (!obj || typeof obj !== 'object' || !bigIntValueOf) {
-        return false;
-    }
-    try {
-        bigIntValueOf.call(obj);
-        return true;
-    } catch (e) {}
-    return false;
-}
-
-var hasOwn = Object.prototype.hasOwnProperty || function (key) { return key in this; };
-function has(obj, key) {
-    return hasOwn.call(obj, key);
-}
-
-function toStr(obj) {
-    return objectToString.call(obj);
-}
-
-function isTypedArray(obj) {
-    if (typedArrayTag) {
-        return !!typedArrayTag.call(obj);
-    }
-    return !toStringTag && $test.call(typedArrayToString, toStr(obj));
-}
-
-function getTypedArrayLength(obj) {
-    if (typedArrayLength) {
-        return typedArrayLength.call(obj);
-    }
-    var getter = typedArrayLengths[toStr(obj)];
-    return getter ? getter.call(obj) : obj.length;
-}
-
-function getterOf(obj, key) {
-    var descriptor = Object.getOwnPropertyDescriptor ? Object.getOwnPropertyDescriptor(obj, key) : null;
-    return descriptor && typeof descriptor.get === 'function' ? descriptor.get : null;
-}
-
-function moreItems(count) {
-    return '... ' + count + ' more item' + (count > 1 ? 's' : '');
-}
-
-function nameOf(f) {
-    if (f.name) { return f.name; }
-    var m = $match.call(functionToString.call(f), /^function\s*([\w$]+)/);
-    if (m) { return m[1]; }
-    return null;
-}
-
-function indexOf(xs, x) {
-    if (xs.indexOf) { return xs.indexOf(x); }
-    for (var i = 0, l = xs.length; i < l; i++) {
-        if (xs[i] === x) { return i; }
-    }
-    return -1;
-}
-
-function isMap(x) {
-    if (!mapSize || !x || typeof x !== 'object') {
-        return false;
-    }
-    try {
-        mapSize.call(x);
-        try {
-            setSize.call(x);
-        } catch (s) {
-            return true;
-        }
-        return x instanceof Map; // core-js workaround, pre-v2.5.0
-    } catch (e) {}
-    return false;
-}
-
-function isWeakMap(x) {
-    if (!weakMapHas || !x || typeof x !== 'object') {
-        return false;
-    }
-    try {
-        weakMapHas.call(x, weakMapHas);
-        try {
-            weakSetHas.call(x, weakSetHas);
-        } catch (s) {
-            return true;
-        }
-        return x instanceof WeakMap; // core-js workaround, pre-v2.5.0
-    } catch (e) {}
-    return false;
-}
-
-function isWeakRef(x) {
-    if (!weakRefDeref || !x || typeof x !== 'object') {
-        return false;
-    }
-    try {
-        weakRefDeref.call(x);
-        return true;
-    } catch (e) {}
-    return false;
-}
-
-function isSet(x) {
-    if (!setSize || !x || typeof x !== 'object') {
-        return false;
-    }
-    try {
-        setSize.call(x);
-        try {
-            mapSize.call(x);
-        } catch (m) {
-            return true;
-        }
-        return x instanceof Set; // core-js workaround, pre-v2.5.0
-    } catch (e) {}
-    return false;
-}
-
-function isWeakSet(x) {
-    if (!weakSetHas || !x || typeof x !== 'object') {
-        return false;
-    }
-    try {
-        weakSetHas.call(x, weakSetHas);
-        try {
-            weakMapHas.call(x, weakMapHas);
-        } catch (s) {
-            return true;
-        }
-        return x instanceof WeakSet; // core-js workaround, pre-v2.5.0
-    } catch (e) {}
-    return false;
-}
-
-function isElement(x) {
-    if (!x || typeof x !== 'object') { return false; }
-    if (typeof HTMLElement !== 'undefined' && x instanceof HTMLElement) {
-        return true;
-    }
-    return typeof x.nodeName === 'string' && typeof x.getAttribute === 'function';
-}
-
-function inspectString(str, opts) {
-    if (str.length > opts.maxStringLength) {
-        var remaining = str.length - opts.maxStringLength;
-        var trailer = '... ' + remaining + ' more character' + (remaining > 1 ? 's' : '');
-        return inspectString($slice.call(str, 0, opts.maxStringLength), opts) + trailer;
-    }
-    var quoteRE = quoteREs[opts.quoteStyle || 'single'];
-    quoteRE.lastIndex = 0;
-    // eslint-disable-next-line no-control-regex
-    var s = $replace.call($replace.call(str, quoteRE, '\\$1'), opts.multilineStrings ? /[\x00-\x09\x0b-\x1f]/g : /[\x00-\x1f]/g, lowbyte);
-    return wrapQuotes(s, 'single', opts);
-}
-
-function lowbyte(c) {
-    var n = c.charCodeAt(0);
-    var x = {
-        8: 'b',
-        9: 't',
-        10: 'n',
-        12: 'f',
-        13: 'r'
-    }[n];
-    if (x) { return '\\' + x; }
-    return '\\x' + (n < 0x10 ? '0' : '') + $toUpperCase.call(n.toString(16));
-}
-
-function markBoxed(str) {
-    return 'Object(' + str + ')';
-}
-
-function weakCollectionOf(type) {
-    return type + ' { ? }';
-}
-
-function collectionOf(type, size, entries, indent) {
-    var joinedEntries = indent ? indentedJoin(entries, indent) : $join.call(entries, ', ');
-    return type + ' (' + size + ') {' + joinedEntries + '}';
-}
-
-// the following three functions port the line-breaking logic of node's `util.inspect` (with its default `compact: 3`), from `lib/internal/util/inspect.js`
-function isBelowBreakLength(entries, start, breakLength) {
-    if (breakLength === Infinity) {
-        return singleLineValues(entries);
-    }
-    var totalLength = entries.length + start;
-    if (totalLength + entries.length > breakLength) {
-        return false;
-    }
-    for (var i = 0; i < entries.length; i++) {
-        totalLength += entries[i].length;
-        if (totalLength > breakLength) {
-            return false;
-        }
-    }
-    return true;
-}
-
-function padTo(str, width, atStart) {
-    var fill = width > str.length ? $join.call(Array(width - str.length + 1), ' ') : '';
-    return atStart ? fill + str : str + fill;
-}
-
-function groupArrayElements(entries, layout, value) {
-    var separatorSpace = 2; // a comma and a space
-    var totalLength = 0;
-    var maxLength = 0;
-    var outputLength = entries.length;
-    if (layout.maxCollectionLength < entries.length) {
-        outputLength -= 1; // leave the `... N more items` entry out of the grouping
-    }
-    var dataLen = [];
-    for (var i = 0; i < outputLength; i++) {
-        dataLen[i] = getStringWidth(entries[i]);
-        totalLength += dataLen[i] + separatorSpace;
-        if (maxLength < dataLen[i]) {
-            maxLength = dataLen[i];
-        }
-    }
-    var actualMax = maxLength + separatorSpace;
-    var indentationLvl = layout.indent.prev.length;
-    if ((actualMax * 3) + indentationLvl >= layout.breakLength || (totalLength / actualMax <= 5 && maxLength > 6)) {
-        return entries;
-    }
-    var averageBias = $sqrt(actualMax - (totalLength / entries.length));
-    var biasedMax = $max(actualMax - 3 - averageBias, 1);
-    var columns = $min(
-        $round($sqrt(2.5 * biasedMax * outputLength) / biasedMax),
-        $floor((layout.breakLength - indentationLvl) / actualMax),
-        12, // `compact` * 4
-        15
-    );
-    if (columns <= 1) {
-        return entries;
-    }
-    var maxLineLength = [];
-    for (var c = 0; c < columns; c++) {
-        var lineMaxLength = 0;
-        for (var j = c; j < entries.length; j += columns) {
-            if (dataLen[j] > lineMaxLength) {
-                lineMaxLength = dataLen[j];
-            }
-        }
-        maxLineLength[c] = lineMaxLength + separatorSpace;
-    }
-    var numeric = true;
-    for (var k = 0; k < entries.length && numeric; k++) {
-        numeric = typeof value[k] === 'number' || typeof value[k] === 'bigint';
-    }
-    var grouped = [];
-    for (var row = 0; row < outputLength; row += columns) {
-        var max = $min(row + columns, outputLength);
-        var str = '';
-        var col = row;
-        for (; col < max - 1; col++) {
-            str += padTo(entries[col] + ', ', maxLineLength[col - row] + (entries[col].length - dataLen[col]), numeric);
-        }
-        var lastPadding = maxLineLength[col - row] + (entries[col].length - dataLen[col]) - separatorSpace;
-        str += numeric ? padTo(entries[col], lastPadding, true) : entries[col];
-        grouped.push(str);
-    }
-    if (outputLength < entries.length) {
-        grouped.push(entries[outputLength]);
-    }
-    return grouped;
-}
-
-// `padding` goes inside the braces only when the entries fit on one line
-function bracesOf(opening, closing, base, padding) {
-    return [
-        opening,
-        closing,
-        base,
-        padding
-    ];
-}
-
-function breakLines(entries, braces, layout, arrayValue) {
-    var output = arrayValue && entries.length > 6 ? groupArrayElements(entries, layout, arrayValue) : entries;
-    var base = braces[2] ? braces[2] + ' ' : '';
-    if (layout.state.currentDepth - layout.depth < 3 && output.length === entries.length) {
-        var start = output.length + layout.indent.prev.length + braces[0].length + braces[2].length + 10;
-        if (isBelowBreakLength(output, start, layout.breakLength)) {
-            var joined = $join.call(output, ', ');
-            if (indexOf(joined, '\n') < 0) {
-                return base + braces[0] + braces[3] + joined + braces[3] + braces[1];
-            }
-        }
-    }
-    return base + braces[0] + indentedJoin(output, layout.indent) + braces[1];
-}
-
-function singleLineValues(xs) {
-    for (var i = 0; i < xs.length; i++) {
-        if (indexOf(xs[i], '\n') >= 0) {
-            return false;
-        }
-    }
-    return true;
-}
-
-function getIndent(opts, depth) {
-    var baseIndent;
-    if (opts.indent === '\t') {
-        baseIndent = '\t';
-    } else if (typeof opts.indent === 'number' && opts.indent > 0) {
-        baseIndent = $join.call(Array(opts.indent + 1), ' ');
-    } else {
-        return null;
-    }
-    return {
-        base: baseIndent,
-        prev: $join.call(Array(depth + 1), baseIndent)
-    };
-}
-
-function indentedJoin(xs, indent) {
-    if (xs.length === 0) { return ''; }
-    var lineJoiner = '\n' + indent.prev + indent.base;
-    return lineJoiner + $join.call(xs, ',' + lineJoiner) + '\n' + indent.prev;
-}
-
-function arrObjKeys(obj, inspect, maxLength) {
-    var isArr = isArray(obj);
-    var limit = typeof maxLength === 'number' ? maxLength : Infinity;
-    var typedLength = !isArr && limit !== Infinity && isTypedArray(obj) ? getTypedArrayLength(obj) : null;
-    if (typeof typedLength !== 'number' || typedLength <= limit) {
-        typedLength = null;
-    }
-    var xs = [];
-    if (isArr) {
-        xs.length = obj.length < limit ? obj.length : limit;
-        for (var i = 0; i < obj.length && i < limit; i++) {
-            xs[i] = has(obj, i) ? inspect(obj[i], obj) : '';
-        }
-        if (obj.length > limit) {
-            xs.push(moreItems(obj.length - limit));
-        }
-    } else if (typedLength !== null) {
-        for (var t = 0; t < limit; t++) {
-            xs.push(t + ': ' + inspect(obj[t], obj));
-        }
-        xs.push(moreItems(typedLength - limit));
-    }
-    var syms = typeof gOPS === 'function' ? gOPS(obj) : [];
-    var symMap;
-    if (hasShammedSymbols) {
-        symMap = {};
-        for (var k = 0; k < syms.length; k++) {
-            symMap['$' + syms[k]] = syms[k];
-        }
-    }
-
-    for (var key in obj) { // eslint-disable-line no-restricted-syntax
-        if (!has(obj, key)) { continue; } // eslint-disable-line no-restricted-syntax, no-continue
-        if (isArr && String(Number(key)) === key && key < obj.length) { continue; } // eslint-disable-line no-restricted-syntax, no-continue
-        if (typedLength !== null && String(Number(key)) === key && key < typedLength) { continue; } // eslint-disable-line no-restricted-syntax, no-continue
-        if (hasShammedSymbols && symMap['$' + key] instanceof Symbol) {
-            // this is to prevent shammed Symbols, which are stored as strings, from being included in the string key section
-            continue; // eslint-disable-line no-restricted-syntax, no-continue
-        } else if ($test.call(/[^\w$]/, key)) {
-            xs.push(inspect(key, obj) + ': ' + inspect(obj[key], obj));
-        } else {
-            xs.push(key + ': ' + inspect(obj[key], obj));
-        }
-    }
-    if (typeof gOPS === 'function') {
-        for (var j = 0; j < syms.length; j++) {
-            if (isEnumerable.call(obj, syms[j])) {
-                xs.push('[' + inspect(syms[j]) + ']: ' + inspect(obj[syms[j]], obj));
-            }
-        }
-    }
-    return xs;
-}
-
-
-/***/ }),
-
-/***/ 3077:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-var $charCodeAt = String.prototype.charCodeAt;
-var $indexOf = String.prototype.indexOf;
-var $normalize = String.prototype.normalize;
-var $slice = String.prototype.slice;
-var $split = String.prototype.split;
-var $floor = Math.floor;
-var $parseInt = parseInt;
-
-var ranges = __nccwpck_require__(7859);
-
-var starts = [];
-var ends = [];
-var widths = [];
-var tokens = $split.call(ranges, ',');
-var previousEnd = -1;
-for (var t = 0; t < tokens.length; t++) {
-    var dot = $indexOf.call(tokens[t], '.');
-    starts[t] = previousEnd + 1 + $parseInt($slice.call(tokens[t], 1, dot), 36);
-    previousEnd = starts[t] + $parseInt($slice.call(tokens[t], dot + 1), 36);
-    ends[t] = previousEnd;
-    widths[t] = Number($slice.call(tokens[t], 0, 1));
-}
-
-function codePointWidth(code) {
-    var low = 0;
-    var high = starts.length - 1;
-    while (low <= high) {
-        var mid = $floor((low + high) / 2);
-        if (code < starts[mid]) {
-            high = mid - 1;
-        } else if (code > ends[mid]) {
-            low = mid + 1;
-        } else {
-            return widths[mid];
-        }
-    }
-    return 1;
-}
-
-function unicodeWidth(str) {
-    var width = 0;
-    for (var i = 0; i < str.length; i++) {
-        var code = $charCodeAt.call(str, i);
-        if (code >= 0xD800 && code <= 0xDBFF && i + 1 < str.length) {
-            var next = $charCodeAt.call(str, i + 1);
-            if (next >= 0xDC00 && next <= 0xDFFF) {
-                code = ((code - 0xD800) * 0x400) + (next - 0xDC00) + 0x10000;
-                i += 1;
-            }
-        }
-        width += codePointWidth(code);
-    }
-    return width;
-}
-
-// like node, only the part of the string after its first non-ASCII character is NFC-normalized and looked up
-module.exports = function getStringWidth(str) {
-    var width = 0;
-    for (var i = 0; i < str.length; i++) {
-        var code = $charCodeAt.call(str, i);
-        if (code >= 127) {
-            var rest = $slice.call(str, i);
-            return width + unicodeWidth($normalize ? $normalize.call(rest, 'NFC') : rest);
-        }
-        width += code >= 32 ? 1 : 0;
-    }
-    return width;
-};
-
-
-/***/ }),
-
-/***/ 7859:
-/***/ ((module) => {
-
-/*
- * generated by `npm run generate:string-width`; do not edit.
- * display widths of code points, as computed by node's ICU-based `getStringWidth`, for Unicode 17.0.
- * every code point not in a range has width 1. each comma-separated range is: its width, then (in base 36) the gap since the previous range ended, a dot, and its length minus 1.
- */
-
-var $join = Array.prototype.join;
-
-module.exports = $join.call([
-    '00.v,02n.w,0gw.33,07n.6,07b.18,01.0,01.1,01.1,01.0,01k.5,0a.a,01.0,01a.k,0g.0,02t.7,01.5,02.1,01.3,',
-    '0x.0,01.0,0u.q,02j.a,01m.8,09.0,0o.3,01.8,01.2,01.4,017.2,01g.1,05.8,016.1k,01j.0,01.0,04.7,04.0,',
-    '03.6,0a.1,0t.0,01m.0,04.3,08.0,0k.1,0q.0,02.1,01l.0,04.1,04.1,02.2,03.0,0u.1,03.0,0b.1,01l.0,04.4,',
-    '01.1,04.0,0k.1,0m.5,01.0,01m.0,02.0,01.3,08.0,07.1,0b.1,0u.0,01p.0,0c.0,01e.0,03.0,01j.0,01.2,05.2,',
-    '01.3,07.1,0b.1,0t.0,01m.0,02.0,06.0,05.1,0k.1,0s.1,01l.1,04.3,08.0,0k.1,0t.0,020.0,07.2,01.0,02i.0,',
-    '02.6,0c.7,02q.0,02.8,0b.6,021.1,0r.0,01.0,01.0,01j.d,01.4,01.1,05.a,01.z,09.0,02u.3,01.5,01.1,02.1,',
-    '0p.1,04.2,0g.3,0d.0,02.1,06.0,0f.0,22q.2n,0e5.2,0qa.2,0t.1,0u.1,0u.1,01s.1,01.6,08.0,02.a,09.0,',
-    '019.4,039.1,0y.0,03a.2,04.1,09.0,06.2,063.1,02.0,01m.0,01.6,01.0,01.0,02.7,06.9,02.0,01c.19,02.b,',
-    '0k.3,01c.0,01.4,01.0,05.0,014.8,0c.1,0w.3,02.1,01.2,01k.0,01.1,03.0,01.2,01m.7,02.1,048.2,01.c,01.6,',
-    '04.0,06.0,03.1,05i.1r,0ej.4,0q.4,01d.4,01.9,02o.w,2fd.1,2d.1,25a.3,23.0,22.0,2eh.1,2l.1,2q.7,2g.b,',
-    '217.0,2a.5,23.0,2d.0,28.1,2h.1,25.1,28.0,25.0,2l.0,27.1,21.0,24.0,22.0,27.0,24.1,2s.0,2z.0,21.0,',
-    '24.2,21.0,21p.2,2o.0,2e.0,2nv.1,21f.0,24.0,0bd.2,03x.0,02o.v,23k.p,21.2g,2c.5x,2q.26,22.2d,22.2u,',
-    '25.16,21.2l,21.2d,29.1b,21.13,28.mkc,23.1i,0bs.3,01.9,0w.1,028.1,07k.0,03.0,04.0,0p.1,05.0,047.1,',
-    '0q.h,0d.0,012.7,0p.a,2e.s,03.2,01c.0,02.3,02.1,013.0,01v.5,02.1,02.1,0c.0,08.0,01b.0,01f.0,01.2,',
-    '02.1,05.1,01.0,016.1,08.0,06m.0,02.0,04.0,2i.8mb,26l8.e7,0u.0,0kh.f,20.9,06.f,20.y,21.i,21.3,043.0,',
-    '21.2n,23j.6,0i.2,0e9.0,06a.0,045.4,01ae.2,01.1,05.3,014.2,04.0,04l.1,0fx.3,01t.4,08t.1,025.5,01y.a,',
-    '01d.3,03f.0,01i.e,015.0,02.1,0a.2,01d.3,02.1,02.0,04.0,0a.0,01e.2,010.4,01.7,01q.0,0c.1,01g.8,0a.3,',
-    '02.0,02n.2,02.0,01.1,06.0,02.0,04d.0,03.7,0l.1,01l.1,03.0,011.6,03.4,01y.5,0d.0,01.0,01.0,0e.1,',
-    '02d.7,02.2,01.0,0n.0,02c.5,01.0,04.1,01.1,06m.3,06.1,01.1,0r.1,02d.7,02.0,01.1,02y.0,01.0,02.5,01.0,',
-    '02t.0,01.0,02.3,01.4,077.8,01.1,074.1,01.0,04.0,040.3,02.1,04.0,0w.9,014.5,02.3,08.0,09.5,02.2,',
-    '01a.c,01.1,05i.0,01.2,01.0,05l.6,01.5,01.0,02a.l,02.6,01.1,01.1,03e.5,03.0,01.1,01.6,01.0,020.1,',
-    '03.0,01.0,09n.1,0b.1,01g.4,05.0,01.0,0n.0,0445.g,06.e,08ug.b,03.2,01xc.4,01n.6,0t4.0,01r.3,225.4,',
-    '2b.6,29.5p1,215.v,22p.36,26pp.3,21.6,21.1,21.82,2f.0,2t.2,22.0,2e.3,28.az,01wh.1,01.3,03mk.19,02.m,',
-    '2ev.1,30.4,02.2,09.f,02.6,0u.3,2d.1,30.3,03l.2,257.2e,29.m,01ah.1i,04.1d,08.0,0e.0,0m.4,01.e,011s.6,',
-    '01.g,02.6,01.1,01.4,02s.0,04g.6,0af.0,01p.3,0e4.3,072.1,06r.0,02.0,07.1,05.0,0d6.6,031.6,21bt.0,',
-    '25m.0,25a.0,22.9,223.s,2d.17,24.8,27.1,2e.5,24a.w,2c.8,21.1x,21.l,2c.16,24.4,2c.g,23.0,23.1y,21.0,',
-    '21.56,22.1q,2d.3,21.n,2i.0,2q.1,2d.0,22e.2c,21c.1x,26.0,23.2,22.3,23.3,2b.1,27.8,26b.b,24.0,27v.1a,',
-    '21.9,21.54,234.c,23.a,23.1k,21.0,24.f,22.b,24.9,2zr.1ekd,22.1ekd,0e1oj.0,0u.2n,03k.6n'
-], '');
-
-
-/***/ }),
-
-/***/ 8502:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-module.exports = __nccwpck_require__(9023).inspect;
-
-
-/***/ }),
-
-/***/ 226:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var keysShim;
-if (!Object.keys) {
-	// modified from https://github.com/es-shims/es5-shim
-	var has = Object.prototype.hasOwnProperty;
-	var toStr = Object.prototype.toString;
-	var isArgs = __nccwpck_require__(8598); // eslint-disable-line global-require
-	var isEnumerable = Object.prototype.propertyIsEnumerable;
-	var hasDontEnumBug = !isEnumerable.call({ toString: null }, 'toString');
-	var hasProtoEnumBug = isEnumerable.call(function () {}, 'prototype');
-	var dontEnums = [
-		'toString',
-		'toLocaleString',
-		'valueOf',
-		'hasOwnProperty',
-		'isPrototypeOf',
-		'propertyIsEnumerable',
-		'constructor'
-	];
-	var equalsConstructorPrototype = function (o) {
-		var ctor = o.constructor;
-		return ctor && ctor.prototype === o;
-	};
-	var excludedKeys = {
-		$applicationCache: true,
-		$console: true,
-		$external: true,
-		$frame: true,
-		$frameElement: true,
-		$frames: true,
-		$innerHeight: true,
-		$innerWidth: true,
-		$onmozfullscreenchange: true,
-		$onmozfullscreenerror: true,
-		$outerHeight: true,
-		$outerWidth: true,
-		$pageXOffset: true,
-		$pageYOffset: true,
-		$parent: true,
-		$scrollLeft: true,
-		$scrollTop: true,
-		$scrollX: true,
-		$scrollY: true,
-		$self: true,
-		$webkitIndexedDB: true,
-		$webkitStorageInfo: true,
-		$window: true
-	};
-	var hasAutomationEqualityBug = (function () {
-		/* global window */
-		if (typeof window === 'undefined') { return false; }
-		for (var k in window) {
-			try {
-				if (!excludedKeys['$' + k] && has.call(window, k) && window[k] !== null && typeof window[k] === 'object') {
-					try {
-						equalsConstructorPrototype(window[k]);
-					} catch (e) {
-						return true;
-					}
-				}
-			} catch (e) {
-				return true;
-			}
-		}
-		return false;
-	}());
-	var equalsConstructorPrototypeIfNotBuggy = function (o) {
-		/* global window */
-		if (typeof window === 'undefined' || !hasAutomationEqualityBug) {
-			return equalsConstructorPrototype(o);
-		}
-		try {
-			return equalsConstructorPrototype(o);
-		} catch (e) {
-			return false;
-		}
-	};
-
-	keysShim = function keys(object) {
-		var isObject = object !== null && typeof object === 'object';
-		var isFunction = toStr.call(object) === '[object Function]';
-		var isArguments = isArgs(object);
-		var isString = isObject && toStr.call(object) === '[object String]';
-		var theKeys = [];
-
-		if (!isObject && !isFunction && !isArguments) {
-			throw new TypeError('Object.keys called on a non-object');
-		}
-
-		var skipProto = hasProtoEnumBug && isFunction;
-		if (isString && object.length > 0 && !has.call(object, 0)) {
-			for (var i = 0; i < object.length; ++i) {
-				theKeys.push(String(i));
-			}
-		}
-
-		if (isArguments && object.length > 0) {
-			for (var j = 0; j < object.length; ++j) {
-				theKeys.push(String(j));
-			}
-		} else {
-			for (var name in object) {
-				if (!(skipProto && name === 'prototype') && has.call(object, name)) {
-					theKeys.push(String(name));
-				}
-			}
-		}
-
-		if (hasDontEnumBug) {
-			var skipConstructor = equalsConstructorPrototypeIfNotBuggy(object);
-
-			for (var k = 0; k < dontEnums.length; ++k) {
-				if (!(skipConstructor && dontEnums[k] === 'constructor') && has.call(object, dontEnums[k])) {
-					theKeys.push(dontEnums[k]);
-				}
-			}
-		}
-		return theKeys;
-	};
-}
-module.exports = keysShim;
-
-
-/***/ }),
-
-/***/ 2682:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var slice = Array.prototype.slice;
-var isArgs = __nccwpck_require__(8598);
-
-var origKeys = Object.keys;
-var keysShim = origKeys ? function keys(o) { return origKeys(o); } : __nccwpck_require__(226);
-
-var originalKeys = Object.keys;
-
-keysShim.shim = function shimObjectKeys() {
-	if (Object.keys) {
-		var keysWorksWithArguments = (function () {
-			// Safari 5.0 bug
-			var args = Object.keys(arguments);
-			return args && args.length === arguments.length;
-		}(1, 2));
-		if (!keysWorksWithArguments) {
-			Object.keys = function keys(object) { // eslint-disable-line func-name-matching
-				if (isArgs(object)) {
-					return originalKeys(slice.call(object));
-				}
-				return originalKeys(object);
-			};
-		}
-	} else {
-		Object.keys = keysShim;
-	}
-	return Object.keys || keysShim;
-};
-
-module.exports = keysShim;
-
-
-/***/ }),
-
-/***/ 8598:
-/***/ ((module) => {
-
-
-
-var toStr = Object.prototype.toString;
-
-module.exports = function isArguments(value) {
-	var str = toStr.call(value);
-	var isArgs = str === '[object Arguments]';
-	if (!isArgs) {
-		isArgs = str !== '[object Array]' &&
-			value !== null &&
-			typeof value === 'object' &&
-			typeof value.length === 'number' &&
-			value.length >= 0 &&
-			toStr.call(value.callee) === '[object Function]';
-	}
-	return isArgs;
-};
 
 
 /***/ }),
@@ -15562,2707 +10648,11 @@ exports.basename = (path, { windows } = {}) => {
 
 /***/ }),
 
-/***/ 8879:
-/***/ ((module) => {
-
-
-
-/** @type {import('.')} */
-module.exports = [
-	'Float16Array',
-	'Float32Array',
-	'Float64Array',
-	'Int8Array',
-	'Int16Array',
-	'Int32Array',
-	'Uint8Array',
-	'Uint8ClampedArray',
-	'Uint16Array',
-	'Uint32Array',
-	'BigInt64Array',
-	'BigUint64Array'
-];
-
-
-/***/ }),
-
-/***/ 2524:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-var $concat = GetIntrinsic('%Array.prototype.concat%');
-
-var callBind = __nccwpck_require__(3844);
-
-var callBound = __nccwpck_require__(3105);
-var $slice = callBound('Array.prototype.slice');
-
-var hasSymbols = __nccwpck_require__(1114)();
-var isConcatSpreadable = hasSymbols && Symbol.isConcatSpreadable;
-
-/** @type {never[]} */ var empty = [];
-var $concatApply = isConcatSpreadable ? callBind.apply($concat, empty) : null;
-
-// eslint-disable-next-line no-extra-parens
-var isArray = isConcatSpreadable ? /** @type {(value: unknown) => value is unknown[]} */ (__nccwpck_require__(2513)) : null;
-
-/** @type {import('.')} */
-module.exports = isConcatSpreadable
-	// eslint-disable-next-line no-unused-vars
-	? function safeArrayConcat(item) {
-		for (var i = 0; i < arguments.length; i += 1) {
-			/** @type {typeof item} */ var arg = arguments[i];
-			// @ts-expect-error ts(2538) see https://github.com/microsoft/TypeScript/issues/9998#issuecomment-1890787975; works if `const`
-			if (arg && typeof arg === 'object' && typeof arg[isConcatSpreadable] === 'boolean') {
-				// @ts-expect-error ts(7015) TS doesn't yet support Symbol indexing
-				if (!empty[isConcatSpreadable]) {
-					// @ts-expect-error ts(7015) TS doesn't yet support Symbol indexing
-					empty[isConcatSpreadable] = true;
-				}
-				// @ts-expect-error ts(2721) ts(18047) not sure why TS can't figure out this can't be null
-				var arr = isArray(arg) ? $slice(arg) : [arg];
-				// @ts-expect-error ts(7015) TS can't handle expandos on an array
-				arr[isConcatSpreadable] = true; // shadow the property. TODO: use [[Define]]
-				arguments[i] = arr;
-			}
-		}
-		// @ts-expect-error ts(2345) https://github.com/microsoft/TypeScript/issues/57164 TS doesn't understand that apply can take an arguments object
-		return $concatApply(arguments);
-	}
-	: callBind($concat, empty);
-
-
-/***/ }),
-
-/***/ 3470:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBound = __nccwpck_require__(3105);
-var isRegex = __nccwpck_require__(6622);
-
-var $exec = callBound('RegExp.prototype.exec');
-var $TypeError = __nccwpck_require__(3314);
-
-/** @type {import('.')} */
-module.exports = function regexTester(regex) {
-	if (!isRegex(regex)) {
-		throw new $TypeError('`regex` must be a RegExp');
-	}
-	return function test(s) {
-		return $exec(regex, s) !== null;
-	};
-};
-
-
-/***/ }),
-
-/***/ 9346:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-var define = __nccwpck_require__(1316);
-var hasDescriptors = __nccwpck_require__(497)();
-var gOPD = __nccwpck_require__(3170);
-
-var $TypeError = __nccwpck_require__(3314);
-var $floor = GetIntrinsic('%Math.floor%');
-
-/** @type {import('.')} */
-module.exports = function setFunctionLength(fn, length) {
-	if (typeof fn !== 'function') {
-		throw new $TypeError('`fn` is not a function');
-	}
-	if (typeof length !== 'number' || length < 0 || length > 0xFFFFFFFF || $floor(length) !== length) {
-		throw new $TypeError('`length` must be a positive 32-bit integer');
-	}
-
-	var loose = arguments.length > 2 && !!arguments[2];
-
-	var functionLengthIsConfigurable = true;
-	var functionLengthIsWritable = true;
-	if ('length' in fn && gOPD) {
-		var desc = gOPD(fn, 'length');
-		if (desc && !desc.configurable) {
-			functionLengthIsConfigurable = false;
-		}
-		if (desc && !desc.writable) {
-			functionLengthIsWritable = false;
-		}
-	}
-
-	if (functionLengthIsConfigurable || functionLengthIsWritable || !loose) {
-		if (hasDescriptors) {
-			define(/** @type {Parameters<define>[0]} */ (fn), 'length', length, true, true);
-		} else {
-			define(/** @type {Parameters<define>[0]} */ (fn), 'length', length);
-		}
-	}
-	return fn;
-};
-
-
-/***/ }),
-
-/***/ 9651:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var RequireObjectCoercible = __nccwpck_require__(9601);
-var ToString = __nccwpck_require__(5038);
-var callBound = __nccwpck_require__(3105);
-var safeRegexTester = __nccwpck_require__(3470);
-
-var $replace = callBound('String.prototype.replace');
-var $charAt = callBound('String.prototype.charAt');
-var $slice = callBound('String.prototype.slice');
-
-var mvsIsWS = (/^\s$/).test('\u180E');
-/* eslint-disable no-control-regex */
-var leftWhitespace = mvsIsWS
-	? /^[\x09\x0A\x0B\x0C\x0D\x20\xA0\u1680\u180E\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u202F\u205F\u3000\u2028\u2029\uFEFF]+/
-	: /^[\x09\x0A\x0B\x0C\x0D\x20\xA0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u202F\u205F\u3000\u2028\u2029\uFEFF]+/;
-var isWhitespace = safeRegexTester(mvsIsWS
-	? /[\x09\x0A\x0B\x0C\x0D\x20\xA0\u1680\u180E\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u202F\u205F\u3000\u2028\u2029\uFEFF]$/
-	: /[\x09\x0A\x0B\x0C\x0D\x20\xA0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u202F\u205F\u3000\u2028\u2029\uFEFF]$/);
-/* eslint-enable no-control-regex */
-
-module.exports = function trim() {
-	var S = $replace(ToString(RequireObjectCoercible(this)), leftWhitespace, '');
-	// scan back for the trailing whitespace boundary; a `$`-anchored regexp is quadratic on large internal whitespace runs
-	var end = S.length;
-	while (end > 0 && isWhitespace($charAt(S, end - 1))) {
-		end -= 1;
-	}
-	return $slice(S, 0, end);
-};
-
-
-/***/ }),
-
-/***/ 941:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var callBind = __nccwpck_require__(3844);
-var define = __nccwpck_require__(191);
-var RequireObjectCoercible = __nccwpck_require__(9601);
-
-var implementation = __nccwpck_require__(9651);
-var getPolyfill = __nccwpck_require__(8698);
-var shim = __nccwpck_require__(4872);
-
-var bound = callBind(getPolyfill());
-var boundMethod = function trim(receiver) {
-	RequireObjectCoercible(receiver);
-	return bound(receiver);
-};
-
-define(boundMethod, {
-	getPolyfill: getPolyfill,
-	implementation: implementation,
-	shim: shim
-});
-
-module.exports = boundMethod;
-
-
-/***/ }),
-
-/***/ 8698:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var implementation = __nccwpck_require__(9651);
-
-var zeroWidthSpace = '\u200b';
-var mongolianVowelSeparator = '\u180E';
-
-module.exports = function getPolyfill() {
-	if (
-		String.prototype.trim
-		&& zeroWidthSpace.trim() === zeroWidthSpace
-		&& mongolianVowelSeparator.trim() === mongolianVowelSeparator
-		&& ('_' + mongolianVowelSeparator).trim() === ('_' + mongolianVowelSeparator)
-		&& (mongolianVowelSeparator + '_').trim() === (mongolianVowelSeparator + '_')
-	) {
-		return String.prototype.trim;
-	}
-	return implementation;
-};
-
-
-/***/ }),
-
-/***/ 4872:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var supportsDescriptors = __nccwpck_require__(497)();
-var defineDataProperty = __nccwpck_require__(1316);
-
-var getPolyfill = __nccwpck_require__(8698);
-
-module.exports = function shimStringTrim() {
-	var polyfill = getPolyfill();
-
-	if (String.prototype.trim !== polyfill) {
-		if (supportsDescriptors) {
-			defineDataProperty(String.prototype, 'trim', polyfill, true);
-		} else {
-			defineDataProperty(String.prototype, 'trim', polyfill);
-		}
-	}
-
-	return polyfill;
-};
-
-
-/***/ }),
-
-/***/ 2958:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-var whichTypedArray = __nccwpck_require__(4768);
-var taSlice = __nccwpck_require__(9013);
-var gopd = __nccwpck_require__(3170);
-var defineDataProperty = __nccwpck_require__(1316);
-var ToPrimitive = __nccwpck_require__(5604);
-
-// TODO: use call-bind, is-date, is-regex, is-string, is-boolean-object, is-number-object
-function toS(obj) { return Object.prototype.toString.call(obj); }
-function isDate(obj) { return toS(obj) === '[object Date]'; }
-function isRegExp(obj) { return toS(obj) === '[object RegExp]'; }
-function isError(obj) { return toS(obj) === '[object Error]'; }
-function isBoolean(obj) { return toS(obj) === '[object Boolean]'; }
-function isNumber(obj) { return toS(obj) === '[object Number]'; }
-function isString(obj) { return toS(obj) === '[object String]'; }
-
-// TODO: use isarray
-var isArray = Array.isArray || function isArray(xs) {
-	return Object.prototype.toString.call(xs) === '[object Array]';
-};
-
-// TODO: use for-each?
-function forEach(xs, fn) {
-	if (xs.forEach) { return xs.forEach(fn); }
-	for (var i = 0; i < xs.length; i++) {
-		fn(xs[i], i, xs);
-	}
-	return void undefined;
-}
-
-// TODO: use object-keys
-var objectKeys = Object.keys || function keys(obj) {
-	var res = [];
-	for (var key in obj) { res[res.length] = key; } // eslint-disable-line no-restricted-syntax
-	return res;
-};
-
-var propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
-var getOwnPropertySymbols = Object.getOwnPropertySymbols; // eslint-disable-line id-length
-
-// TODO: use reflect.ownkeys and filter out non-enumerables
-function ownEnumerableKeys(obj) {
-	var res = objectKeys(obj);
-
-	// Include enumerable symbol properties.
-	if (getOwnPropertySymbols) {
-		var symbols = getOwnPropertySymbols(obj);
-		for (var i = 0; i < symbols.length; i++) {
-			if (propertyIsEnumerable.call(obj, symbols[i])) {
-				res[res.length] = symbols[i];
-			}
-		}
-	}
-	return res;
-}
-
-// TODO: use object.hasown
-var hasOwnProperty = Object.prototype.hasOwnProperty || function (obj, key) {
-	return key in obj;
-};
-
-function isWritable(object, key) {
-	if (typeof gopd !== 'function') {
-		return true;
-	}
-
-	var desc = gopd(object, key);
-	return !desc || !desc.writable;
-}
-
-var maxArrayLength = 4294967295;
-
-function isIndex(key) {
-	if (typeof key === 'symbol') {
-		return false;
-	}
-	var index = Number(key);
-	return index >= 0
-		&& index < maxArrayLength
-		&& index % 1 === 0
-		&& String(index) === String(key);
-}
-
-function countBelow(ascending, index) {
-	var low = 0;
-	var high = ascending.length;
-	while (low < high) {
-		var middle = Math.floor((low + high) / 2);
-		if (ascending[middle] < index) {
-			low = middle + 1;
-		} else {
-			high = middle;
-		}
-	}
-	return low;
-}
-
-// While an array's children are walked, `spliced` holds, in ascending order, the index that each
-// child spliced out of it so far had when that walk began. This is enough to tell which children
-// are gone, and where each remaining one is now, however many went away and in whatever order.
-// Nothing but a splice moves a child, so for every other kind of parent `spliced` stays empty.
-function wasSpliced(key, spliced) {
-	return spliced.length > 0
-		&& isIndex(key)
-		&& spliced[countBelow(spliced, Number(key))] === Number(key);
-}
-
-function shiftedKey(key, spliced) {
-	if (spliced.length === 0 || !isIndex(key)) {
-		return key;
-	}
-	var shifted = Number(key) - countBelow(spliced, Number(key));
-	return typeof key === 'number' ? shifted : String(shifted);
-}
-
-// where `__proto__` is an accessor on Object.prototype, assigning it on an object
-// that lacks it as an own property replaces the [[Prototype]], instead of creating it.
-// in older engines it is magic on every object, so there is no own `__proto__` to preserve.
-var hasProtoAccessor = typeof gopd === 'function' && !!gopd(Object.prototype, '__proto__');
-
-function setProperty(object, key, value) {
-	if (hasProtoAccessor && key === '__proto__' && !hasOwnProperty.call(object, key)) {
-		defineDataProperty(object, key, value);
-	} else {
-		object[key] = value; // eslint-disable-line no-param-reassign
-	}
-}
-
-// where `__proto__` is magic, reading or assigning it only ever reaches the [[Prototype]],
-// even on an object that has it as an own property.
-var hasMagicProto = !hasProtoAccessor && {}.__proto__ === Object.prototype;
-
-// TODO: use es-abstract's ToPropertyKey semantics
-function toSettableKey(segment) {
-	// a segment that is an object would otherwise be coerced anew on every use, and need not produce the same key each time
-	var primitive = ToPrimitive(segment, String);
-	var key = typeof primitive === 'symbol' ? primitive : String(primitive);
-	if (hasMagicProto && key === '__proto__') {
-		throw new TypeError('`__proto__` can not be set as a property in this engine');
-	}
-	return key;
-}
-
-function setOwnProperty(object, key, value) {
-	'use strict';
-
-	// this file is sloppy, so the assignment is repeated here, where a failed one throws
-	if (hasProtoAccessor && key === '__proto__' && !hasOwnProperty.call(object, key)) {
-		defineDataProperty(object, key, value);
-	} else {
-		object[key] = value; // eslint-disable-line no-param-reassign
-	}
-	// a primitive can not gain an own property; when assigning one does not throw,
-	// the property would be read from, or written to, a built-in prototype
-	if (Object(object) !== object) {
-		throw new TypeError('Cannot create property `' + String(key) + '` on a ' + typeof object);
-	}
-}
-
-var gPO = Object.getPrototypeOf;
-// TODO: use get-proto
-function getProto(obj) {
-	return gPO ? gPO(obj) : obj.__proto__;
-}
-
-var sPO = Object.setPrototypeOf;
-// TODO: use set-proto
-function setProto(obj, proto) {
-	if (sPO) {
-		sPO(obj, proto);
-	} else {
-		obj.__proto__ = proto; // eslint-disable-line no-param-reassign
-	}
-}
-
-function copyBoxed(src, valueOf) {
-	var primitive;
-	try {
-		primitive = valueOf.call(src);
-	} catch (e) {
-		// an object that only claims to be a boxed primitive, via Symbol.toStringTag, is handled as before
-		return Object(src);
-	}
-	var dst = Object(primitive);
-	var proto = getProto(src);
-	if (proto && proto !== getProto(dst)) {
-		setProto(dst, proto);
-	}
-	return dst;
-}
-
-// a String object's characters are its own read-only properties, which a copy made from its value already has
-function isStringCharacter(obj, key) {
-	return isString(obj) && isIndex(key) && Number(key) < obj.length;
-}
-
-function copy(src, options) {
-	if (typeof src === 'object' && src !== null) {
-		var dst;
-
-		if (isArray(src)) {
-			dst = [];
-		} else if (isDate(src)) {
-			dst = new Date(src.getTime ? src.getTime() : src);
-		} else if (isRegExp(src)) {
-			dst = new RegExp(src);
-		} else if (isBoolean(src)) {
-			dst = copyBoxed(src, Boolean.prototype.valueOf);
-		} else if (isNumber(src)) {
-			dst = copyBoxed(src, Number.prototype.valueOf);
-		} else if (isString(src)) {
-			dst = copyBoxed(src, String.prototype.valueOf);
-		} else {
-			var ta = whichTypedArray(src);
-			if (ta) {
-				return taSlice(src);
-			} else if (Object.create && Object.getPrototypeOf) {
-				dst = Object.create(Object.getPrototypeOf(src));
-			} else if (src.constructor === Object) {
-				dst = {};
-			} else {
-				var proto = (src.constructor && src.constructor.prototype)
-					|| src.__proto__
-					|| {};
-				var T = function T() {}; // eslint-disable-line func-style, func-name-matching
-				T.prototype = proto;
-				dst = new T();
-			}
-		}
-
-		// an Error's message is usually its own non-enumerable property,
-		// so the keys below leave it out
-		if (isError(src)) { defineDataProperty(dst, 'message', src.message); }
-
-		var iteratorFunction = options.includeSymbols ? ownEnumerableKeys : objectKeys;
-		forEach(iteratorFunction(src), function (key) {
-			if (!isStringCharacter(dst, key)) {
-				setProperty(dst, key, src[key]);
-			}
-		});
-		return dst;
-	}
-	return src;
-}
-
-/** @type {TraverseOptions} */
-var emptyNull = { __proto__: null };
-
-/** @type {(options: TraverseOptions | null | undefined) => TraverseOptions} */
-function getOptions(options) {
-	return options == null ? emptyNull : options;
-}
-
-function walk(root, cb) {
-	var path = [];
-	var parents = [];
-	var alive = true;
-	var options = arguments.length > 2 ? arguments[2] : emptyNull;
-	var iteratorFunction = options.includeSymbols ? ownEnumerableKeys : objectKeys;
-	var immutable = !!options.immutable;
-
-	return (function walker(node_, splicedSiblings, originalKey) {
-		var node = immutable ? copy(node_, options) : node_;
-		var modifiers = { __proto__: null };
-
-		var keepGoing = true;
-
-		var state = {
-			node: node,
-			node_: node_,
-			path: [].concat(path),
-			parent: parents[parents.length - 1],
-			parents: parents,
-			key: path[path.length - 1],
-			removedKeys: { __proto__: null },
-			isRoot: path.length === 0,
-			level: path.length,
-			circular: null,
-			update: function (x, stopHere) {
-				// once this node is spliced out, its key belongs to whichever sibling took its place
-				if (!state.isRoot && !wasSpliced(originalKey, splicedSiblings)) {
-					setProperty(state.parent.node, state.key, x);
-				}
-				state.node = x;
-				if (stopHere) { keepGoing = false; }
-			},
-			delete: function (stopHere) {
-				if (!wasSpliced(originalKey, splicedSiblings)) {
-					delete state.parent.node[state.key];
-					state.parent.removedKeys[state.key] = true;
-				}
-				if (stopHere) { keepGoing = false; }
-			},
-			remove: function (stopHere) {
-				if (isArray(state.parent.node) && isIndex(originalKey)) {
-					var index = Number(originalKey);
-					var at = countBelow(splicedSiblings, index);
-					// once this node is spliced out, its slot holds the next sibling still there,
-					// and removing again removes that one, as it always has
-					while (splicedSiblings[at] === index) {
-						index += 1;
-						at += 1;
-					}
-					if (index - at < state.parent.node.length) {
-						state.parent.node.splice(index - at, 1);
-						splicedSiblings.splice(at, 0, index);
-						state.parent.removedKeys[state.key] = true;
-					}
-					if (stopHere) { keepGoing = false; }
-				} else {
-					state.delete(stopHere);
-				}
-			},
-			keys: null,
-			before: function (f) { modifiers.before = f; },
-			after: function (f) { modifiers.after = f; },
-			pre: function (f) { modifiers.pre = f; },
-			post: function (f) { modifiers.post = f; },
-			stop: function () { alive = false; },
-			block: function () { keepGoing = false; },
-		};
-
-		if (!alive) { return state; }
-
-		function updateState() {
-			if (typeof state.node === 'object' && state.node !== null) {
-				var nodeKeys = iteratorFunction(state.node);
-				// keys assigned by the callback are kept unless it replaced the node with a new object
-				if (!state.keys || (state.node !== node && state.node !== node_)) {
-					state.keys = nodeKeys;
-				}
-
-				// a node whose children the callback chose not to visit is still not a leaf
-				state.isLeaf = nodeKeys.length === 0;
-
-				for (var i = 0; i < parents.length; i++) {
-					if (parents[i].node_ === node_) {
-						state.circular = parents[i];
-						break; // eslint-disable-line no-restricted-syntax
-					}
-				}
-			} else {
-				state.isLeaf = true;
-				state.keys = null;
-			}
-
-			state.notLeaf = !state.isLeaf;
-			state.notRoot = !state.isRoot;
-		}
-
-		updateState();
-
-		// use return values to update if defined
-		var ret = cb.call(state, state.node);
-		if (ret !== undefined && state.update) { state.update(ret); }
-
-		if (modifiers.before) { modifiers.before.call(state, state.node); }
-
-		if (!keepGoing) { return state; }
-
-		if (
-			typeof state.node === 'object'
-			&& state.node !== null
-			&& !state.circular
-		) {
-			// before this node is among the parents, so it is not its own circular
-			updateState();
-
-			parents[parents.length] = state;
-
-			var splicedChildren = [];
-
-			forEach(state.keys, function (listedKey, i) {
-				// a child can only be gone before its turn if custom `keys` list it more than once
-				if (wasSpliced(listedKey, splicedChildren)) { return; }
-
-				var key = shiftedKey(listedKey, splicedChildren);
-
-				path[path.length] = (key);
-
-				if (modifiers.pre) { modifiers.pre.call(state, state.node[key], key); }
-
-				var child = walker(state.node[key], splicedChildren, listedKey);
-
-				if (immutable && !wasSpliced(listedKey, splicedChildren)) {
-					// not `key`: a sibling spliced during this child's walk will have moved it
-					var writeKey = shiftedKey(listedKey, splicedChildren);
-					if (
-						hasOwnProperty.call(state.node, writeKey)
-						&& !isWritable(state.node, writeKey)
-					) {
-						state.node[writeKey] = child.node;
-					}
-				}
-
-				child.isLast = i === state.keys.length - 1;
-				child.isFirst = i === 0;
-
-				if (modifiers.post) { modifiers.post.call(state, child); }
-
-				path.pop();
-			});
-			parents.pop();
-		}
-
-		if (modifiers.after) { modifiers.after.call(state, state.node); }
-
-		return state;
-	}(root, [])).node;
-}
-
-/** @typedef {{ immutable?: boolean, includeSymbols?: boolean }} TraverseOptions */
-
-/**
- * A traverse constructor
- * @param {object} obj - the object to traverse
- * @param {TraverseOptions | null | undefined} [options] - options for the traverse
- * @constructor
- */
-function Traverse(obj) {
-	if (!(this instanceof Traverse)) {
-		return new Traverse(obj, getOptions(arguments.length > 1 ? arguments[1] : null));
-	}
-	/** @type {TraverseOptions} */
-	this.options = getOptions(arguments.length > 1 ? arguments[1] : null);
-	this.value = obj;
-}
-
-/** @type {(ps: PropertyKey[]) => Traverse['value']} */
-Traverse.prototype.get = function (ps) {
-	var node = this.value;
-	for (var i = 0; i < ps.length; i++) {
-		var key = ps[i];
-		// a symbol path segment is looked up whether or not `includeSymbols` is set
-		if (
-			node == null
-			|| !hasOwnProperty.call(node, key)
-		) {
-			return void undefined;
-		}
-		node = node[key];
-	}
-	return node;
-};
-
-/** @type {(ps: PropertyKey[]) => boolean} */
-Traverse.prototype.has = function (ps) {
-	var node = this.value;
-	// TODO: remove ps.length check
-	if (!node && ps.length > 0) {
-		return false;
-	}
-	for (var i = 0; i < ps.length; i++) {
-		var key = ps[i];
-		if (
-			node == null
-			|| !hasOwnProperty.call(node, key)
-		) {
-			return false;
-		}
-		node = node[key];
-	}
-	return true;
-};
-
-Traverse.prototype.set = function (ps, value) {
-	var node = this.value;
-	for (var i = 0; i < ps.length - 1; i++) {
-		var key = toSettableKey(ps[i]);
-		if (!hasOwnProperty.call(node, key)) {
-			setOwnProperty(node, key, {});
-			// an inherited setter, or a Proxy, can accept the assignment without creating the property;
-			// the next node would then be read from wherever the key is inherited from
-			if (!hasOwnProperty.call(node, key)) {
-				throw new TypeError('Cannot create property `' + String(key) + '` as an own property');
-			}
-		}
-		node = node[key];
-	}
-	setOwnProperty(node, toSettableKey(ps[i]), value);
-	return value;
-};
-
-Traverse.prototype.map = function (cb) {
-	return walk(this.value, cb, { __proto__: null, immutable: true, includeSymbols: !!this.options.includeSymbols });
-};
-
-Traverse.prototype.forEach = function (cb) {
-	this.value = walk(this.value, cb, this.options);
-	return this.value;
-};
-
-Traverse.prototype.reduce = function (cb, init) {
-	var skip = arguments.length === 1;
-	var acc = skip ? this.value : init;
-	this.forEach(function (x) {
-		if (!this.isRoot || !skip) {
-			acc = cb.call(this, acc, x);
-		}
-	});
-	return acc;
-};
-
-Traverse.prototype.deepEqual = function (obj) {
-	if (arguments.length !== 1) {
-		throw new Error('deepEqual requires exactly one object to compare against');
-	}
-
-	var equal = true;
-	function notEqual() {
-		equal = false;
-		// this.stop();
-		return undefined;
-	}
-
-	var node = obj;
-
-	this.forEach(function (y) { // eslint-disable-line consistent-return, max-statements
-
-		// if (node === undefined || node === null) return notEqual();
-
-		if (!this.isRoot) {
-			/*
-            if (!Object.hasOwnProperty.call(node, this.key)) {
-                return notEqual();
-            }
-        */
-			if (typeof node !== 'object') { return notEqual(); }
-			node = node[this.key];
-		}
-
-		var x = node;
-
-		this.post(function () {
-			node = x;
-		});
-
-		if (this.circular) {
-			if (new Traverse(obj).get(this.circular.path) !== x) { notEqual(); }
-		} else if (typeof x !== typeof y) {
-			notEqual();
-		} else if (x === null || y === null || x === undefined || y === undefined) {
-			if (x !== y) { notEqual(); }
-		} else if (x.__proto__ !== y.__proto__) {
-			notEqual();
-		} else if (x === y) {
-			// nop
-		} else if (typeof x === 'function') {
-			if (x instanceof RegExp) {
-				// both regexps on account of the __proto__ check
-				if (String(x) !== String(y)) { notEqual(); }
-			} else if (x !== y) { notEqual(); }
-		} else if (typeof x === 'object') {
-			if (toS(y) === '[object Arguments]'
-            || toS(x) === '[object Arguments]') {
-				if (toS(x) !== toS(y)) {
-					notEqual();
-				}
-			} else if (toS(y) === '[object RegExp]'
-            || toS(x) === '[object RegExp]') {
-				if (!x || !y || x.toString() !== y.toString()) { notEqual(); }
-			} else if (x instanceof Date || y instanceof Date) {
-				if (!(x instanceof Date) || !(y instanceof Date)
-                || x.getTime() !== y.getTime()) {
-					notEqual();
-				}
-			} else {
-				var kx = Object.keys(x);
-				var ky = Object.keys(y);
-				if (kx.length !== ky.length) { return notEqual(); }
-				for (var i = 0; i < kx.length; i++) {
-					var k = kx[i];
-					if (!Object.hasOwnProperty.call(y, k)) {
-						notEqual();
-					}
-				}
-			}
-		}
-	});
-
-	return equal;
-};
-
-Traverse.prototype.paths = function () {
-	var acc = [];
-	this.forEach(function () {
-		acc[acc.length] = this.path;
-	});
-	return acc;
-};
-
-Traverse.prototype.nodes = function () {
-	var acc = [];
-	this.forEach(function () {
-		acc[acc.length] = this.node;
-	});
-	return acc;
-};
-
-Traverse.prototype.clone = function () {
-	var parents = [];
-	var nodes = [];
-	var options = this.options;
-
-	if (whichTypedArray(this.value)) {
-		return taSlice(this.value);
-	}
-
-	return (function clone(src) {
-		for (var i = 0; i < parents.length; i++) {
-			if (parents[i] === src) {
-				return nodes[i];
-			}
-		}
-
-		if (typeof src === 'object' && src !== null) {
-			var dst = copy(src, options);
-
-			parents[parents.length] = (src);
-			nodes[nodes.length] = (dst);
-
-			var iteratorFunction = options.includeSymbols ? ownEnumerableKeys : objectKeys;
-			forEach(iteratorFunction(src), function (key) {
-				if (!isStringCharacter(dst, key)) {
-					setProperty(dst, key, clone(src[key]));
-				}
-			});
-
-			parents.pop();
-			nodes.pop();
-			return dst;
-		}
-
-		return src;
-
-	}(this.value));
-};
-
-// TODO: replace with object.assign?
-forEach(ownEnumerableKeys(Traverse.prototype), function (key) {
-	Traverse[key] = function (obj) {
-		var args = [].slice.call(arguments, 1);
-		var t = new Traverse(obj);
-		return t[key].apply(t, args);
-	};
-});
-
-module.exports = Traverse;
-
-
-/***/ }),
-
-/***/ 8489:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-
-var callBound = __nccwpck_require__(3105);
-
-/** @type {undefined | ((thisArg: import('.').TypedArray) => Buffer<ArrayBufferLike>)} */
-var $typedArrayBuffer = callBound('TypedArray.prototype.buffer', true);
-
-var isTypedArray = __nccwpck_require__(6405);
-
-/** @type {import('.')} */
-// node <= 0.10, < 0.11.4 has a nonconfigurable own property instead of a prototype getter
-module.exports = $typedArrayBuffer || function typedArrayBuffer(x) {
-	if (!isTypedArray(x)) {
-		throw new $TypeError('Not a Typed Array');
-	}
-	return x.buffer;
-};
-
-
-/***/ }),
-
-/***/ 3363:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var forEach = __nccwpck_require__(4963);
-var callBind = __nccwpck_require__(3844);
-var gPO = __nccwpck_require__(1360)();
-
-var typedArrays = __nccwpck_require__(1506)();
-
-/** @import { TypedArrayName, ByteOffsetGetter, Implementation } from '.' */
-
-/** @type {Record<TypedArrayName, ByteOffsetGetter>} */
-var getters = {
-	// @ts-expect-error TS can't handle __proto__ or `satisfies` in jsdoc
-	__proto__: null
-};
-
-var gOPD = __nccwpck_require__(3170);
-var oDP = Object.defineProperty;
-if (gOPD) {
-	/** @type {ByteOffsetGetter} */
-	var getByteOffset = function (x) {
-		return x.byteOffset;
-	};
-	forEach(typedArrays, function (typedArray) {
-		// In Safari 7, Typed Array constructors are typeof object
-		if (typeof global[typedArray] === 'function' || typeof global[typedArray] === 'object') {
-			var Proto = global[typedArray].prototype;
-			// @ts-expect-error TS can't guarantee the callback is invoked sync
-			var descriptor = gOPD(Proto, 'byteOffset');
-			if (!descriptor) {
-				var superProto = gPO(Proto);
-				// @ts-expect-error TS can't guarantee the callback is invoked sync
-				descriptor = gOPD(superProto, 'byteOffset');
-			}
-			// Opera 12.16 has a magic byteOffset data property on instances AND on Proto
-			if (descriptor && descriptor.get) {
-				getters[typedArray] = callBind(descriptor.get);
-			} else if (oDP) {
-				// this is likely an engine where instances have a magic byteOffset data property
-				var arr = new global[typedArray](2);
-				// @ts-expect-error TS can't guarantee the callback is invoked sync
-				descriptor = gOPD(arr, 'byteOffset');
-				if (descriptor && descriptor.configurable) {
-					oDP(arr, 'length', { value: 3 });
-				}
-				if (arr.length === 2) {
-					getters[typedArray] = getByteOffset;
-				}
-			}
-		}
-	});
-}
-
-/** @type {ByteOffsetGetter} */
-var tryTypedArrays = function tryAllTypedArrays(value) {
-	/** @type {number} */ var foundOffset;
-	forEach(getters, function (getter) {
-		if (typeof foundOffset !== 'number') {
-			try {
-				var offset = getter(value);
-				if (typeof offset === 'number') {
-					foundOffset = offset;
-				}
-			} catch (e) {}
-		}
-	});
-	// @ts-expect-error TS can't guarantee the callback is invoked sync
-	return foundOffset;
-};
-
-var isTypedArray = __nccwpck_require__(6405);
-
-/** @type {Implementation} */
-module.exports = function typedArrayByteOffset(value) {
-	if (!isTypedArray(value)) {
-		return false;
-	}
-	return tryTypedArrays(value);
-};
-
-
-/***/ }),
-
-/***/ 3655:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-// / <reference types="node" />
-
-var callBind = __nccwpck_require__(3844);
-var forEach = __nccwpck_require__(4963);
-var gOPD = __nccwpck_require__(3170);
-var isTypedArray = __nccwpck_require__(6405);
-var typedArrays = __nccwpck_require__(8879);
-var gPO = __nccwpck_require__(1360)();
-
-/** @typedef {(value: import('.').TypedArray) => number} TypedArrayLengthGetter */
-/** @typedef {{ [k in `$${import('.').TypedArrayName}` | '__proto__']: k extends '__proto__' ? null : TypedArrayLengthGetter }} Cache */
-
-/** @type {Cache} */
-// @ts-expect-error TS `satisfies` doesn't work in jsdoc
-var getters = { __proto__: null };
-var oDP = Object.defineProperty;
-if (gOPD) {
-	var getLength = /** @type {TypedArrayLengthGetter} */ function (x) {
-		return x.length;
-	};
-	forEach(typedArrays, /** @type {(typedArray: import('.').TypedArrayName) => void} */ function (typedArray) {
-		var TA = global[typedArray];
-		// In Safari 7, Typed Array constructors are typeof object
-		if (typeof TA === 'function' || typeof TA === 'object') {
-			var Proto = TA.prototype;
-			// @ts-expect-error TS doesn't narrow types inside callbacks, which is weird
-			var descriptor = gOPD(Proto, 'length');
-			if (!descriptor) {
-				var superProto = gPO(Proto);
-				// @ts-expect-error TS doesn't narrow types inside callbacks, which is weird
-				descriptor = gOPD(superProto, 'length');
-			}
-			// Opera 12.16 has a magic length data property on instances AND on Proto
-			if (descriptor && descriptor.get) {
-				// eslint-disable-next-line no-extra-parens
-				getters[/** @type {`$${import('.').TypedArrayName}`} */ ('$' + typedArray)] = callBind(descriptor.get);
-			} else if (oDP) {
-				// this is likely an engine where instances have a magic length data property
-				var arr = new global[typedArray](2);
-				// @ts-expect-error TS doesn't narrow types inside callbacks, which is weird
-				descriptor = gOPD(arr, 'length');
-				if (descriptor && descriptor.configurable) {
-					oDP(arr, 'length', { value: 3 });
-				}
-				if (arr.length === 2) {
-				// eslint-disable-next-line no-extra-parens
-					getters[/** @type {`$${import('.').TypedArrayName}`} */ ('$' + typedArray)] = getLength;
-				}
-			}
-		}
-	});
-}
-
-/** @type {TypedArrayLengthGetter} */
-var tryTypedArrays = function tryAllTypedArrays(value) {
-	/** @type {number} */ var foundLength;
-	// @ts-expect-error not sure why this won't work
-	forEach(getters, /** @type {(getter: TypedArrayLengthGetter) => void} */ function (getter) {
-		if (typeof foundLength !== 'number') {
-			try {
-				var length = getter(value);
-				if (typeof length === 'number') {
-					foundLength = length;
-				}
-			} catch (e) {}
-		}
-	});
-	// @ts-expect-error TS can't guarantee the above callback is invoked sync
-	return foundLength;
-};
-
-/** @type {import('.')} */
-module.exports = function typedArrayLength(value) {
-	if (!isTypedArray(value)) {
-		return false;
-	}
-	return tryTypedArrays(value);
-};
-
-
-/***/ }),
-
-/***/ 4587:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-
-var Get = __nccwpck_require__(8036);
-var GetValueFromBuffer = __nccwpck_require__(8329);
-var IsDetachedBuffer = __nccwpck_require__(6650);
-var max = __nccwpck_require__(7147);
-var min = __nccwpck_require__(1017);
-var Set = __nccwpck_require__(1328);
-var SetValueInBuffer = __nccwpck_require__(5758);
-var ToIntegerOrInfinity = __nccwpck_require__(7568);
-var ToString = __nccwpck_require__(5038);
-var TypedArrayElementSize = __nccwpck_require__(8866);
-var TypedArrayElementType = __nccwpck_require__(9927);
-var TypedArraySpeciesCreate = __nccwpck_require__(9733);
-var ValidateTypedArray = __nccwpck_require__(7425);
-
-var typedArrayBuffer = __nccwpck_require__(8489);
-var typedArrayByteOffset = __nccwpck_require__(3363);
-
-// https://tc39.es/ecma262/#sec-%typedarray%.prototype.slice
-
-module.exports = function slice(start, end) {
-	var O = this; // step 1
-
-	ValidateTypedArray(O, 'SEQ-CST'); // step 2
-
-	// 3. Let len be O.[[ArrayLength]].
-	var len = O.length; // steps 3
-
-	var relativeStart = ToIntegerOrInfinity(start); // step 4
-
-	var k;
-	if (relativeStart === -Infinity) {
-		k = 0; // step 5
-	} else if (relativeStart < 0) {
-		k = max(len + relativeStart, 0); // step 6
-	} else {
-		k = min(relativeStart, len); // step 7
-	}
-
-	var relativeEnd = typeof end === 'undefined' ? len : ToIntegerOrInfinity(end); // step 8
-
-	var final;
-	if (relativeEnd === -Infinity) {
-		final = 0; // step 9
-	} else if (relativeEnd < 0) {
-		final = max(len + relativeEnd, 0); // step 10
-	} else {
-		final = min(relativeEnd, len); // step 11
-	}
-
-	var count = max(final - k, 0); // step 12
-
-	var A = TypedArraySpeciesCreate(O, [count]); // step 13
-
-	if (count > 0) { // step 14
-		if (IsDetachedBuffer(typedArrayBuffer(O))) {
-			throw new $TypeError('Cannot use a Typed Array with an underlying ArrayBuffer that is detached'); // step 14.a
-		}
-		var srcType = TypedArrayElementType(O); // step 14.b
-		var targetType = TypedArrayElementType(A); // step 14.c
-		if (srcType === targetType) { // step 14.d
-			//  1. NOTE: The transfer must be performed in a manner that preserves the bit-level encoding of the source data.
-			var srcBuffer = typedArrayBuffer(O); // step 14.d.ii
-			var targetBuffer = typedArrayBuffer(A); // step 14.d.iii
-			var elementSize = TypedArrayElementSize(O); // step 14.d.iv
-			var srcByteOffset = typedArrayByteOffset(O); // step 14.d.v
-			var srcByteIndex = (k * elementSize) + srcByteOffset; // step 14.d.vi
-			var targetByteIndex = typedArrayByteOffset(A); // step 14.d.vii
-			var limit = targetByteIndex + (count * elementSize); // step 14.d.viii
-			while (targetByteIndex < limit) { // step 14.d.ix
-				var value = GetValueFromBuffer(srcBuffer, srcByteIndex, 'UINT8', true, 'UNORDERED'); // step 14.d.ix.1
-				SetValueInBuffer(targetBuffer, targetByteIndex, 'UINT8', value, true, 'UNORDERED'); // step 14.d.ix.2
-				srcByteIndex += 1; // step 14.d.ix.3
-				targetByteIndex += 1; // step 14.d.ix.4
-			}
-		} else { // step 14.e
-			var n = 0; // step 14.e.i
-			while (k < final) { // step 14.e.ii
-				var Pk = ToString(k); // step 14.e.ii.1
-				var kValue = Get(O, Pk); // step 14.e.ii.2
-				Set(A, ToString(n), kValue, true); // step 14.e.ii.3
-				k += 1; // step 14.e.ii.4
-				n += 1; // step 14.e.ii.5
-			}
-		}
-	}
-
-	return A; // step 15
-};
-
-
-/***/ }),
-
-/***/ 9013:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var define = __nccwpck_require__(191);
-var callBind = __nccwpck_require__(3844);
-
-var implementation = __nccwpck_require__(4587);
-var getPolyfill = __nccwpck_require__(5762);
-var shim = __nccwpck_require__(7248);
-
-var bound = callBind(getPolyfill());
-
-define(bound, {
-	getPolyfill: getPolyfill,
-	implementation: implementation,
-	shim: shim
-});
-
-module.exports = bound;
-
-
-/***/ }),
-
-/***/ 5762:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var implementation = __nccwpck_require__(4587);
-
-module.exports = function getPolyfill() {
-	if (typeof Uint8Array === 'function' && Uint8Array.prototype.slice) {
-		// V8 4.5 and 4.6 (node 4 and 5) throw when `this.constructor` is not a Typed Array constructor, which includes every Buffer
-		var ta = new Uint8Array(1);
-		ta.constructor = function (length) {
-			return new Uint8Array(length);
-		};
-		try {
-			ta.slice();
-		} catch (e) {
-			return implementation;
-		}
-		return Uint8Array.prototype.slice;
-	}
-	return implementation;
-};
-
-
-/***/ }),
-
-/***/ 7248:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var define = __nccwpck_require__(191);
-var getProto = __nccwpck_require__(1967);
-
-var getPolyfill = __nccwpck_require__(5762);
-
-module.exports = function shimTypedArraySlice() {
-	if (typeof Uint8Array === 'function') {
-		var polyfill = getPolyfill();
-		var proto = getProto(Uint8Array.prototype);
-		define(
-			proto,
-			{ slice: polyfill },
-			{ slice: function () { return proto.slice !== polyfill; } }
-		);
-	}
-
-	return polyfill;
-};
-
-
-/***/ }),
-
-/***/ 5389:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var stream = __nccwpck_require__(2203);
-var inherits = (__nccwpck_require__(9023).inherits);
-
-function Entry() {
-    if (!(this instanceof Entry)) {
-        return new Entry();
-    }
-
-    stream.PassThrough.call(this);
-
-    this.path = null;
-    this.type = null;
-    this.isDirectory = false;
-}
-
-inherits(Entry, stream.PassThrough);
-
-Entry.prototype.autodrain = function () {
-    return this.pipe(new stream.Transform({ transform: function (d, e, cb) { cb(); } }));
-}
-
-module.exports = Entry;
-
-/***/ }),
-
-/***/ 5700:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-var fs = __nccwpck_require__(9896);
-var path = __nccwpck_require__(6928);
-var util = __nccwpck_require__(9023);
-var mkdirp = __nccwpck_require__(4469);
-var Transform = (__nccwpck_require__(2203).Transform);
-var UnzipStream = __nccwpck_require__(5580);
-
-function Extract (opts) {
-    if (!(this instanceof Extract))
-    return new Extract(opts);
-
-    Transform.call(this);
-
-    this.opts = opts || {};
-    this.unzipStream = new UnzipStream(this.opts);
-    this.unfinishedEntries = 0;
-    this.afterFlushWait = false;
-    this.createdDirectories = {};
-
-    var self = this;
-    this.unzipStream.on('entry', this._processEntry.bind(this));
-    this.unzipStream.on('error', function(error) {
-        self.emit('error', error);
-    });
-}
-
-util.inherits(Extract, Transform);
-
-Extract.prototype._transform = function (chunk, encoding, cb) {
-    this.unzipStream.write(chunk, encoding, cb);
-}
-
-Extract.prototype._flush = function (cb) {
-    var self = this;
-
-    var allDone = function() {
-        process.nextTick(function() { self.emit('close'); });
-        cb();
-    }
-
-    this.unzipStream.end(function() {
-        if (self.unfinishedEntries > 0) {
-            self.afterFlushWait = true;
-            return self.on('await-finished', allDone);
-        }
-        allDone();
-    });
-}
-
-Extract.prototype._processEntry = function (entry) {
-    var self = this;
-    var destPath = path.join(this.opts.path, entry.path);
-    var directory = entry.isDirectory ? destPath : path.dirname(destPath);
-
-    this.unfinishedEntries++;
-
-    var writeFileFn = function() {
-        var pipedStream = fs.createWriteStream(destPath);
-
-        pipedStream.on('close', function() {
-            self.unfinishedEntries--;
-            self._notifyAwaiter();
-        });
-        pipedStream.on('error', function (error) {
-            self.emit('error', error);
-        });
-        entry.pipe(pipedStream);
-    }
-
-    if (this.createdDirectories[directory] || directory === '.') {
-        return writeFileFn();
-    }
-
-    // FIXME: calls to mkdirp can still be duplicated
-    mkdirp(directory, function(err) {
-        if (err) return self.emit('error', err);
-
-        self.createdDirectories[directory] = true;
-
-        if (entry.isDirectory) {
-            self.unfinishedEntries--;
-            self._notifyAwaiter();
-            return;
-        }
-
-        writeFileFn();
-    });
-}
-
-Extract.prototype._notifyAwaiter = function() {
-    if (this.afterFlushWait && this.unfinishedEntries === 0) {
-        this.emit('await-finished');
-        this.afterFlushWait = false;
-    }
-}
-
-module.exports = Extract;
-
-/***/ }),
-
-/***/ 2092:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-var Transform = (__nccwpck_require__(2203).Transform);
-var util = __nccwpck_require__(9023);
-
-function MatcherStream(patternDesc, matchFn) {
-    if (!(this instanceof MatcherStream)) {
-        return new MatcherStream();
-    }
-
-    Transform.call(this);
-
-    var p = typeof patternDesc === 'object' ? patternDesc.pattern : patternDesc;
-
-    this.pattern = Buffer.isBuffer(p) ? p : Buffer.from(p);
-    this.requiredLength = this.pattern.length;
-    if (patternDesc.requiredExtraSize) this.requiredLength += patternDesc.requiredExtraSize;
-
-    this.data = new Buffer('');
-    this.bytesSoFar = 0;
-
-    this.matchFn = matchFn;
-}
-
-util.inherits(MatcherStream, Transform);
-
-MatcherStream.prototype.checkDataChunk = function (ignoreMatchZero) {
-    var enoughData = this.data.length >= this.requiredLength; // strict more than ?
-    if (!enoughData) { return; }
-
-    var matchIndex = this.data.indexOf(this.pattern, ignoreMatchZero ? 1 : 0);
-    if (matchIndex >= 0 && matchIndex + this.requiredLength > this.data.length) {
-        if (matchIndex > 0) {
-            var packet = this.data.slice(0, matchIndex);
-            this.push(packet);
-            this.bytesSoFar += matchIndex;
-            this.data = this.data.slice(matchIndex);
-        }
-        return;
-    }
-
-    if (matchIndex === -1) {
-        var packetLen = this.data.length - this.requiredLength + 1;
-
-        var packet = this.data.slice(0, packetLen);
-        this.push(packet);
-        this.bytesSoFar += packetLen;
-        this.data = this.data.slice(packetLen);
-        return;
-    }
-
-    // found match
-    if (matchIndex > 0) {
-        var packet = this.data.slice(0, matchIndex);
-        this.data = this.data.slice(matchIndex);
-        this.push(packet);
-        this.bytesSoFar += matchIndex;
-    }
-
-    var finished = this.matchFn ? this.matchFn(this.data, this.bytesSoFar) : true;
-    if (finished) {
-        this.data = new Buffer('');
-        return;
-    }
-
-    return true;
-}
-
-MatcherStream.prototype._transform = function (chunk, encoding, cb) {
-    this.data = Buffer.concat([this.data, chunk]);
-
-    var firstIteration = true;
-    while (this.checkDataChunk(!firstIteration)) {
-        firstIteration = false;
-    }
-
-    cb();
-}
-
-MatcherStream.prototype._flush = function (cb) {
-    if (this.data.length > 0) {
-        var firstIteration = true;
-        while (this.checkDataChunk(!firstIteration)) {
-            firstIteration = false;
-        }
-    }
-
-    if (this.data.length > 0) {
-        this.push(this.data);
-        this.data = null;
-    }
-
-    cb();
-}
-
-module.exports = MatcherStream;
-
-/***/ }),
-
-/***/ 1879:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-var Transform = (__nccwpck_require__(2203).Transform);
-var util = __nccwpck_require__(9023);
-var UnzipStream = __nccwpck_require__(5580);
-
-function ParserStream(opts) {
-    if (!(this instanceof ParserStream)) {
-        return new ParserStream(opts);
-    }
-
-    var transformOpts = opts || {};
-    Transform.call(this, { readableObjectMode: true });
-
-    this.opts = opts || {};
-    this.unzipStream = new UnzipStream(this.opts);
-
-    var self = this;
-    this.unzipStream.on('entry', function(entry) {
-        self.push(entry);
-    });
-    this.unzipStream.on('error', function(error) {
-        self.emit('error', error);
-    });
-}
-
-util.inherits(ParserStream, Transform);
-
-ParserStream.prototype._transform = function (chunk, encoding, cb) {
-    this.unzipStream.write(chunk, encoding, cb);
-}
-
-ParserStream.prototype._flush = function (cb) {
-    var self = this;
-    this.unzipStream.end(function() {
-        process.nextTick(function() { self.emit('close'); });
-        cb();
-    });
-}
-
-ParserStream.prototype.on = function(eventName, fn) {
-    if (eventName === 'entry') {
-        return Transform.prototype.on.call(this, 'data', fn);
-    }
-    return Transform.prototype.on.call(this, eventName, fn);
-}
-
-ParserStream.prototype.drainAll = function () {
-    this.unzipStream.drainAll();
-    return this.pipe(new Transform({ objectMode: true, transform: function (d, e, cb) { cb(); } }));
-}
-
-module.exports = ParserStream;
-
-
-/***/ }),
-
-/***/ 5580:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var binary = __nccwpck_require__(8769);
-var stream = __nccwpck_require__(2203);
-var util = __nccwpck_require__(9023);
-var zlib = __nccwpck_require__(3106);
-var MatcherStream = __nccwpck_require__(2092);
-var Entry = __nccwpck_require__(5389);
-
-const states = {
-    STREAM_START:                         0,
-    START:                                1,
-    LOCAL_FILE_HEADER:                    2,
-    LOCAL_FILE_HEADER_SUFFIX:             3,
-    FILE_DATA:                            4,
-    FILE_DATA_END:                        5,
-    DATA_DESCRIPTOR:                      6,
-    CENTRAL_DIRECTORY_FILE_HEADER:        7,
-    CENTRAL_DIRECTORY_FILE_HEADER_SUFFIX: 8,
-    CDIR64_END:                           9,
-    CDIR64_END_DATA_SECTOR:               10,
-    CDIR64_LOCATOR:                       11,
-    CENTRAL_DIRECTORY_END:                12,
-    CENTRAL_DIRECTORY_END_COMMENT:        13,
-    TRAILING_JUNK:                        14,
-
-    ERROR: 99
-}
-
-const FOUR_GIGS = 4294967296;
-
-const SIG_LOCAL_FILE_HEADER  = 0x04034b50;
-const SIG_DATA_DESCRIPTOR    = 0x08074b50;
-const SIG_CDIR_RECORD        = 0x02014b50;
-const SIG_CDIR64_RECORD_END  = 0x06064b50;
-const SIG_CDIR64_LOCATOR_END = 0x07064b50;
-const SIG_CDIR_RECORD_END    = 0x06054b50;
-
-function UnzipStream(options) {
-    if (!(this instanceof UnzipStream)) {
-        return new UnzipStream(options);
-    }
-
-    stream.Transform.call(this);
-
-    this.options = options || {};
-    this.data = new Buffer('');
-    this.state = states.STREAM_START;
-    this.skippedBytes = 0;
-    this.parsedEntity = null;
-    this.outStreamInfo = {};
-}
-
-util.inherits(UnzipStream, stream.Transform);
-
-UnzipStream.prototype.processDataChunk = function (chunk) {
-    var requiredLength;
-
-    switch (this.state) {
-        case states.STREAM_START:
-        case states.START:
-            requiredLength = 4;
-            break;
-        case states.LOCAL_FILE_HEADER:
-            requiredLength = 26;
-            break;
-        case states.LOCAL_FILE_HEADER_SUFFIX:
-            requiredLength = this.parsedEntity.fileNameLength + this.parsedEntity.extraFieldLength;
-            break;
-        case states.DATA_DESCRIPTOR:
-            requiredLength = 12;
-            break;
-        case states.CENTRAL_DIRECTORY_FILE_HEADER:
-            requiredLength = 42;
-            break;
-        case states.CENTRAL_DIRECTORY_FILE_HEADER_SUFFIX:
-            requiredLength = this.parsedEntity.fileNameLength + this.parsedEntity.extraFieldLength + this.parsedEntity.fileCommentLength;
-            break;
-        case states.CDIR64_END:
-            requiredLength = 52;
-            break;
-        case states.CDIR64_END_DATA_SECTOR:
-            requiredLength = this.parsedEntity.centralDirectoryRecordSize - 44;
-            break;
-        case states.CDIR64_LOCATOR:
-            requiredLength = 16;
-            break;
-        case states.CENTRAL_DIRECTORY_END:
-            requiredLength = 18;
-            break;
-        case states.CENTRAL_DIRECTORY_END_COMMENT:
-            requiredLength = this.parsedEntity.commentLength;
-            break;
-        case states.FILE_DATA:
-            return 0;
-        case states.FILE_DATA_END:
-            return 0;
-        case states.TRAILING_JUNK:
-            if (this.options.debug) console.log("found", chunk.length, "bytes of TRAILING_JUNK");
-            return chunk.length;
-        default:
-            return chunk.length;
-    }
-
-    var chunkLength = chunk.length;
-    if (chunkLength < requiredLength) {
-        return 0;
-    }
-
-    switch (this.state) {
-        case states.STREAM_START:
-        case states.START:
-            var signature = chunk.readUInt32LE(0);
-            switch (signature) {
-                case SIG_LOCAL_FILE_HEADER:
-                    this.state = states.LOCAL_FILE_HEADER;
-                    break;
-                case SIG_CDIR_RECORD:
-                    this.state = states.CENTRAL_DIRECTORY_FILE_HEADER;
-                    break;
-                case SIG_CDIR64_RECORD_END:
-                    this.state = states.CDIR64_END;
-                    break;
-                case SIG_CDIR64_LOCATOR_END:
-                    this.state = states.CDIR64_LOCATOR;
-                    break;
-                case SIG_CDIR_RECORD_END:
-                    this.state = states.CENTRAL_DIRECTORY_END;
-                    break;
-                default:
-                    var isStreamStart = this.state === states.STREAM_START;
-                    if (!isStreamStart && (signature & 0xffff) !== 0x4b50 && this.skippedBytes < 26) {
-                        // we'll allow a padding of max 28 bytes
-                        var remaining = signature;
-                        var toSkip = 4;
-                        for (var i = 1; i < 4 && remaining !== 0; i++) {
-                            remaining = remaining >>> 8;
-                            if ((remaining & 0xff) === 0x50) {
-                                toSkip = i;
-                                break;
-                            }
-                        }
-                        this.skippedBytes += toSkip;
-                        if (this.options.debug) console.log('Skipped', this.skippedBytes, 'bytes');
-                        return toSkip;
-                    }
-                    this.state = states.ERROR;
-                    var errMsg = isStreamStart ? "Not a valid zip file" : "Invalid signature in zip file";
-                    if (this.options.debug) {
-                        var sig = chunk.readUInt32LE(0);
-                        var asString;
-                        try { asString = chunk.slice(0, 4).toString(); } catch (e) {}
-                        console.log("Unexpected signature in zip file: 0x" + sig.toString(16), '"' + asString + '", skipped', this.skippedBytes, 'bytes');
-                    }
-                    this.emit("error", new Error(errMsg));
-                    return chunk.length;
-            }
-            this.skippedBytes = 0;
-            return requiredLength;
-
-        case states.LOCAL_FILE_HEADER:
-            this.parsedEntity = this._readFile(chunk);
-            this.state = states.LOCAL_FILE_HEADER_SUFFIX;
-
-            return requiredLength;
-
-        case states.LOCAL_FILE_HEADER_SUFFIX:
-            var entry = new Entry();
-            var isUtf8 = (this.parsedEntity.flags & 0x800) !== 0;
-            entry.path = this._decodeString(chunk.slice(0, this.parsedEntity.fileNameLength), isUtf8);
-            var extraDataBuffer = chunk.slice(this.parsedEntity.fileNameLength, this.parsedEntity.fileNameLength + this.parsedEntity.extraFieldLength);
-            var extra = this._readExtraFields(extraDataBuffer);
-            if (extra && extra.parsed) {
-                if (extra.parsed.path && !isUtf8) {
-                    entry.path = extra.parsed.path;
-                }
-                if (Number.isFinite(extra.parsed.uncompressedSize) && this.parsedEntity.uncompressedSize === FOUR_GIGS-1) {
-                    this.parsedEntity.uncompressedSize = extra.parsed.uncompressedSize;
-                }
-                if (Number.isFinite(extra.parsed.compressedSize) && this.parsedEntity.compressedSize === FOUR_GIGS-1) {
-                    this.parsedEntity.compressedSize = extra.parsed.compressedSize;
-                }
-            }
-            this.parsedEntity.extra = extra.parsed || {};
-
-            if (this.options.debug) {
-                const debugObj = Object.assign({}, this.parsedEntity, {
-                    path: entry.path,
-                    flags: '0x' + this.parsedEntity.flags.toString(16),
-                    extraFields: extra && extra.debug
-                });
-                console.log("decoded LOCAL_FILE_HEADER:", JSON.stringify(debugObj, null, 2));
-            }
-            this._prepareOutStream(this.parsedEntity, entry);
-
-            this.emit("entry", entry);
-
-            this.state = states.FILE_DATA;
-
-            return requiredLength;
-
-        case states.CENTRAL_DIRECTORY_FILE_HEADER:
-            this.parsedEntity = this._readCentralDirectoryEntry(chunk);
-            this.state = states.CENTRAL_DIRECTORY_FILE_HEADER_SUFFIX;
-
-            return requiredLength;
-
-        case states.CENTRAL_DIRECTORY_FILE_HEADER_SUFFIX:
-            // got file name in chunk[0..]
-            var isUtf8 = (this.parsedEntity.flags & 0x800) !== 0;
-            var path = this._decodeString(chunk.slice(0, this.parsedEntity.fileNameLength), isUtf8);
-            var extraDataBuffer = chunk.slice(this.parsedEntity.fileNameLength, this.parsedEntity.fileNameLength + this.parsedEntity.extraFieldLength);
-            var extra = this._readExtraFields(extraDataBuffer);
-            if (extra && extra.parsed && extra.parsed.path && !isUtf8) {
-                path = extra.parsed.path;
-            }
-            this.parsedEntity.extra = extra.parsed;
-
-            var isUnix = ((this.parsedEntity.versionMadeBy & 0xff00) >> 8) === 3;
-            var unixAttrs, isSymlink;
-            if (isUnix) {
-                unixAttrs = this.parsedEntity.externalFileAttributes >>> 16;
-                var fileType = unixAttrs >>> 12;
-                isSymlink = (fileType & 0o12) === 0o12; // __S_IFLNK
-            }
-            if (this.options.debug) {
-                const debugObj = Object.assign({}, this.parsedEntity, {
-                    path: path,
-                    flags: '0x' + this.parsedEntity.flags.toString(16),
-                    unixAttrs: unixAttrs && '0' + unixAttrs.toString(8),
-                    isSymlink: isSymlink,
-                    extraFields: extra.debug,
-                });
-                console.log("decoded CENTRAL_DIRECTORY_FILE_HEADER:", JSON.stringify(debugObj, null, 2));
-            }
-            this.state = states.START;
-
-            return requiredLength;
-
-        case states.CDIR64_END:
-            this.parsedEntity = this._readEndOfCentralDirectory64(chunk);
-            if (this.options.debug) {
-                console.log("decoded CDIR64_END_RECORD:", this.parsedEntity);
-            }
-            this.state = states.CDIR64_END_DATA_SECTOR;
-
-            return requiredLength;
-
-        case states.CDIR64_END_DATA_SECTOR:
-            this.state = states.START;
-
-            return requiredLength;
-
-        case states.CDIR64_LOCATOR:
-            // ignore, nothing interesting
-            this.state = states.START;
-
-            return requiredLength;
-
-        case states.CENTRAL_DIRECTORY_END:
-            this.parsedEntity = this._readEndOfCentralDirectory(chunk);
-            if (this.options.debug) {
-                console.log("decoded CENTRAL_DIRECTORY_END:", this.parsedEntity);
-            }
-            this.state = states.CENTRAL_DIRECTORY_END_COMMENT;
-
-            return requiredLength;
-
-        case states.CENTRAL_DIRECTORY_END_COMMENT:
-            if (this.options.debug) {
-                console.log("decoded CENTRAL_DIRECTORY_END_COMMENT:", chunk.slice(0, requiredLength).toString());
-            }
-            this.state = states.TRAILING_JUNK;
-
-            return requiredLength;
-
-        case states.ERROR:
-            return chunk.length; // discard
-
-        default:
-            console.log("didn't handle state #", this.state, "discarding");
-            return chunk.length;
-    }
-}
-
-UnzipStream.prototype._prepareOutStream = function (vars, entry) {
-    var self = this;
-
-    var isDirectory = vars.uncompressedSize === 0 && /[\/\\]$/.test(entry.path);
-    // protect against malicious zip files which want to extract to parent dirs
-    entry.path = entry.path.replace(/(?<=^|[/\\]+)[.][.]+(?=[/\\]+|$)/g, ".");
-    entry.type = isDirectory ? 'Directory' : 'File';
-    entry.isDirectory = isDirectory;
-
-    var fileSizeKnown = !(vars.flags & 0x08);
-    if (fileSizeKnown) {
-        entry.size = vars.uncompressedSize;
-    }
-
-    var isVersionSupported = vars.versionsNeededToExtract <= 45;
-
-    this.outStreamInfo = {
-        stream: null,
-        limit: fileSizeKnown ? vars.compressedSize : -1,
-        written: 0
-    };
-
-    if (!fileSizeKnown) {
-        var pattern = new Buffer(4);
-        pattern.writeUInt32LE(SIG_DATA_DESCRIPTOR, 0);
-        var zip64Mode = vars.extra.zip64Mode;
-        var extraSize = zip64Mode ? 20 : 12;
-        var searchPattern = {
-            pattern: pattern,
-            requiredExtraSize: extraSize
-        }
-
-        var matcherStream = new MatcherStream(searchPattern, function (matchedChunk, sizeSoFar) {
-            var vars = self._readDataDescriptor(matchedChunk, zip64Mode);
-
-            var compressedSizeMatches = vars.compressedSize === sizeSoFar;
-            // let's also deal with archives with 4GiB+ files without zip64
-            if (!zip64Mode && !compressedSizeMatches && sizeSoFar >= FOUR_GIGS) {
-                var overflown = sizeSoFar - FOUR_GIGS;
-                while (overflown >= 0) {
-                    compressedSizeMatches = vars.compressedSize === overflown;
-                    if (compressedSizeMatches) break;
-                    overflown -= FOUR_GIGS;
-                }
-            }
-            if (!compressedSizeMatches) { return; }
-
-            self.state = states.FILE_DATA_END;
-            var sliceOffset = zip64Mode ? 24 : 16;
-            if (self.data.length > 0) {
-                self.data = Buffer.concat([matchedChunk.slice(sliceOffset), self.data]);
-            } else {
-                self.data = matchedChunk.slice(sliceOffset);
-            }
-
-            return true;
-        });
-        this.outStreamInfo.stream = matcherStream;
-    } else {
-        this.outStreamInfo.stream = new stream.PassThrough();
-    }
-
-    var isEncrypted = (vars.flags & 0x01) || (vars.flags & 0x40);
-    if (isEncrypted || !isVersionSupported) {
-        var message = isEncrypted ? "Encrypted files are not supported!"
-            : ("Zip version " + Math.floor(vars.versionsNeededToExtract / 10) + "." + vars.versionsNeededToExtract % 10 + " is not supported");
-
-        entry.skip = true;
-        setImmediate(() => {
-            self.emit('error', new Error(message));
-        });
-
-        // try to skip over this entry
-        this.outStreamInfo.stream.pipe(new Entry().autodrain());
-        return;
-    }
-
-    var isCompressed = vars.compressionMethod > 0;
-    if (isCompressed) {
-        var inflater = zlib.createInflateRaw();
-        inflater.on('error', function (err) {
-            self.state = states.ERROR;
-            self.emit('error', err);
-        });
-        this.outStreamInfo.stream.pipe(inflater).pipe(entry);
-    } else {
-        this.outStreamInfo.stream.pipe(entry);
-    }
-
-    if (this._drainAllEntries) {
-        entry.autodrain();
-    }
-}
-
-UnzipStream.prototype._readFile = function (data) {
-    var vars = binary.parse(data)
-        .word16lu('versionsNeededToExtract')
-        .word16lu('flags')
-        .word16lu('compressionMethod')
-        .word16lu('lastModifiedTime')
-        .word16lu('lastModifiedDate')
-        .word32lu('crc32')
-        .word32lu('compressedSize')
-        .word32lu('uncompressedSize')
-        .word16lu('fileNameLength')
-        .word16lu('extraFieldLength')
-        .vars;
-
-    return vars;
-}
-
-UnzipStream.prototype._readExtraFields = function (data) {
-    var extra = {};
-    var result = { parsed: extra };
-    if (this.options.debug) {
-        result.debug = [];
-    }
-    var index = 0;
-    while (index < data.length) {
-        var vars = binary.parse(data)
-            .skip(index)
-            .word16lu('extraId')
-            .word16lu('extraSize')
-            .vars;
-
-        index += 4;
-
-        var fieldType = undefined;
-        switch (vars.extraId) {
-            case 0x0001:
-                fieldType = "Zip64 extended information extra field";
-                var z64vars = binary.parse(data.slice(index, index+vars.extraSize))
-                    .word64lu('uncompressedSize')
-                    .word64lu('compressedSize')
-                    .word64lu('offsetToLocalHeader')
-                    .word32lu('diskStartNumber')
-                    .vars;
-                if (z64vars.uncompressedSize !== null) {
-                    extra.uncompressedSize = z64vars.uncompressedSize;
-                }
-                if (z64vars.compressedSize !== null) {
-                    extra.compressedSize = z64vars.compressedSize;
-                }
-                extra.zip64Mode = true;
-                break;
-            case 0x000a:
-                fieldType = "NTFS extra field";
-                break;
-            case 0x5455:
-                fieldType = "extended timestamp";
-                var timestampFields = data.readUInt8(index);
-                var offset = 1;
-                if (vars.extraSize >= offset + 4 && timestampFields & 1) {
-                    extra.mtime = new Date(data.readUInt32LE(index + offset) * 1000);
-                    offset += 4;
-                }
-                if (vars.extraSize >= offset + 4 && timestampFields & 2) {
-                    extra.atime = new Date(data.readUInt32LE(index + offset) * 1000);
-                    offset += 4;
-                }
-                if (vars.extraSize >= offset + 4 && timestampFields & 4) {
-                    extra.ctime = new Date(data.readUInt32LE(index + offset) * 1000);
-                }
-                break;
-            case 0x7075:
-                fieldType = "Info-ZIP Unicode Path Extra Field";
-                var fieldVer = data.readUInt8(index);
-                if (fieldVer === 1) {
-                    var offset = 1;
-                    // TODO: should be checking this against our path buffer
-                    var nameCrc32 = data.readUInt32LE(index + offset);
-                    offset += 4;
-                    var pathBuffer = data.slice(index + offset);
-                    extra.path = pathBuffer.toString();
-                }
-                break;
-            case 0x000d:
-            case 0x5855:
-                fieldType = vars.extraId === 0x000d ? "PKWARE Unix" : "Info-ZIP UNIX (type 1)";
-                var offset = 0;
-                if (vars.extraSize >= 8) {
-                    var atime = new Date(data.readUInt32LE(index + offset) * 1000);
-                    offset += 4;
-                    var mtime = new Date(data.readUInt32LE(index + offset) * 1000);
-                    offset += 4;
-                    extra.atime = atime;
-                    extra.mtime = mtime;
-
-                    if (vars.extraSize >= 12) {
-                        var uid = data.readUInt16LE(index + offset);
-                        offset += 2;
-                        var gid = data.readUInt16LE(index + offset);
-                        offset += 2;
-                        extra.uid = uid;
-                        extra.gid = gid;
-                    }
-                }
-                break;
-            case 0x7855:
-                fieldType = "Info-ZIP UNIX (type 2)";
-                var offset = 0;
-                if (vars.extraSize >= 4) {
-                    var uid = data.readUInt16LE(index + offset);
-                    offset += 2;
-                    var gid = data.readUInt16LE(index + offset);
-                    offset += 2;
-                    extra.uid = uid;
-                    extra.gid = gid;
-                }
-                break;
-            case 0x7875:
-                fieldType = "Info-ZIP New Unix";
-                var offset = 0;
-                var extraVer = data.readUInt8(index);
-                offset += 1;
-                if (extraVer === 1) {
-                    var uidSize = data.readUInt8(index + offset);
-                    offset += 1;
-                    if (uidSize <= 6) {
-                        extra.uid = data.readUIntLE(index + offset, uidSize);
-                    }
-                    offset += uidSize;
-
-                    var gidSize = data.readUInt8(index + offset);
-                    offset += 1;
-                    if (gidSize <= 6) {
-                        extra.gid = data.readUIntLE(index + offset, gidSize);
-                    }
-                }
-                break;
-            case 0x756e:
-                fieldType = "ASi Unix";
-                var offset = 0;
-                if (vars.extraSize >= 14) {
-                    var crc = data.readUInt32LE(index + offset);
-                    offset += 4;
-                    var mode = data.readUInt16LE(index + offset);
-                    offset += 2;
-                    var sizdev = data.readUInt32LE(index + offset);
-                    offset += 4;
-                    var uid = data.readUInt16LE(index + offset);
-                    offset += 2;
-                    var gid = data.readUInt16LE(index + offset);
-                    offset += 2;
-                    extra.mode = mode;
-                    extra.uid = uid;
-                    extra.gid = gid;
-                    if (vars.extraSize > 14) {
-                        var start = index + offset;
-                        var end = index + vars.extraSize - 14;
-                        var symlinkName = this._decodeString(data.slice(start, end));
-                        extra.symlink = symlinkName;
-                    }
-                }
-                break;
-        }
-
-        if (this.options.debug) {
-            result.debug.push({
-                extraId: '0x' + vars.extraId.toString(16),
-                description: fieldType,
-                data: data.slice(index, index + vars.extraSize).inspect()
-            });
-        }
-
-        index += vars.extraSize;
-    }
-
-    return result;
-}
-
-UnzipStream.prototype._readDataDescriptor = function (data, zip64Mode) {
-    if (zip64Mode) {
-        var vars = binary.parse(data)
-            .word32lu('dataDescriptorSignature')
-            .word32lu('crc32')
-            .word64lu('compressedSize')
-            .word64lu('uncompressedSize')
-            .vars;
-
-        return vars;
-    }
-
-    var vars = binary.parse(data)
-        .word32lu('dataDescriptorSignature')
-        .word32lu('crc32')
-        .word32lu('compressedSize')
-        .word32lu('uncompressedSize')
-        .vars;
-
-    return vars;
-}
-
-UnzipStream.prototype._readCentralDirectoryEntry = function (data) {
-    var vars = binary.parse(data)
-        .word16lu('versionMadeBy')
-        .word16lu('versionsNeededToExtract')
-        .word16lu('flags')
-        .word16lu('compressionMethod')
-        .word16lu('lastModifiedTime')
-        .word16lu('lastModifiedDate')
-        .word32lu('crc32')
-        .word32lu('compressedSize')
-        .word32lu('uncompressedSize')
-        .word16lu('fileNameLength')
-        .word16lu('extraFieldLength')
-        .word16lu('fileCommentLength')
-        .word16lu('diskNumber')
-        .word16lu('internalFileAttributes')
-        .word32lu('externalFileAttributes')
-        .word32lu('offsetToLocalFileHeader')
-        .vars;
-
-    return vars;
-}
-
-UnzipStream.prototype._readEndOfCentralDirectory64 = function (data) {
-    var vars = binary.parse(data)
-        .word64lu('centralDirectoryRecordSize')
-        .word16lu('versionMadeBy')
-        .word16lu('versionsNeededToExtract')
-        .word32lu('diskNumber')
-        .word32lu('diskNumberWithCentralDirectoryStart')
-        .word64lu('centralDirectoryEntries')
-        .word64lu('totalCentralDirectoryEntries')
-        .word64lu('sizeOfCentralDirectory')
-        .word64lu('offsetToStartOfCentralDirectory')
-        .vars;
-
-    return vars;
-}
-
-UnzipStream.prototype._readEndOfCentralDirectory = function (data) {
-    var vars = binary.parse(data)
-        .word16lu('diskNumber')
-        .word16lu('diskStart')
-        .word16lu('centralDirectoryEntries')
-        .word16lu('totalCentralDirectoryEntries')
-        .word32lu('sizeOfCentralDirectory')
-        .word32lu('offsetToStartOfCentralDirectory')
-        .word16lu('commentLength')
-        .vars;
-
-    return vars;
-}
-
-const cp437 = '\u0000☺☻♥♦♣♠•◘○◙♂♀♪♫☼►◄↕‼¶§▬↨↑↓→←∟↔▲▼ !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~⌂ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■ ';
-
-UnzipStream.prototype._decodeString = function (buffer, isUtf8) {
-    if (isUtf8) {
-        return buffer.toString('utf8');
-    }
-    // allow passing custom decoder
-    if (this.options.decodeString) {
-        return this.options.decodeString(buffer);
-    }
-    let result = "";
-    for (var i=0; i<buffer.length; i++) {
-        result += cp437[buffer[i]];
-    }
-    return result;
-}
-
-UnzipStream.prototype._parseOrOutput = function (encoding, cb) {
-    var consume;
-    while ((consume = this.processDataChunk(this.data)) > 0) {
-        this.data = this.data.slice(consume);
-        if (this.data.length === 0) break;
-    }
-
-    if (this.state === states.FILE_DATA) {
-        if (this.outStreamInfo.limit >= 0) {
-            var remaining = this.outStreamInfo.limit - this.outStreamInfo.written;
-            var packet;
-            if (remaining < this.data.length) {
-                packet = this.data.slice(0, remaining);
-                this.data = this.data.slice(remaining);
-            } else {
-                packet = this.data;
-                this.data = new Buffer('');
-            }
-
-            this.outStreamInfo.written += packet.length;
-            if (this.outStreamInfo.limit === this.outStreamInfo.written) {
-                this.state = states.START;
-
-                this.outStreamInfo.stream.end(packet, encoding, cb);
-            } else {
-                this.outStreamInfo.stream.write(packet, encoding, cb);
-            }
-        } else {
-            var packet = this.data;
-            this.data = new Buffer('');
-
-            this.outStreamInfo.written += packet.length;
-            var outputStream = this.outStreamInfo.stream;
-            outputStream.write(packet, encoding, () => {
-                if (this.state === states.FILE_DATA_END) {
-                    this.state = states.START;
-                    return outputStream.end(cb);
-                }
-                cb();
-            });
-        }
-        // we've written to the output stream, letting that write deal with the callback
-        return;
-    }
-
-    cb();
-}
-
-UnzipStream.prototype.drainAll = function () {
-    this._drainAllEntries = true;
-}
-
-UnzipStream.prototype._transform = function (chunk, encoding, cb) {
-    var self = this;
-    if (self.data.length > 0) {
-        self.data = Buffer.concat([self.data, chunk]);
-    } else {
-        self.data = chunk;
-    }
-
-    var startDataLength = self.data.length;
-    var done = function () {
-        if (self.data.length > 0 && self.data.length < startDataLength) {
-            startDataLength = self.data.length;
-            self._parseOrOutput(encoding, done);
-            return;
-        }
-        cb();
-    };
-    self._parseOrOutput(encoding, done);
-}
-
-UnzipStream.prototype._flush = function (cb) {
-    var self = this;
-    if (self.data.length > 0) {
-        self._parseOrOutput('buffer', function () {
-            if (self.data.length > 0) return setImmediate(function () { self._flush(cb); });
-            cb();
-        });
-
-        return;
-    }
-
-    if (self.state === states.FILE_DATA) {
-        // uh oh, something went wrong
-        return cb(new Error("Stream finished in an invalid state, uncompression failed"));
-    }
-
-    setImmediate(cb);
-}
-
-module.exports = UnzipStream;
-
-
-/***/ }),
-
-/***/ 3991:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-
-exports.Parse = __nccwpck_require__(1879);
-exports.Extract = __nccwpck_require__(5700);
-
-/***/ }),
-
-/***/ 516:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var isString = __nccwpck_require__(7970);
-var isNumber = __nccwpck_require__(3670);
-var isBoolean = __nccwpck_require__(823);
-var isSymbol = __nccwpck_require__(3927);
-var isBigInt = __nccwpck_require__(5407);
-
-/** @type {import('.')} */
-// eslint-disable-next-line consistent-return
-module.exports = function whichBoxedPrimitive(value) {
-	// eslint-disable-next-line eqeqeq
-	if (value == null || (typeof value !== 'object' && typeof value !== 'function')) {
-		return null;
-	}
-	if (isString(value)) {
-		return 'String';
-	}
-	if (isNumber(value)) {
-		return 'Number';
-	}
-	if (isBoolean(value)) {
-		return 'Boolean';
-	}
-	if (isSymbol(value)) {
-		return 'Symbol';
-	}
-	if (isBigInt(value)) {
-		return 'BigInt';
-	}
-};
-
-
-/***/ }),
-
-/***/ 5330:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var whichBoxedPrimitive = __nccwpck_require__(516);
-var whichCollection = __nccwpck_require__(6260);
-var whichTypedArray = __nccwpck_require__(4768);
-var isArray = __nccwpck_require__(2513);
-var isDate = __nccwpck_require__(6253);
-var isRegex = __nccwpck_require__(6622);
-var isWeakRef = __nccwpck_require__(2880);
-var isFinalizationRegistry = __nccwpck_require__(3816);
-var name = __nccwpck_require__(2069);
-var isGeneratorFunction = __nccwpck_require__(5659);
-var isAsyncFunction = __nccwpck_require__(4856);
-var callBound = __nccwpck_require__(3105);
-var hasToStringTag = __nccwpck_require__(5479)();
-var toStringTag = hasToStringTag && Symbol.toStringTag;
-
-var $Object = Object;
-
-/** @type {undefined | ((value: ThisParameterType<typeof Promise.prototype.then>, ...args: Parameters<typeof Promise.prototype.then>) => ReturnType<typeof Promise.prototype.then>)} */
-var promiseThen = callBound('Promise.prototype.then', true);
-/** @type {<T = unknown>(value: unknown) => value is Promise<T>} */
-var isPromise = function isPromise(value) {
-	if (!value || typeof value !== 'object' || !promiseThen) {
-		return false;
-	}
-	try {
-		promiseThen(value, null, function () {});
-		return true;
-	} catch (e) {}
-	return false;
-};
-
-/** @type {(builtinName: unknown) => boolean} */
-var isKnownBuiltin = function isKnownBuiltin(builtinName) {
-	return !!builtinName
-		// primitives
-		&& builtinName !== 'BigInt'
-		&& builtinName !== 'Boolean'
-		&& builtinName !== 'Null'
-		&& builtinName !== 'Number'
-		&& builtinName !== 'String'
-		&& builtinName !== 'Symbol'
-		&& builtinName !== 'Undefined'
-		// namespaces
-		&& builtinName !== 'Math'
-		&& builtinName !== 'JSON'
-		&& builtinName !== 'Reflect'
-		&& builtinName !== 'Atomics'
-		// collections
-		&& builtinName !== 'Map'
-		&& builtinName !== 'Set'
-		&& builtinName !== 'WeakMap'
-		&& builtinName !== 'WeakSet'
-		// typed arrays
-		&& builtinName !== 'BigInt64Array'
-		&& builtinName !== 'BigUint64Array'
-		&& builtinName !== 'Float32Array'
-		&& builtinName !== 'Float64Array'
-		&& builtinName !== 'Int16Array'
-		&& builtinName !== 'Int32Array'
-		&& builtinName !== 'Int8Array'
-		&& builtinName !== 'Uint16Array'
-		&& builtinName !== 'Uint32Array'
-		&& builtinName !== 'Uint8Array'
-		&& builtinName !== 'Uint8ClampedArray'
-		// checked explicitly
-		&& builtinName !== 'Array'
-		&& builtinName !== 'Date'
-		&& builtinName !== 'FinalizationRegistry'
-		&& builtinName !== 'Promise'
-		&& builtinName !== 'RegExp'
-		&& builtinName !== 'WeakRef'
-		// functions
-		&& builtinName !== 'Function'
-		&& builtinName !== 'GeneratorFunction'
-		&& builtinName !== 'AsyncFunction';
-};
-
-/** @type {import('.')} */
-module.exports = function whichBuiltinType(value) {
-	if (value == null) {
-		return value;
-	}
-	// covers: primitives, {,Weak}Map/Set, typed arrays
-	var which = whichBoxedPrimitive($Object(value)) || whichCollection(value) || whichTypedArray(value);
-	if (which) {
-		return which;
-	}
-	if (isArray(value)) {
-		return 'Array';
-	}
-	if (isDate(value)) {
-		return 'Date';
-	}
-	if (isRegex(value)) {
-		return 'RegExp';
-	}
-	if (isWeakRef(value)) {
-		return 'WeakRef';
-	}
-	if (isFinalizationRegistry(value)) {
-		return 'FinalizationRegistry';
-	}
-	if (typeof value === 'function') {
-		if (isGeneratorFunction(value)) {
-			return 'GeneratorFunction';
-		}
-		if (isAsyncFunction(value)) {
-			return 'AsyncFunction';
-		}
-		return 'Function';
-	}
-	if (isPromise(value)) {
-		return 'Promise';
-	}
-	// @ts-expect-error TS can't figure out that `value` is an `object` after the `which` check above
-	if (toStringTag && toStringTag in value) {
-		var tag = value[toStringTag];
-		if (isKnownBuiltin(tag)) {
-			return tag;
-		}
-	}
-	if (typeof value.constructor === 'function') {
-		// eslint-disable-next-line no-extra-parens
-		var constructorName = name(/** @type {Parameters<name>[0]} */ (value.constructor));
-		if (isKnownBuiltin(constructorName)) {
-			return constructorName;
-		}
-	}
-	return 'Object';
-};
-
-
-/***/ }),
-
-/***/ 6260:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var isMap = __nccwpck_require__(9311);
-var isSet = __nccwpck_require__(6513);
-var isWeakMap = __nccwpck_require__(3955);
-var isWeakSet = __nccwpck_require__(2237);
-
-/** @type {import('.')} */
-module.exports = function whichCollection(/** @type {unknown} */ value) {
-	if (value && typeof value === 'object') {
-		if (isMap(value)) {
-			return 'Map';
-		}
-		if (isSet(value)) {
-			return 'Set';
-		}
-		if (isWeakMap(value)) {
-			return 'WeakMap';
-		}
-		if (isWeakSet(value)) {
-			return 'WeakSet';
-		}
-	}
-	return false;
-};
-
-
-/***/ }),
-
-/***/ 4768:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var forEach = __nccwpck_require__(4963);
-var availableTypedArrays = __nccwpck_require__(1506);
-var callBind = __nccwpck_require__(3844);
-var callBound = __nccwpck_require__(3105);
-var gOPD = __nccwpck_require__(3170);
-var getProto = __nccwpck_require__(1967);
-
-var $toString = callBound('Object.prototype.toString');
-var hasToStringTag = __nccwpck_require__(5479)();
-
-var g = typeof globalThis === 'undefined' ? global : globalThis;
-var typedArrays = availableTypedArrays();
-
-var $slice = callBound('String.prototype.slice');
-
-/** @import { BoundSet, BoundSlice, Cache, Getter } from './types' */
-/** @import { TypedArrayName } from '.' */
-
-/** @type {<T = unknown>(array: readonly T[], value: unknown) => number} */
-var $indexOf = callBound('Array.prototype.indexOf', true) || function indexOf(array, value) {
-	for (var i = 0; i < array.length; i += 1) {
-		if (array[i] === value) {
-			return i;
-		}
-	}
-	return -1;
-};
-
-/** @type {Cache} */
-var cache = { __proto__: null };
-if (hasToStringTag && gOPD && getProto) {
-	forEach(typedArrays, function (typedArray) {
-		var arr = new g[typedArray]();
-		if (Symbol.toStringTag in arr && getProto) {
-			var proto = getProto(arr);
-			// @ts-expect-error TS won't narrow inside a closure
-			var descriptor = gOPD(proto, Symbol.toStringTag);
-			if (!descriptor && proto) {
-				var superProto = getProto(proto);
-				// @ts-expect-error TS won't narrow inside a closure
-				descriptor = gOPD(superProto, Symbol.toStringTag);
-			}
-			if (descriptor && descriptor.get) {
-				var bound = callBind(descriptor.get);
-				cache[
-					/** @type {`$${TypedArrayName}`} */
-					('$' + typedArray)
-				] = bound;
-			}
-		}
-	});
-} else {
-	forEach(typedArrays, function (typedArray) {
-		var arr = new g[typedArray]();
-		var fn = arr.slice || arr.set;
-		if (fn) {
-			var bound = /** @type {typeof BoundSlice | typeof BoundSet} */ (
-				// @ts-expect-error TODO FIXME
-				callBind(fn)
-			);
-			cache[
-				/** @type {`$${TypedArrayName}`} */
-				('$' + typedArray)
-			] = bound;
-		}
-	});
-}
-
-/** @type {(value: object) => false | TypedArrayName} */
-function tryTypedArrays(value) {
-	/** @type {ReturnType<typeof tryTypedArrays>} */ var found = false;
-	forEach(
-		/** @type {Record<`$${TypedArrayName}`, Getter>} */ (cache),
-		/** @param {Getter} getter @param {`$${TypedArrayName}`} typedArray */
-		function (getter, typedArray) {
-			if (!found) {
-				try {
-					// @ts-expect-error a throw is fine here
-					if ('$' + getter(value) === typedArray) {
-						found = /** @type {TypedArrayName} */ ($slice(typedArray, 1));
-					}
-				} catch (e) { /**/ }
-			}
-		}
-	);
-	return found;
-}
-
-/** @type {(value: object) => false | TypedArrayName} */
-function trySlices(value) {
-	/** @type {ReturnType<typeof trySlices>} */ var found = false;
-	forEach(
-		/** @type {Record<`$${TypedArrayName}`, Getter>} */(cache),
-		/** @param {Getter} getter @param {`$${TypedArrayName}`} name */ function (getter, name) {
-			if (!found) {
-				try {
-					// @ts-expect-error a throw is fine here
-					getter(value);
-					found = /** @type {TypedArrayName} */ ($slice(name, 1));
-				} catch (e) { /**/ }
-			}
-		}
-	);
-	return found;
-}
-
-/** @type {(tag: unknown) => tag is typeof typedArrays[number]} */
-function isTATag(tag) {
-	return $indexOf(typedArrays, tag) > -1;
-}
-
-/** @type {(value: unknown) => ReturnType<typeof import('.')>} */
-function whichTypedArray(value) {
-	if (!value || typeof value !== 'object') {
-		return false;
-	}
-	if (!hasToStringTag) {
-		var tag = $slice($toString(value), 8, -1);
-		if (isTATag(tag)) {
-			return tag;
-		}
-		if (tag !== 'Object') {
-			return false;
-		}
-		// node < 0.6 hits here on real Typed Arrays
-		return trySlices(value);
-	}
-	if (!gOPD) { return null; } // unknown engine
-	return tryTypedArrays(value);
-}
-
-module.exports = whichTypedArray;
-
-
-/***/ }),
-
 /***/ 486:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9257);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2093);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -18277,7 +10667,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9257:
+/***/ 2093:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -18308,6 +10698,107 @@ const {
   /* Option */ "c$": Option,
   /* Help */ "_V": Help,
 } = commander;
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/config/ci-context.ts
+
+function readEvent(file) {
+    if (!file)
+        return {};
+    try {
+        const event = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
+        return typeof event === 'object' && event !== null ? event : {};
+    }
+    catch {
+        // No readable event payload: no default branch and no pull request known.
+        return {};
+    }
+}
+function readGitLab(env) {
+    const repository = env.CI_PROJECT_PATH ?? '';
+    return {
+        provider: 'gitlab',
+        repository,
+        owner: env.CI_PROJECT_NAMESPACE ?? repository.split('/').slice(0, -1).join('/'),
+        project: env.CI_PROJECT_NAME ?? repository.split('/').pop() ?? '',
+        ref: env.CI_COMMIT_REF_NAME ?? '',
+        commit: env.CI_COMMIT_SHA ?? '',
+        defaultBranch: env.CI_DEFAULT_BRANCH ?? '',
+        pipelineUrl: env.CI_PIPELINE_URL ?? '',
+        jobUrl: env.CI_JOB_URL ?? '',
+        repositoryUrl: env.CI_PROJECT_URL ?? '',
+        changeRequest: env.CI_MERGE_REQUEST_IID || undefined,
+    };
+}
+function pullRequestOf(event, env, repository) {
+    const pr = event.pull_request;
+    if (!/^pull_request/.test(env.GITHUB_EVENT_NAME ?? '') || typeof pr?.number !== 'number')
+        return undefined;
+    const head = pr.head?.repo?.full_name;
+    const base = typeof pr.base?.repo?.full_name === 'string' ? pr.base.repo.full_name : repository;
+    return { number: pr.number, fromFork: typeof head === 'string' && head !== base };
+}
+function readGitHub(env, repository) {
+    const [owner = '', project = ''] = repository.split('/');
+    const serverUrl = env.GITHUB_SERVER_URL ?? 'https://github.com';
+    const runUrl = env.GITHUB_RUN_ID ? `${serverUrl}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : '';
+    const event = readEvent(env.GITHUB_EVENT_PATH);
+    const pullRequest = pullRequestOf(event, env, repository);
+    const prFromRef = /^refs\/pull\/(\d+)\//.exec(env.GITHUB_REF ?? '')?.[1];
+    const eventDefault = typeof event.repository?.default_branch === 'string' ? event.repository.default_branch : '';
+    return {
+        provider: 'github',
+        repository,
+        owner,
+        project,
+        // For pull requests GITHUB_REF_NAME is "7/merge"; the branch is the head ref.
+        ref: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || '',
+        commit: env.GITHUB_SHA ?? '',
+        defaultBranch: env.VULNGATE_DEFAULT_BRANCH || eventDefault,
+        pipelineUrl: runUrl,
+        jobUrl: runUrl,
+        repositoryUrl: `${serverUrl}/${repository}`,
+        changeRequest: prFromRef ?? (pullRequest ? String(pullRequest.number) : undefined),
+        github: {
+            owner,
+            repo: project,
+            ...(env.GITHUB_REPOSITORY_ID ? { repositoryId: env.GITHUB_REPOSITORY_ID } : {}),
+            sha: env.GITHUB_SHA ?? '',
+            ref: env.GITHUB_REF ?? '',
+            eventName: env.GITHUB_EVENT_NAME ?? '',
+            apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+            serverUrl,
+            runId: env.GITHUB_RUN_ID ?? '',
+            workflow: env.GITHUB_WORKFLOW ?? '',
+            job: env.GITHUB_JOB ?? '',
+            pullRequest,
+        },
+    };
+}
+function ci_context_readCiContext(env) {
+    if (env.GITLAB_CI === 'true' || env.CI_PROJECT_PATH)
+        return readGitLab(env);
+    const repository = env.GITHUB_REPOSITORY ?? '';
+    if (repository.includes('/'))
+        return readGitHub(env, repository);
+    return {
+        provider: 'local',
+        repository: '',
+        owner: '',
+        project: '',
+        ref: '',
+        commit: '',
+        defaultBranch: '',
+        pipelineUrl: '',
+        jobUrl: '',
+        repositoryUrl: '',
+    };
+}
+/** The run's page on GitHub, or the pipeline's on GitLab; undefined outside CI. */
+function runUrl(ci) {
+    return ci.pipelineUrl || undefined;
+}
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
@@ -18347,6 +10838,33 @@ function withoutTrailingSlashes(text) {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /**
+ * Why a ref is not one git would take as a name (git check-ref-format's rules), or undefined. Above all it never
+ * starts with `-`: git would read `--upload-pack=…` as its own option.
+ */
+function refProblem(ref) {
+    if (ref.startsWith('-'))
+        return 'starts with -';
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x20\x7f~^:?*[\\]/.test(ref))
+        return 'has a space, a control character or one of ~ ^ : ? * [ \\';
+    if (ref.includes('..') || ref.includes('@{') || ref === '@')
+        return "has '..' or '@{', or is '@'";
+    if (ref.startsWith('/') || ref.endsWith('/') || ref.includes('//'))
+        return 'has an empty part';
+    if (ref.endsWith('.'))
+        return "ends with '.'";
+    if (ref.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock')))
+        return "has a part that starts with '.' or ends with '.lock'";
+    return undefined;
+}
+/** The host of `git@host:path` or `ssh://[user@]host/path`: never one ssh would read as an option. */
+function sshHostProblem(url) {
+    const host = url.startsWith('ssh://')
+        ? /^ssh:\/\/(?:[^@/]*@)?([^/:]*)/.exec(url)?.[1]
+        : /^git@([^:/]+):/.exec(url)?.[1];
+    return host === undefined || host === '' || host.startsWith('-');
+}
+/**
  * `owner/name[@ref]` (GitHub), or a git URL with an optional `@ref` after the path. The ref is what follows the last
  * `@` when that part has no `:` (so `git@host:org/repo` keeps its user).
  */
@@ -18358,14 +10876,23 @@ function parseProfilesRepo(value, label, githubServer) {
     }
     const at = text.lastIndexOf('@');
     const tail = at === -1 ? '' : text.slice(at + 1);
-    const hasRef = at > 0 && tail !== '' && !tail.includes(':') && text.slice(0, at).includes('/');
+    // In a URL the ref's `@` comes after the host's first `/` (`ssh://git@host/repo.git` has a user, not a ref).
+    const scheme = text.indexOf('://');
+    const pathStart = scheme === -1 ? 0 : text.indexOf('/', scheme + 3);
+    const hasRef = at > pathStart && pathStart !== -1 && tail !== '' && !tail.includes(':') && text.slice(0, at).includes('/');
     const base = hasRef ? text.slice(0, at) : text;
     const ref = hasRef ? tail : undefined;
+    const badRef = ref === undefined ? undefined : refProblem(ref);
+    if (badRef)
+        throw new errors/* ConfigError */.xL(`${label}: the ref '${shorten(oneLine(ref ?? ''), 100)}' ${badRef}; give a branch, tag or commit`);
     if (/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(base)) {
         return { url: `${withoutTrailingSlashes(githubServer)}/${base}.git`, ref };
     }
-    if (/^git@[^:/]+:.+/.test(base) || base.startsWith('ssh://'))
+    if (/^git@[^:/]+:.+/.test(base) || base.startsWith('ssh://')) {
+        if (sshHostProblem(base))
+            throw new errors/* ConfigError */.xL(`${label}: '${shorten(oneLine(base), 100)}' names no ssh host`);
         return { url: base, ref };
+    }
     let url;
     try {
         url = new URL(base);
@@ -18590,20 +11117,17 @@ function trackerCredentials(values, env) {
 }
 /** A run's destinations: those of what it delivers. */
 function destinationsOf(delivery) {
-    const { sqs, defectDojo } = delivery;
+    const { sqs, defectDojo: dd } = delivery;
     return {
         sqs: sqs && { queueUrl: sqs.queueUrl, region: sqs.region },
-        defectDojo: defectDojo && { url: defectDojo.url, token: defectDojo.token },
+        defectDojo: dd && {
+            url: dd.url,
+            token: dd.token,
+            productType: dd.productType,
+            product: dd.product,
+            closeOldFindings: dd.closeOldFindings,
+        },
         trackers: delivery.trackers ?? {},
-    };
-}
-/** `vulngate forward`'s destinations: whatever this job names, each checked as for a run. */
-function replayDestinations(options, env) {
-    const { values } = options;
-    return {
-        sqs: { queueUrl: values['sqs-queue-url'], region: values['aws-region'] },
-        defectDojo: { url: defectDojoUrl(options), token: values['defectdojo-token'] },
-        trackers: trackerCredentials(values, env),
     };
 }
 const DD_SEVERITIES = ['Info', 'Low', 'Medium', 'High', 'Critical'];
@@ -18764,104 +11288,43 @@ function ddSeverity(label, value) {
     return severity;
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/config/ci-context.ts
+;// CONCATENATED MODULE: ./src/config/replay-settings.ts
 
-function readEvent(file) {
-    if (!file)
-        return {};
-    try {
-        const event = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
-        return typeof event === 'object' && event !== null ? event : {};
-    }
-    catch {
-        // No readable event payload: no default branch and no pull request known.
-        return {};
-    }
-}
-function readGitLab(env) {
-    const repository = env.CI_PROJECT_PATH ?? '';
+/*
+ * `vulngate forward`'s settings: the spool it replays says what to send, and this job says everything else —
+ * where to, with what credentials, and (through its profile) who is told.
+ */
+/**
+ * `vulngate forward`'s destinations: whatever this job names, each checked as for a run. DefectDojo's product is
+ * this job's (default: its repository), and a replayed import closes nothing unless this job says so: the report
+ * comes from an artifact, and an artifact must not close another branch's or product's findings.
+ */
+function replayDestinations(options, env, ci) {
+    const { values } = options;
     return {
-        provider: 'gitlab',
-        repository,
-        owner: env.CI_PROJECT_NAMESPACE ?? repository.split('/').slice(0, -1).join('/'),
-        project: env.CI_PROJECT_NAME ?? repository.split('/').pop() ?? '',
-        ref: env.CI_COMMIT_REF_NAME ?? '',
-        commit: env.CI_COMMIT_SHA ?? '',
-        defaultBranch: env.CI_DEFAULT_BRANCH ?? '',
-        pipelineUrl: env.CI_PIPELINE_URL ?? '',
-        jobUrl: env.CI_JOB_URL ?? '',
-        repositoryUrl: env.CI_PROJECT_URL ?? '',
-        changeRequest: env.CI_MERGE_REQUEST_IID || undefined,
-    };
-}
-function pullRequestOf(event, env, repository) {
-    const pr = event.pull_request;
-    if (!/^pull_request/.test(env.GITHUB_EVENT_NAME ?? '') || typeof pr?.number !== 'number')
-        return undefined;
-    const head = pr.head?.repo?.full_name;
-    const base = typeof pr.base?.repo?.full_name === 'string' ? pr.base.repo.full_name : repository;
-    return { number: pr.number, fromFork: typeof head === 'string' && head !== base };
-}
-function readGitHub(env, repository) {
-    const [owner = '', project = ''] = repository.split('/');
-    const serverUrl = env.GITHUB_SERVER_URL ?? 'https://github.com';
-    const runUrl = env.GITHUB_RUN_ID ? `${serverUrl}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : '';
-    const event = readEvent(env.GITHUB_EVENT_PATH);
-    const pullRequest = pullRequestOf(event, env, repository);
-    const prFromRef = /^refs\/pull\/(\d+)\//.exec(env.GITHUB_REF ?? '')?.[1];
-    const eventDefault = typeof event.repository?.default_branch === 'string' ? event.repository.default_branch : '';
-    return {
-        provider: 'github',
-        repository,
-        owner,
-        project,
-        // For pull requests GITHUB_REF_NAME is "7/merge"; the branch is the head ref.
-        ref: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || '',
-        commit: env.GITHUB_SHA ?? '',
-        defaultBranch: env.VULNGATE_DEFAULT_BRANCH || eventDefault,
-        pipelineUrl: runUrl,
-        jobUrl: runUrl,
-        repositoryUrl: `${serverUrl}/${repository}`,
-        changeRequest: prFromRef ?? (pullRequest ? String(pullRequest.number) : undefined),
-        github: {
-            owner,
-            repo: project,
-            sha: env.GITHUB_SHA ?? '',
-            ref: env.GITHUB_REF ?? '',
-            eventName: env.GITHUB_EVENT_NAME ?? '',
-            apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
-            serverUrl,
-            runId: env.GITHUB_RUN_ID ?? '',
-            workflow: env.GITHUB_WORKFLOW ?? '',
-            job: env.GITHUB_JOB ?? '',
-            pullRequest,
+        sqs: { queueUrl: values['sqs-queue-url'], region: values['aws-region'] },
+        defectDojo: {
+            url: defectDojoUrl(options),
+            token: values['defectdojo-token'],
+            productType: values['defectdojo-product-type'] || ci.owner || undefined,
+            product: values['defectdojo-product'] || ci.repository || undefined,
+            closeOldFindings: values['defectdojo-close-old-findings'] ?? false,
         },
+        trackers: trackerCredentials(values, env),
     };
 }
-function ci_context_readCiContext(env) {
-    if (env.GITLAB_CI === 'true' || env.CI_PROJECT_PATH)
-        return readGitLab(env);
-    const repository = env.GITHUB_REPOSITORY ?? '';
-    if (repository.includes('/'))
-        return readGitHub(env, repository);
+/**
+ * `vulngate forward`'s profile: the replaying job's, found as a run finds it. Its notify says who is told and
+ * through what (Slack's variable and mention, the issue tracker and project), never the spool.
+ */
+function replayProfile(options, ci) {
+    const { values } = options;
     return {
-        provider: 'local',
-        repository: '',
-        owner: '',
-        project: '',
-        ref: '',
-        commit: '',
-        defaultBranch: '',
-        pipelineUrl: '',
-        jobUrl: '',
-        repositoryUrl: '',
+        central: centralProfiles(options, ci),
+        profile: values.profile,
+        profilesDir: values['profiles-dir'],
+        overrides: {},
     };
-}
-/** The run's page on GitHub, or the pipeline's on GitLab; undefined outside CI. */
-function runUrl(ci) {
-    return ci.pipelineUrl || undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/config/run-settings.ts
@@ -19026,12 +11489,12 @@ const DELIVERY_OPTIONS = {
     }),
     'defectdojo-product-type': textOption({
         help: 'DefectDojo product type. Default the repository owner.',
-        commands: JUDGE_COMMANDS,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'name' },
     }),
     'defectdojo-product': textOption({
         help: 'DefectDojo product. Default the repository.',
-        commands: JUDGE_COMMANDS,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'name' },
     }),
     'defectdojo-engagement': textOption({
@@ -19040,8 +11503,9 @@ const DELIVERY_OPTIONS = {
         cli: { placeholder: 'name' },
     }),
     'defectdojo-close-old-findings': booleanOption({
-        help: 'Close findings an image no longer has. Default true on the default branch only.',
-        commands: JUDGE_COMMANDS,
+        help: 'Close findings an image no longer has. Default true on the default branch only; `forward`: false (a ' +
+            'replayed report closes nothing unless this is set).',
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'bool' },
     }),
     'defectdojo-minimum-severity': textOption({
@@ -19151,31 +11615,31 @@ const JUDGE_OPTIONS = {
     profile: textOption({
         help: 'Security profile, as a file path or a name in profiles-dir (a name that is not there is an error). Empty uses ' +
             'profiles-dir/default.yml, else the built-in default (HIGH, ignore unfixed).',
-        commands: JUDGE_COMMANDS,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'path-or-name' },
     }),
     'profiles-dir': textOption({
         help: 'Directory of named profiles.',
         default: 'profiles',
-        commands: JUDGE_COMMANDS,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'dir' },
     }),
     'profiles-repo': textOption({
         help: 'A central repository of profiles the security team reviews: owner/name (GitHub) or a git URL (https, ssh), ' +
             'with an optional @ref. The profile is <owner>/<repo>.yml, else <repo>.yml, else default.yml there.',
-        commands: JUDGE_COMMANDS,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'repo[@ref]' },
     }),
     'profiles-token': textOption({
         help: 'Token with read access to profiles-repo (GitHub: a token; GitLab: CI_JOB_TOKEN where allowed).',
         secret: true,
-        commands: JUDGE_COMMANDS,
+        commands: ALL_COMMANDS,
         envOnly: true,
     }),
     'profiles-repo-required': booleanOption({
         help: 'The central profile cannot be replaced by a file in this repository nor loosened by inputs (SOC 2).',
         default: false,
-        commands: JUDGE_COMMANDS,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'bool' },
     }),
     'profiles-repo-timeout': integerOption({
@@ -19183,7 +11647,7 @@ const JUDGE_OPTIONS = {
         default: 60,
         min: 1,
         max: 3600,
-        commands: JUDGE_COMMANDS,
+        commands: ALL_COMMANDS,
         cli: { placeholder: 'seconds' },
     }),
     severity: severityOption({
@@ -19732,6 +12196,9 @@ function whyUnused(rule, nearMiss) {
     if (nearMiss.needed === 0) {
         return `${matched}, none of which needed an exception (below the threshold, unfixed and ignored, or VEX)`;
     }
+    // It held on some finding, but an earlier exception got there first: that is the reason, whatever else missed.
+    if (nearMiss.shadowedBy)
+        return `${matched}; ${nearMiss.shadowedBy} excepted them first`;
     const parts = [];
     const { misses } = nearMiss;
     if (misses.package)
@@ -19745,8 +12212,6 @@ function whyUnused(rule, nearMiss) {
     if (misses.paths) {
         parts.push(`\`paths\` ${(rule.paths ?? []).join(', ')} did not (matched from the repository root: ${misses.paths.seen})`);
     }
-    if (parts.length === 0 && nearMiss.shadowedBy)
-        parts.push(`${nearMiss.shadowedBy} excepted them first`);
     return [matched, ...parts].join('; ');
 }
 
@@ -23651,6 +16116,8 @@ async function loadChain(args) {
             throw new errors/* ConfigError */.xL(`${file}: 'extends' makes a cycle (${cycle})`);
         }
         seen.push(resolved);
+        if (args.root !== undefined)
+            await confine(args.root, current);
         const bytes = await readBytes(current);
         files.push({ file: current, sha256: (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex') });
         const doc = parseProfileDocument({ text: bytes.toString('utf8'), file: current, logger });
@@ -23660,6 +16127,22 @@ async function loadChain(args) {
     const profile = { ...mergeChain(chain), files };
     checkExceptionDays(profile, args.now);
     return profile;
+}
+/**
+ * A file of a profiles repository is read only when its real path is inside the checkout: a profile, or a profile
+ * it extends, that is a link to a file elsewhere on the runner is not the reviewed repository's.
+ */
+async function confine(root, file) {
+    let real;
+    let top;
+    try {
+        [top, real] = await Promise.all([(0,promises_.realpath)(root), (0,promises_.realpath)(file)]);
+    }
+    catch (err) {
+        throw new errors/* ConfigError */.xL(`${file}: cannot read the profile (${(0,errors/* errorCode */.CA)(err)})`);
+    }
+    if (!real.startsWith(`${top}${(external_node_path_default()).sep}`))
+        throw new errors/* ConfigError */.xL(`${file}: is a link to a file outside the profiles repository; it is not read`);
 }
 const load_DAY_MS = 86_400_000;
 /** max_exception_days: every exception ends, and not too far ahead; each one that does not is named. */
@@ -24056,8 +16539,6 @@ function failingFindings(results) {
 var lib_retry = __nccwpck_require__(1737);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
-// EXTERNAL MODULE: ./node_modules/unzip-stream/unzip.js
-var unzip = __nccwpck_require__(3991);
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./src/lib/redact.ts
@@ -24200,6 +16681,20 @@ async function readBounded(response, maxBytes, service) {
     }
     return Buffer.concat(chunks);
 }
+/**
+ * The body as JSON; an empty body is `{}`. JSON.parse's own error quotes the text around the fault, which may be an
+ * echo of the request: the error says only that it is not JSON.
+ */
+function parseJson(body, service, status) {
+    if (body.length === 0)
+        return {};
+    try {
+        return JSON.parse(body.toString('utf8'));
+    }
+    catch {
+        throw new lib_retry/* HttpError */.j$(`${service} answered ${status} with a body that is not JSON`, status);
+    }
+}
 class HttpClient {
     options;
     origin;
@@ -24223,7 +16718,7 @@ class HttpClient {
                 url,
                 body,
                 text: () => body.toString('utf8'),
-                json: () => (body.length > 0 ? JSON.parse(body.toString('utf8')) : {}),
+                json: () => parseJson(body, this.options.service, response.status),
             };
         });
     }
@@ -24335,8 +16830,26 @@ function httpClient(options) {
 
 ;// CONCATENATED MODULE: ./src/lib/github-api.ts
 
+
 /** The REST API version every call asks for: written here once. */
 const GITHUB_API_VERSION = '2022-11-28';
+/**
+ * Whether an issue's or comment's author (REST's `user`) is the login the token writes as. GraphQL may name a bot
+ * without REST's `[bot]` ending; only an account of type Bot matches that way (a person's login has no `[`).
+ */
+function isAuthor(user, login) {
+    const author = user;
+    if (typeof author?.login !== 'string')
+        return false;
+    const name = author.login.toLowerCase();
+    const wanted = login.toLowerCase();
+    return name === wanted || (author.type === 'Bot' && name === `${wanted}[bot]`);
+}
+/** GraphQL beside REST: https://api.github.com/graphql, or a GitHub Enterprise Server's /api/graphql. */
+function graphqlUrl(apiUrl) {
+    const base = apiUrl.replace(/\/+$/, '');
+    return /\/api\/v3$/.test(base) ? `${base.slice(0, -'/v3'.length)}/graphql` : `${base}/graphql`;
+}
 /** GitHub's error answer in its own words, as Octokit says it: message, errors, documentation. */
 function gitHubMessage(failure) {
     let body = {};
@@ -24398,11 +16911,132 @@ function gitHubApi(options) {
             const answer = await http.send({ url: url(path), headers, followRedirects: true, maxBytes: limits.maxBytes });
             return answer.body;
         },
+        async viewerLogin() {
+            const describe = (failure) => gitHubMessage(failure);
+            const user = await http.send({ url: url('/user'), headers, accept: [403], describe });
+            const login = user.json().login;
+            if (user.status === 200 && typeof login === 'string' && login !== '')
+                return login;
+            const query = { query: '{ viewer { login } }' };
+            const answer = await http.send({
+                method: 'POST',
+                url: graphqlUrl(options.apiUrl),
+                headers,
+                json: query,
+                describe,
+            });
+            const viewer = answer.json().data?.viewer?.login;
+            if (typeof viewer !== 'string' || viewer === '')
+                throw new lib_retry/* HttpError */.j$('GitHub did not say who the token is', 200);
+            return viewer;
+        },
     };
 }
 
-;// CONCATENATED MODULE: ./src/baseline/github.ts
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/baseline/zip.ts
 
+const EOCD = 0x06054b50;
+const CENTRAL = 0x02014b50;
+const LOCAL = 0x04034b50;
+/** The end record is 22 bytes, followed by a comment of at most 65,535. */
+const EOCD_SEARCH = 22 + 0xffff;
+/** The end-of-central-directory record: where the directory is and how many entries it has. */
+function endRecord(zip) {
+    const from = Math.max(0, zip.length - EOCD_SEARCH);
+    for (let at = zip.length - 22; at >= from; at -= 1) {
+        if (zip.readUInt32LE(at) !== EOCD)
+            continue;
+        const count = zip.readUInt16LE(at + 10);
+        const offset = zip.readUInt32LE(at + 16);
+        if (count === 0xffff || offset === 0xffffffff)
+            return 'it is a ZIP64 archive, which an audit artifact never is';
+        return { count, offset };
+    }
+    return 'it is not a zip (no end of central directory)';
+}
+function centralEntry(zip, at) {
+    if (at + 46 > zip.length || zip.readUInt32LE(at) !== CENTRAL)
+        return undefined;
+    const nameLength = zip.readUInt16LE(at + 28);
+    const next = at + 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+    if (next > zip.length)
+        return undefined;
+    const entry = {
+        name: zip.subarray(at + 46, at + 46 + nameLength).toString('utf8'),
+        flags: zip.readUInt16LE(at + 8),
+        method: zip.readUInt16LE(at + 10),
+        compressedSize: zip.readUInt32LE(at + 20),
+        size: zip.readUInt32LE(at + 24),
+        localOffset: zip.readUInt32LE(at + 42),
+    };
+    return { entry, next };
+}
+/** The central directory's entry of `name`, or why the zip is not read. */
+function findEntry(zip, name, limits) {
+    const end = endRecord(zip);
+    if (typeof end === 'string')
+        return end;
+    if (end.count > limits.maxEntries)
+        return `it has ${end.count} entries, more than the ${limits.maxEntries} read`;
+    let at = end.offset;
+    for (let i = 0; i < end.count; i += 1) {
+        const read = centralEntry(zip, at);
+        if (!read)
+            return 'its central directory is damaged';
+        if (read.entry.name === name)
+            return read.entry;
+        at = read.next;
+    }
+    return 'missing';
+}
+/** The entry's bytes as stored: after its local header, whose name and extra field may differ in length. */
+function storedBytes(zip, entry) {
+    const at = entry.localOffset;
+    if (at + 30 > zip.length || zip.readUInt32LE(at) !== LOCAL)
+        return undefined;
+    const start = at + 30 + zip.readUInt16LE(at + 26) + zip.readUInt16LE(at + 28);
+    const end = start + entry.compressedSize;
+    return end <= zip.length ? zip.subarray(start, end) : undefined;
+}
+function inflate(data, method, maxBytes) {
+    if (method === 0)
+        return data.length > maxBytes ? `it is larger than ${maxBytes} bytes` : data;
+    if (method !== 8)
+        return `it is compressed with method ${method}, not deflate`;
+    try {
+        // The output is bounded whatever the entry declares: a bomb stops here, not in memory.
+        return (0,external_node_zlib_.inflateRawSync)(data, { maxOutputLength: maxBytes });
+    }
+    catch (err) {
+        const tooLarge = err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError;
+        return tooLarge ? `it inflates to more than ${maxBytes} bytes` : 'its data does not inflate';
+    }
+}
+/** The named file of a zip held in memory: its bytes, that it is not there, or why it is not read. */
+function readZipEntry(zip, name, limits) {
+    const entry = findEntry(zip, name, limits);
+    if (entry === 'missing')
+        return { missing: true };
+    if (typeof entry === 'string')
+        return { problem: entry };
+    if (entry.flags & 1)
+        return { problem: `${name} is encrypted` };
+    if (entry.size > limits.maxBytes)
+        return { problem: `${name} is ${entry.size} bytes, more than ${limits.maxBytes}` };
+    const data = storedBytes(zip, entry);
+    if (!data)
+        return { problem: `the data of ${name} is not where the zip says` };
+    const bytes = inflate(data, entry.method, limits.maxBytes);
+    if (typeof bytes === 'string')
+        return { problem: `${name}: ${bytes}` };
+    if (bytes.length !== entry.size)
+        return { problem: `${name} is not the size the zip declares` };
+    return { found: bytes };
+}
+
+;// CONCATENATED MODULE: ./src/baseline/github.ts
 
 
 
@@ -24411,7 +17045,21 @@ const PAGE_SIZE = 100;
 const MAX_PAGES = 10;
 /** An audit artifact's zip; a larger answer is not read. */
 const MAX_ZIP_BYTES = 512 * 1024 * 1024;
-/** Newest first: the listing's order is not documented, so it is sorted here. */
+/** What the zip may hold, and what its record may inflate to: nothing grows with what the zip claims. */
+const ZIP_LIMITS = { maxEntries: 10_000, maxBytes: 64 * 1024 * 1024 };
+/** Runs looked up before giving up: each candidate's run is asked for its event. */
+const MAX_RUNS_CHECKED = 10;
+/**
+ * The events of a default-branch run whose code is the default branch's: a push (a merge), the nightly schedule, a
+ * manual run, a run after another. Pull requests (pull_request_target runs on the default branch too, often with the
+ * pull request's code), comments and the rest never make a baseline.
+ */
+const BASELINE_EVENTS = new Set(['push', 'schedule', 'workflow_dispatch', 'workflow_run']);
+const sameName = (a, b) => (a ?? '').toLowerCase() === b.toLowerCase();
+/**
+ * Of this repository's own runs on the default branch, as the listing says: a fork's run (whose head branch may well
+ * be called `main`) has another head repository. Newest first: the listing's order is not documented.
+ */
 async function candidates(api, q) {
     const found = (await api.paginate(`/repos/${q.owner}/${q.repo}/actions/artifacts?name=${encodeURIComponent(q.artifactName)}` +
         `&per_page=${PAGE_SIZE}&page=1`, {
@@ -24419,9 +17067,25 @@ async function candidates(api, q) {
         items: (body) => body.artifacts,
         describe: (failure) => `GitHub answered ${failure.status} listing artifacts`,
     }));
-    return found
-        .filter((a) => !a.expired && a.workflow_run?.head_branch === q.branch && String(a.workflow_run.id) !== q.runId)
-        .sort((a, b) => b.created_at.localeCompare(a.created_at));
+    const onBranch = found.filter((a) => !a.expired && a.workflow_run?.head_branch === q.branch && String(a.workflow_run.id) !== q.runId);
+    const own = onBranch.filter((a) => {
+        const run = a.workflow_run ?? {};
+        const repository = q.repositoryId ?? String(run.repository_id ?? '');
+        return (repository !== '' && String(run.head_repository_id) === repository && String(run.repository_id) === repository);
+    });
+    own.sort((a, b) => b.created_at.localeCompare(a.created_at));
+    return { own, other: onBranch.length - own.length };
+}
+/** Whether the artifact's run is this repository's own run of its default branch's code, as the run itself says. */
+async function isOwnDefaultBranchRun(api, q, runId) {
+    const run = (await api.request('GET', `/repos/${q.owner}/${q.repo}/actions/runs/${runId}`, {
+        describe: (failure) => `GitHub answered ${failure.status} for run ${runId}`,
+    }));
+    const full = `${q.owner}/${q.repo}`;
+    return (BASELINE_EVENTS.has(run.event ?? '') &&
+        run.head_branch === q.branch &&
+        sameName(run.head_repository?.full_name, full) &&
+        sameName(run.repository?.full_name, full));
 }
 /**
  * The zip, asked for by the artifact's id on the API's own address (never a URL the listing names), is a redirect
@@ -24432,44 +17096,35 @@ function download(api, artifact, q) {
         maxBytes: MAX_ZIP_BYTES,
     });
 }
-/** vulngate-results.json at the top of the artifact zip (the output directory is uploaded as its root). */
-async function resultsFromZip(zip) {
-    // An entry's data can still be flowing when the parser closes: wait for the entry itself.
-    let entryRead;
-    await new Promise((resolve, reject) => {
-        external_node_stream_.Readable.from([zip])
-            .pipe(unzip.Parse())
-            .on('entry', (entry) => {
-            if (entry.path !== OUTPUT_FILES.results || entryRead) {
-                entry.autodrain();
-                return;
-            }
-            entryRead = new Promise((done, failed) => {
-                const chunks = [];
-                entry.on('data', (c) => chunks.push(c));
-                entry.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
-                entry.on('error', failed);
-            });
-        })
-            .on('error', reject)
-            .on('close', resolve);
-    });
-    return entryRead;
+/** `, 2 skipped (a fork's, or not a push, schedule or manual run)`: what was passed over, for the notice. */
+function skippedText(skipped) {
+    return skipped > 0 ? `; ${skipped} skipped: not this repository's own push, schedule or manual run` : '';
 }
 async function findGitHubBaseline(q) {
     const api = gitHubApi({ apiUrl: q.apiUrl, token: q.token, retry: q.retry, timeoutMs: q.timeoutMs });
-    const [newest] = await candidates(api, q);
-    if (!newest)
-        return { none: `no unexpired artifact '${q.artifactName}' of branch ${q.branch}` };
-    const text = await resultsFromZip(await download(api, newest, q));
-    const source = `artifact '${q.artifactName}' of run ${newest.workflow_run?.id ?? '?'} (${q.branch})`;
-    if (text === undefined)
-        return { none: `${source} has no ${OUTPUT_FILES.results}` };
-    return { text, source };
+    const { own, other } = await candidates(api, q);
+    let skipped = other;
+    for (const artifact of own.slice(0, MAX_RUNS_CHECKED)) {
+        const runId = artifact.workflow_run?.id ?? 0;
+        if (!(await isOwnDefaultBranchRun(api, q, runId))) {
+            skipped += 1;
+            continue;
+        }
+        const source = `artifact '${q.artifactName}' of run ${runId} (${q.branch})`;
+        const read = readZipEntry(await download(api, artifact, q), OUTPUT_FILES.results, ZIP_LIMITS);
+        if ('missing' in read)
+            return { none: `${source} has no ${OUTPUT_FILES.results}` };
+        if ('problem' in read)
+            return { none: `${source} is not read: ${read.problem}` };
+        return { text: read.found.toString('utf8'), source };
+    }
+    return { none: `no unexpired artifact '${q.artifactName}' of branch ${q.branch}${skippedText(skipped)}` };
 }
 
 ;// CONCATENATED MODULE: ./src/baseline/gitlab.ts
 
+/** As for a GitHub artifact's record: what one job's results file may weigh. */
+const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 /** GET /projects/:id/jobs/artifacts/:ref/raw/*path?job=…: 404 when the branch has no such successful job yet. */
 async function findGitLabBaseline(q) {
     const file = q.file
@@ -24490,6 +17145,8 @@ async function findGitLabBaseline(q) {
     const answer = await http.send({
         url,
         accept: [404],
+        // The record is read into memory: a larger answer is not a record vulngate wrote.
+        maxBytes: MAX_RECORD_BYTES,
         describe: (failure) => failure.redirectTo === undefined ? `GitLab answered ${failure.status} for ${source}'s artifacts` : undefined,
     });
     if (answer.status === 404)
@@ -24797,6 +17454,7 @@ async function findRecord(settings, targets) {
             token: settings.github.token,
             owner: run.owner,
             repo: run.repo,
+            repositoryId: run.repositoryId,
             artifactName: auditArtifactName({ name: settings.github.artifactName, run, targets }),
             branch: ci.defaultBranch,
             runId: run.runId,
@@ -24833,6 +17491,7 @@ function groupBy(items, keyOf) {
 
 
 
+
 /**
  * The spool, `<output-dir>/undelivered/`: one `<receiver>-<id>.json` per entry not delivered yet, with the files it
  * names beside it. It is in the audit artifact, so whoever can change an artifact writes it: what is read back is
@@ -24854,29 +17513,72 @@ function spoolPath(spoolDir, reference) {
     const root = external_node_path_default().resolve(spoolDir);
     return resolved.startsWith(`${root}${(external_node_path_default()).sep}`) ? resolved : undefined;
 }
+/** A file the spool would read or write through a link out of it: refused, never followed. */
+class SpoolLinkError extends Error {
+    name = 'SpoolLinkError';
+}
+/**
+ * The file an entry names, by its real path: inside the spool, whose directory is no link, and itself no link. A
+ * symlinked directory inside `undelivered/` pointing elsewhere on the runner would otherwise be read (and sent) or
+ * written through.
+ */
+async function confined(dir, reference) {
+    const file = spoolPath(dir, reference);
+    if (!file)
+        throw new SpoolLinkError(`${String(reference)} is not a file inside the spool`);
+    if ((await (0,promises_.lstat)(dir)).isSymbolicLink())
+        throw new SpoolLinkError(`${dir} is a link`);
+    const [root, parent] = await Promise.all([(0,promises_.realpath)(dir), (0,promises_.realpath)(external_node_path_default().dirname(file))]);
+    if (parent !== root && !parent.startsWith(`${root}${(external_node_path_default()).sep}`))
+        throw new SpoolLinkError(`${String(reference)} is reached through a link out of the spool`);
+    const found = await (0,promises_.lstat)(file).catch(() => undefined);
+    if (found && !found.isFile())
+        throw new SpoolLinkError(`${String(reference)} is a link, not a file`);
+    return file;
+}
+/** Reads a confined file; O_NOFOLLOW: a link put in its place since is not followed either. */
+async function readConfined(dir, reference) {
+    const handle = await (0,promises_.open)(await confined(dir, reference), external_node_fs_.constants.O_RDONLY | external_node_fs_.constants.O_NOFOLLOW);
+    try {
+        return await handle.readFile('utf8');
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** Writes a confined file, its directories made first (and checked once made). */
+async function writeConfined(dir, reference, text) {
+    const lexical = spoolPath(dir, reference);
+    if (lexical)
+        await (0,promises_.mkdir)(external_node_path_default().dirname(lexical), { recursive: true });
+    const file = await confined(dir, reference);
+    const flags = external_node_fs_.constants.O_WRONLY | external_node_fs_.constants.O_CREAT | external_node_fs_.constants.O_TRUNC | external_node_fs_.constants.O_NOFOLLOW;
+    const handle = await (0,promises_.open)(file, flags, 0o644);
+    try {
+        await handle.writeFile(text);
+    }
+    finally {
+        await handle.close();
+    }
+    return file;
+}
 function spoolDir(outputDir) {
     const dir = external_node_path_default().join(outputDir, UNDELIVERED_DIR);
-    return { dir, file: (reference) => spoolPath(dir, reference) };
+    return { dir, file: (reference) => spoolPath(dir, reference), read: (reference) => readConfined(dir, reference) };
 }
 /** Writes one entry (and its files) as <spool>/<receiver>-<id>.json; the same name again replaces it. */
 async function writeEntry(spool, id, planned) {
     await (0,promises_.mkdir)(spool.dir, { recursive: true });
-    for (const file of planned.files ?? []) {
-        const target = spool.file(file.name);
-        if (!target)
-            throw new Error(`a spool file outside the spool: ${file.name}`);
-        await (0,promises_.mkdir)(external_node_path_default().dirname(target), { recursive: true });
-        await (0,promises_.writeFile)(target, file.text);
-    }
-    const file = external_node_path_default().join(spool.dir, `${planned.entry.sink}-${id}.json`);
-    await (0,promises_.writeFile)(file, `${JSON.stringify(planned.entry, null, 2)}\n`);
-    return file;
+    for (const file of planned.files ?? [])
+        await writeConfined(spool.dir, file.name, file.text);
+    const name = `${planned.entry.sink}-${id}.json`;
+    return writeConfined(spool.dir, name, `${JSON.stringify(planned.entry, null, 2)}\n`);
 }
-/** Removes the named files (inside the spool only), and the directories they leave empty. */
+/** Removes the named files (inside the spool only, never through a link), and the directories they leave empty. */
 async function removeFiles(spool, names) {
     const dirs = new Set();
     for (const name of names) {
-        const file = spool.file(name);
+        const file = await confined(spool.dir, name).catch(() => undefined);
         if (!file)
             continue;
         await (0,promises_.rm)(file, { force: true });
@@ -24913,36 +17615,55 @@ async function readSpool(fromDir, receivers) {
         throw new errors/* ConfigError */.xL(`from: '${fromDir}' is not an output directory of an earlier run (${(0,errors/* errorCode */.CA)(err)})`);
     }
     const spool = spoolDir(fromDir);
-    let names;
-    try {
-        names = (await (0,promises_.readdir)(spool.dir)).sort();
-    }
-    catch {
+    const dir = await (0,promises_.lstat)(spool.dir).catch(() => undefined);
+    if (!dir)
         return { entries: [], bad: [] };
+    if (!dir.isDirectory()) {
+        const reason = 'it is a link or not a directory: nothing in it is read';
+        return { entries: [], bad: [{ file: spool.dir, receiver: UNDELIVERED_DIR, reason }] };
     }
     const entries = [];
     const bad = [];
-    for (const name of names) {
+    for (const name of (await (0,promises_.readdir)(spool.dir)).sort()) {
         const receiver = receiverOf(name, receivers);
         if (!receiver)
             continue;
         const file = external_node_path_default().join(spool.dir, name);
-        let entry;
-        try {
-            entry = JSON.parse(await (0,promises_.readFile)(file, 'utf8'));
-        }
-        catch (err) {
-            bad.push({ file, receiver: receiver.name, reason: `not readable JSON (${(0,errors/* errorCode */.CA)(err)})` });
-            continue;
-        }
-        const problem = checkEntry(entry, receiver, spool);
+        const read = await readEntry(spool, name, receiver);
         const id = name.slice(receiver.name.length + 1, -'.json'.length);
-        if (problem)
-            bad.push({ file, receiver: receiver.name, reason: problem });
+        if ('reason' in read)
+            bad.push({ file, receiver: receiver.name, reason: read.reason });
         else
-            entries.push({ file, id, receiver, entry: entry });
+            entries.push({ file, id, receiver, entry: read.entry });
     }
     return { entries, bad };
+}
+/** One entry read (never through a link) and checked, with the files it names; or why it is not used. */
+async function readEntry(spool, name, receiver) {
+    let raw;
+    try {
+        raw = JSON.parse(await spool.read(name));
+    }
+    catch (err) {
+        if (err instanceof SpoolLinkError)
+            return { reason: `${err.message}: not read` };
+        return { reason: `not readable JSON (${(0,errors/* errorCode */.CA)(err)})` };
+    }
+    const problem = checkEntry(raw, receiver, spool);
+    if (problem)
+        return { reason: problem };
+    const entry = raw;
+    for (const attachment of receiver.attachments?.(entry) ?? []) {
+        try {
+            await confined(spool.dir, attachment);
+        }
+        catch (err) {
+            if (err instanceof SpoolLinkError)
+                return { reason: `it names a file it cannot use: ${err.message}` };
+            // A file that is not there is the receiver's to report when it sends.
+        }
+    }
+    return { entry };
 }
 /**
  * The keys of an object that are not among the allowed ones: a spool entry that names more than what to send
@@ -25191,10 +17912,7 @@ async function importToDefectDojo(args) {
 
 
 const SETTINGS_FIELDS = [
-    'productType',
-    'product',
     'engagement',
-    'closeOldFindings',
     'minimumSeverity',
     'tags',
     'version',
@@ -25207,7 +17925,7 @@ const SETTINGS_FIELDS = [
     'scanDate',
 ];
 function stored(options, scanDate) {
-    const { url: _url, token: _token, ...rest } = options;
+    const { url: _url, token: _token, productType: _type, product: _product, closeOldFindings: _close, ...rest } = options;
     return { ...rest, scanDate };
 }
 /** One line per cause, naming the images it stopped: a bad token is one line, not one per image. */
@@ -25244,21 +17962,26 @@ const defectDojoReceiver = {
         };
     },
     async send(entry, to, context) {
-        const { url, token } = to.defectDojo ?? {};
+        const { url, token, productType, product, closeOldFindings } = to.defectDojo ?? {};
         if (!token)
             return { status: 'skipped', message: 'a DefectDojo token is needed to send it (VULNGATE_DEFECTDOJO_TOKEN)' };
         if (!url)
             return { status: 'skipped', message: 'a DefectDojo URL is needed to send it (VULNGATE_DEFECTDOJO_URL)' };
+        if (!productType || !product)
+            return { status: 'skipped', message: 'DefectDojo: defectdojo-product-type and defectdojo-product are needed' };
         const uploads = [];
         for (const upload of entry.uploads) {
-            // Checked when planned or read back: inside the spool directory.
-            const reportText = await (0,promises_.readFile)(context.spool.file(upload.reportFile) ?? '', 'utf8');
+            // Inside the spool by its real path, and no link: checked again as it is read.
+            const reportText = await context.spool.read(upload.reportFile);
             uploads.push({ image: upload.image, identity: upload.identity, kind: upload.kind ?? 'image', reportText });
         }
         const settings = {
             ...entry.settings,
             url,
             token,
+            productType,
+            product,
+            closeOldFindings: closeOldFindings ?? false,
             retry: context.retry ?? lib_retry/* DEFAULT_RETRY */.vI,
             timeoutMs: context.timeoutMs ?? 120_000,
         };
@@ -25296,11 +18019,6 @@ const defectDojoReceiver = {
     attachments: (entry) => entry.uploads.map((u) => u.reportFile),
     secrets: (to) => [to.defectDojo?.token],
 };
-
-;// CONCATENATED MODULE: ./src/core/notify.ts
-/** Who to tell, set per project in its profile (so the central profiles repository decides). */
-const SLACK_EVENTS = (/* unused pure expression or super */ null && (['fail', 'new', 'expired-exception']));
-const ISSUE_PROVIDERS = ['github', 'gitlab', 'jira'];
 
 ;// CONCATENATED MODULE: ./src/delivery/receivers/issues/sync.ts
 
@@ -25346,9 +18064,17 @@ function issueSpecs(results) {
  */
 async function syncIssues(args) {
     const { tracker, specs } = args;
-    const result = { created: [], updated: [], closed: [], reopened: [] };
+    const listing = await tracker.list();
+    const result = {
+        created: [],
+        updated: [],
+        closed: [],
+        reopened: [],
+        foreign: listing.foreign,
+        identity: listing.identity,
+    };
     const existing = new Map();
-    for (const issue of await tracker.list()) {
+    for (const issue of listing.issues) {
         // Several issues of one key (made by hand, or by an older run): the open one counts.
         const had = existing.get(issue.key);
         if (!had || (!had.open && issue.open))
@@ -25440,7 +18166,8 @@ function capped(rows, limit, render) {
 
 ;// CONCATENATED MODULE: ./src/delivery/receivers/issues/markdown.ts
 
-const MARKER = /<!-- vulngate-issue key=([0-9a-f]{16}) target=([0-9a-f]{12}) hash=([0-9a-f]{12}) -->/;
+/** At the very start of the body, where vulngate writes it: a marker quoted further down is someone's text. */
+const MARKER = /^<!-- vulngate-issue key=([0-9a-f]{16}) target=([0-9a-f]{12}) hash=([0-9a-f]{12}) -->/;
 /** The hidden marker an issue is found again by (GitHub, GitLab): key, target and content hash. */
 function readMarker(body) {
     const match = typeof body === 'string' ? MARKER.exec(body) : null;
@@ -25494,14 +18221,28 @@ function githubIssues(s) {
             return undefined;
         return { ...marker, ref: String(raw.number), open: raw.state === 'open', url: String(raw.html_url ?? '') };
     };
+    let identity;
+    const whoAmI = () => (identity ??= api.viewerLogin());
     const comment = (issue, body) => call('POST', `/issues/${issue.ref}/comments`, { body });
     return {
         async list() {
+            const login = await whoAmI();
             const items = await api.paginate(`${base}/issues?labels=${LABEL}&state=all&per_page=100&page=1`, {
                 maxPages: 50,
                 describe,
             });
-            return items.flatMap((raw) => tracked(raw) ?? []);
+            const listing = { issues: [], foreign: [], identity: login };
+            for (const raw of items) {
+                const issue = tracked(raw);
+                if (!issue)
+                    continue;
+                // Anyone who can write issues can copy the marker: only the token's own issues are vulngate's.
+                if (isAuthor(raw.user, login))
+                    listing.issues.push(issue);
+                else
+                    listing.foreign.push(`#${issue.ref}`);
+            }
+            return listing;
         },
         async create(spec) {
             const created = await call('POST', '/issues', {
@@ -25529,6 +18270,7 @@ function githubIssues(s) {
 ;// CONCATENATED MODULE: ./src/delivery/receivers/issues/gitlab.ts
 
 
+
 const gitlab_LABEL = 'vulngate';
 function gitlab_describe({ status, body, redirectTo }) {
     if (redirectTo !== undefined)
@@ -25553,6 +18295,7 @@ class GitLabIssues {
     base;
     http;
     assigneeIds;
+    me;
     constructor(s) {
         this.s = s;
         this.base = joinUrl(s.apiUrl, `/projects/${encodeURIComponent(s.project)}`);
@@ -25585,21 +18328,38 @@ class GitLabIssues {
         this.assigneeIds = ids;
         return ids;
     }
-    /** Pages followed by X-Next-Page, at most 50. */
+    /** The token's user (a project access token's is a bot user): the author of the issues vulngate opens. */
+    async whoAmI() {
+        if (this.me)
+            return this.me;
+        const { json } = await this.request('GET', joinUrl(this.s.apiUrl, '/user'));
+        const { id, username } = json;
+        if (typeof id !== 'number')
+            throw new lib_retry/* HttpError */.j$('GitLab did not say who the token is (GET /user)', 200);
+        this.me = { id, username: typeof username === 'string' ? username : String(id) };
+        return this.me;
+    }
+    /** Pages followed by X-Next-Page, at most 50; only the token's own issues are vulngate's. */
     async list() {
-        const found = [];
+        const me = await this.whoAmI();
+        const listing = { issues: [], foreign: [], identity: me.username };
         let page = '1';
         for (let n = 0; page !== '' && n < 50; n += 1) {
             const url = `${this.base}/issues?labels=${gitlab_LABEL}&state=all&per_page=100&page=${page}`;
             const { json, next } = await this.request('GET', url);
             for (const raw of Array.isArray(json) ? json : []) {
                 const issue = tracked(raw);
-                if (issue)
-                    found.push(issue);
+                if (!issue)
+                    continue;
+                const author = raw.author?.id;
+                if (author === me.id)
+                    listing.issues.push(issue);
+                else
+                    listing.foreign.push(`#${issue.ref}`);
             }
             page = next;
         }
-        return found;
+        return listing;
     }
     async create(spec) {
         const ids = await this.assignees();
@@ -25737,23 +18497,40 @@ class JiraIssues {
         const body = { type: 'doc', version: 1, content: [paragraph(textNode(text))] };
         await this.call('POST', `/issue/${issue.ref}/comment`, { body });
     }
-    /** Pages by nextPageToken, at most 50. */
+    /** The account the credentials are: its issues are vulngate's (labels are anyone's to add). */
+    async whoAmI() {
+        const { accountId } = (await this.call('GET', '/myself'));
+        if (typeof accountId !== 'string' || accountId === '')
+            throw new lib_retry/* HttpError */.j$('Jira did not say who the account is (GET /myself)', 200);
+        return accountId;
+    }
+    /** Pages by nextPageToken, at most 50; only issues the account created (`creator`, which nobody can change). */
     async list() {
-        const found = [];
+        const me = await this.whoAmI();
+        const listing = { issues: [], foreign: [], identity: `${this.s.user} (${me})` };
         let nextPageToken;
         for (let n = 0; n < 50; n += 1) {
             const page = (await this.call('POST', '/search/jql', {
                 jql: `project = "${this.s.project.replace(/"/g, '')}" AND labels = ${jira_LABEL}`,
-                fields: ['labels', 'status'],
+                fields: ['labels', 'status', 'creator'],
                 maxResults: 100,
                 ...(nextPageToken ? { nextPageToken } : {}),
             }));
-            found.push(...(page.issues ?? []).flatMap((raw) => jira_tracked(raw, this.s.url) ?? []));
+            for (const raw of page.issues ?? []) {
+                const issue = jira_tracked(raw, this.s.url);
+                if (!issue)
+                    continue;
+                const creator = raw.fields?.creator?.accountId;
+                if (creator === me)
+                    listing.issues.push(issue);
+                else
+                    listing.foreign.push(issue.ref);
+            }
             if (page.isLast !== false || !page.nextPageToken)
                 break;
             nextPageToken = page.nextPageToken;
         }
-        return found;
+        return listing;
     }
     async create(spec) {
         const { s } = this;
@@ -25858,8 +18635,27 @@ function trackerFor(issues, to, context) {
 
 
 
-
-const SYNC_FIELDS = ['issues', 'specs', 'scannedTargets', 'seenOn'];
+const SYNC_FIELDS = ['specs', 'scannedTargets', 'seenOn'];
+const HEX12 = /^[0-9a-f]{12}$/;
+const TEXT_FIELDS = ['title', 'id', 'severity', 'target', 'primaryUrl', 'reason'];
+/** An issue as vulngate plans it: its keys as it makes them, its texts text, its packages rows of text. */
+function isSpec(value) {
+    const spec = value;
+    if (typeof spec !== 'object' || spec === null)
+        return false;
+    const keys = /^[0-9a-f]{16}$/.test(String(spec.key)) && HEX12.test(String(spec.targetKey));
+    const texts = TEXT_FIELDS.every((field) => typeof spec[field] === 'string');
+    const rows = Array.isArray(spec.packages) &&
+        spec.packages.every((p) => ['name', 'installed', 'fixed', 'where'].every((field) => typeof p?.[field] === 'string'));
+    return keys && HEX12.test(String(spec.contentHash)) && texts && rows;
+}
+/** The one warning for issues that carry the marker but are not vulngate's: left alone, named. */
+function foreignLine(foreign, identity) {
+    const shown = foreign.slice(0, 10).join(', ');
+    const more = foreign.length > 10 ? ` and ${foreign.length - 10} more` : '';
+    return (`${foreign.length} issue(s) carry vulngate's marker but were not opened by ${identity} (${shown}${more}): ` +
+        'left alone');
+}
 /** One issue per target and blocking vulnerability, found again, kept up to date, closed when it no longer blocks. */
 const issuesReceiver = {
     name: 'issues',
@@ -25875,7 +18671,6 @@ const issuesReceiver = {
             return undefined;
         }
         const sync = {
-            issues,
             specs: issueSpecs(run.results),
             scannedTargets: run.results.images.map((i) => targetKeyOf(i.stableName)),
             seenOn: [ci.ref || 'this run', ci.pipelineUrl].filter(Boolean).join(', '),
@@ -25884,12 +18679,17 @@ const issuesReceiver = {
     },
     async send(entry, to, context) {
         const { sync } = entry;
-        const tracker = trackerFor(sync.issues, to, context);
+        const issues = to.notify?.issues;
+        if (!issues)
+            return { status: 'skipped', message: "Issues: this job's profile has no notify.issues; nothing was opened" };
+        const tracker = trackerFor(issues, to, context);
         if (typeof tracker === 'string')
             return { status: 'skipped', message: `Issues: ${tracker}; nothing was opened` };
-        const label = `Issues (${sync.issues.provider})`;
+        const label = `Issues (${issues.provider})`;
         try {
             const done = await syncIssues({ tracker, ...sync });
+            if (done.foreign.length > 0)
+                context.logger.warning(`${label}: ${foreignLine(done.foreign, done.identity)}`);
             const message = `${label}: ${done.created.length} opened, ${done.updated.length} updated, ` +
                 `${done.reopened.length} reopened, ${done.closed.length} closed`;
             return { status: 'delivered', message };
@@ -25907,14 +18707,12 @@ const issuesReceiver = {
         }
         if (extra.length > 0)
             return namesMoreThanWhat(extra);
-        const issues = sync?.issues;
         return sync &&
             Array.isArray(sync.specs) &&
+            sync.specs.every(isSpec) &&
             Array.isArray(sync.scannedTargets) &&
-            typeof sync.seenOn === 'string' &&
-            ISSUE_PROVIDERS.includes(issues?.provider) &&
-            Array.isArray(issues?.labels) &&
-            Array.isArray(issues.assignees)
+            sync.scannedTargets.every((t) => typeof t === 'string' && HEX12.test(t)) &&
+            typeof sync.seenOn === 'string'
             ? undefined
             : 'an issues entry without its issues';
     },
@@ -26237,7 +19035,7 @@ function notJudgedLine(results) {
 
 /** Slack's limits for a message: blocks per message, characters per section text, per header. */
 const SLACK_LIMITS = { blocks: 50, text: 3000, header: 150, topFindings: 10 };
-/** Text from the scan in Slack's mrkdwn: &, < and > escaped, so nothing becomes a link or a mention. */
+/** Text in Slack's mrkdwn: &, < and > escaped, so nothing becomes a link or a mention. */
 function mrkdwn(value) {
     return oneLine(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -26258,65 +19056,106 @@ function lines(items, limit) {
     }
     return kept.join('\n');
 }
-function slack_link(url, label) {
-    if (!url || !/^https?:\/\/[^\s|<>]+$/.test(url))
+/** A link only to the sending job's own CI server (the run, the artifact), never one the data names elsewhere. */
+function slack_link(url, label, origin) {
+    if (!url || !origin || !/^https?:\/\/[^\s|<>]+$/.test(url))
         return undefined;
-    return `<${url}|${label}>`;
+    try {
+        return new URL(url).origin === origin ? `<${url}|${label}>` : undefined;
+    }
+    catch {
+        return undefined;
+    }
 }
 function findingLine(f) {
-    const where = findingPlace(f);
     const fix = f.fixedVersion ? ` → ${mrkdwn(f.fixedVersion)}` : ' (no fix yet)';
-    const severity = severityWithMarks(f);
-    return `• *${mrkdwn(f.id)}* ${severity} ${slack_code(f.package)} ${mrkdwn(f.installedVersion)}${fix} in ${slack_code(where)}`;
+    return (`• *${mrkdwn(f.id)}* ${mrkdwn(f.severity)} ${slack_code(f.package)} ${mrkdwn(f.installedVersion)}${fix} ` +
+        `in ${slack_code(f.where)}`);
 }
 const section = (text) => ({
     type: 'section',
     text: { type: 'mrkdwn', text: shorten(text, SLACK_LIMITS.text) },
 });
-/** A Block Kit message within Slack's limits, with a plain `text` fallback for notifications. */
-function renderSlackMessage(args) {
+const asLine = (f) => ({
+    id: f.id,
+    severity: severityWithMarks(f),
+    package: f.package,
+    installedVersion: f.installedVersion,
+    fixedVersion: f.fixedVersion,
+    where: findingPlace(f),
+});
+/** What the run's message says, from its results. */
+function slackMessageData(args) {
     const { results } = args;
-    const verdict = verdictLine(results);
-    const why = {
-        fail: 'the check failed',
-        new: 'blocking findings are new since the last scan',
-        'expired-exception': 'an exception expired',
+    const top = [...failingFindings(results)].sort((a, b) => compareExploitation(a, b) || compareSeverityDesc(a.severity, b.severity));
+    const fresh = results.baseline ? newSinceBaseline(results).filter((f) => f.decision === 'blocking') : [];
+    const expired = results.baseline ? results.exceptions.expiredSinceBaseline : results.exceptions.expired;
+    return {
+        verdict: verdictLine(results),
+        events: args.events,
+        where: args.where,
+        blocking: blockingFindings(results).length,
+        counts: results.images.map((i) => ({
+            name: i.name,
+            blocking: i.counts.blocking,
+            excepted: i.counts.excepted,
+            unfixed: i.counts.unfixed,
+            belowThreshold: i.counts['below-threshold'],
+        })),
+        top: top.slice(0, SLACK_LIMITS.topFindings).map(asLine),
+        topTotal: top.length,
+        fresh: fresh.map(asLine),
+        expired: expired.map((e) => ({ id: e.id, origin: e.origin, until: e.until ?? '', note: e.note })),
+        ...(args.runUrl ? { runUrl: args.runUrl } : {}),
+        ...(args.artifactUrl ? { artifactUrl: args.artifactUrl } : {}),
     };
-    const because = args.events.map((e) => why[e]).join(' and ');
-    const intro = `${args.mention ? `${args.mention} ` : ''}${mrkdwn(verdict)}\n_Posted because ${because}._`;
+}
+const WHY = {
+    fail: 'the check failed',
+    new: 'blocking findings are new since the last scan',
+    'expired-exception': 'an exception expired',
+};
+function findingSections(data) {
+    const blocks = [];
+    if (data.top.length > 0) {
+        const rest = data.topTotal > data.top.length ? [`… and ${data.topTotal - data.top.length} more blocking`] : [];
+        const list = [`*Blocking (${data.topTotal})*`, ...data.top.map(findingLine), ...rest];
+        blocks.push({ type: 'divider' }, section(lines(list, SLACK_LIMITS.text)));
+    }
+    if (data.fresh.length > 0) {
+        const list = [`*New since the last scan (${data.fresh.length})*`, ...data.fresh.map(findingLine)];
+        blocks.push(section(lines(list, SLACK_LIMITS.text)));
+    }
+    if (data.expired.length > 0) {
+        const items = data.expired.map((e) => `• ${mrkdwn(e.id)} (${mrkdwn(e.origin)}) expired ${mrkdwn(e.until)}: ${mrkdwn(e.note)}`);
+        blocks.push(section(lines([`*Expired exceptions (${data.expired.length})*`, ...items], SLACK_LIMITS.text)));
+    }
+    return blocks;
+}
+/**
+ * A Block Kit message within Slack's limits, made from data: every text escaped, the top-level `text` (what Slack
+ * shows in the notification) included.
+ */
+function renderSlackMessage(data, options = {}) {
+    const because = data.events.map((e) => WHY[e]).join(' and ');
+    const intro = `${options.mention ? `${options.mention} ` : ''}${mrkdwn(data.verdict)}\n_Posted because ${because}._`;
     const blocks = [
         {
             type: 'header',
-            text: { type: 'plain_text', text: shorten(oneLine(`vulngate: ${args.where}`), SLACK_LIMITS.header) },
+            text: { type: 'plain_text', text: shorten(oneLine(`vulngate: ${data.where}`), SLACK_LIMITS.header) },
         },
         section(intro),
     ];
-    const counts = results.images.map((i) => `${slack_code(i.name)}: ${i.counts.blocking} blocking, ${i.counts.excepted} excepted, ` +
-        `${i.counts.unfixed} unfixed, ${i.counts['below-threshold']} below threshold`);
+    const counts = data.counts.map((c) => `${slack_code(c.name)}: ${c.blocking} blocking, ${c.excepted} excepted, ` +
+        `${c.unfixed} unfixed, ${c.belowThreshold} below threshold`);
     if (counts.length > 0)
         blocks.push(section(lines(counts, SLACK_LIMITS.text)));
-    const top = [...failingFindings(results)].sort((a, b) => compareExploitation(a, b) || compareSeverityDesc(a.severity, b.severity));
-    if (top.length > 0) {
-        const shown = top.slice(0, SLACK_LIMITS.topFindings).map(findingLine);
-        const rest = top.length > shown.length ? [`… and ${top.length - shown.length} more blocking`] : [];
-        blocks.push({ type: 'divider' }, section(lines([`*Blocking (${top.length})*`, ...shown, ...rest], SLACK_LIMITS.text)));
-    }
-    if (results.baseline) {
-        const fresh = newSinceBaseline(results).filter((f) => f.decision === 'blocking');
-        if (fresh.length > 0) {
-            blocks.push(section(lines([`*New since the last scan (${fresh.length})*`, ...fresh.map(findingLine)], SLACK_LIMITS.text)));
-        }
-    }
-    const expired = results.baseline ? results.exceptions.expiredSinceBaseline : results.exceptions.expired;
-    if (expired.length > 0) {
-        const items = expired.map((e) => `• ${mrkdwn(e.id)} (${mrkdwn(e.origin)}) expired ${mrkdwn(e.until ?? '')}: ${mrkdwn(e.note)}`);
-        blocks.push(section(lines([`*Expired exceptions (${expired.length})*`, ...items], SLACK_LIMITS.text)));
-    }
-    const links = [slack_link(args.runUrl, 'Run'), slack_link(args.artifactUrl, 'Audit artifact')].filter(Boolean);
+    blocks.push(...findingSections(data));
+    const origin = options.linkOrigin;
+    const links = [slack_link(data.runUrl, 'Run', origin), slack_link(data.artifactUrl, 'Audit artifact', origin)].filter(Boolean);
     if (links.length > 0)
         blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join(' · ') }] });
-    const blocking = blockingFindings(results).length;
-    const text = shorten(`${oneLine(verdict)} (${args.where}; ${blocking} blocking)`, SLACK_LIMITS.text);
+    const text = shorten(mrkdwn(`${data.verdict} (${data.where}; ${data.blocking} blocking)`), SLACK_LIMITS.text);
     return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
 /** Which of the profile's events this run has: empty, nothing is posted. */
@@ -26376,12 +19215,89 @@ async function postToSlack(args) {
     await http.send({ method: 'POST', url: args.url, json: args.payload, describe: post_describe });
 }
 
+;// CONCATENATED MODULE: ./src/core/notify.ts
+/** Who to tell, set per project in its profile (so the central profiles repository decides). */
+const SLACK_EVENTS = ['fail', 'new', 'expired-exception'];
+const ISSUE_PROVIDERS = (/* unused pure expression or super */ null && (['github', 'gitlab', 'jira']));
+
+;// CONCATENATED MODULE: ./src/delivery/receivers/slack/data.ts
+
+
+const LINE = {
+    id: 'string',
+    severity: 'string',
+    package: 'string',
+    installedVersion: 'string',
+    fixedVersion: 'string',
+    where: 'string',
+};
+const MESSAGE = {
+    verdict: 'string',
+    events: ['string'],
+    where: 'string',
+    blocking: 'number',
+    counts: [{ name: 'string', blocking: 'number', excepted: 'number', unfixed: 'number', belowThreshold: 'number' }],
+    top: [LINE],
+    topTotal: 'number',
+    fresh: [LINE],
+    expired: [{ id: 'string', origin: 'string', until: 'string', note: 'string' }],
+};
+/** Why the value does not have the shape, naming where; undefined when it does. */
+function problemOf(value, shape, at) {
+    if (shape === 'string' || shape === 'number') {
+        return typeof value === shape && (shape === 'string' || Number.isFinite(value))
+            ? undefined
+            : `${at} is not a ${shape}`;
+    }
+    if (Array.isArray(shape)) {
+        if (!Array.isArray(value))
+            return `${at} is not a list`;
+        for (const [i, item] of value.entries()) {
+            const problem = problemOf(item, shape[0], `${at}[${i}]`);
+            if (problem)
+                return problem;
+        }
+        return undefined;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return `${at} is not an object`;
+    const fields = shape;
+    const extra = Object.keys(value).find((key) => !(key in fields));
+    if (extra)
+        return `${at}.${extra} is not a field of it`;
+    for (const [key, inner] of Object.entries(fields)) {
+        const problem = problemOf(value[key], inner, `${at}.${key}`);
+        if (problem)
+            return problem;
+    }
+    return undefined;
+}
+function slackDataProblem(message) {
+    if (typeof message !== 'object' || message === null || Array.isArray(message))
+        return 'no message';
+    const record = message;
+    const { runUrl, artifactUrl, ...rest } = record;
+    for (const [key, value] of Object.entries({ runUrl, artifactUrl })) {
+        if (value !== undefined && typeof value !== 'string')
+            return `message.${key} is not a string`;
+    }
+    const problem = problemOf(rest, MESSAGE, 'message');
+    if (problem)
+        return problem;
+    if (record.events.some((e) => !SLACK_EVENTS.includes(e)))
+        return 'message.events names an event vulngate does not post for';
+    if (record.top.length > SLACK_LIMITS.topFindings)
+        return 'message.top is longer than vulngate writes';
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/delivery/receivers/slack/receiver.ts
 
 
 
 
-const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+
 /** One Block Kit message when the run has one of the profile's events (`notify.slack.on`). */
 const slackReceiver = {
     name: 'slack',
@@ -26394,32 +19310,39 @@ const slackReceiver = {
         if (events.length === 0)
             return undefined;
         const { ci } = run;
-        const payload = renderSlackMessage({
+        const message = slackMessageData({
             results: run.results,
             events,
             where: [ci.repository, ci.ref].filter(Boolean).join(' @ ') || 'local run',
-            mention: slack.mention,
             runUrl: ci.pipelineUrl || undefined,
             artifactUrl: run.artifactUrl,
         });
         const createdAt = context.now.toISOString();
-        return { entry: { version: 1, sink: 'slack', createdAt, reasons: [], webhookEnv: slack.webhookEnv, payload } };
+        return { entry: { version: 1, sink: 'slack', createdAt, reasons: [], message } };
     },
     async send(entry, to, context) {
-        const url = to.env[entry.webhookEnv];
+        const slack = to.notify?.slack;
+        if (!slack)
+            return { status: 'skipped', message: "Slack: this job's profile has no notify.slack; nothing was posted" };
+        const url = to.env[slack.webhookEnv];
         if (!url) {
             return {
                 status: 'skipped',
-                message: `Slack: ${entry.webhookEnv} (notify.slack.webhook_env) is not set; nothing was posted`,
+                message: `Slack: ${slack.webhookEnv} (notify.slack.webhook_env) is not set; nothing was posted`,
             };
         }
         const bad = checkWebhookUrl(url);
         if (bad)
-            return { status: 'failed', message: `Slack: the URL in ${entry.webhookEnv} ${bad}; nothing was posted` };
+            return { status: 'failed', message: `Slack: the URL in ${slack.webhookEnv} ${bad}; nothing was posted` };
+        // Links only to this job's own CI server: the run and the artifact are there.
+        const payload = renderSlackMessage(entry.message, {
+            mention: slack.mention,
+            linkOrigin: originOf(to.ci.repositoryUrl) || undefined,
+        });
         try {
             await postToSlack({
                 url,
-                payload: entry.payload,
+                payload,
                 retry: context.retry ?? lib_retry/* DEFAULT_RETRY */.vI,
                 timeoutMs: context.timeoutMs ?? 30_000,
             });
@@ -26428,18 +19351,17 @@ const slackReceiver = {
             const reason = err instanceof Error ? err.message : String(err);
             return { status: 'failed', message: `Slack: ${reason}`, left: { ...entry, reasons: [reason] } };
         }
-        return { status: 'delivered', message: `Slack: posted to the webhook in ${entry.webhookEnv}` };
+        return { status: 'delivered', message: `Slack: posted to the webhook in ${slack.webhookEnv}` };
     },
     check(entry) {
-        const extra = unexpectedKeys(entry, [...ENTRY_FIELDS, 'webhookEnv', 'payload']);
+        const extra = unexpectedKeys(entry, [...ENTRY_FIELDS, 'message']);
         if (extra.length > 0)
             return namesMoreThanWhat(extra);
-        return typeof entry.webhookEnv === 'string' && VARIABLE.test(entry.webhookEnv) && entry.payload
-            ? undefined
-            : 'a Slack entry without its message or variable name';
+        const problem = slackDataProblem(entry.message);
+        return problem ? `a Slack entry whose message is not one vulngate writes (${problem})` : undefined;
     },
     // The URL is the secret: whatever of it (path, segments) a server echoes is redacted.
-    secrets: (to, entry) => [to.env[entry.webhookEnv]],
+    secrets: (to) => [to.notify?.slack ? to.env[to.notify.slack.webhookEnv] : undefined],
 };
 
 // EXTERNAL MODULE: ./src/delivery/receivers/sqs/messages.ts
@@ -26544,7 +19466,7 @@ const RECEIVERS = [sqsReceiver, defectDojoReceiver, slackReceiver, issuesReceive
 async function deliver(args) {
     const scanId = args.scanId ?? (0,external_node_crypto_.randomUUID)();
     const run = { ...args, scanId, spoolId: spoolId(args.context.now, scanId) };
-    const to = { ...destinationsOf(args.options), ci: args.ci, env: args.context.env };
+    const to = { ...destinationsOf(args.options), ci: args.ci, env: args.context.env, notify: args.notify };
     const spool = spoolDir(args.outputDir);
     const outcomes = [];
     for (const receiver of RECEIVERS) {
@@ -26592,7 +19514,15 @@ async function sendEntry(args) {
     }
     if (sent.status === 'failed' && sent.left) {
         const left = { ...sent.left, reasons: sent.left.reasons.map((r) => redact(r, secrets)) };
-        await writeEntry(spool, args.id, { entry: left });
+        try {
+            await writeEntry(spool, args.id, { entry: left });
+        }
+        catch (err) {
+            // A spool file replaced by a link (or a full disk): nothing is written through it; the old entry stays.
+            const line = `${message}; ${file} could not be written again (${(0,errors/* describeError */.Uc)(err)})`;
+            context.logger.error(line);
+            return { ...outcome, status: 'failed', message: line, spooled: file };
+        }
         const kept = new Set(receiver.attachments?.(left) ?? []);
         await removeFiles(spool, (receiver.attachments?.(entry) ?? []).filter((f) => !kept.has(f)));
         const line = `${message}; kept in ${file} — send them again with: vulngate forward --from ${args.fromDir}`;
@@ -26746,8 +19676,6 @@ async function uploadAuditArtifact(args) {
     }
 }
 
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./src/delivery/code-scanning.ts
 
 
@@ -26832,16 +19760,24 @@ function refusalMessage(err) {
 
 
 
+
 /** A pull request with more than 10,000 comments is read that far. */
 const pr_comment_MAX_PAGES = 100;
 /** Finds this job's comment by its marker and updates it in place, or creates it. Never throws. */
 async function deliverPrComment(args) {
     const { api, owner, repo, pullNumber, marker, logger } = args;
     try {
+        const login = await api.viewerLogin();
         const comments = (await api.paginate(`/repos/${owner}/${repo}/issues/${pullNumber}/comments?per_page=100`, {
             maxPages: pr_comment_MAX_PAGES,
         }));
-        const existing = comments.find((c) => typeof c.body === 'string' && c.body.includes(marker));
+        // Anyone may quote the marker in a comment: only the token's own comment, starting with it, is this job's.
+        const quotes = comments.filter((c) => typeof c.body === 'string' && c.body.includes(marker));
+        const existing = quotes.find((c) => c.body?.startsWith(marker) && isAuthor(c.user, login));
+        const others = quotes.filter((c) => c !== existing).length;
+        if (others > 0) {
+            logger.warning(`${others} comment(s) on the pull request carry this job's marker but are not ${login}'s: left alone`);
+        }
         const body = renderPrComment({
             results: args.results,
             marker,
@@ -26994,6 +19930,8 @@ function linksMarkdown(outcomes) {
 async function replayUndelivered(args) {
     const { context } = args;
     const { entries, bad } = await readSpool(args.fromDir, RECEIVERS);
+    const toPeople = entries.some((e) => e.receiver.stage === 'people');
+    const to = toPeople ? { ...args.to, notify: await args.notify() } : args.to;
     const outcomes = [];
     for (const entry of bad) {
         const message = `${entry.file}: skipped, ${entry.reason}; it is left in place`;
@@ -27005,7 +19943,7 @@ async function replayUndelivered(args) {
         context.logger.info(`Nothing to send: no undelivered files in ${spool.dir}`);
     for (const stored of entries) {
         context.logger.info(`Sending the undelivered ${stored.receiver.name} entry ${stored.file}`);
-        outcomes.push(await sendEntry({ ...stored, to: args.to, spool, context, fromDir: args.fromDir, replaying: true }));
+        outcomes.push(await sendEntry({ ...stored, to, spool, context, fromDir: args.fromDir, replaying: true }));
     }
     return outcomes;
 }
@@ -27116,8 +20054,10 @@ async function fetchProfilesRepo(args) {
         GIT_CONFIG_GLOBAL: '/dev/null',
         ...(args.env.SSH_AUTH_SOCK ? { SSH_AUTH_SOCK: args.env.SSH_AUTH_SOCK } : {}),
     };
-    if (args.token && /^https?:/.test(repo.url)) {
-        const basic = Buffer.from(`${args.tokenUser}:${args.token}`).toString('base64');
+    const basic = args.token ? Buffer.from(`${args.tokenUser}:${args.token}`).toString('base64') : undefined;
+    // Every form git or a server could print: the token, and the header it goes in.
+    const secrets = { token: args.token, forms: [args.token, basic && `Basic ${basic}`] };
+    if (basic && /^https?:/.test(repo.url)) {
         Object.assign(env, {
             GIT_CONFIG_COUNT: '1',
             GIT_CONFIG_KEY_0: `http.${new URL(repo.url).origin}/.extraHeader`,
@@ -27134,7 +20074,7 @@ async function fetchProfilesRepo(args) {
             throw new errors/* ConfigError */.xL(`profiles-repo: ${repo.url} did not answer within ${args.timeoutSeconds} s`);
         }
         if (result.exitCode !== 0)
-            throw new errors/* ConfigError */.xL(describeGitError(result.stderr, repo, args.token));
+            throw new errors/* ConfigError */.xL(describeGitError(result.stderr, repo, secrets));
         return result.stdout.trim();
     };
     try {
@@ -27144,11 +20084,16 @@ async function fetchProfilesRepo(args) {
             'http.lowSpeedLimit=1',
             '-c',
             `http.lowSpeedTime=${args.timeoutSeconds}`,
+            // The token is a header for the repository's origin; after a redirect git would send it to the new host.
+            '-c',
+            'http.followRedirects=false',
             'fetch',
             '--depth',
             '1',
             '--no-tags',
             '-q',
+            // The URL and the ref are the user's values: never read as options, whatever they start with.
+            '--end-of-options',
             repo.url,
             repo.ref ?? 'HEAD',
         ]);
@@ -27161,8 +20106,11 @@ async function fetchProfilesRepo(args) {
     }
 }
 /** git's stderr as one line saying what to change; the token is never part of it. */
-function describeGitError(stderr, repo, token) {
+function describeGitError(stderr, repo, { token, forms }) {
     const where = `${repo.url}${repo.ref ? `@${repo.ref}` : ''}`;
+    if (/returned error: 30[12378]\b|redirect/i.test(stderr)) {
+        return `profiles-repo: ${repo.url} answered with a redirect; it was not followed (give the URL it points to)`;
+    }
     // With a token that the server refuses, git falls back to asking for credentials: that is a refused token.
     const asked = /could not read Username|terminal prompts disabled/.test(stderr);
     if (asked && !token)
@@ -27178,7 +20126,7 @@ function describeGitError(stderr, repo, token) {
     }
     const last = stderr.trim().split('\n').pop() ?? '';
     // git may quote the token, as it is or URL-encoded: every form of it is redacted.
-    const safe = redact(last, [token]);
+    const safe = redact(last, forms);
     return `profiles-repo: cannot fetch ${where}: ${shorten(oneLine(safe), 300)}`;
 }
 
@@ -27957,11 +20905,11 @@ function strings(value) {
     return Array.isArray(value) ? value.filter((v) => typeof v === 'string') : [];
 }
 
-// EXTERNAL MODULE: external "fs"
-var external_fs_ = __nccwpck_require__(9896);
-var external_fs_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_fs_, 2);
-// EXTERNAL MODULE: external "path"
-var external_path_ = __nccwpck_require__(6928);
+;// CONCATENATED MODULE: external "fs"
+const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+var external_fs_namespaceObject_0 = /*#__PURE__*/__nccwpck_require__.t(external_fs_namespaceObject, 2);
+;// CONCATENATED MODULE: external "path"
+const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
 ;// CONCATENATED MODULE: external "url"
 const external_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
 ;// CONCATENATED MODULE: external "module"
@@ -27977,8 +20925,8 @@ var __require = /* @__PURE__ */ (0,external_module_namespaceObject.createRequire
 //#endregion
 //#region src/utils.ts
 function cleanPath(path) {
-	let normalized = (0,external_path_.normalize)(path);
-	if (normalized.length > 1 && normalized[normalized.length - 1] === external_path_.sep) normalized = normalized.substring(0, normalized.length - 1);
+	let normalized = (0,external_path_namespaceObject.normalize)(path);
+	if (normalized.length > 1 && normalized[normalized.length - 1] === external_path_namespaceObject.sep) normalized = normalized.substring(0, normalized.length - 1);
 	return normalized;
 }
 const SLASHES_REGEX = /[\\/]/g;
@@ -27992,7 +20940,7 @@ function isRootDirectory(path) {
 function normalizePath(path, options) {
 	const { resolvePaths, normalizePath: normalizePath$1, pathSeparator } = options;
 	const pathNeedsCleaning = process.platform === "win32" && path.includes("/") || path.startsWith(".");
-	if (resolvePaths) path = (0,external_path_.resolve)(path);
+	if (resolvePaths) path = (0,external_path_namespaceObject.resolve)(path);
 	if (normalizePath$1 || pathNeedsCleaning) path = cleanPath(path);
 	if (path === ".") return "";
 	const needsSeperator = path[path.length - 1] !== pathSeparator;
@@ -28008,7 +20956,7 @@ function joinPathWithRelativePath(root, options) {
 	return function(filename, directoryPath) {
 		const sameRoot = directoryPath.startsWith(root);
 		if (sameRoot) return directoryPath.slice(root.length) + filename;
-		else return convertSlashes((0,external_path_.relative)(root, directoryPath), options.pathSeparator) + options.pathSeparator + filename;
+		else return convertSlashes((0,external_path_namespaceObject.relative)(root, directoryPath), options.pathSeparator) + options.pathSeparator + filename;
 	};
 }
 function joinPath(filename) {
@@ -28132,13 +21080,13 @@ function build$2(options, isSynchronous) {
 }
 function isRecursive(path, resolved, state) {
 	if (state.options.useRealPaths) return isRecursiveUsingRealPaths(resolved, state);
-	let parent = (0,external_path_.dirname)(path);
+	let parent = (0,external_path_namespaceObject.dirname)(path);
 	let depth = 1;
 	while (parent !== state.root && depth < 2) {
 		const resolvedPath = state.symlinks.get(parent);
 		const isSameRoot = !!resolvedPath && (resolvedPath === resolved || resolvedPath.startsWith(resolved) || resolved.startsWith(resolvedPath));
 		if (isSameRoot) depth++;
-		else parent = (0,external_path_.dirname)(parent);
+		else parent = (0,external_path_namespaceObject.dirname)(parent);
 	}
 	state.symlinks.set(path, resolved);
 	return depth > 1;
@@ -28314,7 +21262,7 @@ var Walker = class {
 			symlinks: /* @__PURE__ */ new Map(),
 			visited: [""].slice(0, 0),
 			controller: new Aborter(),
-			fs: options.fs || external_fs_namespaceObject
+			fs: options.fs || external_fs_namespaceObject_0
 		};
 		this.joinPath = build$7(this.root, options);
 		this.pushDirectory = build$6(this.root, options);
@@ -28352,8 +21300,8 @@ var Walker = class {
 						this.walkDirectory(this.state, resolvedPath, useRealPaths ? resolvedPath : path + pathSeparator, depth - 1, this.walk);
 					} else {
 						resolvedPath = useRealPaths ? resolvedPath : path;
-						const filename = (0,external_path_.basename)(resolvedPath);
-						const directoryPath$1 = normalizePath((0,external_path_.dirname)(resolvedPath), this.state.options);
+						const filename = (0,external_path_namespaceObject.basename)(resolvedPath);
+						const directoryPath$1 = normalizePath((0,external_path_namespaceObject.dirname)(resolvedPath), this.state.options);
 						resolvedPath = this.joinPath(filename, directoryPath$1);
 						this.pushFile(resolvedPath, files, this.state.counts, filters);
 					}
@@ -28417,7 +21365,7 @@ var Builder = class {
 	options = {
 		maxDepth: Infinity,
 		suppressErrors: true,
-		pathSeparator: external_path_.sep,
+		pathSeparator: external_path_namespaceObject.sep,
 		filters: []
 	};
 	globFunction;
@@ -28600,8 +21548,8 @@ function buildFormat(cwd, root, absolute) {
 		};
 		return (p, isDir) => isDir && p !== "." ? p.slice(0, -1) : p;
 	}
-	if (absolute) return (p) => external_path_.posix.relative(cwd, p) || ".";
-	return (p) => external_path_.posix.relative(cwd, `${root}/${p}`) || ".";
+	if (absolute) return (p) => external_path_namespaceObject.posix.relative(cwd, p) || ".";
+	return (p) => external_path_namespaceObject.posix.relative(cwd, `${root}/${p}`) || ".";
 }
 function buildRelative(cwd, root) {
 	if (root.startsWith(`${cwd}/`)) {
@@ -28609,7 +21557,7 @@ function buildRelative(cwd, root) {
 		return (p) => `${prefix}/${p}`;
 	}
 	return (p) => {
-		const result = external_path_.posix.relative(cwd, `${root}/${p}`);
+		const result = external_path_namespaceObject.posix.relative(cwd, `${root}/${p}`);
 		return p[p.length - 1] === "/" && result !== "" ? `${result}/` : result || ".";
 	};
 }
@@ -28680,7 +21628,7 @@ function normalizePattern(pattern, opts, props, isIgnore) {
 	if (pattern[pattern.length - 1] === "/") result = pattern.slice(0, -1);
 	if (result[result.length - 1] !== "*" && opts.expandDirectories) result += "/**";
 	const escapedCwd = escapePath(cwd);
-	result = (0,external_path_.isAbsolute)(result.replace(ESCAPING_BACKSLASHES, "")) ? external_path_.posix.relative(escapedCwd, result) : external_path_.posix.normalize(result);
+	result = (0,external_path_namespaceObject.isAbsolute)(result.replace(ESCAPING_BACKSLASHES, "")) ? external_path_namespaceObject.posix.relative(escapedCwd, result) : external_path_namespaceObject.posix.normalize(result);
 	const parentDir = (_PARENT_DIRECTORY$exe = PARENT_DIRECTORY.exec(result)) === null || _PARENT_DIRECTORY$exe === void 0 ? void 0 : _PARENT_DIRECTORY$exe[0];
 	const parts = splitPattern(result);
 	if (parentDir) {
@@ -28691,7 +21639,7 @@ function normalizePattern(pattern, opts, props, isIgnore) {
 			result = result.slice(0, (n - i - 1) * 3) + result.slice((n - i) * 3 + parts[i + n].length + 1) || ".";
 			i++;
 		}
-		const potentialRoot = external_path_.posix.join(cwd, parentDir.slice(i * 3));
+		const potentialRoot = external_path_namespaceObject.posix.join(cwd, parentDir.slice(i * 3));
 		if (potentialRoot[0] !== "." && props.root.length > potentialRoot.length) {
 			props.root = ensureNonDriveRelativePath(potentialRoot);
 			props.depthOffset = -n + i;
@@ -28713,7 +21661,7 @@ function normalizePattern(pattern, opts, props, isIgnore) {
 		}
 		props.depthOffset = newCommonPath.length;
 		props.commonPath = newCommonPath;
-		props.root = ensureNonDriveRelativePath(newCommonPath.length > 0 ? external_path_.posix.join(cwd, ...newCommonPath) : cwd);
+		props.root = ensureNonDriveRelativePath(newCommonPath.length > 0 ? external_path_namespaceObject.posix.join(cwd, ...newCommonPath) : cwd);
 	}
 	return result;
 }
@@ -28814,15 +21762,15 @@ const defaultOptions = {
 function getOptions(options) {
 	const opts = Object.assign({}, options);
 	for (const key in defaultOptions) if (opts[key] === void 0) Object.assign(opts, { [key]: defaultOptions[key] });
-	opts.cwd = (opts.cwd instanceof URL ? (0,external_url_namespaceObject.fileURLToPath)(opts.cwd) : (0,external_path_.resolve)(opts.cwd || process.cwd())).replace(BACKSLASHES, "/");
+	opts.cwd = (opts.cwd instanceof URL ? (0,external_url_namespaceObject.fileURLToPath)(opts.cwd) : (0,external_path_namespaceObject.resolve)(opts.cwd || process.cwd())).replace(BACKSLASHES, "/");
 	opts.ignore = ensureStringArray(opts.ignore);
 	opts.fs && (opts.fs = {
-		readdir: opts.fs.readdir || external_fs_.readdir,
-		readdirSync: opts.fs.readdirSync || external_fs_.readdirSync,
-		realpath: opts.fs.realpath || external_fs_.realpath,
-		realpathSync: opts.fs.realpathSync || external_fs_.realpathSync,
-		stat: opts.fs.stat || external_fs_.stat,
-		statSync: opts.fs.statSync || external_fs_.statSync
+		readdir: opts.fs.readdir || external_fs_namespaceObject.readdir,
+		readdirSync: opts.fs.readdirSync || external_fs_namespaceObject.readdirSync,
+		realpath: opts.fs.realpath || external_fs_namespaceObject.realpath,
+		realpathSync: opts.fs.realpathSync || external_fs_namespaceObject.realpathSync,
+		stat: opts.fs.stat || external_fs_namespaceObject.stat,
+		statSync: opts.fs.statSync || external_fs_namespaceObject.statSync
 	});
 	if (opts.debug) log("globbing with options:", opts);
 	return opts;
@@ -29548,7 +22496,7 @@ async function readEntryBytes(file, entry, what) {
         await handle.close();
     }
 }
-async function readEntry(file, entry, what) {
+async function image_layers_readEntry(file, entry, what) {
     return JSON.parse((await readEntryBytes(file, entry, what)).toString('utf8'));
 }
 const sha256 = (data) => `sha256:${(0,hash/* sha256Hex */.f)(data)}`;
@@ -29565,13 +22513,13 @@ function diffIdsOf(config) {
 }
 async function fromDockerArchive(file) {
     const index = await tarIndex(file, (name) => name.endsWith('.json') || name.startsWith('blobs/'));
-    const manifest = await readEntry(file, index.get('manifest.json'), 'manifest.json');
+    const manifest = await image_layers_readEntry(file, index.get('manifest.json'), 'manifest.json');
     const configName = (Array.isArray(manifest) ? manifest[0] : undefined)?.Config;
     if (typeof configName !== 'string')
         throw new Error('manifest.json names no Config');
     const config = await readEntryBytes(file, index.get(configName), configName);
     // Docker ≥ 25 writes an OCI layout beside manifest.json: its index names the manifest's digest.
-    const ociIndex = index.has('index.json') ? await readEntry(file, index.get('index.json'), 'index.json') : undefined;
+    const ociIndex = index.has('index.json') ? await image_layers_readEntry(file, index.get('index.json'), 'index.json') : undefined;
     const manifestDigest = indexManifest(ociIndex);
     return {
         diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))),
@@ -30176,9 +23124,14 @@ function conclude(args) {
 async function replay(args) {
     const { ports } = args;
     const to = { ...args.destinations, ci: ci_context_readCiContext(ports.env), env: ports.env };
+    const notify = async () => {
+        const profile = await resolveProfile(args.profile, ports);
+        ports.logger.info(`Who to tell, and through what: notify of this job's profile ${profile.source}`);
+        return profile.notify;
+    };
     let deliveries;
     try {
-        deliveries = await replayUndelivered({ fromDir: args.fromDir, to, context: deliveryContext(ports) });
+        deliveries = await replayUndelivered({ fromDir: args.fromDir, to, context: deliveryContext(ports), notify });
     }
     catch (err) {
         return failedBeforeJudging(err);
@@ -31246,6 +24199,7 @@ function examplesText(command) {
 
 
 
+
 const DESCRIPTIONS = {
     scan: 'scan image tarballs (docker save) with Trivy, then judge the findings',
     evaluate: 'judge existing Trivy JSON reports (SchemaVersion 2)',
@@ -31385,8 +24339,10 @@ async function runCommand(args) {
             ports.logger.warning(warning);
         if (command === 'forward') {
             // Where to and with what: this job's flags and variables, never the spool's.
-            const destinations = replayDestinations(options, io.env);
-            outcome = await replay({ fromDir: options.values.from ?? '', destinations, ports });
+            const ci = ci_context_readCiContext(io.env);
+            const destinations = replayDestinations(options, io.env, ci);
+            const profile = replayProfile(options, ci);
+            outcome = await replay({ fromDir: options.values.from ?? '', destinations, profile, ports });
             if (outcome.exitCode === errors/* ExitCode */.yU.Config || outcome.exitCode === errors/* ExitCode */.yU.Internal) {
                 io.stderr.write(`vulngate: ${logLine(outcome.reason)}\n`);
             }
@@ -31741,20 +24697,6 @@ async function retry(policy, attempt, hooks = {}) {
 
 /***/ }),
 
-/***/ 4434:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
-
-/***/ }),
-
-/***/ 9896:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-
-/***/ }),
-
 /***/ 6698:
 /***/ ((module) => {
 
@@ -31867,55 +24809,10 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 
 /***/ }),
 
-/***/ 6928:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-
-/***/ }),
-
-/***/ 2203:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
-
-/***/ }),
-
 /***/ 9023:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
-
-/***/ }),
-
-/***/ 3106:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
-
-/***/ }),
-
-/***/ 1506:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var possibleNames = __nccwpck_require__(8879);
-
-var g = typeof globalThis === 'undefined' ? global : globalThis;
-
-/** @type {import('.')} */
-module.exports = function availableTypedArrays() {
-	var /** @type {ReturnType<typeof availableTypedArrays>} */ out = [];
-	for (var i = 0; i < possibleNames.length; i++) {
-		if (typeof g[possibleNames[i]] === 'function') {
-			// @ts-expect-error
-			out[out.length] = possibleNames[i];
-		}
-	}
-	return out;
-};
-
 
 /***/ }),
 
@@ -36186,2853 +29083,6 @@ exports.suggestSimilar = suggestSimilar;
 
 /***/ }),
 
-/***/ 7187:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-// http://262.ecma-international.org/5.1/#sec-9.11
-
-module.exports = __nccwpck_require__(9203);
-
-
-/***/ }),
-
-/***/ 265:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-
-// https://262.ecma-international.org/15.0/#sec-arraybufferbytelength
-
-var IsDetachedBuffer = __nccwpck_require__(6650);
-
-var isArrayBuffer = __nccwpck_require__(6429);
-var isSharedArrayBuffer = __nccwpck_require__(2403);
-var arrayBufferByteLength = __nccwpck_require__(9290);
-
-var callBound = __nccwpck_require__(3105);
-var $sabByteLength = callBound('SharedArrayBuffer.prototype.byteLength', true);
-
-var isGrowable = false; // TODO: support this
-
-module.exports = function ArrayBufferByteLength(arrayBuffer, order) {
-	var isSAB = isSharedArrayBuffer(arrayBuffer);
-	if (!isArrayBuffer(arrayBuffer) && !isSAB) {
-		throw new $TypeError('Assertion failed: `arrayBuffer` must be an ArrayBuffer or a SharedArrayBuffer');
-	}
-	if (order !== 'SEQ-CST' && order !== 'UNORDERED') {
-		throw new $TypeError('Assertion failed: `order` must be ~SEQ-CST~ or ~UNORDERED~');
-	}
-
-	// 1. If IsSharedArrayBuffer(arrayBuffer) is true and arrayBuffer has an [[ArrayBufferByteLengthData]] internal slot, then
-	// TODO: see if IsFixedLengthArrayBuffer can be used here in the spec instead
-	if (isSAB && isGrowable) { // step 1
-		// a. Let bufferByteLengthBlock be arrayBuffer.[[ArrayBufferByteLengthData]].
-		// b. Let rawLength be GetRawBytesFromSharedBlock(bufferByteLengthBlock, 0, BIGUINT64, true, order).
-		// c. Let isLittleEndian be the value of the [[LittleEndian]] field of the surrounding agent's Agent Record.
-		// d. Return ℝ(RawBytesToNumeric(BIGUINT64, rawLength, isLittleEndian)).
-	}
-
-	if (IsDetachedBuffer(arrayBuffer)) {
-		throw new $TypeError('Assertion failed: `arrayBuffer` must not be detached'); // step 2
-	}
-
-	return isSAB ? $sabByteLength(arrayBuffer) : arrayBufferByteLength(arrayBuffer);
-};
-
-
-/***/ }),
-
-/***/ 4597:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var $BigInt = GetIntrinsic('%BigInt%', true);
-var $RangeError = __nccwpck_require__(4585);
-var $TypeError = __nccwpck_require__(3314);
-
-var zero = $BigInt && $BigInt(0);
-
-// https://262.ecma-international.org/11.0/#sec-numeric-types-bigint-remainder
-
-module.exports = function BigIntRemainder(n, d) {
-	if (typeof n !== 'bigint' || typeof d !== 'bigint') {
-		throw new $TypeError('Assertion failed: `n` and `d` arguments must be BigInts');
-	}
-
-	if (d === zero) {
-		throw new $RangeError('Division by zero');
-	}
-
-	if (n === zero) {
-		return zero;
-	}
-
-	// shortcut for the actual spec mechanics
-	return n % d;
-};
-
-
-/***/ }),
-
-/***/ 4273:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-var isObject = __nccwpck_require__(1040);
-
-var isPropertyDescriptor = __nccwpck_require__(2612);
-var DefineOwnProperty = __nccwpck_require__(2652);
-
-var FromPropertyDescriptor = __nccwpck_require__(1154);
-var IsDataDescriptor = __nccwpck_require__(1423);
-var isPropertyKey = __nccwpck_require__(7084);
-var SameValue = __nccwpck_require__(7311);
-var ToPropertyDescriptor = __nccwpck_require__(4679);
-
-// https://262.ecma-international.org/6.0/#sec-definepropertyorthrow
-
-module.exports = function DefinePropertyOrThrow(O, P, desc) {
-	if (!isObject(O)) {
-		throw new $TypeError('Assertion failed: Type(O) is not Object');
-	}
-
-	if (!isPropertyKey(P)) {
-		throw new $TypeError('Assertion failed: P is not a Property Key');
-	}
-
-	var Desc = isPropertyDescriptor(desc) ? desc : ToPropertyDescriptor(desc);
-	if (!isPropertyDescriptor(Desc)) {
-		throw new $TypeError('Assertion failed: Desc is not a valid Property Descriptor');
-	}
-
-	return DefineOwnProperty(
-		IsDataDescriptor,
-		SameValue,
-		FromPropertyDescriptor,
-		O,
-		P,
-		Desc
-	);
-};
-
-
-/***/ }),
-
-/***/ 1154:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-
-var isPropertyDescriptor = __nccwpck_require__(2612);
-var fromPropertyDescriptor = __nccwpck_require__(9890);
-
-// https://262.ecma-international.org/6.0/#sec-frompropertydescriptor
-
-module.exports = function FromPropertyDescriptor(Desc) {
-	if (typeof Desc !== 'undefined' && !isPropertyDescriptor(Desc)) {
-		throw new $TypeError('Assertion failed: `Desc` must be a Property Descriptor');
-	}
-
-	return fromPropertyDescriptor(Desc);
-};
-
-
-/***/ }),
-
-/***/ 8036:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-
-var inspect = __nccwpck_require__(506);
-
-var isPropertyKey = __nccwpck_require__(7084);
-
-var isObject = __nccwpck_require__(1040);
-
-// https://262.ecma-international.org/6.0/#sec-get-o-p
-
-module.exports = function Get(O, P) {
-	// 7.3.1.1
-	if (!isObject(O)) {
-		throw new $TypeError('Assertion failed: Type(O) is not Object');
-	}
-	// 7.3.1.2
-	if (!isPropertyKey(P)) {
-		throw new $TypeError('Assertion failed: P is not a Property Key, got ' + inspect(P));
-	}
-	// 7.3.1.3
-	return O[P];
-};
-
-
-/***/ }),
-
-/***/ 8329:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var $SyntaxError = __nccwpck_require__(105);
-var $TypeError = __nccwpck_require__(3314);
-var callBound = __nccwpck_require__(3105);
-var isInteger = __nccwpck_require__(3647);
-var $Uint8Array = GetIntrinsic('%Uint8Array%', true);
-
-var $slice = callBound('Array.prototype.slice');
-
-var IsDetachedBuffer = __nccwpck_require__(6650);
-var RawBytesToNumeric = __nccwpck_require__(7011);
-
-var isArrayBuffer = __nccwpck_require__(6429);
-var isSharedArrayBuffer = __nccwpck_require__(2403);
-var safeConcat = __nccwpck_require__(2524);
-
-var tableTAO = __nccwpck_require__(1821);
-
-var defaultEndianness = __nccwpck_require__(9289);
-
-// https://262.ecma-international.org/15.0/#sec-getvaluefrombuffer
-
-module.exports = function GetValueFromBuffer(arrayBuffer, byteIndex, type, isTypedArray, order) {
-	var isSAB = isSharedArrayBuffer(arrayBuffer);
-	if (!isArrayBuffer(arrayBuffer) && !isSAB) {
-		throw new $TypeError('Assertion failed: `arrayBuffer` must be an ArrayBuffer or a SharedArrayBuffer');
-	}
-
-	if (!isInteger(byteIndex)) {
-		throw new $TypeError('Assertion failed: `byteIndex` must be an integer');
-	}
-
-	if (typeof type !== 'string' || typeof tableTAO.size['$' + type] !== 'number') {
-		throw new $TypeError('Assertion failed: `type` must be one of ' + tableTAO.choices);
-	}
-
-	if (typeof isTypedArray !== 'boolean') {
-		throw new $TypeError('Assertion failed: `isTypedArray` must be a boolean');
-	}
-
-	if (order !== 'SEQ-CST' && order !== 'UNORDERED') {
-		throw new $TypeError('Assertion failed: `order` must be either `SEQ-CST` or `UNORDERED`');
-	}
-
-	if (arguments.length > 5 && typeof arguments[5] !== 'boolean') {
-		throw new $TypeError('Assertion failed: `isLittleEndian` must be a boolean, if present');
-	}
-
-	if (IsDetachedBuffer(arrayBuffer)) {
-		throw new $TypeError('Assertion failed: `arrayBuffer` is detached'); // step 1
-	}
-
-	// 2. Assert: There are sufficient bytes in arrayBuffer starting at byteIndex to represent a value of type.
-
-	if (byteIndex < 0) {
-		throw new $TypeError('Assertion failed: `byteIndex` must be non-negative'); // step 3
-	}
-
-	// 4. Let block be arrayBuffer.[[ArrayBufferData]].
-
-	var elementSize = tableTAO.size['$' + type]; // step 5
-	if (!elementSize) {
-		throw new $TypeError('Assertion failed: `type` must be one of ' + tableTAO.choices);
-	}
-
-	var rawValue;
-	if (isSAB) { // step 6
-		/*
-		a. Let execution be the [[CandidateExecution]] field of the surrounding agent's Agent Record.
-		b. Let eventList be the [[EventList]] field of the element in execution.[[EventLists]] whose [[AgentSignifier]] is AgentSignifier().
-		c. If isTypedArray is true and type is "Int8", "Uint8", "Int16", "Uint16", "Int32", or "Uint32", let noTear be true; otherwise let noTear be false.
-		d. Let rawValue be a List of length elementSize of nondeterministically chosen byte values.
-		e. NOTE: In implementations, rawValue is the result of a non-atomic or atomic read instruction on the underlying hardware. The nondeterminism is a semantic prescription of the memory model to describe observable behaviour of hardware with weak consistency.
-		f. Let readEvent be ReadSharedMemory{ [[Order]]: order, [[NoTear]]: noTear, [[Block]]: block, [[ByteIndex]]: byteIndex, [[ElementSize]]: elementSize }.
-		g. Append readEvent to eventList.
-		h. Append Chosen Value Record { [[Event]]: readEvent, [[ChosenValue]]: rawValue } to execution.[[ChosenValues]].
-		*/
-		throw new $SyntaxError('SharedArrayBuffer is not supported by this implementation');
-	} else {
-		// 7. Let rawValue be a List of elementSize containing, in order, the elementSize sequence of bytes starting with block[byteIndex].
-		rawValue = $slice(new $Uint8Array(arrayBuffer, byteIndex), 0, elementSize); // step 6
-	}
-
-	// 8. If isLittleEndian is not present, set isLittleEndian to either true or false. The choice is implementation dependent and should be the alternative that is most efficient for the implementation. An implementation must use the same value each time this step is executed and the same value must be used for the corresponding step in the SetValueInBuffer abstract operation.
-	var isLittleEndian = arguments.length > 5 ? arguments[5] : defaultEndianness === 'little'; // step 8
-
-	var bytes = isLittleEndian
-		? $slice(safeConcat([0, 0, 0, 0, 0, 0, 0, 0], rawValue), -elementSize)
-		: $slice(safeConcat(rawValue, [0, 0, 0, 0, 0, 0, 0, 0]), 0, elementSize);
-
-	return RawBytesToNumeric(type, bytes, isLittleEndian);
-};
-
-
-/***/ }),
-
-/***/ 4327:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-
-var hasOwn = __nccwpck_require__(4076);
-var isObject = __nccwpck_require__(1040);
-
-var isPropertyKey = __nccwpck_require__(7084);
-
-// https://262.ecma-international.org/6.0/#sec-hasownproperty
-
-module.exports = function HasOwnProperty(O, P) {
-	if (!isObject(O)) {
-		throw new $TypeError('Assertion failed: `O` must be an Object');
-	}
-	if (!isPropertyKey(P)) {
-		throw new $TypeError('Assertion failed: `P` must be a Property Key');
-	}
-	return hasOwn(O, P);
-};
-
-
-/***/ }),
-
-/***/ 4041:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-// https://262.ecma-international.org/6.0/#sec-isarray
-module.exports = __nccwpck_require__(233);
-
-
-/***/ }),
-
-/***/ 9757:
-/***/ ((module) => {
-
-
-
-// https://262.ecma-international.org/15.0/#sec-isbigintelementtype
-
-module.exports = function IsBigIntElementType(type) {
-	return type === 'BIGUINT64' || type === 'BIGINT64';
-};
-
-
-/***/ }),
-
-/***/ 114:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-// http://262.ecma-international.org/5.1/#sec-9.11
-
-module.exports = __nccwpck_require__(9203);
-
-
-/***/ }),
-
-/***/ 9028:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(2043);
-
-var $construct = GetIntrinsic('%Reflect.construct%', true);
-
-var DefinePropertyOrThrow = __nccwpck_require__(4273);
-try {
-	DefinePropertyOrThrow({}, '', { '[[Get]]': function () {} });
-} catch (e) {
-	// Accessor properties aren't supported
-	DefinePropertyOrThrow = null;
-}
-
-// https://262.ecma-international.org/6.0/#sec-isconstructor
-
-if (DefinePropertyOrThrow && $construct) {
-	var isConstructorMarker = {};
-	var badArrayLike = {};
-	DefinePropertyOrThrow(badArrayLike, 'length', {
-		'[[Get]]': function () {
-			throw isConstructorMarker;
-		},
-		'[[Enumerable]]': true
-	});
-
-	module.exports = function IsConstructor(argument) {
-		try {
-			// `Reflect.construct` invokes `IsConstructor(target)` before `Get(args, 'length')`:
-			$construct(argument, badArrayLike);
-		} catch (err) {
-			return err === isConstructorMarker;
-		}
-	};
-} else {
-	module.exports = function IsConstructor(argument) {
-		// unfortunately there's no way to truly check this without try/catch `new argument` in old environments
-		return typeof argument === 'function' && !!argument.prototype;
-	};
-}
-
-
-/***/ }),
-
-/***/ 1423:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-
-var hasOwn = __nccwpck_require__(4076);
-
-var isPropertyDescriptor = __nccwpck_require__(2612);
-
-// https://262.ecma-international.org/5.1/#sec-8.10.2
-
-module.exports = function IsDataDescriptor(Desc) {
-	if (typeof Desc === 'undefined') {
-		return false;
-	}
-
-	if (!isPropertyDescriptor(Desc)) {
-		throw new $TypeError('Assertion failed: `Desc` must be a Property Descriptor');
-	}
-
-	if (!hasOwn(Desc, '[[Value]]') && !hasOwn(Desc, '[[Writable]]')) {
-		return false;
-	}
-
-	return true;
-};
-
-
-/***/ }),
-
-/***/ 6650:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-
-var $byteLength = __nccwpck_require__(9290);
-var availableTypedArrays = __nccwpck_require__(1506)();
-var callBound = __nccwpck_require__(3105);
-var isArrayBuffer = __nccwpck_require__(6429);
-var isSharedArrayBuffer = __nccwpck_require__(2403);
-
-var $sabByteLength = callBound('SharedArrayBuffer.prototype.byteLength', true);
-
-// https://262.ecma-international.org/8.0/#sec-isdetachedbuffer
-
-module.exports = function IsDetachedBuffer(arrayBuffer) {
-	var isSAB = isSharedArrayBuffer(arrayBuffer);
-	if (!isArrayBuffer(arrayBuffer) && !isSAB) {
-		throw new $TypeError('Assertion failed: `arrayBuffer` must be an Object with an [[ArrayBufferData]] internal slot');
-	}
-	if ((isSAB ? $sabByteLength : $byteLength)(arrayBuffer) === 0) {
-		try {
-			new global[availableTypedArrays[0]](arrayBuffer); // eslint-disable-line no-new
-		} catch (error) {
-			return !!error && error.name === 'TypeError';
-		}
-	}
-	return false;
-};
-
-
-/***/ }),
-
-/***/ 1643:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-
-var callBound = __nccwpck_require__(3105);
-
-var $arrayBufferResizable = callBound('%ArrayBuffer.prototype.resizable%', true);
-var $sharedArrayGrowable = callBound('%SharedArrayBuffer.prototype.growable%', true);
-
-var isArrayBuffer = __nccwpck_require__(6429);
-var isSharedArrayBuffer = __nccwpck_require__(2403);
-
-// https://262.ecma-international.org/15.0/#sec-isfixedlengtharraybuffer
-
-module.exports = function IsFixedLengthArrayBuffer(arrayBuffer) {
-	var isAB = isArrayBuffer(arrayBuffer);
-	var isSAB = isSharedArrayBuffer(arrayBuffer);
-	if (!isAB && !isSAB) {
-		throw new $TypeError('Assertion failed: `arrayBuffer` must be an ArrayBuffer or SharedArrayBuffer');
-	}
-
-	if (isAB && $arrayBufferResizable) {
-		return !$arrayBufferResizable(arrayBuffer); // step 1
-	}
-	if (isSAB && $sharedArrayGrowable) {
-		return !$sharedArrayGrowable(arrayBuffer); // step 1
-	}
-	return true; // step 2
-};
-
-
-/***/ }),
-
-/***/ 2223:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-
-var IsDetachedBuffer = __nccwpck_require__(6650);
-var IsFixedLengthArrayBuffer = __nccwpck_require__(1643);
-var TypedArrayElementSize = __nccwpck_require__(8866);
-
-var isTypedArrayWithBufferWitnessRecord = __nccwpck_require__(3937);
-
-var typedArrayBuffer = __nccwpck_require__(8489);
-var typedArrayByteOffset = __nccwpck_require__(3363);
-var typedArrayLength = __nccwpck_require__(3655);
-
-// https://262.ecma-international.org/15.0/#sec-istypedarrayoutofbounds
-
-module.exports = function IsTypedArrayOutOfBounds(taRecord) {
-	if (!isTypedArrayWithBufferWitnessRecord(taRecord)) {
-		throw new $TypeError('Assertion failed: `taRecord` must be a TypedArray With Buffer Witness Record');
-	}
-
-	var O = taRecord['[[Object]]']; // step 1
-
-	var bufferByteLength = taRecord['[[CachedBufferByteLength]]']; // step 2
-
-	if (IsDetachedBuffer(typedArrayBuffer(O)) && bufferByteLength !== 'DETACHED') {
-		throw new $TypeError('Assertion failed: typed array is detached only if the byte length is ~DETACHED~'); // step 3
-	}
-
-	if (bufferByteLength === 'DETACHED') {
-		return true; // step 4
-	}
-
-	var byteOffsetStart = typedArrayByteOffset(O); // step 5
-
-	var isFixed = IsFixedLengthArrayBuffer(typedArrayBuffer(O));
-
-	var byteOffsetEnd;
-	var length = isFixed ? typedArrayLength(O) : 'AUTO';
-	// TODO: probably use package for array length
-	// seems to apply when TA is backed by a resizable/growable AB
-	if (length === 'AUTO') { // step 6
-		byteOffsetEnd = bufferByteLength; // step 6.a
-	} else {
-		var elementSize = TypedArrayElementSize(O); // step 7.a
-
-		byteOffsetEnd = byteOffsetStart + (length * elementSize); // step 7.b
-	}
-
-	if (byteOffsetStart > bufferByteLength || byteOffsetEnd > bufferByteLength) {
-		return true; // step 8
-	}
-
-	// 9. NOTE: 0-length TypedArrays are not considered out-of-bounds.
-
-	return false; // step 10
-};
-
-
-/***/ }),
-
-/***/ 2297:
-/***/ ((module) => {
-
-
-
-// https://262.ecma-international.org/15.0/#sec-isunsignedelementtype
-
-module.exports = function IsUnsignedElementType(type) {
-	return type === 'UINT8'
-		|| type === 'UINT8C'
-		|| type === 'UINT16'
-		|| type === 'UINT32'
-		|| type === 'BIGUINT64';
-};
-
-
-/***/ }),
-
-/***/ 3117:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-
-var ArrayBufferByteLength = __nccwpck_require__(265);
-var IsDetachedBuffer = __nccwpck_require__(6650);
-
-var isTypedArray = __nccwpck_require__(6405);
-var typedArrayBuffer = __nccwpck_require__(8489);
-
-// https://262.ecma-international.org/15.0/#sec-maketypedarraywithbufferwitnessrecord
-
-module.exports = function MakeTypedArrayWithBufferWitnessRecord(obj, order) {
-	if (!isTypedArray(obj)) {
-		throw new $TypeError('Assertion failed: `obj` must be a Typed Array');
-	}
-	if (order !== 'SEQ-CST' && order !== 'UNORDERED') {
-		throw new $TypeError('Assertion failed: `order` must be ~SEQ-CST~ or ~UNORDERED~');
-	}
-
-	var buffer = typedArrayBuffer(obj); // step 1
-
-	var byteLength = IsDetachedBuffer(buffer) ? 'DETACHED' : ArrayBufferByteLength(buffer, order); // steps 2 - 3
-
-	return { '[[Object]]': obj, '[[CachedBufferByteLength]]': byteLength }; // step 4
-};
-
-
-/***/ }),
-
-/***/ 3795:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-
-var hasOwnProperty = __nccwpck_require__(4327);
-var ToBigInt64 = __nccwpck_require__(8586);
-var ToBigUint64 = __nccwpck_require__(2531);
-var ToInt16 = __nccwpck_require__(5089);
-var ToInt32 = __nccwpck_require__(4543);
-var ToInt8 = __nccwpck_require__(3836);
-var ToUint16 = __nccwpck_require__(2712);
-var ToUint32 = __nccwpck_require__(9942);
-var ToUint8 = __nccwpck_require__(1075);
-var ToUint8Clamp = __nccwpck_require__(6304);
-
-var valueToFloat16Bytes = __nccwpck_require__(5592);
-var valueToFloat32Bytes = __nccwpck_require__(4558);
-var valueToFloat64Bytes = __nccwpck_require__(6951);
-var integerToNBytes = __nccwpck_require__(7854);
-
-var tableTAO = __nccwpck_require__(1821);
-
-// https://262.ecma-international.org/15.0/#table-the-typedarray-constructors
-var TypeToAO = {
-	__proto__: null,
-	$INT8: ToInt8,
-	$UINT8: ToUint8,
-	$UINT8C: ToUint8Clamp,
-	$INT16: ToInt16,
-	$UINT16: ToUint16,
-	$INT32: ToInt32,
-	$UINT32: ToUint32,
-	$BIGINT64: ToBigInt64,
-	$BIGUINT64: ToBigUint64
-};
-
-// https://262.ecma-international.org/16.0/#sec-numerictorawbytes
-
-module.exports = function NumericToRawBytes(type, value, isLittleEndian) {
-	if (typeof type !== 'string' || !hasOwnProperty(tableTAO.size, '$' + type)) {
-		throw new $TypeError('Assertion failed: `type` must be a TypedArray element type');
-	}
-	if (typeof value !== 'number' && typeof value !== 'bigint') {
-		throw new $TypeError('Assertion failed: `value` must be a Number or a BigInt');
-	}
-	if (typeof isLittleEndian !== 'boolean') {
-		throw new $TypeError('Assertion failed: `isLittleEndian` must be a Boolean');
-	}
-
-	if (type === 'FLOAT16') { // step 1
-		return valueToFloat16Bytes(value, isLittleEndian);
-	} else if (type === 'FLOAT32') { // step 2
-		return valueToFloat32Bytes(value, isLittleEndian);
-	} else if (type === 'FLOAT64') { // step 3
-		return valueToFloat64Bytes(value, isLittleEndian);
-	} // step 4
-
-	var n = tableTAO.size['$' + type]; // step 4.a
-
-	var convOp = TypeToAO['$' + type]; // step 4.b
-
-	var intValue = convOp(value); // step 4.c
-
-	return integerToNBytes(intValue, n, isLittleEndian); // step 4.d, 4.e, 5
-};
-
-
-/***/ }),
-
-/***/ 7011:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-var callBound = __nccwpck_require__(3105);
-
-var $RangeError = __nccwpck_require__(4585);
-var $SyntaxError = __nccwpck_require__(105);
-var $TypeError = __nccwpck_require__(3314);
-var $BigInt = GetIntrinsic('%BigInt%', true);
-
-var hasOwnProperty = __nccwpck_require__(4327);
-var IsArray = __nccwpck_require__(4041);
-var IsBigIntElementType = __nccwpck_require__(9757);
-var IsUnsignedElementType = __nccwpck_require__(2297);
-
-var bytesAsFloat16 = __nccwpck_require__(1914);
-var bytesAsFloat32 = __nccwpck_require__(7524);
-var bytesAsFloat64 = __nccwpck_require__(6051);
-var bytesAsInteger = __nccwpck_require__(4593);
-var every = __nccwpck_require__(9835);
-var isByteValue = __nccwpck_require__(1315);
-
-var $reverse = callBound('Array.prototype.reverse');
-var $slice = callBound('Array.prototype.slice');
-
-var tableTAO = __nccwpck_require__(1821);
-
-// https://262.ecma-international.org/15.0/#sec-rawbytestonumeric
-
-module.exports = function RawBytesToNumeric(type, rawBytes, isLittleEndian) {
-	if (!hasOwnProperty(tableTAO.size, '$' + type)) {
-		throw new $TypeError('Assertion failed: `type` must be a TypedArray element type');
-	}
-	if (!IsArray(rawBytes) || !every(rawBytes, isByteValue)) {
-		throw new $TypeError('Assertion failed: `rawBytes` must be an Array of bytes');
-	}
-	if (typeof isLittleEndian !== 'boolean') {
-		throw new $TypeError('Assertion failed: `isLittleEndian` must be a Boolean');
-	}
-
-	var elementSize = tableTAO.size['$' + type]; // step 1
-
-	if (rawBytes.length !== elementSize) {
-		// this assertion is not in the spec, but it'd be an editorial error if it were ever violated
-		throw new $RangeError('Assertion failed: `rawBytes` must have a length of ' + elementSize + ' for type ' + type);
-	}
-
-	var isBigInt = IsBigIntElementType(type);
-	if (isBigInt && !$BigInt) {
-		throw new $SyntaxError('this environment does not support BigInts');
-	}
-
-	// eslint-disable-next-line no-param-reassign
-	rawBytes = $slice(rawBytes, 0, elementSize);
-	if (!isLittleEndian) {
-		$reverse(rawBytes); // step 2
-	}
-
-	if (type === 'FLOAT16') { // step 3
-		return bytesAsFloat16(rawBytes);
-	}
-
-	if (type === 'FLOAT32') { // step 4
-		return bytesAsFloat32(rawBytes);
-	}
-
-	if (type === 'FLOAT64') { // step 5
-		return bytesAsFloat64(rawBytes);
-	}
-
-	return bytesAsInteger(rawBytes, elementSize, IsUnsignedElementType(type), isBigInt);
-};
-
-
-/***/ }),
-
-/***/ 7311:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $isNaN = __nccwpck_require__(7044);
-
-// http://262.ecma-international.org/5.1/#sec-9.12
-
-module.exports = function SameValue(x, y) {
-	if (x === y) { // 0 === -0, but they are not identical.
-		if (x === 0) { return 1 / x === 1 / y; }
-		return true;
-	}
-	return $isNaN(x) && $isNaN(y);
-};
-
-
-/***/ }),
-
-/***/ 1328:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-var isObject = __nccwpck_require__(1040);
-
-var isPropertyKey = __nccwpck_require__(7084);
-var SameValue = __nccwpck_require__(7311);
-
-// IE 9 does not throw in strict mode when writability/configurability/extensibility is violated
-var noThrowOnStrictViolation = (function () {
-	try {
-		delete [].length;
-		return true;
-	} catch (e) {
-		return false;
-	}
-}());
-
-// https://262.ecma-international.org/6.0/#sec-set-o-p-v-throw
-
-module.exports = function Set(O, P, V, Throw) {
-	if (!isObject(O)) {
-		throw new $TypeError('Assertion failed: `O` must be an Object');
-	}
-	if (!isPropertyKey(P)) {
-		throw new $TypeError('Assertion failed: `P` must be a Property Key');
-	}
-	if (typeof Throw !== 'boolean') {
-		throw new $TypeError('Assertion failed: `Throw` must be a Boolean');
-	}
-	if (Throw) {
-		O[P] = V; // eslint-disable-line no-param-reassign
-		if (noThrowOnStrictViolation && !SameValue(O[P], V)) {
-			throw new $TypeError('Attempted to assign to readonly property.');
-		}
-		return true;
-	}
-	try {
-		O[P] = V; // eslint-disable-line no-param-reassign
-		return noThrowOnStrictViolation ? SameValue(O[P], V) : true;
-	} catch (e) {
-		return false;
-	}
-
-};
-
-
-/***/ }),
-
-/***/ 5758:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var $SyntaxError = __nccwpck_require__(105);
-var $TypeError = __nccwpck_require__(3314);
-var isInteger = __nccwpck_require__(3647);
-var $Uint8Array = GetIntrinsic('%Uint8Array%', true);
-
-var IsBigIntElementType = __nccwpck_require__(9757);
-var IsDetachedBuffer = __nccwpck_require__(6650);
-var NumericToRawBytes = __nccwpck_require__(3795);
-
-var isArrayBuffer = __nccwpck_require__(6429);
-var isSharedArrayBuffer = __nccwpck_require__(2403);
-var hasOwn = __nccwpck_require__(4076);
-
-var tableTAO = __nccwpck_require__(1821);
-
-var defaultEndianness = __nccwpck_require__(9289);
-var forEach = __nccwpck_require__(4930);
-
-// https://262.ecma-international.org/15.0/#sec-setvalueinbuffer
-
-/* eslint max-params: 0 */
-
-module.exports = function SetValueInBuffer(arrayBuffer, byteIndex, type, value, isTypedArray, order) {
-	var isSAB = isSharedArrayBuffer(arrayBuffer);
-	if (!isArrayBuffer(arrayBuffer) && !isSAB) {
-		throw new $TypeError('Assertion failed: `arrayBuffer` must be an ArrayBuffer or a SharedArrayBuffer');
-	}
-
-	if (!isInteger(byteIndex) || byteIndex < 0) {
-		throw new $TypeError('Assertion failed: `byteIndex` must be a non-negative integer');
-	}
-
-	if (typeof type !== 'string' || !hasOwn(tableTAO.size, '$' + type)) {
-		throw new $TypeError('Assertion failed: `type` must be one of ' + tableTAO.choices);
-	}
-
-	if (typeof value !== 'number' && typeof value !== 'bigint') {
-		throw new $TypeError('Assertion failed: `value` must be a Number or a BigInt');
-	}
-
-	if (typeof isTypedArray !== 'boolean') {
-		throw new $TypeError('Assertion failed: `isTypedArray` must be a boolean');
-	}
-	if (order !== 'SEQ-CST' && order !== 'UNORDERED' && order !== 'INIT') {
-		throw new $TypeError('Assertion failed: `order` must be `"SEQ-CST"`, `"UNORDERED"`, or `"INIT"`');
-	}
-
-	if (arguments.length > 6 && typeof arguments[6] !== 'boolean') {
-		throw new $TypeError('Assertion failed: `isLittleEndian` must be a boolean, if present');
-	}
-
-	if (IsDetachedBuffer(arrayBuffer)) {
-		throw new $TypeError('Assertion failed: ArrayBuffer is detached'); // step 1
-	}
-
-	// 2. Assert: There are sufficient bytes in arrayBuffer starting at byteIndex to represent a value of type.
-
-	if (IsBigIntElementType(type) ? typeof value !== 'bigint' : typeof value !== 'number') { // step 3
-		throw new $TypeError('Assertion failed: `value` must be a BigInt if type is ~BIGINT64~ or ~BIGUINT64~, otherwise a Number');
-	}
-
-	// 4. Let block be arrayBuffer’s [[ArrayBufferData]] internal slot.
-
-	var elementSize = tableTAO.size['$' + type]; // step 5
-
-	// 6. If isLittleEndian is not present, set isLittleEndian to either true or false. The choice is implementation dependent and should be the alternative that is most efficient for the implementation. An implementation must use the same value each time this step is executed and the same value must be used for the corresponding step in the GetValueFromBuffer abstract operation.
-	var isLittleEndian = arguments.length > 6 ? arguments[6] : defaultEndianness === 'little'; // step 6
-
-	var rawBytes = NumericToRawBytes(type, value, isLittleEndian); // step 7
-
-	if (isSAB) { // step 8
-		/*
-			Let execution be the [[CandidateExecution]] field of the surrounding agent's Agent Record.
-			Let eventList be the [[EventList]] field of the element in execution.[[EventsRecords]] whose [[AgentSignifier]] is AgentSignifier().
-			If isTypedArray is true and IsNoTearConfiguration(type, order) is true, let noTear be true; otherwise let noTear be false.
-			Append WriteSharedMemory { [[Order]]: order, [[NoTear]]: noTear, [[Block]]: block, [[ByteIndex]]: byteIndex, [[ElementSize]]: elementSize, [[Payload]]: rawBytes } to eventList.
-		*/
-		throw new $SyntaxError('SharedArrayBuffer is not supported by this implementation');
-	} else {
-		// 9. Store the individual bytes of rawBytes into block, in order, starting at block[byteIndex].
-		var arr = new $Uint8Array(arrayBuffer, byteIndex, elementSize);
-		forEach(rawBytes, function (rawByte, i) {
-			arr[i] = rawByte;
-		});
-	}
-
-	// 10. Return NormalCompletion(undefined).
-};
-
-
-/***/ }),
-
-/***/ 8080:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var $species = GetIntrinsic('%Symbol.species%', true);
-var $TypeError = __nccwpck_require__(3314);
-var isObject = __nccwpck_require__(1040);
-
-var IsConstructor = __nccwpck_require__(9028);
-
-// https://262.ecma-international.org/6.0/#sec-speciesconstructor
-
-module.exports = function SpeciesConstructor(O, defaultConstructor) {
-	if (!isObject(O)) {
-		throw new $TypeError('Assertion failed: Type(O) is not Object');
-	}
-	var C = O.constructor;
-	if (typeof C === 'undefined') {
-		return defaultConstructor;
-	}
-	if (!isObject(C)) {
-		throw new $TypeError('O.constructor is not an Object');
-	}
-	var S = $species ? C[$species] : void 0;
-	if (S == null) {
-		return defaultConstructor;
-	}
-	if (IsConstructor(S)) {
-		return S;
-	}
-	throw new $TypeError('no constructor found');
-};
-
-
-/***/ }),
-
-/***/ 7129:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var $BigInt = GetIntrinsic('%BigInt%', true);
-var $TypeError = __nccwpck_require__(3314);
-var $SyntaxError = __nccwpck_require__(105);
-
-// https://262.ecma-international.org/14.0/#sec-stringtobigint
-
-module.exports = function StringToBigInt(argument) {
-	if (typeof argument !== 'string') {
-		throw new $TypeError('`argument` must be a string');
-	}
-	if (!$BigInt) {
-		throw new $SyntaxError('BigInts are not supported in this environment');
-	}
-	try {
-		return $BigInt(argument);
-	} catch (e) {
-		return void undefined;
-	}
-};
-
-
-/***/ }),
-
-/***/ 5819:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var $RegExp = GetIntrinsic('%RegExp%');
-var $TypeError = __nccwpck_require__(3314);
-var $parseInteger = GetIntrinsic('%parseInt%');
-
-var callBound = __nccwpck_require__(3105);
-var regexTester = __nccwpck_require__(3470);
-
-var $strSlice = callBound('String.prototype.slice');
-var isBinary = regexTester(/^0b[01]+$/i);
-var isOctal = regexTester(/^0o[0-7]+$/i);
-var isInvalidHexLiteral = regexTester(/^[-+]0x[0-9a-f]+$/i);
-var nonWS = ['\u0085', '\u200b', '\ufffe'].join('');
-var nonWSregex = new $RegExp('[' + nonWS + ']', 'g');
-var hasNonWS = regexTester(nonWSregex);
-
-var $trim = __nccwpck_require__(941);
-
-// https://262.ecma-international.org/13.0/#sec-stringtonumber
-
-module.exports = function StringToNumber(argument) {
-	if (typeof argument !== 'string') {
-		throw new $TypeError('Assertion failed: `argument` is not a String');
-	}
-	if (isBinary(argument)) {
-		return +$parseInteger($strSlice(argument, 2), 2);
-	}
-	if (isOctal(argument)) {
-		return +$parseInteger($strSlice(argument, 2), 8);
-	}
-	if (hasNonWS(argument) || isInvalidHexLiteral(argument)) {
-		return NaN;
-	}
-	var trimmed = $trim(argument);
-	if (trimmed !== argument) {
-		return StringToNumber(trimmed);
-	}
-	return +argument;
-};
-
-
-/***/ }),
-
-/***/ 7512:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var $BigInt = GetIntrinsic('%BigInt%', true);
-var $Number = GetIntrinsic('%Number%');
-var $TypeError = __nccwpck_require__(3314);
-var $SyntaxError = __nccwpck_require__(105);
-
-var StringToBigInt = __nccwpck_require__(7129);
-var ToPrimitive = __nccwpck_require__(2678);
-
-// https://262.ecma-international.org/13.0/#sec-tobigint
-
-module.exports = function ToBigInt(argument) {
-	if (!$BigInt) {
-		throw new $SyntaxError('BigInts are not supported in this environment');
-	}
-
-	var prim = ToPrimitive(argument, $Number);
-
-	if (prim == null) {
-		throw new $TypeError('Cannot convert null or undefined to a BigInt');
-	}
-
-	if (typeof prim === 'boolean') {
-		return prim ? $BigInt(1) : $BigInt(0);
-	}
-
-	if (typeof prim === 'number') {
-		throw new $TypeError('Cannot convert a Number value to a BigInt');
-	}
-
-	if (typeof prim === 'string') {
-		var n = StringToBigInt(prim);
-		if (typeof n === 'undefined') {
-			throw new $TypeError('Failed to parse String to BigInt');
-		}
-		return n;
-	}
-
-	if (typeof prim === 'symbol') {
-		throw new $TypeError('Cannot convert a Symbol value to a BigInt');
-	}
-
-	if (typeof prim !== 'bigint') {
-		throw new $SyntaxError('Assertion failed: unknown primitive type');
-	}
-
-	return prim;
-};
-
-
-/***/ }),
-
-/***/ 8586:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var $BigInt = GetIntrinsic('%BigInt%', true);
-var $pow = __nccwpck_require__(6947);
-
-var ToBigInt = __nccwpck_require__(7512);
-var BigIntRemainder = __nccwpck_require__(4597);
-
-var modBigInt = __nccwpck_require__(9843);
-
-// BigInt(2**63), but node v10.4-v10.8 have a bug where you can't `BigInt(x)` anything larger than MAX_SAFE_INTEGER
-var twoSixtyThree = $BigInt && (BigInt($pow(2, 32)) * BigInt($pow(2, 31)));
-
-// BigInt(2**64), but node v10.4-v10.8 have a bug where you can't `BigInt(x)` anything larger than MAX_SAFE_INTEGER
-var twoSixtyFour = $BigInt && (BigInt($pow(2, 32)) * BigInt($pow(2, 32)));
-
-// https://262.ecma-international.org/11.0/#sec-tobigint64
-
-module.exports = function ToBigInt64(argument) {
-	var n = ToBigInt(argument);
-	var int64bit = modBigInt(BigIntRemainder, n, twoSixtyFour);
-	return int64bit >= twoSixtyThree ? int64bit - twoSixtyFour : int64bit;
-};
-
-
-/***/ }),
-
-/***/ 2531:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var $BigInt = GetIntrinsic('%BigInt%', true);
-
-var $pow = __nccwpck_require__(6947);
-
-var ToBigInt = __nccwpck_require__(7512);
-var BigIntRemainder = __nccwpck_require__(4597);
-
-var modBigInt = __nccwpck_require__(9843);
-
-// BigInt(2**64), but node v10.4-v10.8 have a bug where you can't `BigInt(x)` anything larger than MAX_SAFE_INTEGER
-var twoSixtyFour = $BigInt && (BigInt($pow(2, 32)) * BigInt($pow(2, 32)));
-
-// https://262.ecma-international.org/11.0/#sec-tobiguint64
-
-module.exports = function ToBigUint64(argument) {
-	var n = ToBigInt(argument);
-	var int64bit = modBigInt(BigIntRemainder, n, twoSixtyFour);
-	return int64bit;
-};
-
-
-/***/ }),
-
-/***/ 7205:
-/***/ ((module) => {
-
-
-
-// http://262.ecma-international.org/5.1/#sec-9.2
-
-module.exports = function ToBoolean(value) { return !!value; };
-
-
-/***/ }),
-
-/***/ 5089:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var modulo = __nccwpck_require__(460);
-var ToNumber = __nccwpck_require__(6713);
-var truncate = __nccwpck_require__(700);
-
-var isFinite = __nccwpck_require__(3766);
-
-// https://262.ecma-international.org/14.0/#sec-toint16
-
-var two16 = 0x10000; // Math.pow(2, 16);
-
-module.exports = function ToInt16(argument) {
-	var number = ToNumber(argument);
-	if (!isFinite(number) || number === 0) {
-		return 0;
-	}
-	var int = truncate(number);
-	var int16bit = modulo(int, two16);
-	return int16bit >= 0x8000 ? int16bit - two16 : int16bit;
-};
-
-
-/***/ }),
-
-/***/ 4543:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var modulo = __nccwpck_require__(460);
-var ToNumber = __nccwpck_require__(6713);
-var truncate = __nccwpck_require__(700);
-
-var isFinite = __nccwpck_require__(3766);
-
-// https://262.ecma-international.org/14.0/#sec-toint32
-
-var two31 = 0x80000000; // Math.pow(2, 31);
-var two32 = 0x100000000; // Math.pow(2, 32);
-
-module.exports = function ToInt32(argument) {
-	var number = ToNumber(argument);
-	if (!isFinite(number) || number === 0) {
-		return 0;
-	}
-	var int = truncate(number);
-	var int32bit = modulo(int, two32);
-	var result = int32bit >= two31 ? int32bit - two32 : int32bit;
-	return result === 0 ? 0 : result; // in the spec, these are math values, so we filter out -0 here
-};
-
-
-/***/ }),
-
-/***/ 3836:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var modulo = __nccwpck_require__(460);
-var ToNumber = __nccwpck_require__(6713);
-var truncate = __nccwpck_require__(700);
-
-var isFinite = __nccwpck_require__(3766);
-
-// https://262.ecma-international.org/14.0/#sec-toint8
-
-module.exports = function ToInt8(argument) {
-	var number = ToNumber(argument);
-	if (!isFinite(number) || number === 0) {
-		return 0;
-	}
-	var int = truncate(number);
-	var int8bit = modulo(int, 0x100);
-	return int8bit >= 0x80 ? int8bit - 0x100 : int8bit;
-};
-
-
-/***/ }),
-
-/***/ 7568:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var ToNumber = __nccwpck_require__(6713);
-var truncate = __nccwpck_require__(700);
-
-var $isNaN = __nccwpck_require__(7044);
-var $isFinite = __nccwpck_require__(3766);
-
-// https://262.ecma-international.org/14.0/#sec-tointegerorinfinity
-
-module.exports = function ToIntegerOrInfinity(value) {
-	var number = ToNumber(value);
-	if ($isNaN(number) || number === 0) { return 0; }
-	if (!$isFinite(number)) { return number; }
-	return truncate(number);
-};
-
-
-/***/ }),
-
-/***/ 6713:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var $TypeError = __nccwpck_require__(3314);
-var $Number = GetIntrinsic('%Number%');
-var isPrimitive = __nccwpck_require__(7369);
-
-var ToPrimitive = __nccwpck_require__(2678);
-var StringToNumber = __nccwpck_require__(5819);
-
-// https://262.ecma-international.org/13.0/#sec-tonumber
-
-module.exports = function ToNumber(argument) {
-	var value = isPrimitive(argument) ? argument : ToPrimitive(argument, $Number);
-	if (typeof value === 'symbol') {
-		throw new $TypeError('Cannot convert a Symbol value to a number');
-	}
-	if (typeof value === 'bigint') {
-		throw new $TypeError('Conversion from \'BigInt\' to \'number\' is not allowed.');
-	}
-	if (typeof value === 'string') {
-		return StringToNumber(value);
-	}
-	return +value;
-};
-
-
-/***/ }),
-
-/***/ 2678:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var toPrimitive = __nccwpck_require__(5604);
-
-// https://262.ecma-international.org/6.0/#sec-toprimitive
-
-module.exports = function ToPrimitive(input) {
-	if (arguments.length > 1) {
-		return toPrimitive(input, arguments[1]);
-	}
-	return toPrimitive(input);
-};
-
-
-/***/ }),
-
-/***/ 4679:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var hasOwn = __nccwpck_require__(4076);
-
-var $TypeError = __nccwpck_require__(3314);
-var isObject = __nccwpck_require__(1040);
-
-var IsCallable = __nccwpck_require__(114);
-var ToBoolean = __nccwpck_require__(7205);
-
-// https://262.ecma-international.org/5.1/#sec-8.10.5
-
-module.exports = function ToPropertyDescriptor(Obj) {
-	if (!isObject(Obj)) {
-		throw new $TypeError('ToPropertyDescriptor requires an object');
-	}
-
-	var desc = {};
-	if (hasOwn(Obj, 'enumerable')) {
-		desc['[[Enumerable]]'] = ToBoolean(Obj.enumerable);
-	}
-	if (hasOwn(Obj, 'configurable')) {
-		desc['[[Configurable]]'] = ToBoolean(Obj.configurable);
-	}
-	if (hasOwn(Obj, 'value')) {
-		desc['[[Value]]'] = Obj.value;
-	}
-	if (hasOwn(Obj, 'writable')) {
-		desc['[[Writable]]'] = ToBoolean(Obj.writable);
-	}
-	if (hasOwn(Obj, 'get')) {
-		var getter = Obj.get;
-		if (typeof getter !== 'undefined' && !IsCallable(getter)) {
-			throw new $TypeError('getter must be a function');
-		}
-		desc['[[Get]]'] = getter;
-	}
-	if (hasOwn(Obj, 'set')) {
-		var setter = Obj.set;
-		if (typeof setter !== 'undefined' && !IsCallable(setter)) {
-			throw new $TypeError('setter must be a function');
-		}
-		desc['[[Set]]'] = setter;
-	}
-
-	if ((hasOwn(desc, '[[Get]]') || hasOwn(desc, '[[Set]]')) && (hasOwn(desc, '[[Value]]') || hasOwn(desc, '[[Writable]]'))) {
-		throw new $TypeError('Invalid property descriptor. Cannot both specify accessors and a value or writable attribute');
-	}
-	return desc;
-};
-
-
-/***/ }),
-
-/***/ 5038:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var $String = GetIntrinsic('%String%');
-var $TypeError = __nccwpck_require__(3314);
-
-// https://262.ecma-international.org/6.0/#sec-tostring
-
-module.exports = function ToString(argument) {
-	if (typeof argument === 'symbol') {
-		throw new $TypeError('Cannot convert a Symbol value to a string');
-	}
-	return $String(argument);
-};
-
-
-/***/ }),
-
-/***/ 2712:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var modulo = __nccwpck_require__(460);
-var ToNumber = __nccwpck_require__(6713);
-var truncate = __nccwpck_require__(700);
-
-var isFinite = __nccwpck_require__(3766);
-
-// https://262.ecma-international.org/14.0/#sec-touint16
-
-var two16 = 0x10000; // Math.pow(2, 16)
-
-module.exports = function ToUint16(argument) {
-	var number = ToNumber(argument);
-	if (!isFinite(number) || number === 0) {
-		return 0;
-	}
-	var int = truncate(number);
-	var int16bit = modulo(int, two16);
-	return int16bit === 0 ? 0 : int16bit; // in the spec, these are math values, so we filter out -0 here
-};
-
-
-/***/ }),
-
-/***/ 9942:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var modulo = __nccwpck_require__(460);
-var ToNumber = __nccwpck_require__(6713);
-var truncate = __nccwpck_require__(700);
-
-var isFinite = __nccwpck_require__(3766);
-
-// https://262.ecma-international.org/14.0/#sec-touint32
-
-var two32 = 0x100000000; // Math.pow(2, 32);
-
-module.exports = function ToUint32(argument) {
-	var number = ToNumber(argument);
-	if (!isFinite(number) || number === 0) {
-		return 0;
-	}
-	var int = truncate(number);
-	var int32bit = modulo(int, two32);
-	return int32bit === 0 ? 0 : int32bit; // in the spec, these are math values, so we filter out -0 here
-};
-
-
-/***/ }),
-
-/***/ 1075:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var isFinite = __nccwpck_require__(3766);
-
-var modulo = __nccwpck_require__(460);
-var ToNumber = __nccwpck_require__(6713);
-var truncate = __nccwpck_require__(700);
-
-// https://262.ecma-international.org/14.0/#sec-touint8
-
-module.exports = function ToUint8(argument) {
-	var number = ToNumber(argument);
-	if (!isFinite(number) || number === 0) {
-		return 0;
-	}
-	var int = truncate(number);
-	var int8bit = modulo(int, 0x100);
-	return int8bit;
-};
-
-
-/***/ }),
-
-/***/ 6304:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var clamp = __nccwpck_require__(5835);
-
-var ToNumber = __nccwpck_require__(6713);
-var floor = __nccwpck_require__(5638);
-
-var $isNaN = __nccwpck_require__(7044);
-
-// https://262.ecma-international.org/15.0/#sec-touint8clamp
-
-module.exports = function ToUint8Clamp(argument) {
-	var number = ToNumber(argument); // step 1
-
-	if ($isNaN(number)) { return 0; } // step 2
-
-	var clamped = clamp(number, 0, 255); // step 4
-
-	var f = floor(clamped); // step 5
-
-	if (clamped < (f + 0.5)) { return f; } // step 6
-
-	if (clamped > (f + 0.5)) { return f + 1; } // step 7
-
-	return f % 2 === 0 ? f : f + 1; // step 8
-};
-
-
-/***/ }),
-
-/***/ 3623:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $SyntaxError = __nccwpck_require__(105);
-var $TypeError = __nccwpck_require__(3314);
-
-var IsArray = __nccwpck_require__(4041);
-var IsConstructor = __nccwpck_require__(9028);
-var IsTypedArrayOutOfBounds = __nccwpck_require__(2223);
-var TypedArrayLength = __nccwpck_require__(7571);
-var ValidateTypedArray = __nccwpck_require__(7425);
-
-var availableTypedArrays = __nccwpck_require__(1506)();
-
-// https://262.ecma-international.org/15.0/#typedarraycreatefromconstructor
-
-module.exports = function TypedArrayCreateFromConstructor(constructor, argumentList) {
-	if (!IsConstructor(constructor)) {
-		throw new $TypeError('Assertion failed: `constructor` must be a constructor');
-	}
-	if (!IsArray(argumentList)) {
-		throw new $TypeError('Assertion failed: `argumentList` must be a List');
-	}
-	if (availableTypedArrays.length === 0) {
-		throw new $SyntaxError('Assertion failed: Typed Arrays are not supported in this environment');
-	}
-
-	// var newTypedArray = Construct(constructor, argumentList); // step 1
-	var newTypedArray;
-	if (argumentList.length === 0) {
-		newTypedArray = new constructor();
-	} else if (argumentList.length === 1) {
-		newTypedArray = new constructor(argumentList[0]);
-	} else if (argumentList.length === 2) {
-		newTypedArray = new constructor(argumentList[0], argumentList[1]);
-	} else {
-		newTypedArray = new constructor(argumentList[0], argumentList[1], argumentList[2]);
-	}
-
-	var taRecord = ValidateTypedArray(newTypedArray, 'SEQ-CST'); // step 2
-
-	if (argumentList.length === 1 && typeof argumentList[0] === 'number') { // step 3
-		if (IsTypedArrayOutOfBounds(taRecord)) {
-			throw new $TypeError('new Typed Array is out of bounds'); // step 3.a
-		}
-		var length = TypedArrayLength(taRecord); // step 3.b
-		if (length < argumentList[0]) {
-			throw new $TypeError('`argumentList[0]` must be <= `newTypedArray.length`'); // step 3.c
-		}
-	}
-
-	return newTypedArray; // step 4
-};
-
-
-/***/ }),
-
-/***/ 8866:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $SyntaxError = __nccwpck_require__(105);
-var $TypeError = __nccwpck_require__(3314);
-var isInteger = __nccwpck_require__(3647);
-var whichTypedArray = __nccwpck_require__(4768);
-
-// https://262.ecma-international.org/13.0/#sec-typedarrayelementsize
-
-var tableTAO = __nccwpck_require__(1821);
-
-module.exports = function TypedArrayElementSize(O) {
-	var type = whichTypedArray(O);
-	if (!type) {
-		throw new $TypeError('Assertion failed: `O` must be a TypedArray');
-	}
-	var size = tableTAO.size['$' + tableTAO.name['$' + type]];
-	if (!isInteger(size) || size < 0) {
-		throw new $SyntaxError('Assertion failed: Unknown TypedArray type `' + type + '`');
-	}
-
-	return size;
-};
-
-
-/***/ }),
-
-/***/ 9927:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $SyntaxError = __nccwpck_require__(105);
-var $TypeError = __nccwpck_require__(3314);
-
-var whichTypedArray = __nccwpck_require__(4768);
-
-// https://262.ecma-international.org/13.0/#sec-typedarrayelementtype
-
-var tableTAO = __nccwpck_require__(1821);
-
-module.exports = function TypedArrayElementType(O) {
-	var type = whichTypedArray(O);
-	if (!type) {
-		throw new $TypeError('Assertion failed: `O` must be a TypedArray');
-	}
-	var result = tableTAO.name['$' + type];
-	if (typeof result !== 'string') {
-		throw new $SyntaxError('Assertion failed: Unknown TypedArray type `' + type + '`');
-	}
-
-	return result;
-};
-
-
-/***/ }),
-
-/***/ 7571:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-
-var floor = __nccwpck_require__(5638);
-var IsFixedLengthArrayBuffer = __nccwpck_require__(1643);
-var IsTypedArrayOutOfBounds = __nccwpck_require__(2223);
-var TypedArrayElementSize = __nccwpck_require__(8866);
-
-var isTypedArrayWithBufferWitnessRecord = __nccwpck_require__(3937);
-
-var typedArrayBuffer = __nccwpck_require__(8489);
-var typedArrayByteOffset = __nccwpck_require__(3363);
-var typedArrayLength = __nccwpck_require__(3655);
-
-// https://www.ecma-international.org/ecma-262/15.0/#sec-typedarraylength
-
-module.exports = function TypedArrayLength(taRecord) {
-	if (!isTypedArrayWithBufferWitnessRecord(taRecord)) {
-		throw new $TypeError('Assertion failed: `taRecord` must be a TypedArray With Buffer Witness Record');
-	}
-
-	if (IsTypedArrayOutOfBounds(taRecord)) {
-		throw new $TypeError('Assertion failed: `taRecord` is out of bounds'); // step 1
-	}
-
-	var O = taRecord['[[Object]]']; // step 2
-
-	var isFixed = IsFixedLengthArrayBuffer(typedArrayBuffer(O));
-
-	var length = isFixed ? typedArrayLength(O) : 'AUTO';
-	if (length !== 'AUTO') {
-		return length; // step 3
-	}
-
-	if (isFixed) {
-		throw new $TypeError('Assertion failed: array buffer is not fixed length'); // step 4
-	}
-
-	var byteOffset = typedArrayByteOffset(O); // step 5
-
-	var elementSize = TypedArrayElementSize(O); // step 6
-
-	var byteLength = taRecord['[[CachedBufferByteLength]]']; // step 7
-
-	if (byteLength === 'DETACHED') {
-		throw new $TypeError('Assertion failed: typed array is detached'); // step 8
-	}
-
-	return floor((byteLength - byteOffset) / elementSize); // step 9
-};
-
-
-/***/ }),
-
-/***/ 9733:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $SyntaxError = __nccwpck_require__(105);
-var $TypeError = __nccwpck_require__(3314);
-
-var whichTypedArray = __nccwpck_require__(4768);
-var availableTypedArrays = __nccwpck_require__(1506)();
-
-var IsArray = __nccwpck_require__(4041);
-var SpeciesConstructor = __nccwpck_require__(8080);
-var TypedArrayCreateFromConstructor = __nccwpck_require__(3623);
-
-var getConstructor = __nccwpck_require__(4414);
-
-// https://262.ecma-international.org/15.0/#typedarray-species-create
-
-module.exports = function TypedArraySpeciesCreate(exemplar, argumentList) {
-	if (availableTypedArrays.length === 0) {
-		throw new $SyntaxError('Assertion failed: Typed Arrays are not supported in this environment');
-	}
-
-	var kind = whichTypedArray(exemplar);
-	if (!kind) {
-		throw new $TypeError('Assertion failed: exemplar must be a TypedArray'); // step 1
-	}
-	if (!IsArray(argumentList)) {
-		throw new $TypeError('Assertion failed: `argumentList` must be a List'); // step 1
-	}
-
-	var defaultConstructor = getConstructor(kind); // step 2
-	if (typeof defaultConstructor !== 'function') {
-		throw new $SyntaxError('Assertion failed: `constructor` of `exemplar` (' + kind + ') must exist. Please report this!');
-	}
-	var constructor = SpeciesConstructor(exemplar, defaultConstructor); // step 3
-
-	return TypedArrayCreateFromConstructor(constructor, argumentList); // step 4
-};
-
-
-/***/ }),
-
-/***/ 7425:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-var isObject = __nccwpck_require__(1040);
-
-var IsTypedArrayOutOfBounds = __nccwpck_require__(2223);
-var MakeTypedArrayWithBufferWitnessRecord = __nccwpck_require__(3117);
-
-var isTypedArray = __nccwpck_require__(6405);
-
-// https://262.ecma-international.org/15.0/#sec-validatetypedarray
-
-module.exports = function ValidateTypedArray(O, order) {
-	if (order !== 'SEQ-CST' && order !== 'UNORDERED') {
-		throw new $TypeError('Assertion failed: `order` must be ~SEQ-CST~ or ~UNORDERED~');
-	}
-
-	if (!isObject(O)) {
-		throw new $TypeError('Assertion failed: `O` must be an Object'); // step 1
-	}
-	if (!isTypedArray(O)) {
-		throw new $TypeError('Assertion failed: `O` must be a Typed Array'); // steps 1 - 2
-	}
-
-	var taRecord = MakeTypedArrayWithBufferWitnessRecord(O, order); // step 3
-
-	if (IsTypedArrayOutOfBounds(taRecord)) {
-		throw new $TypeError('`O` must be in-bounds and backed by a non-detached buffer'); // step 4
-	}
-
-	return taRecord; // step 5
-};
-
-
-/***/ }),
-
-/***/ 5835:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-var max = __nccwpck_require__(7147);
-var min = __nccwpck_require__(1017);
-
-// https://262.ecma-international.org/12.0/#clamping
-
-module.exports = function clamp(x, lower, upper) {
-	if (typeof x !== 'number' || typeof lower !== 'number' || typeof upper !== 'number' || !(lower <= upper)) {
-		throw new $TypeError('Assertion failed: all three arguments must be MVs, and `lower` must be `<= upper`');
-	}
-	return min(max(lower, x), upper);
-};
-
-
-/***/ }),
-
-/***/ 5638:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-// var modulo = require('./modulo');
-var $floor = __nccwpck_require__(6171);
-
-// http://262.ecma-international.org/11.0/#eqn-floor
-
-module.exports = function floor(x) {
-	// return x - modulo(x, 1);
-	if (typeof x === 'bigint') {
-		return x;
-	}
-	return $floor(x);
-};
-
-
-/***/ }),
-
-/***/ 460:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var mod = __nccwpck_require__(4248);
-
-// https://262.ecma-international.org/5.1/#sec-5.2
-
-module.exports = function modulo(x, y) {
-	return mod(x, y);
-};
-
-
-/***/ }),
-
-/***/ 1821:
-/***/ ((module) => {
-
-
-
-// https://262.ecma-international.org/16.0/#table-the-typedarray-constructors
-
-module.exports = {
-	__proto__: null,
-	name: {
-		__proto__: null,
-		$Int8Array: 'INT8',
-		$Uint8Array: 'UINT8',
-		$Uint8ClampedArray: 'UINT8C',
-		$Int16Array: 'INT16',
-		$Uint16Array: 'UINT16',
-		$Int32Array: 'INT32',
-		$Uint32Array: 'UINT32',
-		$BigInt64Array: 'BIGINT64',
-		$BigUint64Array: 'BIGUINT64',
-		$Float16Array: 'FLOAT16',
-		$Float32Array: 'FLOAT32',
-		$Float64Array: 'FLOAT64'
-	},
-	size: {
-		__proto__: null,
-		$INT8: 1,
-		$UINT8: 1,
-		$UINT8C: 1,
-		$INT16: 2,
-		$UINT16: 2,
-		$INT32: 4,
-		$UINT32: 4,
-		$BIGINT64: 8,
-		$BIGUINT64: 8,
-		$FLOAT16: 2,
-		$FLOAT32: 4,
-		$FLOAT64: 8
-	},
-	choices: '"INT8", "UINT8", "UINT8C", "INT16", "UINT16", "INT32", "UINT32", "BIGINT64", "BIGUINT64", "FLOAT16", "FLOAT32", or "FLOAT64"'
-};
-
-
-/***/ }),
-
-/***/ 700:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var floor = __nccwpck_require__(5638);
-
-var $TypeError = __nccwpck_require__(3314);
-
-// https://262.ecma-international.org/14.0/#eqn-truncate
-
-module.exports = function truncate(x) {
-	if (typeof x !== 'number' && typeof x !== 'bigint') {
-		throw new $TypeError('argument must be a Number or a BigInt');
-	}
-	var result = x < 0 ? -floor(-x) : floor(x);
-	return result === 0 ? 0 : result; // in the spec, these are math values, so we filter out -0 here
-};
-
-
-/***/ }),
-
-/***/ 2043:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-// TODO: remove, semver-major
-
-module.exports = __nccwpck_require__(470);
-
-
-/***/ }),
-
-/***/ 2652:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var hasPropertyDescriptors = __nccwpck_require__(497);
-
-var $defineProperty = __nccwpck_require__(9094);
-
-var hasArrayLengthDefineBug = hasPropertyDescriptors.hasArrayLengthDefineBug();
-
-// eslint-disable-next-line global-require
-var isArray = hasArrayLengthDefineBug && __nccwpck_require__(233);
-
-var callBound = __nccwpck_require__(3105);
-
-var $isEnumerable = callBound('Object.prototype.propertyIsEnumerable');
-
-// eslint-disable-next-line max-params
-module.exports = function DefineOwnProperty(IsDataDescriptor, SameValue, FromPropertyDescriptor, O, P, desc) {
-	if (!$defineProperty) {
-		if (!IsDataDescriptor(desc)) {
-			// ES3 does not support getters/setters
-			return false;
-		}
-		if (!desc['[[Configurable]]'] || !desc['[[Writable]]']) {
-			return false;
-		}
-
-		// fallback for ES3
-		if (P in O && $isEnumerable(O, P) !== !!desc['[[Enumerable]]']) {
-			// a non-enumerable existing property
-			return false;
-		}
-
-		// property does not exist at all, or exists but is enumerable
-		var V = desc['[[Value]]'];
-		// eslint-disable-next-line no-param-reassign
-		O[P] = V; // will use [[Define]]
-		return SameValue(O[P], V);
-	}
-	if (
-		hasArrayLengthDefineBug
-		&& P === 'length'
-		&& '[[Value]]' in desc
-		&& isArray(O)
-		&& O.length !== desc['[[Value]]']
-	) {
-		// eslint-disable-next-line no-param-reassign
-		O.length = desc['[[Value]]'];
-		return O.length === desc['[[Value]]'];
-	}
-
-	$defineProperty(O, P, FromPropertyDescriptor(desc));
-	return true;
-};
-
-
-/***/ }),
-
-/***/ 233:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var $Array = GetIntrinsic('%Array%');
-
-// eslint-disable-next-line global-require
-var toStr = !$Array.isArray && __nccwpck_require__(3105)('Object.prototype.toString');
-
-module.exports = $Array.isArray || function IsArray(argument) {
-	return toStr(argument) === '[object Array]';
-};
-
-
-/***/ }),
-
-/***/ 1914:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $pow = __nccwpck_require__(6947);
-
-module.exports = function bytesAsFloat32(rawBytes) {
-	// return new $Float16Array(new $Uint8Array(rawBytes).buffer)[0];
-	/*
-        Let value be the byte elements of rawBytes concatenated and interpreted as a little-endian bit string encoding of an IEEE 754-2019 binary16 value.
-        If value is a NaN, return NaN.
-        Return the Number value that corresponds to value.
-    */
-
-	var bits = (rawBytes[1] << 8) | rawBytes[0];
-
-	// extract sign, exponent, mantissa
-	var sign = bits & 0x8000 ? -1 : 1;
-	var exponent = (bits & 0x7C00) >> 10;
-	var mantissa = bits & 0x03FF;
-
-	// zero (±0)
-	if (exponent === 0 && mantissa === 0) {
-		return sign === 1 ? 0 : -0;
-	}
-
-	// infinities
-	if (exponent === 0x1F && mantissa === 0) {
-		return sign === 1 ? Infinity : -Infinity;
-	}
-
-	// NaN
-	if (exponent === 0x1F && mantissa !== 0) {
-		return NaN;
-	}
-
-	// remove bias (15)
-	exponent -= 15;
-
-	// subnormals
-	if (exponent === -15) {
-		// value = sign * (mantissa) * 2^(1-bias-10) = mantissa * 2^(-14-10)
-		return sign * mantissa * $pow(2, -24);
-	}
-
-	// normals
-	// value = sign * (1 + mantissa/2^10) * 2^exponent
-	return sign * (1 + (mantissa * $pow(2, -10))) * $pow(2, exponent);
-};
-
-
-/***/ }),
-
-/***/ 7524:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $pow = __nccwpck_require__(6947);
-
-module.exports = function bytesAsFloat32(rawBytes) {
-	// return new $Float32Array(new $Uint8Array(rawBytes).buffer)[0];
-
-	/*
-        Let value be the byte elements of rawBytes concatenated and interpreted as a little-endian bit string encoding of an IEEE 754-2008 binary32 value.
-If value is an IEEE 754-2008 binary32 NaN value, return the NaN Number value.
-Return the Number value that corresponds to value.
-        */
-	var sign = rawBytes[3] & 0x80 ? -1 : 1; // Check the sign bit
-	var exponent = ((rawBytes[3] & 0x7F) << 1)
-		| (rawBytes[2] >> 7); // Combine bits for exponent
-	var mantissa = ((rawBytes[2] & 0x7F) << 16)
-		| (rawBytes[1] << 8)
-		| rawBytes[0]; // Combine bits for mantissa
-
-	if (exponent === 0 && mantissa === 0) {
-		return sign === 1 ? 0 : -0;
-	}
-	if (exponent === 0xFF && mantissa === 0) {
-		return sign === 1 ? Infinity : -Infinity;
-	}
-	if (exponent === 0xFF && mantissa !== 0) {
-		return NaN;
-	}
-
-	exponent -= 127; // subtract the bias
-
-	if (exponent === -127) {
-		return sign * mantissa * $pow(2, -126 - 23);
-	}
-	return sign * (1 + (mantissa * $pow(2, -23))) * $pow(2, exponent);
-};
-
-
-/***/ }),
-
-/***/ 6051:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $pow = __nccwpck_require__(6947);
-
-module.exports = function bytesAsFloat64(rawBytes) {
-	// return new $Float64Array(new $Uint8Array(rawBytes).buffer)[0];
-
-	/*
-    Let value be the byte elements of rawBytes concatenated and interpreted as a little-endian bit string encoding of an IEEE 754-2008 binary64 value.
-If value is an IEEE 754-2008 binary64 NaN value, return the NaN Number value.
-Return the Number value that corresponds to value.
-    */
-	var sign = rawBytes[7] & 0x80 ? -1 : 1; // first bit
-	var exponent = ((rawBytes[7] & 0x7F) << 4) // 7 bits from index 7
-        | ((rawBytes[6] & 0xF0) >> 4); // 4 bits from index 6
-	var mantissa = ((rawBytes[6] & 0x0F) * 0x1000000000000) // 4 bits from index 6
-        + (rawBytes[5] * 0x10000000000) // 8 bits from index 5
-        + (rawBytes[4] * 0x100000000) // 8 bits from index 4
-        + (rawBytes[3] * 0x1000000) // 8 bits from index 3
-        + (rawBytes[2] * 0x10000) // 8 bits from index 2
-        + (rawBytes[1] * 0x100) // 8 bits from index 1
-        + rawBytes[0]; // 8 bits from index 0
-
-	if (exponent === 0 && mantissa === 0) {
-		return sign * 0;
-	}
-	if (exponent === 0x7FF && mantissa !== 0) {
-		return NaN;
-	}
-	if (exponent === 0x7FF && mantissa === 0) {
-		return sign * Infinity;
-	}
-
-	exponent -= 1023; // subtract the bias
-
-	// Handle subnormal numbers
-	if (exponent === -1023) {
-		return sign * mantissa * 5e-324; // $pow(2, -1022 - 52)
-	}
-
-	return sign * (1 + (mantissa / 0x10000000000000)) * $pow(2, exponent);
-};
-
-
-/***/ }),
-
-/***/ 4593:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var $pow = __nccwpck_require__(6947);
-
-var $Number = GetIntrinsic('%Number%');
-var $BigInt = GetIntrinsic('%BigInt%', true);
-
-module.exports = function bytesAsInteger(rawBytes, elementSize, isUnsigned, isBigInt) {
-	var Z = isBigInt ? $BigInt : $Number;
-
-	// this is common to both branches
-	var intValue = Z(0);
-	for (var i = 0; i < rawBytes.length; i++) {
-		intValue += Z(rawBytes[i] * $pow(2, 8 * i));
-	}
-	/*
-	Let intValue be the byte elements of rawBytes concatenated and interpreted as a bit string encoding of an unsigned little-endian binary number.
-	*/
-
-	if (!isUnsigned) { // steps 5-6
-		// Let intValue be the byte elements of rawBytes concatenated and interpreted as a bit string encoding of a binary little-endian 2's complement number of bit length elementSize × 8.
-		var bitLength = elementSize * 8;
-
-		if (rawBytes[elementSize - 1] & 0x80) {
-			intValue -= Z($pow(2, bitLength));
-		}
-	}
-
-	return intValue; // step 7
-};
-
-
-/***/ }),
-
-/***/ 9289:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var $Uint8Array = GetIntrinsic('%Uint8Array%', true);
-var $Uint32Array = GetIntrinsic('%Uint32Array%', true);
-
-var typedArrayBuffer = __nccwpck_require__(8489);
-
-var uInt32 = $Uint32Array && new $Uint32Array([0x12345678]);
-var uInt8 = uInt32 && new $Uint8Array(typedArrayBuffer(uInt32));
-
-module.exports = uInt8
-	? uInt8[0] === 0x78
-		? 'little'
-		: uInt8[0] === 0x12
-			? 'big'
-			: uInt8[0] === 0x34
-				? 'mixed' // https://developer.mozilla.org/en-US/docs/Glossary/Endianness
-				: 'unknown' // ???
-	: 'indeterminate'; // no way to know
-
-
-/***/ }),
-
-/***/ 9835:
-/***/ ((module) => {
-
-
-
-module.exports = function every(array, predicate) {
-	for (var i = 0; i < array.length; i += 1) {
-		if (!predicate(array[i], i, array)) {
-			return false;
-		}
-	}
-	return true;
-};
-
-
-/***/ }),
-
-/***/ 4930:
-/***/ ((module) => {
-
-
-
-module.exports = function forEach(array, callback) {
-	for (var i = 0; i < array.length; i += 1) {
-		callback(array[i], i, array); // eslint-disable-line callback-return
-	}
-};
-
-
-/***/ }),
-
-/***/ 2293:
-/***/ ((module) => {
-
-
-
-var MAX_ITER = 1075; // 1023+52 (subnormals) => BIAS+NUM_SIGNFICAND_BITS-1
-var maxBits = 54; // only 53 bits for fraction
-
-module.exports = function fractionToBitString(x) {
-	var str = '';
-	if (x === 0) {
-		return str;
-	}
-	var j = MAX_ITER;
-
-	var y;
-	// Each time we multiply by 2 and find a ones digit, add a '1'; otherwise, add a '0'..
-	for (var i = 0; i < MAX_ITER; i += 1) {
-		y = x * 2;
-		if (y >= 1) {
-			x = y - 1; // eslint-disable-line no-param-reassign
-			str += '1';
-			if (j === MAX_ITER) {
-				j = i; // first 1
-			}
-		} else {
-			x = y; // eslint-disable-line no-param-reassign
-			str += '0';
-		}
-		// Stop when we have no more decimals to process or in the event we found a fraction which cannot be represented in a finite number of bits...
-		if (y === 1 || i - j > maxBits) {
-			return str;
-		}
-	}
-	return str;
-};
-
-
-/***/ }),
-
-/***/ 9890:
-/***/ ((module) => {
-
-
-
-module.exports = function fromPropertyDescriptor(Desc) {
-	if (typeof Desc === 'undefined') {
-		return Desc;
-	}
-	var obj = {};
-	if ('[[Value]]' in Desc) {
-		obj.value = Desc['[[Value]]'];
-	}
-	if ('[[Writable]]' in Desc) {
-		obj.writable = !!Desc['[[Writable]]'];
-	}
-	if ('[[Get]]' in Desc) {
-		obj.get = Desc['[[Get]]'];
-	}
-	if ('[[Set]]' in Desc) {
-		obj.set = Desc['[[Set]]'];
-	}
-	if ('[[Enumerable]]' in Desc) {
-		obj.enumerable = !!Desc['[[Enumerable]]'];
-	}
-	if ('[[Configurable]]' in Desc) {
-		obj.configurable = !!Desc['[[Configurable]]'];
-	}
-	return obj;
-};
-
-
-/***/ }),
-
-/***/ 1924:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $floor = __nccwpck_require__(6171);
-
-// https://runestone.academy/ns/books/published/pythonds/BasicDS/ConvertingDecimalNumberstoBinaryNumbers.html#:~:text=The%20Divide%20by%202%20algorithm,have%20a%20remainder%20of%200
-
-module.exports = function intToBinaryString(x) {
-	var str = '';
-	var y;
-
-	while (x > 0) {
-		y = x / 2;
-		x = $floor(y); // eslint-disable-line no-param-reassign
-		if (y === x) {
-			str = '0' + str;
-		} else {
-			str = '1' + str;
-		}
-	}
-	return str;
-};
-
-
-/***/ }),
-
-/***/ 7854:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var $Number = GetIntrinsic('%Number%');
-var $BigInt = GetIntrinsic('%BigInt%', true);
-
-module.exports = function integerToNBytes(intValue, n, isLittleEndian) {
-	var Z = typeof intValue === 'bigint' ? $BigInt : $Number;
-	/*
-	if (intValue >= 0) { // step 3.d
-		// Let rawBytes be a List containing the n-byte binary encoding of intValue. If isLittleEndian is false, the bytes are ordered in big endian order. Otherwise, the bytes are ordered in little endian order.
-	} else { // step 3.e
-		// Let rawBytes be a List containing the n-byte binary 2's complement encoding of intValue. If isLittleEndian is false, the bytes are ordered in big endian order. Otherwise, the bytes are ordered in little endian order.
-	}
-    */
-	if (intValue < 0) {
-		intValue >>>= 0; // eslint-disable-line no-param-reassign
-	}
-
-	var rawBytes = [];
-	for (var i = 0; i < n; i++) {
-		rawBytes[isLittleEndian ? i : n - 1 - i] = $Number(intValue & Z(0xFF));
-		intValue >>= Z(8); // eslint-disable-line no-param-reassign
-	}
-
-	return rawBytes; // step 4
-};
-
-
-/***/ }),
-
-/***/ 1315:
-/***/ ((module) => {
-
-
-
-module.exports = function isByteValue(value) {
-	return typeof value === 'number' && value >= 0 && value <= 255 && (value | 0) === value;
-};
-
-
-/***/ }),
-
-/***/ 4278:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-// TODO, semver-major: delete
-module.exports = __nccwpck_require__(3647);
-
-
-/***/ }),
-
-/***/ 2805:
-/***/ ((module) => {
-
-
-
-module.exports = Number.isNaN || function isNaN(a) {
-	return a !== a;
-};
-
-
-/***/ }),
-
-/***/ 6229:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-// TODO: remove, semver-major
-
-module.exports = __nccwpck_require__(1040);
-
-
-/***/ }),
-
-/***/ 7369:
-/***/ ((module) => {
-
-
-
-module.exports = function isPrimitive(value) {
-	return value === null || (typeof value !== 'function' && typeof value !== 'object');
-};
-
-
-/***/ }),
-
-/***/ 7084:
-/***/ ((module) => {
-
-
-
-module.exports = function isPropertyKey(argument) {
-	return typeof argument === 'string' || typeof argument === 'symbol';
-};
-
-
-/***/ }),
-
-/***/ 4248:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-// TODO, semver-major: delete
-module.exports = __nccwpck_require__(9521);
-
-
-/***/ }),
-
-/***/ 9843:
-/***/ ((module) => {
-
-
-
-module.exports = function bigIntMod(BigIntRemainder, bigint, modulo) {
-	var remain = BigIntRemainder(bigint, modulo);
-	return remain >= 0 ? remain : remain + modulo;
-};
-
-
-/***/ }),
-
-/***/ 2612:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $TypeError = __nccwpck_require__(3314);
-
-var hasOwn = __nccwpck_require__(4076);
-
-var allowed = {
-	__proto__: null,
-	'[[Configurable]]': true,
-	'[[Enumerable]]': true,
-	'[[Get]]': true,
-	'[[Set]]': true,
-	'[[Value]]': true,
-	'[[Writable]]': true
-};
-
-// https://262.ecma-international.org/6.0/#sec-property-descriptor-specification-type
-
-module.exports = function isPropertyDescriptor(Desc) {
-	if (!Desc || typeof Desc !== 'object') {
-		return false;
-	}
-
-	for (var key in Desc) { // eslint-disable-line
-		if (hasOwn(Desc, key) && !allowed[key]) {
-			return false;
-		}
-	}
-
-	var isData = hasOwn(Desc, '[[Value]]') || hasOwn(Desc, '[[Writable]]');
-	var IsAccessor = hasOwn(Desc, '[[Get]]') || hasOwn(Desc, '[[Set]]');
-	if (isData && IsAccessor) {
-		throw new $TypeError('Property Descriptors may not be both accessor and data descriptors');
-	}
-	return true;
-};
-
-
-/***/ }),
-
-/***/ 3937:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var hasOwn = __nccwpck_require__(4076);
-var isTypedArray = __nccwpck_require__(6405);
-
-var isInteger = __nccwpck_require__(4278);
-
-module.exports = function isTypedArrayWithBufferWitnessRecord(value) {
-	return !!value
-		&& typeof value === 'object'
-		&& hasOwn(value, '[[Object]]')
-		&& hasOwn(value, '[[CachedBufferByteLength]]')
-		&& (
-			(isInteger(value['[[CachedBufferByteLength]]']) && value['[[CachedBufferByteLength]]'] >= 0)
-			|| value['[[CachedBufferByteLength]]'] === 'DETACHED'
-		)
-		&& isTypedArray(value['[[Object]]']);
-};
-
-
-/***/ }),
-
-/***/ 4414:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var constructors = {
-	__proto__: null,
-	$Int8Array: GetIntrinsic('%Int8Array%', true),
-	$Uint8Array: GetIntrinsic('%Uint8Array%', true),
-	$Uint8ClampedArray: GetIntrinsic('%Uint8ClampedArray%', true),
-	$Int16Array: GetIntrinsic('%Int16Array%', true),
-	$Uint16Array: GetIntrinsic('%Uint16Array%', true),
-	$Int32Array: GetIntrinsic('%Int32Array%', true),
-	$Uint32Array: GetIntrinsic('%Uint32Array%', true),
-	$BigInt64Array: GetIntrinsic('%BigInt64Array%', true),
-	$BigUint64Array: GetIntrinsic('%BigUint64Array%', true),
-	$Float16Array: GetIntrinsic('%Float16Array%', true),
-	$Float32Array: GetIntrinsic('%Float32Array%', true),
-	$Float64Array: GetIntrinsic('%Float64Array%', true)
-};
-
-module.exports = function getConstructor(kind) {
-	return constructors['$' + kind];
-};
-
-
-/***/ }),
-
-/***/ 5592:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $abs = __nccwpck_require__(5641);
-var $floor = __nccwpck_require__(6171);
-var $pow = __nccwpck_require__(6947);
-
-var isFinite = __nccwpck_require__(3766);
-var isNaN = __nccwpck_require__(7044);
-var isNegativeZero = __nccwpck_require__(1908);
-
-var maxFiniteFloat16 = 65504; // 2**16 - 2**5
-
-module.exports = function valueToFloat16Bytes(value, isLittleEndian) {
-	// NaN → exponent=all-ones, mantissa MSB=1 → 0x7e00
-	if (isNaN(value)) {
-		return isLittleEndian
-			? [0x00, 0x7e]
-			: [0x7e, 0x00];
-	}
-
-	var leastSig;
-
-	// ±0 → just the sign bit
-	if (value === 0) {
-		leastSig = isNegativeZero(value) ? 0x80 : 0x00;
-		return isLittleEndian
-			? [0x00, leastSig]
-			: [leastSig, 0x00];
-	}
-
-	// ±∞ → exponent=all-ones, mantissa=0 → 0x7c00 or 0xfc00
-	if ($abs(value) > maxFiniteFloat16 || !isFinite(value)) {
-		leastSig = value < 0 ? 0xfc : 0x7c;
-		return isLittleEndian
-			? [0x00, leastSig]
-			: [leastSig, 0x00];
-	}
-
-	var sign = value < 0 ? 1 : 0;
-	value = $abs(value); // eslint-disable-line no-param-reassign
-
-	// normalize to [1,2)
-	var exponent = 0;
-	while (value >= 2) {
-		exponent += 1;
-		value /= 2; // eslint-disable-line no-param-reassign
-	}
-	while (value < 1) {
-		exponent -= 1;
-		value *= 2; // eslint-disable-line no-param-reassign
-	}
-
-	// build mantissa (10 bits)
-	var mantissa = value - 1;
-	mantissa *= $pow(2, 10) + 0.5;
-	mantissa = $floor(mantissa);
-
-	// apply bias (15) and shift into place
-	exponent += 15;
-	exponent <<= 10;
-
-	// pack sign, exponent, mantissa
-	var result = (sign << 15) | exponent | mantissa;
-
-	// split into two bytes
-	var byte0 = result & 0xFF;
-	result >>= 8;
-	var byte1 = result & 0xFF;
-
-	return isLittleEndian
-		? [byte0, byte1]
-		: [byte1, byte0];
-};
-
-
-/***/ }),
-
-/***/ 4558:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var $abs = __nccwpck_require__(5641);
-var $floor = __nccwpck_require__(6171);
-var $pow = __nccwpck_require__(6947);
-
-var isFinite = __nccwpck_require__(3766);
-var isNaN = __nccwpck_require__(7044);
-var isNegativeZero = __nccwpck_require__(1908);
-
-var maxFiniteFloat32 = 3.4028234663852886e+38; // roughly 2 ** 128 - 1
-
-module.exports = function valueToFloat32Bytes(value, isLittleEndian) {
-	if (isNaN(value)) {
-		return isLittleEndian ? [0, 0, 192, 127] : [127, 192, 0, 0]; // hardcoded
-	}
-
-	var leastSig;
-
-	if (value === 0) {
-		leastSig = isNegativeZero(value) ? 0x80 : 0;
-		return isLittleEndian ? [0, 0, 0, leastSig] : [leastSig, 0, 0, 0];
-	}
-
-	if ($abs(value) > maxFiniteFloat32 || !isFinite(value)) {
-		leastSig = value < 0 ? 255 : 127;
-		return isLittleEndian ? [0, 0, 128, leastSig] : [leastSig, 128, 0, 0];
-	}
-
-	var sign = value < 0 ? 1 : 0;
-	value = $abs(value); // eslint-disable-line no-param-reassign
-
-	var exponent = 0;
-	while (value >= 2) {
-		exponent += 1;
-		value /= 2; // eslint-disable-line no-param-reassign
-	}
-
-	while (value < 1) {
-		exponent -= 1;
-		value *= 2; // eslint-disable-line no-param-reassign
-	}
-
-	var mantissa = value - 1;
-	mantissa *= $pow(2, 23) + 0.5;
-	mantissa = $floor(mantissa);
-
-	exponent += 127;
-	exponent <<= 23;
-
-	var result = (sign << 31)
-        | exponent
-        | mantissa;
-
-	var byte0 = result & 255;
-	result >>= 8;
-	var byte1 = result & 255;
-	result >>= 8;
-	var byte2 = result & 255;
-	result >>= 8;
-	var byte3 = result & 255;
-
-	if (isLittleEndian) {
-		return [byte0, byte1, byte2, byte3];
-	}
-	return [byte3, byte2, byte1, byte0];
-};
-
-
-/***/ }),
-
-/***/ 6951:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-
-var $parseInt = GetIntrinsic('%parseInt%');
-var $abs = __nccwpck_require__(5641);
-var $floor = __nccwpck_require__(6171);
-var isFinite = __nccwpck_require__(3766);
-var isNegativeZero = __nccwpck_require__(1908);
-
-var callBound = __nccwpck_require__(3105);
-
-var $strIndexOf = callBound('String.prototype.indexOf');
-var $strSlice = callBound('String.prototype.slice');
-
-var fractionToBitString = __nccwpck_require__(2293);
-var intToBinString = __nccwpck_require__(1924);
-var isNaN = __nccwpck_require__(2805);
-
-var float64bias = 1023;
-
-var elevenOnes = '11111111111';
-var elevenZeroes = '00000000000';
-var fiftyOneZeroes = elevenZeroes + elevenZeroes + elevenZeroes + elevenZeroes + '0000000';
-
-// IEEE 754-1985
-module.exports = function valueToFloat64Bytes(value, isLittleEndian) {
-	var signBit = value < 0 || isNegativeZero(value) ? '1' : '0';
-	var exponentBits;
-	var significandBits;
-
-	if (isNaN(value)) {
-		exponentBits = elevenOnes;
-		significandBits = '1' + fiftyOneZeroes;
-	} else if (!isFinite(value)) {
-		exponentBits = elevenOnes;
-		significandBits = '0' + fiftyOneZeroes;
-	} else if (value === 0) {
-		exponentBits = elevenZeroes;
-		significandBits = '0' + fiftyOneZeroes;
-	} else {
-		value = $abs(value); // eslint-disable-line no-param-reassign
-
-		// Isolate the integer part (digits before the decimal):
-		var integerPart = $floor(value);
-
-		var intBinString = intToBinString(integerPart); // bit string for integer part
-		var fracBinString = fractionToBitString(value - integerPart); // bit string for fractional part
-
-		var numberOfBits;
-		// find exponent needed to normalize integer+fractional parts
-		if (intBinString) {
-			exponentBits = intBinString.length - 1; // move the decimal to the left
-		} else {
-			var first1 = $strIndexOf(fracBinString, '1');
-			if (first1 > -1) {
-				numberOfBits = first1 + 1;
-			}
-			exponentBits = -numberOfBits; // move the decimal to the right
-		}
-
-		significandBits = intBinString + fracBinString;
-		if (exponentBits < 0) {
-			// subnormals
-			if (exponentBits <= -float64bias) {
-				numberOfBits = float64bias - 1; // limit number of removed bits
-			}
-			significandBits = $strSlice(significandBits, numberOfBits); // remove all leading 0s and the first 1 for normal values; for subnormals, remove up to `float64bias - 1` leading bits
-		} else {
-			significandBits = $strSlice(significandBits, 1); // remove the leading '1' (implicit/hidden bit)
-		}
-		exponentBits = $strSlice(elevenZeroes + intToBinString(exponentBits + float64bias), -11); // Convert the exponent to a bit string
-
-		significandBits = $strSlice(significandBits + fiftyOneZeroes + '0', 0, 52); // fill in any trailing zeros and ensure we have only 52 fraction bits
-	}
-
-	var bits = signBit + exponentBits + significandBits;
-	var rawBytes = [];
-	for (var i = 0; i < 8; i++) {
-		var targetIndex = isLittleEndian ? 8 - i - 1 : i;
-		rawBytes[targetIndex] = $parseInt($strSlice(bits, i * 8, (i + 1) * 8), 2);
-	}
-
-	return rawBytes;
-};
-
-
-/***/ }),
-
 /***/ 4352:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -40832,74 +30882,6 @@ module.exports = {
   normalizeIPv6,
   stringArrayToHexStripped
 }
-
-
-/***/ }),
-
-/***/ 5957:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var GetIntrinsic = __nccwpck_require__(470);
-var IsCallable = __nccwpck_require__(7187);
-var isObject = __nccwpck_require__(6229);
-var whichBuiltinType = __nccwpck_require__(5330);
-var $TypeError = __nccwpck_require__(3314);
-
-var gPO = __nccwpck_require__(1967);
-var $Object = __nccwpck_require__(5399);
-
-module.exports = function getPrototypeOf(O) {
-	if (!isObject(O)) {
-		throw new $TypeError('Reflect.getPrototypeOf called on non-object');
-	}
-
-	if (gPO) {
-		return gPO(O);
-	}
-
-	var type = whichBuiltinType(O);
-	if (type) {
-		var intrinsic = GetIntrinsic('%' + type + '.prototype%', true);
-		if (intrinsic) {
-			return intrinsic;
-		}
-	}
-	if (IsCallable(O.constructor)) {
-		return O.constructor.prototype;
-	}
-	if (O instanceof Object) {
-		return $Object.prototype;
-	}
-
-	/*
-	 * Correctly return null for Objects created with `Object.create(null)` (shammed or native) or `{ __proto__: null}`.  Also returns null for
-	 * cross-realm objects on browsers that lack `__proto__` support (like IE <11), but that's the best we can do.
-	 */
-	return null;
-};
-
-
-/***/ }),
-
-/***/ 1360:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var implementation = __nccwpck_require__(5957);
-
-var getProto = __nccwpck_require__(1967);
-
-module.exports = function getPolyfill() {
-	if (typeof Reflect === 'object' && Reflect && Reflect.getPrototypeOf) {
-		return Reflect.getPrototypeOf;
-	}
-	return getProto
-		? function getPrototypeOf(O) { return getProto(O); }
-		: implementation;
-};
 
 
 /***/ }),

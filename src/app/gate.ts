@@ -1,5 +1,5 @@
 import { mkdir, readFile } from 'node:fs/promises';
-import type { FeedSettings, GateOptions } from '../config/settings.js';
+import type { FeedSettings, GateOptions, ProfileSettings } from '../config/settings.js';
 import { ConfigError, errorCode } from '../core/errors.js';
 import { evaluate } from '../core/evaluate.js';
 import { legacyStableNames } from '../core/identity.js';
@@ -157,7 +157,10 @@ const noDownload: FeedDownload = () => Promise.reject(new Error('feeds can only 
  * The central profile when profiles-repo is set — a path given as `profile` replaces it only when the central one
  * is not required — else the repository's own.
  */
-async function resolveProfile(options: GateOptions, context: GateContext): Promise<Profile> {
+export async function resolveProfile(
+  options: ProfileSettings,
+  context: Pick<GateContext, 'logger' | 'now' | 'env'>,
+): Promise<Profile> {
   const { central } = options;
   const local = {
     profilesDir: options.profilesDir,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { baselineLoader } from '../baseline/resolve.js';
 import { readCiContext } from '../config/ci-context.js';
-import type { DeliveryDestinations, RunSettings } from '../config/settings.js';
+import type { DeliveryDestinations, ProfileSettings, RunSettings } from '../config/settings.js';
 import { ExitCode, describeError, isGateError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ArtifactUploader } from '../delivery/artifact.js';
@@ -14,7 +14,7 @@ import type { RetryPolicy } from '../lib/retry.js';
 import { verdictLine } from '../render/summary.js';
 import type { ImageScanner } from '../trivy/scanner.js';
 import { VULNGATE_VERSION } from '../version.js';
-import { runGate, type GateOutcome } from './gate.js';
+import { resolveProfile, runGate, type GateOutcome } from './gate.js';
 import { DEFAULT_RETRY } from '../lib/retry.js';
 import { feedDownloader } from '../feeds/download.js';
 
@@ -189,13 +189,20 @@ function conclude(args: {
 export async function replay(args: {
   fromDir: string;
   destinations: DeliveryDestinations;
+  /** This job's profile: its notify says who is told, and through what. */
+  profile: ProfileSettings;
   ports: RunPorts;
 }): Promise<RunOutcome> {
   const { ports } = args;
   const to = { ...args.destinations, ci: readCiContext(ports.env), env: ports.env };
+  const notify = async () => {
+    const profile = await resolveProfile(args.profile, ports);
+    ports.logger.info(`Who to tell, and through what: notify of this job's profile ${profile.source}`);
+    return profile.notify;
+  };
   let deliveries: DeliveryOutcome[];
   try {
-    deliveries = await replayUndelivered({ fromDir: args.fromDir, to, context: deliveryContext(ports) });
+    deliveries = await replayUndelivered({ fromDir: args.fromDir, to, context: deliveryContext(ports), notify });
   } catch (err) {
     return failedBeforeJudging(err);
   }

@@ -19,6 +19,9 @@ export interface GitLabArtifactQuery {
   timeoutMs: number;
 }
 
+/** As for a GitHub artifact's record: what one job's results file may weigh. */
+const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+
 /** GET /projects/:id/jobs/artifacts/:ref/raw/*path?job=…: 404 when the branch has no such successful job yet. */
 export async function findGitLabBaseline(q: GitLabArtifactQuery): Promise<FoundRecord> {
   const file = q.file
@@ -42,6 +45,8 @@ export async function findGitLabBaseline(q: GitLabArtifactQuery): Promise<FoundR
   const answer = await http.send({
     url,
     accept: [404],
+    // The record is read into memory: a larger answer is not a record vulngate wrote.
+    maxBytes: MAX_RECORD_BYTES,
     describe: (failure) =>
       failure.redirectTo === undefined ? `GitLab answered ${failure.status} for ${source}'s artifacts` : undefined,
   });

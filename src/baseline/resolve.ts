@@ -78,6 +78,7 @@ async function findRecord(settings: BaselineSettings, targets: string[]): Promis
       token: settings.github.token,
       owner: run.owner,
       repo: run.repo,
+      repositoryId: run.repositoryId,
       artifactName: auditArtifactName({ name: settings.github.artifactName, run, targets }),
       branch: ci.defaultBranch,
       runId: run.runId,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { replayDestinations } from '../config/settings.js';
+import { readCiContext } from '../config/ci-context.js';
+import { replayDestinations, replayProfile } from '../config/replay-settings.js';
 import { cliCacheRoot, cliSettings } from '../config/run-settings.js';
 import {
   commandOptions,
@@ -183,8 +184,10 @@ async function runCommand(args: {
     for (const warning of unknownVariableWarnings(io.env)) ports.logger.warning(warning);
     if (command === 'forward') {
       // Where to and with what: this job's flags and variables, never the spool's.
-      const destinations = replayDestinations(options, io.env);
-      outcome = await replay({ fromDir: options.values.from ?? '', destinations, ports });
+      const ci = readCiContext(io.env);
+      const destinations = replayDestinations(options, io.env, ci);
+      const profile = replayProfile(options, ci);
+      outcome = await replay({ fromDir: options.values.from ?? '', destinations, profile, ports });
       if (outcome.exitCode === ExitCode.Config || outcome.exitCode === ExitCode.Internal) {
         io.stderr.write(`vulngate: ${logLine(outcome.reason)}\n`);
       } else io.stdout.write(`${logLine(outcome.reason)}\n`);

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 export interface GitHubRun {
   owner: string;
   repo: string;
+  /** GITHUB_REPOSITORY_ID: the repository's number, which a fork of it does not share. */
+  repositoryId?: string;
   sha: string;
   /** The full ref: refs/heads/main, refs/pull/7/merge. */
   ref: string;
@@ -108,6 +110,7 @@ function readGitHub(env: NodeJS.ProcessEnv, repository: string): CiContext {
     github: {
       owner,
       repo: project,
+      ...(env.GITHUB_REPOSITORY_ID ? { repositoryId: env.GITHUB_REPOSITORY_ID } : {}),
       sha: env.GITHUB_SHA ?? '',
       ref: env.GITHUB_REF ?? '',
       eventName: env.GITHUB_EVENT_NAME ?? '',

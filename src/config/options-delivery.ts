@@ -83,12 +83,12 @@ export const DELIVERY_OPTIONS = {
   }),
   'defectdojo-product-type': textOption({
     help: 'DefectDojo product type. Default the repository owner.',
-    commands: JUDGE_COMMANDS,
+    commands: ALL_COMMANDS,
     cli: { placeholder: 'name' },
   }),
   'defectdojo-product': textOption({
     help: 'DefectDojo product. Default the repository.',
-    commands: JUDGE_COMMANDS,
+    commands: ALL_COMMANDS,
     cli: { placeholder: 'name' },
   }),
   'defectdojo-engagement': textOption({
@@ -97,8 +97,10 @@ export const DELIVERY_OPTIONS = {
     cli: { placeholder: 'name' },
   }),
   'defectdojo-close-old-findings': booleanOption({
-    help: 'Close findings an image no longer has. Default true on the default branch only.',
-    commands: JUDGE_COMMANDS,
+    help:
+      'Close findings an image no longer has. Default true on the default branch only; `forward`: false (a ' +
+      'replayed report closes nothing unless this is set).',
+    commands: ALL_COMMANDS,
     cli: { placeholder: 'bool' },
   }),
   'defectdojo-minimum-severity': textOption({

@@ -47,32 +47,32 @@ export const JUDGE_OPTIONS = {
     help:
       'Security profile, as a file path or a name in profiles-dir (a name that is not there is an error). Empty uses ' +
       'profiles-dir/default.yml, else the built-in default (HIGH, ignore unfixed).',
-    commands: JUDGE_COMMANDS,
+    commands: ALL_COMMANDS,
     cli: { placeholder: 'path-or-name' },
   }),
   'profiles-dir': textOption({
     help: 'Directory of named profiles.',
     default: 'profiles',
-    commands: JUDGE_COMMANDS,
+    commands: ALL_COMMANDS,
     cli: { placeholder: 'dir' },
   }),
   'profiles-repo': textOption({
     help:
       'A central repository of profiles the security team reviews: owner/name (GitHub) or a git URL (https, ssh), ' +
       'with an optional @ref. The profile is <owner>/<repo>.yml, else <repo>.yml, else default.yml there.',
-    commands: JUDGE_COMMANDS,
+    commands: ALL_COMMANDS,
     cli: { placeholder: 'repo[@ref]' },
   }),
   'profiles-token': textOption({
     help: 'Token with read access to profiles-repo (GitHub: a token; GitLab: CI_JOB_TOKEN where allowed).',
     secret: true,
-    commands: JUDGE_COMMANDS,
+    commands: ALL_COMMANDS,
     envOnly: true,
   }),
   'profiles-repo-required': booleanOption({
     help: 'The central profile cannot be replaced by a file in this repository nor loosened by inputs (SOC 2).',
     default: false,
-    commands: JUDGE_COMMANDS,
+    commands: ALL_COMMANDS,
     cli: { placeholder: 'bool' },
   }),
   'profiles-repo-timeout': integerOption({
@@ -80,7 +80,7 @@ export const JUDGE_OPTIONS = {
     default: 60,
     min: 1,
     max: 3600,
-    commands: JUDGE_COMMANDS,
+    commands: ALL_COMMANDS,
     cli: { placeholder: 'seconds' },
   }),
   severity: severityOption({

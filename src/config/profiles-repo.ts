@@ -12,6 +12,30 @@ export interface ProfilesRepo {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
+ * Why a ref is not one git would take as a name (git check-ref-format's rules), or undefined. Above all it never
+ * starts with `-`: git would read `--upload-pack=…` as its own option.
+ */
+export function refProblem(ref: string): string | undefined {
+  if (ref.startsWith('-')) return 'starts with -';
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(ref)) return 'has a space, a control character or one of ~ ^ : ? * [ \\';
+  if (ref.includes('..') || ref.includes('@{') || ref === '@') return "has '..' or '@{', or is '@'";
+  if (ref.startsWith('/') || ref.endsWith('/') || ref.includes('//')) return 'has an empty part';
+  if (ref.endsWith('.')) return "ends with '.'";
+  if (ref.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock')))
+    return "has a part that starts with '.' or ends with '.lock'";
+  return undefined;
+}
+
+/** The host of `git@host:path` or `ssh://[user@]host/path`: never one ssh would read as an option. */
+function sshHostProblem(url: string): boolean {
+  const host = url.startsWith('ssh://')
+    ? /^ssh:\/\/(?:[^@/]*@)?([^/:]*)/.exec(url)?.[1]
+    : /^git@([^:/]+):/.exec(url)?.[1];
+  return host === undefined || host === '' || host.startsWith('-');
+}
+
+/**
  * `owner/name[@ref]` (GitHub), or a git URL with an optional `@ref` after the path. The ref is what follows the last
  * `@` when that part has no `:` (so `git@host:org/repo` keeps its user).
  */
@@ -23,13 +47,25 @@ export function parseProfilesRepo(value: string, label: string, githubServer: st
   }
   const at = text.lastIndexOf('@');
   const tail = at === -1 ? '' : text.slice(at + 1);
-  const hasRef = at > 0 && tail !== '' && !tail.includes(':') && text.slice(0, at).includes('/');
+  // In a URL the ref's `@` comes after the host's first `/` (`ssh://git@host/repo.git` has a user, not a ref).
+  const scheme = text.indexOf('://');
+  const pathStart = scheme === -1 ? 0 : text.indexOf('/', scheme + 3);
+  const hasRef =
+    at > pathStart && pathStart !== -1 && tail !== '' && !tail.includes(':') && text.slice(0, at).includes('/');
   const base = hasRef ? text.slice(0, at) : text;
   const ref = hasRef ? tail : undefined;
+  const badRef = ref === undefined ? undefined : refProblem(ref);
+  if (badRef)
+    throw new ConfigError(
+      `${label}: the ref '${shorten(oneLine(ref ?? ''), 100)}' ${badRef}; give a branch, tag or commit`,
+    );
   if (/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(base)) {
     return { url: `${withoutTrailingSlashes(githubServer)}/${base}.git`, ref };
   }
-  if (/^git@[^:/]+:.+/.test(base) || base.startsWith('ssh://')) return { url: base, ref };
+  if (/^git@[^:/]+:.+/.test(base) || base.startsWith('ssh://')) {
+    if (sshHostProblem(base)) throw new ConfigError(`${label}: '${shorten(oneLine(base), 100)}' names no ssh host`);
+    return { url: base, ref };
+  }
   let url: URL;
   try {
     url = new URL(base);

@@ -116,30 +116,38 @@ export function trackerCredentials(values: V, env: NodeJS.ProcessEnv): TrackerCr
   };
 }
 
+/**
+ * Where DefectDojo imports go and what they may do there: the URL and token, the product (its owner's product
+ * type and the repository), and whether an import closes findings its report does not have.
+ */
+export interface DefectDojoDestination {
+  url?: string;
+  token?: string;
+  productType?: string;
+  product?: string;
+  closeOldFindings?: boolean;
+}
+
 /** Where the receivers deliver and with what credentials: this job's settings, the only source of both. */
 export interface DeliveryDestinations {
   sqs?: { queueUrl?: string; region?: string };
-  defectDojo?: { url?: string; token?: string };
+  defectDojo?: DefectDojoDestination;
   trackers: TrackerCredentials;
 }
 
 /** A run's destinations: those of what it delivers. */
 export function destinationsOf(delivery: DeliveryOptions): DeliveryDestinations {
-  const { sqs, defectDojo } = delivery;
+  const { sqs, defectDojo: dd } = delivery;
   return {
     sqs: sqs && { queueUrl: sqs.queueUrl, region: sqs.region },
-    defectDojo: defectDojo && { url: defectDojo.url, token: defectDojo.token },
+    defectDojo: dd && {
+      url: dd.url,
+      token: dd.token,
+      productType: dd.productType,
+      product: dd.product,
+      closeOldFindings: dd.closeOldFindings,
+    },
     trackers: delivery.trackers ?? {},
-  };
-}
-
-/** `vulngate forward`'s destinations: whatever this job names, each checked as for a run. */
-export function replayDestinations(options: OptionSet, env: NodeJS.ProcessEnv): DeliveryDestinations {
-  const { values } = options;
-  return {
-    sqs: { queueUrl: values['sqs-queue-url'], region: values['aws-region'] },
-    defectDojo: { url: defectDojoUrl(options), token: values['defectdojo-token'] },
-    trackers: trackerCredentials(values, env),
   };
 }
 
@@ -169,7 +177,7 @@ const DD_SEVERITIES = ['Info', 'Low', 'Medium', 'High', 'Critical'] as const;
 type V = OptionSet['values'];
 
 /** profiles-repo as settings: the project named from CI, the token's user from the platform. */
-function centralProfiles({ values, label }: OptionSet, ci: CiContext): CentralProfiles | undefined {
+export function centralProfiles({ values, label }: OptionSet, ci: CiContext): CentralProfiles | undefined {
   const given = values['profiles-repo'];
   if (!given) {
     if (values['profiles-repo-required']) {
@@ -187,6 +195,9 @@ function centralProfiles({ values, label }: OptionSet, ci: CiContext): CentralPr
     project: { owner: ci.owner, name: ci.project },
   };
 }
+
+/** Where the profile comes from: a path or name, the profiles directory, the central repository; and overrides. */
+export type ProfileSettings = Pick<GateOptions, 'profile' | 'profilesDir' | 'central' | 'overrides'>;
 
 export function gateOptions(options: OptionSet, source: GateSource, ci: CiContext): GateOptions {
   const { values } = options;

@@ -35,7 +35,7 @@ export interface DeliveryArgs {
 export async function deliver(args: DeliveryArgs): Promise<DeliveryOutcome[]> {
   const scanId = args.scanId ?? randomUUID();
   const run: RunDelivery = { ...args, scanId, spoolId: spoolId(args.context.now, scanId) };
-  const to: Destinations = { ...destinationsOf(args.options), ci: args.ci, env: args.context.env };
+  const to: Destinations = { ...destinationsOf(args.options), ci: args.ci, env: args.context.env, notify: args.notify };
   const spool = spoolDir(args.outputDir);
   const outcomes: DeliveryOutcome[] = [];
   for (const receiver of RECEIVERS) {
@@ -98,7 +98,14 @@ export async function sendEntry(args: SendArgs): Promise<DeliveryOutcome> {
   }
   if (sent.status === 'failed' && sent.left) {
     const left = { ...sent.left, reasons: sent.left.reasons.map((r) => redact(r, secrets)) };
-    await writeEntry(spool, args.id, { entry: left });
+    try {
+      await writeEntry(spool, args.id, { entry: left });
+    } catch (err) {
+      // A spool file replaced by a link (or a full disk): nothing is written through it; the old entry stays.
+      const line = `${message}; ${file} could not be written again (${describeError(err)})`;
+      context.logger.error(line);
+      return { ...outcome, status: 'failed', message: line, spooled: file };
+    }
     const kept = new Set(receiver.attachments?.(left) ?? []);
     await removeFiles(
       spool,

@@ -1,7 +1,7 @@
 import type { GateResults } from '../core/results.js';
 import type { Logger } from '../core/logger.js';
 import { renderPrComment } from '../render/pr-comment.js';
-import type { GitHubApi } from '../lib/github-api.js';
+import { isAuthor, type GitHubApi } from '../lib/github-api.js';
 import { httpStatus } from '../lib/retry.js';
 import type { DeliveryOutcome } from './outcome.js';
 import { describeError } from '../core/errors.js';
@@ -24,10 +24,19 @@ const MAX_PAGES = 100;
 export async function deliverPrComment(args: PrCommentArgs): Promise<DeliveryOutcome> {
   const { api, owner, repo, pullNumber, marker, logger } = args;
   try {
+    const login = await api.viewerLogin();
     const comments = (await api.paginate(`/repos/${owner}/${repo}/issues/${pullNumber}/comments?per_page=100`, {
       maxPages: MAX_PAGES,
-    })) as { id: number; body?: string | null }[];
-    const existing = comments.find((c) => typeof c.body === 'string' && c.body.includes(marker));
+    })) as { id: number; body?: string | null; user?: unknown }[];
+    // Anyone may quote the marker in a comment: only the token's own comment, starting with it, is this job's.
+    const quotes = comments.filter((c) => typeof c.body === 'string' && c.body.includes(marker));
+    const existing = quotes.find((c) => c.body?.startsWith(marker) && isAuthor(c.user, login));
+    const others = quotes.filter((c) => c !== existing).length;
+    if (others > 0) {
+      logger.warning(
+        `${others} comment(s) on the pull request carry this job's marker but are not ${login}'s: left alone`,
+      );
+    }
     const body = renderPrComment({
       results: args.results,
       marker,

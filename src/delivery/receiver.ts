@@ -1,5 +1,5 @@
 import type { CiContext } from '../config/ci-context.js';
-import type { DeliveryOptions, TrackerCredentials } from '../config/settings.js';
+import type { DeliveryDestinations, DeliveryOptions } from '../config/settings.js';
 import type { ImageReport } from '../core/finding.js';
 import type { Logger } from '../core/logger.js';
 import type { NotifyConfig } from '../core/notify.js';
@@ -75,8 +75,10 @@ export interface SendContext extends DeliveryContext {
 /** The spool directory, and the one way to name a file in it. */
 export interface SpoolDir {
   dir: string;
-  /** A file an entry names, inside the spool or undefined. */
+  /** A file an entry names, inside the spool or undefined (by its path alone: `read` checks the links too). */
   file(reference: unknown): string | undefined;
+  /** The text of a file an entry names: only when its real path is inside the spool and it is no link. */
+  read(reference: unknown): Promise<string>;
 }
 
 /** What a run gives its receivers to plan from. */
@@ -96,11 +98,13 @@ export interface RunDelivery {
 }
 
 /** Where to send and with what: this job's configuration, never the spool's. */
-export interface Destinations {
-  sqs?: { queueUrl?: string; region?: string };
-  defectDojo?: { url?: string; token?: string };
-  trackers: TrackerCredentials;
+export interface Destinations extends DeliveryDestinations {
   ci: CiContext;
   /** Slack's webhook URL is read from the variable the profile names. */
   env: NodeJS.ProcessEnv;
+  /**
+   * Who to tell, and through what: the profile of the job that sends (at replay, the replaying job's profile).
+   * Slack's variable and mention, the tracker and its project come from here, never from the spool.
+   */
+  notify?: NotifyConfig;
 }

@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, errorCode } from '../core/errors.js';
 import type { Planned, Receiver, SpoolDir, SpoolEntry } from './receiver.js';
@@ -26,30 +27,71 @@ export function spoolPath(spoolDir: string, reference: unknown): string | undefi
   return resolved.startsWith(`${root}${path.sep}`) ? resolved : undefined;
 }
 
+/** A file the spool would read or write through a link out of it: refused, never followed. */
+export class SpoolLinkError extends Error {
+  override readonly name = 'SpoolLinkError';
+}
+
+/**
+ * The file an entry names, by its real path: inside the spool, whose directory is no link, and itself no link. A
+ * symlinked directory inside `undelivered/` pointing elsewhere on the runner would otherwise be read (and sent) or
+ * written through.
+ */
+async function confined(dir: string, reference: unknown): Promise<string> {
+  const file = spoolPath(dir, reference);
+  if (!file) throw new SpoolLinkError(`${String(reference)} is not a file inside the spool`);
+  if ((await lstat(dir)).isSymbolicLink()) throw new SpoolLinkError(`${dir} is a link`);
+  const [root, parent] = await Promise.all([realpath(dir), realpath(path.dirname(file))]);
+  if (parent !== root && !parent.startsWith(`${root}${path.sep}`))
+    throw new SpoolLinkError(`${String(reference)} is reached through a link out of the spool`);
+  const found = await lstat(file).catch(() => undefined);
+  if (found && !found.isFile()) throw new SpoolLinkError(`${String(reference)} is a link, not a file`);
+  return file;
+}
+
+/** Reads a confined file; O_NOFOLLOW: a link put in its place since is not followed either. */
+async function readConfined(dir: string, reference: unknown): Promise<string> {
+  const handle = await open(await confined(dir, reference), constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes a confined file, its directories made first (and checked once made). */
+async function writeConfined(dir: string, reference: string, text: string): Promise<string> {
+  const lexical = spoolPath(dir, reference);
+  if (lexical) await mkdir(path.dirname(lexical), { recursive: true });
+  const file = await confined(dir, reference);
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+  const handle = await open(file, flags, 0o644);
+  try {
+    await handle.writeFile(text);
+  } finally {
+    await handle.close();
+  }
+  return file;
+}
+
 export function spoolDir(outputDir: string): SpoolDir {
   const dir = path.join(outputDir, UNDELIVERED_DIR);
-  return { dir, file: (reference) => spoolPath(dir, reference) };
+  return { dir, file: (reference) => spoolPath(dir, reference), read: (reference) => readConfined(dir, reference) };
 }
 
 /** Writes one entry (and its files) as <spool>/<receiver>-<id>.json; the same name again replaces it. */
 export async function writeEntry(spool: SpoolDir, id: string, planned: Planned<SpoolEntry>): Promise<string> {
   await mkdir(spool.dir, { recursive: true });
-  for (const file of planned.files ?? []) {
-    const target = spool.file(file.name);
-    if (!target) throw new Error(`a spool file outside the spool: ${file.name}`);
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, file.text);
-  }
-  const file = path.join(spool.dir, `${planned.entry.sink}-${id}.json`);
-  await writeFile(file, `${JSON.stringify(planned.entry, null, 2)}\n`);
-  return file;
+  for (const file of planned.files ?? []) await writeConfined(spool.dir, file.name, file.text);
+  const name = `${planned.entry.sink}-${id}.json`;
+  return writeConfined(spool.dir, name, `${JSON.stringify(planned.entry, null, 2)}\n`);
 }
 
-/** Removes the named files (inside the spool only), and the directories they leave empty. */
+/** Removes the named files (inside the spool only, never through a link), and the directories they leave empty. */
 export async function removeFiles(spool: SpoolDir, names: string[]): Promise<void> {
   const dirs = new Set<string>();
   for (const name of names) {
-    const file = spool.file(name);
+    const file = await confined(spool.dir, name).catch(() => undefined);
     if (!file) continue;
     await rm(file, { force: true });
     if (path.dirname(file) !== path.resolve(spool.dir)) dirs.add(path.dirname(file));
@@ -101,31 +143,51 @@ export async function readSpool(
     throw new ConfigError(`from: '${fromDir}' is not an output directory of an earlier run (${errorCode(err)})`);
   }
   const spool = spoolDir(fromDir);
-  let names: string[];
-  try {
-    names = (await readdir(spool.dir)).sort();
-  } catch {
-    return { entries: [], bad: [] };
+  const dir = await lstat(spool.dir).catch(() => undefined);
+  if (!dir) return { entries: [], bad: [] };
+  if (!dir.isDirectory()) {
+    const reason = 'it is a link or not a directory: nothing in it is read';
+    return { entries: [], bad: [{ file: spool.dir, receiver: UNDELIVERED_DIR, reason }] };
   }
   const entries: StoredEntry[] = [];
   const bad: BadEntry[] = [];
-  for (const name of names) {
+  for (const name of (await readdir(spool.dir)).sort()) {
     const receiver = receiverOf(name, receivers);
     if (!receiver) continue;
     const file = path.join(spool.dir, name);
-    let entry: unknown;
-    try {
-      entry = JSON.parse(await readFile(file, 'utf8'));
-    } catch (err) {
-      bad.push({ file, receiver: receiver.name, reason: `not readable JSON (${errorCode(err)})` });
-      continue;
-    }
-    const problem = checkEntry(entry, receiver, spool);
+    const read = await readEntry(spool, name, receiver);
     const id = name.slice(receiver.name.length + 1, -'.json'.length);
-    if (problem) bad.push({ file, receiver: receiver.name, reason: problem });
-    else entries.push({ file, id, receiver, entry: entry as SpoolEntry });
+    if ('reason' in read) bad.push({ file, receiver: receiver.name, reason: read.reason });
+    else entries.push({ file, id, receiver, entry: read.entry });
   }
   return { entries, bad };
+}
+
+/** One entry read (never through a link) and checked, with the files it names; or why it is not used. */
+async function readEntry(
+  spool: SpoolDir,
+  name: string,
+  receiver: Receiver,
+): Promise<{ entry: SpoolEntry } | { reason: string }> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await spool.read(name));
+  } catch (err) {
+    if (err instanceof SpoolLinkError) return { reason: `${err.message}: not read` };
+    return { reason: `not readable JSON (${errorCode(err)})` };
+  }
+  const problem = checkEntry(raw, receiver, spool);
+  if (problem) return { reason: problem };
+  const entry = raw as SpoolEntry;
+  for (const attachment of receiver.attachments?.(entry) ?? []) {
+    try {
+      await confined(spool.dir, attachment);
+    } catch (err) {
+      if (err instanceof SpoolLinkError) return { reason: `it names a file it cannot use: ${err.message}` };
+      // A file that is not there is the receiver's to report when it sends.
+    }
+  }
+  return { entry };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { httpClient, joinUrl, type HttpClient, type HttpFailure } from './http.js';
-import type { RetryPolicy } from './retry.js';
+import { HttpError, type RetryPolicy } from './retry.js';
 
 /** The REST API version every call asks for: written here once. */
 export const GITHUB_API_VERSION = '2022-11-28';
@@ -33,6 +33,30 @@ export interface GitHubApi {
    * is followed without it.
    */
   download(path: string, limits: { maxBytes: number }): Promise<Buffer>;
+  /**
+   * The login this token writes as (issues and comments show it as their author): `GET /user` for a person's
+   * token; an app's installation token — the job token is one, `github-actions[bot]` — may not read /user, and
+   * GraphQL's `viewer` says it.
+   */
+  viewerLogin(): Promise<string>;
+}
+
+/**
+ * Whether an issue's or comment's author (REST's `user`) is the login the token writes as. GraphQL may name a bot
+ * without REST's `[bot]` ending; only an account of type Bot matches that way (a person's login has no `[`).
+ */
+export function isAuthor(user: unknown, login: string): boolean {
+  const author = user as { login?: unknown; type?: unknown } | null | undefined;
+  if (typeof author?.login !== 'string') return false;
+  const name = author.login.toLowerCase();
+  const wanted = login.toLowerCase();
+  return name === wanted || (author.type === 'Bot' && name === `${wanted}[bot]`);
+}
+
+/** GraphQL beside REST: https://api.github.com/graphql, or a GitHub Enterprise Server's /api/graphql. */
+export function graphqlUrl(apiUrl: string): string {
+  const base = apiUrl.replace(/\/+$/, '');
+  return /\/api\/v3$/.test(base) ? `${base.slice(0, -'/v3'.length)}/graphql` : `${base}/graphql`;
 }
 
 /** GitHub's error answer in its own words, as Octokit says it: message, errors, documentation. */
@@ -94,6 +118,23 @@ export function gitHubApi(options: GitHubApiOptions): GitHubApi {
     async download(path, limits) {
       const answer = await http.send({ url: url(path), headers, followRedirects: true, maxBytes: limits.maxBytes });
       return answer.body;
+    },
+    async viewerLogin() {
+      const describe = (failure: HttpFailure) => gitHubMessage(failure);
+      const user = await http.send({ url: url('/user'), headers, accept: [403], describe });
+      const login = (user.json() as { login?: unknown }).login;
+      if (user.status === 200 && typeof login === 'string' && login !== '') return login;
+      const query = { query: '{ viewer { login } }' };
+      const answer = await http.send({
+        method: 'POST',
+        url: graphqlUrl(options.apiUrl),
+        headers,
+        json: query,
+        describe,
+      });
+      const viewer = (answer.json() as { data?: { viewer?: { login?: unknown } } }).data?.viewer?.login;
+      if (typeof viewer !== 'string' || viewer === '') throw new HttpError('GitHub did not say who the token is', 200);
+      return viewer;
     },
   };
 }

@@ -153,6 +153,19 @@ async function readBounded(response: Response, maxBytes: number | undefined, ser
   return Buffer.concat(chunks);
 }
 
+/**
+ * The body as JSON; an empty body is `{}`. JSON.parse's own error quotes the text around the fault, which may be an
+ * echo of the request: the error says only that it is not JSON.
+ */
+function parseJson(body: Buffer, service: string, status: number): unknown {
+  if (body.length === 0) return {};
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    throw new HttpError(`${service} answered ${status} with a body that is not JSON`, status);
+  }
+}
+
 export class HttpClient {
   private readonly origin: string | undefined;
 
@@ -176,7 +189,7 @@ export class HttpClient {
         url,
         body,
         text: () => body.toString('utf8'),
-        json: () => (body.length > 0 ? (JSON.parse(body.toString('utf8')) as unknown) : {}),
+        json: () => parseJson(body, this.options.service, response.status),
       };
     });
   }

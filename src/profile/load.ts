@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, errorCode } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
@@ -133,6 +133,7 @@ export async function loadChain(args: { file: string; logger: Logger; now: Date;
       throw new ConfigError(`${file}: 'extends' makes a cycle (${cycle})`);
     }
     seen.push(resolved);
+    if (args.root !== undefined) await confine(args.root, current);
     const bytes = await readBytes(current);
     files.push({ file: current, sha256: createHash('sha256').update(bytes).digest('hex') });
     const doc = parseProfileDocument({ text: bytes.toString('utf8'), file: current, logger });
@@ -142,6 +143,22 @@ export async function loadChain(args: { file: string; logger: Logger; now: Date;
   const profile = { ...mergeChain(chain), files };
   checkExceptionDays(profile, args.now);
   return profile;
+}
+
+/**
+ * A file of a profiles repository is read only when its real path is inside the checkout: a profile, or a profile
+ * it extends, that is a link to a file elsewhere on the runner is not the reviewed repository's.
+ */
+async function confine(root: string, file: string): Promise<void> {
+  let real: string;
+  let top: string;
+  try {
+    [top, real] = await Promise.all([realpath(root), realpath(file)]);
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read the profile (${errorCode(err)})`);
+  }
+  if (!real.startsWith(`${top}${path.sep}`))
+    throw new ConfigError(`${file}: is a link to a file outside the profiles repository; it is not read`);
 }
 
 const DAY_MS = 86_400_000;

@@ -41,8 +41,10 @@ export async function fetchProfilesRepo(args: FetchArgs): Promise<FetchedProfile
     GIT_CONFIG_GLOBAL: '/dev/null',
     ...(args.env.SSH_AUTH_SOCK ? { SSH_AUTH_SOCK: args.env.SSH_AUTH_SOCK } : {}),
   };
-  if (args.token && /^https?:/.test(repo.url)) {
-    const basic = Buffer.from(`${args.tokenUser}:${args.token}`).toString('base64');
+  const basic = args.token ? Buffer.from(`${args.tokenUser}:${args.token}`).toString('base64') : undefined;
+  // Every form git or a server could print: the token, and the header it goes in.
+  const secrets = { token: args.token, forms: [args.token, basic && `Basic ${basic}`] };
+  if (basic && /^https?:/.test(repo.url)) {
     Object.assign(env, {
       GIT_CONFIG_COUNT: '1',
       GIT_CONFIG_KEY_0: `http.${new URL(repo.url).origin}/.extraHeader`,
@@ -60,7 +62,7 @@ export async function fetchProfilesRepo(args: FetchArgs): Promise<FetchedProfile
     if (result.timedOut) {
       throw new ConfigError(`profiles-repo: ${repo.url} did not answer within ${args.timeoutSeconds} s`);
     }
-    if (result.exitCode !== 0) throw new ConfigError(describeGitError(result.stderr, repo, args.token));
+    if (result.exitCode !== 0) throw new ConfigError(describeGitError(result.stderr, repo, secrets));
     return result.stdout.trim();
   };
   try {
@@ -70,11 +72,16 @@ export async function fetchProfilesRepo(args: FetchArgs): Promise<FetchedProfile
       'http.lowSpeedLimit=1',
       '-c',
       `http.lowSpeedTime=${args.timeoutSeconds}`,
+      // The token is a header for the repository's origin; after a redirect git would send it to the new host.
+      '-c',
+      'http.followRedirects=false',
       'fetch',
       '--depth',
       '1',
       '--no-tags',
       '-q',
+      // The URL and the ref are the user's values: never read as options, whatever they start with.
+      '--end-of-options',
       repo.url,
       repo.ref ?? 'HEAD',
     ]);
@@ -87,8 +94,15 @@ export async function fetchProfilesRepo(args: FetchArgs): Promise<FetchedProfile
 }
 
 /** git's stderr as one line saying what to change; the token is never part of it. */
-function describeGitError(stderr: string, repo: ProfilesRepo, token: string | undefined): string {
+function describeGitError(
+  stderr: string,
+  repo: ProfilesRepo,
+  { token, forms }: { token?: string; forms: (string | undefined)[] },
+): string {
   const where = `${repo.url}${repo.ref ? `@${repo.ref}` : ''}`;
+  if (/returned error: 30[12378]\b|redirect/i.test(stderr)) {
+    return `profiles-repo: ${repo.url} answered with a redirect; it was not followed (give the URL it points to)`;
+  }
   // With a token that the server refuses, git falls back to asking for credentials: that is a refused token.
   const asked = /could not read Username|terminal prompts disabled/.test(stderr);
   if (asked && !token) return `profiles-repo: ${repo.url} asks for credentials; set profiles-token`;
@@ -103,6 +117,6 @@ function describeGitError(stderr: string, repo: ProfilesRepo, token: string | un
   }
   const last = stderr.trim().split('\n').pop() ?? '';
   // git may quote the token, as it is or URL-encoded: every form of it is redacted.
-  const safe = redact(last, [token]);
+  const safe = redact(last, forms);
   return `profiles-repo: cannot fetch ${where}: ${shorten(oneLine(safe), 300)}`;
 }

@@ -14,6 +14,12 @@ export interface StoredArtifact {
   expired?: boolean;
   /** Files in the zip. */
   files: Record<string, string>;
+  /** The zip as it is, instead of one made of `files` (a bomb, a zip of 20,000 entries). */
+  zip?: Buffer;
+  /** The run's head repository when it is not this one: a fork's pull request (`mallory/shop`). */
+  fork?: string;
+  /** The run's event: push (default), schedule, pull_request, pull_request_target… */
+  event?: string;
 }
 
 export interface LocalApi {
@@ -56,9 +62,19 @@ export async function startGitHubArtifacts(opts: {
   repo: string;
   token: string;
   artifacts: StoredArtifact[];
+  /** This repository's id (GITHUB_REPOSITORY_ID); a fork has its own. */
+  repositoryId?: number;
+  /** A hostile or misconfigured API: every listing page names this origin as `archive_download_url` and `Link`. */
+  elsewhere?: string;
 }): Promise<LocalApi> {
   const requests: LocalApi['requests'] = [];
+  const repositoryId = opts.repositoryId ?? 1000;
+  const full = `${opts.owner}/${opts.repo}`;
+  const forkId = (name: string) => 5000 + [...name].reduce((n, c) => n + c.charCodeAt(0), 0);
+  const headOf = (a: StoredArtifact) =>
+    a.fork ? { id: forkId(a.fork), full_name: a.fork } : { id: repositoryId, full_name: full };
   const prefix = `/repos/${opts.owner}/${opts.repo}/actions/artifacts`;
+  const runs = `/repos/${opts.owner}/${opts.repo}/actions/runs/`;
   const api = await listen(async (req, res, base) => {
     const url = new URL(req.url ?? '/', base);
     const record = (status: number) =>
@@ -73,7 +89,7 @@ export async function startGitHubArtifacts(opts: {
       const artifact = opts.artifacts.find((a) => `/blob/${a.id}.zip` === url.pathname);
       if (!artifact) return json(404, { message: 'BlobNotFound' });
       record(200);
-      res.writeHead(200, { 'content-type': 'application/zip' }).end(await zip(artifact.files));
+      res.writeHead(200, { 'content-type': 'application/zip' }).end(artifact.zip ?? (await zip(artifact.files)));
       return;
     }
     if (req.headers.authorization !== `Bearer ${opts.token}`) {
@@ -86,7 +102,9 @@ export async function startGitHubArtifacts(opts: {
       const name = url.searchParams.get('name');
       const matching = opts.artifacts.filter((a) => name === null || a.name === name);
       const slice = matching.slice((page - 1) * perPage, page * perPage);
-      const link = gitHubLink(url, page, matching.length, perPage);
+      const paging = gitHubLink(url, page, matching.length, perPage);
+      const link = opts.elsewhere && paging.link ? { link: paging.link.split(base).join(opts.elsewhere) } : paging;
+      const archiveBase = opts.elsewhere ?? base;
       return json(
         200,
         {
@@ -96,15 +114,35 @@ export async function startGitHubArtifacts(opts: {
             name: a.name,
             size_in_bytes: 1000,
             url: `${base}${prefix}/${a.id}`,
-            archive_download_url: `${base}${prefix}/${a.id}/zip`,
+            archive_download_url: `${archiveBase}${prefix}/${a.id}/zip`,
             expired: a.expired ?? false,
             created_at: a.createdAt,
             updated_at: a.createdAt,
-            workflow_run: { id: a.runId, head_branch: a.branch, head_sha: 'a'.repeat(40) },
+            workflow_run: {
+              id: a.runId,
+              repository_id: repositoryId,
+              head_repository_id: headOf(a).id,
+              head_branch: a.branch,
+              head_sha: 'a'.repeat(40),
+            },
           })),
         },
         link,
       );
+    }
+    // GET /repos/:o/:r/actions/runs/:id: the run's event and head repository, as GitHub describes a run.
+    if (url.pathname.startsWith(runs)) {
+      const run = opts.artifacts.find((a) => `${runs}${a.runId}` === url.pathname);
+      if (!run) return json(404, { message: 'Not Found' });
+      return json(200, {
+        id: run.runId,
+        event: run.event ?? 'push',
+        head_branch: run.branch,
+        head_repository: headOf(run),
+        repository: { id: repositoryId, full_name: full },
+        status: 'completed',
+        conclusion: 'success',
+      });
     }
     const zipMatch = new RegExp(`^${prefix}/(\\d+)/zip$`).exec(url.pathname);
     const artifact = zipMatch ? opts.artifacts.find((a) => String(a.id) === zipMatch[1]) : undefined;

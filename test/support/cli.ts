@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import path from 'node:path';
@@ -46,6 +46,30 @@ export function cliFromDist(argv: string[], options: { env?: NodeJS.ProcessEnv; 
     timeout: 120_000,
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * The bundled CLI as users run it, without blocking this process: for tests whose local servers (GitHub, GitLab,
+ * Jira, Slack, git) live in this process and must answer while it runs.
+ */
+export async function distCli(
+  argv: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliRun> {
+  const node = process.env.NODE24 ?? process.execPath;
+  const child = spawn(node, [path.join(ROOT, 'dist/cli/index.js'), ...argv], {
+    cwd: options.cwd ?? ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
 }
 
 /** The summary.md a CLI run wrote, found by the `Summary: <path>` line it prints last. */

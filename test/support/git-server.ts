@@ -1,7 +1,7 @@
 // A real git server on 127.0.0.1: git's own http-backend (from Debian's git package) behind a small HTTP server
 // that asks for a token with Basic auth, as GitHub and GitLab do over https. Repositories are real bare repos.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer } from 'node:net';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -52,12 +52,20 @@ function cgi(req: IncomingMessage, res: ServerResponse, root: string, record: (s
   });
 }
 
-/** Serves every bare repository under `root`; with a token, only requests carrying it as Basic auth. */
-export async function startGitServer(opts: { root: string; token?: string }): Promise<GitServer> {
+/**
+ * Serves every bare repository under `root`; with a token, only requests carrying it as Basic auth. `redirectTo`:
+ * every request is answered 302 to the same path there, as a moved repository (or a hostile server) answers.
+ */
+export async function startGitServer(opts: { root: string; token?: string; redirectTo?: string }): Promise<GitServer> {
   const requests: GitServer['requests'] = [];
   const server = createServer((req, res) => {
     const record = (status: number) =>
       requests.push({ path: req.url ?? '', authorization: req.headers.authorization, status });
+    if (opts.redirectTo) {
+      record(302);
+      res.writeHead(302, { location: `${opts.redirectTo}${req.url ?? '/'}` }).end();
+      return;
+    }
     if (opts.token) {
       const given = req.headers.authorization?.replace(/^Basic /, '');
       const password = given ? Buffer.from(given, 'base64').toString('utf8').split(':').slice(1).join(':') : '';
@@ -102,7 +110,7 @@ export async function startSilentServer(): Promise<{ url: string; close(): Promi
 export function makeRepo(
   root: string,
   name: string,
-  commits: { files: Record<string, string>; tag?: string; branch?: string }[],
+  commits: { files: Record<string, string>; links?: Record<string, string>; tag?: string; branch?: string }[],
 ): string[] {
   const work = mkdtempSync(path.join(tmpdir(), 'vg-gitwork-'));
   const git = (...args: string[]) =>
@@ -126,6 +134,11 @@ export function makeRepo(
     for (const [file, text] of Object.entries(commit.files)) {
       mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
       writeFileSync(path.join(work, file), text);
+    }
+    // Symbolic links, committed as git stores them: a checkout makes them links again.
+    for (const [file, target] of Object.entries(commit.links ?? {})) {
+      mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
+      symlinkSync(target, path.join(work, file));
     }
     git('add', '-A');
     git('commit', '-qm', `profiles ${ids.length + 1}`);

@@ -2,11 +2,14 @@
 // GitHub does (token, API version header, body fields, SARIF gzip+base64) and answers with GitHub's shapes and errors.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import { JOB_TOKEN_IDENTITY, gitHubUser, whoAmIAnswer, type GitHubIdentity } from './issue-servers.ts';
 
 export interface Comment {
   id: number;
   body: string;
   html_url: string;
+  /** Who wrote it, as GitHub's REST API has it. */
+  user: { login: string; type: string };
 }
 
 export interface GitHubFake {
@@ -28,7 +31,10 @@ export async function startGitHubFake(opts: {
   repo: string;
   token: string;
   pullNumber?: number;
+  /** Who the token is; the job token by default. */
+  identity?: GitHubIdentity;
 }): Promise<GitHubFake> {
+  const identity = opts.identity ?? JOB_TOKEN_IDENTITY;
   const failures = new Map<string, { status: number; times: number }>();
   let nextId = 1000;
   const fake: Omit<GitHubFake, 'url' | 'close'> & { pendingPolls: number } = {
@@ -87,6 +93,8 @@ export async function startGitHubFake(opts: {
         return reply(400, { message: 'Unsupported or missing X-GitHub-Api-Version header', status: '400' });
       if (!String(req.headers.accept ?? '').includes('application/vnd.github'))
         return reply(415, { message: 'Unsupported Accept header' });
+      const who = whoAmIAnswer(method, url.pathname, raw, identity);
+      if (who) return reply(who.status, who.body);
       const base = `/repos/${opts.owner}/${opts.repo}`;
       if (!url.pathname.startsWith(`${base}/`)) return reply(404, errorBody(404));
       const route = url.pathname.slice(base.length);
@@ -161,6 +169,7 @@ export async function startGitHubFake(opts: {
           const comment = {
             id: (nextId += 1),
             body,
+            user: gitHubUser(identity.login),
             html_url: `https://github.com/${opts.owner}/${opts.repo}/pull/${opts.pullNumber}#issuecomment-${nextId}`,
           };
           fake.comments.push(comment);
@@ -193,6 +202,7 @@ export async function startGitHubFake(opts: {
 export function otherComments(n: number): Comment[] {
   return Array.from({ length: n }, (_, i) => ({
     id: i + 1,
+    user: gitHubUser('octocat'),
     body: `LGTM ${i}`,
     html_url: `https://github.com/o/r/pull/7#issuecomment-${i + 1}`,
   }));

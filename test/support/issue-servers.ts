@@ -12,6 +12,53 @@ export interface FakeIssue {
   state: 'open' | 'closed';
   comments: string[];
   pull_request?: boolean;
+  /** Who wrote it: issues vulngate creates are the token's; others are someone's (default `octocat`). */
+  author?: string;
+}
+
+/** Who a token is, as GitHub knows it: a person's token, or an app's installation token (the job token's is one). */
+export interface GitHubIdentity {
+  login: string;
+  bot: boolean;
+}
+
+/** The job token: `github-actions[bot]`, which may not read /user. */
+export const JOB_TOKEN_IDENTITY: GitHubIdentity = { login: 'github-actions[bot]', bot: true };
+
+/** A REST `user` object as GitHub writes it on issues and comments. */
+export function gitHubUser(login: string): { login: string; type: string } {
+  return { login, type: login.endsWith('[bot]') ? 'Bot' : 'User' };
+}
+
+/**
+ * GET /user and POST /graphql `{ viewer { login } }`, as GitHub answers them: an installation token is refused
+ * /user ("Resource not accessible by integration") and GraphQL names its bot by the app's slug (the client takes the
+ * name with or without REST's `[bot]`). Undefined: not one of these requests.
+ */
+export function whoAmIAnswer(
+  method: string,
+  path: string,
+  body: string,
+  identity: GitHubIdentity,
+): { status: number; body: unknown } | undefined {
+  if (method === 'GET' && path === '/user') {
+    return identity.bot
+      ? {
+          status: 403,
+          body: {
+            message: 'Resource not accessible by integration',
+            documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user',
+            status: '403',
+          },
+        }
+      : { status: 200, body: { ...gitHubUser(identity.login), id: 1 } };
+  }
+  if (method === 'POST' && (path === '/graphql' || path === '/api/graphql')) {
+    const query = (JSON.parse(body || '{}') as { query?: string }).query ?? '';
+    if (!/viewer\s*\{\s*login\s*\}/.test(query)) return { status: 200, body: { errors: [{ message: 'unsupported' }] } };
+    return { status: 200, body: { data: { viewer: { login: identity.login.replace(/\[bot\]$/, '') } } } };
+  }
+  return undefined;
 }
 
 export interface IssuesFake extends Listening {
@@ -21,7 +68,13 @@ export interface IssuesFake extends Listening {
   refuseWrites: number;
 }
 
-export async function startGitHubIssues(opts: { owner: string; repo: string; token: string }): Promise<IssuesFake> {
+export async function startGitHubIssues(opts: {
+  owner: string;
+  repo: string;
+  token: string;
+  identity?: GitHubIdentity;
+}): Promise<IssuesFake> {
+  const identity = opts.identity ?? JOB_TOKEN_IDENTITY;
   const fake = { issues: [] as FakeIssue[], requests: [] as IssuesFake['requests'], refuseWrites: 0 };
   const prefix = `/repos/${opts.owner}/${opts.repo}/issues`;
   const server = await listen((req, body, res) => {
@@ -32,8 +85,11 @@ export async function startGitHubIssues(opts: { owner: string; repo: string; tok
     };
     if (req.headers.authorization !== `Bearer ${opts.token}`) return json(401, { message: 'Bad credentials' });
     if (req.headers['x-github-api-version'] !== '2022-11-28') return json(400, { message: 'Unsupported API version' });
+    const who = whoAmIAnswer(req.method ?? '', url.pathname, body, identity);
+    if (who) return json(who.status, who.body);
     const view = (i: FakeIssue) => ({
       number: i.number,
+      user: gitHubUser(i.author ?? 'octocat'),
       title: i.title,
       body: i.body,
       state: i.state,
@@ -75,6 +131,7 @@ export async function startGitHubIssues(opts: { owner: string; repo: string; tok
         assignees: (data.assignees as string[] | undefined) ?? [],
         state: 'open',
         comments: [],
+        author: identity.login,
       };
       fake.issues.push(issue);
       return json(201, view(issue));
@@ -99,11 +156,15 @@ export async function startGitHubIssues(opts: { owner: string; repo: string; tok
   return Object.assign(fake, server);
 }
 
+/** The user a GitLab token is (a project access token's is a bot user); issues vulngate creates are its. */
+export const GITLAB_TOKEN_USER = { id: 77, username: 'project_42_bot_1a2b' };
+
 export async function startGitLabIssues(opts: {
   project: string;
   token: string;
   users: Record<string, number>;
 }): Promise<IssuesFake> {
+  const ids: Record<string, number> = { ...opts.users, [GITLAB_TOKEN_USER.username]: GITLAB_TOKEN_USER.id };
   const fake = { issues: [] as FakeIssue[], requests: [] as IssuesFake['requests'], refuseWrites: 0 };
   const prefix = `/api/v4/projects/${encodeURIComponent(opts.project)}/issues`;
   const server = await listen((req, body, res) => {
@@ -113,12 +174,14 @@ export async function startGitLabIssues(opts: {
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(value));
     };
     if (req.headers['private-token'] !== opts.token) return json(401, { message: '401 Unauthorized' });
+    if (url.pathname === '/api/v4/user') return json(200, { ...GITLAB_TOKEN_USER, bot: true, state: 'active' });
     if (url.pathname === '/api/v4/users') {
       const id = opts.users[url.searchParams.get('username') ?? ''];
       return json(200, id ? [{ id, username: url.searchParams.get('username') }] : []);
     }
     const view = (i: FakeIssue) => ({
       iid: i.number,
+      author: { id: ids[i.author ?? 'alice'] ?? 1, username: i.author ?? 'alice' },
       title: i.title,
       description: i.body,
       state: i.state === 'open' ? 'opened' : 'closed',
@@ -150,6 +213,7 @@ export async function startGitLabIssues(opts: {
         assignees: ((data.assignee_ids as number[] | undefined) ?? []).map(String),
         state: 'open',
         comments: [],
+        author: GITLAB_TOKEN_USER.username,
       };
       fake.issues.push(issue);
       return json(201, view(issue));

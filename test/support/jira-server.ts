@@ -35,9 +35,14 @@ export interface JiraFake extends Listening {
     labels: string[];
     status: 'To Do' | 'Done';
     comments: unknown[];
+    /** The account that created it (a field nobody can change); default someone else's. */
+    creator?: string;
   }[];
   requests: { method: string; path: string; status: number }[];
 }
+
+/** The account id of the Jira user whose API token vulngate is given. */
+export const JIRA_ACCOUNT_ID = '5b10ac8d82e05b22cc7d4ef5';
 
 export async function startJiraFake(opts: { project: string; user: string; token: string }): Promise<JiraFake> {
   const fake = { issues: [] as JiraFake['issues'], requests: [] as JiraFake['requests'] };
@@ -53,9 +58,15 @@ export async function startJiraFake(opts: { project: string; user: string; token
     if (req.headers.authorization !== auth)
       return json(401, { errorMessages: ['Client must be authenticated to access this resource.'] });
     const data = (body ? JSON.parse(body) : {}) as Record<string, unknown>;
+    if (req.method === 'GET' && url.pathname === '/rest/api/3/myself') {
+      return json(200, { accountId: JIRA_ACCOUNT_ID, emailAddress: opts.user, accountType: 'atlassian' });
+    }
+    // Only the fields asked for, as Jira's search answers.
+    const asked = Array.isArray(data.fields) ? (data.fields as string[]) : [];
     const view = (i: JiraFake['issues'][number]) => ({
       key: i.key,
       fields: {
+        ...(asked.includes('creator') ? { creator: { accountId: i.creator ?? '557058:someone-else' } } : {}),
         labels: i.labels,
         status: { name: i.status, statusCategory: { key: i.status === 'Done' ? 'done' : 'new' } },
       },
@@ -91,6 +102,7 @@ export async function startJiraFake(opts: { project: string; user: string; token
         labels,
         status: 'To Do',
         comments: [],
+        creator: JIRA_ACCOUNT_ID,
       });
       return json(201, { id: String(fake.issues.length), key, self: `/rest/api/3/issue/${key}` });
     }

@@ -390,9 +390,11 @@ describe("DefectDojo's errors, one clear line each", () => {
     expect(stored).not.toContain(dojo.url);
     expect(JSON.parse(stored)).toMatchObject({
       sink: 'defectdojo',
-      settings: { product: 'acme/shop' },
+      settings: { engagement: 'main' },
       uploads: [{ image: 'ghcr.io/aquasecurity/trivy-test-images:alpine-39' }],
     });
+    // Nor the product: the replaying job's (default its repository), like where and with what.
+    expect(JSON.parse(stored).settings).not.toHaveProperty('product');
 
     const withoutToken = await cliInProcess(['forward', '--from', outcome.outputDir], { env: {} });
     expect(withoutToken.code).toBe(4);
@@ -403,6 +405,7 @@ describe("DefectDojo's errors, one clear line each", () => {
         VULNGATE_DEFECTDOJO_TOKEN: TOKEN,
         VULNGATE_DEFECTDOJO_URL: dojo.url,
         VULNGATE_DEFECTDOJO_ALLOW_HTTP: 'true',
+        GITHUB_REPOSITORY: 'acme/shop',
       },
     });
     expect(replay.code).toBe(0);

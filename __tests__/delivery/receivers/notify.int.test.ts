@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { renderSlackMessage, SLACK_LIMITS } from '../../../src/render/slack.js';
+import { renderSlackMessage, slackMessageData, SLACK_LIMITS } from '../../../src/render/slack.js';
 import { cliInProcess } from '../../../test/support/cli.ts';
 import { finding, imageReport } from '../../../test/support/findings.ts';
 import { judge } from '../../../test/support/judge.ts';
@@ -101,7 +101,8 @@ describe('Slack', () => {
     '%s %s: one clear warning, the verdict stands, the message is kept and `vulngate forward` sends it',
     async (status, body, said) => {
       slack.answers.push({ status, body });
-      const { out, run } = evaluate({ profiles: profileDir(profile), env: hookEnv() });
+      const profiles = profileDir(profile);
+      const { out, run } = evaluate({ profiles, env: hookEnv() });
       const done = await run;
       expect(done.code).toBe(1);
       expect(done.stderr.split('\n').filter((l) => l.includes('Slack:'))).toEqual([expect.stringContaining(said)]);
@@ -109,8 +110,12 @@ describe('Slack', () => {
       expect(spooled).toHaveLength(1);
       const spool = readFileSync(path.join(out, 'undelivered', spooled[0]!), 'utf8');
       expect(spool).not.toContain(slack.hook);
-      expect(JSON.parse(spool).webhookEnv).toBe('SLACK_SECURITY_HOOK');
-      const replay = await cliInProcess(['forward', '--from', out], { env: { PATH: process.env.PATH, ...hookEnv() } });
+      // What the message says, as data: not the variable, the mention or markup (the replaying job's profile).
+      expect(spool).not.toContain('SLACK_SECURITY_HOOK');
+      expect(Object.keys(JSON.parse(spool) as object)).toEqual(['version', 'sink', 'createdAt', 'reasons', 'message']);
+      const replay = await cliInProcess(['forward', '--from', out, '--profiles-dir', profiles], {
+        env: { PATH: process.env.PATH, ...hookEnv() },
+      });
       expect(replay.code).toBe(0);
       expect(slack.messages).toHaveLength(1);
       expect(existsSync(path.join(out, 'undelivered', spooled[0]!))).toBe(false);
@@ -155,7 +160,7 @@ describe('Slack', () => {
       ),
     );
     const { results } = judge(images, { severity: 'HIGH' });
-    const message = renderSlackMessage({ results, events: ['fail'], where: 'acme/shop @ main' });
+    const message = renderSlackMessage(slackMessageData({ results, events: ['fail'], where: 'acme/shop @ main' }));
     expect(message.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
     for (const block of message.blocks) {
       const text = (block.text as { text?: string } | undefined)?.text ?? '';
@@ -224,7 +229,7 @@ describe('issues', () => {
       expect(first.stderr).toContain('Issues (github): 3 opened, 0 updated, 0 reopened, 0 closed');
       expect(
         github.requests
-          .filter((r) => r.method === 'GET')
+          .filter((r) => r.method === 'GET' && r.path.includes('/issues'))
           .map((r) => new URL(r.path, 'http://x').searchParams.get('page')),
       ).toEqual(['1', '2']);
 
@@ -266,12 +271,15 @@ describe('issues', () => {
     try {
       github.refuseWrites = 403;
       const env = { ...GITHUB, GITHUB_API_URL: github.url };
-      const { out, run } = evaluate({ profiles: issuesProfile(), env });
+      const profiles = issuesProfile();
+      const { out, run } = evaluate({ profiles, env });
       const done = await run;
       expect(done.code).toBe(1);
       expect(done.stderr).toContain('GitHub refused to write issues (403): give the job `permissions: issues: write`');
       github.refuseWrites = 0;
-      const replay = await cliInProcess(['forward', '--from', out], { env: { PATH: process.env.PATH, ...env } });
+      const replay = await cliInProcess(['forward', '--from', out, '--profiles-dir', profiles], {
+        env: { PATH: process.env.PATH, ...env },
+      });
       expect(replay.code).toBe(0);
       expect(github.issues).toHaveLength(3);
       expect(readFileSync(path.join(out, 'vulngate-results.json'), 'utf8') + done.stderr).not.toContain(

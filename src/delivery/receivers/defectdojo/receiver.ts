@@ -8,8 +8,14 @@ import { ENTRY_FIELDS, namesMoreThanWhat, unexpectedKeys } from '../../spool.js'
 import { importToDefectDojo, type DefectDojoUpload } from './import.js';
 import { withExceptions } from './report.js';
 
-/** Everything about an import but where it goes and the token: those are this job's settings only. */
-export type StoredDefectDojoSettings = Omit<DefectDojoOptions, 'url' | 'token'> & { scanDate: string };
+/**
+ * Everything about an import but where it goes and what it may do there: the URL, the token, the product and
+ * whether it closes old findings are the sending job's settings only (at replay, the replaying job's).
+ */
+export type StoredDefectDojoSettings = Omit<
+  DefectDojoOptions,
+  'url' | 'token' | 'productType' | 'product' | 'closeOldFindings'
+> & { scanDate: string };
 
 export interface DefectDojoEntry extends SpoolEntry {
   sink: 'defectdojo';
@@ -20,10 +26,7 @@ export interface DefectDojoEntry extends SpoolEntry {
 }
 
 const SETTINGS_FIELDS: readonly (keyof StoredDefectDojoSettings)[] = [
-  'productType',
-  'product',
   'engagement',
-  'closeOldFindings',
   'minimumSeverity',
   'tags',
   'version',
@@ -37,7 +40,14 @@ const SETTINGS_FIELDS: readonly (keyof StoredDefectDojoSettings)[] = [
 ];
 
 function stored(options: DefectDojoOptions, scanDate: string): StoredDefectDojoSettings {
-  const { url: _url, token: _token, ...rest } = options;
+  const {
+    url: _url,
+    token: _token,
+    productType: _type,
+    product: _product,
+    closeOldFindings: _close,
+    ...rest
+  } = options;
   return { ...rest, scanDate };
 }
 
@@ -83,20 +93,25 @@ export const defectDojoReceiver: Receiver<DefectDojoEntry> = {
   },
 
   async send(entry, to, context) {
-    const { url, token } = to.defectDojo ?? {};
+    const { url, token, productType, product, closeOldFindings } = to.defectDojo ?? {};
     if (!token)
       return { status: 'skipped', message: 'a DefectDojo token is needed to send it (VULNGATE_DEFECTDOJO_TOKEN)' };
     if (!url) return { status: 'skipped', message: 'a DefectDojo URL is needed to send it (VULNGATE_DEFECTDOJO_URL)' };
+    if (!productType || !product)
+      return { status: 'skipped', message: 'DefectDojo: defectdojo-product-type and defectdojo-product are needed' };
     const uploads: DefectDojoUpload[] = [];
     for (const upload of entry.uploads) {
-      // Checked when planned or read back: inside the spool directory.
-      const reportText = await readFile(context.spool.file(upload.reportFile) ?? '', 'utf8');
+      // Inside the spool by its real path, and no link: checked again as it is read.
+      const reportText = await context.spool.read(upload.reportFile);
       uploads.push({ image: upload.image, identity: upload.identity, kind: upload.kind ?? 'image', reportText });
     }
     const settings = {
       ...entry.settings,
       url,
       token,
+      productType,
+      product,
+      closeOldFindings: closeOldFindings ?? false,
       retry: context.retry ?? DEFAULT_RETRY,
       timeoutMs: context.timeoutMs ?? 120_000,
     };

@@ -1,7 +1,7 @@
-import { gitHubApi } from '../../../lib/github-api.js';
+import { gitHubApi, isAuthor } from '../../../lib/github-api.js';
 import type { HttpFailure } from '../../../lib/http.js';
 import { issueMarkdown, readMarker } from './markdown.js';
-import type { IssueSpec, IssueTracker, TrackedIssue, TrackerBase } from './sync.js';
+import type { IssueListing, IssueSpec, IssueTracker, TrackedIssue, TrackerBase } from './sync.js';
 
 export interface GitHubIssuesSettings extends TrackerBase {
   apiUrl: string;
@@ -34,14 +34,25 @@ export function githubIssues(s: GitHubIssuesSettings): IssueTracker {
     if (!marker || raw.pull_request) return undefined;
     return { ...marker, ref: String(raw.number), open: raw.state === 'open', url: String(raw.html_url ?? '') };
   };
+  let identity: Promise<string> | undefined;
+  const whoAmI = () => (identity ??= api.viewerLogin());
   const comment = (issue: TrackedIssue, body: string) => call('POST', `/issues/${issue.ref}/comments`, { body });
   return {
     async list() {
+      const login = await whoAmI();
       const items = await api.paginate(`${base}/issues?labels=${LABEL}&state=all&per_page=100&page=1`, {
         maxPages: 50,
         describe,
       });
-      return items.flatMap((raw) => tracked(raw as Record<string, unknown>) ?? []);
+      const listing: IssueListing = { issues: [], foreign: [], identity: login };
+      for (const raw of items as Record<string, unknown>[]) {
+        const issue = tracked(raw);
+        if (!issue) continue;
+        // Anyone who can write issues can copy the marker: only the token's own issues are vulngate's.
+        if (isAuthor(raw.user, login)) listing.issues.push(issue);
+        else listing.foreign.push(`#${issue.ref}`);
+      }
+      return listing;
     },
     async create(spec: IssueSpec) {
       const created = await call('POST', '/issues', {

@@ -1,6 +1,7 @@
 import { httpClient, joinUrl, type HttpClient, type HttpFailure } from '../../../lib/http.js';
 import { issueMarkdown, readMarker } from './markdown.js';
-import type { IssueSpec, IssueTracker, TrackedIssue, TrackerBase } from './sync.js';
+import { HttpError } from '../../../lib/retry.js';
+import type { IssueListing, IssueSpec, IssueTracker, TrackedIssue, TrackerBase } from './sync.js';
 
 export interface GitLabIssuesSettings extends TrackerBase {
   /** CI_API_V4_URL. */
@@ -32,6 +33,7 @@ class GitLabIssues implements IssueTracker {
   private readonly base: string;
   private readonly http: HttpClient;
   private assigneeIds: number[] | undefined;
+  private me: { id: number; username: string } | undefined;
 
   constructor(private readonly s: GitLabIssuesSettings) {
     this.base = joinUrl(s.apiUrl, `/projects/${encodeURIComponent(s.project)}`);
@@ -66,20 +68,34 @@ class GitLabIssues implements IssueTracker {
     return ids;
   }
 
-  /** Pages followed by X-Next-Page, at most 50. */
-  async list(): Promise<TrackedIssue[]> {
-    const found: TrackedIssue[] = [];
+  /** The token's user (a project access token's is a bot user): the author of the issues vulngate opens. */
+  private async whoAmI(): Promise<{ id: number; username: string }> {
+    if (this.me) return this.me;
+    const { json } = await this.request('GET', joinUrl(this.s.apiUrl, '/user'));
+    const { id, username } = json as { id?: unknown; username?: unknown };
+    if (typeof id !== 'number') throw new HttpError('GitLab did not say who the token is (GET /user)', 200);
+    this.me = { id, username: typeof username === 'string' ? username : String(id) };
+    return this.me;
+  }
+
+  /** Pages followed by X-Next-Page, at most 50; only the token's own issues are vulngate's. */
+  async list(): Promise<IssueListing> {
+    const me = await this.whoAmI();
+    const listing: IssueListing = { issues: [], foreign: [], identity: me.username };
     let page = '1';
     for (let n = 0; page !== '' && n < 50; n += 1) {
       const url = `${this.base}/issues?labels=${LABEL}&state=all&per_page=100&page=${page}`;
       const { json, next } = await this.request('GET', url);
       for (const raw of Array.isArray(json) ? (json as Record<string, unknown>[]) : []) {
         const issue = tracked(raw);
-        if (issue) found.push(issue);
+        if (!issue) continue;
+        const author = (raw.author as { id?: unknown } | null | undefined)?.id;
+        if (author === me.id) listing.issues.push(issue);
+        else listing.foreign.push(`#${issue.ref}`);
       }
       page = next;
     }
-    return found;
+    return listing;
   }
 
   async create(spec: IssueSpec): Promise<TrackedIssue> {

@@ -1,7 +1,7 @@
 import { httpClient, joinUrl, type HttpClient, type HttpFailure } from '../../../lib/http.js';
 import { HttpError } from '../../../lib/retry.js';
 import { oneLine } from '../../../core/text.js';
-import type { IssueSpec, IssueTracker, TrackedIssue, TrackerBase } from './sync.js';
+import type { IssueListing, IssueSpec, IssueTracker, TrackedIssue, TrackerBase } from './sync.js';
 
 export interface JiraSettings extends TrackerBase {
   /** https://your-site.atlassian.net */
@@ -133,22 +133,37 @@ class JiraIssues implements IssueTracker {
     await this.call('POST', `/issue/${issue.ref}/comment`, { body });
   }
 
-  /** Pages by nextPageToken, at most 50. */
-  async list(): Promise<TrackedIssue[]> {
-    const found: TrackedIssue[] = [];
+  /** The account the credentials are: its issues are vulngate's (labels are anyone's to add). */
+  private async whoAmI(): Promise<string> {
+    const { accountId } = (await this.call('GET', '/myself')) as { accountId?: unknown };
+    if (typeof accountId !== 'string' || accountId === '')
+      throw new HttpError('Jira did not say who the account is (GET /myself)', 200);
+    return accountId;
+  }
+
+  /** Pages by nextPageToken, at most 50; only issues the account created (`creator`, which nobody can change). */
+  async list(): Promise<IssueListing> {
+    const me = await this.whoAmI();
+    const listing: IssueListing = { issues: [], foreign: [], identity: `${this.s.user} (${me})` };
     let nextPageToken: string | undefined;
     for (let n = 0; n < 50; n += 1) {
       const page = (await this.call('POST', '/search/jql', {
         jql: `project = "${this.s.project.replace(/"/g, '')}" AND labels = ${LABEL}`,
-        fields: ['labels', 'status'],
+        fields: ['labels', 'status', 'creator'],
         maxResults: 100,
         ...(nextPageToken ? { nextPageToken } : {}),
       })) as { issues?: Record<string, unknown>[]; nextPageToken?: string; isLast?: boolean };
-      found.push(...(page.issues ?? []).flatMap((raw) => tracked(raw, this.s.url) ?? []));
+      for (const raw of page.issues ?? []) {
+        const issue = tracked(raw, this.s.url);
+        if (!issue) continue;
+        const creator = (raw.fields as { creator?: { accountId?: unknown } } | undefined)?.creator?.accountId;
+        if (creator === me) listing.issues.push(issue);
+        else listing.foreign.push(issue.ref);
+      }
       if (page.isLast !== false || !page.nextPageToken) break;
       nextPageToken = page.nextPageToken;
     }
-    return found;
+    return listing;
   }
 
   async create(spec: IssueSpec): Promise<TrackedIssue> {

@@ -1,7 +1,8 @@
 import { code, link, table, text } from '../../../render/markdown.js';
 import type { IssueSpec } from './sync.js';
 
-const MARKER = /<!-- vulngate-issue key=([0-9a-f]{16}) target=([0-9a-f]{12}) hash=([0-9a-f]{12}) -->/;
+/** At the very start of the body, where vulngate writes it: a marker quoted further down is someone's text. */
+const MARKER = /^<!-- vulngate-issue key=([0-9a-f]{16}) target=([0-9a-f]{12}) hash=([0-9a-f]{12}) -->/;
 
 /** The hidden marker an issue is found again by (GitHub, GitLab): key, target and content hash. */
 export function readMarker(body: unknown): { key: string; targetKey: string; contentHash: string } | undefined {

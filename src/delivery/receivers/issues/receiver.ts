@@ -1,13 +1,14 @@
 import { describeError } from '../../../core/errors.js';
-import { ISSUE_PROVIDERS, type IssuesNotify } from '../../../core/notify.js';
 import type { Receiver, SpoolEntry } from '../../receiver.js';
 import { ENTRY_FIELDS, namesMoreThanWhat, unexpectedKeys } from '../../spool.js';
 import { issueSpecs, syncIssues, targetKeyOf, type IssueSpec } from './sync.js';
 import { trackerFor } from './trackers.js';
 
-/** What an issue sync needs to run again: the profile's issues settings and the specs, never an address or token. */
+/**
+ * What an issue sync needs to run again: the issues to have, never the tracker, its project, labels or
+ * assignees (the sending job's profile names those) nor an address or token (its settings).
+ */
 export interface StoredIssueSync {
-  issues: IssuesNotify;
   specs: IssueSpec[];
   /** targetKeyOf() of every target scanned in the run: only those can close issues. */
   scannedTargets: string[];
@@ -20,7 +21,34 @@ export interface IssuesEntry extends SpoolEntry {
   sync: StoredIssueSync;
 }
 
-const SYNC_FIELDS = ['issues', 'specs', 'scannedTargets', 'seenOn'];
+const SYNC_FIELDS = ['specs', 'scannedTargets', 'seenOn'];
+
+const HEX12 = /^[0-9a-f]{12}$/;
+const TEXT_FIELDS = ['title', 'id', 'severity', 'target', 'primaryUrl', 'reason'] as const;
+
+/** An issue as vulngate plans it: its keys as it makes them, its texts text, its packages rows of text. */
+function isSpec(value: unknown): boolean {
+  const spec = value as Partial<Record<keyof IssueSpec, unknown>> | null;
+  if (typeof spec !== 'object' || spec === null) return false;
+  const keys = /^[0-9a-f]{16}$/.test(String(spec.key)) && HEX12.test(String(spec.targetKey));
+  const texts = TEXT_FIELDS.every((field) => typeof spec[field] === 'string');
+  const rows =
+    Array.isArray(spec.packages) &&
+    spec.packages.every((p: Record<string, unknown> | null) =>
+      ['name', 'installed', 'fixed', 'where'].every((field) => typeof p?.[field] === 'string'),
+    );
+  return keys && HEX12.test(String(spec.contentHash)) && texts && rows;
+}
+
+/** The one warning for issues that carry the marker but are not vulngate's: left alone, named. */
+function foreignLine(foreign: string[], identity: string): string {
+  const shown = foreign.slice(0, 10).join(', ');
+  const more = foreign.length > 10 ? ` and ${foreign.length - 10} more` : '';
+  return (
+    `${foreign.length} issue(s) carry vulngate's marker but were not opened by ${identity} (${shown}${more}): ` +
+    'left alone'
+  );
+}
 
 /** One issue per target and blocking vulnerability, found again, kept up to date, closed when it no longer blocks. */
 export const issuesReceiver: Receiver<IssuesEntry> = {
@@ -37,7 +65,6 @@ export const issuesReceiver: Receiver<IssuesEntry> = {
       return undefined;
     }
     const sync: StoredIssueSync = {
-      issues,
       specs: issueSpecs(run.results),
       scannedTargets: run.results.images.map((i) => targetKeyOf(i.stableName)),
       seenOn: [ci.ref || 'this run', ci.pipelineUrl].filter(Boolean).join(', '),
@@ -47,11 +74,15 @@ export const issuesReceiver: Receiver<IssuesEntry> = {
 
   async send(entry, to, context) {
     const { sync } = entry;
-    const tracker = trackerFor(sync.issues, to, context);
+    const issues = to.notify?.issues;
+    if (!issues)
+      return { status: 'skipped', message: "Issues: this job's profile has no notify.issues; nothing was opened" };
+    const tracker = trackerFor(issues, to, context);
     if (typeof tracker === 'string') return { status: 'skipped', message: `Issues: ${tracker}; nothing was opened` };
-    const label = `Issues (${sync.issues.provider})`;
+    const label = `Issues (${issues.provider})`;
     try {
       const done = await syncIssues({ tracker, ...sync });
+      if (done.foreign.length > 0) context.logger.warning(`${label}: ${foreignLine(done.foreign, done.identity)}`);
       const message =
         `${label}: ${done.created.length} opened, ${done.updated.length} updated, ` +
         `${done.reopened.length} reopened, ${done.closed.length} closed`;
@@ -69,14 +100,12 @@ export const issuesReceiver: Receiver<IssuesEntry> = {
       extra.push(...unexpectedKeys(sync, SYNC_FIELDS).map((key) => `sync.${key}`));
     }
     if (extra.length > 0) return namesMoreThanWhat(extra);
-    const issues = sync?.issues as Partial<IssuesNotify> | undefined;
     return sync &&
       Array.isArray(sync.specs) &&
+      sync.specs.every(isSpec) &&
       Array.isArray(sync.scannedTargets) &&
-      typeof sync.seenOn === 'string' &&
-      ISSUE_PROVIDERS.includes(issues?.provider as never) &&
-      Array.isArray(issues?.labels) &&
-      Array.isArray(issues.assignees)
+      sync.scannedTargets.every((t) => typeof t === 'string' && HEX12.test(t)) &&
+      typeof sync.seenOn === 'string'
       ? undefined
       : 'an issues entry without its issues';
   },

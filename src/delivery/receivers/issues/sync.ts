@@ -43,9 +43,19 @@ export interface TrackedIssue {
   url?: string;
 }
 
+/** What a tracker lists: vulngate's own issues, and those that only look like them. */
+export interface IssueListing {
+  /** Issues vulngate opened: the marker at the start, written by the identity vulngate writes as. */
+  issues: TrackedIssue[];
+  /** Issues that carry the marker (or its labels) but someone else wrote: never edited, reported. */
+  foreign: string[];
+  /** Who vulngate writes as there: `github-actions[bot]`, a GitLab username, a Jira account. */
+  identity: string;
+}
+
 export interface IssueTracker {
-  /** Every issue vulngate opened there, open or closed (all pages). */
-  list(): Promise<TrackedIssue[]>;
+  /** Every issue vulngate opened there, open or closed (all pages), and those it did not open but look like it. */
+  list(): Promise<IssueListing>;
   create(spec: IssueSpec): Promise<TrackedIssue>;
   update(issue: TrackedIssue, spec: IssueSpec): Promise<void>;
   /** Closes with a comment saying why. */
@@ -96,6 +106,9 @@ export interface SyncResult {
   updated: string[];
   closed: string[];
   reopened: string[];
+  /** Issues that look like vulngate's but are someone else's: left alone. */
+  foreign: string[];
+  identity: string;
 }
 
 /**
@@ -112,9 +125,17 @@ export async function syncIssues(args: {
   seenOn: string;
 }): Promise<SyncResult> {
   const { tracker, specs } = args;
-  const result: SyncResult = { created: [], updated: [], closed: [], reopened: [] };
+  const listing = await tracker.list();
+  const result: SyncResult = {
+    created: [],
+    updated: [],
+    closed: [],
+    reopened: [],
+    foreign: listing.foreign,
+    identity: listing.identity,
+  };
   const existing = new Map<string, TrackedIssue>();
-  for (const issue of await tracker.list()) {
+  for (const issue of listing.issues) {
     // Several issues of one key (made by hand, or by an older run): the open one counts.
     const had = existing.get(issue.key);
     if (!had || (!had.open && issue.open)) existing.set(issue.key, issue);
