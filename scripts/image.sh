@@ -39,7 +39,7 @@ if [ "$bases" = local ]; then
   export NODE24
 fi
 
-# The DB to bake: its files but metadata.json, whose timestamps change each time the fixture DB is rebuilt.
+# The DB to bake, as the trivy-db build context.
 db_context=""
 if [ -n "$db_dir" ]; then
   [ -f "$db_dir/db/trivy.db" ] || { echo "image: $db_dir has no db/trivy.db" >&2; exit 2; }
@@ -50,6 +50,7 @@ if [ -n "$db_dir" ]; then
   done
 fi
 
+# Every input of the image. Of the DB, its files but metadata.json, whose timestamps change with each fixture build.
 image_key() {
   {
     echo "$engine $bases $version"
@@ -77,12 +78,13 @@ build_with_buildah() {
     while read -r base; do build_args+=(--build-arg "$base"); done < <(bash scripts/image-bases.sh)
   fi
   local tag="localhost/vulngate-dev/vulngate:$version-$(basename "$(dirname "$cached")")"
-  # --layers: one layer per instruction, as Docker builds it (and the DB variant reuses the others' layers).
+  # --layers: one layer per instruction, as Docker builds it, and a layer cache: the DB variant, built after the plain
+  # one, reuses its layers as Docker's cache would. vfs keeps a full copy of the tree per layer, so before the plain
+  # variant the layers of earlier builds go (the bases stay).
+  if [ -z "$db_context" ]; then "${bah[@]}" rmi --prune >/dev/null 2>&1 || true; fi
   "${bah[@]}" build --isolation chroot --layers --pull=false "${build_args[@]}" -t "$tag" -f Dockerfile . >&2
   "${bah[@]}" push -q "$tag" "oci-archive:$1:vulngate:$version" >&2
   "${bah[@]}" rmi "$tag" >/dev/null
-  # vfs keeps a full copy of the tree per layer: drop the layers no kept image uses, the bases stay.
-  "${bah[@]}" rmi --prune >/dev/null 2>&1 || true
 }
 
 build_with_docker() {
@@ -98,11 +100,13 @@ if [ ! -s "$cached" ]; then
   started=$(date +%s)
   "build_with_$engine" "$cached.tmp"
   mv "$cached.tmp" "$cached"
-  echo "$(( $(date +%s) - started ))" >"$(dirname "$cached")/$name.build-seconds"
-  echo "image: built in $(cat "$(dirname "$cached")/$name.build-seconds") s" >&2
+  echo "$(( $(date +%s) - started ))" >"${cached%.oci.tar}.build-seconds"
+  echo "image: built in $(cat "${cached%.oci.tar}.build-seconds") s" >&2
   # Keep the last few builds: each archive is some 150 MB.
   find "$cache" -maxdepth 1 -name 'image-*' -type d -printf '%T@ %p\n' | sort -rn | tail -n +7 | cut -d' ' -f2- |
     xargs -r rm -rf
+else
+  echo "image: $name from the cache, $(dirname "$cached") (built in $(cat "${cached%.oci.tar}.build-seconds") s)" >&2
 fi
 mkdir -p "$(dirname "$out")"
 ln -f "$cached" "$out" 2>/dev/null || cp "$cached" "$out"

