@@ -13,7 +13,7 @@ echo "## Judge and render"
 BENCH_BUILD="$build" "$NODE24" bench/judge.mjs
 echo
 echo "## Scan: shared and distinct bases on a real Debian rootfs"
-BENCH_ROOTFS="$(bash bench/rootfs.sh)" "$NODE24" bench/layers.mjs
+BENCH_ROOTFS="$(bash scripts/debian-rootfs.sh)" "$NODE24" bench/layers.mjs
 echo
 echo "## Scan: small fixture images (vulngate's own overhead)"
 "$NODE24" bench/scan.mjs

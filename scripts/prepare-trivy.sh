@@ -36,9 +36,15 @@ if [ ! -x "$vexcheck" ]; then
   (cd "$root/tools" && go build -trimpath -o "$vexcheck.tmp" ./vexcheck && mv "$vexcheck.tmp" "$vexcheck")
 fi
 
-# The DB is rebuilt every time (well under a second), so fixture edits always take effect.
+# The DB is rebuilt whenever the fixtures or the tool change (well under a second), so fixture edits always take
+# effect; only then, since its bytes differ from build to build (bolt-fixtures loads in map order) and the image
+# with the DB baked in (scripts/image.sh) is cached by them.
 db_cache="$cache/trivy-cache"
-"$fixturedb" -cache-dir "$db_cache" -fixtures "$root/test/fixtures/db" >&2
+db_inputs="$( (echo "$fixturedb"; cd "$root/test/fixtures/db" && sha256sum ./*) | sha256sum | cut -c1-16)"
+if [ ! -s "$db_cache/db/trivy.db" ] || [ "$(cat "$db_cache/fixtures.key" 2>/dev/null)" != "$db_inputs" ]; then
+  "$fixturedb" -cache-dir "$db_cache" -fixtures "$root/test/fixtures/db" >&2
+  echo "$db_inputs" >"$db_cache/fixtures.key"
+fi
 
 cat > "$cache/env.sh" <<ENV
 export TRIVY_BIN='$trivy'

@@ -154,16 +154,21 @@ describe('the template and the Dockerfile', () => {
     expect(run.stdout).toMatch(/DL3007|DL3018/);
   });
 
-  test('Trivy pinned by version and digest, non-root, empty entrypoint, only the bundled CLI', () => {
+  test('bases pinned by version and digest, non-root, empty entrypoint, only the bundled CLI', () => {
     const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile).toContain(
       'ARG TRIVY_IMAGE=aquasec/trivy:0.74.0@sha256:62b1e65e8869bc4b4c6aa4fa2b21595256c7c2f6018a9d9ad61caf87187c1969',
     );
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}$/m);
+    expect(dockerfile).toMatch(/^ARG BASE_IMAGE=debian:bookworm-\d{8}-slim@sha256:[0-9a-f]{64}$/m);
     expect(dockerfile).toMatch(/^USER 10001:10001$/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \[\]$/m);
+    // From the Node and Trivy images their one binary each; from the build context the bundled CLI alone.
     expect(dockerfile.match(/^COPY .*/gm)).toEqual([
+      'COPY --from=node /usr/local/bin/node /usr/local/bin/node',
+      'COPY --from=trivy /usr/local/bin/trivy /usr/local/bin/trivy',
       'COPY dist/cli/ /opt/vulngate/',
-      "COPY --chmod=755 <<'SH' /usr/local/bin/vulngate",
+      'COPY --from=trivy-db --chown=10001:10001 / /home/vulngate/.cache/vulngate/trivy/',
     ]);
     expect(readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')).toMatch(/^\*\n!dist\/cli\/$/m);
     expect(existsSync(path.join(ROOT, 'dist/cli/index.js'))).toBe(true);
