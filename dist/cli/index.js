@@ -775,6 +775,339 @@ module['exports'] = colors;
 
 /***/ }),
 
+/***/ 7259:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isDigest = exports.validateDigest = void 0;
+const regexp_1 = __nccwpck_require__(6434);
+class InvalidDigestFormatError extends Error {
+    constructor() {
+        super('invalid digest format');
+        this.name = 'InvalidDigestFormatError';
+    }
+}
+class UnsupportedAlgorithmError extends Error {
+    constructor() {
+        super('unsupported digest algorithm');
+        this.name = 'UnsupportedAlgorithmError';
+    }
+}
+class InvalidDigestLengthError extends Error {
+    constructor() {
+        super('invalid checksum digest length');
+        this.name = 'InvalidDigestLengthError';
+    }
+}
+const algorithmsSizes = {
+    sha256: 32,
+    sha384: 48,
+    sha512: 64,
+};
+function checkDigest(digest, handleError) {
+    const indexOfColon = digest.indexOf(':');
+    if (indexOfColon < 0 ||
+        indexOfColon + 1 === digest.length ||
+        !regexp_1.anchoredDigestRegexp.test(digest)) {
+        return handleError(InvalidDigestFormatError);
+    }
+    const algorithm = digest.substring(0, indexOfColon);
+    if (!Object.hasOwnProperty.call(algorithmsSizes, algorithm)) {
+        return handleError(UnsupportedAlgorithmError);
+    }
+    if (algorithmsSizes[algorithm] * 2 !== (digest.length - indexOfColon - 1)) {
+        return handleError(InvalidDigestLengthError);
+    }
+    return true;
+}
+const validateDigest = (digest) => {
+    checkDigest(digest, (ErrorType) => {
+        throw new ErrorType();
+    });
+};
+exports.validateDigest = validateDigest;
+const isDigest = (digest) => {
+    return checkDigest(digest, () => false);
+};
+exports.isDigest = isDigest;
+//# sourceMappingURL=digest.js.map
+
+/***/ }),
+
+/***/ 2711:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+
+__webpack_unused_export__ = ({ value: true });
+exports.bg = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = void 0;
+const reference_1 = __nccwpck_require__(7650);
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return reference_1.Reference; } });
+const parsers_1 = __nccwpck_require__(6695);
+Object.defineProperty(exports, "bg", ({ enumerable: true, get: function () { return parsers_1.parseAll; } }));
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return parsers_1.parseFamiliarName; } });
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return parsers_1.parseQualifiedName; } });
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return parsers_1.parseQualifiedNameOptimized; } });
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 6695:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseAll = exports.parseFamiliarName = exports.parseQualifiedName = exports.parseQualifiedNameOptimized = void 0;
+const regexp_1 = __nccwpck_require__(6434);
+const digest_1 = __nccwpck_require__(7259);
+const reference_1 = __nccwpck_require__(7650);
+const NAME_MAX_LENGTH = 255;
+class InvalidReferenceFormatError extends Error {
+    constructor() {
+        super("invalid reference format");
+        this.name = "InvalidReferenceFormatError";
+    }
+}
+class NameContainsUppercaseError extends Error {
+    constructor() {
+        super("repository name must be lowercase");
+        this.name = "NameContainsUppercaseError";
+    }
+}
+class EmptyNameError extends Error {
+    constructor() {
+        super("repository name must have at least one component");
+        this.name = "EmptyNameError";
+    }
+}
+class NameTooLongError extends Error {
+    constructor() {
+        super(`repository name must not be more than ${NAME_MAX_LENGTH} characters`);
+        this.name = "NameTooLongError";
+    }
+}
+const DEFAULT_DOMAIN = "docker.io";
+const LEGACY_DEFAULT_DOMAIN = "index.docker.io";
+const OFFICIAL_REPOSITORY_NAME = "library";
+function _parseQualifiedName(regexp, name) {
+    const matches = regexp.exec(name);
+    if (!matches) {
+        if (name === "") {
+            throw new EmptyNameError();
+        }
+        if (regexp.test(name.toLowerCase())) {
+            throw new NameContainsUppercaseError();
+        }
+        throw new InvalidReferenceFormatError();
+    }
+    if (matches[1].length > NAME_MAX_LENGTH) {
+        throw new NameTooLongError();
+    }
+    let reference;
+    const nameMatch = regexp_1.anchoredNameRegexp.exec(matches[1]);
+    if (nameMatch && nameMatch.length === 3) {
+        reference = {
+            domain: nameMatch[1],
+            repository: nameMatch[2],
+        };
+    }
+    else {
+        reference = {
+            domain: "",
+            repository: matches[1],
+        };
+    }
+    reference.tag = matches[2];
+    if (matches[3]) {
+        (0, digest_1.validateDigest)(matches[3]);
+        reference.digest = matches[3];
+    }
+    return new reference_1.Reference(reference);
+}
+const parseQualifiedNameOptimized = (name) => {
+    return _parseQualifiedName(new RegExp(regexp_1.referenceRegexp), name);
+};
+exports.parseQualifiedNameOptimized = parseQualifiedNameOptimized;
+const parseQualifiedName = (name) => {
+    return _parseQualifiedName(regexp_1.referenceRegexp, name);
+};
+exports.parseQualifiedName = parseQualifiedName;
+function splitDockerDomain(name) {
+    let domain;
+    let reminder;
+    const indexOfSlash = name.indexOf("/");
+    if (indexOfSlash === -1 ||
+        !(name.lastIndexOf(".", indexOfSlash) !== -1 ||
+            name.lastIndexOf(":", indexOfSlash) !== -1 ||
+            name.startsWith("localhost/"))) {
+        domain = DEFAULT_DOMAIN;
+        reminder = name;
+    }
+    else {
+        domain = name.substring(0, indexOfSlash);
+        reminder = name.substring(indexOfSlash + 1);
+    }
+    if (domain === LEGACY_DEFAULT_DOMAIN) {
+        domain = DEFAULT_DOMAIN;
+    }
+    if (domain === DEFAULT_DOMAIN && !reminder.includes("/")) {
+        reminder = `${OFFICIAL_REPOSITORY_NAME}/${reminder}`;
+    }
+    return [domain, reminder];
+}
+const parseFamiliarName = (name, parseQualifiedNameFunc) => {
+    if (regexp_1.anchoredIdentifierRegexp.test(name)) {
+        throw new TypeError(`invalid repository name (${name}),` +
+            `cannot specify 64-byte hexadecimal strings`);
+    }
+    const [domain, remainder] = splitDockerDomain(name);
+    let remoteName;
+    const tagSeparatorIndex = remainder.indexOf(":");
+    if (tagSeparatorIndex > -1) {
+        remoteName = remainder.substring(0, tagSeparatorIndex);
+    }
+    else {
+        remoteName = remainder;
+    }
+    if (remoteName.toLowerCase() !== remoteName) {
+        throw new TypeError(`invalid reference format: repository name must be lowercase`);
+    }
+    if (parseQualifiedNameFunc) {
+        return parseQualifiedNameFunc(`${domain}/${remainder}`);
+    }
+    return parseQualifiedName(`${domain}/${remainder}`);
+};
+exports.parseFamiliarName = parseFamiliarName;
+const parseAll = (name) => {
+    if (regexp_1.anchoredIdentifierRegexp.test(name)) {
+        return new reference_1.Reference({ digest: `sha256:${name}` });
+    }
+    if ((0, digest_1.isDigest)(name)) {
+        return new reference_1.Reference({ digest: name });
+    }
+    return parseFamiliarName(name);
+};
+exports.parseAll = parseAll;
+//# sourceMappingURL=parsers.js.map
+
+/***/ }),
+
+/***/ 7650:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Reference = void 0;
+const typesTemplates = {
+    'digest': (ref) => `${ref.digest}`,
+    'canonical': (ref) => `${ref.repositoryUrl}@${ref.digest}`,
+    'repository': (ref) => `${ref.repositoryUrl}`,
+    'tagged': (ref) => `${ref.repositoryUrl}:${ref.tag}`,
+    'dual': (ref) => `${ref.repositoryUrl}:${ref.tag}@${ref.digest}`
+};
+class Reference {
+    get tag() {
+        return this._tag;
+    }
+    get digest() {
+        return this._digest;
+    }
+    get repository() {
+        return this._repository;
+    }
+    get domain() {
+        return this._domain;
+    }
+    get type() {
+        return this._type;
+    }
+    constructor(options) {
+        var _a, _b, _c, _d, _e, _f;
+        if (!options.repository && !options.domain) {
+            if (options.digest) {
+                this._digest = options.digest;
+                this._type = 'digest';
+            }
+            else {
+                throw new TypeError('Empty Reference');
+            }
+        }
+        else if (!options.tag) {
+            this._domain = (_a = options.domain) !== null && _a !== void 0 ? _a : '';
+            this._repository = (_b = options.repository) !== null && _b !== void 0 ? _b : '';
+            if (options.digest) {
+                this._digest = options.digest;
+                this._type = 'canonical';
+            }
+            else {
+                this._type = 'repository';
+            }
+        }
+        else if (!options.digest) {
+            this._domain = (_c = options.domain) !== null && _c !== void 0 ? _c : '';
+            this._repository = (_d = options.repository) !== null && _d !== void 0 ? _d : '';
+            this._tag = options.tag;
+            this._type = 'tagged';
+        }
+        else {
+            this._domain = (_e = options.domain) !== null && _e !== void 0 ? _e : '';
+            this._repository = (_f = options.repository) !== null && _f !== void 0 ? _f : '';
+            this._tag = options.tag;
+            this._digest = options.digest;
+            this._type = 'dual';
+        }
+    }
+    toString() {
+        return typesTemplates[this._type](this);
+    }
+    get repositoryUrl() {
+        if (this._domain && this._repository) {
+            return `${this._domain}/${this._repository}`;
+        }
+        return '';
+    }
+}
+exports.Reference = Reference;
+//# sourceMappingURL=reference.js.map
+
+/***/ }),
+
+/***/ 6434:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.anchoredIdentifierRegexp = exports.anchoredDigestRegexp = exports.anchoredNameRegexp = exports.referenceRegexp = void 0;
+const expression = (...regexps) => new RegExp(regexps
+    .map(re => re.source)
+    .join(''));
+const group = (...regexps) => new RegExp(`(?:${expression(...regexps).source})`);
+const optional = (...regexps) => new RegExp(`${group(...regexps).source}?`);
+const repeated = (...regexps) => new RegExp(`${group(...regexps).source}+`);
+const anchored = (...regexps) => new RegExp(`^${expression(...regexps).source}$`);
+const capture = (...regexps) => new RegExp(`(${expression(...regexps).source})`);
+const alphaNumericRegexp = /[a-z0-9]+/;
+const separatorRegexp = /(?:[._]|__|[-]*)/;
+const nameComponentRegexp = expression(alphaNumericRegexp, optional(repeated(separatorRegexp, alphaNumericRegexp)));
+const domainComponentRegexp = /(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])/;
+const domainRegexp = expression(domainComponentRegexp, optional(repeated(/\./, domainComponentRegexp)), optional(/:/, /[0-9]+/));
+const tagRegexp = /[\w][\w.-]{0,127}/;
+const digestRegexp = /[a-zA-Z][a-zA-Z0-9]*(?:[-_+.][a-zA-Z][a-zA-Z0-9]*)*[:][a-fA-F0-9]{32,}/;
+const anchoredDigestRegexp = anchored(digestRegexp);
+exports.anchoredDigestRegexp = anchoredDigestRegexp;
+const nameRegexp = expression(optional(domainRegexp, /\//), nameComponentRegexp, optional(repeated(/\//, nameComponentRegexp)));
+const anchoredNameRegexp = anchored(optional(capture(domainRegexp), /\//), capture(nameComponentRegexp, optional(repeated(/\//, nameComponentRegexp))));
+exports.anchoredNameRegexp = anchoredNameRegexp;
+const referenceRegexp = anchored(capture(nameRegexp), optional(/:/, capture(tagRegexp)), optional(/@/, capture(digestRegexp)));
+exports.referenceRegexp = referenceRegexp;
+const identifierRegexp = /[a-f0-9]{64}/;
+const anchoredIdentifierRegexp = anchored(identifierRegexp);
+exports.anchoredIdentifierRegexp = anchoredIdentifierRegexp;
+//# sourceMappingURL=regexp.js.map
+
+/***/ }),
+
 /***/ 2463:
 /***/ ((module, exports, __nccwpck_require__) => {
 
@@ -10652,7 +10985,7 @@ exports.basename = (path, { windows } = {}) => {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2093);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(997);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -10667,7 +11000,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2093:
+/***/ 997:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -10912,6 +11245,65 @@ function parseProfilesRepo(value, label, githubServer) {
     return { url: base, ref };
 }
 
+;// CONCATENATED MODULE: ./src/core/platforms.ts
+
+const DEFAULT_PLATFORM = 'linux/amd64';
+/** The `platform` option: empty (linux/amd64 of an index), `all`, or platforms like linux/arm64 (one per line). */
+function parsePlatformChoice(values) {
+    const given = values.map((v) => v.trim()).filter(Boolean);
+    if (given.length === 0)
+        return { kind: 'default' };
+    if (given.length === 1 && given[0] === 'all')
+        return { kind: 'all' };
+    for (const platform of given) {
+        if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform)) {
+            throw new errors/* ConfigError */.xL(`platform: '${platform}' is not a platform like linux/amd64 or linux/arm64/v8, or all`);
+        }
+    }
+    return { kind: 'list', platforms: [...new Set(given)] };
+}
+/** `linux/arm64` matches `linux/arm64/v8`: a platform without variant takes the index's one. */
+function matches(wanted, entry) {
+    return entry === wanted || (wanted.split('/').length === 2 && entry.startsWith(`${wanted}/`));
+}
+/**
+ * The entries of an index to scan; throws an Error (the image's scan error) naming what the index has when a
+ * platform asked for is not in it.
+ */
+function selectPlatforms(entries, choice) {
+    if (choice.kind === 'all')
+        return entries;
+    const wanted = choice.kind === 'list' ? choice.platforms : [DEFAULT_PLATFORM];
+    return wanted.map((platform) => {
+        const found = entries.find((e) => matches(platform, e.platform));
+        if (!found) {
+            const has = entries.map((e) => e.platform).join(', ') || 'no platforms';
+            throw new Error(`the image has no ${platform} (its index has ${has}); set platform to one of them or all`);
+        }
+        return found;
+    });
+}
+
+;// CONCATENATED MODULE: ./src/config/registry-settings.ts
+
+
+/** The platform choice and the login inputs; a login given by halves is one line naming the missing half. */
+function registrySettings(values) {
+    const platforms = parsePlatformChoice(values.platform);
+    const username = values['registry-username'];
+    const password = values['registry-password'];
+    if (!username && !password)
+        return { platforms };
+    if (!username || !password) {
+        throw new errors/* ConfigError */.xL(`registry-${username ? 'password' : 'username'}: missing (the login needs both halves)`);
+    }
+    const registry = values.registry?.trim();
+    if (registry !== undefined && !/^[a-z0-9.-]+(:\d+)?$/i.test(registry)) {
+        throw new errors/* ConfigError */.xL(`registry: '${registry}' is not a registry host like registry.example.com or host:5000`);
+    }
+    return { platforms, login: { ...(registry ? { registry: registry.toLowerCase() } : {}), username, password } };
+}
+
 ;// CONCATENATED MODULE: ./src/config/trivy.ts
 
 /**
@@ -11089,6 +11481,7 @@ function parseMessageAttributes(text, label) {
 
 
 
+
 /** Images are looked for in tar_images/ unless only code directories or SBOMs were asked for. */
 const DEFAULT_IMAGE_GLOBS = ['tar_images/*.tar'];
 function settings_scanSource(values) {
@@ -11173,6 +11566,7 @@ function settings_gateOptions(options, source, ci) {
         dbAge: { maxHours: values['max-db-age'], strict: values['strict-db-age'] },
         vex: values.vex,
         heartbeatSeconds: values.heartbeat,
+        registry: registrySettings(values),
         identities: identityRules(values['target-identity'], options.label('target-identity')),
     };
 }
@@ -11586,10 +11980,11 @@ const DELIVERY_OPTIONS = {
 const JUDGE_OPTIONS = {
     // What to judge, and how.
     images: listOption({
-        help: 'Image tarballs to scan (globs, one per line or comma-separated), as written by `docker save`. ' +
-            'Default tar_images/*.tar, unless only fs or sbom is given.',
+        help: 'Images to scan, one per line or comma-separated: tarballs from `docker save` and OCI layouts (globs), ' +
+            'registry references with a tag or digest (registry.example.com/shop/api:1.2, registry://NAME), or ' +
+            'docker:NAME:TAG from the local Docker engine. Default tar_images/*.tar, unless only fs or sbom is given.',
         commands: SCAN_COMMANDS,
-        cli: { placeholder: 'glob', variadic: true },
+        cli: { placeholder: 'image', variadic: true },
     }),
     fs: listOption({
         help: "Directories of code whose dependencies (lockfiles) and secrets to scan with `trivy fs` (one per line): '.'.",
@@ -11777,6 +12172,29 @@ const SCAN_OPTIONS = {
         default: true,
         commands: SCAN_COMMANDS,
         cli: { placeholder: 'bool' },
+    }),
+    platform: listOption({
+        help: 'Platforms of a multi-platform registry image to scan: linux/amd64 by default, a list (linux/amd64, ' +
+            'linux/arm64), or all. Each platform is its own target.',
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'platform', variadic: true },
+    }),
+    registry: textOption({
+        help: 'The registry registry-username and registry-password are for (host[:port]); default the one registry the ' +
+            'image references name. The login goes to that registry only.',
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'host' },
+    }),
+    'registry-username': textOption({
+        help: "Login for registry images (else the job's Docker config, as docker login writes it).",
+        commands: SCAN_COMMANDS,
+        cli: { placeholder: 'user' },
+    }),
+    'registry-password': textOption({
+        help: 'Password or token of registry-username.',
+        secret: true,
+        commands: SCAN_COMMANDS,
+        envOnly: true,
     }),
     'max-db-age': integerOption({
         help: "Hours after which Trivy's vulnerability DB counts as stale: a warning (see strict-db-age).",
@@ -12015,6 +12433,9 @@ function stableName(target) {
         return target.image;
     // `shop/app:1 (b/app.tar)`: the name a second tarball of one tag got in the run (app/collect.ts) is still shop/app.
     const { repository } = splitImageName(target.image.replace(/ \([^()]*\)$/, ''));
+    // linux/amd64 keeps the plain name, so scanning every platform later continues its history.
+    if (target.variant)
+        return `${repository}#${target.variant}`;
     const file = target.source ? fileStem(target.source) : '';
     const last = repository.split('/').pop() ?? repository;
     return file === '' || file === last || file === repository ? repository : `${repository}#${file}`;
@@ -12261,7 +12682,7 @@ function evaluate({ images, profile, now, identities = [], exploitation = {} }) 
     }
     const threshold = severityRank(profile.severity);
     const findings = [];
-    const names = stableNames(images.map((i) => ({ image: i.image, kind: i.kind, source: i.source })), identityMatcher(identities));
+    const names = stableNames(images.map((i) => ({ image: i.image, kind: i.kind, source: i.source, variant: i.variant })), identityMatcher(identities));
     for (const [index, image] of images.entries()) {
         const name = names[index] ?? image.image;
         for (const finding of image.findings) {
@@ -20749,6 +21170,7 @@ function parseTrivyReport({ text, reportPath, fallbackName, name }) {
             ...(trivy_report_str(meta.ImageID) ? { imageId: trivy_report_str(meta.ImageID) } : {}),
             repoDigests: strings(meta.RepoDigests),
             diffIds: strings(meta.DiffIDs),
+            ...platformOf(meta.ImageConfig),
         }
         : undefined;
     return {
@@ -20903,6 +21325,92 @@ function trivy_report_str(value) {
 }
 function strings(value) {
     return Array.isArray(value) ? value.filter((v) => typeof v === 'string') : [];
+}
+/** `linux/arm64/v8` from the image's config, as Trivy copies it into the report. */
+function platformOf(config) {
+    const parts = [config?.os, config?.architecture, config?.variant].map(trivy_report_str);
+    return parts[0] && parts[1] ? { platform: parts.filter(Boolean).join('/') } : {};
+}
+
+// EXTERNAL MODULE: ./node_modules/@swimlane/docker-reference/lib/index.js
+var lib = __nccwpck_require__(2711);
+;// CONCATENATED MODULE: ./src/core/image-source.ts
+
+
+const FILE_ENDINGS = /\.(tar|tar\.gz|tgz|tar\.zst|oci)$/i;
+const GLOB_CHARS = /[*?[\]{}]/;
+/**
+ * Reads an `images` entry. Explicit forms first: `registry://REF` (a registry), `docker:REF` (the local Docker
+ * engine). Then whatever exists on disk, a glob, or a name that looks like a path or a tarball is a file: a
+ * missing `images/app.tar` stays "no such file", never a pull from Docker Hub. Then a reference with a tag or digest
+ * (`registry.example.com/shop/api:1.2`, `…@sha256:…`, `alpine:3.20`, as trivy-action's image-ref takes it), or one
+ * that names its registry. Anything else is one line naming the entry and the forms it may take.
+ */
+function classifyImageEntry(entry, existsOnDisk) {
+    const explicit = /^(registry:\/\/|docker:)(.*)$/s.exec(entry);
+    if (explicit) {
+        const reference = parseReference(explicit[2] ?? '', entry);
+        return explicit[1] === 'docker:' ? { source: 'daemon', reference } : { source: 'registry', reference };
+    }
+    if (existsOnDisk(entry) || GLOB_CHARS.test(entry) || image_source_looksLikePath(entry))
+        return { source: 'file', pattern: entry };
+    const reference = tryParse(entry);
+    if (reference && (reference.tag || reference.digest || namesRegistry(entry))) {
+        return { source: 'registry', reference };
+    }
+    throw new errors/* ConfigError */.xL(`images: '${entry}' is no file here and no image reference with a tag or digest (give a tarball, a glob, an OCI ` +
+        `layout, a reference like ${reference ? `${entry}:latest or registry://${entry}` : 'registry.example.com/shop/api:1.2'}, or docker:NAME:TAG)`);
+}
+function image_source_looksLikePath(entry) {
+    return (FILE_ENDINGS.test(entry) ||
+        entry.startsWith('./') ||
+        entry.startsWith('../') ||
+        entry.startsWith('/') ||
+        entry.startsWith('~') ||
+        entry.includes('\\'));
+}
+/** `registry.example.com/…`, `localhost:5000/…`: the first component is a host, as Docker decides it. */
+function namesRegistry(entry) {
+    const first = entry.split('/')[0] ?? '';
+    return entry.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+}
+function tryParse(text) {
+    try {
+        return parseReference(text, text);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** One reference; a bad one is a configuration error naming the entry. */
+function parseReference(text, entry) {
+    let parsed;
+    try {
+        if (text === '' || text.startsWith('-') || /\s/.test(text))
+            throw new Error('invalid reference format');
+        parsed = (0,lib/* parseAll */.bg)(text);
+    }
+    catch (err) {
+        const why = err instanceof Error ? err.message.replace(/^invalid reference format:?\s*/, '') : '';
+        throw new errors/* ConfigError */.xL(`images: '${entry}' is not an image reference${why ? ` (${why})` : ''}; ` +
+            'write it as registry/name:tag or name@sha256:…');
+    }
+    return {
+        given: text,
+        registry: parsed.domain ?? 'docker.io',
+        repository: parsed.repository ?? '',
+        ...(parsed.tag ? { tag: parsed.tag } : {}),
+        ...(parsed.digest ? { digest: parsed.digest } : {}),
+    };
+}
+/** `registry.example.com/shop/api`: the name without tag or digest, as the user wrote the registry part. */
+function givenRepository(reference) {
+    const [name = reference.given] = reference.given.split('@');
+    return name.replace(/:[^/:]+$/, '');
+}
+/** Docker Hub's registry is reached at registry-1.docker.io; every other registry at its own name. */
+function registryHost(reference) {
+    return reference.registry === 'docker.io' ? 'registry-1.docker.io' : reference.registry;
 }
 
 ;// CONCATENATED MODULE: external "fs"
@@ -21800,6 +22308,8 @@ function globSync(globInput, options) {
 
 
 
+
+
 /**
  * Every path is checked before anything is scanned: a directory or SBOM that is missing is a configuration error
  * naming it (exit 2), not a scan error found halfway through.
@@ -21811,11 +22321,28 @@ async function resolveTargets(request) {
         want: 'file',
         hint: 'give a CycloneDX or SPDX JSON file',
     });
-    const images = await findTarballs(request.images);
-    if (images.length + fs.length + sboms.length === 0) {
+    const entries = request.images.map((entry) => classifyImageEntry(entry, external_node_fs_.existsSync));
+    const images = await findTarballs(entries.flatMap((e) => (e.source === 'file' ? [e.pattern] : [])));
+    const remote = uniqueRemote(entries);
+    if (images.length + remote.length + fs.length + sboms.length === 0) {
         throw new errors/* ConfigError */.xL('nothing to scan: give images, fs or sbom');
     }
-    return { images, fs, sboms };
+    return { images, remote, fs, sboms };
+}
+/** Registry and daemon images, each once. */
+function uniqueRemote(entries) {
+    const seen = new Set();
+    const remote = [];
+    for (const entry of entries) {
+        if (entry.source === 'file')
+            continue;
+        const key = `${entry.source}:${entry.reference.given}`;
+        if (seen.has(key))
+            continue;
+        seen.add(key);
+        remote.push(entry);
+    }
+    return remote;
 }
 /** The paths as given, each checked to be a directory (or a file), without repeats; one line naming a bad one. */
 async function existing(paths, how) {
@@ -21838,6 +22365,8 @@ async function existing(paths, how) {
  * lockfile in the repository and one directory has one name on every runner.
  */
 function targetName(target, workspace) {
+    if (target.remote)
+        return target.remote.name;
     if (target.kind === 'image')
         return nameWithoutExtension(target.path);
     const absolute = external_node_path_default().resolve(workspace, target.path);
@@ -22570,6 +23099,332 @@ async function readImageLayers(source) {
     return fromDockerArchive(source);
 }
 
+;// CONCATENATED MODULE: ./src/registry/docker-config.ts
+
+
+
+
+/** The job's Docker config: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`; none is an empty one. */
+async function readDockerConfig(env) {
+    const dir = env.DOCKER_CONFIG || external_node_path_default().join(env.HOME || (0,external_node_os_.homedir)(), '.docker');
+    const file = external_node_path_default().join(dir, 'config.json');
+    let text;
+    try {
+        text = await (0,promises_.readFile)(file, 'utf8');
+    }
+    catch (err) {
+        if ((0,errors/* errorCode */.CA)(err) === 'ENOENT')
+            return { file, config: {} };
+        throw new errors/* ConfigError */.xL(`DOCKER_CONFIG: cannot read ${file} (${(0,errors/* errorCode */.CA)(err)})`);
+    }
+    try {
+        const config = JSON.parse(text);
+        if (typeof config !== 'object' || config === null || Array.isArray(config))
+            throw new Error('not an object');
+        return { file, config: config };
+    }
+    catch {
+        throw new errors/* ConfigError */.xL(`DOCKER_CONFIG: ${file} is not a JSON object as docker login writes it`);
+    }
+}
+/** `https://index.docker.io/v1/` and `registry.example.com` name the same registries as Docker reads them. */
+function hostOfKey(key) {
+    const bare = key.replace(/^[a-z]+:\/\//i, '').split('/')[0] ?? '';
+    return bare === 'index.docker.io' || bare === 'registry-1.docker.io' ? 'docker.io' : bare;
+}
+/** The login stored for one registry; undefined where there is none (or only a credential helper has it). */
+function loginFor(config, registry) {
+    for (const [key, entry] of Object.entries(config.auths ?? {})) {
+        if (hostOfKey(key) !== registry)
+            continue;
+        if (entry.username && entry.password)
+            return { registry, username: entry.username, password: entry.password };
+        if (!entry.auth)
+            continue;
+        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon > 0)
+            return { registry, username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    }
+    return undefined;
+}
+/** A credential helper (docker-credential-*) holds this registry's login: only Trivy, which runs it, can use it. */
+function helperHolds(config, registry) {
+    const helpers = Object.keys(config.credHelpers ?? {}).map(hostOfKey);
+    return helpers.includes(registry) || (config.credsStore !== undefined && loginFor(config, registry) === undefined);
+}
+/**
+ * A Docker config for this run only: the job's, plus the one login given as inputs, for its one registry. Trivy
+ * reads it through DOCKER_CONFIG and sends each login only to the registry it is stored for — unlike TRIVY_USERNAME
+ * and TRIVY_PASSWORD, which Trivy sends to every registry an image names. The directory is private (0700, file
+ * 0600) and removed when the run ends.
+ */
+async function writeRunDockerConfig(config, login) {
+    const dir = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'vulngate-docker-'));
+    await (0,promises_.chmod)(dir, 0o700);
+    const key = login.registry === 'docker.io' ? 'https://index.docker.io/v1/' : login.registry;
+    const auths = Object.fromEntries(Object.entries(config.auths ?? {}).filter(([k]) => hostOfKey(k) !== login.registry));
+    const credHelpers = Object.fromEntries(Object.entries(config.credHelpers ?? {}).filter(([k]) => hostOfKey(k) !== login.registry));
+    const auth = Buffer.from(`${login.username}:${login.password}`).toString('base64');
+    const merged = { ...config, auths: { ...auths, [key]: { auth } }, credHelpers };
+    await (0,promises_.writeFile)(external_node_path_default().join(dir, 'config.json'), `${JSON.stringify(merged)}\n`, { mode: 0o600 });
+    return { dir, remove: () => (0,promises_.rm)(dir, { recursive: true, force: true }) };
+}
+
+;// CONCATENATED MODULE: ./src/registry/manifests.ts
+
+
+
+
+
+const INDEX_TYPES = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+];
+const MANIFEST_TYPES = [
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+];
+/** A manifest is a few KiB; an index of every platform under 1 MiB. */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/**
+ * Asks the registry (OCI distribution API, through the one HTTP client) what a reference points to, so the scan is
+ * pinned to digests: the tag cannot move between the lookup and the pull, and the record names what a deployment
+ * pins. A multi-platform index is narrowed to the platforms chosen. Throws an Error whose message is the image's
+ * one scan-error line (never a credential: the client redacts what a server echoes).
+ */
+async function resolveImage(args) {
+    const { reference } = args;
+    const answer = await getManifest(args);
+    const digest = `sha256:${(0,external_node_crypto_.createHash)('sha256').update(answer.body).digest('hex')}`;
+    if (reference.digest && reference.digest !== digest) {
+        throw new Error(`the registry answered a manifest whose digest is ${digest}, not ${reference.digest}`);
+    }
+    const type = (answer.headers.get('content-type') ?? '').replace(/;.*$/s, '').trim();
+    const body = answer.json();
+    const isIndex = INDEX_TYPES.includes(type) || INDEX_TYPES.includes(String(body.mediaType));
+    if (!isIndex)
+        return { indexPlatforms: [], manifests: [{ digest }] };
+    const entries = indexEntries(body);
+    const chosen = selectPlatforms(entries, args.choice);
+    return { indexDigest: digest, indexPlatforms: entries.map((e) => e.platform), manifests: chosen };
+}
+/** `linux/arm64/v8` per entry; attestation manifests (`unknown/unknown`) are not images. */
+function indexEntries(index) {
+    const entries = [];
+    for (const entry of index.manifests ?? []) {
+        const { os, architecture, variant } = entry.platform ?? {};
+        if (typeof entry.digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(entry.digest))
+            continue;
+        if (typeof os !== 'string' || typeof architecture !== 'string' || os === 'unknown')
+            continue;
+        const platform = [os, architecture, typeof variant === 'string' && variant ? variant : undefined];
+        entries.push({ digest: entry.digest, platform: platform.filter(Boolean).join('/') });
+    }
+    return entries;
+}
+/** GET the manifest; on a 401, the login as the registry's challenge asks for it (Basic, or a Bearer token). */
+async function getManifest(args) {
+    const { reference } = args;
+    const origin = `https://${registryHost(reference)}`;
+    const url = `${origin}/v2/${reference.repository}/manifests/${reference.digest ?? reference.tag ?? 'latest'}`;
+    const request = {
+        url,
+        headers: { Accept: [...INDEX_TYPES, ...MANIFEST_TYPES].join(', ') },
+        maxBytes: MAX_MANIFEST_BYTES,
+        describe: describeRegistryFailure(reference),
+    };
+    const secrets = args.login ? [args.login.password] : [];
+    const anonymous = httpClient({ service: reference.registry, timeoutMs: args.timeoutMs, retry: args.retry, secrets });
+    const first = await anonymous.send({ ...request, accept: [401] });
+    if (first.status !== 401)
+        return first;
+    const authorization = await authorize({ ...args, challenge: first.headers.get('www-authenticate') ?? '' });
+    const client = httpClient({
+        service: reference.registry,
+        credential: { origin, headers: { Authorization: authorization } },
+        secrets,
+        timeoutMs: args.timeoutMs,
+        retry: args.retry,
+    });
+    return client.send(request);
+}
+/** The Authorization header the challenge asks for: Basic with the login, or a Bearer token from its realm. */
+async function authorize(args) {
+    const { login, reference } = args;
+    const scheme = /^\s*(\w+)/.exec(args.challenge)?.[1]?.toLowerCase();
+    const basic = login ? `Basic ${Buffer.from(`${login.username}:${login.password}`).toString('base64')}` : undefined;
+    if (scheme === 'basic') {
+        if (!basic)
+            throw new Error(`${reference.registry} asks for a login and none is configured for it`);
+        return basic;
+    }
+    if (scheme !== 'bearer')
+        throw new Error(`${reference.registry} asks for an unknown kind of login ('${scheme}')`);
+    const params = Object.fromEntries([...args.challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [(m[1] ?? '').toLowerCase(), m[2] ?? '']));
+    const realm = new URL(params.realm ?? '');
+    if (realm.protocol !== 'https:' && !['127.0.0.1', 'localhost', '[::1]'].includes(realm.hostname)) {
+        throw new Error(`${reference.registry} names a token service over plain http (${realm.origin}): refused`);
+    }
+    if (params.service)
+        realm.searchParams.set('service', params.service);
+    realm.searchParams.set('scope', `repository:${reference.repository}:pull`);
+    // The login goes to the token service the registry names, as Docker sends it (auth.docker.io for Docker Hub).
+    const tokens = httpClient({
+        service: `${reference.registry}'s token service`,
+        ...(basic ? { credential: { origin: realm.origin, headers: { Authorization: basic } } } : {}),
+        secrets: login ? [login.password] : [],
+        timeoutMs: args.timeoutMs,
+        retry: args.retry,
+    });
+    const answer = (await tokens.send({ url: realm, maxBytes: 256 * 1024 })).json();
+    const token = typeof answer.token === 'string' ? answer.token : answer.access_token;
+    if (typeof token !== 'string' || token === '')
+        throw new Error(`${reference.registry}'s token service gave no token`);
+    return `Bearer ${token}`;
+}
+/** The registry's error code (MANIFEST_UNKNOWN, UNAUTHORIZED, DENIED), never its message: that may echo the request. */
+function describeRegistryFailure(reference) {
+    return (failure) => {
+        let code = '';
+        try {
+            const parsed = JSON.parse(failure.body);
+            const first = parsed.errors?.[0]?.code;
+            if (typeof first === 'string' && /^[A-Z_]{1,40}$/.test(first))
+                code = ` ${first}`;
+        }
+        catch {
+            // Not the API's JSON: the status says enough.
+        }
+        const what = `${reference.registry} answered ${failure.status}${code}`;
+        if (failure.status === 404)
+            return `${what}: no such tag or digest`;
+        if (failure.status === 401 || failure.status === 403)
+            return `${what}: the login was refused`;
+        if (failure.redirectTo !== undefined)
+            return `${what}: a redirect to ${failure.redirectTo || 'nowhere'}, not followed`;
+        return what;
+    };
+}
+/** One line for a lookup that failed, for the image's scan error. */
+function resolveFailure(err) {
+    return describeError(err);
+}
+
+;// CONCATENATED MODULE: ./src/app/remote-images.ts
+
+
+
+
+
+/**
+ * The job's Docker config, and the login inputs written into a copy of it for this run. The inputs' login is for
+ * the registry named by `registry`, else for the one registry the references name; several: a configuration error.
+ */
+async function prepareLogins(entries, settings, env) {
+    const { config } = entries.length > 0 ? await readDockerConfig(env) : { config: {} };
+    const given = settings?.login;
+    if (!given)
+        return { config, remove: async () => undefined };
+    const registries = [...new Set(entries.filter((e) => e.source === 'registry').map((e) => e.reference.registry))];
+    const registry = given.registry ?? (registries.length === 1 ? registries[0] : undefined);
+    if (!registry) {
+        throw new errors/* ConfigError */.xL(`registry: the images name ${registries.length === 0 ? 'no registry' : registries.join(', ')}; name the one ` +
+            'registry-username is for');
+    }
+    const input = { registry, username: given.username, password: given.password };
+    const written = await writeRunDockerConfig(config, input);
+    return { config, input, dockerConfigDir: written.dir, remove: written.remove };
+}
+/**
+ * Each registry image looked up and pinned to digests (one target per platform chosen); daemon images as given.
+ * A lookup that fails is that image's scan error, unless only a credential helper holds its login: then Trivy,
+ * which runs the helper, pulls the reference as given.
+ */
+async function remoteTargets(args) {
+    const out = { targets: [], errors: [], warnings: [] };
+    // In the order given, whatever order the lookups end in.
+    const perEntry = args.entries.map(() => []);
+    const choice = args.settings?.platforms ?? { kind: 'default' };
+    await Promise.all(args.entries.map(async (entry, order) => {
+        const { reference } = entry;
+        if (entry.source === 'daemon') {
+            const remote = { source: 'daemon', name: reference.given, reference: reference.given };
+            perEntry[order] = [{ kind: 'image', path: reference.given, remote }];
+            return;
+        }
+        const login = loginOf(reference, args.logins);
+        try {
+            const resolved = await resolveImage({ reference, choice, login, timeoutMs: args.timeoutMs, retry: args.retry });
+            perEntry[order] = resolvedTargets(reference, resolved);
+            const note = defaultPlatformNote(reference, resolved, choice.kind === 'default');
+            if (note) {
+                args.logger.info(note.message);
+                out.warnings.push(note);
+            }
+        }
+        catch (err) {
+            if (!login && helperHolds(args.logins.config, reference.registry)) {
+                args.logger.info(`${reference.given}: a credential helper holds the login; Trivy looks the image up itself`);
+                perEntry[order] = [helperTarget(reference, choice)];
+                return;
+            }
+            const message = (0,errors/* describeError */.Uc)(err);
+            out.errors.push({ image: reference.given, kind: 'image', source: reference.given, message });
+        }
+    }));
+    out.targets = perEntry.flat();
+    return out;
+}
+function loginOf(reference, logins) {
+    if (logins.input?.registry === reference.registry)
+        return logins.input;
+    return loginFor(logins.config, reference.registry);
+}
+/** One target per manifest: pulled by digest, named as given (with the platform when several were chosen). */
+function resolvedTargets(reference, resolved) {
+    const several = resolved.manifests.length > 1;
+    return resolved.manifests.map(({ digest, platform }) => {
+        const variant = platform && resolved.indexDigest && platform !== DEFAULT_PLATFORM ? platform : undefined;
+        return {
+            kind: 'image',
+            path: `${givenRepository(reference)}@${digest}`,
+            remote: {
+                source: 'registry',
+                name: several || variant ? `${reference.given} (${platform})` : reference.given,
+                reference: reference.given,
+                manifestDigest: digest,
+                ...(platform ? { platform } : {}),
+                ...(variant ? { variant } : {}),
+                ...(resolved.indexDigest ? { indexDigest: resolved.indexDigest } : {}),
+            },
+        };
+    });
+}
+/** A multi-platform image scanned for linux/amd64 alone, because nothing else was asked: said, not assumed. */
+function defaultPlatformNote(reference, resolved, byDefault) {
+    if (!byDefault || resolved.indexPlatforms.length < 2)
+        return undefined;
+    return {
+        code: 'default-platform',
+        message: `${reference.given} is a multi-platform image (${resolved.indexPlatforms.join(', ')}): scanned ` +
+            `${DEFAULT_PLATFORM} only; set platform to a list or all to scan the others`,
+    };
+}
+function helperTarget(reference, choice) {
+    const platform = choice.kind === 'list' && choice.platforms.length === 1 ? choice.platforms[0] : undefined;
+    return {
+        kind: 'image',
+        path: reference.given,
+        remote: {
+            source: 'registry',
+            name: reference.given,
+            reference: reference.given,
+            ...(platform ? { trivyPlatform: platform } : {}),
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/app/schedule.ts
 /** `layers[i]` is image i's diff_ids, base first; undefined when unknown (scanned at once, alone). */
 function planScans(layers) {
@@ -22600,6 +23455,7 @@ function planScans(layers) {
 
 
 
+
 /**
  * Scans every target: images sharing a base layer after the first of them, code directories and SBOMs in the same
  * pool. Results in order: images, then directories, then SBOMs, each as given.
@@ -22607,15 +23463,22 @@ function planScans(layers) {
 // eslint-disable-next-line max-lines-per-function -- split once the concurrent work on this file has landed
 async function scanTargets(args) {
     const { targets: resolved, parallel, createScanner, logger, reportsDir, workspace } = args;
+    // Registry images are pinned to digests first: the record names what was pulled, whatever the tag does meanwhile.
+    const remote = resolved.remote.length > 0 && args.registry
+        ? await remoteTargets({ ...args.registry, entries: resolved.remote, logger })
+        : { targets: [], errors: [], warnings: [] };
     const targets = [
         ...resolved.images.map((p) => ({ kind: 'image', path: p })),
+        ...remote.targets,
         ...resolved.fs.map((p) => ({ kind: 'fs', path: p })),
         ...resolved.sboms.map((p) => ({ kind: 'sbom', path: p })),
     ];
-    const scanner = await createScanner();
     const results = [];
     let databases;
-    const warnings = [];
+    const warnings = [...remote.warnings];
+    if (targets.length === 0)
+        return { reports: [], errors: remote.errors, warnings };
+    const scanner = await createScanner();
     let archives = [];
     try {
         await scanner.prepare({ targets: targets.length });
@@ -22624,12 +23487,12 @@ async function scanTargets(args) {
         if (stale)
             warnings.push(stale);
         // Best effort: an archive whose manifest cannot be read is scanned alone, and Trivy says what is wrong with it.
-        archives = await Promise.all(targets.map((t) => (t.kind !== 'image' ? undefined : readImageLayers(t.path).catch(() => undefined))));
+        archives = await Promise.all(targets.map((t) => (t.kind !== 'image' || t.remote ? undefined : readImageLayers(t.path).catch(() => undefined))));
         const plan = planScans(archives.map((a) => a?.diffIds));
         const groups = resolved.images.length > 1
-            ? `; images in ${plan.leaders.length - resolved.fs.length - resolved.sboms.length} group(s) by base layer`
+            ? `; images in ${plan.leaders.length - (targets.length - resolved.images.length)} group(s) by base layer`
             : '';
-        logger.info(`Scanning ${describeCounts(resolved)}, ${parallel} at a time${groups}`);
+        logger.info(`Scanning ${describeCounts(resolved, remote.targets.length)}, ${parallel} at a time${groups}`);
         const limit = (0,p_limit/* default */.A)(parallel);
         const scanOne = (index) => limit(async () => {
             const target = targets[index];
@@ -22655,7 +23518,7 @@ async function scanTargets(args) {
     finally {
         await scanner.close();
     }
-    const collected = { reports: [], errors: [], databases, warnings };
+    const collected = { reports: [], errors: [...remote.errors], databases, warnings };
     for (const [index, result] of results.entries()) {
         const { target } = result;
         const name = targetName(target, workspace);
@@ -22669,17 +23532,25 @@ async function scanTargets(args) {
             fallbackName: target.path,
             source: target.path,
             kind: target.kind,
-            ...(target.kind === 'image' ? {} : { name }),
+            ...(target.kind === 'image' && !target.remote ? {} : { name }),
         });
         if (!report)
             continue;
+        if (target.remote) {
+            // A reference is no file: the identity is the repository (and a platform other than linux/amd64).
+            delete report.source;
+            if (target.remote.variant)
+                report.variant = target.remote.variant;
+            report.evidence = remoteEvidence(target.remote, report.evidence);
+        }
         if (result.layers)
             report.layers = result.layers;
         if (result.sbomPath && (await nameSbomSubject(result.sbomPath, report.image, logger))) {
             report.sbomPath = result.sbomPath;
         }
-        if (target.kind === 'image')
+        if (target.kind === 'image' && !target.remote) {
             report.evidence = imageEvidence(archives[index], report.evidence, result.sha256);
+        }
     }
     return collected;
 }
@@ -22691,6 +23562,19 @@ function imageEvidence(archive, fromReport, tarballSha256) {
         repoDigests: fromReport?.repoDigests ?? [],
         diffIds: archive?.diffIds ?? fromReport?.diffIds ?? [],
         ...(tarballSha256 ? { tarballSha256 } : {}),
+    };
+}
+/** What Trivy's report says of a pulled image, with what the registry lookup pinned: digests and platform. */
+function remoteEvidence(remote, fromReport) {
+    const platform = remote.platform ?? fromReport?.platform;
+    return {
+        ...(fromReport?.imageId ? { imageId: fromReport.imageId } : {}),
+        reference: remote.reference,
+        ...(remote.manifestDigest ? { manifestDigest: remote.manifestDigest } : {}),
+        ...(remote.indexDigest ? { indexDigest: remote.indexDigest } : {}),
+        ...(platform ? { platform } : {}),
+        repoDigests: fromReport?.repoDigests ?? [],
+        diffIds: fromReport?.diffIds ?? [],
     };
 }
 /** A file's sha256; a directory (OCI layout) has none, an unreadable file none either (Trivy says why). */
@@ -22718,9 +23602,10 @@ function checkDbAge(args) {
     // In the summary and the record too: an auditor reads those, not the job log.
     return { code: 'stale-db', message };
 }
-function describeCounts(targets) {
+function describeCounts(targets, pulled) {
     const parts = [
         targets.images.length > 0 ? `${targets.images.length} image tarball(s)` : '',
+        pulled > 0 ? `${pulled} registry or daemon image(s)` : '',
         targets.fs.length > 0
             ? `${targets.fs.length} ${targets.fs.length === 1 ? 'directory' : 'directories'} of code`
             : '',
@@ -22764,9 +23649,12 @@ async function nameSbomSubject(sbomPath, name, logger) {
 /** `001-api.json`, `004-fs-services_api.json`, `005-sbom-app.cdx.json`. */
 function reportFileName(target, index, workspace) {
     const name = targetName(target, workspace);
+    const safe = (text) => text.replace(/^\/+/, '').replace(/[^A-Za-z0-9._-]+/g, '_');
     const slug = target.kind === 'image'
-        ? name
-        : `${target.kind}-${name === '.' ? 'root' : name.replace(/^\/+/, '').replace(/[^A-Za-z0-9._-]+/g, '_')}`;
+        ? target.remote
+            ? `registry-${safe(name)}`
+            : name
+        : `${target.kind}-${name === '.' ? 'root' : safe(name)}`;
     return `${String(index + 1).padStart(3, '0')}-${slug}.json`;
 }
 async function scanTarget(args) {
@@ -22779,11 +23667,11 @@ async function scanTarget(args) {
     heartbeat.unref();
     try {
         // The tarball's bytes are hashed while Trivy scans it: reading 200 MB costs ~0.3 s of a core, overlapped.
-        const hashing = args.hashTarball && target.kind === 'image' ? tarballHash(target.path) : undefined;
+        const hashing = args.hashTarball && target.kind === 'image' && !target.remote ? tarballHash(target.path) : undefined;
         const { layers } = await args.scanner.scan({ target, reportPath });
         const sha256 = await hashing;
         const cached = layers ? `; layers: ${layers.analysed} analysed, ${layers.fromCache} from the cache` : '';
-        args.logger.info(`Scanned ${target.path} in ${((Date.now() - started) / 1000).toFixed(1)} s${cached}`);
+        args.logger.info(`Scanned ${target.remote?.name ?? target.path} in ${((Date.now() - started) / 1000).toFixed(1)} s${cached}`);
         const sbomPath = await writeSbom({ ...args, reportPath, fileName });
         return { target, reportPath, text: await (0,promises_.readFile)(reportPath, 'utf8'), layers, sbomPath, sha256 };
     }
@@ -22798,6 +23686,8 @@ async function scanTarget(args) {
 }
 
 ;// CONCATENATED MODULE: ./src/app/gate.ts
+
+
 
 
 
@@ -22935,19 +23825,30 @@ async function gate_scanSource(args) {
     const { options, context, files } = args;
     const targets = await resolveTargets(args.source);
     const vexFiles = await resolveVexFiles(options.vex);
-    return scanTargets({
-        targets,
-        parallel: options.parallel,
-        createScanner: () => context.createScanner({ vexFiles }),
-        logger: context.logger,
-        reportsDir: files.reportsDir,
-        workspace: context.workspace,
-        sbomDir: options.writeSbom ? files.sbomDir : undefined,
-        dbAge: options.dbAge,
-        now: context.now,
-        hashTarballs: options.tarballSha256,
-        heartbeatSeconds: options.heartbeatSeconds ?? 30,
-    });
+    const logins = await prepareLogins(targets.remote, options.registry, context.env);
+    try {
+        return await scanTargets({
+            targets,
+            parallel: options.parallel,
+            createScanner: () => context.createScanner({ vexFiles, dockerConfigDir: logins.dockerConfigDir }),
+            registry: {
+                settings: options.registry,
+                logins,
+                ...(context.registryTiming ?? { timeoutMs: 60_000, retry: lib_retry/* DEFAULT_RETRY */.vI }),
+            },
+            logger: context.logger,
+            reportsDir: files.reportsDir,
+            workspace: context.workspace,
+            sbomDir: options.writeSbom ? files.sbomDir : undefined,
+            dbAge: options.dbAge,
+            now: context.now,
+            hashTarballs: options.tarballSha256,
+            heartbeatSeconds: options.heartbeatSeconds ?? 30,
+        });
+    }
+    finally {
+        await logins.remove();
+    }
 }
 async function readDockerfile(file) {
     try {
@@ -23015,7 +23916,11 @@ function run_judge(settings, ports) {
         toolVersion: VULNGATE_VERSION,
         workspace: ports.workspace ?? process.cwd(),
         env: ports.env,
-        createScanner: ({ vexFiles }) => ports.createScanner(settings.trivy ? { ...settings, trivy: { ...settings.trivy, vexFiles } } : settings),
+        createScanner: ({ vexFiles, dockerConfigDir }) => ports.createScanner(settings.trivy ? { ...settings, trivy: { ...settings.trivy, vexFiles, dockerConfigDir } } : settings),
+        registryTiming: {
+            timeoutMs: ports.timing?.deliveryTimeoutMs ?? 60_000,
+            retry: announced(ports.timing?.deliveryRetry ?? lib_retry/* DEFAULT_RETRY */.vI, ports.logger),
+        },
         // Public feeds: no credential; plain http only to a loopback mirror.
         downloadFeed: feedDownloader({ retry: ports.timing?.deliveryRetry ?? lib_retry/* DEFAULT_RETRY */.vI, timeoutMs: 120_000 }),
         run: { repository: ci.repository, ref: ci.ref, commit: ci.commit, url: ci.pipelineUrl },
@@ -23705,6 +24610,15 @@ const SUBCOMMAND = {
     fs: { command: 'fs', input: false, scanners: 'vuln,secret' },
     sbom: { command: 'sbom', input: false, scanners: 'vuln' },
 };
+/** What Trivy is given to read: a file or directory, or (after `--`) a reference with where to pull it from. */
+function targetArgs(target) {
+    const { remote } = target;
+    if (remote) {
+        const platform = remote.trivyPlatform ? ['--platform', remote.trivyPlatform] : [];
+        return ['--image-src', remote.source === 'daemon' ? 'docker' : 'remote', ...platform];
+    }
+    return SUBCOMMAND[target.kind].input ? ['--input', external_node_path_default().resolve(target.path)] : [external_node_path_default().resolve(target.path)];
+}
 class TrivyScanner {
     settings;
     logger;
@@ -23770,7 +24684,7 @@ class TrivyScanner {
     }
     async scan({ target, reportPath }) {
         const { timeoutSeconds } = this.settings;
-        const where = target.path;
+        const where = target.remote?.name ?? target.path;
         const down = this.localServer?.exited();
         if (down !== undefined)
             throw new errors/* ScanError */.sC(`${where}: not scanned: ${down}`);
@@ -23778,11 +24692,10 @@ class TrivyScanner {
         const unparsed = [];
         let total;
         const sub = SUBCOMMAND[target.kind];
-        const input = sub.input ? ['--input', external_node_path_default().resolve(target.path)] : [external_node_path_default().resolve(target.path)];
         const result = await this.run({
             args: [
                 sub.command,
-                ...input,
+                ...targetArgs(target),
                 '--scanners',
                 sub.scanners,
                 '--format',
@@ -23792,6 +24705,8 @@ class TrivyScanner {
                 // Every package: for the SBOM, and for code its lockfile line (SARIF) and GitLab's dependency list.
                 ...(target.kind === 'image' && !this.settings.listAllPackages ? [] : ['--list-all-pkgs']),
                 ...this.scanFlags(),
+                // A reference is never read as an option, whatever it holds.
+                ...(target.remote ? ['--', target.path] : []),
             ],
             timeoutMs: timeoutSeconds * 1000,
             onStderrLine: (line) => {
@@ -23883,6 +24798,9 @@ class TrivyScanner {
         const cwd = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'vulngate-trivy-'));
         const token = this.settings.server?.token ?? this.localServer?.token;
         const extra = token ? { TRIVY_TOKEN: token } : {};
+        // The run's own Docker config: the job's logins plus registry-username's, each for its one registry.
+        if (this.settings.dockerConfigDir)
+            extra.DOCKER_CONFIG = this.settings.dockerConfigDir;
         try {
             return await runProcess({
                 command: this.settings.binary,

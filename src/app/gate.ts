@@ -20,6 +20,8 @@ import { readReports, type Collected } from './collect.js';
 import { resolveVexFiles } from './vex.js';
 import { outputFiles, writeOutputs, type GateFiles } from './outputs.js';
 import { scanTargets } from './scan.js';
+import { prepareLogins } from './remote-images.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../lib/retry.js';
 import { findReports, resolveTargets } from './targets.js';
 
 export interface GateContext {
@@ -31,7 +33,9 @@ export interface GateContext {
   /** For git (the central profiles): PATH, SSH_AUTH_SOCK. */
   env: NodeJS.ProcessEnv;
   /** Built lazily: evaluating existing reports needs no Trivy. With the checked VEX files it is to pass on. */
-  createScanner: (extra: { vexFiles: string[] }) => Promise<ImageScanner>;
+  createScanner: (extra: { vexFiles: string[]; dockerConfigDir?: string }) => Promise<ImageScanner>;
+  /** Registry lookups (manifests): how long one may take and how it is retried. */
+  registryTiming?: { timeoutMs: number; retry: RetryPolicy };
   /** Where the run happens, recorded for the next run that takes this record as its baseline. */
   run?: RunInfo;
   /** Fetches a KEV or EPSS feed URL (the one HTTP client); without it only files can be feeds. */
@@ -198,19 +202,29 @@ async function scanSource(args: {
   const { options, context, files } = args;
   const targets = await resolveTargets(args.source);
   const vexFiles = await resolveVexFiles(options.vex);
-  return scanTargets({
-    targets,
-    parallel: options.parallel,
-    createScanner: () => context.createScanner({ vexFiles }),
-    logger: context.logger,
-    reportsDir: files.reportsDir,
-    workspace: context.workspace,
-    sbomDir: options.writeSbom ? files.sbomDir : undefined,
-    dbAge: options.dbAge,
-    now: context.now,
-    hashTarballs: options.tarballSha256,
-    heartbeatSeconds: options.heartbeatSeconds ?? 30,
-  });
+  const logins = await prepareLogins(targets.remote, options.registry, context.env);
+  try {
+    return await scanTargets({
+      targets,
+      parallel: options.parallel,
+      createScanner: () => context.createScanner({ vexFiles, dockerConfigDir: logins.dockerConfigDir }),
+      registry: {
+        settings: options.registry,
+        logins,
+        ...(context.registryTiming ?? { timeoutMs: 60_000, retry: DEFAULT_RETRY }),
+      },
+      logger: context.logger,
+      reportsDir: files.reportsDir,
+      workspace: context.workspace,
+      sbomDir: options.writeSbom ? files.sbomDir : undefined,
+      dbAge: options.dbAge,
+      now: context.now,
+      hashTarballs: options.tarballSha256,
+      heartbeatSeconds: options.heartbeatSeconds ?? 30,
+    });
+  } finally {
+    await logins.remove();
+  }
 }
 
 async function readDockerfile(file: string): Promise<{ path: string; fromLine: number }> {

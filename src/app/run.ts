@@ -68,8 +68,14 @@ function judge(settings: RunSettings, ports: RunPorts): Promise<GateOutcome> {
     toolVersion: VULNGATE_VERSION,
     workspace: ports.workspace ?? process.cwd(),
     env: ports.env,
-    createScanner: ({ vexFiles }) =>
-      ports.createScanner(settings.trivy ? { ...settings, trivy: { ...settings.trivy, vexFiles } } : settings),
+    createScanner: ({ vexFiles, dockerConfigDir }) =>
+      ports.createScanner(
+        settings.trivy ? { ...settings, trivy: { ...settings.trivy, vexFiles, dockerConfigDir } } : settings,
+      ),
+    registryTiming: {
+      timeoutMs: ports.timing?.deliveryTimeoutMs ?? 60_000,
+      retry: announced(ports.timing?.deliveryRetry ?? DEFAULT_RETRY, ports.logger),
+    },
     // Public feeds: no credential; plain http only to a loopback mirror.
     downloadFeed: feedDownloader({ retry: ports.timing?.deliveryRetry ?? DEFAULT_RETRY, timeoutMs: 120_000 }),
     run: { repository: ci.repository, ref: ci.ref, commit: ci.commit, url: ci.pipelineUrl },

@@ -6,7 +6,8 @@ import type { ImageEvidence, LayerStats } from '../core/finding.js';
 import type { DbInfo, RunWarning } from '../core/results.js';
 import type { Logger } from '../core/logger.js';
 import { fileSha256, readImageLayers, type ImageLayers } from '../trivy/image-layers.js';
-import type { ImageScanner, ScanTarget } from '../trivy/scanner.js';
+import type { ImageScanner, RemoteImage, ScanTarget } from '../trivy/scanner.js';
+import { remoteTargets } from './remote-images.js';
 import { addParsed, withoutSource, type Collected } from './collect.js';
 import { planScans } from './schedule.js';
 import { targetName, type ResolvedTargets } from './targets.js';
@@ -27,6 +28,8 @@ export interface ScanArgs {
   reportsDir: string;
   /** The repository root: fs and sbom targets are named relative to it. */
   workspace: string;
+  /** Registry images: platforms, logins, and how long a lookup may take. */
+  registry?: Omit<Parameters<typeof remoteTargets>[0], 'entries' | 'logger'>;
 }
 
 type ScanResult =
@@ -40,15 +43,22 @@ type ScanResult =
 // eslint-disable-next-line max-lines-per-function -- split once the concurrent work on this file has landed
 export async function scanTargets(args: ScanArgs): Promise<Collected> {
   const { targets: resolved, parallel, createScanner, logger, reportsDir, workspace } = args;
+  // Registry images are pinned to digests first: the record names what was pulled, whatever the tag does meanwhile.
+  const remote =
+    resolved.remote.length > 0 && args.registry
+      ? await remoteTargets({ ...args.registry, entries: resolved.remote, logger })
+      : { targets: [], errors: [], warnings: [] };
   const targets: ScanTarget[] = [
     ...resolved.images.map((p) => ({ kind: 'image' as const, path: p })),
+    ...remote.targets,
     ...resolved.fs.map((p) => ({ kind: 'fs' as const, path: p })),
     ...resolved.sboms.map((p) => ({ kind: 'sbom' as const, path: p })),
   ];
-  const scanner = await createScanner();
   const results: ScanResult[] = [];
   let databases: Collected['databases'];
-  const warnings: RunWarning[] = [];
+  const warnings: RunWarning[] = [...remote.warnings];
+  if (targets.length === 0) return { reports: [], errors: remote.errors, warnings };
+  const scanner = await createScanner();
   let archives: (ImageLayers | undefined)[] = [];
   try {
     await scanner.prepare({ targets: targets.length });
@@ -57,14 +67,14 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
     if (stale) warnings.push(stale);
     // Best effort: an archive whose manifest cannot be read is scanned alone, and Trivy says what is wrong with it.
     archives = await Promise.all(
-      targets.map((t) => (t.kind !== 'image' ? undefined : readImageLayers(t.path).catch(() => undefined))),
+      targets.map((t) => (t.kind !== 'image' || t.remote ? undefined : readImageLayers(t.path).catch(() => undefined))),
     );
     const plan = planScans(archives.map((a) => a?.diffIds));
     const groups =
       resolved.images.length > 1
-        ? `; images in ${plan.leaders.length - resolved.fs.length - resolved.sboms.length} group(s) by base layer`
+        ? `; images in ${plan.leaders.length - (targets.length - resolved.images.length)} group(s) by base layer`
         : '';
-    logger.info(`Scanning ${describeCounts(resolved)}, ${parallel} at a time${groups}`);
+    logger.info(`Scanning ${describeCounts(resolved, remote.targets.length)}, ${parallel} at a time${groups}`);
     const limit = pLimit(parallel);
     const scanOne = (index: number) =>
       limit(async () => {
@@ -91,7 +101,7 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
   } finally {
     await scanner.close();
   }
-  const collected: Collected = { reports: [], errors: [], databases, warnings };
+  const collected: Collected = { reports: [], errors: [...remote.errors], databases, warnings };
   for (const [index, result] of results.entries()) {
     const { target } = result;
     const name = targetName(target, workspace);
@@ -105,14 +115,22 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
       fallbackName: target.path,
       source: target.path,
       kind: target.kind,
-      ...(target.kind === 'image' ? {} : { name }),
+      ...(target.kind === 'image' && !target.remote ? {} : { name }),
     });
     if (!report) continue;
+    if (target.remote) {
+      // A reference is no file: the identity is the repository (and a platform other than linux/amd64).
+      delete report.source;
+      if (target.remote.variant) report.variant = target.remote.variant;
+      report.evidence = remoteEvidence(target.remote, report.evidence);
+    }
     if (result.layers) report.layers = result.layers;
     if (result.sbomPath && (await nameSbomSubject(result.sbomPath, report.image, logger))) {
       report.sbomPath = result.sbomPath;
     }
-    if (target.kind === 'image') report.evidence = imageEvidence(archives[index], report.evidence, result.sha256);
+    if (target.kind === 'image' && !target.remote) {
+      report.evidence = imageEvidence(archives[index], report.evidence, result.sha256);
+    }
   }
   return collected;
 }
@@ -129,6 +147,20 @@ function imageEvidence(
     repoDigests: fromReport?.repoDigests ?? [],
     diffIds: archive?.diffIds ?? fromReport?.diffIds ?? [],
     ...(tarballSha256 ? { tarballSha256 } : {}),
+  };
+}
+
+/** What Trivy's report says of a pulled image, with what the registry lookup pinned: digests and platform. */
+function remoteEvidence(remote: RemoteImage, fromReport: ImageEvidence | undefined): ImageEvidence {
+  const platform = remote.platform ?? fromReport?.platform;
+  return {
+    ...(fromReport?.imageId ? { imageId: fromReport.imageId } : {}),
+    reference: remote.reference,
+    ...(remote.manifestDigest ? { manifestDigest: remote.manifestDigest } : {}),
+    ...(remote.indexDigest ? { indexDigest: remote.indexDigest } : {}),
+    ...(platform ? { platform } : {}),
+    repoDigests: fromReport?.repoDigests ?? [],
+    diffIds: fromReport?.diffIds ?? [],
   };
 }
 
@@ -162,9 +194,10 @@ function checkDbAge(args: {
   return { code: 'stale-db', message };
 }
 
-function describeCounts(targets: ResolvedTargets): string {
+function describeCounts(targets: ResolvedTargets, pulled: number): string {
   const parts = [
     targets.images.length > 0 ? `${targets.images.length} image tarball(s)` : '',
+    pulled > 0 ? `${pulled} registry or daemon image(s)` : '',
     targets.fs.length > 0
       ? `${targets.fs.length} ${targets.fs.length === 1 ? 'directory' : 'directories'} of code`
       : '',
@@ -215,10 +248,13 @@ async function nameSbomSubject(sbomPath: string, name: string, logger: Logger): 
 /** `001-api.json`, `004-fs-services_api.json`, `005-sbom-app.cdx.json`. */
 function reportFileName(target: ScanTarget, index: number, workspace: string): string {
   const name = targetName(target, workspace);
+  const safe = (text: string) => text.replace(/^\/+/, '').replace(/[^A-Za-z0-9._-]+/g, '_');
   const slug =
     target.kind === 'image'
-      ? name
-      : `${target.kind}-${name === '.' ? 'root' : name.replace(/^\/+/, '').replace(/[^A-Za-z0-9._-]+/g, '_')}`;
+      ? target.remote
+        ? `registry-${safe(name)}`
+        : name
+      : `${target.kind}-${name === '.' ? 'root' : safe(name)}`;
   return `${String(index + 1).padStart(3, '0')}-${slug}.json`;
 }
 
@@ -245,11 +281,14 @@ async function scanTarget(args: {
   heartbeat.unref();
   try {
     // The tarball's bytes are hashed while Trivy scans it: reading 200 MB costs ~0.3 s of a core, overlapped.
-    const hashing = args.hashTarball && target.kind === 'image' ? tarballHash(target.path) : undefined;
+    const hashing =
+      args.hashTarball && target.kind === 'image' && !target.remote ? tarballHash(target.path) : undefined;
     const { layers } = await args.scanner.scan({ target, reportPath });
     const sha256 = await hashing;
     const cached = layers ? `; layers: ${layers.analysed} analysed, ${layers.fromCache} from the cache` : '';
-    args.logger.info(`Scanned ${target.path} in ${((Date.now() - started) / 1000).toFixed(1)} s${cached}`);
+    args.logger.info(
+      `Scanned ${target.remote?.name ?? target.path} in ${((Date.now() - started) / 1000).toFixed(1)} s${cached}`,
+    );
     const sbomPath = await writeSbom({ ...args, reportPath, fileName });
     return { target, reportPath, text: await readFile(reportPath, 'utf8'), layers, sbomPath, sha256 };
   } catch (err) {

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, errorCode } from '../core/errors.js';
+import { classifyImageEntry, type ImageEntry } from '../core/image-source.js';
 import { nameWithoutExtension } from '../core/trivy-report.js';
 import type { ScanTarget } from '../trivy/scanner.js';
 import { glob, isDynamicPattern } from 'tinyglobby';
@@ -13,12 +15,16 @@ export interface ScanRequest {
   sboms: string[];
 }
 
-/** The request checked against the disk: tarballs found, directories and SBOMs that exist. */
+/** The request checked against the disk: tarballs found, registry and daemon images, directories and SBOMs. */
 export interface ResolvedTargets {
   images: string[];
+  /** Images Trivy pulls: looked up in their registry (or the Docker engine) when the scan starts. */
+  remote: RemoteEntry[];
   fs: string[];
   sboms: string[];
 }
+
+export type RemoteEntry = Exclude<ImageEntry, { source: 'file' }>;
 
 /**
  * Every path is checked before anything is scanned: a directory or SBOM that is missing is a configuration error
@@ -31,11 +37,27 @@ export async function resolveTargets(request: ScanRequest): Promise<ResolvedTarg
     want: 'file',
     hint: 'give a CycloneDX or SPDX JSON file',
   });
-  const images = await findTarballs(request.images);
-  if (images.length + fs.length + sboms.length === 0) {
+  const entries = request.images.map((entry) => classifyImageEntry(entry, existsSync));
+  const images = await findTarballs(entries.flatMap((e) => (e.source === 'file' ? [e.pattern] : [])));
+  const remote = uniqueRemote(entries);
+  if (images.length + remote.length + fs.length + sboms.length === 0) {
     throw new ConfigError('nothing to scan: give images, fs or sbom');
   }
-  return { images, fs, sboms };
+  return { images, remote, fs, sboms };
+}
+
+/** Registry and daemon images, each once. */
+function uniqueRemote(entries: ImageEntry[]): RemoteEntry[] {
+  const seen = new Set<string>();
+  const remote: RemoteEntry[] = [];
+  for (const entry of entries) {
+    if (entry.source === 'file') continue;
+    const key = `${entry.source}:${entry.reference.given}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    remote.push(entry);
+  }
+  return remote;
 }
 
 /** The paths as given, each checked to be a directory (or a file), without repeats; one line naming a bad one. */
@@ -62,6 +84,7 @@ async function existing(
  * lockfile in the repository and one directory has one name on every runner.
  */
 export function targetName(target: ScanTarget, workspace: string): string {
+  if (target.remote) return target.remote.name;
   if (target.kind === 'image') return nameWithoutExtension(target.path);
   const absolute = path.resolve(workspace, target.path);
   const relative = path.relative(workspace, absolute);

@@ -16,10 +16,11 @@ export const JUDGE_OPTIONS = {
   // What to judge, and how.
   images: listOption({
     help:
-      'Image tarballs to scan (globs, one per line or comma-separated), as written by `docker save`. ' +
-      'Default tar_images/*.tar, unless only fs or sbom is given.',
+      'Images to scan, one per line or comma-separated: tarballs from `docker save` and OCI layouts (globs), ' +
+      'registry references with a tag or digest (registry.example.com/shop/api:1.2, registry://NAME), or ' +
+      'docker:NAME:TAG from the local Docker engine. Default tar_images/*.tar, unless only fs or sbom is given.',
     commands: SCAN_COMMANDS,
-    cli: { placeholder: 'glob', variadic: true },
+    cli: { placeholder: 'image', variadic: true },
   }),
   fs: listOption({
     help: "Directories of code whose dependencies (lockfiles) and secrets to scan with `trivy fs` (one per line): '.'.",

@@ -35,6 +35,31 @@ export const SCAN_OPTIONS = {
     commands: SCAN_COMMANDS,
     cli: { placeholder: 'bool' },
   }),
+  platform: listOption({
+    help:
+      'Platforms of a multi-platform registry image to scan: linux/amd64 by default, a list (linux/amd64, ' +
+      'linux/arm64), or all. Each platform is its own target.',
+    commands: SCAN_COMMANDS,
+    cli: { placeholder: 'platform', variadic: true },
+  }),
+  registry: textOption({
+    help:
+      'The registry registry-username and registry-password are for (host[:port]); default the one registry the ' +
+      'image references name. The login goes to that registry only.',
+    commands: SCAN_COMMANDS,
+    cli: { placeholder: 'host' },
+  }),
+  'registry-username': textOption({
+    help: "Login for registry images (else the job's Docker config, as docker login writes it).",
+    commands: SCAN_COMMANDS,
+    cli: { placeholder: 'user' },
+  }),
+  'registry-password': textOption({
+    help: 'Password or token of registry-username.',
+    secret: true,
+    commands: SCAN_COMMANDS,
+    envOnly: true,
+  }),
   'max-db-age': integerOption({
     help: "Hours after which Trivy's vulnerability DB counts as stale: a warning (see strict-db-age).",
     default: 72,

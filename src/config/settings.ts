@@ -5,6 +5,7 @@ import type { IdentityRule } from '../core/identity.js';
 import { oneLine } from '../core/text.js';
 import type { CiContext } from './ci-context.js';
 import { parseProfilesRepo, type CentralProfiles } from './profiles-repo.js';
+import { registrySettings, type RegistrySettings } from './registry-settings.js';
 import { parseTrivyVersion, type TrivyOptions } from './trivy.js';
 import { parseMessageAttributes } from './message-attributes.js';
 import type { OptionLabel, OptionSet } from './options.js';
@@ -59,6 +60,8 @@ export interface GateOptions {
   feeds?: FeedSettings;
   /** A scan still running after this many seconds says so. */
   heartbeatSeconds?: number;
+  /** Registry images: platforms and the login inputs. */
+  registry?: RegistrySettings;
 }
 
 export interface SqsOptions {
@@ -222,6 +225,7 @@ export function gateOptions(options: OptionSet, source: GateSource, ci: CiContex
     dbAge: { maxHours: values['max-db-age'], strict: values['strict-db-age'] },
     vex: values.vex,
     heartbeatSeconds: values.heartbeat,
+    registry: registrySettings(values),
     identities: identityRules(values['target-identity'], options.label('target-identity')),
   };
 }

@@ -30,6 +30,8 @@ export interface TrivyOptions {
   vexFiles: string[];
   /** List every package in reports, so an SBOM can be made from them. */
   listAllPackages: boolean;
+  /** A Docker config written for this run (registry-username/-password): Trivy's DOCKER_CONFIG. */
+  dockerConfigDir?: string;
 }
 
 /** Normalizes `v0.74.0` to `0.74.0`; refuses anything that is not a release version. */

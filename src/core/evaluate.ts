@@ -73,7 +73,7 @@ export function evaluate({ images, profile, now, identities = [], exploitation =
   const threshold = severityRank(profile.severity);
   const findings: JudgedFinding[] = [];
   const names = stableNames(
-    images.map((i) => ({ image: i.image, kind: i.kind, source: i.source })),
+    images.map((i) => ({ image: i.image, kind: i.kind, source: i.source, variant: i.variant })),
     identityMatcher(identities),
   );
   for (const [index, image] of images.entries()) {

@@ -89,8 +89,14 @@ export interface DependencyFile {
 export interface ImageEvidence {
   /** sha256 of the image config (the image ID). */
   imageId?: string;
-  /** The manifest's digest, where the archive names it. */
+  /** The manifest's digest, where the archive names it, or as the registry resolved it (what a deployment pins). */
   manifestDigest?: string;
+  /** Registry and daemon images: the reference as given (with its tag). */
+  reference?: string;
+  /** The multi-platform index the reference named. */
+  indexDigest?: string;
+  /** `linux/arm64`: from the index, else the image's config. */
+  platform?: string;
   /** registry/name@sha256:…, where the archive or report carries them. */
   repoDigests: string[];
   diffIds: string[];
@@ -108,6 +114,8 @@ export interface ImageReport {
   reportPath: string;
   /** The tarball, OCI layout, directory, SBOM or report file it was read from, as given: part of its identity. */
   source?: string;
+  /** A registry image's platform other than linux/amd64, chosen from an index: part of its identity. */
+  variant?: string;
   artifactName: string;
   os?: { family: string; name: string };
   trivyVersion: string;

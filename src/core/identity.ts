@@ -15,6 +15,8 @@ export interface IdentitySource {
   kind: TargetKind;
   /** The tarball, OCI layout or report it was read from, as given; fs and SBOM targets are named by it already. */
   source?: string;
+  /** A registry image's platform other than linux/amd64 (`linux/arm64`). */
+  variant?: string;
 }
 
 /** An identity the user set for the targets whose file or name matches `pattern` (a glob; `target-identity`). */
@@ -35,6 +37,8 @@ export function stableName(target: IdentitySource): string {
   if (target.kind !== 'image') return target.image;
   // `shop/app:1 (b/app.tar)`: the name a second tarball of one tag got in the run (app/collect.ts) is still shop/app.
   const { repository } = splitImageName(target.image.replace(/ \([^()]*\)$/, ''));
+  // linux/amd64 keeps the plain name, so scanning every platform later continues its history.
+  if (target.variant) return `${repository}#${target.variant}`;
   const file = target.source ? fileStem(target.source) : '';
   const last = repository.split('/').pop() ?? repository;
   return file === '' || file === last || file === repository ? repository : `${repository}#${file}`;

@@ -51,6 +51,10 @@ export interface ResultsImage {
   /** Images: the image ID, manifest and repo digests, diff IDs and the tarball's sha256. */
   imageId?: string;
   manifestDigest?: string;
+  /** Registry images: the reference as given, the index it named, the platform scanned. */
+  reference?: string;
+  indexDigest?: string;
+  platform?: string;
   repoDigests?: string[];
   diffIds?: string[];
   tarballSha256?: string;
@@ -89,7 +93,7 @@ export interface FeedVersions {
 
 /** Something the record and the summary must say, not only the log: a stale DB. */
 export interface RunWarning {
-  code: 'stale-db' | 'stale-feed' | 'kev-warn' | 'eol-os';
+  code: 'stale-db' | 'stale-feed' | 'kev-warn' | 'eol-os' | 'default-platform';
   message: string;
 }
 

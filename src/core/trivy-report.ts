@@ -14,6 +14,7 @@ interface RawReport {
     ImageID?: unknown;
     DiffIDs?: unknown;
     OS?: { Family?: unknown; Name?: unknown };
+    ImageConfig?: { os?: unknown; architecture?: unknown; variant?: unknown };
   };
   Results?: unknown;
 }
@@ -130,6 +131,7 @@ export function parseTrivyReport({ text, reportPath, fallbackName, name }: Parse
           ...(str(meta.ImageID) ? { imageId: str(meta.ImageID) } : {}),
           repoDigests: strings(meta.RepoDigests),
           diffIds: strings(meta.DiffIDs),
+          ...platformOf(meta.ImageConfig),
         }
       : undefined;
   return {
@@ -297,4 +299,12 @@ function str(value: unknown): string {
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** `linux/arm64/v8` from the image's config, as Trivy copies it into the report. */
+function platformOf(config: { os?: unknown; architecture?: unknown; variant?: unknown } | undefined): {
+  platform?: string;
+} {
+  const parts = [config?.os, config?.architecture, config?.variant].map(str);
+  return parts[0] && parts[1] ? { platform: parts.filter(Boolean).join('/') } : {};
 }

@@ -1,10 +1,29 @@
 import type { LayerStats, TargetKind } from '../core/finding.js';
 import type { DbInfo } from '../core/results.js';
 
-/** One thing to scan: an image tarball (or OCI layout), a directory of code, or an SBOM file. */
+/** An image pulled by Trivy rather than read from a file: from a registry (pinned by digest) or the Docker engine. */
+export interface RemoteImage {
+  source: 'registry' | 'daemon';
+  /** Its name in every output: the reference as given, with the platform when one of several was chosen. */
+  name: string;
+  /** The reference as the user gave it (with its tag). */
+  reference: string;
+  /** The platform scanned: from the index, else from the image's config (Trivy's report). */
+  platform?: string;
+  /** A platform chosen from an index other than linux/amd64: part of the target's identity. */
+  variant?: string;
+  /** Trivy picks this platform itself (the registry could not be asked; a credential helper holds the login). */
+  trivyPlatform?: string;
+  manifestDigest?: string;
+  indexDigest?: string;
+}
+
+/** One thing to scan: an image tarball (or OCI layout), a registry or daemon image, a directory of code, an SBOM. */
 export interface ScanTarget {
   kind: TargetKind;
+  /** The file or directory; for a remote image the reference Trivy pulls (`repo@sha256:…` once resolved). */
   path: string;
+  remote?: RemoteImage;
 }
 
 export interface ScanOutcome {

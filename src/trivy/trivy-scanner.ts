@@ -49,6 +49,16 @@ const SUBCOMMAND = {
   sbom: { command: 'sbom', input: false, scanners: 'vuln' },
 } as const;
 
+/** What Trivy is given to read: a file or directory, or (after `--`) a reference with where to pull it from. */
+function targetArgs(target: ScanTarget): string[] {
+  const { remote } = target;
+  if (remote) {
+    const platform = remote.trivyPlatform ? ['--platform', remote.trivyPlatform] : [];
+    return ['--image-src', remote.source === 'daemon' ? 'docker' : 'remote', ...platform];
+  }
+  return SUBCOMMAND[target.kind].input ? ['--input', path.resolve(target.path)] : [path.resolve(target.path)];
+}
+
 export class TrivyScanner implements ImageScanner {
   private localServer: LocalServer | undefined;
 
@@ -109,18 +119,17 @@ export class TrivyScanner implements ImageScanner {
 
   async scan({ target, reportPath }: { target: ScanTarget; reportPath: string }): Promise<ScanOutcome> {
     const { timeoutSeconds } = this.settings;
-    const where = target.path;
+    const where = target.remote?.name ?? target.path;
     const down = this.localServer?.exited();
     if (down !== undefined) throw new ScanError(`${where}: not scanned: ${down}`);
     const analysed = new Set<string>();
     const unparsed: string[] = [];
     let total: number | undefined;
     const sub = SUBCOMMAND[target.kind];
-    const input = sub.input ? ['--input', path.resolve(target.path)] : [path.resolve(target.path)];
     const result = await this.run({
       args: [
         sub.command,
-        ...input,
+        ...targetArgs(target),
         '--scanners',
         sub.scanners,
         '--format',
@@ -130,6 +139,8 @@ export class TrivyScanner implements ImageScanner {
         // Every package: for the SBOM, and for code its lockfile line (SARIF) and GitLab's dependency list.
         ...(target.kind === 'image' && !this.settings.listAllPackages ? [] : ['--list-all-pkgs']),
         ...this.scanFlags(),
+        // A reference is never read as an option, whatever it holds.
+        ...(target.remote ? ['--', target.path] : []),
       ],
       timeoutMs: timeoutSeconds * 1000,
       onStderrLine: (line) => {
@@ -224,6 +235,8 @@ export class TrivyScanner implements ImageScanner {
     const cwd = await mkdtemp(path.join(tmpdir(), 'vulngate-trivy-'));
     const token = this.settings.server?.token ?? this.localServer?.token;
     const extra: Record<string, string> = token ? { TRIVY_TOKEN: token } : {};
+    // The run's own Docker config: the job's logins plus registry-username's, each for its one registry.
+    if (this.settings.dockerConfigDir) extra.DOCKER_CONFIG = this.settings.dockerConfigDir;
     try {
       return await runProcess({
         command: this.settings.binary,
