@@ -101,6 +101,7 @@ test('--help: options grouped, wrapped to 80 columns, examples and short aliases
     'What to scan:',
     'Policy:',
     'Output:',
+    'Registries:',
     'Trivy:',
     'Cache:',
     'Delivery (SQS, DefectDojo, trackers):',

@@ -36,6 +36,7 @@ test('tokens never become flags of their own in process lists, except where the 
   expect(optionSpec('profiles-token').envOnly).toBe(true);
   expect(OPTION_NAMES.filter((n) => optionSpec(n).secret)).toEqual([
     'profiles-token',
+    'registry-password',
     'trivy-server-token',
     'github-token',
     'defectdojo-token',

@@ -25025,6 +25025,7 @@ async function consoleReport(gate, how, io) {
 /** Groups of `--help`, in the order a user looks for them; an option not listed is a delivery option. */
 const GROUPS = [
     ['What to scan:', ['images', 'fs', 'sbom', 'reports', 'vex', 'target-identity', 'from']],
+    ['Registries:', ['platform', 'registry', 'registry-username', 'registry-password']],
     [
         'Policy:',
         [
@@ -25073,10 +25074,14 @@ const GROUPS = [
 function helpGroup(name) {
     return GROUPS.find(([, names]) => names.includes(name))?.[0] ?? 'Delivery (SQS, DefectDojo, trackers):';
 }
-/** Two or three examples per command, shown after its options: what it does, then the line to type. */
+/** A few examples per command, shown after its options: what it does, then the line to type. */
 const EXAMPLES = {
     scan: [
         ['Tarballs from docker save, judged with profiles/default.yml:', "vulngate scan --images 'tar_images/*.tar'"],
+        [
+            'A pushed image by digest, every platform, with the Docker login of the job:',
+            'vulngate scan --images ghcr.io/acme/api@sha256:… --platform all',
+        ],
         [
             "The image and the repository's lockfiles, strict profile:",
             'vulngate scan --images api.tar --fs . --profile strict',
