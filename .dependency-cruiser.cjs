@@ -17,7 +17,7 @@ function layer(folder, allowed, why) {
 }
 
 /** Everything below the application run. */
-const ADAPTERS = ['core', 'lib', 'config', 'render', 'profile', 'trivy', 'registry', 'baseline', 'feeds', 'delivery'];
+const ADAPTERS = ['core', 'lib', 'config', 'render', 'profile', 'trivy', 'registry', 'kube', 'baseline', 'feeds', 'delivery'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -36,12 +36,13 @@ module.exports = {
     layer('profile', ['core', 'lib', 'config'], 'profiles are read from YAML and git: no other adapter'),
     layer('trivy', ['core', 'lib', 'config'], 'Trivy is found, verified and run on its own'),
     layer('registry', ['core', 'lib', 'config'], 'registries are asked for manifests through the one HTTP client'),
+    layer('kube', ['core', 'lib', 'config'], 'the Kubernetes API is read through the one HTTP client'),
     layer('baseline', ['core', 'lib', 'config'], 'the baseline is read from files and CI APIs: no delivery'),
     layer('feeds', ['core', 'lib', 'config'], 'the KEV and EPSS feeds are read from files and URLs: no other adapter'),
     layer('delivery', ['core', 'lib', 'config', 'render'], 'receivers send what the renderers made'),
     layer(
       'app',
-      ['core', 'lib', 'config', 'render', 'profile', 'trivy', 'registry', 'baseline', 'feeds', 'delivery'],
+      ['core', 'lib', 'config', 'render', 'profile', 'trivy', 'registry', 'kube', 'baseline', 'feeds', 'delivery'],
       'not the shells',
     ),
     layer('action', [...ADAPTERS, 'app'], 'a shell'),

@@ -72,6 +72,10 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
     options.source.kind === 'scan'
       ? await scanSource({ options, source: options.source, context, files })
       : await readReports(await findReports(options.source.reports), files.reportsDir, context.workspace);
+  for (const report of collected.reports) {
+    const workloads = report.evidence?.reference ? options.workloads?.[report.evidence.reference] : undefined;
+    if (workloads) report.workloads = workloads;
+  }
   const results = await judgeCollected({ options, context, profile, feeds, collected });
   const { summaryMarkdown, sarifOmitted } = await writeOutputs({
     results,

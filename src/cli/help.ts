@@ -4,6 +4,7 @@ import type { OptionName } from '../config/options.js';
 const GROUPS: [string, readonly OptionName[]][] = [
   ['What to scan:', ['images', 'fs', 'sbom', 'reports', 'vex', 'target-identity', 'from']],
   ['Registries:', ['platform', 'registry', 'registry-username', 'registry-password']],
+  ['Cluster:', ['kubeconfig', 'namespaces', 'selector']],
   [
     'Policy:',
     [
@@ -55,7 +56,7 @@ export function helpGroup(name: OptionName): string {
 }
 
 /** A few examples per command, shown after its options: what it does, then the line to type. */
-export const EXAMPLES: Record<'scan' | 'evaluate' | 'forward' | 'lint', [string, string][]> = {
+export const EXAMPLES: Record<'scan' | 'evaluate' | 'forward' | 'lint' | 'cluster', [string, string][]> = {
   scan: [
     ['Tarballs from docker save, judged with profiles/default.yml:', "vulngate scan --images 'tar_images/*.tar'"],
     [
@@ -73,6 +74,10 @@ export const EXAMPLES: Record<'scan' | 'evaluate' | 'forward' | 'lint', [string,
     ['Several reports, the audit record on stdout:', "vulngate evaluate --report 'reports/*.json' -f json"],
   ],
   forward: [['Send what an earlier run could not deliver:', 'vulngate forward --from out/']],
+  cluster: [
+    ['Every running image of the current kubeconfig context:', 'vulngate cluster -o out/'],
+    ['Two namespaces, with the last night as baseline:', 'vulngate cluster --namespaces shop,pay --baseline last.json'],
+  ],
   lint: [
     ['Every profile of this repository:', 'vulngate profiles lint'],
     ['In CI, failing on expired exceptions, for tooling:', 'vulngate profiles lint --strict --format json'],

@@ -18,6 +18,7 @@ import { ConfigError, ExitCode, errorCode } from '../core/errors.js';
 import { lintExitCode, lintProfiles, lintText } from '../profile/lint.js';
 import { logLine } from '../core/text.js';
 import { replay, run, type RunOutcome, type RunPorts } from '../app/run.js';
+import { runCluster } from '../app/cluster.js';
 import { DirToolStore } from '../trivy/dir-tool-store.js';
 import { createTrivyScanner } from '../trivy/factory.js';
 import { VULNGATE_VERSION } from '../version.js';
@@ -40,6 +41,7 @@ const DESCRIPTIONS: Record<Exclude<CliCommand, 'lint'>, string> = {
   scan: 'scan image tarballs (docker save) with Trivy, then judge the findings',
   evaluate: 'judge existing Trivy JSON reports (SchemaVersion 2)',
   forward: 'send again what an earlier run could not deliver (out/undelivered/)',
+  cluster: "scan the images a Kubernetes cluster runs (each digest once) and judge them by each workload's profile",
 };
 
 /** Runs the CLI and returns its exit code; never throws. */
@@ -74,7 +76,7 @@ export async function runCli(io: CliIo): Promise<number> {
   lint.action(async (dir: string, _flags: unknown, cmd: Command) => {
     exitCode = await runLint({ io, dir, read: () => readCommandOptions(cmd, 'lint', io.env) });
   });
-  for (const name of ['forward', 'evaluate', 'scan'] as const) {
+  for (const name of ['forward', 'evaluate', 'scan', 'cluster'] as const) {
     const command = program.command(name).description(DESCRIPTIONS[name]).addHelpText('after', examplesText(name));
     for (const option of commandOptions(name))
       if (!optionSpec(option).envOnly) command.addOption(commanderOption(option));
@@ -195,6 +197,7 @@ async function runCommand(args: {
     }
     const format = consoleFormat;
     const onJudged = async (gate: GateOutcome) => void io.stdout.write(await consoleReport(gate, format, io));
+    if (command === 'cluster') return await clusterCommand(io, options, { ...ports, onJudged });
     outcome = await run(cliSettings(options, command, io.env), { ...ports, onJudged });
   } catch (err) {
     // Settings are checked before anything runs: a ConfigError here is a bad flag or variable.
@@ -203,6 +206,18 @@ async function runCommand(args: {
   if (!outcome.gate) {
     io.stderr.write(`vulngate: ${logLine(outcome.reason)}\n`);
     return outcome.exitCode;
+  }
+  return outcome.exitCode;
+}
+
+/** `vulngate cluster`: one run per profile the workloads ask for; the worst exit code. */
+async function clusterCommand(io: CliIo, options: OptionSet, ports: RunPorts): Promise<number> {
+  const { values } = options;
+  const cluster = { kubeconfig: values.kubeconfig, namespaces: values.namespaces, selector: values.selector };
+  const outcome = await runCluster(cliSettings(options, 'scan', io.env), cluster, ports);
+  if (outcome.runs.length === 0 || outcome.exitCode === ExitCode.Config) {
+    const stream = outcome.exitCode === ExitCode.Pass ? io.stdout : io.stderr;
+    stream.write(`vulngate: ${logLine(outcome.reason)}\n`);
   }
   return outcome.exitCode;
 }

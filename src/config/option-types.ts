@@ -2,11 +2,12 @@ import { booleanValue, choiceValue, integerValue, listValue, severityValue, urlV
 import type { Severity } from '../core/severity.js';
 
 /** The CLI's commands; the action takes every option whose `input` is set. */
-export type CliCommand = 'scan' | 'evaluate' | 'forward' | 'lint';
+export type CliCommand = 'scan' | 'evaluate' | 'forward' | 'lint' | 'cluster';
 
-export const JUDGE_COMMANDS: readonly CliCommand[] = ['scan', 'evaluate'];
-export const SCAN_COMMANDS: readonly CliCommand[] = ['scan'];
-export const ALL_COMMANDS: readonly CliCommand[] = ['scan', 'evaluate', 'forward'];
+export const JUDGE_COMMANDS: readonly CliCommand[] = ['scan', 'evaluate', 'cluster'];
+/** Commands that run Trivy: `scan` on what it is given, `cluster` on what a cluster runs. */
+export const SCAN_COMMANDS: readonly CliCommand[] = ['scan', 'cluster'];
+export const ALL_COMMANDS: readonly CliCommand[] = ['scan', 'evaluate', 'forward', 'cluster'];
 
 /** As given: text from an input or variable, a list from a repeated flag. */
 export type RawValue = string | string[];

@@ -1,7 +1,6 @@
 import {
   ALL_COMMANDS,
   JUDGE_COMMANDS,
-  SCAN_COMMANDS,
   booleanOption,
   choiceOption,
   integerOption,
@@ -19,17 +18,17 @@ export const JUDGE_OPTIONS = {
       'Images to scan, one per line or comma-separated: tarballs from `docker save` and OCI layouts (globs), ' +
       'registry references with a tag or digest (registry.example.com/shop/api:1.2, registry://NAME), or ' +
       'docker:NAME:TAG from the local Docker engine. Default tar_images/*.tar, unless only fs or sbom is given.',
-    commands: SCAN_COMMANDS,
+    commands: ['scan'],
     cli: { placeholder: 'image', variadic: true },
   }),
   fs: listOption({
     help: "Directories of code whose dependencies (lockfiles) and secrets to scan with `trivy fs` (one per line): '.'.",
-    commands: SCAN_COMMANDS,
+    commands: ['scan'],
     cli: { placeholder: 'dir', variadic: true },
   }),
   sbom: listOption({
     help: 'CycloneDX or SPDX JSON SBOMs from the build to scan with `trivy sbom` (one per line).',
-    commands: SCAN_COMMANDS,
+    commands: ['scan'],
     cli: { placeholder: 'file', variadic: true },
   }),
   'target-identity': listOption({

@@ -35,6 +35,26 @@ export const SCAN_OPTIONS = {
     commands: SCAN_COMMANDS,
     cli: { placeholder: 'bool' },
   }),
+  kubeconfig: textOption({
+    help:
+      'cluster: the kubeconfig to read the cluster with (its current context; a token or client certificate). ' +
+      "Default KUBECONFIG, ~/.kube/config, else the pod's service account.",
+    commands: ['cluster'],
+    input: false,
+    cli: { placeholder: 'file' },
+  }),
+  namespaces: listOption({
+    help: 'cluster: the namespaces to read (one per line or comma-separated). Default all.',
+    commands: ['cluster'],
+    input: false,
+    cli: { placeholder: 'namespace', variadic: true },
+  }),
+  selector: textOption({
+    help: 'cluster: only pods with these labels (a Kubernetes label selector, e.g. app=api,tier!=test).',
+    commands: ['cluster'],
+    input: false,
+    cli: { placeholder: 'labels' },
+  }),
   platform: listOption({
     help:
       'Platforms of a multi-platform registry image to scan: linux/amd64 by default, a list (linux/amd64, ' +

@@ -5,6 +5,7 @@ import type { IdentityRule } from '../core/identity.js';
 import { oneLine } from '../core/text.js';
 import type { CiContext } from './ci-context.js';
 import { parseProfilesRepo, type CentralProfiles } from './profiles-repo.js';
+import type { Workload } from '../core/cluster.js';
 import { registrySettings, type RegistrySettings } from './registry-settings.js';
 import { parseTrivyVersion, type TrivyOptions } from './trivy.js';
 import { parseMessageAttributes } from './message-attributes.js';
@@ -62,6 +63,8 @@ export interface GateOptions {
   heartbeatSeconds?: number;
   /** Registry images: platforms and the login inputs. */
   registry?: RegistrySettings;
+  /** A cluster scan: where each image runs, by the reference it is scanned as. */
+  workloads?: Record<string, Workload[]>;
 }
 
 export interface SqsOptions {

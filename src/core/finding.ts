@@ -1,3 +1,4 @@
+import type { Workload } from './cluster.js';
 import type { Change, PreviousState } from './change.js';
 import type { Decision } from './decision.js';
 import type { EpssFacts, KevFacts } from './exploitation.js';
@@ -116,6 +117,8 @@ export interface ImageReport {
   source?: string;
   /** A registry image's platform other than linux/amd64, chosen from an index: part of its identity. */
   variant?: string;
+  /** A cluster scan: where the image runs. */
+  workloads?: Workload[];
   artifactName: string;
   os?: { family: string; name: string };
   trivyVersion: string;

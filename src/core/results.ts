@@ -1,3 +1,4 @@
+import type { Workload } from './cluster.js';
 import { compareWithBaseline, gatingFindings, type Baseline, type BaselineFinding, type FailOn } from './baseline.js';
 import { emptyCounts, type DecisionCounts } from './decision.js';
 import type { Evaluation, ExceptionStatus } from './evaluate.js';
@@ -62,6 +63,8 @@ export interface ResultsImage {
   sbom?: string;
   /** Its OS release is end of life (Trivy's EOSL). */
   endOfLife?: boolean;
+  /** A cluster scan: where it runs ({namespace, kind, name, container}). */
+  workloads?: Workload[];
 }
 
 /** A vulnerability DB as its metadata.json says: which data judged the findings. */
@@ -193,6 +196,7 @@ export function buildResults(args: BuildResultsArgs): GateResults {
       ...image.evidence,
       ...(image.sbomPath ? { sbom: image.sbomPath } : {}),
       ...(image.endOfLife ? { endOfLife: true } : {}),
+      ...(image.workloads ? { workloads: image.workloads } : {}),
     });
   }
   for (const finding of evaluation.findings) {

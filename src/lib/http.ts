@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
+import { Agent } from 'undici';
 import { describeError } from '../core/errors.js';
 import { withoutTrailingSlashes } from '../core/text.js';
 import { redact } from './redact.js';
@@ -31,6 +32,8 @@ export interface HttpClientOptions {
   /** For each request, the answer's body included. */
   timeoutMs: number;
   retry: RetryPolicy;
+  /** A private CA (PEM) the service's certificate is checked against; a client certificate (the Kubernetes API). */
+  tls?: { ca?: string; cert?: string; key?: string };
 }
 
 /** An answer that is not a success, for `describe`. */
@@ -168,9 +171,12 @@ function parseJson(body: Buffer, service: string, status: number): unknown {
 
 export class HttpClient {
   private readonly origin: string | undefined;
+  private readonly dispatcher: Agent | undefined;
 
   constructor(private readonly options: HttpClientOptions) {
     this.origin = options.credential ? originOf(options.credential.origin) : undefined;
+    // Only this client trusts the CA it was given: never the process, never another service.
+    this.dispatcher = options.tls ? new Agent({ connect: { ...options.tls } }) : undefined;
     if (this.origin === '') throw new CredentialOriginError('a credential needs the URL of the one origin it is for');
   }
 
@@ -278,7 +284,8 @@ export class HttpClient {
         body: req.json === undefined ? req.body : JSON.stringify(req.json),
         redirect: 'manual',
         signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
+        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+      } as RequestInit);
     } catch (err) {
       throw this.noAnswer(err);
     }
