@@ -17,7 +17,19 @@ function layer(folder, allowed, why) {
 }
 
 /** Everything below the application run. */
-const ADAPTERS = ['core', 'lib', 'config', 'render', 'profile', 'trivy', 'registry', 'kube', 'baseline', 'feeds', 'delivery'];
+const ADAPTERS = [
+  'core',
+  'lib',
+  'config',
+  'render',
+  'profile',
+  'trivy',
+  'registry',
+  'kube',
+  'baseline',
+  'feeds',
+  'delivery',
+];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

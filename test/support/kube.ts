@@ -86,7 +86,7 @@ export async function startCluster(): Promise<TestCluster> {
     const text = await response.text();
     // /readyz answers `ok` in plain text; the API answers JSON.
     const json = (response.headers.get('content-type') ?? '').includes('json');
-    return { status: response.status, body: json && text ? (JSON.parse(text) as unknown) : { text } };
+    return { status: response.status, body: json && text ? JSON.parse(text) : { text } };
   };
   const deadline = Date.now() + 90_000;
   for (;;) {
