@@ -231,6 +231,15 @@ describe('vulngate cluster on a real Kubernetes API', () => {
       .slice(before);
     expect(scans).toHaveLength(5);
     expect(run.stdout + run.stderr + allText(out)).not.toContain(token);
+
+    // The next night, with this night's outputs as baseline: each profile compares with its own record.
+    const again = await clusterScan(token, ['--baseline', path.join(out, 'vulngate-results.json')]);
+    expect(again.run.code).toBe(1);
+    for (const profile of ['default', 'accepted']) {
+      const next = read(path.join(again.out, profile, 'vulngate-results.json'));
+      expect(next.findings.length).toBeGreaterThan(0);
+      expect(next.findings.filter((f: { change: string }) => f.change !== 'unchanged')).toEqual([]);
+    }
   });
 
   test('a role that reads less: what it cannot read is one warning each, the rest is scanned', async () => {

@@ -62359,7 +62359,8 @@ async function runCluster(settings, cluster, ports) {
             continue;
         }
         logger.info(`Profile ${profile || '(default)'}: ${images.length} image(s) → ${outputDir}`);
-        const outcome = await run(groupSettings(settings, { profile, images, outputDir }), ports);
+        const baseline = groupBaseline(settings.gate.baseline, groups.size > 1 ? profile || 'default' : undefined);
+        const outcome = await run(groupSettings(settings, { profile, images, outputDir, baseline }), ports);
         runs.push({ profile, outputDir, outcome });
     }
     const worst = runs.reduce((w, r) => (r.outcome.exitCode > w.outcome.exitCode ? r : w));
@@ -62374,9 +62375,19 @@ function groupSettings(settings, group) {
             source: { kind: 'scan', images: group.images.map((i) => i.entry), fs: [], sboms: [] },
             ...(group.profile ? { profile: group.profile } : {}),
             outputDir: group.outputDir,
+            ...(group.baseline ? { baseline: group.baseline } : {}),
             workloads: Object.fromEntries(group.images.map((i) => [i.reference, i.workloads])),
         },
     };
+}
+/**
+ * With several profiles each run compares with its own last record, kept as the outputs are:
+ * `last/vulngate-results.json` → `last/<profile>/vulngate-results.json`. `auto` looks its artifact up itself.
+ */
+function groupBaseline(baseline, subdir) {
+    if (!baseline || !subdir || baseline === 'auto')
+        return baseline;
+    return external_node_path_default().join(external_node_path_default().dirname(baseline), subdir, external_node_path_default().basename(baseline));
 }
 function describeWorkloads(images) {
     const names = [...new Set(images.flatMap((i) => i.workloads.map((w) => `${w.namespace}/${w.kind}/${w.name}`)))];

@@ -65,7 +65,8 @@ export async function runCluster(
       continue;
     }
     logger.info(`Profile ${profile || '(default)'}: ${images.length} image(s) → ${outputDir}`);
-    const outcome = await run(groupSettings(settings, { profile, images, outputDir }), ports);
+    const baseline = groupBaseline(settings.gate.baseline, groups.size > 1 ? profile || 'default' : undefined);
+    const outcome = await run(groupSettings(settings, { profile, images, outputDir, baseline }), ports);
     runs.push({ profile, outputDir, outcome });
   }
   const worst = runs.reduce((w, r) => (r.outcome.exitCode > w.outcome.exitCode ? r : w));
@@ -75,7 +76,7 @@ export async function runCluster(
 /** The settings of one profile's run: its images (pinned to what runs), its profile, its output dir. */
 function groupSettings(
   settings: RunSettings,
-  group: { profile: string; images: ClusterImage[]; outputDir: string },
+  group: { profile: string; images: ClusterImage[]; outputDir: string; baseline?: string },
 ): RunSettings {
   return {
     ...settings,
@@ -84,9 +85,19 @@ function groupSettings(
       source: { kind: 'scan', images: group.images.map((i) => i.entry), fs: [], sboms: [] },
       ...(group.profile ? { profile: group.profile } : {}),
       outputDir: group.outputDir,
+      ...(group.baseline ? { baseline: group.baseline } : {}),
       workloads: Object.fromEntries(group.images.map((i) => [i.reference, i.workloads])),
     },
   };
+}
+
+/**
+ * With several profiles each run compares with its own last record, kept as the outputs are:
+ * `last/vulngate-results.json` → `last/<profile>/vulngate-results.json`. `auto` looks its artifact up itself.
+ */
+function groupBaseline(baseline: string | undefined, subdir: string | undefined): string | undefined {
+  if (!baseline || !subdir || baseline === 'auto') return baseline;
+  return path.join(path.dirname(baseline), subdir, path.basename(baseline));
 }
 
 function describeWorkloads(images: ClusterImage[]): string {
