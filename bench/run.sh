@@ -23,4 +23,7 @@ echo "## Code dependencies: vulngate scan --fs . on this repository"
 echo
 echo "## Forward"
 BENCH_BUILD="$build" "$NODE24" bench/forward.ts
+echo
+echo "## Cluster: 5,000 pods of 50 images"
+BENCH_BUILD="$build" "$NODE24" bench/cluster.ts
 rm -rf "$build"

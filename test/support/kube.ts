@@ -13,6 +13,8 @@ import { freePort } from './trivy.ts';
 export interface TestCluster {
   server: string;
   caFile: string;
+  /** The tests' admin token (system:masters): set-up and benchmarks only. */
+  adminToken: string;
   /** The API as the tests' admin (system:masters): set-up only. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API objects of every kind
   request(method: string, apiPath: string, body?: unknown): Promise<{ status: number; body: any }>;
@@ -104,6 +106,7 @@ export async function startCluster(): Promise<TestCluster> {
   return {
     server,
     caFile: f('ca.crt'),
+    adminToken,
     request,
     kubeconfig(token) {
       const file = path.join(mkdtempSync(path.join(tmpdir(), 'vg-kubeconfig-')), 'config');
