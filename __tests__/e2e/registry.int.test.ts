@@ -1,6 +1,8 @@
 // Registry images end to end: the bundled CLI on Node 24 and the real Trivy against Debian's docker-registry
 // (distribution 2.8) with TLS from a CA made here and htpasswd auth; images pushed by skopeo.
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { distCli, summaryOf } from '../../test/support/cli.ts';
@@ -237,5 +239,53 @@ describe('registry images, scanned by reference against a real registry', () => 
     // The first scan pulled every layer; the second only the image config: every layer came from Trivy's cache.
     expect(firstBytes).toBeGreaterThanOrEqual(layerBytes);
     expect(secondBytes).toBeLessThanOrEqual(manifest.config.size);
+  });
+
+  test('a Bearer-token registry: the login goes to the token service the registry names, the registry sees only the token', async () => {
+    const dir = path.dirname(registry.caFile);
+    const tls = { cert: readFileSync(path.join(dir, 'server.crt')), key: readFileSync(path.join(dir, 'server.key')) };
+    const seen: { server: string; path: string; authorization: string }[] = [];
+    const listen = (handler: Parameters<typeof createServer>[1]) =>
+      new Promise<Server>((resolve) => {
+        const server = createServer(tls, handler);
+        server.listen(0, '127.0.0.1', () => resolve(server));
+      });
+    const basic = `Basic ${Buffer.from(`${registry.user}:${registry.password}`).toString('base64')}`;
+    const tokens = await listen((req, res) => {
+      seen.push({ server: 'token', path: req.url ?? '', authorization: req.headers.authorization ?? '' });
+      if (req.headers.authorization !== basic) return void res.writeHead(401).end();
+      res
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ token: 'registry-scoped-token' }));
+    });
+    const realm = `https://127.0.0.1:${(tokens.address() as AddressInfo).port}/token`;
+    const manifest = readFileSync(path.join(dir, 'docker', 'config.json')); // any bytes: only the lookup is asked
+    const fake = await listen((req, res) => {
+      seen.push({ server: 'registry', path: req.url ?? '', authorization: req.headers.authorization ?? '' });
+      if (req.headers.authorization !== 'Bearer registry-scoped-token') {
+        res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="${realm}",service="fake"` }).end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' }).end(manifest);
+    });
+    const host = `127.0.0.1:${(fake.address() as AddressInfo).port}`;
+    const config = JSON.stringify({ auths: { [host]: { auth: basic.slice(6) } } });
+    const configDir = tmp();
+    writeFileSync(path.join(configDir, 'config.json'), config);
+    const { run, out } = await scan([`${host}/shop/api:1.0`], { env: { DOCKER_CONFIG: configDir } });
+    tokens.close();
+    fake.close();
+    // vulngate's lookup succeeded; Trivy's registry client then refuses a realm on a private address other than the
+    // registry's host:port (this fake serves no image anyway): one line, exit 3.
+    expect(run.code).toBe(3);
+    expect(read(out).errors.map((e) => e.message)).toEqual([expect.stringMatching(/Trivy failed .*realm/)]);
+    const lookups = seen.filter((s) => !s.path.startsWith('/v2/shop/api/blobs') && s.path !== '/v2/');
+    expect(lookups.slice(0, 3)).toEqual([
+      { server: 'registry', path: '/v2/shop/api/manifests/1.0', authorization: '' },
+      { server: 'token', path: '/token?service=fake&scope=repository%3Ashop%2Fapi%3Apull', authorization: basic },
+      { server: 'registry', path: '/v2/shop/api/manifests/1.0', authorization: 'Bearer registry-scoped-token' },
+    ]);
+    // vulngate never sent the login itself to the registry.
+    expect(seen.filter((s) => s.server === 'registry' && s.authorization.startsWith('Basic'))).toEqual([]);
   });
 });

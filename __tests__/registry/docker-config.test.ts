@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { helperHolds, loginFor, readDockerConfig, writeRunDockerConfig } from '../../src/registry/docker-config.ts';
+import { realmRefusal } from '../../src/registry/manifests.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -42,5 +43,21 @@ describe("the job's Docker config", () => {
     expect(config.auths).toEqual({ 'ghcr.io': { auth: b64('gh:x') }, 'r.example:5000': { auth: b64('ci:s3cret') } });
     await written.remove();
     expect(() => statSync(written.dir)).toThrow();
+  });
+});
+
+describe("a registry's token realm", () => {
+  test.each([
+    ['https://auth.docker.io/token', 'registry-1.docker.io', undefined],
+    ['https://127.0.0.1:5001/token', '127.0.0.1:5000', undefined],
+    ['http://127.0.0.1:5001/token', '127.0.0.1:5000', undefined],
+    ['http://auth.example/token', 'r.example', 'over plain http'],
+    ['https://10.0.0.5/token', 'r.example', 'on a private address'],
+    ['https://169.254.169.254/latest/meta-data', 'r.example', 'on a private address'],
+    ['https://127.0.0.1/token', 'r.example', 'on a private address'],
+    ['https://[::1]/token', 'r.example', 'on a private address'],
+    ['https://192.168.1.2/token', '192.168.1.2:5000', undefined],
+  ])('%s for %s: %s', (realm, registry, refusal) => {
+    expect(realmRefusal(new URL(realm), registry)).toBe(refusal);
   });
 });

@@ -115,9 +115,8 @@ async function authorize(args: ResolveArgs & { challenge: string }): Promise<str
     [...args.challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [(m[1] ?? '').toLowerCase(), m[2] ?? '']),
   );
   const realm = new URL(params.realm ?? '');
-  if (realm.protocol !== 'https:' && !['127.0.0.1', 'localhost', '[::1]'].includes(realm.hostname)) {
-    throw new Error(`${reference.registry} names a token service over plain http (${realm.origin}): refused`);
-  }
+  const refused = realmRefusal(realm, registryHost(reference));
+  if (refused) throw new Error(`${reference.registry} names a token service ${refused} (${realm.origin}): refused`);
   if (params.service) realm.searchParams.set('service', params.service);
   realm.searchParams.set('scope', `repository:${reference.repository}:pull`);
   // The login goes to the token service the registry names, as Docker sends it (auth.docker.io for Docker Hub).
@@ -135,6 +134,32 @@ async function authorize(args: ResolveArgs & { challenge: string }): Promise<str
   const token = typeof answer.token === 'string' ? answer.token : answer.access_token;
   if (typeof token !== 'string' || token === '') throw new Error(`${reference.registry}'s token service gave no token`);
   return `Bearer ${token}`;
+}
+
+const LOOPBACK = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * Why a token realm is not asked, if it is not: plain http off loopback (the login would travel in clear), or a
+ * private, loopback or link-local address other than the registry's own host (a registry must not point the job's
+ * login at the runner's network: Trivy's registry client refuses the same).
+ */
+export function realmRefusal(realm: URL, registryHost: string): string | undefined {
+  const host = realm.hostname;
+  if (realm.protocol !== 'https:' && !LOOPBACK.includes(host)) return 'over plain http';
+  const registryName = registryHost.replace(/:\d+$/, '');
+  if (isPrivateAddress(host) && host !== registryName) return 'on a private address';
+  return undefined;
+}
+
+function isPrivateAddress(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (bare === 'localhost' || bare === '::1' || /^f[cd]/.test(bare) || bare.startsWith('fe80:')) return true;
+  const octets = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(bare);
+  if (!octets) return false;
+  const [a, b] = [Number(octets[1]), Number(octets[2])];
+  return (
+    a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254)
+  );
 }
 
 /** The registry's error code (MANIFEST_UNKNOWN, UNAUTHORIZED, DENIED), never its message: that may echo the request. */
