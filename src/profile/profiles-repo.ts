@@ -94,7 +94,7 @@ export async function fetchProfilesRepo(args: FetchArgs): Promise<FetchedProfile
 }
 
 /** git's stderr as one line saying what to change; the token is never part of it. */
-function describeGitError(
+export function describeGitError(
   stderr: string,
   repo: ProfilesRepo,
   { token, forms }: { token?: string; forms: (string | undefined)[] },
@@ -107,7 +107,9 @@ function describeGitError(
   const asked = /could not read Username|terminal prompts disabled/.test(stderr);
   if (asked && !token) return `profiles-repo: ${repo.url} asks for credentials; set profiles-token`;
   if (asked || /returned error: (401|403)|Authentication failed|Permission denied/.test(stderr)) {
-    return `profiles-repo: ${repo.url} refused the token (${/403/.test(stderr) ? '403' : '401'}); check profiles-token`;
+    // Only git's own status line counts: the URL's port (127.0.0.1:40351) may hold the same digits.
+    const status = /returned error: 403\b/.test(stderr) ? '403' : '401';
+    return `profiles-repo: ${repo.url} refused the token (${status}); check profiles-token`;
   }
   if (/couldn't find remote ref|not our ref|no such remote ref/i.test(stderr)) {
     return `profiles-repo: no ref '${repo.ref ?? 'HEAD'}' in ${repo.url}`;
