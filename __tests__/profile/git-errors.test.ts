@@ -8,9 +8,9 @@ const secrets = { token: 'wrong', forms: ['wrong'] };
 describe('describeGitError', () => {
   test.each([
     ["fatal: Authentication failed for 'http://127.0.0.1:40351/profiles.git/'", '401'],
-    ['fatal: unable to access \'http://127.0.0.1:40351/profiles.git/\': The requested URL returned error: 401', '401'],
-    ['fatal: unable to access \'http://127.0.0.1:40351/profiles.git/\': The requested URL returned error: 403', '403'],
-    ['fatal: could not read Username for \'http://127.0.0.1:40351\': terminal prompts disabled', '401'],
+    ["fatal: unable to access 'http://127.0.0.1:40351/profiles.git/': The requested URL returned error: 401", '401'],
+    ["fatal: unable to access 'http://127.0.0.1:40351/profiles.git/': The requested URL returned error: 403", '403'],
+    ["fatal: could not read Username for 'http://127.0.0.1:40351': terminal prompts disabled", '401'],
   ])('%s names status %s', (stderr, status) => {
     expect(describeGitError(stderr, repo, secrets)).toBe(
       `profiles-repo: ${repo.url} refused the token (${status}); check profiles-token`,

@@ -48880,7 +48880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8043);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(339);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -48895,7 +48895,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8043:
+/***/ 339:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -50176,7 +50176,8 @@ const SCAN_OPTIONS = {
     }),
     'layer-cache': booleanOption({
         help: "Keep Trivy's layer cache between runs (in cache-dir; in the action also with the Actions cache), " +
-            'so unchanged layers are not analysed again.',
+            'so unchanged layers are not analysed again, and with it the report of each image: an image scanned before ' +
+            'with the same Trivy, DBs, flags and VEX is not scanned again.',
         default: true,
         commands: SCAN_COMMANDS,
         cli: { placeholder: 'bool' },
@@ -58460,7 +58461,9 @@ function describeGitError(stderr, repo, { token, forms }) {
     if (asked && !token)
         return `profiles-repo: ${repo.url} asks for credentials; set profiles-token`;
     if (asked || /returned error: (401|403)|Authentication failed|Permission denied/.test(stderr)) {
-        return `profiles-repo: ${repo.url} refused the token (${/403/.test(stderr) ? '403' : '401'}); check profiles-token`;
+        // Only git's own status line counts: the URL's port (127.0.0.1:40351) may hold the same digits.
+        const status = /returned error: 403\b/.test(stderr) ? '403' : '401';
+        return `profiles-repo: ${repo.url} refused the token (${status}); check profiles-token`;
     }
     if (/couldn't find remote ref|not our ref|no such remote ref/i.test(stderr)) {
         return `profiles-repo: no ref '${repo.ref ?? 'HEAD'}' in ${repo.url}`;
@@ -61429,13 +61432,20 @@ async function scanTargets(args) {
     const scanner = await createScanner();
     let archives = [];
     try {
-        await scanner.prepare({ targets: targets.length });
+        // The archives' manifests are read while the DB is checked and the local server starts.
+        [archives] = await Promise.all([
+            Promise.all(targets.map((t) => (t.kind !== 'image' || t.remote ? undefined : readArchive(t.path)))),
+            scanner.prepare({ targets: targets.length }),
+        ]);
+        targets.forEach((target, index) => {
+            const content = contentOf(target, archives[index]);
+            if (content)
+                target.content = content;
+        });
         databases = await scanner.databases();
         const stale = checkDbAge({ db: databases.trivyDb, ...args.dbAge, now: args.now(), logger });
         if (stale)
             warnings.push(stale);
-        // Best effort: an archive whose manifest cannot be read is scanned alone, and Trivy says what is wrong with it.
-        archives = await Promise.all(targets.map((t) => (t.kind !== 'image' || t.remote ? undefined : readImageLayers(t.path).catch(() => undefined))));
         const plan = planScans(archives.map((a) => a?.diffIds));
         const groups = resolved.images.length > 1
             ? `; images in ${plan.leaders.length - (targets.length - resolved.images.length)} group(s) by base layer`
@@ -61511,6 +61521,23 @@ function imageEvidence(archive, fromReport, tarballSha256) {
         diffIds: archive?.diffIds ?? fromReport?.diffIds ?? [],
         ...(tarballSha256 ? { tarballSha256 } : {}),
     };
+}
+/** Best effort: an archive whose manifest cannot be read is scanned alone, and Trivy says what is wrong with it. */
+function readArchive(file) {
+    return readImageLayers(file).catch(() => undefined);
+}
+/** What an image is before it is scanned: its config and layers, or the digest a registry tag was pinned to. */
+function contentOf(target, archive) {
+    if (archive)
+        return { kind: 'archive', imageId: archive.imageId, diffIds: archive.diffIds };
+    if (target.remote?.source === 'registry' && target.remote.manifestDigest) {
+        return {
+            kind: 'registry',
+            reference: target.path,
+            ...(target.remote.platform ? { platform: target.remote.platform } : {}),
+        };
+    }
+    return undefined;
 }
 /** What Trivy's report says of a pulled image, with what the registry lookup pinned: digests and platform. */
 function remoteEvidence(remote, fromReport) {
@@ -61616,9 +61643,13 @@ async function scanTarget(args) {
     try {
         // The tarball's bytes are hashed while Trivy scans it: reading 200 MB costs ~0.3 s of a core, overlapped.
         const hashing = args.hashTarball && target.kind === 'image' && !target.remote ? tarballHash(target.path) : undefined;
-        const { layers } = await args.scanner.scan({ target, reportPath });
+        const { layers, reused } = await args.scanner.scan({ target, reportPath });
         const sha256 = await hashing;
-        const cached = layers ? `; layers: ${layers.analysed} analysed, ${layers.fromCache} from the cache` : '';
+        const cached = reused
+            ? '; the report of an earlier run (same image, Trivy, DBs, flags and VEX: result cache)'
+            : layers
+                ? `; layers: ${layers.analysed} analysed, ${layers.fromCache} from the cache`
+                : '';
         args.logger.info(`Scanned ${target.remote?.name ?? target.path} in ${((Date.now() - started) / 1000).toFixed(1)} s${cached}`);
         const sbomPath = await writeSbom({ ...args, reportPath, fileName });
         return { target, reportPath, text: await (0,promises_.readFile)(reportPath, 'utf8'), layers, sbomPath, sha256 };
@@ -62956,7 +62987,151 @@ async function readDbMetadata(file) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/trivy/result-cache.ts
+
+
+
+
+/**
+ * Trivy's report for an image whose inputs did not change since a run that scanned it, kept beside the layer cache
+ * (so it lives and is started anew with it: another Trivy, over the bound, older than a week). A hit skips the Trivy
+ * process altogether; a scan that cost nothing in analysis still cost Trivy's start, its DB open and its matching.
+ *
+ * The key is everything that decides what the report holds:
+ * - what was scanned: the image ID (its config's digest) and its diff IDs, or for a registry image the manifest digest
+ *   the tag was pinned to (`repo@sha256:…`, as Trivy is given it) and the platform;
+ * - the Trivy version (its analysers, its matching and its built-in secret rules: vulngate passes no secret config,
+ *   runs Trivy in an empty directory and clears TRIVY_*, so the rules are the version's own);
+ * - the vulnerability DB and Java DB (schema and update time: a new DB is a new key, so a CVE published today is
+ *   matched today);
+ * - the flags that change the report (scanners, --list-all-pkgs, --offline-scan, …);
+ * - the contents of each VEX file, in order.
+ * Not cached: directories of code (their contents are the input, and hashing a tree costs what scanning it does),
+ * SBOM files, and scans through a remote Trivy server (its DB is not known here).
+ */
+const RESULT_CACHE_SCHEMA = 1;
+/** The cache key: a sha256 of the parts in a fixed order (object keys sorted, arrays kept in order). */
+function resultKey(parts) {
+    const canonical = (value) => {
+        if (Array.isArray(value))
+            return value.map(canonical);
+        if (value && typeof value === 'object') {
+            const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+            return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, canonical(v)]));
+        }
+        return value;
+    };
+    return (0,hash/* sha256Hex */.f)(JSON.stringify(canonical({ schema: RESULT_CACHE_SCHEMA, ...parts })));
+}
+function resultCacheDir(cacheDir) {
+    return external_node_path_default().join(layerCacheDir(cacheDir), 'vulngate-results');
+}
+/** How many reports are kept: beyond it the least recently used go (a report is KBs to a few MB). */
+const RESULT_CACHE_MAX_ENTRIES = 512;
+/** The run's part of the key: Trivy, the DBs it judged with, and each VEX file's bytes. */
+async function runKeyParts(args) {
+    const vex = await Promise.all(args.vexFiles.map(async (file) => (0,hash/* sha256Hex */.f)(await (0,promises_.readFile)(file))));
+    return { trivyVersion: args.trivyVersion, ...args.databases, vex };
+}
+class ResultCache {
+    dir;
+    constructor(dir) {
+        this.dir = dir;
+    }
+    file(key) {
+        return external_node_path_default().join(this.dir, `${key}.json`);
+    }
+    /** The report's text, or undefined; a hit is touched, so pruning drops the least recently used. */
+    async get(key) {
+        try {
+            const text = await (0,promises_.readFile)(this.file(key), 'utf8');
+            // A truncated or foreign file is a miss, never a report.
+            JSON.parse(text);
+            const now = new Date();
+            await (0,promises_.utimes)(this.file(key), now, now).catch(() => undefined);
+            return text;
+        }
+        catch {
+            return undefined;
+        }
+    }
+    /** Written whole or not at all: a run cut off mid-write leaves no half report under the key. */
+    async put(key, text) {
+        await (0,promises_.mkdir)(this.dir, { recursive: true });
+        const partial = `${this.file(key)}.${process.pid}.partial`;
+        await (0,promises_.writeFile)(partial, text);
+        await (0,promises_.rename)(partial, this.file(key));
+    }
+    /** Keeps the most recently used entries; leftovers of an interrupted write go too. */
+    async prune(maxEntries = RESULT_CACHE_MAX_ENTRIES) {
+        let names;
+        try {
+            names = await (0,promises_.readdir)(this.dir);
+        }
+        catch {
+            return 0;
+        }
+        const partials = names.filter((n) => n.endsWith('.partial'));
+        const entries = await Promise.all(names
+            .filter((n) => n.endsWith('.json'))
+            .map(async (name) => ({ name, used: (await (0,promises_.stat)(external_node_path_default().join(this.dir, name)).catch(() => undefined))?.mtimeMs })));
+        const dropped = entries
+            .filter((e) => e.used !== undefined)
+            .sort((a, b) => (b.used ?? 0) - (a.used ?? 0))
+            .slice(maxEntries)
+            .map((e) => e.name);
+        await Promise.all([...partials, ...dropped].map((n) => (0,promises_.rm)(external_node_path_default().join(this.dir, n), { force: true })));
+        return dropped.length;
+    }
+}
+/** Option-value pairs that name where things are, not what the report holds: they stay out of the key. */
+const WHERE_FLAGS = new Set([
+    '--output',
+    '--cache-dir',
+    '--server',
+    '--timeout',
+    '--input',
+    '--vex',
+    '--cache-backend',
+]);
+/**
+ * Trivy's arguments as far as they shape the report: every flag is in, except where things are (paths, the server,
+ * the timeout) and a reference after `--` (its digest is in the key). Taken from the real argument list, so a flag
+ * added later is in the key too. Only images are cached, so no positional path is left in it.
+ */
+function reportShapingArgs(args) {
+    const shaping = [];
+    for (let i = 0; i < args.length; i += 1) {
+        const arg = args[i] ?? '';
+        if (arg === '--')
+            break;
+        if (WHERE_FLAGS.has(arg))
+            i += 1;
+        else
+            shaping.push(arg);
+    }
+    return shaping;
+}
+/**
+ * A cached report for the path scanned now: Trivy names the artifact (and each result of an image's files) after the
+ * tarball's path, which differs from run to run (a fresh checkout, another runner).
+ */
+function relocateReport(text, artifactName) {
+    const report = JSON.parse(text);
+    const before = typeof report.ArtifactName === 'string' ? report.ArtifactName : '';
+    if (before === artifactName)
+        return text;
+    report.ArtifactName = artifactName;
+    for (const result of Array.isArray(report.Results) ? report.Results : []) {
+        if (before !== '' && typeof result.Target === 'string' && result.Target.startsWith(before)) {
+            result.Target = artifactName + result.Target.slice(before.length);
+        }
+    }
+    return `${JSON.stringify(report, null, 2)}\n`;
+}
+
 ;// CONCATENATED MODULE: ./src/trivy/trivy-scanner.ts
+
 
 
 
@@ -63007,6 +63182,8 @@ class TrivyScanner {
     parentEnv;
     now;
     localServer;
+    /** Reports of unchanged images: with the layer cache on and the DBs known here (no remote server). */
+    results;
     constructor(settings, logger, parentEnv, now = () => new Date()) {
         this.settings = settings;
         this.logger = logger;
@@ -63041,6 +63218,17 @@ class TrivyScanner {
                 now: this.now(),
                 logger: this.logger,
             });
+            const cache = new ResultCache(resultCacheDir(cacheDir));
+            await cache.prune();
+            const { trivyDb, javaDb } = await this.databases();
+            const run = await runKeyParts({
+                trivyVersion: this.settings.version,
+                databases: { trivyDb, javaDb: this.settings.javaDb ? javaDb : undefined },
+                vexFiles: this.settings.vexFiles,
+            });
+            // Without the DB's metadata a new DB could not be told from the old one: nothing is reused then.
+            if (trivyDb)
+                this.results = { cache, run };
         }
         // Several targets: one server owns the layer cache and every scan is its client; shared layers are analysed once.
         if (targets > 1) {
@@ -63070,26 +63258,18 @@ class TrivyScanner {
         const down = this.localServer?.exited();
         if (down !== undefined)
             throw new errors/* ScanError */.sC(`${where}: not scanned: ${down}`);
+        const args = this.scanArgs(target, reportPath);
+        const key = this.results && target.content
+            ? resultKey({ ...this.results.run, content: target.content, flags: reportShapingArgs(args) })
+            : undefined;
+        const reused = key ? await this.reuse(key, target, reportPath) : undefined;
+        if (reused)
+            return reused;
         const analysed = new Set();
         const unparsed = [];
         let total;
-        const sub = SUBCOMMAND[target.kind];
         const result = await this.run({
-            args: [
-                sub.command,
-                ...targetArgs(target),
-                '--scanners',
-                sub.scanners,
-                '--format',
-                'json',
-                '--output',
-                external_node_path_default().resolve(reportPath),
-                // Every package: for the SBOM, and for code its lockfile line (SARIF) and GitLab's dependency list.
-                ...(target.kind === 'image' && !this.settings.listAllPackages ? [] : ['--list-all-pkgs']),
-                ...this.scanFlags(),
-                // A reference is never read as an option, whatever it holds.
-                ...(target.remote ? ['--', target.path] : []),
-            ],
+            args,
             timeoutMs: timeoutSeconds * 1000,
             onStderrLine: (line) => {
                 const missing = MISSING_LAYER.exec(line);
@@ -63117,7 +63297,41 @@ class TrivyScanner {
         const layers = total === undefined
             ? undefined
             : { total, analysed: analysed.size, fromCache: Math.max(0, total - analysed.size) };
+        // Kept for the next run; a cache that cannot be written costs that run a scan, never this one its result.
+        if (key && this.results) {
+            await this.results.cache.put(key, await (0,promises_.readFile)(reportPath, 'utf8')).catch((err) => {
+                this.logger.debug(`Result cache: ${where} not kept (${(0,errors/* errorCode */.CA)(err)})`);
+            });
+        }
         return { layers };
+    }
+    /** An earlier run's report for the same key, written where this scan's goes; undefined on a miss. */
+    async reuse(key, target, reportPath) {
+        const text = await this.results?.cache.get(key);
+        if (text === undefined)
+            return undefined;
+        const artifact = target.remote ? target.path : external_node_path_default().resolve(target.path);
+        await (0,promises_.writeFile)(reportPath, relocateReport(text, artifact));
+        const total = target.content?.kind === 'archive' ? target.content.diffIds.length : undefined;
+        return { reused: true, ...(total === undefined ? {} : { layers: { total, analysed: 0, fromCache: total } }) };
+    }
+    scanArgs(target, reportPath) {
+        const sub = SUBCOMMAND[target.kind];
+        return [
+            sub.command,
+            ...targetArgs(target),
+            '--scanners',
+            sub.scanners,
+            '--format',
+            'json',
+            '--output',
+            external_node_path_default().resolve(reportPath),
+            // Every package: for the SBOM, and for code its lockfile line (SARIF) and GitLab's dependency list.
+            ...(target.kind === 'image' && !this.settings.listAllPackages ? [] : ['--list-all-pkgs']),
+            ...this.scanFlags(),
+            // A reference is never read as an option, whatever it holds.
+            ...(target.remote ? ['--', target.path] : []),
+        ];
     }
     scanFlags() {
         const { cacheDir, timeoutSeconds, server, offline, layerCache } = this.settings;

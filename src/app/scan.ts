@@ -7,6 +7,7 @@ import type { DbInfo, RunWarning } from '../core/results.js';
 import type { Logger } from '../core/logger.js';
 import { fileSha256, readImageLayers, type ImageLayers } from '../trivy/image-layers.js';
 import type { ImageScanner, RemoteImage, ScanTarget } from '../trivy/scanner.js';
+import type { ScannedContent } from '../trivy/result-cache.js';
 import { remoteTargets } from './remote-images.js';
 import { addParsed, withoutSource, type Collected } from './collect.js';
 import { planScans } from './schedule.js';
@@ -61,14 +62,18 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
   const scanner = await createScanner();
   let archives: (ImageLayers | undefined)[] = [];
   try {
-    await scanner.prepare({ targets: targets.length });
+    // The archives' manifests are read while the DB is checked and the local server starts.
+    [archives] = await Promise.all([
+      Promise.all(targets.map((t) => (t.kind !== 'image' || t.remote ? undefined : readArchive(t.path)))),
+      scanner.prepare({ targets: targets.length }),
+    ]);
+    targets.forEach((target, index) => {
+      const content = contentOf(target, archives[index]);
+      if (content) target.content = content;
+    });
     databases = await scanner.databases();
     const stale = checkDbAge({ db: databases.trivyDb, ...args.dbAge, now: args.now(), logger });
     if (stale) warnings.push(stale);
-    // Best effort: an archive whose manifest cannot be read is scanned alone, and Trivy says what is wrong with it.
-    archives = await Promise.all(
-      targets.map((t) => (t.kind !== 'image' || t.remote ? undefined : readImageLayers(t.path).catch(() => undefined))),
-    );
     const plan = planScans(archives.map((a) => a?.diffIds));
     const groups =
       resolved.images.length > 1
@@ -148,6 +153,24 @@ function imageEvidence(
     diffIds: archive?.diffIds ?? fromReport?.diffIds ?? [],
     ...(tarballSha256 ? { tarballSha256 } : {}),
   };
+}
+
+/** Best effort: an archive whose manifest cannot be read is scanned alone, and Trivy says what is wrong with it. */
+function readArchive(file: string): Promise<ImageLayers | undefined> {
+  return readImageLayers(file).catch(() => undefined);
+}
+
+/** What an image is before it is scanned: its config and layers, or the digest a registry tag was pinned to. */
+function contentOf(target: ScanTarget, archive: ImageLayers | undefined): ScannedContent | undefined {
+  if (archive) return { kind: 'archive', imageId: archive.imageId, diffIds: archive.diffIds };
+  if (target.remote?.source === 'registry' && target.remote.manifestDigest) {
+    return {
+      kind: 'registry',
+      reference: target.path,
+      ...(target.remote.platform ? { platform: target.remote.platform } : {}),
+    };
+  }
+  return undefined;
 }
 
 /** What Trivy's report says of a pulled image, with what the registry lookup pinned: digests and platform. */
@@ -283,9 +306,13 @@ async function scanTarget(args: {
     // The tarball's bytes are hashed while Trivy scans it: reading 200 MB costs ~0.3 s of a core, overlapped.
     const hashing =
       args.hashTarball && target.kind === 'image' && !target.remote ? tarballHash(target.path) : undefined;
-    const { layers } = await args.scanner.scan({ target, reportPath });
+    const { layers, reused } = await args.scanner.scan({ target, reportPath });
     const sha256 = await hashing;
-    const cached = layers ? `; layers: ${layers.analysed} analysed, ${layers.fromCache} from the cache` : '';
+    const cached = reused
+      ? '; the report of an earlier run (same image, Trivy, DBs, flags and VEX: result cache)'
+      : layers
+        ? `; layers: ${layers.analysed} analysed, ${layers.fromCache} from the cache`
+        : '';
     args.logger.info(
       `Scanned ${target.remote?.name ?? target.path} in ${((Date.now() - started) / 1000).toFixed(1)} s${cached}`,
     );

@@ -148,7 +148,8 @@ export const SCAN_OPTIONS = {
   'layer-cache': booleanOption({
     help:
       "Keep Trivy's layer cache between runs (in cache-dir; in the action also with the Actions cache), " +
-      'so unchanged layers are not analysed again.',
+      'so unchanged layers are not analysed again, and with it the report of each image: an image scanned before ' +
+      'with the same Trivy, DBs, flags and VEX is not scanned again.',
     default: true,
     commands: SCAN_COMMANDS,
     cli: { placeholder: 'bool' },

@@ -1,5 +1,6 @@
 import type { LayerStats, TargetKind } from '../core/finding.js';
 import type { DbInfo } from '../core/results.js';
+import type { ScannedContent } from './result-cache.js';
 
 /** An image pulled by Trivy rather than read from a file: from a registry (pinned by digest) or the Docker engine. */
 export interface RemoteImage {
@@ -24,11 +25,15 @@ export interface ScanTarget {
   /** The file or directory; for a remote image the reference Trivy pulls (`repo@sha256:…` once resolved). */
   path: string;
   remote?: RemoteImage;
+  /** What the image is, when known before the scan: lets an unchanged image reuse an earlier run's report. */
+  content?: ScannedContent;
 }
 
 export interface ScanOutcome {
   /** Undefined when Trivy did not say (it says so in its debug log). */
   layers?: LayerStats;
+  /** The report is an earlier run's, for the same image, Trivy, DBs, flags and VEX: no Trivy process ran. */
+  reused?: boolean;
 }
 
 /** The scanner as the run sees it: the Trivy implementation lives beside it. */

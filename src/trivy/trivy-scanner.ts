@@ -1,4 +1,4 @@
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScanError, errorCode } from '../core/errors.js';
@@ -14,6 +14,15 @@ import { runProcess, type ProcessResult } from '../lib/process.js';
 import type { ImageScanner, ScanOutcome, ScanTarget } from './scanner.js';
 import type { DbInfo } from '../core/results.js';
 import { readDbMetadata } from './db-metadata.js';
+import {
+  relocateReport,
+  reportShapingArgs,
+  ResultCache,
+  resultCacheDir,
+  resultKey,
+  runKeyParts,
+  type RunKeyParts,
+} from './result-cache.js';
 
 /** How to run Trivy: the user's options (minus how to obtain it), plus the binary found and retry timing. */
 export interface TrivySettings extends Omit<TrivyOptions, 'checksum' | 'downloadUrl'> {
@@ -61,6 +70,8 @@ function targetArgs(target: ScanTarget): string[] {
 
 export class TrivyScanner implements ImageScanner {
   private localServer: LocalServer | undefined;
+  /** Reports of unchanged images: with the layer cache on and the DBs known here (no remote server). */
+  private results: { cache: ResultCache; run: RunKeyParts } | undefined;
 
   constructor(
     private readonly settings: TrivySettings,
@@ -94,6 +105,16 @@ export class TrivyScanner implements ImageScanner {
         now: this.now(),
         logger: this.logger,
       });
+      const cache = new ResultCache(resultCacheDir(cacheDir));
+      await cache.prune();
+      const { trivyDb, javaDb } = await this.databases();
+      const run = await runKeyParts({
+        trivyVersion: this.settings.version,
+        databases: { trivyDb, javaDb: this.settings.javaDb ? javaDb : undefined },
+        vexFiles: this.settings.vexFiles,
+      });
+      // Without the DB's metadata a new DB could not be told from the old one: nothing is reused then.
+      if (trivyDb) this.results = { cache, run };
     }
     // Several targets: one server owns the layer cache and every scan is its client; shared layers are analysed once.
     if (targets > 1) {
@@ -122,26 +143,18 @@ export class TrivyScanner implements ImageScanner {
     const where = target.remote?.name ?? target.path;
     const down = this.localServer?.exited();
     if (down !== undefined) throw new ScanError(`${where}: not scanned: ${down}`);
+    const args = this.scanArgs(target, reportPath);
+    const key =
+      this.results && target.content
+        ? resultKey({ ...this.results.run, content: target.content, flags: reportShapingArgs(args) })
+        : undefined;
+    const reused = key ? await this.reuse(key, target, reportPath) : undefined;
+    if (reused) return reused;
     const analysed = new Set<string>();
     const unparsed: string[] = [];
     let total: number | undefined;
-    const sub = SUBCOMMAND[target.kind];
     const result = await this.run({
-      args: [
-        sub.command,
-        ...targetArgs(target),
-        '--scanners',
-        sub.scanners,
-        '--format',
-        'json',
-        '--output',
-        path.resolve(reportPath),
-        // Every package: for the SBOM, and for code its lockfile line (SARIF) and GitLab's dependency list.
-        ...(target.kind === 'image' && !this.settings.listAllPackages ? [] : ['--list-all-pkgs']),
-        ...this.scanFlags(),
-        // A reference is never read as an option, whatever it holds.
-        ...(target.remote ? ['--', target.path] : []),
-      ],
+      args,
       timeoutMs: timeoutSeconds * 1000,
       onStderrLine: (line) => {
         const missing = MISSING_LAYER.exec(line);
@@ -169,7 +182,42 @@ export class TrivyScanner implements ImageScanner {
       total === undefined
         ? undefined
         : { total, analysed: analysed.size, fromCache: Math.max(0, total - analysed.size) };
+    // Kept for the next run; a cache that cannot be written costs that run a scan, never this one its result.
+    if (key && this.results) {
+      await this.results.cache.put(key, await readFile(reportPath, 'utf8')).catch((err: unknown) => {
+        this.logger.debug(`Result cache: ${where} not kept (${errorCode(err)})`);
+      });
+    }
     return { layers };
+  }
+
+  /** An earlier run's report for the same key, written where this scan's goes; undefined on a miss. */
+  private async reuse(key: string, target: ScanTarget, reportPath: string): Promise<ScanOutcome | undefined> {
+    const text = await this.results?.cache.get(key);
+    if (text === undefined) return undefined;
+    const artifact = target.remote ? target.path : path.resolve(target.path);
+    await writeFile(reportPath, relocateReport(text, artifact));
+    const total = target.content?.kind === 'archive' ? target.content.diffIds.length : undefined;
+    return { reused: true, ...(total === undefined ? {} : { layers: { total, analysed: 0, fromCache: total } }) };
+  }
+
+  private scanArgs(target: ScanTarget, reportPath: string): string[] {
+    const sub = SUBCOMMAND[target.kind];
+    return [
+      sub.command,
+      ...targetArgs(target),
+      '--scanners',
+      sub.scanners,
+      '--format',
+      'json',
+      '--output',
+      path.resolve(reportPath),
+      // Every package: for the SBOM, and for code its lockfile line (SARIF) and GitLab's dependency list.
+      ...(target.kind === 'image' && !this.settings.listAllPackages ? [] : ['--list-all-pkgs']),
+      ...this.scanFlags(),
+      // A reference is never read as an option, whatever it holds.
+      ...(target.remote ? ['--', target.path] : []),
+    ];
   }
 
   private scanFlags(): string[] {
