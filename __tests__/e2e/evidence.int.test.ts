@@ -12,6 +12,7 @@ import { FIXTURE_IMAGES, writeFixtureImages } from '../../test/support/fixture-i
 import { writeImage } from '../../test/support/image-tarball.ts';
 import { cliInProcess, summaryOf } from '../../test/support/cli.ts';
 import { freshTrivyCache, pathWithTrivy, realTrivy } from '../../test/support/trivy.ts';
+import { ROOT } from '../../test/support/paths.ts';
 
 interface Results {
   verdict: string;
@@ -187,6 +188,63 @@ describe('SBOM per image and directory, from the same scan', () => {
     const none = tmp();
     await scan(`${dir}/debian-app.tar`, none, ['--write-sbom', 'false']);
     expect(existsSync(path.join(none, 'sbom'))).toBe(false);
+  });
+});
+
+describe('SBOM built in the process, against trivy convert on the same report', () => {
+  interface Bom {
+    components: { 'bom-ref': string; type: string; name: string; version?: string; purl?: string }[];
+    dependencies: { ref: string; dependsOn?: string[] }[];
+    vulnerabilities?: { id: string; ratings?: { severity: string }[]; affects: { ref: string }[] }[];
+  }
+  /** What an SBOM says, with bom-refs (Trivy's are random UUIDs for the OS) replaced by what they name. */
+  function meaning(bom: Bom) {
+    const byRef = new Map(
+      bom.components.map((c) => [c['bom-ref'], c.purl ?? `${c.type}:${c.name}@${c.version ?? ''}`]),
+    );
+    const named = (ref: string) => byRef.get(ref) ?? 'subject';
+    return {
+      components: bom.components.map((c) => `${c.type} ${c.purl ?? `${c.name}@${c.version ?? ''}`}`).sort(),
+      dependencies: bom.dependencies
+        .flatMap((d) => (d.dependsOn ?? []).map((to) => `${named(d.ref)} -> ${named(to)}`))
+        .sort(),
+      vulnerabilities: (bom.vulnerabilities ?? [])
+        .map(
+          (v) =>
+            `${v.id} ${(v.ratings ?? []).map((r) => r.severity).join(',')} ${v.affects
+              .map((a) => named(a.ref))
+              .sort()
+              .join(' ')}`,
+        )
+        .sort(),
+    };
+  }
+
+  test('the same components, dependency graph and vulnerabilities as trivy convert, for images and a lockfile tree', async () => {
+    const dir = tmp();
+    await writeFixtureImages(dir, ['debian-app', 'node-app']);
+    const out = tmp();
+    const run = await cliInProcess(
+      ['scan', '--images', `${dir}/*.tar`, '--fs', path.join(ROOT, 'test/fixtures/code/polyglot'), '--cache-dir',
+        freshTrivyCache(), '--offline', '--output-dir', out, '--profiles-dir', tmp()], // prettier-ignore
+      { env: env() },
+    );
+    expect(run.code).toBe(1);
+    const results = read<{ images: { name: string; report: string; sbom?: string }[] }>(
+      path.join(out, 'vulngate-results.json'),
+    );
+    expect(results.images).toHaveLength(3);
+    for (const image of results.images) {
+      const converted = path.join(tmp(), 'converted.cdx.json');
+      const convert = spawnSync(realTrivy().bin, ['convert', '--format', 'cyclonedx', '--output', converted,
+        path.join(out, image.report)], { encoding: 'utf8' }); // prettier-ignore
+      expect(convert.status).toBe(0);
+      const ours = meaning(read<Bom>(path.join(out, image.sbom!)));
+      expect(ours.components.length).toBeGreaterThan(1);
+      expect(ours).toEqual(meaning(read<Bom>(converted)));
+    }
+    // No process per SBOM: one Trivy scan per target, and no convert.
+    expect(run.stderr.match(/^Scanned /gm)).toHaveLength(3);
   });
 });
 

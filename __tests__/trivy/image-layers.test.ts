@@ -25,10 +25,18 @@ async function expectedDiffIds(): Promise<string[]> {
 test('a docker save archive: the config’s diff_ids, read from the headers without extracting', async () => {
   const file = path.join(tmp(), 'api.tar');
   await writeImage(file, spec);
-  expect(await readImageLayers(file)).toEqual({
+  const layers = await readImageLayers(file);
+  expect(layers).toEqual({
     diffIds: await expectedDiffIds(),
     imageId: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    namesDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
   });
+  // The same image under another tag: the same config and layers, other names (Trivy reports the tags).
+  const retagged = path.join(tmp(), 'api.tar');
+  await writeImage(retagged, { ...spec, repoTag: 'shop/api:2' });
+  const other = await readImageLayers(retagged);
+  expect([other.imageId, other.diffIds]).toEqual([layers.imageId, layers.diffIds]);
+  expect(other.namesDigest).not.toBe(layers.namesDigest);
 });
 
 test('Docker >= 25 (OCI layout inside the tar) and an OCI layout directory', async () => {

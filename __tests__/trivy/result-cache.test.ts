@@ -13,21 +13,26 @@ import {
 
 const db = { schemaVersion: 2, updatedAt: '2026-12-05T00:00:00Z', nextUpdate: '2026-12-06T00:00:00Z' };
 const base: ResultKeyParts = {
-  content: { kind: 'archive', imageId: 'sha256:aa', diffIds: ['sha256:01', 'sha256:02'] },
+  content: { kind: 'archive', imageId: 'sha256:aa', diffIds: ['sha256:01', 'sha256:02'], namesDigest: 'sha256:0a' },
   trivyVersion: '0.74.0',
   trivyDb: db,
   flags: ['image', '--scanners', 'vuln,secret', '--list-all-pkgs'],
   vex: [],
 };
 
+const archive = {
+  kind: 'archive' as const,
+  imageId: 'sha256:aa',
+  diffIds: ['sha256:01', 'sha256:02'],
+  namesDigest: 'sha256:0a',
+};
+
 describe('resultKey', () => {
   test.each<[string, Partial<ResultKeyParts>]>([
-    ['the image ID', { content: { ...base.content, imageId: 'sha256:ab' } as ResultKeyParts['content'] }],
-    ['a diff ID', { content: { kind: 'archive', imageId: 'sha256:aa', diffIds: ['sha256:01', 'sha256:03'] } }],
-    [
-      'the order of the layers',
-      { content: { kind: 'archive', imageId: 'sha256:aa', diffIds: ['sha256:02', 'sha256:01'] } },
-    ],
+    ['the image ID', { content: { ...archive, imageId: 'sha256:ab' } }],
+    ['a diff ID', { content: { ...archive, diffIds: ['sha256:01', 'sha256:03'] } }],
+    ['the order of the layers', { content: { ...archive, diffIds: ['sha256:02', 'sha256:01'] } }],
+    ['the tags in the archive', { content: { ...archive, namesDigest: 'sha256:0b' } }],
     ['the registry digest', { content: { kind: 'registry', reference: 'r.example/app@sha256:bb' } }],
     ['the Trivy version', { trivyVersion: '0.74.1' }],
     ['the DB update', { trivyDb: { ...db, updatedAt: '2026-12-06T00:00:00Z' } }],
@@ -49,7 +54,7 @@ describe('resultKey', () => {
       flags: [...base.flags],
       trivyDb: { nextUpdate: db.nextUpdate, updatedAt: db.updatedAt, schemaVersion: db.schemaVersion },
       trivyVersion: '0.74.0',
-      content: { diffIds: ['sha256:01', 'sha256:02'], imageId: 'sha256:aa', kind: 'archive' },
+      content: { namesDigest: 'sha256:0a', diffIds: ['sha256:01', 'sha256:02'], imageId: 'sha256:aa', kind: 'archive' },
     };
     expect(resultKey(reordered)).toBe(resultKey(base));
     expect(resultKey(base)).toMatch(/^[0-9a-f]{64}$/);

@@ -64,10 +64,11 @@ export function withActionsCaches(scanner: ImageScanner, args: ActionsCacheArgs)
   };
   return {
     databases: () => scanner.databases(),
-    writeSbom: (a) => scanner.writeSbom(a),
     async scan(a) {
       const outcome = await scanner.scan(a);
       analysed += outcome.layers?.analysed ?? 0;
+      // A new report in the result cache is worth saving too, even when every layer came from the cache.
+      if (!outcome.reused && a.target.content) analysed += 1;
       return outcome;
     },
     async prepare(plan) {

@@ -2,16 +2,18 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { describeError, isGateError, ScanError } from '../core/errors.js';
-import type { ImageEvidence, LayerStats } from '../core/finding.js';
+import type { LayerStats } from '../core/finding.js';
 import type { DbInfo, RunWarning } from '../core/results.js';
 import type { Logger } from '../core/logger.js';
-import { fileSha256, readImageLayers, type ImageLayers } from '../trivy/image-layers.js';
-import type { ImageScanner, RemoteImage, ScanTarget } from '../trivy/scanner.js';
-import type { ScannedContent } from '../trivy/result-cache.js';
+import { fileSha256, type ImageLayers } from '../trivy/image-layers.js';
+import type { ImageScanner, ScanTarget } from '../trivy/scanner.js';
 import { remoteTargets } from './remote-images.js';
+import { contentOf, imageEvidence, readArchive, remoteEvidence } from './image-evidence.js';
 import { addParsed, withoutSource, type Collected } from './collect.js';
 import { planScans } from './schedule.js';
 import { targetName, type ResolvedTargets } from './targets.js';
+import { cyclonedxFromReport, type TrivyReportForSbom } from '../render/cyclonedx.js';
+import { VULNGATE_VERSION } from '../version.js';
 
 export interface ScanArgs {
   targets: ResolvedTargets;
@@ -34,7 +36,7 @@ export interface ScanArgs {
 }
 
 type ScanResult =
-  | { target: ScanTarget; reportPath: string; text: string; layers?: LayerStats; sbomPath?: string; sha256?: string }
+  | { target: ScanTarget; reportPath: string; text: string; layers?: LayerStats; sha256?: string }
   | { target: ScanTarget; error: string };
 
 /**
@@ -92,7 +94,6 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
           reportsDir,
           logger,
           workspace,
-          sbomDir: args.sbomDir,
           hashTarball: args.hashTarballs,
           heartbeatMs: args.heartbeatSeconds * 1000,
         });
@@ -130,61 +131,19 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
       report.evidence = remoteEvidence(target.remote, report.evidence);
     }
     if (result.layers) report.layers = result.layers;
-    if (result.sbomPath && (await nameSbomSubject(result.sbomPath, report.image, logger))) {
-      report.sbomPath = result.sbomPath;
-    }
+    const sbomPath = await writeSbom({
+      ...args,
+      target,
+      reportPath: result.reportPath,
+      text: result.text,
+      name: report.image,
+    });
+    if (sbomPath) report.sbomPath = sbomPath;
     if (target.kind === 'image' && !target.remote) {
       report.evidence = imageEvidence(archives[index], report.evidence, result.sha256);
     }
   }
   return collected;
-}
-
-/** The report's digests completed from the archive itself: config digest, manifest digest, the tarball's sha256. */
-function imageEvidence(
-  archive: ImageLayers | undefined,
-  fromReport: ImageEvidence | undefined,
-  tarballSha256: string | undefined,
-): ImageEvidence {
-  return {
-    ...((archive?.imageId ?? fromReport?.imageId) ? { imageId: archive?.imageId ?? fromReport?.imageId } : {}),
-    ...(archive?.manifestDigest ? { manifestDigest: archive.manifestDigest } : {}),
-    repoDigests: fromReport?.repoDigests ?? [],
-    diffIds: archive?.diffIds ?? fromReport?.diffIds ?? [],
-    ...(tarballSha256 ? { tarballSha256 } : {}),
-  };
-}
-
-/** Best effort: an archive whose manifest cannot be read is scanned alone, and Trivy says what is wrong with it. */
-function readArchive(file: string): Promise<ImageLayers | undefined> {
-  return readImageLayers(file).catch(() => undefined);
-}
-
-/** What an image is before it is scanned: its config and layers, or the digest a registry tag was pinned to. */
-function contentOf(target: ScanTarget, archive: ImageLayers | undefined): ScannedContent | undefined {
-  if (archive) return { kind: 'archive', imageId: archive.imageId, diffIds: archive.diffIds };
-  if (target.remote?.source === 'registry' && target.remote.manifestDigest) {
-    return {
-      kind: 'registry',
-      reference: target.path,
-      ...(target.remote.platform ? { platform: target.remote.platform } : {}),
-    };
-  }
-  return undefined;
-}
-
-/** What Trivy's report says of a pulled image, with what the registry lookup pinned: digests and platform. */
-function remoteEvidence(remote: RemoteImage, fromReport: ImageEvidence | undefined): ImageEvidence {
-  const platform = remote.platform ?? fromReport?.platform;
-  return {
-    ...(fromReport?.imageId ? { imageId: fromReport.imageId } : {}),
-    reference: remote.reference,
-    ...(remote.manifestDigest ? { manifestDigest: remote.manifestDigest } : {}),
-    ...(remote.indexDigest ? { indexDigest: remote.indexDigest } : {}),
-    ...(platform ? { platform } : {}),
-    repoDigests: fromReport?.repoDigests ?? [],
-    diffIds: fromReport?.diffIds ?? [],
-  };
 }
 
 /** A file's sha256; a directory (OCI layout) has none, an unreadable file none either (Trivy says why). */
@@ -229,42 +188,33 @@ function describeCounts(targets: ResolvedTargets, pulled: number): string {
   return parts.filter(Boolean).join(', ');
 }
 
-/** sbom/NNN-name.cdx.json from the report just written; a failure is a warning, the verdict does not depend on it. */
+/**
+ * sbom/NNN-name.cdx.json, built in the process from the report the scan wrote; its subject is the image's name, not
+ * the runner's path. A failure is a warning: the verdict does not depend on it.
+ */
 async function writeSbom(args: {
-  scanner: ImageScanner;
   target: ScanTarget;
   reportPath: string;
-  fileName: string;
+  text: string;
+  name: string;
   sbomDir?: string;
+  now: () => Date;
   logger: Logger;
 }): Promise<string | undefined> {
   // An SBOM that was scanned already is one.
   if (!args.sbomDir || args.target.kind === 'sbom') return undefined;
-  const sbomPath = path.join(args.sbomDir, args.fileName.replace(/\.json$/, '.cdx.json'));
+  const sbomPath = path.join(args.sbomDir, path.basename(args.reportPath).replace(/\.json$/, '.cdx.json'));
   try {
-    await args.scanner.writeSbom({ reportPath: args.reportPath, sbomPath });
+    const bom = cyclonedxFromReport(JSON.parse(args.text) as TrivyReportForSbom, {
+      name: args.name,
+      now: args.now(),
+      toolVersion: VULNGATE_VERSION,
+    });
+    await writeFile(sbomPath, bom);
     return sbomPath;
   } catch (err) {
-    args.logger.warning(`No SBOM for ${args.target.path}: ${describeError(err)}`);
+    args.logger.warning(`No SBOM for ${args.name}: ${describeError(err)}`);
     return undefined;
-  }
-}
-
-/**
- * Trivy names the SBOM's subject (metadata.component.name) after the file it scanned, a runner path: the image's
- * name takes its place, as for a registry image. False when the SBOM cannot be read back (then it is not listed).
- */
-async function nameSbomSubject(sbomPath: string, name: string, logger: Logger): Promise<boolean> {
-  try {
-    const bom = JSON.parse(await readFile(sbomPath, 'utf8')) as { metadata?: { component?: { name?: string } } };
-    if (bom.metadata?.component && bom.metadata.component.name !== name) {
-      bom.metadata.component.name = name;
-      await writeFile(sbomPath, `${JSON.stringify(bom, null, 2)}\n`);
-    }
-    return true;
-  } catch (err) {
-    logger.warning(`No SBOM for ${name}: ${describeError(err)}`);
-    return false;
   }
 }
 
@@ -288,7 +238,6 @@ async function scanTarget(args: {
   reportsDir: string;
   logger: Logger;
   workspace: string;
-  sbomDir?: string;
   hashTarball: boolean;
   heartbeatMs: number;
 }): Promise<ScanResult> {
@@ -316,8 +265,7 @@ async function scanTarget(args: {
     args.logger.info(
       `Scanned ${target.remote?.name ?? target.path} in ${((Date.now() - started) / 1000).toFixed(1)} s${cached}`,
     );
-    const sbomPath = await writeSbom({ ...args, reportPath, fileName });
-    return { target, reportPath, text: await readFile(reportPath, 'utf8'), layers, sbomPath, sha256 };
+    return { target, reportPath, text: await readFile(reportPath, 'utf8'), layers, sha256 };
   } catch (err) {
     if (isGateError(err)) return { target, error: withoutSource(err.message, target.path) };
     return { target, error: `scanner failed: ${describeError(err)}` };

@@ -15,6 +15,12 @@ export interface ImageLayers {
   imageId: string;
   /** The manifest's digest, where the archive has an OCI index that names it (Docker ≥ 25, OCI layouts). */
   manifestDigest?: string;
+  /**
+   * sha256 of what names the image beside its config: manifest.json (RepoTags) and index.json (ref annotations),
+   * with the archive's format. Trivy's report takes RepoTags from them, so the same image under another tag is not
+   * the same report.
+   */
+  namesDigest: string;
 }
 
 const BLOCK = 512;
@@ -96,10 +102,6 @@ async function readEntryBytes(file: string, entry: TarEntry | undefined, what: s
   }
 }
 
-async function readEntry(file: string, entry: TarEntry | undefined, what: string): Promise<unknown> {
-  return JSON.parse((await readEntryBytes(file, entry, what)).toString('utf8')) as unknown;
-}
-
 const sha256 = (data: Buffer) => `sha256:${sha256Hex(data)}`;
 
 /** The first manifest an OCI index names. */
@@ -117,17 +119,23 @@ function diffIdsOf(config: unknown): string[] {
 
 async function fromDockerArchive(file: string): Promise<ImageLayers> {
   const index = await tarIndex(file, (name) => name.endsWith('.json') || name.startsWith('blobs/'));
-  const manifest = await readEntry(file, index.get('manifest.json'), 'manifest.json');
+  const manifestBytes = await readEntryBytes(file, index.get('manifest.json'), 'manifest.json');
+  const manifest = JSON.parse(manifestBytes.toString('utf8')) as unknown;
   const configName = (Array.isArray(manifest) ? (manifest[0] as { Config?: unknown } | undefined) : undefined)?.Config;
   if (typeof configName !== 'string') throw new Error('manifest.json names no Config');
   const config = await readEntryBytes(file, index.get(configName), configName);
   // Docker ≥ 25 writes an OCI layout beside manifest.json: its index names the manifest's digest.
-  const ociIndex = index.has('index.json') ? await readEntry(file, index.get('index.json'), 'index.json') : undefined;
-  const manifestDigest = indexManifest(ociIndex);
+  const indexBytes = index.has('index.json')
+    ? await readEntryBytes(file, index.get('index.json'), 'index.json')
+    : undefined;
+  const manifestDigest = indexManifest(indexBytes ? (JSON.parse(indexBytes.toString('utf8')) as unknown) : undefined);
   return {
     diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))),
     imageId: sha256(config),
     ...(manifestDigest ? { manifestDigest } : {}),
+    namesDigest: sha256(
+      Buffer.concat([Buffer.from('docker-archive\n'), manifestBytes, Buffer.from('\n'), indexBytes ?? Buffer.alloc(0)]),
+    ),
   };
 }
 
@@ -137,10 +145,16 @@ async function fromOciLayout(dir: string): Promise<ImageLayers> {
       throw new Error(`bad digest ${String(digest)}`);
     return readFile(path.join(dir, 'blobs', 'sha256', digest.slice(7)));
   };
-  const manifestDigest = indexManifest(JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8')));
+  const indexBytes = await readFile(path.join(dir, 'index.json'));
+  const manifestDigest = indexManifest(JSON.parse(indexBytes.toString('utf8')));
   const manifest = JSON.parse((await blob(manifestDigest)).toString('utf8')) as { config?: { digest?: unknown } };
   const config = await blob(manifest.config?.digest);
-  return { diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))), imageId: sha256(config), manifestDigest };
+  return {
+    diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))),
+    imageId: sha256(config),
+    manifestDigest,
+    namesDigest: sha256(Buffer.concat([Buffer.from('oci-layout\n'), indexBytes])),
+  };
 }
 
 /** Hashing runs on the main thread otherwise: in a worker, images hashed at once use as many cores. */

@@ -10,7 +10,8 @@ import { layerCacheDir } from './layer-cache.js';
  * process altogether; a scan that cost nothing in analysis still cost Trivy's start, its DB open and its matching.
  *
  * The key is everything that decides what the report holds:
- * - what was scanned: the image ID (its config's digest) and its diff IDs, or for a registry image the manifest digest
+ * - what was scanned: the image ID (its config's digest), its diff IDs and what names it in the archive (the tags
+ *   Trivy reports come from manifest.json, not the config), or for a registry image the manifest digest
  *   the tag was pinned to (`repo@sha256:…`, as Trivy is given it) and the platform;
  * - the Trivy version (its analysers, its matching and its built-in secret rules: vulngate passes no secret config,
  *   runs Trivy in an empty directory and clears TRIVY_*, so the rules are the version's own);
@@ -24,7 +25,8 @@ import { layerCacheDir } from './layer-cache.js';
 export const RESULT_CACHE_SCHEMA = 1;
 
 export type ScannedContent =
-  { kind: 'archive'; imageId: string; diffIds: string[] } | { kind: 'registry'; reference: string; platform?: string };
+  | { kind: 'archive'; imageId: string; diffIds: string[]; namesDigest: string }
+  | { kind: 'registry'; reference: string; platform?: string };
 
 export interface ResultKeyParts {
   content: ScannedContent;

@@ -44,8 +44,6 @@ export interface ImageScanner {
   scan(args: { target: ScanTarget; reportPath: string }): Promise<ScanOutcome>;
   /** After prepare: the DBs' metadata (schema, updated, next update); undefined when a remote server holds them. */
   databases(): Promise<{ trivyDb?: DbInfo; javaDb?: DbInfo }>;
-  /** A CycloneDX SBOM from a report the scan wrote (no second scan); throws ScanError. */
-  writeSbom(args: { reportPath: string; sbomPath: string }): Promise<void>;
   /** Once per run, after the last scan, whatever happened: stops what prepare started. */
   close(): Promise<void>;
 }

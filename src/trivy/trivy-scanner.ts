@@ -254,14 +254,6 @@ export class TrivyScanner implements ImageScanner {
     return { ...(trivyDb ? { trivyDb } : {}), ...(javaDb ? { javaDb } : {}) };
   }
 
-  async writeSbom({ reportPath, sbomPath }: { reportPath: string; sbomPath: string }): Promise<void> {
-    const args = ['convert', '--format', 'cyclonedx', '--output', path.resolve(sbomPath), path.resolve(reportPath)];
-    const result = await this.run({ args: [...args, '--quiet'], timeoutMs: this.settings.timeoutSeconds * 1000 });
-    if (result.exitCode !== 0 || result.timedOut) {
-      throw new ScanError(`${reportPath}: trivy convert failed: ${lastErrorLine(result.stderr)}`);
-    }
-  }
-
   private download(flag: '--download-db-only' | '--download-java-db-only', what: string): Promise<void> {
     return downloadDb({
       flag,
