@@ -167,6 +167,37 @@ exceptions:
     expect(results.findings.filter((f: ResultFinding) => f.decision === 'excepted')).toHaveLength(9);
   });
 
+  test('--timings says where the time went, phase by phase; without it only --verbose shows it', async () => {
+    const timed = await cliInProcess(scanArgs(`${images}/*.tar`, tmp(), ['--timings', '--parallel', '2']), {
+      env: env(),
+    });
+    expect(timed.code).toBe(1);
+    const table = timed.stderr.slice(timed.stderr.indexOf('Timings:')).trim().split('\n');
+    const phases = table.slice(1).map((line) => /^ {2}(\S.*?) +(\d+\.\d{3}) s +(\d+)%$/.exec(line));
+    expect(phases.every(Boolean)).toBe(true);
+    expect(phases.map((m) => m![1])).toEqual([
+      'profile and exploitation feeds',
+      'Trivy DB, local server, image manifests',
+      'scans (2 at a time)',
+      'stopping the local server',
+      'reading reports, SBOMs',
+      'judging, baseline',
+      'writing outputs',
+      'deliveries',
+      'whole run',
+    ]);
+    // The phases are parts of the whole: together never more than it.
+    const seconds = phases.map((m) => Number(m![2]));
+    const whole = seconds.pop()!;
+    expect(seconds.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(whole + 0.001);
+    expect(seconds[2]).toBeGreaterThan(0);
+
+    const plain = await cliInProcess(scanArgs(`${images}/*.tar`, tmp(), ['--parallel', '2']), { env: env() });
+    expect(plain.stderr).not.toContain('Timings:');
+    const verbose = await cliInProcess(scanArgs(`${images}/*.tar`, tmp(), ['--verbose']), { env: env() });
+    expect(verbose.stderr).toMatch(/^debug: {3}scans \(\d at a time\) +\d+\.\d{3} s/m);
+  });
+
   test('a corrupt tarball is an error for that image only: the others are scanned and judged; exit 3', async () => {
     const dir = tmp();
     await writeFixtureImages(dir, ['debian-app', 'clean']);

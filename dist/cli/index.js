@@ -48880,7 +48880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6246);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5465);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -48895,7 +48895,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6246:
+/***/ 5465:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -49368,6 +49368,22 @@ function parseMessageAttributes(text, label) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/config/identity-rules.ts
+
+
+/** `tar_images/api-*.tar=shop/api` → a rule; anything else is one line naming the item. */
+function identityRules(items, label) {
+    return items.map((item) => {
+        const at = item.lastIndexOf('=');
+        const pattern = item.slice(0, at).trim();
+        const identity = item.slice(at + 1).trim();
+        if (at <= 0 || pattern === '' || identity === '' || oneLine(identity) !== identity) {
+            throw new errors/* ConfigError */.xL(`${label}: '${item}' is not PATTERN=IDENTITY (e.g. tar_images/api-*.tar=shop/api)`);
+        }
+        return { pattern, identity };
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/config/settings.ts
 
 
@@ -49461,21 +49477,10 @@ function settings_gateOptions(options, source, ci) {
         dbAge: { maxHours: values['max-db-age'], strict: values['strict-db-age'] },
         vex: values.vex,
         heartbeatSeconds: values.heartbeat,
+        timings: values.timings,
         registry: registrySettings(values),
         identities: identityRules(values['target-identity'], options.label('target-identity')),
     };
-}
-/** `tar_images/api-*.tar=shop/api` → a rule; anything else is one line naming the item. */
-function identityRules(items, label) {
-    return items.map((item) => {
-        const at = item.lastIndexOf('=');
-        const pattern = item.slice(0, at).trim();
-        const identity = item.slice(at + 1).trim();
-        if (at <= 0 || pattern === '' || identity === '' || oneLine(identity) !== identity) {
-            throw new errors/* ConfigError */.xL(`${label}: '${item}' is not PATTERN=IDENTITY (e.g. tar_images/api-*.tar=shop/api)`);
-        }
-        return { pattern, identity };
-    });
 }
 /** Where the KEV and EPSS feeds come from, and where a day's copy is kept (`<cache>/feeds`). */
 function settings_feedSettings(values, cacheDir) {
@@ -50032,6 +50037,12 @@ const JUDGE_OPTIONS = {
         default: false,
         input: false,
         commands: ['lint'],
+        cli: { switch: true },
+    }),
+    timings: booleanOption({
+        help: 'Print where the run spent its time, phase by phase (otherwise in the debug log).',
+        default: false,
+        commands: JUDGE_COMMANDS,
         cli: { switch: true },
     }),
     verbose: booleanOption({
@@ -58297,6 +58308,52 @@ async function replayUndelivered(args) {
 /** Kept equal to package.json's version by a test. */
 const VULNGATE_VERSION = '0.1.0';
 
+;// CONCATENATED MODULE: ./src/core/timings.ts
+/**
+ * Where a run's time goes, phase by phase: printed with `--timings` (input `timings`), else in the debug log.
+ * Phases that overlap (the DB check and reading the image manifests) are one phase; scans run in parallel, so the
+ * scans' phase is wall time, and the Trivy time summed over targets is given beside it.
+ */
+class Timings {
+    clock;
+    phases = new Map();
+    started;
+    constructor(clock = () => performance.now()) {
+        this.clock = clock;
+        this.started = clock();
+    }
+    /** Runs the work and adds its wall time to the phase (a phase entered twice adds up). */
+    async time(phase, work) {
+        const start = this.clock();
+        try {
+            return await work();
+        }
+        finally {
+            this.add(phase, this.clock() - start);
+        }
+    }
+    add(phase, ms) {
+        this.phases.set(phase, (this.phases.get(phase) ?? 0) + ms);
+    }
+    entries() {
+        return [...this.phases].map(([phase, ms]) => ({ phase, ms }));
+    }
+    /** Since the run started: the whole, of which the phases are parts (the rest is start-up and glue). */
+    total() {
+        return this.clock() - this.started;
+    }
+}
+/** A plain aligned table: phase, seconds, share of the whole. */
+function renderTimings(entries, totalMs) {
+    const rows = [...entries, { phase: 'whole run', ms: totalMs }];
+    const width = Math.max(...rows.map((r) => r.phase.length));
+    const lines = rows.map((r) => {
+        const share = totalMs > 0 ? `${Math.round((r.ms / totalMs) * 100)}%`.padStart(5) : '';
+        return `  ${r.phase.padEnd(width)}  ${(r.ms / 1000).toFixed(3).padStart(8)} s ${share}`;
+    });
+    return ['Timings:', ...lines].join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/core/exception-health.ts
 /** Says what needs a person's attention in the profile: expired, expiring, unused exceptions. */
 function reportExceptionHealth({ results, logger }) {
@@ -61686,6 +61743,7 @@ function cyclonedxFromReport(report, args) {
 
 
 
+
 /**
  * Scans every target: images sharing a base layer after the first of them, code directories and SBOMs in the same
  * pool. Results in order: images, then directories, then SBOMs, each as given.
@@ -61693,9 +61751,11 @@ function cyclonedxFromReport(report, args) {
 // eslint-disable-next-line max-lines-per-function -- split once the concurrent work on this file has landed
 async function scanTargets(args) {
     const { targets: resolved, parallel, createScanner, logger, reportsDir, workspace } = args;
+    const timings = args.timings ?? new Timings();
     // Registry images are pinned to digests first: the record names what was pulled, whatever the tag does meanwhile.
-    const remote = resolved.remote.length > 0 && args.registry
-        ? await remoteTargets({ ...args.registry, entries: resolved.remote, logger })
+    const { registry } = args;
+    const remote = resolved.remote.length > 0 && registry
+        ? await timings.time('registry lookups', () => remoteTargets({ ...registry, entries: resolved.remote, logger }))
         : { targets: [], errors: [], warnings: [] };
     const targets = [
         ...resolved.images.map((p) => ({ kind: 'image', path: p })),
@@ -61712,10 +61772,10 @@ async function scanTargets(args) {
     let archives = [];
     try {
         // The archives' manifests are read while the DB is checked and the local server starts.
-        [archives] = await Promise.all([
+        [archives] = await timings.time('Trivy DB, local server, image manifests', () => Promise.all([
             Promise.all(targets.map((t) => (t.kind !== 'image' || t.remote ? undefined : readArchive(t.path)))),
             scanner.prepare({ targets: targets.length }),
-        ]);
+        ]));
         targets.forEach((target, index) => {
             const content = contentOf(target, archives[index]);
             if (content)
@@ -61746,14 +61806,18 @@ async function scanTargets(args) {
                 heartbeatMs: args.heartbeatSeconds * 1000,
             });
         });
-        await Promise.all(plan.leaders.map(async (leader) => {
+        await timings.time(`scans (${parallel} at a time)`, () => Promise.all(plan.leaders.map(async (leader) => {
             await scanOne(leader);
             await Promise.all((plan.followers.get(leader) ?? []).map(scanOne));
-        }));
+        })));
     }
     finally {
-        await scanner.close();
+        await timings.time('stopping the local server', () => scanner.close());
     }
+    return timings.time('reading reports, SBOMs', () => collectResults({ ...args, results, remote, databases, warnings, archives }));
+}
+async function collectResults(args) {
+    const { results, remote, databases, warnings, archives, workspace } = args;
     const collected = { reports: [], errors: [...remote.errors], databases, warnings };
     for (const [index, result] of results.entries()) {
         const { target } = result;
@@ -61916,10 +61980,12 @@ async function scanTarget(args) {
 
 
 
+
 /** Profile → reports (scanned or given) → verdict → files. Config errors throw before anything runs. */
 async function runGate(options, context) {
     const startedAt = context.now();
-    const { profile, feeds } = await prepareJudging(options, context);
+    const timings = context.timings ?? new Timings();
+    const { profile, feeds } = await timings.time('profile and exploitation feeds', () => prepareJudging(options, context));
     const files = outputFiles(options.outputDir);
     const dockerfile = options.sarif.dockerfile ? await readDockerfile(options.sarif.dockerfile) : undefined;
     try {
@@ -61930,23 +61996,24 @@ async function runGate(options, context) {
     catch (err) {
         throw new errors/* ConfigError */.xL(`output-dir: cannot write into '${options.outputDir}' (${(0,errors/* errorCode */.CA)(err)}); give a directory`);
     }
-    const collected = options.source.kind === 'scan'
-        ? await gate_scanSource({ options, source: options.source, context, files })
-        : await readReports(await findReports(options.source.reports), files.reportsDir, context.workspace);
+    const { source } = options;
+    const collected = source.kind === 'scan'
+        ? await gate_scanSource({ options, source, context: { ...context, timings }, files })
+        : await timings.time('reading reports', async () => readReports(await findReports(source.reports), files.reportsDir, context.workspace));
     for (const report of collected.reports) {
         const workloads = report.evidence?.reference ? options.workloads?.[report.evidence.reference] : undefined;
         if (workloads)
             report.workloads = workloads;
     }
-    const results = await judgeCollected({ options, context, profile, feeds, collected });
-    const { summaryMarkdown, sarifOmitted } = await writeOutputs({
+    const results = await timings.time('judging, baseline', () => judgeCollected({ options, context, profile, feeds, collected }));
+    const { summaryMarkdown, sarifOmitted } = await timings.time('writing outputs', () => writeOutputs({
         results,
         files,
         sarif: { include: options.sarif.include, dockerfile },
         failOnFindings: options.failOnFindings,
         startedAt,
         finishedAt: context.now(),
-    });
+    }));
     return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted, notify: profile.notify };
 }
 /** The profile, and the exploitation feeds it uses: both checked before anything is scanned. */
@@ -62061,6 +62128,7 @@ async function gate_scanSource(args) {
             now: context.now,
             hashTarballs: options.tarballSha256,
             heartbeatSeconds: options.heartbeatSeconds ?? 30,
+            timings: context.timings,
         });
     }
     finally {
@@ -62109,28 +62177,38 @@ function feedDownloader(args) {
 
 
 
+
 /** The one application run for the action and the CLI: gate → deliveries → exit code. */
 async function run(settings, ports) {
+    const timings = new Timings();
     let gate;
     try {
-        gate = await run_judge(settings, ports);
+        gate = await run_judge(settings, ports, timings);
     }
     catch (err) {
         return failedBeforeJudging(err);
     }
     // The verdict is known: said now, not after the receivers (a slow DefectDojo must not hide it).
     await ports.onJudged?.(gate);
-    const deliveries = await deliverAll(settings, ports, gate);
+    const deliveries = await timings.time('deliveries', () => deliverAll(settings, ports, gate));
+    // One line each: a logger keeps each message on one line.
+    for (const line of renderTimings(timings.entries(), timings.total()).split('\n')) {
+        if (settings.gate.timings)
+            ports.logger.info(line);
+        else
+            ports.logger.debug(line);
+    }
     return conclude({ gate, deliveries, settings, logger: ports.logger });
 }
 /** Profile → reports → verdict → files, with the baseline looked up once the targets are known. */
-function run_judge(settings, ports) {
+function run_judge(settings, ports, timings) {
     const { logger } = ports;
     const { gate, ci, github } = settings;
     return runGate(gate, {
         logger,
         now: ports.now,
         toolVersion: VULNGATE_VERSION,
+        timings,
         workspace: ports.workspace ?? process.cwd(),
         env: ports.env,
         createScanner: ({ vexFiles, dockerConfigDir }) => ports.createScanner(settings.trivy ? { ...settings, trivy: { ...settings.trivy, vexFiles, dockerConfigDir } } : settings),
@@ -63872,7 +63950,17 @@ const GROUPS = [
     ],
     [
         'Output:',
-        ['output-dir', 'format', 'quiet', 'verbose', 'sarif-findings', 'dockerfile', 'write-sbom', 'tarball-sha256'],
+        [
+            'output-dir',
+            'format',
+            'quiet',
+            'verbose',
+            'timings',
+            'sarif-findings',
+            'dockerfile',
+            'write-sbom',
+            'tarball-sha256',
+        ],
     ],
     [
         'Trivy:',

@@ -1,3 +1,4 @@
+import { Timings } from '../core/timings.js';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { FeedSettings, GateOptions, ProfileSettings } from '../config/settings.js';
 import { ConfigError, errorCode } from '../core/errors.js';
@@ -42,6 +43,8 @@ export interface GateContext {
   downloadFeed?: FeedDownload;
   /** With a baseline asked for: looks it up once the scanned targets are known. */
   loadBaseline?: (targets: string[], legacyTargets?: string[]) => Promise<Baseline | undefined>;
+  /** Where the time goes, phase by phase (`--timings`). */
+  timings?: Timings;
 }
 
 export interface GateOutcome {
@@ -59,7 +62,10 @@ export interface GateOutcome {
 /** Profile → reports (scanned or given) → verdict → files. Config errors throw before anything runs. */
 export async function runGate(options: GateOptions, context: GateContext): Promise<GateOutcome> {
   const startedAt = context.now();
-  const { profile, feeds } = await prepareJudging(options, context);
+  const timings = context.timings ?? new Timings();
+  const { profile, feeds } = await timings.time('profile and exploitation feeds', () =>
+    prepareJudging(options, context),
+  );
   const files = outputFiles(options.outputDir);
   const dockerfile = options.sarif.dockerfile ? await readDockerfile(options.sarif.dockerfile) : undefined;
   try {
@@ -68,23 +74,30 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
   } catch (err) {
     throw new ConfigError(`output-dir: cannot write into '${options.outputDir}' (${errorCode(err)}); give a directory`);
   }
+  const { source } = options;
   const collected =
-    options.source.kind === 'scan'
-      ? await scanSource({ options, source: options.source, context, files })
-      : await readReports(await findReports(options.source.reports), files.reportsDir, context.workspace);
+    source.kind === 'scan'
+      ? await scanSource({ options, source, context: { ...context, timings }, files })
+      : await timings.time('reading reports', async () =>
+          readReports(await findReports(source.reports), files.reportsDir, context.workspace),
+        );
   for (const report of collected.reports) {
     const workloads = report.evidence?.reference ? options.workloads?.[report.evidence.reference] : undefined;
     if (workloads) report.workloads = workloads;
   }
-  const results = await judgeCollected({ options, context, profile, feeds, collected });
-  const { summaryMarkdown, sarifOmitted } = await writeOutputs({
-    results,
-    files,
-    sarif: { include: options.sarif.include, dockerfile },
-    failOnFindings: options.failOnFindings,
-    startedAt,
-    finishedAt: context.now(),
-  });
+  const results = await timings.time('judging, baseline', () =>
+    judgeCollected({ options, context, profile, feeds, collected }),
+  );
+  const { summaryMarkdown, sarifOmitted } = await timings.time('writing outputs', () =>
+    writeOutputs({
+      results,
+      files,
+      sarif: { include: options.sarif.include, dockerfile },
+      failOnFindings: options.failOnFindings,
+      startedAt,
+      finishedAt: context.now(),
+    }),
+  );
   return { results, files, summaryMarkdown, reports: collected.reports, sarifOmitted, notify: profile.notify };
 }
 
@@ -225,6 +238,7 @@ async function scanSource(args: {
       now: context.now,
       hashTarballs: options.tarballSha256,
       heartbeatSeconds: options.heartbeatSeconds ?? 30,
+      timings: context.timings,
     });
   } finally {
     await logins.remove();

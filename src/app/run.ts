@@ -14,6 +14,7 @@ import type { RetryPolicy } from '../lib/retry.js';
 import { verdictLine } from '../render/summary.js';
 import type { ImageScanner } from '../trivy/scanner.js';
 import { VULNGATE_VERSION } from '../version.js';
+import { renderTimings, Timings } from '../core/timings.js';
 import { resolveProfile, runGate, type GateOutcome } from './gate.js';
 import { DEFAULT_RETRY } from '../lib/retry.js';
 import { feedDownloader } from '../feeds/download.js';
@@ -46,26 +47,33 @@ export interface RunOutcome {
 
 /** The one application run for the action and the CLI: gate → deliveries → exit code. */
 export async function run(settings: RunSettings, ports: RunPorts): Promise<RunOutcome> {
+  const timings = new Timings();
   let gate: GateOutcome;
   try {
-    gate = await judge(settings, ports);
+    gate = await judge(settings, ports, timings);
   } catch (err) {
     return failedBeforeJudging(err);
   }
   // The verdict is known: said now, not after the receivers (a slow DefectDojo must not hide it).
   await ports.onJudged?.(gate);
-  const deliveries = await deliverAll(settings, ports, gate);
+  const deliveries = await timings.time('deliveries', () => deliverAll(settings, ports, gate));
+  // One line each: a logger keeps each message on one line.
+  for (const line of renderTimings(timings.entries(), timings.total()).split('\n')) {
+    if (settings.gate.timings) ports.logger.info(line);
+    else ports.logger.debug(line);
+  }
   return conclude({ gate, deliveries, settings, logger: ports.logger });
 }
 
 /** Profile → reports → verdict → files, with the baseline looked up once the targets are known. */
-function judge(settings: RunSettings, ports: RunPorts): Promise<GateOutcome> {
+function judge(settings: RunSettings, ports: RunPorts, timings: Timings): Promise<GateOutcome> {
   const { logger } = ports;
   const { gate, ci, github } = settings;
   return runGate(gate, {
     logger,
     now: ports.now,
     toolVersion: VULNGATE_VERSION,
+    timings,
     workspace: ports.workspace ?? process.cwd(),
     env: ports.env,
     createScanner: ({ vexFiles, dockerConfigDir }) =>

@@ -12,6 +12,7 @@ import { contentOf, imageEvidence, readArchive, remoteEvidence } from './image-e
 import { addParsed, withoutSource, type Collected } from './collect.js';
 import { planScans } from './schedule.js';
 import { targetName, type ResolvedTargets } from './targets.js';
+import { Timings } from '../core/timings.js';
 import { cyclonedxFromReport, type TrivyReportForSbom } from '../render/cyclonedx.js';
 import { VULNGATE_VERSION } from '../version.js';
 
@@ -31,6 +32,8 @@ export interface ScanArgs {
   reportsDir: string;
   /** The repository root: fs and sbom targets are named relative to it. */
   workspace: string;
+  /** Where the time goes, phase by phase. */
+  timings?: Timings;
   /** Registry images: platforms, logins, and how long a lookup may take. */
   registry?: Omit<Parameters<typeof remoteTargets>[0], 'entries' | 'logger'>;
 }
@@ -46,10 +49,12 @@ type ScanResult =
 // eslint-disable-next-line max-lines-per-function -- split once the concurrent work on this file has landed
 export async function scanTargets(args: ScanArgs): Promise<Collected> {
   const { targets: resolved, parallel, createScanner, logger, reportsDir, workspace } = args;
+  const timings = args.timings ?? new Timings();
   // Registry images are pinned to digests first: the record names what was pulled, whatever the tag does meanwhile.
+  const { registry } = args;
   const remote =
-    resolved.remote.length > 0 && args.registry
-      ? await remoteTargets({ ...args.registry, entries: resolved.remote, logger })
+    resolved.remote.length > 0 && registry
+      ? await timings.time('registry lookups', () => remoteTargets({ ...registry, entries: resolved.remote, logger }))
       : { targets: [], errors: [], warnings: [] };
   const targets: ScanTarget[] = [
     ...resolved.images.map((p) => ({ kind: 'image' as const, path: p })),
@@ -65,10 +70,12 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
   let archives: (ImageLayers | undefined)[] = [];
   try {
     // The archives' manifests are read while the DB is checked and the local server starts.
-    [archives] = await Promise.all([
-      Promise.all(targets.map((t) => (t.kind !== 'image' || t.remote ? undefined : readArchive(t.path)))),
-      scanner.prepare({ targets: targets.length }),
-    ]);
+    [archives] = await timings.time('Trivy DB, local server, image manifests', () =>
+      Promise.all([
+        Promise.all(targets.map((t) => (t.kind !== 'image' || t.remote ? undefined : readArchive(t.path)))),
+        scanner.prepare({ targets: targets.length }),
+      ]),
+    );
     targets.forEach((target, index) => {
       const content = contentOf(target, archives[index]);
       if (content) target.content = content;
@@ -98,15 +105,32 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
           heartbeatMs: args.heartbeatSeconds * 1000,
         });
       });
-    await Promise.all(
-      plan.leaders.map(async (leader) => {
-        await scanOne(leader);
-        await Promise.all((plan.followers.get(leader) ?? []).map(scanOne));
-      }),
+    await timings.time(`scans (${parallel} at a time)`, () =>
+      Promise.all(
+        plan.leaders.map(async (leader) => {
+          await scanOne(leader);
+          await Promise.all((plan.followers.get(leader) ?? []).map(scanOne));
+        }),
+      ),
     );
   } finally {
-    await scanner.close();
+    await timings.time('stopping the local server', () => scanner.close());
   }
+  return timings.time('reading reports, SBOMs', () =>
+    collectResults({ ...args, results, remote, databases, warnings, archives }),
+  );
+}
+
+async function collectResults(
+  args: ScanArgs & {
+    results: ScanResult[];
+    remote: { errors: Collected['errors'] };
+    databases: Collected['databases'];
+    warnings: RunWarning[];
+    archives: (ImageLayers | undefined)[];
+  },
+): Promise<Collected> {
+  const { results, remote, databases, warnings, archives, workspace } = args;
   const collected: Collected = { reports: [], errors: [...remote.errors], databases, warnings };
   for (const [index, result] of results.entries()) {
     const { target } = result;

@@ -27,7 +27,17 @@ const GROUPS: [string, readonly OptionName[]][] = [
   ],
   [
     'Output:',
-    ['output-dir', 'format', 'quiet', 'verbose', 'sarif-findings', 'dockerfile', 'write-sbom', 'tarball-sha256'],
+    [
+      'output-dir',
+      'format',
+      'quiet',
+      'verbose',
+      'timings',
+      'sarif-findings',
+      'dockerfile',
+      'write-sbom',
+      'tarball-sha256',
+    ],
   ],
   [
     'Trivy:',

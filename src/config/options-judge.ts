@@ -181,6 +181,12 @@ export const JUDGE_OPTIONS = {
     commands: ['lint'],
     cli: { switch: true },
   }),
+  timings: booleanOption({
+    help: 'Print where the run spent its time, phase by phase (otherwise in the debug log).',
+    default: false,
+    commands: JUDGE_COMMANDS,
+    cli: { switch: true },
+  }),
   verbose: booleanOption({
     help: 'Debug output.',
     default: false,

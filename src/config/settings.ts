@@ -2,7 +2,6 @@ import { availableParallelism } from 'node:os';
 import { ConfigError } from '../core/errors.js';
 import type { Severity } from '../core/severity.js';
 import type { IdentityRule } from '../core/identity.js';
-import { oneLine } from '../core/text.js';
 import type { CiContext } from './ci-context.js';
 import { parseProfilesRepo, type CentralProfiles } from './profiles-repo.js';
 import type { Workload } from '../core/cluster.js';
@@ -11,6 +10,7 @@ import { parseTrivyVersion, type TrivyOptions } from './trivy.js';
 import { parseMessageAttributes } from './message-attributes.js';
 import type { OptionLabel, OptionSet } from './options.js';
 import { urlValue } from './values.js';
+import { identityRules } from './identity-rules.js';
 
 export type GateSource =
   { kind: 'scan'; images: string[]; fs: string[]; sboms: string[] } | { kind: 'reports'; reports: string[] };
@@ -61,6 +61,7 @@ export interface GateOptions {
   feeds?: FeedSettings;
   /** A scan still running after this many seconds says so. */
   heartbeatSeconds?: number;
+  timings?: boolean; // the time per phase printed, else in the debug log
   /** Registry images: platforms and the login inputs. */
   registry?: RegistrySettings;
   /** A cluster scan: where each image runs, by the reference it is scanned as. */
@@ -228,22 +229,10 @@ export function gateOptions(options: OptionSet, source: GateSource, ci: CiContex
     dbAge: { maxHours: values['max-db-age'], strict: values['strict-db-age'] },
     vex: values.vex,
     heartbeatSeconds: values.heartbeat,
+    timings: values.timings,
     registry: registrySettings(values),
     identities: identityRules(values['target-identity'], options.label('target-identity')),
   };
-}
-
-/** `tar_images/api-*.tar=shop/api` → a rule; anything else is one line naming the item. */
-function identityRules(items: string[], label: string): IdentityRule[] {
-  return items.map((item) => {
-    const at = item.lastIndexOf('=');
-    const pattern = item.slice(0, at).trim();
-    const identity = item.slice(at + 1).trim();
-    if (at <= 0 || pattern === '' || identity === '' || oneLine(identity) !== identity) {
-      throw new ConfigError(`${label}: '${item}' is not PATTERN=IDENTITY (e.g. tar_images/api-*.tar=shop/api)`);
-    }
-    return { pattern, identity };
-  });
 }
 
 /** The KEV and EPSS feeds: URLs or files tried in order, where a day's copy is kept, when one is stale. */
