@@ -177,7 +177,7 @@ exceptions:
     expect(phases.every(Boolean)).toBe(true);
     expect(phases.map((m) => m![1])).toEqual([
       'profile and exploitation feeds',
-      'Trivy DB, local server, image manifests',
+      'Trivy DB, image manifests',
       'scans (2 at a time)',
       'stopping the local server',
       'reading reports, SBOMs',

@@ -48880,7 +48880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5465);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4362);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -48895,7 +48895,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5465:
+/***/ 4362:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -50336,7 +50336,7 @@ var promises_ = __nccwpck_require__(1455);
 var picomatch = __nccwpck_require__(4006);
 var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
 // EXTERNAL MODULE: ./src/core/hash.ts
-var hash = __nccwpck_require__(299);
+var core_hash = __nccwpck_require__(299);
 ;// CONCATENATED MODULE: ./src/core/identity.ts
 
 /** `registry:5000/app:1.2@sha256:…` → repository `registry:5000/app`, tag `1.2` (empty without one). */
@@ -50425,7 +50425,7 @@ function targetWithoutArtifact(target, artifactName) {
  */
 function findingFingerprint(parts) {
     const key = [parts.name, parts.target, parts.package, parts.installedVersion, parts.id].join('\u0000');
-    return (0,hash/* sha256Hex */.f)(key);
+    return (0,core_hash/* sha256Hex */.f)(key);
 }
 /** A fingerprint shaped as a UUID, for receivers that want one (GitLab). */
 function fingerprintUuid(h) {
@@ -54676,7 +54676,7 @@ function lintExitCode(report, strict) {
 
 /** Names one job of one workflow by what it scanned: matrix jobs share a job id but not their images. */
 function jobKey(args) {
-    return (0,hash/* sha256Hex */.f)([args.workflow, args.job, ...[...args.images].sort()].join('\n')).slice(0, 16);
+    return (0,core_hash/* sha256Hex */.f)([args.workflow, args.job, ...[...args.images].sort()].join('\n')).slice(0, 16);
 }
 /** Artifact names must be unique in a run: the job plus a key of what it scanned keeps matrix jobs apart. */
 function defaultArtifactName(job, key) {
@@ -56381,12 +56381,12 @@ const defectDojoReceiver = {
 
 
 
-const sync_hash = (text, length) => (0,hash/* sha256Hex */.f)(text).slice(0, length);
-const targetKeyOf = (stableName) => sync_hash(stableName, 12);
+const hash = (text, length) => (0,core_hash/* sha256Hex */.f)(text).slice(0, length);
+const targetKeyOf = (stableName) => hash(stableName, 12);
 /** The issues the blocking findings call for, one per target and id, most severe first. */
 function issueSpecs(results) {
     const stable = new Map(results.images.map((i) => [i.name, i.stableName]));
-    const groups = groupBy(results.findings.filter((f) => f.decision === 'blocking'), (f) => sync_hash(`${stable.get(f.image) ?? f.image}\u0000${f.id}`, 16));
+    const groups = groupBy(results.findings.filter((f) => f.decision === 'blocking'), (f) => hash(`${stable.get(f.image) ?? f.image}\u0000${f.id}`, 16));
     const specs = [];
     for (const [key, list] of groups) {
         const [first] = list;
@@ -56405,7 +56405,7 @@ function issueSpecs(results) {
         specs.push({
             key,
             targetKey: targetKeyOf(target),
-            contentHash: sync_hash(JSON.stringify(content), 12),
+            contentHash: hash(JSON.stringify(content), 12),
             title: `[vulngate] ${first.id} (${first.severity}) in ${target}`.slice(0, 250),
             primaryUrl: first.primaryUrl,
             ...content,
@@ -58352,6 +58352,291 @@ function renderTimings(entries, totalMs) {
         return `  ${r.phase.padEnd(width)}  ${(r.ms / 1000).toFixed(3).padStart(8)} s ${share}`;
     });
     return ['Timings:', ...lines].join('\n');
+}
+
+// EXTERNAL MODULE: external "node:worker_threads"
+var external_node_worker_threads_ = __nccwpck_require__(5919);
+;// CONCATENATED MODULE: ./src/trivy/image-layers.ts
+
+
+
+
+const BLOCK = 512;
+function field(header, start, length) {
+    const raw = header.subarray(start, start + length);
+    const end = raw.indexOf(0);
+    return raw.subarray(0, end === -1 ? raw.length : end).toString('utf8');
+}
+/** Octal, or base-256 for sizes over 8 GiB (GNU). */
+function sizeOf(header) {
+    const raw = header.subarray(124, 136);
+    if ((raw[0] ?? 0) & 0x80)
+        return Number(raw.subarray(1).readBigUInt64BE(3));
+    return parseInt(field(header, 124, 12).trim() || '0', 8);
+}
+/** PAX `path=` records override the header's name (long names). */
+function paxPath(data) {
+    for (const record of data.toString('utf8').split('\n')) {
+        const match = /^\d+ path=(.*)$/.exec(record);
+        if (match)
+            return match[1];
+    }
+    return undefined;
+}
+/** Names and places of the files of an uncompressed tar, reading only its 512-byte headers. */
+async function tarIndex(file, wanted) {
+    const handle = await (0,promises_.open)(file, 'r');
+    const entries = new Map();
+    try {
+        const { size: total } = await handle.stat();
+        const header = Buffer.alloc(BLOCK);
+        let offset = 0;
+        let longName;
+        while (offset + BLOCK <= total) {
+            const { bytesRead } = await handle.read(header, 0, BLOCK, offset);
+            if (bytesRead < BLOCK || header.every((b) => b === 0))
+                break;
+            if (field(header, 257, 5) !== 'ustar' && offset === 0)
+                throw new Error('not a tar archive');
+            const size = sizeOf(header);
+            const type = String.fromCharCode(header[156] ?? 0);
+            const dataOffset = offset + BLOCK;
+            if (type === 'x' || type === 'L') {
+                const data = Buffer.alloc(Math.min(size, 65_536));
+                await handle.read(data, 0, data.length, dataOffset);
+                longName = type === 'L' ? field(data, 0, data.length) : paxPath(data);
+            }
+            else if (type !== 'g') {
+                const prefix = field(header, 345, 155);
+                const name = (longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100))).replace(/^\.\//, '');
+                longName = undefined;
+                if ((type === '0' || type === '\0') && wanted(name))
+                    entries.set(name, { offset: dataOffset, size });
+            }
+            offset = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
+        }
+    }
+    finally {
+        await handle.close();
+    }
+    return entries;
+}
+async function readEntryBytes(file, entry, what) {
+    if (!entry)
+        throw new Error(`no ${what} in the archive`);
+    if (entry.size > 16 * 1024 * 1024)
+        throw new Error(`${what} is over 16 MiB`);
+    const handle = await (0,promises_.open)(file, 'r');
+    try {
+        const data = Buffer.alloc(entry.size);
+        await handle.read(data, 0, entry.size, entry.offset);
+        return data;
+    }
+    finally {
+        await handle.close();
+    }
+}
+const sha256 = (data) => `sha256:${(0,core_hash/* sha256Hex */.f)(data)}`;
+/** The first manifest an OCI index names. */
+function indexManifest(index) {
+    const digest = index?.manifests?.[0]?.digest;
+    return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) ? digest : undefined;
+}
+function diffIdsOf(config) {
+    const ids = config?.rootfs?.diff_ids;
+    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string'))
+        throw new Error('config has no rootfs.diff_ids');
+    return ids;
+}
+async function fromDockerArchive(file) {
+    const index = await tarIndex(file, (name) => name.endsWith('.json') || name.startsWith('blobs/'));
+    const manifestBytes = await readEntryBytes(file, index.get('manifest.json'), 'manifest.json');
+    const manifest = JSON.parse(manifestBytes.toString('utf8'));
+    const configName = (Array.isArray(manifest) ? manifest[0] : undefined)?.Config;
+    if (typeof configName !== 'string')
+        throw new Error('manifest.json names no Config');
+    const config = await readEntryBytes(file, index.get(configName), configName);
+    // Docker ≥ 25 writes an OCI layout beside manifest.json: its index names the manifest's digest.
+    const indexBytes = index.has('index.json')
+        ? await readEntryBytes(file, index.get('index.json'), 'index.json')
+        : undefined;
+    const manifestDigest = indexManifest(indexBytes ? JSON.parse(indexBytes.toString('utf8')) : undefined);
+    return {
+        diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))),
+        imageId: sha256(config),
+        ...(manifestDigest ? { manifestDigest } : {}),
+        namesDigest: sha256(Buffer.concat([Buffer.from('docker-archive\n'), manifestBytes, Buffer.from('\n'), indexBytes ?? Buffer.alloc(0)])),
+    };
+}
+async function fromOciLayout(dir) {
+    const blob = async (digest) => {
+        if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest))
+            throw new Error(`bad digest ${String(digest)}`);
+        return (0,promises_.readFile)(external_node_path_default().join(dir, 'blobs', 'sha256', digest.slice(7)));
+    };
+    const indexBytes = await (0,promises_.readFile)(external_node_path_default().join(dir, 'index.json'));
+    const manifestDigest = indexManifest(JSON.parse(indexBytes.toString('utf8')));
+    const manifest = JSON.parse((await blob(manifestDigest)).toString('utf8'));
+    const config = await blob(manifest.config?.digest);
+    return {
+        diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))),
+        imageId: sha256(config),
+        manifestDigest,
+        namesDigest: sha256(Buffer.concat([Buffer.from('oci-layout\n'), indexBytes])),
+    };
+}
+/** Hashing runs on the main thread otherwise: in a worker, images hashed at once use as many cores. */
+const HASH_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { createReadStream } = require('node:fs');
+const hash = createHash('sha256');
+createReadStream(workerData, { highWaterMark: 1 << 20 })
+  .on('data', (chunk) => hash.update(chunk))
+  .on('end', () => parentPort.postMessage(hash.digest('hex')))
+  .on('error', (err) => parentPort.postMessage({ error: String(err && err.code ? err.code : err) }));
+`;
+/** sha256 of a tarball, streamed in a worker thread: what was judged, byte for byte. */
+function fileSha256(file) {
+    return new Promise((resolve, reject) => {
+        const worker = new external_node_worker_threads_.Worker(HASH_WORKER, { eval: true, workerData: file });
+        worker.once('message', (answer) => {
+            void worker.terminate();
+            if (typeof answer === 'string')
+                resolve(`sha256:${answer}`);
+            else
+                reject(new Error(`cannot read ${file} (${answer.error ?? 'unknown'})`));
+        });
+        worker.once('error', reject);
+    });
+}
+/** Throws when the archive's manifest or config cannot be read; the scan then tells Trivy's own reason. */
+async function readImageLayers(source) {
+    if ((await (0,promises_.stat)(source)).isDirectory())
+        return fromOciLayout(source);
+    return fromDockerArchive(source);
+}
+
+;// CONCATENATED MODULE: ./src/trivy/layer-cache.ts
+
+
+/**
+ * Trivy's layer cache (`<cache-dir>/fanal/fanal.db`, a bolt file), kept between runs. vulngate writes a note beside it
+ * saying which Trivy made it. Trivy's cache keys cannot be listed or derived from outside, so blobs cannot be pruned
+ * one by one; the cache is bounded instead: it is started anew when it is from another Trivy version or cache
+ * schema, larger than the bound, or older than a week (base images are rebuilt weekly; what a week-old cache holds
+ * that recent runs still use is analysed again once).
+ */
+const LAYER_CACHE_SCHEMA = 1;
+const LAYER_CACHE_MAX_AGE_DAYS = 7;
+const NOTE = 'vulngate-layer-cache.json';
+function layerCacheDir(cacheDir) {
+    return external_node_path_default().join(cacheDir, 'fanal');
+}
+async function layer_cache_sizeOf(file) {
+    try {
+        return (await (0,promises_.stat)(file)).size;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function readNote(dir) {
+    try {
+        const note = JSON.parse(await (0,promises_.readFile)(external_node_path_default().join(dir, NOTE), 'utf8'));
+        if (typeof note.schema !== 'number' ||
+            typeof note.trivyVersion !== 'string' ||
+            typeof note.createdAt !== 'string') {
+            return undefined;
+        }
+        return note;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Why the existing cache is not used, or undefined when it is. */
+function staleReason(note, args) {
+    if (!note)
+        return 'it has no vulngate note (made by another tool or an older vulngate)';
+    if (note.schema !== LAYER_CACHE_SCHEMA)
+        return `it has cache schema ${note.schema}, not ${LAYER_CACHE_SCHEMA}`;
+    if (note.trivyVersion !== args.trivyVersion)
+        return `it was made by Trivy ${note.trivyVersion}, not ${args.trivyVersion}`;
+    if (args.size > args.maxBytes)
+        return `it is ${Math.round(args.size / 1048576)} MB, over the bound of ${Math.round(args.maxBytes / 1048576)} MB`;
+    const ageDays = (args.now.getTime() - Date.parse(note.createdAt)) / 86_400_000;
+    if (!(ageDays <= LAYER_CACHE_MAX_AGE_DAYS))
+        return `it is older than ${LAYER_CACHE_MAX_AGE_DAYS} days`;
+    return undefined;
+}
+/** Before a run: keeps a usable cache, starts a stale one anew; returns the cache's size in bytes (0 when new). */
+async function prepareLayerCache(args) {
+    const dir = layerCacheDir(args.cacheDir);
+    const size = await layer_cache_sizeOf(external_node_path_default().join(dir, 'fanal.db'));
+    const note = await readNote(dir);
+    if (size !== undefined) {
+        const reason = staleReason(note, { ...args, size });
+        if (reason === undefined) {
+            args.logger.info(`Layer cache: ${Math.round(size / 1048576)} MB from ${note?.createdAt.slice(0, 10)} (${dir})`);
+            return size;
+        }
+        args.logger.info(`Layer cache in ${dir} not used: ${reason}; starting it anew`);
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+    await (0,promises_.mkdir)(dir, { recursive: true });
+    const fresh = {
+        schema: LAYER_CACHE_SCHEMA,
+        trivyVersion: args.trivyVersion,
+        createdAt: args.now.toISOString(),
+    };
+    await (0,promises_.writeFile)(external_node_path_default().join(dir, NOTE), `${JSON.stringify(fresh)}\n`);
+    return 0;
+}
+
+;// CONCATENATED MODULE: ./src/trivy/file-hashes.ts
+
+
+
+
+
+/**
+ * A tarball's sha256, kept per file identity as git's index keeps a file's hash: the device, inode, size, and the
+ * modification and change times in nanoseconds. The change time cannot be set back from user space, so a file
+ * written again (a new `docker save`, a copy, an edit restored to its old mtime) is a new identity and is hashed;
+ * the same file scanned again (a re-run, a nightly rescan of the same artifacts) is not read twice. Kept beside the
+ * layer cache, and started anew with it.
+ */
+function fileHashesDir(cacheDir) {
+    return external_node_path_default().join(layerCacheDir(cacheDir), 'vulngate-hashes');
+}
+async function identity(file) {
+    const s = await (0,promises_.stat)(file, { bigint: true });
+    if (!s.isFile())
+        return undefined;
+    return [external_node_path_default().resolve(file), s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].join('\0');
+}
+/** sha256 of a regular file (undefined for a directory), from the kept hash when the file is the same file. */
+async function tarballSha256(file, hashesDir) {
+    const before = await identity(file);
+    if (before === undefined)
+        return undefined;
+    const entry = hashesDir ? external_node_path_default().join(hashesDir, (0,core_hash/* sha256Hex */.f)(before)) : undefined;
+    if (entry) {
+        const kept = await (0,promises_.readFile)(entry, 'utf8').catch(() => '');
+        if (/^sha256:[0-9a-f]{64}$/.test(kept))
+            return kept;
+    }
+    const hash = await fileSha256(file);
+    // Written during the hash: the hash is of no one version, so it is not kept.
+    if (entry && hashesDir && (await identity(file)) === before) {
+        await (0,promises_.mkdir)(hashesDir, { recursive: true });
+        const partial = `${entry}.${process.pid}.partial`;
+        await (0,promises_.writeFile)(partial, hash)
+            .then(() => (0,promises_.rename)(partial, entry))
+            .catch(() => undefined);
+    }
+    return hash;
 }
 
 ;// CONCATENATED MODULE: ./src/core/exception-health.ts
@@ -60847,7 +61132,7 @@ function renderOpenVex(results) {
     return {
         '@context': CONTEXT,
         // The same decisions give the same document id.
-        '@id': `urn:uuid:${fingerprintUuid((0,hash/* sha256Hex */.f)(body))}`,
+        '@id': `urn:uuid:${fingerprintUuid((0,core_hash/* sha256Hex */.f)(body))}`,
         author: `vulngate (profile ${results.profile.source})`,
         timestamp: results.generatedAt,
         version: 1,
@@ -60926,169 +61211,6 @@ async function writeOutputs(args) {
 
 // EXTERNAL MODULE: ./node_modules/p-limit/index.js + 1 modules
 var p_limit = __nccwpck_require__(370);
-// EXTERNAL MODULE: external "node:worker_threads"
-var external_node_worker_threads_ = __nccwpck_require__(5919);
-;// CONCATENATED MODULE: ./src/trivy/image-layers.ts
-
-
-
-
-const BLOCK = 512;
-function field(header, start, length) {
-    const raw = header.subarray(start, start + length);
-    const end = raw.indexOf(0);
-    return raw.subarray(0, end === -1 ? raw.length : end).toString('utf8');
-}
-/** Octal, or base-256 for sizes over 8 GiB (GNU). */
-function sizeOf(header) {
-    const raw = header.subarray(124, 136);
-    if ((raw[0] ?? 0) & 0x80)
-        return Number(raw.subarray(1).readBigUInt64BE(3));
-    return parseInt(field(header, 124, 12).trim() || '0', 8);
-}
-/** PAX `path=` records override the header's name (long names). */
-function paxPath(data) {
-    for (const record of data.toString('utf8').split('\n')) {
-        const match = /^\d+ path=(.*)$/.exec(record);
-        if (match)
-            return match[1];
-    }
-    return undefined;
-}
-/** Names and places of the files of an uncompressed tar, reading only its 512-byte headers. */
-async function tarIndex(file, wanted) {
-    const handle = await (0,promises_.open)(file, 'r');
-    const entries = new Map();
-    try {
-        const { size: total } = await handle.stat();
-        const header = Buffer.alloc(BLOCK);
-        let offset = 0;
-        let longName;
-        while (offset + BLOCK <= total) {
-            const { bytesRead } = await handle.read(header, 0, BLOCK, offset);
-            if (bytesRead < BLOCK || header.every((b) => b === 0))
-                break;
-            if (field(header, 257, 5) !== 'ustar' && offset === 0)
-                throw new Error('not a tar archive');
-            const size = sizeOf(header);
-            const type = String.fromCharCode(header[156] ?? 0);
-            const dataOffset = offset + BLOCK;
-            if (type === 'x' || type === 'L') {
-                const data = Buffer.alloc(Math.min(size, 65_536));
-                await handle.read(data, 0, data.length, dataOffset);
-                longName = type === 'L' ? field(data, 0, data.length) : paxPath(data);
-            }
-            else if (type !== 'g') {
-                const prefix = field(header, 345, 155);
-                const name = (longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100))).replace(/^\.\//, '');
-                longName = undefined;
-                if ((type === '0' || type === '\0') && wanted(name))
-                    entries.set(name, { offset: dataOffset, size });
-            }
-            offset = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
-        }
-    }
-    finally {
-        await handle.close();
-    }
-    return entries;
-}
-async function readEntryBytes(file, entry, what) {
-    if (!entry)
-        throw new Error(`no ${what} in the archive`);
-    if (entry.size > 16 * 1024 * 1024)
-        throw new Error(`${what} is over 16 MiB`);
-    const handle = await (0,promises_.open)(file, 'r');
-    try {
-        const data = Buffer.alloc(entry.size);
-        await handle.read(data, 0, entry.size, entry.offset);
-        return data;
-    }
-    finally {
-        await handle.close();
-    }
-}
-const sha256 = (data) => `sha256:${(0,hash/* sha256Hex */.f)(data)}`;
-/** The first manifest an OCI index names. */
-function indexManifest(index) {
-    const digest = index?.manifests?.[0]?.digest;
-    return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) ? digest : undefined;
-}
-function diffIdsOf(config) {
-    const ids = config?.rootfs?.diff_ids;
-    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string'))
-        throw new Error('config has no rootfs.diff_ids');
-    return ids;
-}
-async function fromDockerArchive(file) {
-    const index = await tarIndex(file, (name) => name.endsWith('.json') || name.startsWith('blobs/'));
-    const manifestBytes = await readEntryBytes(file, index.get('manifest.json'), 'manifest.json');
-    const manifest = JSON.parse(manifestBytes.toString('utf8'));
-    const configName = (Array.isArray(manifest) ? manifest[0] : undefined)?.Config;
-    if (typeof configName !== 'string')
-        throw new Error('manifest.json names no Config');
-    const config = await readEntryBytes(file, index.get(configName), configName);
-    // Docker ≥ 25 writes an OCI layout beside manifest.json: its index names the manifest's digest.
-    const indexBytes = index.has('index.json')
-        ? await readEntryBytes(file, index.get('index.json'), 'index.json')
-        : undefined;
-    const manifestDigest = indexManifest(indexBytes ? JSON.parse(indexBytes.toString('utf8')) : undefined);
-    return {
-        diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))),
-        imageId: sha256(config),
-        ...(manifestDigest ? { manifestDigest } : {}),
-        namesDigest: sha256(Buffer.concat([Buffer.from('docker-archive\n'), manifestBytes, Buffer.from('\n'), indexBytes ?? Buffer.alloc(0)])),
-    };
-}
-async function fromOciLayout(dir) {
-    const blob = async (digest) => {
-        if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest))
-            throw new Error(`bad digest ${String(digest)}`);
-        return (0,promises_.readFile)(external_node_path_default().join(dir, 'blobs', 'sha256', digest.slice(7)));
-    };
-    const indexBytes = await (0,promises_.readFile)(external_node_path_default().join(dir, 'index.json'));
-    const manifestDigest = indexManifest(JSON.parse(indexBytes.toString('utf8')));
-    const manifest = JSON.parse((await blob(manifestDigest)).toString('utf8'));
-    const config = await blob(manifest.config?.digest);
-    return {
-        diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))),
-        imageId: sha256(config),
-        manifestDigest,
-        namesDigest: sha256(Buffer.concat([Buffer.from('oci-layout\n'), indexBytes])),
-    };
-}
-/** Hashing runs on the main thread otherwise: in a worker, images hashed at once use as many cores. */
-const HASH_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const { createReadStream } = require('node:fs');
-const hash = createHash('sha256');
-createReadStream(workerData, { highWaterMark: 1 << 20 })
-  .on('data', (chunk) => hash.update(chunk))
-  .on('end', () => parentPort.postMessage(hash.digest('hex')))
-  .on('error', (err) => parentPort.postMessage({ error: String(err && err.code ? err.code : err) }));
-`;
-/** sha256 of a tarball, streamed in a worker thread: what was judged, byte for byte. */
-function fileSha256(file) {
-    return new Promise((resolve, reject) => {
-        const worker = new external_node_worker_threads_.Worker(HASH_WORKER, { eval: true, workerData: file });
-        worker.once('message', (answer) => {
-            void worker.terminate();
-            if (typeof answer === 'string')
-                resolve(`sha256:${answer}`);
-            else
-                reject(new Error(`cannot read ${file} (${answer.error ?? 'unknown'})`));
-        });
-        worker.once('error', reject);
-    });
-}
-/** Throws when the archive's manifest or config cannot be read; the scan then tells Trivy's own reason. */
-async function readImageLayers(source) {
-    if ((await (0,promises_.stat)(source)).isDirectory())
-        return fromOciLayout(source);
-    return fromDockerArchive(source);
-}
-
 ;// CONCATENATED MODULE: ./src/registry/docker-config.ts
 
 
@@ -61772,7 +61894,7 @@ async function scanTargets(args) {
     let archives = [];
     try {
         // The archives' manifests are read while the DB is checked and the local server starts.
-        [archives] = await timings.time('Trivy DB, local server, image manifests', () => Promise.all([
+        [archives] = await timings.time('Trivy DB, image manifests', () => Promise.all([
             Promise.all(targets.map((t) => (t.kind !== 'image' || t.remote ? undefined : readArchive(t.path)))),
             scanner.prepare({ targets: targets.length }),
         ]));
@@ -61803,6 +61925,7 @@ async function scanTargets(args) {
                 logger,
                 workspace,
                 hashTarball: args.hashTarballs,
+                hashesDir: args.hashesDir,
                 heartbeatMs: args.heartbeatSeconds * 1000,
             });
         });
@@ -61861,9 +61984,9 @@ async function collectResults(args) {
     return collected;
 }
 /** A file's sha256; a directory (OCI layout) has none, an unreadable file none either (Trivy says why). */
-async function tarballHash(source) {
+async function tarballHash(source, hashesDir) {
     try {
-        return (await (0,promises_.stat)(source)).isFile() ? await fileSha256(source) : undefined;
+        return await tarballSha256(source, hashesDir);
     }
     catch {
         return undefined;
@@ -61940,7 +62063,9 @@ async function scanTarget(args) {
     heartbeat.unref();
     try {
         // The tarball's bytes are hashed while Trivy scans it: reading 200 MB costs ~0.3 s of a core, overlapped.
-        const hashing = args.hashTarball && target.kind === 'image' && !target.remote ? tarballHash(target.path) : undefined;
+        const hashing = args.hashTarball && target.kind === 'image' && !target.remote
+            ? tarballHash(target.path, args.hashesDir)
+            : undefined;
         const { layers, reused } = await args.scanner.scan({ target, reportPath });
         const sha256 = await hashing;
         const cached = reused
@@ -62129,6 +62254,7 @@ async function gate_scanSource(args) {
             hashTarballs: options.tarballSha256,
             heartbeatSeconds: options.heartbeatSeconds ?? 30,
             timings: context.timings,
+            hashesDir: context.hashesDir,
         });
     }
     finally {
@@ -62178,6 +62304,7 @@ function feedDownloader(args) {
 
 
 
+
 /** The one application run for the action and the CLI: gate → deliveries → exit code. */
 async function run(settings, ports) {
     const timings = new Timings();
@@ -62209,6 +62336,7 @@ function run_judge(settings, ports, timings) {
         now: ports.now,
         toolVersion: VULNGATE_VERSION,
         timings,
+        hashesDir: settings.trivy?.layerCache.enabled ? fileHashesDir(settings.trivy.cacheDir) : undefined,
         workspace: ports.workspace ?? process.cwd(),
         env: ports.env,
         createScanner: ({ vexFiles, dockerConfigDir }) => ports.createScanner(settings.trivy ? { ...settings, trivy: { ...settings.trivy, vexFiles, dockerConfigDir } } : settings),
@@ -63089,83 +63217,6 @@ async function dirSize(dir) {
     return total;
 }
 
-;// CONCATENATED MODULE: ./src/trivy/layer-cache.ts
-
-
-/**
- * Trivy's layer cache (`<cache-dir>/fanal/fanal.db`, a bolt file), kept between runs. vulngate writes a note beside it
- * saying which Trivy made it. Trivy's cache keys cannot be listed or derived from outside, so blobs cannot be pruned
- * one by one; the cache is bounded instead: it is started anew when it is from another Trivy version or cache
- * schema, larger than the bound, or older than a week (base images are rebuilt weekly; what a week-old cache holds
- * that recent runs still use is analysed again once).
- */
-const LAYER_CACHE_SCHEMA = 1;
-const LAYER_CACHE_MAX_AGE_DAYS = 7;
-const NOTE = 'vulngate-layer-cache.json';
-function layerCacheDir(cacheDir) {
-    return external_node_path_default().join(cacheDir, 'fanal');
-}
-async function layer_cache_sizeOf(file) {
-    try {
-        return (await (0,promises_.stat)(file)).size;
-    }
-    catch {
-        return undefined;
-    }
-}
-async function readNote(dir) {
-    try {
-        const note = JSON.parse(await (0,promises_.readFile)(external_node_path_default().join(dir, NOTE), 'utf8'));
-        if (typeof note.schema !== 'number' ||
-            typeof note.trivyVersion !== 'string' ||
-            typeof note.createdAt !== 'string') {
-            return undefined;
-        }
-        return note;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** Why the existing cache is not used, or undefined when it is. */
-function staleReason(note, args) {
-    if (!note)
-        return 'it has no vulngate note (made by another tool or an older vulngate)';
-    if (note.schema !== LAYER_CACHE_SCHEMA)
-        return `it has cache schema ${note.schema}, not ${LAYER_CACHE_SCHEMA}`;
-    if (note.trivyVersion !== args.trivyVersion)
-        return `it was made by Trivy ${note.trivyVersion}, not ${args.trivyVersion}`;
-    if (args.size > args.maxBytes)
-        return `it is ${Math.round(args.size / 1048576)} MB, over the bound of ${Math.round(args.maxBytes / 1048576)} MB`;
-    const ageDays = (args.now.getTime() - Date.parse(note.createdAt)) / 86_400_000;
-    if (!(ageDays <= LAYER_CACHE_MAX_AGE_DAYS))
-        return `it is older than ${LAYER_CACHE_MAX_AGE_DAYS} days`;
-    return undefined;
-}
-/** Before a run: keeps a usable cache, starts a stale one anew; returns the cache's size in bytes (0 when new). */
-async function prepareLayerCache(args) {
-    const dir = layerCacheDir(args.cacheDir);
-    const size = await layer_cache_sizeOf(external_node_path_default().join(dir, 'fanal.db'));
-    const note = await readNote(dir);
-    if (size !== undefined) {
-        const reason = staleReason(note, { ...args, size });
-        if (reason === undefined) {
-            args.logger.info(`Layer cache: ${Math.round(size / 1048576)} MB from ${note?.createdAt.slice(0, 10)} (${dir})`);
-            return size;
-        }
-        args.logger.info(`Layer cache in ${dir} not used: ${reason}; starting it anew`);
-        await (0,promises_.rm)(dir, { recursive: true, force: true });
-    }
-    await (0,promises_.mkdir)(dir, { recursive: true });
-    const fresh = {
-        schema: LAYER_CACHE_SCHEMA,
-        trivyVersion: args.trivyVersion,
-        createdAt: args.now.toISOString(),
-    };
-    await (0,promises_.writeFile)(external_node_path_default().join(dir, NOTE), `${JSON.stringify(fresh)}\n`);
-    return 0;
-}
-
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(7030);
 ;// CONCATENATED MODULE: ./src/trivy/local-server.ts
@@ -63333,7 +63384,7 @@ function resultKey(parts) {
         }
         return value;
     };
-    return (0,hash/* sha256Hex */.f)(JSON.stringify(canonical({ schema: RESULT_CACHE_SCHEMA, ...parts })));
+    return (0,core_hash/* sha256Hex */.f)(JSON.stringify(canonical({ schema: RESULT_CACHE_SCHEMA, ...parts })));
 }
 function resultCacheDir(cacheDir) {
     return external_node_path_default().join(layerCacheDir(cacheDir), 'vulngate-results');
@@ -63342,7 +63393,7 @@ function resultCacheDir(cacheDir) {
 const RESULT_CACHE_MAX_ENTRIES = 512;
 /** The run's part of the key: Trivy, the DBs it judged with, and each VEX file's bytes. */
 async function runKeyParts(args) {
-    const vex = await Promise.all(args.vexFiles.map(async (file) => (0,hash/* sha256Hex */.f)(await (0,promises_.readFile)(file))));
+    const vex = await Promise.all(args.vexFiles.map(async (file) => (0,core_hash/* sha256Hex */.f)(await (0,promises_.readFile)(file))));
     return { trivyVersion: args.trivyVersion, ...args.databases, vex };
 }
 class ResultCache {
@@ -63494,6 +63545,9 @@ class TrivyScanner {
     parentEnv;
     now;
     localServer;
+    /** Several targets: the local server, started by the first scan that needs Trivy (none if every report is reused). */
+    serverStart;
+    serverStarting;
     /** Reports of unchanged images: with the layer cache on and the DBs known here (no remote server). */
     results;
     constructor(settings, logger, parentEnv, now = () => new Date()) {
@@ -63546,16 +63600,19 @@ class TrivyScanner {
         if (targets > 1) {
             if (!layerCache.enabled)
                 await (0,promises_.rm)(layerCacheDir(cacheDir), { recursive: true, force: true });
-            this.localServer = await startLocalServer({
-                binary: this.settings.binary,
-                cacheDir,
-                parentEnv: this.parentEnv,
-                logger: this.logger,
-            });
+            this.serverStart = () => startLocalServer({ binary: this.settings.binary, cacheDir, parentEnv: this.parentEnv, logger: this.logger });
         }
     }
+    /** Started once, by whichever scan needs it first; the others wait for the same start. */
+    async ensureServer() {
+        if (!this.serverStart)
+            return;
+        this.serverStarting ??= this.serverStart();
+        this.localServer = await this.serverStarting;
+    }
     async close() {
-        const server = this.localServer;
+        const server = this.localServer ?? (await this.serverStarting?.catch(() => undefined));
+        this.serverStart = undefined;
         this.localServer = undefined;
         if (!server)
             return;
@@ -63567,16 +63624,22 @@ class TrivyScanner {
     async scan({ target, reportPath }) {
         const { timeoutSeconds } = this.settings;
         const where = target.remote?.name ?? target.path;
-        const down = this.localServer?.exited();
-        if (down !== undefined)
-            throw new errors/* ScanError */.sC(`${where}: not scanned: ${down}`);
-        const args = this.scanArgs(target, reportPath);
+        // The server's address and the cache backend are not part of the key: the key is the same before it starts.
         const key = this.results && target.content
-            ? resultKey({ ...this.results.run, content: target.content, flags: reportShapingArgs(args) })
+            ? resultKey({
+                ...this.results.run,
+                content: target.content,
+                flags: reportShapingArgs(this.scanArgs(target, reportPath)),
+            })
             : undefined;
         const reused = key ? await this.reuse(key, target, reportPath) : undefined;
         if (reused)
             return reused;
+        await this.ensureServer();
+        const down = this.localServer?.exited();
+        if (down !== undefined)
+            throw new errors/* ScanError */.sC(`${where}: not scanned: ${down}`);
+        const args = this.scanArgs(target, reportPath);
         const analysed = new Set();
         const unparsed = [];
         let total;

@@ -45,6 +45,8 @@ export interface GateContext {
   loadBaseline?: (targets: string[], legacyTargets?: string[]) => Promise<Baseline | undefined>;
   /** Where the time goes, phase by phase (`--timings`). */
   timings?: Timings;
+  /** Where tarball hashes are kept per file identity (with the layer cache). */
+  hashesDir?: string;
 }
 
 export interface GateOutcome {
@@ -239,6 +241,7 @@ async function scanSource(args: {
       hashTarballs: options.tarballSha256,
       heartbeatSeconds: options.heartbeatSeconds ?? 30,
       timings: context.timings,
+      hashesDir: context.hashesDir,
     });
   } finally {
     await logins.remove();

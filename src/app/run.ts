@@ -15,6 +15,7 @@ import { verdictLine } from '../render/summary.js';
 import type { ImageScanner } from '../trivy/scanner.js';
 import { VULNGATE_VERSION } from '../version.js';
 import { renderTimings, Timings } from '../core/timings.js';
+import { fileHashesDir } from '../trivy/file-hashes.js';
 import { resolveProfile, runGate, type GateOutcome } from './gate.js';
 import { DEFAULT_RETRY } from '../lib/retry.js';
 import { feedDownloader } from '../feeds/download.js';
@@ -74,6 +75,7 @@ function judge(settings: RunSettings, ports: RunPorts, timings: Timings): Promis
     now: ports.now,
     toolVersion: VULNGATE_VERSION,
     timings,
+    hashesDir: settings.trivy?.layerCache.enabled ? fileHashesDir(settings.trivy.cacheDir) : undefined,
     workspace: ports.workspace ?? process.cwd(),
     env: ports.env,
     createScanner: ({ vexFiles, dockerConfigDir }) =>

@@ -1,11 +1,12 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { describeError, isGateError, ScanError } from '../core/errors.js';
 import type { LayerStats } from '../core/finding.js';
 import type { DbInfo, RunWarning } from '../core/results.js';
 import type { Logger } from '../core/logger.js';
-import { fileSha256, type ImageLayers } from '../trivy/image-layers.js';
+import type { ImageLayers } from '../trivy/image-layers.js';
+import { tarballSha256 } from '../trivy/file-hashes.js';
 import type { ImageScanner, ScanTarget } from '../trivy/scanner.js';
 import { remoteTargets } from './remote-images.js';
 import { contentOf, imageEvidence, readArchive, remoteEvidence } from './image-evidence.js';
@@ -24,6 +25,8 @@ export interface ScanArgs {
   now: () => Date;
   /** Record each tarball's sha256 (reads every byte once, alongside the scan). */
   hashTarballs: boolean;
+  /** Where tarball hashes are kept per file identity; undefined: every tarball is read. */
+  hashesDir?: string;
   /** A scan still running after this many seconds says so, and again every as many. */
   heartbeatSeconds: number;
   parallel: number;
@@ -70,7 +73,7 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
   let archives: (ImageLayers | undefined)[] = [];
   try {
     // The archives' manifests are read while the DB is checked and the local server starts.
-    [archives] = await timings.time('Trivy DB, local server, image manifests', () =>
+    [archives] = await timings.time('Trivy DB, image manifests', () =>
       Promise.all([
         Promise.all(targets.map((t) => (t.kind !== 'image' || t.remote ? undefined : readArchive(t.path)))),
         scanner.prepare({ targets: targets.length }),
@@ -102,6 +105,7 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
           logger,
           workspace,
           hashTarball: args.hashTarballs,
+          hashesDir: args.hashesDir,
           heartbeatMs: args.heartbeatSeconds * 1000,
         });
       });
@@ -171,9 +175,9 @@ async function collectResults(
 }
 
 /** A file's sha256; a directory (OCI layout) has none, an unreadable file none either (Trivy says why). */
-async function tarballHash(source: string): Promise<string | undefined> {
+async function tarballHash(source: string, hashesDir: string | undefined): Promise<string | undefined> {
   try {
-    return (await stat(source)).isFile() ? await fileSha256(source) : undefined;
+    return await tarballSha256(source, hashesDir);
   } catch {
     return undefined;
   }
@@ -263,6 +267,7 @@ async function scanTarget(args: {
   logger: Logger;
   workspace: string;
   hashTarball: boolean;
+  hashesDir?: string;
   heartbeatMs: number;
 }): Promise<ScanResult> {
   const { target } = args;
@@ -278,7 +283,9 @@ async function scanTarget(args: {
   try {
     // The tarball's bytes are hashed while Trivy scans it: reading 200 MB costs ~0.3 s of a core, overlapped.
     const hashing =
-      args.hashTarball && target.kind === 'image' && !target.remote ? tarballHash(target.path) : undefined;
+      args.hashTarball && target.kind === 'image' && !target.remote
+        ? tarballHash(target.path, args.hashesDir)
+        : undefined;
     const { layers, reused } = await args.scanner.scan({ target, reportPath });
     const sha256 = await hashing;
     const cached = reused

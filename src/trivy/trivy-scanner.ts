@@ -70,6 +70,9 @@ function targetArgs(target: ScanTarget): string[] {
 
 export class TrivyScanner implements ImageScanner {
   private localServer: LocalServer | undefined;
+  /** Several targets: the local server, started by the first scan that needs Trivy (none if every report is reused). */
+  private serverStart: (() => Promise<LocalServer>) | undefined;
+  private serverStarting: Promise<LocalServer> | undefined;
   /** Reports of unchanged images: with the layer cache on and the DBs known here (no remote server). */
   private results: { cache: ResultCache; run: RunKeyParts } | undefined;
 
@@ -119,17 +122,21 @@ export class TrivyScanner implements ImageScanner {
     // Several targets: one server owns the layer cache and every scan is its client; shared layers are analysed once.
     if (targets > 1) {
       if (!layerCache.enabled) await rm(layerCacheDir(cacheDir), { recursive: true, force: true });
-      this.localServer = await startLocalServer({
-        binary: this.settings.binary,
-        cacheDir,
-        parentEnv: this.parentEnv,
-        logger: this.logger,
-      });
+      this.serverStart = () =>
+        startLocalServer({ binary: this.settings.binary, cacheDir, parentEnv: this.parentEnv, logger: this.logger });
     }
   }
 
+  /** Started once, by whichever scan needs it first; the others wait for the same start. */
+  private async ensureServer(): Promise<void> {
+    if (!this.serverStart) return;
+    this.serverStarting ??= this.serverStart();
+    this.localServer = await this.serverStarting;
+  }
+
   async close(): Promise<void> {
-    const server = this.localServer;
+    const server = this.localServer ?? (await this.serverStarting?.catch(() => undefined));
+    this.serverStart = undefined;
     this.localServer = undefined;
     if (!server) return;
     await server.stop();
@@ -141,15 +148,21 @@ export class TrivyScanner implements ImageScanner {
   async scan({ target, reportPath }: { target: ScanTarget; reportPath: string }): Promise<ScanOutcome> {
     const { timeoutSeconds } = this.settings;
     const where = target.remote?.name ?? target.path;
-    const down = this.localServer?.exited();
-    if (down !== undefined) throw new ScanError(`${where}: not scanned: ${down}`);
-    const args = this.scanArgs(target, reportPath);
+    // The server's address and the cache backend are not part of the key: the key is the same before it starts.
     const key =
       this.results && target.content
-        ? resultKey({ ...this.results.run, content: target.content, flags: reportShapingArgs(args) })
+        ? resultKey({
+            ...this.results.run,
+            content: target.content,
+            flags: reportShapingArgs(this.scanArgs(target, reportPath)),
+          })
         : undefined;
     const reused = key ? await this.reuse(key, target, reportPath) : undefined;
     if (reused) return reused;
+    await this.ensureServer();
+    const down = this.localServer?.exited();
+    if (down !== undefined) throw new ScanError(`${where}: not scanned: ${down}`);
+    const args = this.scanArgs(target, reportPath);
     const analysed = new Set<string>();
     const unparsed: string[] = [];
     let total: number | undefined;

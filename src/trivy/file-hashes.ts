@@ -1,0 +1,43 @@
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { sha256Hex } from '../core/hash.js';
+import { fileSha256 } from './image-layers.js';
+import { layerCacheDir } from './layer-cache.js';
+
+/**
+ * A tarball's sha256, kept per file identity as git's index keeps a file's hash: the device, inode, size, and the
+ * modification and change times in nanoseconds. The change time cannot be set back from user space, so a file
+ * written again (a new `docker save`, a copy, an edit restored to its old mtime) is a new identity and is hashed;
+ * the same file scanned again (a re-run, a nightly rescan of the same artifacts) is not read twice. Kept beside the
+ * layer cache, and started anew with it.
+ */
+export function fileHashesDir(cacheDir: string): string {
+  return path.join(layerCacheDir(cacheDir), 'vulngate-hashes');
+}
+
+async function identity(file: string): Promise<string | undefined> {
+  const s = await stat(file, { bigint: true });
+  if (!s.isFile()) return undefined;
+  return [path.resolve(file), s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].join('\0');
+}
+
+/** sha256 of a regular file (undefined for a directory), from the kept hash when the file is the same file. */
+export async function tarballSha256(file: string, hashesDir?: string): Promise<string | undefined> {
+  const before = await identity(file);
+  if (before === undefined) return undefined;
+  const entry = hashesDir ? path.join(hashesDir, sha256Hex(before)) : undefined;
+  if (entry) {
+    const kept = await readFile(entry, 'utf8').catch(() => '');
+    if (/^sha256:[0-9a-f]{64}$/.test(kept)) return kept;
+  }
+  const hash = await fileSha256(file);
+  // Written during the hash: the hash is of no one version, so it is not kept.
+  if (entry && hashesDir && (await identity(file)) === before) {
+    await mkdir(hashesDir, { recursive: true });
+    const partial = `${entry}.${process.pid}.partial`;
+    await writeFile(partial, hash)
+      .then(() => rename(partial, entry))
+      .catch(() => undefined);
+  }
+  return hash;
+}
