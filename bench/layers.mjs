@@ -6,7 +6,16 @@
 // once) ÷ cores, whichever is larger.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, createReadStream, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  createReadStream,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -155,9 +164,11 @@ function singleScan(tarball) {
 function vulngate(dir, cache, extra = []) {
   const out = mkdtempSync(path.join(work, 'out-'));
   const started = performance.now();
+  // BENCH_EXTRA: more flags for every vulngate run (e.g. `--tarball-sha256 false`, to measure a default's cost).
   const args = [
     'scan',
     ...extra,
+    ...(process.env.BENCH_EXTRA ? process.env.BENCH_EXTRA.split(' ') : []),
     '--images',
     `${dir}/*.tar`,
     '--cache-dir',
@@ -180,7 +191,8 @@ function vulngate(dir, cache, extra = []) {
   const layers = /Layers: (\d+) layers? analysed, (\d+) from/.exec(summary);
   rmSync(out, { recursive: true, force: true });
   // BENCH_TIMINGS=1: vulngate's own phase table for each run, on stderr.
-  if (process.env.BENCH_TIMINGS) process.stderr.write(`${dir} ${args.join(' ')}\n${r.stderr.slice(r.stderr.indexOf('Timings:'))}\n`);
+  if (process.env.BENCH_TIMINGS)
+    process.stderr.write(`${dir} ${args.join(' ')}\n${r.stderr.slice(r.stderr.indexOf('Timings:'))}\n`);
   return { wall, analysed: layers ? `${layers[1]} / ${layers[2]}` : '–' };
 }
 

