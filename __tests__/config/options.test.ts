@@ -42,8 +42,16 @@ test('tokens never become flags of their own in process lists, except where the 
     'defectdojo-token',
     'gitlab-token',
     'jira-token',
+    'elasticsearch-api-key',
+    'elasticsearch-password',
   ]);
-  for (const name of ['github-token', 'gitlab-token', 'jira-token'] as const)
+  for (const name of [
+    'github-token',
+    'gitlab-token',
+    'jira-token',
+    'elasticsearch-api-key',
+    'elasticsearch-password',
+  ] as const)
     expect(optionSpec(name).envOnly).toBe(true);
 });
 

@@ -19,6 +19,8 @@ const SECRETS = {
   dojoUrl: 'https://dojo.example.com',
   dojoToken: 'dd-token-1234567890',
   githubToken: 'ghs_issue_token_123',
+  esUrl: 'https://es.internal.example:9243',
+  esApiKey: 'VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6c2VjcmV0',
 };
 
 const options: DeliveryOptions = {
@@ -32,6 +34,7 @@ const options: DeliveryOptions = {
     closeOldFindings: false,
     tags: [],
   },
+  elasticsearch: { url: SECRETS.esUrl, index: 'vulngate-findings', apiKey: SECRETS.esApiKey },
   failure: 'warn',
   trackers: { githubToken: SECRETS.githubToken },
 };
@@ -74,6 +77,7 @@ test('what every receiver plans, the spool keeps and reads back as its own', asy
   expect(bad).toEqual([]);
   expect(entries.map((e) => [e.receiver.name, e.id])).toEqual([
     ['defectdojo', 'run-1'],
+    ['elasticsearch', 'run-1'],
     ['issues', 'run-1'],
     ['slack', 'run-1'],
     ['sqs', 'run-1'],
@@ -101,6 +105,7 @@ test.each([
     'settings.url',
   ],
   ['slack', (e: Record<string, unknown>) => ({ ...e, url: 'https://evil.example/hook' }), 'url'],
+  ['elasticsearch', (e: Record<string, unknown>) => ({ ...e, url: 'https://evil.example', index: 'x' }), 'url, index'],
   ['slack', (e: Record<string, unknown>) => ({ ...e, webhookEnv: 'OTHER_TEAMS_HOOK' }), 'webhookEnv'],
   ['slack', (e: Record<string, unknown>) => ({ ...e, payload: { text: '<!channel>' } }), 'payload'],
   [
@@ -163,9 +168,10 @@ test('an unreadable entry is reported under the receiver its file name says, and
     ['issues', 'failed'],
     ['slack', 'failed'],
     ['defectdojo', 'failed'],
+    ['elasticsearch', 'failed'],
     ['sqs', 'failed'],
   ]);
   expect(outcomes[0]!.message).toMatch(/issues-run-1\.json: skipped, its file name says issues, the entry does not/);
   expect(outcomes[1]!.message).toMatch(/slack-run-1\.json: skipped, not readable JSON/);
-  expect(readdirSync(path.join(out, 'undelivered')).filter((n) => n.endsWith('.json'))).toHaveLength(5);
+  expect(readdirSync(path.join(out, 'undelivered')).filter((n) => n.endsWith('.json'))).toHaveLength(6);
 });

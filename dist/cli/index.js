@@ -48880,7 +48880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4362);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3046);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -48895,7 +48895,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4362:
+/***/ 3046:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -49028,193 +49028,8 @@ function runUrl(ci) {
     return ci.pipelineUrl || undefined;
 }
 
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __nccwpck_require__(4296);
-;// CONCATENATED MODULE: ./src/core/text.ts
-/**
- * Text from a scanned image (package names, titles, paths, descriptions) is written by whoever built the image: in
- * a pull request, an attacker. These make it one harmless line before it reaches a log or a document.
- */
-/** C0 and C1 controls (not tab), DEL, and the bidi overrides and isolates that reorder what a reader sees. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
-/** One line, without control characters: newlines become spaces, ESC and BEL and the like are dropped. */
-function oneLine(text) {
-    return text.replace(/\r\n?|\n/g, ' ').replace(CONTROLS, '');
-}
-/**
- * For a runner's log: one line that cannot be a workflow command (`::add-mask::`, `::stop-commands::`): a line is a
- * command only when it starts with `::`, so a leading one gets a space before it.
- */
-function logLine(text) {
-    const line = oneLine(text);
-    return line.startsWith('::') ? ` ${line}` : line;
-}
-/** At most `max` characters, with an ellipsis when cut. */
-function shorten(text, max) {
-    return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
-}
-/** `https://host/api/` → `https://host/api`, `dir//` → `dir`: ready for `/more` to be appended. */
-function withoutTrailingSlashes(text) {
-    return text.replace(/\/+$/, '');
-}
-
-;// CONCATENATED MODULE: ./src/config/profiles-repo.ts
-
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-/**
- * Why a ref is not one git would take as a name (git check-ref-format's rules), or undefined. Above all it never
- * starts with `-`: git would read `--upload-pack=…` as its own option.
- */
-function refProblem(ref) {
-    if (ref.startsWith('-'))
-        return 'starts with -';
-    // eslint-disable-next-line no-control-regex
-    if (/[\x00-\x20\x7f~^:?*[\\]/.test(ref))
-        return 'has a space, a control character or one of ~ ^ : ? * [ \\';
-    if (ref.includes('..') || ref.includes('@{') || ref === '@')
-        return "has '..' or '@{', or is '@'";
-    if (ref.startsWith('/') || ref.endsWith('/') || ref.includes('//'))
-        return 'has an empty part';
-    if (ref.endsWith('.'))
-        return "ends with '.'";
-    if (ref.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock')))
-        return "has a part that starts with '.' or ends with '.lock'";
-    return undefined;
-}
-/** The host of `git@host:path` or `ssh://[user@]host/path`: never one ssh would read as an option. */
-function sshHostProblem(url) {
-    const host = url.startsWith('ssh://')
-        ? /^ssh:\/\/(?:[^@/]*@)?([^/:]*)/.exec(url)?.[1]
-        : /^git@([^:/]+):/.exec(url)?.[1];
-    return host === undefined || host === '' || host.startsWith('-');
-}
-/**
- * `owner/name[@ref]` (GitHub), or a git URL with an optional `@ref` after the path. The ref is what follows the last
- * `@` when that part has no `:` (so `git@host:org/repo` keeps its user).
- */
-function parseProfilesRepo(value, label, githubServer) {
-    const text = value.trim();
-    // user:password@ in the authority: refused before anything else reads (or prints) the value.
-    if (/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(text)) {
-        throw new errors/* ConfigError */.xL(`${label}: the URL must not carry credentials; give the token as profiles-token`);
-    }
-    const at = text.lastIndexOf('@');
-    const tail = at === -1 ? '' : text.slice(at + 1);
-    // In a URL the ref's `@` comes after the host's first `/` (`ssh://git@host/repo.git` has a user, not a ref).
-    const scheme = text.indexOf('://');
-    const pathStart = scheme === -1 ? 0 : text.indexOf('/', scheme + 3);
-    const hasRef = at > pathStart && pathStart !== -1 && tail !== '' && !tail.includes(':') && text.slice(0, at).includes('/');
-    const base = hasRef ? text.slice(0, at) : text;
-    const ref = hasRef ? tail : undefined;
-    const badRef = ref === undefined ? undefined : refProblem(ref);
-    if (badRef)
-        throw new errors/* ConfigError */.xL(`${label}: the ref '${shorten(oneLine(ref ?? ''), 100)}' ${badRef}; give a branch, tag or commit`);
-    if (/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(base)) {
-        return { url: `${withoutTrailingSlashes(githubServer)}/${base}.git`, ref };
-    }
-    if (/^git@[^:/]+:.+/.test(base) || base.startsWith('ssh://')) {
-        if (sshHostProblem(base))
-            throw new errors/* ConfigError */.xL(`${label}: '${shorten(oneLine(base), 100)}' names no ssh host`);
-        return { url: base, ref };
-    }
-    let url;
-    try {
-        url = new URL(base);
-    }
-    catch {
-        throw new errors/* ConfigError */.xL(`${label}: '${shorten(oneLine(value), 100)}' is not owner/name nor a git URL (https, ssh)`);
-    }
-    if (url.username || url.password) {
-        throw new errors/* ConfigError */.xL(`${label}: the URL must not carry credentials; give the token as profiles-token`);
-    }
-    if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) {
-        throw new errors/* ConfigError */.xL(`${label}: plain http is allowed for 127.0.0.1 and localhost only; use https`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new errors/* ConfigError */.xL(`${label}: '${url.protocol}' is not allowed; use https, ssh or owner/name`);
-    }
-    return { url: base, ref };
-}
-
-;// CONCATENATED MODULE: ./src/core/platforms.ts
-
-const DEFAULT_PLATFORM = 'linux/amd64';
-/** The `platform` option: empty (linux/amd64 of an index), `all`, or platforms like linux/arm64 (one per line). */
-function parsePlatformChoice(values) {
-    const given = values.map((v) => v.trim()).filter(Boolean);
-    if (given.length === 0)
-        return { kind: 'default' };
-    if (given.length === 1 && given[0] === 'all')
-        return { kind: 'all' };
-    for (const platform of given) {
-        if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform)) {
-            throw new errors/* ConfigError */.xL(`platform: '${platform}' is not a platform like linux/amd64 or linux/arm64/v8, or all`);
-        }
-    }
-    return { kind: 'list', platforms: [...new Set(given)] };
-}
-/** `linux/arm64` matches `linux/arm64/v8`: a platform without variant takes the index's one. */
-function matches(wanted, entry) {
-    return entry === wanted || (wanted.split('/').length === 2 && entry.startsWith(`${wanted}/`));
-}
-/**
- * The entries of an index to scan; throws an Error (the image's scan error) naming what the index has when a
- * platform asked for is not in it.
- */
-function selectPlatforms(entries, choice) {
-    if (choice.kind === 'all')
-        return entries;
-    const wanted = choice.kind === 'list' ? choice.platforms : [DEFAULT_PLATFORM];
-    return wanted.map((platform) => {
-        const found = entries.find((e) => matches(platform, e.platform));
-        if (!found) {
-            const has = entries.map((e) => e.platform).join(', ') || 'no platforms';
-            throw new Error(`the image has no ${platform} (its index has ${has}); set platform to one of them or all`);
-        }
-        return found;
-    });
-}
-
-;// CONCATENATED MODULE: ./src/config/registry-settings.ts
-
-
-/** The platform choice and the login inputs; a login given by halves is one line naming the missing half. */
-function registrySettings(values) {
-    const platforms = parsePlatformChoice(values.platform);
-    const username = values['registry-username'];
-    const password = values['registry-password'];
-    if (!username && !password)
-        return { platforms };
-    if (!username || !password) {
-        throw new errors/* ConfigError */.xL(`registry-${username ? 'password' : 'username'}: missing (the login needs both halves)`);
-    }
-    const registry = values.registry?.trim();
-    if (registry !== undefined && !/^[a-z0-9.-]+(:\d+)?$/i.test(registry)) {
-        throw new errors/* ConfigError */.xL(`registry: '${registry}' is not a registry host like registry.example.com or host:5000`);
-    }
-    return { platforms, login: { ...(registry ? { registry: registry.toLowerCase() } : {}), username, password } };
-}
-
-;// CONCATENATED MODULE: ./src/config/trivy.ts
-
-/**
- * The Trivy release vulngate runs by default; its archives' SHA-256 are pinned in src/trivy/checksums.ts, so a new
- * default goes with its checked hashes there.
- */
-const DEFAULT_TRIVY_VERSION = '0.74.0';
-const DEFAULT_TRIVY_DOWNLOAD_URL = 'https://github.com/aquasecurity/trivy/releases/download/v{version}/{asset}';
-/** Normalizes `v0.74.0` to `0.74.0`; refuses anything that is not a release version. */
-function parseTrivyVersion(text) {
-    const version = text.trim().replace(/^v/, '');
-    if (!/^\d+\.\d+\.\d+$/.test(version))
-        throw new errors/* ConfigError */.xL(`trivy-version: '${text}' is not a release version like 0.74.0`);
-    return version;
-}
-
 ;// CONCATENATED MODULE: ./src/core/severity.ts
 const SEVERITIES = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 const RANK = { UNKNOWN: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 };
@@ -49321,6 +49136,238 @@ function urlValue(label, value, allowed = ['https:', 'http:']) {
     return v;
 }
 
+;// CONCATENATED MODULE: ./src/config/elasticsearch-settings.ts
+
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/** Elasticsearch's index names: lowercase, none of \ / * ? " < > | space , # :, not starting with - _ +. */
+function indexName(label, name) {
+    if (name === '' ||
+        name === '.' ||
+        name === '..' ||
+        Buffer.byteLength(name) > 255 ||
+        name !== name.toLowerCase() ||
+        /[\\/*?"<>| ,#:]/.test(name) ||
+        /^[-_+]/.test(name)) {
+        throw new errors/* ConfigError */.xL(`${label}: '${name}' is not an index name (lowercase, no \\ / * ? " < > | space , # :, not starting with - _ +)`);
+    }
+    return name;
+}
+/** The destination, checked: https (http only to loopback), a valid index, and one way to authenticate. */
+function elasticsearchDestination({ values, label }) {
+    const url = urlValue(label('elasticsearch-url'), values['elasticsearch-url'] ?? '');
+    const { 'elasticsearch-api-key': apiKey, 'elasticsearch-username': username } = values;
+    const password = values['elasticsearch-password'];
+    if (!url) {
+        const stray = apiKey ? 'elasticsearch-api-key' : username ? 'elasticsearch-username' : undefined;
+        if (stray)
+            throw new errors/* ConfigError */.xL(`${label('elasticsearch-url')}: required with ${label(stray)}`);
+        return undefined;
+    }
+    const parsed = new URL(url);
+    if (parsed.protocol === 'http:' && !LOOPBACK.has(parsed.hostname)) {
+        throw new errors/* ConfigError */.xL(`${label('elasticsearch-url')}: plain http is allowed for 127.0.0.1 and localhost only; use https`);
+    }
+    if (apiKey && (username || password)) {
+        throw new errors/* ConfigError */.xL(`${label('elasticsearch-api-key')}: give an API key or a username and password, not both`);
+    }
+    if (Boolean(username) !== Boolean(password)) {
+        const missing = username ? 'elasticsearch-password' : 'elasticsearch-username';
+        throw new errors/* ConfigError */.xL(`${label(missing)}: required with ${label(username ? 'elasticsearch-username' : 'elasticsearch-password')}`);
+    }
+    return {
+        url,
+        index: indexName(label('elasticsearch-index'), values['elasticsearch-index']),
+        ...(apiKey ? { apiKey } : {}),
+        ...(username && password ? { username, password } : {}),
+    };
+}
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: ./src/core/text.ts
+/**
+ * Text from a scanned image (package names, titles, paths, descriptions) is written by whoever built the image: in
+ * a pull request, an attacker. These make it one harmless line before it reaches a log or a document.
+ */
+/** C0 and C1 controls (not tab), DEL, and the bidi overrides and isolates that reorder what a reader sees. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+/** One line, without control characters: newlines become spaces, ESC and BEL and the like are dropped. */
+function oneLine(text) {
+    return text.replace(/\r\n?|\n/g, ' ').replace(CONTROLS, '');
+}
+/**
+ * For a runner's log: one line that cannot be a workflow command (`::add-mask::`, `::stop-commands::`): a line is a
+ * command only when it starts with `::`, so a leading one gets a space before it.
+ */
+function logLine(text) {
+    const line = oneLine(text);
+    return line.startsWith('::') ? ` ${line}` : line;
+}
+/** At most `max` characters, with an ellipsis when cut. */
+function shorten(text, max) {
+    return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+/** `https://host/api/` → `https://host/api`, `dir//` → `dir`: ready for `/more` to be appended. */
+function withoutTrailingSlashes(text) {
+    return text.replace(/\/+$/, '');
+}
+
+;// CONCATENATED MODULE: ./src/config/profiles-repo.ts
+
+
+const profiles_repo_LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/**
+ * Why a ref is not one git would take as a name (git check-ref-format's rules), or undefined. Above all it never
+ * starts with `-`: git would read `--upload-pack=…` as its own option.
+ */
+function refProblem(ref) {
+    if (ref.startsWith('-'))
+        return 'starts with -';
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x20\x7f~^:?*[\\]/.test(ref))
+        return 'has a space, a control character or one of ~ ^ : ? * [ \\';
+    if (ref.includes('..') || ref.includes('@{') || ref === '@')
+        return "has '..' or '@{', or is '@'";
+    if (ref.startsWith('/') || ref.endsWith('/') || ref.includes('//'))
+        return 'has an empty part';
+    if (ref.endsWith('.'))
+        return "ends with '.'";
+    if (ref.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock')))
+        return "has a part that starts with '.' or ends with '.lock'";
+    return undefined;
+}
+/** The host of `git@host:path` or `ssh://[user@]host/path`: never one ssh would read as an option. */
+function sshHostProblem(url) {
+    const host = url.startsWith('ssh://')
+        ? /^ssh:\/\/(?:[^@/]*@)?([^/:]*)/.exec(url)?.[1]
+        : /^git@([^:/]+):/.exec(url)?.[1];
+    return host === undefined || host === '' || host.startsWith('-');
+}
+/**
+ * `owner/name[@ref]` (GitHub), or a git URL with an optional `@ref` after the path. The ref is what follows the last
+ * `@` when that part has no `:` (so `git@host:org/repo` keeps its user).
+ */
+function parseProfilesRepo(value, label, githubServer) {
+    const text = value.trim();
+    // user:password@ in the authority: refused before anything else reads (or prints) the value.
+    if (/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(text)) {
+        throw new errors/* ConfigError */.xL(`${label}: the URL must not carry credentials; give the token as profiles-token`);
+    }
+    const at = text.lastIndexOf('@');
+    const tail = at === -1 ? '' : text.slice(at + 1);
+    // In a URL the ref's `@` comes after the host's first `/` (`ssh://git@host/repo.git` has a user, not a ref).
+    const scheme = text.indexOf('://');
+    const pathStart = scheme === -1 ? 0 : text.indexOf('/', scheme + 3);
+    const hasRef = at > pathStart && pathStart !== -1 && tail !== '' && !tail.includes(':') && text.slice(0, at).includes('/');
+    const base = hasRef ? text.slice(0, at) : text;
+    const ref = hasRef ? tail : undefined;
+    const badRef = ref === undefined ? undefined : refProblem(ref);
+    if (badRef)
+        throw new errors/* ConfigError */.xL(`${label}: the ref '${shorten(oneLine(ref ?? ''), 100)}' ${badRef}; give a branch, tag or commit`);
+    if (/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(base)) {
+        return { url: `${withoutTrailingSlashes(githubServer)}/${base}.git`, ref };
+    }
+    if (/^git@[^:/]+:.+/.test(base) || base.startsWith('ssh://')) {
+        if (sshHostProblem(base))
+            throw new errors/* ConfigError */.xL(`${label}: '${shorten(oneLine(base), 100)}' names no ssh host`);
+        return { url: base, ref };
+    }
+    let url;
+    try {
+        url = new URL(base);
+    }
+    catch {
+        throw new errors/* ConfigError */.xL(`${label}: '${shorten(oneLine(value), 100)}' is not owner/name nor a git URL (https, ssh)`);
+    }
+    if (url.username || url.password) {
+        throw new errors/* ConfigError */.xL(`${label}: the URL must not carry credentials; give the token as profiles-token`);
+    }
+    if (url.protocol === 'http:' && !profiles_repo_LOOPBACK.has(url.hostname)) {
+        throw new errors/* ConfigError */.xL(`${label}: plain http is allowed for 127.0.0.1 and localhost only; use https`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new errors/* ConfigError */.xL(`${label}: '${url.protocol}' is not allowed; use https, ssh or owner/name`);
+    }
+    return { url: base, ref };
+}
+
+;// CONCATENATED MODULE: ./src/core/platforms.ts
+
+const DEFAULT_PLATFORM = 'linux/amd64';
+/** The `platform` option: empty (linux/amd64 of an index), `all`, or platforms like linux/arm64 (one per line). */
+function parsePlatformChoice(values) {
+    const given = values.map((v) => v.trim()).filter(Boolean);
+    if (given.length === 0)
+        return { kind: 'default' };
+    if (given.length === 1 && given[0] === 'all')
+        return { kind: 'all' };
+    for (const platform of given) {
+        if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform)) {
+            throw new errors/* ConfigError */.xL(`platform: '${platform}' is not a platform like linux/amd64 or linux/arm64/v8, or all`);
+        }
+    }
+    return { kind: 'list', platforms: [...new Set(given)] };
+}
+/** `linux/arm64` matches `linux/arm64/v8`: a platform without variant takes the index's one. */
+function matches(wanted, entry) {
+    return entry === wanted || (wanted.split('/').length === 2 && entry.startsWith(`${wanted}/`));
+}
+/**
+ * The entries of an index to scan; throws an Error (the image's scan error) naming what the index has when a
+ * platform asked for is not in it.
+ */
+function selectPlatforms(entries, choice) {
+    if (choice.kind === 'all')
+        return entries;
+    const wanted = choice.kind === 'list' ? choice.platforms : [DEFAULT_PLATFORM];
+    return wanted.map((platform) => {
+        const found = entries.find((e) => matches(platform, e.platform));
+        if (!found) {
+            const has = entries.map((e) => e.platform).join(', ') || 'no platforms';
+            throw new Error(`the image has no ${platform} (its index has ${has}); set platform to one of them or all`);
+        }
+        return found;
+    });
+}
+
+;// CONCATENATED MODULE: ./src/config/registry-settings.ts
+
+
+/** The platform choice and the login inputs; a login given by halves is one line naming the missing half. */
+function registrySettings(values) {
+    const platforms = parsePlatformChoice(values.platform);
+    const username = values['registry-username'];
+    const password = values['registry-password'];
+    if (!username && !password)
+        return { platforms };
+    if (!username || !password) {
+        throw new errors/* ConfigError */.xL(`registry-${username ? 'password' : 'username'}: missing (the login needs both halves)`);
+    }
+    const registry = values.registry?.trim();
+    if (registry !== undefined && !/^[a-z0-9.-]+(:\d+)?$/i.test(registry)) {
+        throw new errors/* ConfigError */.xL(`registry: '${registry}' is not a registry host like registry.example.com or host:5000`);
+    }
+    return { platforms, login: { ...(registry ? { registry: registry.toLowerCase() } : {}), username, password } };
+}
+
+;// CONCATENATED MODULE: ./src/config/trivy.ts
+
+/**
+ * The Trivy release vulngate runs by default; its archives' SHA-256 are pinned in src/trivy/checksums.ts, so a new
+ * default goes with its checked hashes there.
+ */
+const DEFAULT_TRIVY_VERSION = '0.74.0';
+const DEFAULT_TRIVY_DOWNLOAD_URL = 'https://github.com/aquasecurity/trivy/releases/download/v{version}/{asset}';
+/** Normalizes `v0.74.0` to `0.74.0`; refuses anything that is not a release version. */
+function parseTrivyVersion(text) {
+    const version = text.trim().replace(/^v/, '');
+    if (!/^\d+\.\d+\.\d+$/.test(version))
+        throw new errors/* ConfigError */.xL(`trivy-version: '${text}' is not a release version like 0.74.0`);
+    return version;
+}
+
 ;// CONCATENATED MODULE: ./src/config/message-attributes.ts
 
 
@@ -49393,6 +49440,7 @@ function identityRules(items, label) {
 
 
 
+
 /** Images are looked for in tar_images/ unless only code directories or SBOMs were asked for. */
 const DEFAULT_IMAGE_GLOBS = ['tar_images/*.tar'];
 function settings_scanSource(values) {
@@ -49424,6 +49472,7 @@ function destinationsOf(delivery) {
     const { sqs, defectDojo: dd } = delivery;
     return {
         sqs: sqs && { queueUrl: sqs.queueUrl, region: sqs.region },
+        elasticsearch: delivery.elasticsearch,
         defectDojo: dd && {
             url: dd.url,
             token: dd.token,
@@ -49531,12 +49580,13 @@ function settings_deliveryOptions(options, ci, env = {}) {
             userAttributes: parseMessageAttributes(values['sqs-message-attributes'] ?? '', label('sqs-message-attributes')),
         }
         : undefined;
+    const elasticsearch = elasticsearchDestination(options);
     const url = defectDojoUrl(options);
     const token = values['defectdojo-token'] ?? '';
     if (!url) {
         if (token !== '')
             throw new errors/* ConfigError */.xL(`${label('defectdojo-url')}: required with ${label('defectdojo-token')}`);
-        return { sqs, failure: values['forward-failure'], trackers };
+        return { sqs, elasticsearch, failure: values['forward-failure'], trackers };
     }
     if (token === '') {
         throw new errors/* ConfigError */.xL(`${label('defectdojo-token')}: required with ${label('defectdojo-url')} (an API v2 key of a user that ` +
@@ -49545,6 +49595,7 @@ function settings_deliveryOptions(options, ci, env = {}) {
     const onDefaultBranch = ci.defaultBranch !== '' && ci.ref === ci.defaultBranch;
     return {
         sqs,
+        elasticsearch,
         failure: values['forward-failure'],
         trackers,
         defectDojo: {
@@ -49584,6 +49635,7 @@ function ddSeverity(label, value) {
 
 ;// CONCATENATED MODULE: ./src/config/replay-settings.ts
 
+
 /*
  * `vulngate forward`'s settings: the spool it replays says what to send, and this job says everything else —
  * where to, with what credentials, and (through its profile) who is told.
@@ -49597,6 +49649,7 @@ function replayDestinations(options, env, ci) {
     const { values } = options;
     return {
         sqs: { queueUrl: values['sqs-queue-url'], region: values['aws-region'] },
+        elasticsearch: elasticsearchDestination(options),
         defectDojo: {
             url: defectDojoUrl(options),
             token: values['defectdojo-token'],
@@ -49864,6 +49917,35 @@ const DELIVERY_OPTIONS = {
         default: 'Bug',
         commands: ALL_COMMANDS,
         cli: { placeholder: 'type' },
+    }),
+    'elasticsearch-url': textOption({
+        help: 'Index every finding and target summary into this Elasticsearch 8 or OpenSearch 2 (the _bulk API): https, ' +
+            'or http to 127.0.0.1 or localhost.',
+        commands: ALL_COMMANDS,
+        cli: { placeholder: 'url' },
+    }),
+    'elasticsearch-index': textOption({
+        help: 'The index (or an alias to one) the documents go to; deploy/elasticsearch/index-template.json maps it.',
+        default: 'vulngate-findings',
+        commands: ALL_COMMANDS,
+        cli: { placeholder: 'name' },
+    }),
+    'elasticsearch-api-key': textOption({
+        help: 'An Elasticsearch API key (the base64 id:key) for elasticsearch-url.',
+        secret: true,
+        commands: ALL_COMMANDS,
+        envOnly: true,
+    }),
+    'elasticsearch-username': textOption({
+        help: 'Basic auth user for elasticsearch-url (OpenSearch security), with elasticsearch-password.',
+        commands: ALL_COMMANDS,
+        cli: { placeholder: 'user' },
+    }),
+    'elasticsearch-password': textOption({
+        help: 'Basic auth password for elasticsearch-username.',
+        secret: true,
+        commands: ALL_COMMANDS,
+        envOnly: true,
     }),
     'forward-failure': choiceOption({
         help: 'What a forwarding failure does: warn, or fail the run with exit code 4. Undelivered data is kept ' +
@@ -56376,6 +56458,188 @@ const defectDojoReceiver = {
     secrets: (to) => [to.defectDojo?.token],
 };
 
+// EXTERNAL MODULE: ./src/delivery/receivers/sqs/messages.ts
+var sqs_messages = __nccwpck_require__(7947);
+;// CONCATENATED MODULE: ./src/delivery/receivers/elasticsearch/bulk.ts
+
+
+
+
+/** Elasticsearch's default http.max_content_length is 100 MB; 5 MB per request is its own advice for _bulk. */
+const MAX_BULK_BYTES = 5 * 1024 * 1024;
+/** A bulk request's body: an action line and a source line per document, each chunk at most maxBytes. */
+function* bulkChunks(index, docs, maxBytes = MAX_BULK_BYTES) {
+    let lines = [];
+    let chunk = [];
+    let size = 0;
+    for (const doc of docs) {
+        const pair = `${JSON.stringify({ index: { _index: index, _id: doc.id } })}\n${JSON.stringify(doc.document)}\n`;
+        const bytes = Buffer.byteLength(pair);
+        if (chunk.length > 0 && size + bytes > maxBytes) {
+            yield { body: lines.join(''), docs: chunk };
+            lines = [];
+            chunk = [];
+            size = 0;
+        }
+        lines.push(pair);
+        chunk.push(doc);
+        size += bytes;
+    }
+    if (chunk.length > 0)
+        yield { body: lines.join(''), docs: chunk };
+}
+function authorization(to) {
+    if (to.apiKey)
+        return { Authorization: `ApiKey ${to.apiKey}` };
+    if (to.username && to.password) {
+        return { Authorization: `Basic ${Buffer.from(`${to.username}:${to.password}`).toString('base64')}` };
+    }
+    return {};
+}
+/** Every form in which a server might echo the credential back: as given, and as sent. */
+function elasticsearchSecrets(to) {
+    const basic = to.username && to.password ? Buffer.from(`${to.username}:${to.password}`).toString('base64') : '';
+    return [to.apiKey, to.password, basic || undefined];
+}
+/**
+ * The item's error in one line of at most 200 characters: a mapping error quotes the field's value, which an image's
+ * author wrote, so it is flattened to one line before it reaches a log or the spool.
+ */
+function itemReason(item) {
+    const reason = item.error?.reason ? `: ${oneLine(item.error.reason).slice(0, 200)}` : '';
+    return `${item.status ?? '?'} ${oneLine(item.error?.type ?? 'error')}${reason}`;
+}
+/** One chunk; items refused for load (429) or on the server's side (5xx) are sent again with the retry helper. */
+async function sendChunk(http, to, docs, policy) {
+    const index = to.index;
+    let pending = docs;
+    const refused = [];
+    let delivered = 0;
+    const attempt = async () => {
+        const body = [...bulkChunks(index, pending, Number.MAX_SAFE_INTEGER)][0]?.body ?? '';
+        const answer = await http.send({
+            method: 'POST',
+            url: joinUrl(to.url ?? '', '/_bulk'),
+            headers: { 'Content-Type': 'application/x-ndjson' },
+            body,
+        });
+        const items = (answer.json().items ?? []).map((entry) => Object.values(entry)[0] ?? {});
+        const again = [];
+        let lastReason = '';
+        pending.forEach((doc, i) => {
+            const item = items[i] ?? { error: { type: 'no answer for this document' } };
+            const status = item.status ?? 0;
+            if (status >= 200 && status < 300)
+                delivered += 1;
+            else if (status === 429 || status >= 500) {
+                again.push(doc);
+                lastReason = itemReason(item);
+            }
+            else
+                refused.push({ doc, reason: itemReason(item) });
+        });
+        pending = again;
+        if (pending.length > 0)
+            throw new lib_retry/* RetryableError */.dw(lastReason);
+    };
+    try {
+        await (0,lib_retry/* retry */.L5)(policy, attempt, { classify: (err) => ({ retry: err instanceof lib_retry/* RetryableError */.dw }) });
+    }
+    catch (err) {
+        const reason = (0,errors/* describeError */.Uc)(err);
+        // Whatever was not confirmed stays undelivered: a whole request that failed takes every pending document.
+        refused.push(...pending.map((doc) => ({ doc, reason })));
+    }
+    return { delivered, refused };
+}
+/** Indexes every document; never throws: what was not indexed is returned with why. */
+async function sendBulk(args) {
+    const { to } = args;
+    const http = httpClient({
+        service: 'Elasticsearch',
+        credential: { origin: to.url ?? '', headers: authorization(to) },
+        secrets: elasticsearchSecrets(to),
+        retry: args.retry,
+        timeoutMs: args.timeoutMs,
+    });
+    const delivery = { delivered: 0, undelivered: [] };
+    for (const chunk of bulkChunks(to.index, args.docs)) {
+        const { delivered, refused } = await sendChunk(http, to, chunk.docs, args.retry);
+        delivery.delivered += delivered;
+        delivery.undelivered.push(...refused);
+    }
+    return delivery;
+}
+
+;// CONCATENATED MODULE: ./src/delivery/receivers/elasticsearch/receiver.ts
+
+
+
+
+const isDocument = (value) => {
+    const d = value;
+    return (typeof d === 'object' &&
+        d !== null &&
+        typeof d.id === 'string' &&
+        /^[0-9a-f]{64}$/.test(d.id) &&
+        typeof d.document === 'object' &&
+        d.document !== null &&
+        !Array.isArray(d.document));
+};
+/**
+ * Elasticsearch 8 and OpenSearch 2 through the _bulk API, for teams without the SQS → Fluentd hop: the documents are
+ * the SQS messages' (one shape for both paths), each under the id SQS deduplicates it by, so a retried or replayed
+ * document overwrites itself instead of counting twice.
+ */
+const elasticsearchReceiver = {
+    name: 'elasticsearch',
+    stage: 'records',
+    async plan(run, context) {
+        if (!run.options.elasticsearch)
+            return undefined;
+        const identity = { scanId: run.scanId, timestamp: context.now.toISOString(), ci: run.ci };
+        const documents = (0,sqs_messages/* buildMessages */.Pm)({ identity, results: run.results }).map((m) => ({
+            id: m.deduplicationId,
+            document: m.document,
+        }));
+        const createdAt = context.now.toISOString();
+        return { entry: { version: 1, sink: 'elasticsearch', createdAt, reasons: ['not sent yet'], documents } };
+    },
+    async send(entry, to, context) {
+        const es = to.elasticsearch;
+        if (!es?.url) {
+            return { status: 'skipped', message: 'Elasticsearch: a cluster is needed to send it (elasticsearch-url)' };
+        }
+        const delivery = await sendBulk({
+            to: es,
+            docs: entry.documents,
+            retry: context.retry ?? lib_retry/* DEFAULT_RETRY */.vI,
+            timeoutMs: context.timeoutMs ?? 60_000,
+        });
+        const where = `${es.url} index ${es.index}`;
+        const message = `Elasticsearch: indexed ${delivery.delivered} of ${entry.documents.length} documents into ${where}`;
+        if (delivery.undelivered.length === 0)
+            return { status: 'delivered', message };
+        context.logger.info(message);
+        const reasons = [...new Set(delivery.undelivered.map((u) => u.reason))];
+        return {
+            status: 'failed',
+            message: `Elasticsearch: ${delivery.undelivered.length} document(s) not indexed (${reasons[0]})`,
+            left: { ...entry, reasons, documents: delivery.undelivered.map((u) => u.doc) },
+        };
+    },
+    check(entry) {
+        const extra = unexpectedKeys(entry, [...ENTRY_FIELDS, 'documents']);
+        if (extra.length > 0)
+            return namesMoreThanWhat(extra);
+        const { documents } = entry;
+        return Array.isArray(documents) && documents.every(isDocument)
+            ? undefined
+            : 'an Elasticsearch entry without documents';
+    },
+    secrets: (to) => (to.elasticsearch ? elasticsearchSecrets(to.elasticsearch) : []),
+};
+
 ;// CONCATENATED MODULE: ./src/delivery/receivers/issues/sync.ts
 
 
@@ -57720,8 +57984,6 @@ const slackReceiver = {
     secrets: (to) => [to.notify?.slack ? to.env[to.notify.slack.webhookEnv] : undefined],
 };
 
-// EXTERNAL MODULE: ./src/delivery/receivers/sqs/messages.ts
-var sqs_messages = __nccwpck_require__(7947);
 ;// CONCATENATED MODULE: ./src/delivery/receivers/sqs/receiver.ts
 
 
@@ -57801,11 +58063,18 @@ const sqsReceiver = {
 
 
 
+
 /**
  * Every receiver, in the order a run delivers to them (within each stage). Adding one: a folder beside these that
  * implements Receiver (receiver.ts), and its line here.
  */
-const RECEIVERS = [sqsReceiver, defectDojoReceiver, slackReceiver, issuesReceiver];
+const RECEIVERS = [
+    sqsReceiver,
+    elasticsearchReceiver,
+    defectDojoReceiver,
+    slackReceiver,
+    issuesReceiver,
+];
 
 ;// CONCATENATED MODULE: ./src/delivery/deliver.ts
 
@@ -64385,12 +64654,14 @@ function sha256Hex(data) {
 /* unused harmony export MESSAGE_SCHEMA_VERSION */
 /* harmony import */ var _core_hash_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(299);
 
-const MESSAGE_SCHEMA_VERSION = 1;
+/** 2: the ECS fields (`@timestamp`, `vulnerability.*`, `package.*`, `container.image.name`) beside vulngate's own. */
+const MESSAGE_SCHEMA_VERSION = 2;
 function common(identity, results) {
     const { ci } = identity;
     return {
         schemaVersion: MESSAGE_SCHEMA_VERSION,
         scanId: identity.scanId,
+        '@timestamp': identity.timestamp,
         timestamp: identity.timestamp,
         repository: ci.repository,
         ref: ci.ref,
@@ -64418,11 +64689,20 @@ function buildMessages(args) {
 }
 function findingMessage(identity, base, f) {
     const key = f.fingerprint;
+    const deduplicationId = (0,_core_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .sha256Hex */ .f)(`${identity.scanId}\u0000${key}`);
     return {
         key,
         document: {
             ...base,
+            // The index's _id (the Elasticsearch receiver, Fluentd's id_key): a resent document overwrites itself.
+            documentId: deduplicationId,
             type: 'finding',
+            'container.image.name': f.image,
+            'vulnerability.id': f.id,
+            'vulnerability.severity': f.severity,
+            'vulnerability.score.base': f.cvss ?? null,
+            'package.name': f.package,
+            'package.version': f.installedVersion,
             image: f.image,
             targetKind: f.targetKind,
             target: f.target,
@@ -64430,7 +64710,6 @@ function findingMessage(identity, base, f) {
             packageType: f.type,
             kind: f.kind,
             vulnerabilityId: f.id,
-            package: f.package,
             pkgId: f.pkgId,
             purl: f.purl,
             installedVersion: f.installedVersion,
@@ -64457,21 +64736,25 @@ function findingMessage(identity, base, f) {
         },
         attributes: { type: 'finding', severity: f.severity, decision: f.decision },
         groupId: groupIdFor(f.image),
-        deduplicationId: (0,_core_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .sha256Hex */ .f)(`${identity.scanId}\u0000${key}`),
+        deduplicationId,
     };
 }
 function imageMessage(identity, base, image) {
     const key = (0,_core_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .sha256Hex */ .f)(`summary\u0000${image.name}`);
+    const deduplicationId = (0,_core_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .sha256Hex */ .f)(`${identity.scanId}\u0000${key}`);
     const verdict = image.counts.blocking > 0 ? 'fail' : 'pass';
     return {
         key,
         document: {
             ...base,
+            documentId: deduplicationId,
             type: 'image-summary',
+            'container.image.name': image.name,
             image: image.name,
             targetKind: image.kind,
             report: image.report,
             os: image.os ?? null,
+            osEndOfLife: image.endOfLife ?? false,
             verdict,
             blocking: image.counts.blocking,
             excepted: image.counts.excepted,
@@ -64486,7 +64769,7 @@ function imageMessage(identity, base, image) {
         },
         attributes: { type: 'image-summary', severity: 'NONE', decision: verdict },
         groupId: groupIdFor(image.name),
-        deduplicationId: (0,_core_hash_js__WEBPACK_IMPORTED_MODULE_0__/* .sha256Hex */ .f)(`${identity.scanId}\u0000${key}`),
+        deduplicationId,
     };
 }
 /** Long text fields are dropped first when a message is over the queue's size limit. */

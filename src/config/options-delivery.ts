@@ -165,6 +165,36 @@ export const DELIVERY_OPTIONS = {
     commands: ALL_COMMANDS,
     cli: { placeholder: 'type' },
   }),
+  'elasticsearch-url': textOption({
+    help:
+      'Index every finding and target summary into this Elasticsearch 8 or OpenSearch 2 (the _bulk API): https, ' +
+      'or http to 127.0.0.1 or localhost.',
+    commands: ALL_COMMANDS,
+    cli: { placeholder: 'url' },
+  }),
+  'elasticsearch-index': textOption({
+    help: 'The index (or an alias to one) the documents go to; deploy/elasticsearch/index-template.json maps it.',
+    default: 'vulngate-findings',
+    commands: ALL_COMMANDS,
+    cli: { placeholder: 'name' },
+  }),
+  'elasticsearch-api-key': textOption({
+    help: 'An Elasticsearch API key (the base64 id:key) for elasticsearch-url.',
+    secret: true,
+    commands: ALL_COMMANDS,
+    envOnly: true,
+  }),
+  'elasticsearch-username': textOption({
+    help: 'Basic auth user for elasticsearch-url (OpenSearch security), with elasticsearch-password.',
+    commands: ALL_COMMANDS,
+    cli: { placeholder: 'user' },
+  }),
+  'elasticsearch-password': textOption({
+    help: 'Basic auth password for elasticsearch-username.',
+    secret: true,
+    commands: ALL_COMMANDS,
+    envOnly: true,
+  }),
   'forward-failure': choiceOption({
     help:
       'What a forwarding failure does: warn, or fail the run with exit code 4. Undelivered data is kept ' +

@@ -1,5 +1,6 @@
 import type { CiContext } from './ci-context.js';
 import type { OptionSet } from './options.js';
+import { elasticsearchDestination } from './elasticsearch-settings.js';
 import {
   centralProfiles,
   defectDojoUrl,
@@ -22,6 +23,7 @@ export function replayDestinations(options: OptionSet, env: NodeJS.ProcessEnv, c
   const { values } = options;
   return {
     sqs: { queueUrl: values['sqs-queue-url'], region: values['aws-region'] },
+    elasticsearch: elasticsearchDestination(options),
     defectDojo: {
       url: defectDojoUrl(options),
       token: values['defectdojo-token'],

@@ -11,6 +11,7 @@ import { parseMessageAttributes } from './message-attributes.js';
 import type { OptionLabel, OptionSet } from './options.js';
 import { urlValue } from './values.js';
 import { identityRules } from './identity-rules.js';
+import { elasticsearchDestination, type ElasticsearchDestination } from './elasticsearch-settings.js';
 
 export type GateSource =
   { kind: 'scan'; images: string[]; fs: string[]; sboms: string[] } | { kind: 'reports'; reports: string[] };
@@ -104,6 +105,7 @@ export interface TrackerCredentials {
 export interface DeliveryOptions {
   sqs?: SqsOptions;
   defectDojo?: DefectDojoOptions;
+  elasticsearch?: ElasticsearchDestination;
   failure: 'warn' | 'fail';
   /** For the profile's notify.issues. */
   trackers?: TrackerCredentials;
@@ -139,6 +141,7 @@ export interface DefectDojoDestination {
 export interface DeliveryDestinations {
   sqs?: { queueUrl?: string; region?: string };
   defectDojo?: DefectDojoDestination;
+  elasticsearch?: ElasticsearchDestination;
   trackers: TrackerCredentials;
 }
 
@@ -147,6 +150,7 @@ export function destinationsOf(delivery: DeliveryOptions): DeliveryDestinations 
   const { sqs, defectDojo: dd } = delivery;
   return {
     sqs: sqs && { queueUrl: sqs.queueUrl, region: sqs.region },
+    elasticsearch: delivery.elasticsearch,
     defectDojo: dd && {
       url: dd.url,
       token: dd.token,
@@ -299,11 +303,12 @@ export function deliveryOptions(options: OptionSet, ci: CiContext, env: NodeJS.P
         userAttributes: parseMessageAttributes(values['sqs-message-attributes'] ?? '', label('sqs-message-attributes')),
       }
     : undefined;
+  const elasticsearch = elasticsearchDestination(options);
   const url = defectDojoUrl(options);
   const token = values['defectdojo-token'] ?? '';
   if (!url) {
     if (token !== '') throw new ConfigError(`${label('defectdojo-url')}: required with ${label('defectdojo-token')}`);
-    return { sqs, failure: values['forward-failure'], trackers };
+    return { sqs, elasticsearch, failure: values['forward-failure'], trackers };
   }
   if (token === '') {
     throw new ConfigError(
@@ -314,6 +319,7 @@ export function deliveryOptions(options: OptionSet, ci: CiContext, env: NodeJS.P
   const onDefaultBranch = ci.defaultBranch !== '' && ci.ref === ci.defaultBranch;
   return {
     sqs,
+    elasticsearch,
     failure: values['forward-failure'],
     trackers,
     defectDojo: {

@@ -71,10 +71,16 @@ test('standard queue: one message per finding and one summary per image, exact b
   ]);
   expect(new Set(docs.map((d) => d.scanId)).size).toBe(1);
   expect(new Set(docs.map((d) => d.targetKind))).toEqual(new Set(['image']));
-  const musl = findings.find((d) => d.package === 'musl')!;
+  const musl = findings.find((d) => d['package.name'] === 'musl')!;
   expect(musl).toMatchObject({
-    schemaVersion: 1,
+    schemaVersion: 2,
+    '@timestamp': '2026-11-23T10:00:00.000Z',
     timestamp: '2026-11-23T10:00:00.000Z',
+    'container.image.name': 'ghcr.io/aquasecurity/trivy-test-images:alpine-39',
+    'vulnerability.id': 'CVE-2019-14697',
+    'vulnerability.severity': 'CRITICAL',
+    'vulnerability.score.base': 9.8,
+    'package.version': '1.1.20-r4',
     repository: 'acme/shop',
     ref: 'main',
     commit: 'b'.repeat(40),
@@ -89,7 +95,8 @@ test('standard queue: one message per finding and one summary per image, exact b
     decision: 'blocking',
     reason: 'severity CRITICAL is at or above HIGH and fixed in 1.1.20-r5',
   });
-  const attributes = received.find((m) => JSON.parse(m.body).package === 'musl')!.attributes;
+  expect(musl.documentId).toMatch(/^[0-9a-f]{64}$/);
+  const attributes = received.find((m) => JSON.parse(m.body)['package.name'] === 'musl')!.attributes;
   expect(attributes).toEqual({
     type: 'finding',
     severity: 'CRITICAL',

@@ -3,9 +3,14 @@ import { sha256Hex as hash } from '../../../core/hash.js';
 import type { JudgedFinding } from '../../../core/finding.js';
 import type { GateResults, ResultsImage } from '../../../core/results.js';
 
-export const MESSAGE_SCHEMA_VERSION = 1;
+/** 2: the ECS fields (`@timestamp`, `vulnerability.*`, `package.*`, `container.image.name`) beside vulngate's own. */
+export const MESSAGE_SCHEMA_VERSION = 2;
 
-/** One flat JSON document, ready to index (Fluentd in_sqs → Elasticsearch). */
+/**
+ * One flat JSON document, ready to index: the same for SQS (Fluentd in_sqs → Elasticsearch) and the Elasticsearch
+ * receiver. Where the Elastic Common Schema has a name it is used too (dotted keys: Elasticsearch and OpenSearch index
+ * them as objects), so dashboards built on ECS work; the mapping is deploy/elasticsearch/index-template.json.
+ */
 export type SqsDocument = Record<string, string | number | boolean | string[] | null>;
 
 export interface SqsMessage {
@@ -31,6 +36,7 @@ function common(identity: ScanIdentity, results: GateResults): SqsDocument {
   return {
     schemaVersion: MESSAGE_SCHEMA_VERSION,
     scanId: identity.scanId,
+    '@timestamp': identity.timestamp,
     timestamp: identity.timestamp,
     repository: ci.repository,
     ref: ci.ref,
@@ -61,11 +67,20 @@ export function buildMessages(args: { identity: ScanIdentity; results: GateResul
 
 function findingMessage(identity: ScanIdentity, base: SqsDocument, f: JudgedFinding): SqsMessage {
   const key = f.fingerprint;
+  const deduplicationId = hash(`${identity.scanId}\u0000${key}`);
   return {
     key,
     document: {
       ...base,
+      // The index's _id (the Elasticsearch receiver, Fluentd's id_key): a resent document overwrites itself.
+      documentId: deduplicationId,
       type: 'finding',
+      'container.image.name': f.image,
+      'vulnerability.id': f.id,
+      'vulnerability.severity': f.severity,
+      'vulnerability.score.base': f.cvss ?? null,
+      'package.name': f.package,
+      'package.version': f.installedVersion,
       image: f.image,
       targetKind: f.targetKind,
       target: f.target,
@@ -73,7 +88,6 @@ function findingMessage(identity: ScanIdentity, base: SqsDocument, f: JudgedFind
       packageType: f.type,
       kind: f.kind,
       vulnerabilityId: f.id,
-      package: f.package,
       pkgId: f.pkgId,
       purl: f.purl,
       installedVersion: f.installedVersion,
@@ -100,22 +114,26 @@ function findingMessage(identity: ScanIdentity, base: SqsDocument, f: JudgedFind
     },
     attributes: { type: 'finding', severity: f.severity, decision: f.decision },
     groupId: groupIdFor(f.image),
-    deduplicationId: hash(`${identity.scanId}\u0000${key}`),
+    deduplicationId,
   };
 }
 
 function imageMessage(identity: ScanIdentity, base: SqsDocument, image: ResultsImage): SqsMessage {
   const key = hash(`summary\u0000${image.name}`);
+  const deduplicationId = hash(`${identity.scanId}\u0000${key}`);
   const verdict = image.counts.blocking > 0 ? 'fail' : 'pass';
   return {
     key,
     document: {
       ...base,
+      documentId: deduplicationId,
       type: 'image-summary',
+      'container.image.name': image.name,
       image: image.name,
       targetKind: image.kind,
       report: image.report,
       os: image.os ?? null,
+      osEndOfLife: image.endOfLife ?? false,
       verdict,
       blocking: image.counts.blocking,
       excepted: image.counts.excepted,
@@ -130,7 +148,7 @@ function imageMessage(identity: ScanIdentity, base: SqsDocument, image: ResultsI
     },
     attributes: { type: 'image-summary', severity: 'NONE', decision: verdict },
     groupId: groupIdFor(image.name),
-    deduplicationId: hash(`${identity.scanId}\u0000${key}`),
+    deduplicationId,
   };
 }
 
