@@ -45,9 +45,9 @@ test('saved after the first (failing) job, restored by the next without a regist
   await writeFixtureImages(images, ['debian-app']);
   // Same path in both jobs, as RUNNER_TEMP is on a runner: the cache version covers the paths.
   const cacheDir = path.join(tmp(), 'trivy-cache');
-  const job = async () => {
+  const job = async (event = 'push', imageDir = images) => {
     const { env, outputFile } = actionEnvironment({
-      images: `${images}/*.tar`,
+      images: `${imageDir}/*.tar`,
       'cache-dir': cacheDir,
       'db-repository': registry.repository('aquasecurity/trivy-db'),
       'java-db': 'false',
@@ -64,6 +64,7 @@ test('saved after the first (failing) job, restored by the next without a regist
       ACTIONS_RESULTS_URL: results.resultsUrl,
       ACTIONS_RUNTIME_TOKEN: results.runtimeToken,
       GITHUB_WORKSPACE: tmp(),
+      GITHUB_EVENT_NAME: event,
     };
     process.exitCode = undefined;
     await run(process.env);
@@ -107,6 +108,15 @@ test('saved after the first (failing) job, restored by the next without a regist
   expect(written.join('')).toContain(
     'the report of an earlier run (same image, Trivy, DBs, flags and VEX: result cache)',
   );
+  expect(results.caches).toHaveLength(2);
+
+  // A pull_request_target run scans a fork's tarball in the default branch's cache scope: it adds to the cache on
+  // disk (a new image), and saves nothing, so a later push run never restores what the fork's input made.
+  const forkImages = tmp();
+  await writeFixtureImages(forkImages, ['node-app']);
+  const fork = await job('pull_request_target', forkImages);
+  expect(fork.exitCode).toBe(1);
+  expect(written.join('')).toContain('The layer cache is not saved from a pull_request_target run');
   expect(results.caches).toHaveLength(2);
 }, 120_000);
 

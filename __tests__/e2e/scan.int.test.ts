@@ -181,7 +181,7 @@ exceptions:
       'scans (2 at a time)',
       'stopping the local server',
       'reading reports, SBOMs',
-      'judging, baseline',
+      'judging, comparing with the last scan',
       'writing outputs',
       'deliveries',
       'whole run',

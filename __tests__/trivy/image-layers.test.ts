@@ -61,3 +61,13 @@ test('what cannot be read throws, so the image is scanned alone and Trivy says w
   await writeFile(path.join(dir, 'empty-layout', 'index.json'), '{"manifests": []}');
   await expect(readImageLayers(path.join(dir, 'empty-layout'))).rejects.toThrow(/bad digest/);
 });
+
+test('an archive with entries twice (two manifests, two configs) is refused: readers disagree on which counts', async () => {
+  const dir = tmp();
+  const archive = await dockerSaveArchive(spec);
+  const other = await dockerSaveArchive({ ...spec, repoTag: 'shop/evil:1' });
+  // The same archive with another archive's entries appended after it: manifest.json twice.
+  const end = archive.length - 1024; // two zero blocks close a tar
+  writeFileSync(path.join(dir, 'twice.tar'), Buffer.concat([archive.subarray(0, end), other]));
+  await expect(readImageLayers(path.join(dir, 'twice.tar'))).rejects.toThrow(/^ambiguous entry /);
+});

@@ -120,16 +120,23 @@ test('the store: a torn or foreign file is a miss, the least recently used go be
   expect(await cache.get('a')).toBeUndefined();
   await cache.put('a', '{"SchemaVersion":2}');
   expect(await cache.get('a')).toBe('{"SchemaVersion":2}');
+  // JSON that is not a Trivy report is a miss too.
+  writeFileSync(path.join(dir, 'null.json'), 'null');
+  expect(await cache.get('null')).toBeUndefined();
   writeFileSync(path.join(dir, 'torn.json'), '{"Schema');
   expect(await cache.get('torn')).toBeUndefined();
-  writeFileSync(path.join(dir, 'x.json.123.partial'), '{');
+  // An interrupted write's leftover (hours old) goes; another process's write under way (just now) stays.
+  writeFileSync(path.join(dir, 'x.json.old.partial'), '{');
+  utimesSync(path.join(dir, 'x.json.old.partial'), new Date(0), new Date(0));
+  writeFileSync(path.join(dir, 'y.json.now.partial'), '{');
   for (const [i, key] of ['b', 'c', 'd'].entries()) {
     await cache.put(key, '{}');
     const when = new Date(Date.UTC(2026, 0, 1 + i));
     utimesSync(path.join(dir, `${key}.json`), when, when);
   }
-  // 'a' was used last (now), then d, c, b; 'torn' is the oldest of all.
+  // 'a' was used last (now), then d, c, b; 'torn' and 'null' are the oldest of all.
   utimesSync(path.join(dir, 'torn.json'), new Date(0), new Date(0));
-  expect(await cache.prune(3)).toBe(2);
-  expect(readdirSync(dir).sort()).toEqual(['a.json', 'c.json', 'd.json']);
+  utimesSync(path.join(dir, 'null.json'), new Date(0), new Date(0));
+  expect(await cache.prune(3)).toBe(3);
+  expect(readdirSync(dir).sort()).toEqual(['a.json', 'c.json', 'd.json', 'y.json.now.partial']);
 });

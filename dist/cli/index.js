@@ -54983,13 +54983,16 @@ var undici = __nccwpck_require__(6752);
 const MIN_LENGTH = 4;
 /** A webhook URL's path segments this long are its token parts; shorter ones (`services`, `T0000`) are names. */
 const MIN_URL_SEGMENT = 12;
-/** `Basic dXNlcjp0b2tlbg==` → `user:token` and `token`; `Bearer x` / `Token x` → `x`. */
+/**
+ * `Basic dXNlcjp0b2tlbg==` → `user:token` and `token`; `ApiKey aWQ6a2V5` (Elasticsearch: base64 of `id:key`) → `id:key`
+ * and `key`; `Bearer x` / `Token x` → `x`.
+ */
 function headerCredentials(value) {
-    const match = /^(Basic|Bearer|Token)\s+(\S+)$/i.exec(value.trim());
+    const match = /^(Basic|ApiKey|Bearer|Token)\s+(\S+)$/i.exec(value.trim());
     if (!match?.[2])
         return [];
     const credential = match[2];
-    if (match[1]?.toLowerCase() !== 'basic')
+    if (!['basic', 'apikey'].includes(match[1]?.toLowerCase() ?? ''))
         return [credential];
     const pair = Buffer.from(credential, 'base64').toString('utf8');
     const colon = pair.indexOf(':');
@@ -56473,7 +56476,8 @@ function* bulkChunks(index, docs, maxBytes = MAX_BULK_BYTES) {
     let chunk = [];
     let size = 0;
     for (const doc of docs) {
-        const pair = `${JSON.stringify({ index: { _index: index, _id: doc.id } })}\n${JSON.stringify(doc.document)}\n`;
+        // create, not index: a document that is there already stays as it was (a replayed spool cannot rewrite a record).
+        const pair = `${JSON.stringify({ create: { _index: index, _id: doc.id } })}\n${JSON.stringify(doc.document)}\n`;
         const bytes = Buffer.byteLength(pair);
         if (chunk.length > 0 && size + bytes > maxBytes) {
             yield { body: lines.join(''), docs: chunk };
@@ -56496,18 +56500,18 @@ function authorization(to) {
     }
     return {};
 }
-/** Every form in which a server might echo the credential back: as given, and as sent. */
+/** Every form in which a server might echo the credential back: the header as sent (the redactor decodes it). */
 function elasticsearchSecrets(to) {
-    const basic = to.username && to.password ? Buffer.from(`${to.username}:${to.password}`).toString('base64') : '';
-    return [to.apiKey, to.password, basic || undefined];
+    return [to.apiKey, to.password, authorization(to).Authorization];
 }
 /**
  * The item's error in one line of at most 200 characters: a mapping error quotes the field's value, which an image's
  * author wrote, so it is flattened to one line before it reaches a log or the spool.
  */
-function itemReason(item) {
-    const reason = item.error?.reason ? `: ${oneLine(item.error.reason).slice(0, 200)}` : '';
-    return `${item.status ?? '?'} ${oneLine(item.error?.type ?? 'error')}${reason}`;
+function itemReason(item, redact) {
+    // Redacted before it is cut: a secret the server echoed must not survive as its first half.
+    const reason = item.error?.reason ? `: ${oneLine(redact(item.error.reason)).slice(0, 200)}` : '';
+    return `${item.status ?? '?'} ${oneLine(redact(item.error?.type ?? 'error')).slice(0, 100)}${reason}`;
 }
 /** One chunk; items refused for load (429) or on the server's side (5xx) are sent again with the retry helper. */
 async function sendChunk(http, to, docs, policy) {
@@ -56529,14 +56533,15 @@ async function sendChunk(http, to, docs, policy) {
         pending.forEach((doc, i) => {
             const item = items[i] ?? { error: { type: 'no answer for this document' } };
             const status = item.status ?? 0;
-            if (status >= 200 && status < 300)
+            // 409: a document with this id is there already (an earlier send of it that was not confirmed).
+            if ((status >= 200 && status < 300) || status === 409)
                 delivered += 1;
             else if (status === 429 || status >= 500) {
                 again.push(doc);
-                lastReason = itemReason(item);
+                lastReason = itemReason(item, (text) => http.redact(text));
             }
             else
-                refused.push({ doc, reason: itemReason(item) });
+                refused.push({ doc, reason: itemReason(item, (text) => http.redact(text)) });
         });
         pending = again;
         if (pending.length > 0)
@@ -56584,7 +56589,9 @@ const isDocument = (value) => {
         /^[0-9a-f]{64}$/.test(d.id) &&
         typeof d.document === 'object' &&
         d.document !== null &&
-        !Array.isArray(d.document));
+        !Array.isArray(d.document) &&
+        // The id is the document's own: an entry cannot aim a document at another record's id.
+        d.document.documentId === d.id);
 };
 /**
  * Elasticsearch 8 and OpenSearch 2 through the _bulk API, for teams without the SQS → Fluentd hop: the documents are
@@ -58679,8 +58686,14 @@ async function tarIndex(file, wanted) {
                 const prefix = field(header, 345, 155);
                 const name = (longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100))).replace(/^\.\//, '');
                 longName = undefined;
-                if ((type === '0' || type === '\0') && wanted(name))
+                if (wanted(name) && type !== '5') {
+                    // Two entries of one name, or a link where a file is read: readers disagree on which counts (Trivy's
+                    // takes the first and follows links), so the archive's identity could name another image than the one
+                    // scanned. Such an archive is not read here: it is scanned alone and never reuses a report.
+                    if (entries.has(name) || (type !== '0' && type !== '\0'))
+                        throw new Error(`ambiguous entry ${name}`);
                     entries.set(name, { offset: dataOffset, size });
+                }
             }
             offset = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
         }
@@ -58881,6 +58894,7 @@ async function prepareLayerCache(args) {
 
 
 
+
 /**
  * A tarball's sha256, kept per file identity as git's index keeps a file's hash: the device, inode, size, and the
  * modification and change times in nanoseconds. The change time cannot be set back from user space, so a file
@@ -58912,8 +58926,8 @@ async function tarballSha256(file, hashesDir) {
     // Written during the hash: the hash is of no one version, so it is not kept.
     if (entry && hashesDir && (await identity(file)) === before) {
         await (0,promises_.mkdir)(hashesDir, { recursive: true });
-        const partial = `${entry}.${process.pid}.partial`;
-        await (0,promises_.writeFile)(partial, hash)
+        const partial = `${entry}.${(0,external_node_crypto_.randomUUID)()}.partial`;
+        await (0,promises_.writeFile)(partial, hash, { flag: 'wx' })
             .then(() => (0,promises_.rename)(partial, entry))
             .catch(() => undefined);
     }
@@ -61976,6 +61990,11 @@ function holderOf(result, subject, refs, os) {
 /** A package's key within its result: Trivy's ID, or name@version where it gives none (pip). */
 const keyOf = (id, name, version) => id ?? `${name ?? ''}@${version ?? ''}`;
 /**
+ * The same package at two paths (two node_modules copies, a JAR twice) has one ID and two UIDs: a vulnerability
+ * belongs to the copy whose UID it names.
+ */
+const uidKey = (uid) => (uid ? `uid:${uid}` : undefined);
+/**
  * Which packages hang from the holder, as Trivy draws it: the project's own root package where there is one, else
  * the direct dependencies, else (no relationships known) every package nothing else depends on.
  */
@@ -61994,6 +62013,9 @@ function addPackages(bom, result, holder, refs) {
         const component = packageComponent(pkg, result.Type, refs);
         bom.components.add(component);
         byKey.set(keyOf(pkg.ID, pkg.Name, pkg.Version), component);
+        const uid = uidKey(pkg.Identifier?.UID);
+        if (uid)
+            byKey.set(uid, component);
     }
     const dependedOn = new Set();
     for (const pkg of packages) {
@@ -62076,7 +62098,8 @@ function vulnerabilityOf(vuln, id) {
 function addVulnerabilities(bom, result, byId, seen) {
     for (const vuln of result.Vulnerabilities ?? []) {
         const id = vuln.VulnerabilityID;
-        const component = byId.get(keyOf(vuln.PkgID, vuln.PkgName, vuln.InstalledVersion));
+        const component = byId.get(uidKey(vuln.PkgIdentifier?.UID) ?? '') ??
+            byId.get(keyOf(vuln.PkgID, vuln.PkgName, vuln.InstalledVersion));
         if (!id || !component)
             continue;
         let entry = seen.get(id);
@@ -62411,7 +62434,7 @@ async function runGate(options, context) {
         if (workloads)
             report.workloads = workloads;
     }
-    const results = await timings.time('judging, baseline', () => judgeCollected({ options, context, profile, feeds, collected }));
+    const results = await timings.time('judging, comparing with the last scan', () => judgeCollected({ options, context, profile, feeds, collected }));
     const { summaryMarkdown, sarifOmitted } = await timings.time('writing outputs', () => writeOutputs({
         results,
         files,
@@ -63635,6 +63658,7 @@ async function readDbMetadata(file) {
 
 
 
+
 /**
  * Trivy's report for an image whose inputs did not change since a run that scanned it, kept beside the layer cache
  * (so it lives and is started anew with it: another Trivy, over the bound, older than a week). A hit skips the Trivy
@@ -63690,7 +63714,9 @@ class ResultCache {
         try {
             const text = await (0,promises_.readFile)(this.file(key), 'utf8');
             // A truncated or foreign file is a miss, never a report.
-            JSON.parse(text);
+            const report = JSON.parse(text);
+            if (typeof report !== 'object' || report === null || report.SchemaVersion !== 2)
+                return undefined;
             const now = new Date();
             await (0,promises_.utimes)(this.file(key), now, now).catch(() => undefined);
             return text;
@@ -63702,8 +63728,9 @@ class ResultCache {
     /** Written whole or not at all: a run cut off mid-write leaves no half report under the key. */
     async put(key, text) {
         await (0,promises_.mkdir)(this.dir, { recursive: true });
-        const partial = `${this.file(key)}.${process.pid}.partial`;
-        await (0,promises_.writeFile)(partial, text);
+        // A name no other writer has (two scans of one image, two containers with pid 1 on one cache), created afresh.
+        const partial = `${this.file(key)}.${(0,external_node_crypto_.randomUUID)()}.partial`;
+        await (0,promises_.writeFile)(partial, text, { flag: 'wx' });
         await (0,promises_.rename)(partial, this.file(key));
     }
     /** Keeps the most recently used entries; leftovers of an interrupted write go too. */
@@ -63715,7 +63742,12 @@ class ResultCache {
         catch {
             return 0;
         }
-        const partials = names.filter((n) => n.endsWith('.partial'));
+        // Leftovers of an interrupted write: only old ones, never a write under way in another process.
+        const partials = (await Promise.all(names
+            .filter((n) => n.endsWith('.partial'))
+            .map(async (n) => ({ n, at: (await (0,promises_.stat)(external_node_path_default().join(this.dir, n)).catch(() => undefined))?.mtimeMs ?? 0 }))))
+            .filter((p) => Date.now() - p.at > 3_600_000)
+            .map((p) => p.n);
         const entries = await Promise.all(names
             .filter((n) => n.endsWith('.json'))
             .map(async (name) => ({ name, used: (await (0,promises_.stat)(external_node_path_default().join(this.dir, name)).catch(() => undefined))?.mtimeMs })));
@@ -63870,7 +63902,8 @@ class TrivyScanner {
             const { trivyDb, javaDb } = await this.databases();
             const run = await runKeyParts({
                 trivyVersion: this.settings.version,
-                databases: { trivyDb, javaDb: this.settings.javaDb ? javaDb : undefined },
+                // Trivy reads a Java DB left in the cache dir even with java-db off: it is in the key whenever it is there.
+                databases: { trivyDb, javaDb },
                 vexFiles: this.settings.vexFiles,
             });
             // Without the DB's metadata a new DB could not be told from the old one: nothing is reused then.
@@ -63967,7 +64000,14 @@ class TrivyScanner {
         if (text === undefined)
             return undefined;
         const artifact = target.remote ? target.path : external_node_path_default().resolve(target.path);
-        await (0,promises_.writeFile)(reportPath, relocateReport(text, artifact));
+        let relocated;
+        try {
+            relocated = relocateReport(text, artifact);
+        }
+        catch {
+            return undefined;
+        }
+        await (0,promises_.writeFile)(reportPath, relocated);
         const total = target.content?.kind === 'archive' ? target.content.diffIds.length : undefined;
         return { reused: true, ...(total === undefined ? {} : { layers: { total, analysed: 0, fromCache: total } }) };
     }

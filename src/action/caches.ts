@@ -6,6 +6,14 @@ import type { Logger } from '../core/logger.js';
 import { LAYER_CACHE_SCHEMA, layerCacheDir } from '../trivy/layer-cache.js';
 import type { ImageScanner } from '../trivy/scanner.js';
 
+/**
+ * Runs whose layer cache (and the image reports kept with it) may be saved. pull_request_target, workflow_run,
+ * issue_comment and their like run in the default branch's cache scope on input a fork controls (its tarballs, whose
+ * config names the layers): what they would save, a later push run would trust. A pull_request run saves into its own
+ * ref's scope, which the default branch never reads.
+ */
+const CACHE_SAVING_EVENTS = new Set(['push', 'schedule', 'workflow_dispatch', 'pull_request', 'merge_group']);
+
 /** One DB per day and OS: fresh enough for a gate, and one download per day instead of one per job. */
 export function dbCacheKey(now: Date, platform: string): string {
   return `vulngate-trivy-db-${platform}-${now.toISOString().slice(0, 10)}`;
@@ -85,6 +93,11 @@ export function withActionsCaches(scanner: ImageScanner, args: ActionsCacheArgs)
     async close() {
       await scanner.close();
       if (!args.layers || analysed === 0 || !cache.isFeatureAvailable()) return;
+      const event = args.env.GITHUB_EVENT_NAME ?? '';
+      if (!CACHE_SAVING_EVENTS.has(event)) {
+        logger.info(`The layer cache is not saved from a ${event || 'unknown'} run: a fork may control its input`);
+        return;
+      }
       const run = `${args.env.GITHUB_RUN_ID ?? 'local'}-${args.env.GITHUB_RUN_ATTEMPT ?? '1'}`;
       await save(layerPaths, `${prefix}${run}-${randomUUID().slice(0, 8)}`, 'layer', logger);
     },

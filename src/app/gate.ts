@@ -87,7 +87,7 @@ export async function runGate(options: GateOptions, context: GateContext): Promi
     const workloads = report.evidence?.reference ? options.workloads?.[report.evidence.reference] : undefined;
     if (workloads) report.workloads = workloads;
   }
-  const results = await timings.time('judging, baseline', () =>
+  const results = await timings.time('judging, comparing with the last scan', () =>
     judgeCollected({ options, context, profile, feeds, collected }),
   );
   const { summaryMarkdown, sarifOmitted } = await timings.time('writing outputs', () =>

@@ -8,12 +8,15 @@ const MIN_LENGTH = 4;
 /** A webhook URL's path segments this long are its token parts; shorter ones (`services`, `T0000`) are names. */
 const MIN_URL_SEGMENT = 12;
 
-/** `Basic dXNlcjp0b2tlbg==` → `user:token` and `token`; `Bearer x` / `Token x` → `x`. */
+/**
+ * `Basic dXNlcjp0b2tlbg==` → `user:token` and `token`; `ApiKey aWQ6a2V5` (Elasticsearch: base64 of `id:key`) → `id:key`
+ * and `key`; `Bearer x` / `Token x` → `x`.
+ */
 function headerCredentials(value: string): string[] {
-  const match = /^(Basic|Bearer|Token)\s+(\S+)$/i.exec(value.trim());
+  const match = /^(Basic|ApiKey|Bearer|Token)\s+(\S+)$/i.exec(value.trim());
   if (!match?.[2]) return [];
   const credential = match[2];
-  if (match[1]?.toLowerCase() !== 'basic') return [credential];
+  if (!['basic', 'apikey'].includes(match[1]?.toLowerCase() ?? '')) return [credential];
   const pair = Buffer.from(credential, 'base64').toString('utf8');
   const colon = pair.indexOf(':');
   return colon === -1 ? [credential] : [credential, pair, pair.slice(colon + 1)];

@@ -15,7 +15,7 @@ interface TrivyPackage {
   ID?: string;
   Name?: string;
   Version?: string;
-  Identifier?: { PURL?: string };
+  Identifier?: { PURL?: string; UID?: string };
   SrcName?: string;
   SrcVersion?: string;
   Licenses?: string[];
@@ -31,7 +31,7 @@ interface TrivyVulnerability {
   VulnerabilityID?: string;
   PkgID?: string;
   PkgName?: string;
-  PkgIdentifier?: { PURL?: string };
+  PkgIdentifier?: { PURL?: string; UID?: string };
   InstalledVersion?: string;
   FixedVersion?: string;
   Severity?: string;
@@ -123,6 +123,11 @@ function holderOf(result: TrivyResult, subject: Models.Component, refs: BomRefs,
 /** A package's key within its result: Trivy's ID, or name@version where it gives none (pip). */
 const keyOf = (id: string | undefined, name: string | undefined, version: string | undefined) =>
   id ?? `${name ?? ''}@${version ?? ''}`;
+/**
+ * The same package at two paths (two node_modules copies, a JAR twice) has one ID and two UIDs: a vulnerability
+ * belongs to the copy whose UID it names.
+ */
+const uidKey = (uid: string | undefined) => (uid ? `uid:${uid}` : undefined);
 
 /**
  * Which packages hang from the holder, as Trivy draws it: the project's own root package where there is one, else
@@ -142,6 +147,8 @@ function addPackages(bom: Models.Bom, result: TrivyResult, holder: Models.Compon
     const component = packageComponent(pkg, result.Type, refs);
     bom.components.add(component);
     byKey.set(keyOf(pkg.ID, pkg.Name, pkg.Version), component);
+    const uid = uidKey(pkg.Identifier?.UID);
+    if (uid) byKey.set(uid, component);
   }
   const dependedOn = new Set<string>();
   for (const pkg of packages) {
@@ -226,7 +233,9 @@ function addVulnerabilities(
 ) {
   for (const vuln of result.Vulnerabilities ?? []) {
     const id = vuln.VulnerabilityID;
-    const component = byId.get(keyOf(vuln.PkgID, vuln.PkgName, vuln.InstalledVersion));
+    const component =
+      byId.get(uidKey(vuln.PkgIdentifier?.UID) ?? '') ??
+      byId.get(keyOf(vuln.PkgID, vuln.PkgName, vuln.InstalledVersion));
     if (!id || !component) continue;
     let entry = seen.get(id);
     if (!entry) {

@@ -1,4 +1,5 @@
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { sha256Hex } from '../core/hash.js';
 import { fileSha256 } from './image-layers.js';
@@ -34,8 +35,8 @@ export async function tarballSha256(file: string, hashesDir?: string): Promise<s
   // Written during the hash: the hash is of no one version, so it is not kept.
   if (entry && hashesDir && (await identity(file)) === before) {
     await mkdir(hashesDir, { recursive: true });
-    const partial = `${entry}.${process.pid}.partial`;
-    await writeFile(partial, hash)
+    const partial = `${entry}.${randomUUID()}.partial`;
+    await writeFile(partial, hash, { flag: 'wx' })
       .then(() => rename(partial, entry))
       .catch(() => undefined);
   }

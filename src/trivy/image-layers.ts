@@ -79,7 +79,13 @@ async function tarIndex(file: string, wanted: (name: string) => boolean): Promis
           '',
         );
         longName = undefined;
-        if ((type === '0' || type === '\0') && wanted(name)) entries.set(name, { offset: dataOffset, size });
+        if (wanted(name) && type !== '5') {
+          // Two entries of one name, or a link where a file is read: readers disagree on which counts (Trivy's
+          // takes the first and follows links), so the archive's identity could name another image than the one
+          // scanned. Such an archive is not read here: it is scanned alone and never reuses a report.
+          if (entries.has(name) || (type !== '0' && type !== '\0')) throw new Error(`ambiguous entry ${name}`);
+          entries.set(name, { offset: dataOffset, size });
+        }
       }
       offset = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
     }

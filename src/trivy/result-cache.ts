@@ -1,4 +1,5 @@
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { sha256Hex } from '../core/hash.js';
 import type { DbInfo } from '../core/results.js';
@@ -83,7 +84,8 @@ export class ResultCache {
     try {
       const text = await readFile(this.file(key), 'utf8');
       // A truncated or foreign file is a miss, never a report.
-      JSON.parse(text);
+      const report = JSON.parse(text) as { SchemaVersion?: unknown } | null;
+      if (typeof report !== 'object' || report === null || report.SchemaVersion !== 2) return undefined;
       const now = new Date();
       await utimes(this.file(key), now, now).catch(() => undefined);
       return text;
@@ -95,8 +97,9 @@ export class ResultCache {
   /** Written whole or not at all: a run cut off mid-write leaves no half report under the key. */
   async put(key: string, text: string): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const partial = `${this.file(key)}.${process.pid}.partial`;
-    await writeFile(partial, text);
+    // A name no other writer has (two scans of one image, two containers with pid 1 on one cache), created afresh.
+    const partial = `${this.file(key)}.${randomUUID()}.partial`;
+    await writeFile(partial, text, { flag: 'wx' });
     await rename(partial, this.file(key));
   }
 
@@ -108,7 +111,16 @@ export class ResultCache {
     } catch {
       return 0;
     }
-    const partials = names.filter((n) => n.endsWith('.partial'));
+    // Leftovers of an interrupted write: only old ones, never a write under way in another process.
+    const partials = (
+      await Promise.all(
+        names
+          .filter((n) => n.endsWith('.partial'))
+          .map(async (n) => ({ n, at: (await stat(path.join(this.dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })),
+      )
+    )
+      .filter((p) => Date.now() - p.at > 3_600_000)
+      .map((p) => p.n);
     const entries = await Promise.all(
       names
         .filter((n) => n.endsWith('.json'))

@@ -113,7 +113,8 @@ export class TrivyScanner implements ImageScanner {
       const { trivyDb, javaDb } = await this.databases();
       const run = await runKeyParts({
         trivyVersion: this.settings.version,
-        databases: { trivyDb, javaDb: this.settings.javaDb ? javaDb : undefined },
+        // Trivy reads a Java DB left in the cache dir even with java-db off: it is in the key whenever it is there.
+        databases: { trivyDb, javaDb },
         vexFiles: this.settings.vexFiles,
       });
       // Without the DB's metadata a new DB could not be told from the old one: nothing is reused then.
@@ -209,7 +210,13 @@ export class TrivyScanner implements ImageScanner {
     const text = await this.results?.cache.get(key);
     if (text === undefined) return undefined;
     const artifact = target.remote ? target.path : path.resolve(target.path);
-    await writeFile(reportPath, relocateReport(text, artifact));
+    let relocated: string;
+    try {
+      relocated = relocateReport(text, artifact);
+    } catch {
+      return undefined;
+    }
+    await writeFile(reportPath, relocated);
     const total = target.content?.kind === 'archive' ? target.content.diffIds.length : undefined;
     return { reused: true, ...(total === undefined ? {} : { layers: { total, analysed: 0, fromCache: total } }) };
   }

@@ -8,9 +8,10 @@ import { elasticsearchReceiver } from '../../../src/delivery/receivers/elasticse
 import { listen } from '../../../test/support/local-http.ts';
 import { fastRetry } from '../../../test/support/retry.ts';
 
+const idOf = (n: number) => n.toString(16).padStart(64, '0');
 const doc = (n: number, extra: Record<string, unknown> = {}): IndexDocument => ({
-  id: n.toString(16).padStart(64, '0'),
-  document: { type: 'finding', 'vulnerability.id': `CVE-2026-${n}`, ...extra },
+  id: idOf(n),
+  document: { documentId: idOf(n), type: 'finding', 'vulnerability.id': `CVE-2026-${n}`, ...extra },
 });
 const API_KEY = 'VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==';
 
@@ -25,32 +26,39 @@ describe('the _bulk exchange', () => {
       expect(req.url).toBe('/_bulk');
       const items = [];
       for (let i = 0; i < lines.length; i += 2) {
-        const action = JSON.parse(lines[i]!) as { index: { _index: string; _id: string } };
+        const action = JSON.parse(lines[i]!) as { create: { _index: string; _id: string } };
         const source = JSON.parse(lines[i + 1]!) as { cvss?: unknown };
         if (source.cvss === 'high\nINJECTED: line') {
-          items.push({ index: { _id: action.index._id, status: 400, error: { type: 'document_parsing_exception',
+          items.push({ create: { _id: action.create._id, status: 400, error: { type: 'document_parsing_exception',
             reason: "failed to parse field [cvss] of type [float]. Preview of field's value: 'high\nINJECTED: line'" } } }); // prettier-ignore
         } else if (busy && items.length === 1) {
           items.push({
-            index: { _id: action.index._id, status: 429, error: { type: 'es_rejected_execution_exception' } },
+            create: { _id: action.create._id, status: 429, error: { type: 'es_rejected_execution_exception' } },
           });
-        } else items.push({ index: { _id: action.index._id, status: 201, result: 'created' } });
+        } else if (source.cvss === 'echo') {
+          // A server that quotes the request's credential in its error, as sent and decoded.
+          const auth = String(req.headers.authorization);
+          const decoded = Buffer.from(auth.replace(/^ApiKey /, ''), 'base64').toString();
+          items.push({ create: { _id: action.create._id, status: 403, error: { type: 'security_exception',
+            reason: `action denied for [${auth}] (${decoded})` } } }); // prettier-ignore
+        } else items.push({ create: { _id: action.create._id, status: 201, result: 'created' } });
       }
       busy = false;
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ took: 3, errors: items.some((i) => i.index.status > 299), items }));
+      res.end(JSON.stringify({ took: 3, errors: items.some((i) => i.create.status > 299), items }));
     });
     try {
-      const docs = [doc(1), doc(2), doc(3, { cvss: 'high\nINJECTED: line' })];
+      const docs = [doc(1), doc(2), doc(3, { cvss: 'high\nINJECTED: line' }), doc(4, { cvss: 'echo' })];
       const to = { url: es.url, index: 'vulngate-findings', apiKey: API_KEY };
       const delivery = await sendBulk({ to, docs, retry: fastRetry(3), timeoutMs: 5000 });
       expect(delivery.delivered).toBe(2);
       expect(delivery.undelivered.map((u) => [u.doc.id, u.reason])).toEqual([
         [doc(3).id, "400 document_parsing_exception: failed to parse field [cvss] of type [float]. Preview of field's value: 'high INJECTED: line'"],
+        [doc(4).id, '403 security_exception: action denied for [ApiKey ***] (***)'],
       ]); // prettier-ignore
-      // First all three; then only the one refused for load.
-      expect(requests.map((r) => r.lines.length)).toEqual([6, 2]);
-      expect(JSON.parse(requests[1]!.lines[0]!)).toEqual({ index: { _index: 'vulngate-findings', _id: doc(2).id } });
+      // First all four; then only the one refused for load.
+      expect(requests.map((r) => r.lines.length)).toEqual([8, 2]);
+      expect(JSON.parse(requests[1]!.lines[0]!)).toEqual({ create: { _index: 'vulngate-findings', _id: doc(2).id } });
       expect(requests.every((r) => r.auth === `ApiKey ${API_KEY}`)).toBe(true);
     } finally {
       await es.close();
@@ -125,6 +133,11 @@ describe('settings and the spool', () => {
     expect(elasticsearchReceiver.check({ ...base, documents: [doc(1)], url: 'https://evil' }, spool)).toMatch(/url/);
     expect(elasticsearchReceiver.check({ ...base, documents: [doc(1)], index: 'other' }, spool)).toMatch(/index/);
     expect(elasticsearchReceiver.check({ ...base, documents: [{ id: 'x', document: {} }] }, spool)).toBe(
+      'an Elasticsearch entry without documents',
+    );
+    // Aimed at another record's id: refused, so a replay cannot overwrite or pre-empt another run's document.
+    const aimed = { id: idOf(7), document: { ...doc(1).document } };
+    expect(elasticsearchReceiver.check({ ...base, documents: [aimed] }, spool)).toBe(
       'an Elasticsearch entry without documents',
     );
   });

@@ -24,7 +24,8 @@ export function* bulkChunks(index: string, docs: IndexDocument[], maxBytes = MAX
   let chunk: IndexDocument[] = [];
   let size = 0;
   for (const doc of docs) {
-    const pair = `${JSON.stringify({ index: { _index: index, _id: doc.id } })}\n${JSON.stringify(doc.document)}\n`;
+    // create, not index: a document that is there already stays as it was (a replayed spool cannot rewrite a record).
+    const pair = `${JSON.stringify({ create: { _index: index, _id: doc.id } })}\n${JSON.stringify(doc.document)}\n`;
     const bytes = Buffer.byteLength(pair);
     if (chunk.length > 0 && size + bytes > maxBytes) {
       yield { body: lines.join(''), docs: chunk };
@@ -52,19 +53,19 @@ function authorization(to: ElasticsearchDestination): Record<string, string> {
   return {};
 }
 
-/** Every form in which a server might echo the credential back: as given, and as sent. */
+/** Every form in which a server might echo the credential back: the header as sent (the redactor decodes it). */
 export function elasticsearchSecrets(to: ElasticsearchDestination): (string | undefined)[] {
-  const basic = to.username && to.password ? Buffer.from(`${to.username}:${to.password}`).toString('base64') : '';
-  return [to.apiKey, to.password, basic || undefined];
+  return [to.apiKey, to.password, authorization(to).Authorization];
 }
 
 /**
  * The item's error in one line of at most 200 characters: a mapping error quotes the field's value, which an image's
  * author wrote, so it is flattened to one line before it reaches a log or the spool.
  */
-function itemReason(item: BulkItem): string {
-  const reason = item.error?.reason ? `: ${oneLine(item.error.reason).slice(0, 200)}` : '';
-  return `${item.status ?? '?'} ${oneLine(item.error?.type ?? 'error')}${reason}`;
+function itemReason(item: BulkItem, redact: (text: string) => string): string {
+  // Redacted before it is cut: a secret the server echoed must not survive as its first half.
+  const reason = item.error?.reason ? `: ${oneLine(redact(item.error.reason)).slice(0, 200)}` : '';
+  return `${item.status ?? '?'} ${oneLine(redact(item.error?.type ?? 'error')).slice(0, 100)}${reason}`;
 }
 
 /** One chunk; items refused for load (429) or on the server's side (5xx) are sent again with the retry helper. */
@@ -89,11 +90,12 @@ async function sendChunk(http: HttpClient, to: ElasticsearchDestination, docs: I
     pending.forEach((doc, i) => {
       const item = items[i] ?? { error: { type: 'no answer for this document' } };
       const status = item.status ?? 0;
-      if (status >= 200 && status < 300) delivered += 1;
+      // 409: a document with this id is there already (an earlier send of it that was not confirmed).
+      if ((status >= 200 && status < 300) || status === 409) delivered += 1;
       else if (status === 429 || status >= 500) {
         again.push(doc);
-        lastReason = itemReason(item);
-      } else refused.push({ doc, reason: itemReason(item) });
+        lastReason = itemReason(item, (text) => http.redact(text));
+      } else refused.push({ doc, reason: itemReason(item, (text) => http.redact(text)) });
     });
     pending = again;
     if (pending.length > 0) throw new RetryableError(lastReason);

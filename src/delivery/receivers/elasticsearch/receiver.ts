@@ -19,7 +19,9 @@ const isDocument = (value: unknown): boolean => {
     /^[0-9a-f]{64}$/.test(d.id) &&
     typeof d.document === 'object' &&
     d.document !== null &&
-    !Array.isArray(d.document)
+    !Array.isArray(d.document) &&
+    // The id is the document's own: an entry cannot aim a document at another record's id.
+    (d.document as { documentId?: unknown }).documentId === d.id
   );
 };
 
