@@ -2,6 +2,12 @@
 # npm run bench: judge/render cost and scan wall time, on the real Trivy with the offline fixture DB.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/dev-env.sh"
+# kube-apiserver and etcd for the cluster benchmark; Java and Maven for the real OpenSearch of the forward one.
+# shellcheck disable=SC1090
+source "$(bash scripts/prepare-kube.sh)"
+bash scripts/prepare-system.sh >/dev/null
+# shellcheck disable=SC1090
+source "$(bash scripts/prepare-opensearch.sh)"
 build="$vulngate_root/bench/.build"
 rm -rf "$build"
 npx --no-install tsc -p tsconfig.json --noEmit false --outDir "$build" --rootDir src

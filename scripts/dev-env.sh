@@ -6,9 +6,3 @@ cd "$vulngate_root"
 source "$(bash scripts/prepare-trivy.sh)"
 NODE24="$(bash scripts/node24.sh)"
 export NODE24
-# kube-apiserver and etcd for the cluster tests (KUBE_APISERVER_BIN, ETCD_BIN).
-# shellcheck disable=SC1090
-source "$(bash scripts/prepare-kube.sh)"
-# A real OpenSearch for the Elasticsearch receiver's tests (OPENSEARCH_CLASSPATH).
-# shellcheck disable=SC1090
-source "$(bash scripts/prepare-opensearch.sh)"
