@@ -117,8 +117,13 @@ test('a cached report is renamed after the path scanned now, its results with it
 test('the store: a torn or foreign file is a miss, the least recently used go beyond the bound', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vg-rcu-'));
   const cache = new ResultCache(dir);
+  const report = (text: string) => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'vg-rcr-')), 'report.json');
+    writeFileSync(file, text);
+    return file;
+  };
   expect(await cache.get('a')).toBeUndefined();
-  await cache.put('a', '{"SchemaVersion":2}');
+  await cache.put('a', report('{"SchemaVersion":2}'));
   expect(await cache.get('a')).toBe('{"SchemaVersion":2}');
   // JSON that is not a Trivy report is a miss too.
   writeFileSync(path.join(dir, 'null.json'), 'null');
@@ -130,7 +135,7 @@ test('the store: a torn or foreign file is a miss, the least recently used go be
   utimesSync(path.join(dir, 'x.json.old.partial'), new Date(0), new Date(0));
   writeFileSync(path.join(dir, 'y.json.now.partial'), '{');
   for (const [i, key] of ['b', 'c', 'd'].entries()) {
-    await cache.put(key, '{}');
+    await cache.put(key, report('{}'));
     const when = new Date(Date.UTC(2026, 0, 1 + i));
     utimesSync(path.join(dir, `${key}.json`), when, when);
   }

@@ -48880,7 +48880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3046);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8031);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -48895,7 +48895,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3046:
+/***/ 8031:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -58630,6 +58630,31 @@ function renderTimings(entries, totalMs) {
     return ['Timings:', ...lines].join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/lib/atomic-write.ts
+
+
+
+/**
+ * A file written whole or not at all, for caches read by later runs and by other processes at once: the bytes go to
+ * a name no other writer has (`<file>.<uuid>.partial`, created afresh), then are renamed over the file. A run cut off
+ * mid-write leaves a `.partial`, never half a file under the real name.
+ */
+async function writeFileAtomic(file, content) {
+    await (0,promises_.mkdir)(external_node_path_default().dirname(file), { recursive: true });
+    const partial = `${file}.${(0,external_node_crypto_.randomUUID)()}.partial`;
+    try {
+        if (typeof content === 'object' && 'copyOf' in content)
+            await (0,promises_.copyFile)(content.copyOf, partial);
+        else
+            await (0,promises_.writeFile)(partial, content, { flag: 'wx' });
+        await (0,promises_.rename)(partial, file);
+    }
+    catch (err) {
+        await (0,promises_.rm)(partial, { force: true });
+        throw err;
+    }
+}
+
 // EXTERNAL MODULE: external "node:worker_threads"
 var external_node_worker_threads_ = __nccwpck_require__(5919);
 ;// CONCATENATED MODULE: ./src/trivy/image-layers.ts
@@ -58924,13 +58949,8 @@ async function tarballSha256(file, hashesDir) {
     }
     const hash = await fileSha256(file);
     // Written during the hash: the hash is of no one version, so it is not kept.
-    if (entry && hashesDir && (await identity(file)) === before) {
-        await (0,promises_.mkdir)(hashesDir, { recursive: true });
-        const partial = `${entry}.${(0,external_node_crypto_.randomUUID)()}.partial`;
-        await (0,promises_.writeFile)(partial, hash, { flag: 'wx' })
-            .then(() => (0,promises_.rename)(partial, entry))
-            .catch(() => undefined);
-    }
+    if (entry && (await identity(file)) === before)
+        await writeFileAtomic(entry, hash).catch(() => undefined);
     return hash;
 }
 
@@ -59344,6 +59364,7 @@ function maybeGunzip(bytes) {
 
 
 
+
 const isUrl = (source) => /^https?:\/\//i.test(source);
 /**
  * The feeds the profile uses, and only those: KEV when `kev` is block or warn, EPSS when `epss` is set. Each is
@@ -59391,9 +59412,7 @@ async function fetchFeed(args) {
             return [kept, source];
         try {
             const bytes = await args.download(source);
-            await (0,promises_.mkdir)(external_node_path_default().dirname(cached), { recursive: true });
-            await (0,promises_.writeFile)(`${cached}.tmp`, bytes);
-            await (0,promises_.rename)(`${cached}.tmp`, cached);
+            await writeFileAtomic(cached, bytes);
             return [bytes, source];
         }
         catch (err) {
@@ -63725,13 +63744,9 @@ class ResultCache {
             return undefined;
         }
     }
-    /** Written whole or not at all: a run cut off mid-write leaves no half report under the key. */
-    async put(key, text) {
-        await (0,promises_.mkdir)(this.dir, { recursive: true });
-        // A name no other writer has (two scans of one image, two containers with pid 1 on one cache), created afresh.
-        const partial = `${this.file(key)}.${(0,external_node_crypto_.randomUUID)()}.partial`;
-        await (0,promises_.writeFile)(partial, text, { flag: 'wx' });
-        await (0,promises_.rename)(partial, this.file(key));
+    /** A report file kept under the key, copied whole or not at all (no second read of it here). */
+    async put(key, reportFile) {
+        await writeFileAtomic(this.file(key), { copyOf: reportFile });
     }
     /** Keeps the most recently used entries; leftovers of an interrupted write go too. */
     async prune(maxEntries = RESULT_CACHE_MAX_ENTRIES) {
@@ -63988,7 +64003,7 @@ class TrivyScanner {
             : { total, analysed: analysed.size, fromCache: Math.max(0, total - analysed.size) };
         // Kept for the next run; a cache that cannot be written costs that run a scan, never this one its result.
         if (key && this.results) {
-            await this.results.cache.put(key, await (0,promises_.readFile)(reportPath, 'utf8')).catch((err) => {
+            await this.results.cache.put(key, reportPath).catch((err) => {
                 this.logger.debug(`Result cache: ${where} not kept (${(0,errors/* errorCode */.CA)(err)})`);
             });
         }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, describeError, errorCode } from '../core/errors.js';
 import type { ExploitationData, ExploitationPolicy } from '../core/exploitation.js';
@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.js';
 import type { RunWarning } from '../core/results.js';
 import type { FeedSettings } from '../config/settings.js';
 import { parseEpss, parseKev } from './parse.js';
+import { writeFileAtomic } from '../lib/atomic-write.js';
 
 /** Fetches a URL's bytes (the one HTTP client, with its retry helper); injected so tests give it a local server. */
 export type FeedDownload = (url: string) => Promise<Buffer>;
@@ -68,9 +69,7 @@ async function fetchFeed(args: {
     if (kept) return [kept, source];
     try {
       const bytes = await args.download(source);
-      await mkdir(path.dirname(cached), { recursive: true });
-      await writeFile(`${cached}.tmp`, bytes);
-      await rename(`${cached}.tmp`, cached);
+      await writeFileAtomic(cached, bytes);
       return [bytes, source];
     } catch (err) {
       problems.push(`${source}: ${describeError(err)}`);

@@ -1,7 +1,7 @@
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../core/hash.js';
+import { writeFileAtomic } from '../lib/atomic-write.js';
 import { fileSha256 } from './image-layers.js';
 import { layerCacheDir } from './layer-cache.js';
 
@@ -33,12 +33,6 @@ export async function tarballSha256(file: string, hashesDir?: string): Promise<s
   }
   const hash = await fileSha256(file);
   // Written during the hash: the hash is of no one version, so it is not kept.
-  if (entry && hashesDir && (await identity(file)) === before) {
-    await mkdir(hashesDir, { recursive: true });
-    const partial = `${entry}.${randomUUID()}.partial`;
-    await writeFile(partial, hash, { flag: 'wx' })
-      .then(() => rename(partial, entry))
-      .catch(() => undefined);
-  }
+  if (entry && (await identity(file)) === before) await writeFileAtomic(entry, hash).catch(() => undefined);
   return hash;
 }

@@ -1,7 +1,7 @@
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
+import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../core/hash.js';
+import { writeFileAtomic } from '../lib/atomic-write.js';
 import type { DbInfo } from '../core/results.js';
 import { layerCacheDir } from './layer-cache.js';
 
@@ -94,13 +94,9 @@ export class ResultCache {
     }
   }
 
-  /** Written whole or not at all: a run cut off mid-write leaves no half report under the key. */
-  async put(key: string, text: string): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    // A name no other writer has (two scans of one image, two containers with pid 1 on one cache), created afresh.
-    const partial = `${this.file(key)}.${randomUUID()}.partial`;
-    await writeFile(partial, text, { flag: 'wx' });
-    await rename(partial, this.file(key));
+  /** A report file kept under the key, copied whole or not at all (no second read of it here). */
+  async put(key: string, reportFile: string): Promise<void> {
+    await writeFileAtomic(this.file(key), { copyOf: reportFile });
   }
 
   /** Keeps the most recently used entries; leftovers of an interrupted write go too. */

@@ -1,4 +1,4 @@
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScanError, errorCode } from '../core/errors.js';
@@ -198,7 +198,7 @@ export class TrivyScanner implements ImageScanner {
         : { total, analysed: analysed.size, fromCache: Math.max(0, total - analysed.size) };
     // Kept for the next run; a cache that cannot be written costs that run a scan, never this one its result.
     if (key && this.results) {
-      await this.results.cache.put(key, await readFile(reportPath, 'utf8')).catch((err: unknown) => {
+      await this.results.cache.put(key, reportPath).catch((err: unknown) => {
         this.logger.debug(`Result cache: ${where} not kept (${errorCode(err)})`);
       });
     }
