@@ -24,6 +24,7 @@ interface Results {
     repoDigests?: string[];
     diffIds?: string[];
     tarballSha256?: string;
+    layersVerified?: { hashed: number; known: number };
     sbom?: string;
     report: string;
     counts: Record<string, number>;
@@ -82,9 +83,14 @@ describe('digests and data', () => {
     await writeFixtureImages(dir, ['debian-app']);
     await writeImage(path.join(dir, 'alpine-oci.tar'), FIXTURE_IMAGES['alpine-base']!, 'oci');
     const out = tmp();
-    const run = await scan(`${dir}/*.tar`, out);
+    const cache = freshTrivyCache();
+    const run = await scan(`${dir}/*.tar`, out, ['--tarball-sha256', 'true'], cache);
     expect(run.code).toBe(1);
     const results = read(path.join(out, 'vulngate-results.json'));
+    // The next run with the same layer cache: every layer was checked, none is read again; no tarball hash asked.
+    const againOut = tmp();
+    expect((await scan(`${dir}/*.tar`, againOut, [], cache)).code).toBe(1);
+    const again = read(path.join(againOut, 'vulngate-results.json'));
     for (const [tarball, name] of [
       ['debian-app.tar', 'vulngate-fixtures/debian-app:1.0'],
       ['alpine-oci.tar', 'vulngate-fixtures/alpine-base:3.19'],
@@ -96,6 +102,13 @@ describe('digests and data', () => {
       expect(image.imageId).toBe(sha256(config));
       expect(image.diffIds).toEqual(JSON.parse(config.toString()).rootfs.diff_ids);
       expect(image.tarballSha256).toBe(sha256(readFileSync(path.join(dir, tarball))));
+      expect(image.layersVerified).toEqual({ hashed: image.diffIds!.length, known: 0 });
+      const next = again.images.find((i) => i.name === name)!;
+      expect([next.imageId, next.tarballSha256, next.layersVerified]).toEqual([
+        image.imageId,
+        undefined,
+        { hashed: 0, known: image.diffIds!.length },
+      ]);
       const index = files.get('index.json');
       if (index) expect(image.manifestDigest).toBe(JSON.parse(index.toString()).manifests[0].digest);
       else expect(image.manifestDigest).toBeUndefined();
@@ -145,6 +158,37 @@ describe('digests and data', () => {
     expect(strict.code).toBe(3);
     expect(strict.stderr).toMatch(/^vulngate: The vulnerability DB was updated .* \(strict-db-age\)$/m);
     expect(strict.stderr).not.toContain('Scanned');
+  });
+
+  test('an archive whose layer is not what its config names is not judged; the others are; the cache starts anew', async () => {
+    const dir = tmp();
+    await writeFixtureImages(dir, ['debian-app', 'node-app']);
+    // An image author's archive with one file changed in place: "lodash 4.17.20" now claims 4.17.21 (no finding),
+    // while the config still names the layer's true diff ID.
+    const bytes = readFileSync(path.join(dir, 'node-app.tar'));
+    const at = bytes.indexOf('"version":"4.17.20"');
+    expect(at).toBeGreaterThan(0);
+    bytes.write('"version":"4.17.21"', at);
+    writeFileSync(path.join(dir, 'node-app.tar'), bytes);
+    const cache = freshTrivyCache();
+    const out = tmp();
+    const run = await scan(`${dir}/*.tar`, out, [], cache);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(
+      /node-app\.tar: not judged: layer 2 is not the layer its config names \(diff ID sha256:[0-9a-f]{64}, its bytes hash to sha256:[0-9a-f]{64}\)/,
+    );
+    expect(run.stderr).toMatch(/The layer cache is started anew/);
+    const results = read<Results & { errors: { source: string }[] }>(path.join(out, 'vulngate-results.json'));
+    expect(results.images.map((i) => i.name)).toEqual(['vulngate-fixtures/debian-app:1.0']);
+    expect(results.findings.some((f) => f.package === 'lodash')).toBe(false);
+    expect(existsSync(path.join(cache, 'fanal', 'fanal.db'))).toBe(false);
+    // The honest archive on the same cache: its layers are hashed again (nothing of the failed run was kept).
+    await writeFixtureImages(dir, ['node-app']);
+    const honestOut = tmp();
+    expect((await scan(`${dir}/node-app.tar`, honestOut, [], cache)).code).toBe(1);
+    const honest = read(path.join(honestOut, 'vulngate-results.json'));
+    expect(honest.images[0]?.layersVerified).toEqual({ hashed: 3, known: 0 });
+    expect(honest.findings.some((f) => f.package === 'lodash')).toBe(true);
   });
 });
 

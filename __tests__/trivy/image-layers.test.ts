@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,7 +30,13 @@ test('a docker save archive: the config’s diff_ids, read from the headers with
     diffIds: await expectedDiffIds(),
     imageId: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
     namesDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    layers: [expect.objectContaining({ file }), expect.objectContaining({ file })],
   });
+  // Each layer's place holds exactly the bytes of its diff ID.
+  const bytes = readFileSync(file);
+  expect(layers.layers.map((l) => `sha256:${sha256(bytes.subarray(l.offset, l.offset + l.size))}`)).toEqual(
+    layers.diffIds,
+  );
   // The same image under another tag: the same config and layers, other names (Trivy reports the tags).
   const retagged = path.join(tmp(), 'api.tar');
   await writeImage(retagged, { ...spec, repoTag: 'shop/api:2' });
@@ -42,10 +48,17 @@ test('a docker save archive: the config’s diff_ids, read from the headers with
 test('Docker >= 25 (OCI layout inside the tar) and an OCI layout directory', async () => {
   const file = path.join(tmp(), 'api.tar');
   await writeImage(file, spec, 'oci');
-  expect((await readImageLayers(file)).diffIds).toEqual(await expectedDiffIds());
+  const archive = await readImageLayers(file);
+  expect(archive.diffIds).toEqual(await expectedDiffIds());
+  const bytes = readFileSync(file);
+  expect(archive.layers.map((l) => `sha256:${sha256(bytes.subarray(l.offset, l.offset + l.size))}`)).toEqual(
+    archive.diffIds,
+  );
   const dir = path.join(tmp(), 'layout');
   await writeOciLayoutDir(dir, spec);
-  expect((await readImageLayers(dir)).diffIds).toEqual(await expectedDiffIds());
+  const layout = await readImageLayers(dir);
+  expect(layout.diffIds).toEqual(await expectedDiffIds());
+  expect(layout.layers.map((l) => `sha256:${sha256(readFileSync(l.file))}`)).toEqual(layout.diffIds);
 });
 
 test('what cannot be read throws, so the image is scanned alone and Trivy says why', async () => {
@@ -70,4 +83,15 @@ test('an archive with entries twice (two manifests, two configs) is refused: rea
   const end = archive.length - 1024; // two zero blocks close a tar
   writeFileSync(path.join(dir, 'twice.tar'), Buffer.concat([archive.subarray(0, end), other]));
   await expect(readImageLayers(path.join(dir, 'twice.tar'))).rejects.toThrow(/^ambiguous entry /);
+});
+
+test('a manifest naming other layers than the config: which bytes are which layer is unknown, so refused', async () => {
+  const file = path.join(tmp(), 'short.tar');
+  const pack = await dockerSaveArchive(spec);
+  const text = pack.toString('latin1');
+  // Drop the second layer from manifest.json's Layers (the config still names two), keeping every size.
+  const fixed = text.replace(/,"([0-9a-f]{64})\/layer\.tar"\]/, (m: string) => `]${' '.repeat(m.length - 1)}`);
+  expect(fixed).not.toBe(text);
+  writeFileSync(file, Buffer.from(fixed, 'latin1'));
+  await expect(readImageLayers(file)).rejects.toThrow(/the manifest names 1 layer\(s\), the config 2/);
 });

@@ -4,9 +4,10 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { cliInProcess } from '../../test/support/cli.ts';
 import { FIXTURE_IMAGES } from '../../test/support/fixture-images.ts';
-import { writeImage } from '../../test/support/image-tarball.ts';
+import { dockerSaveArchive, writeImage } from '../../test/support/image-tarball.ts';
 import { realTrivy } from '../../test/support/trivy.ts';
 import { trivyShim } from '../../test/support/trivy-shim.ts';
 
@@ -141,3 +142,34 @@ test('a new DB, other flags, a VEX file or its contents, and another Trivy each 
   // With the layer cache off nothing is kept or reused.
   expect((await scan(tarball, cache, ['--layer-cache', 'false'])).trivyRuns).toBe(1);
 }, 300_000);
+
+test('an archive whose layers cannot be checked (gzip-compressed) is scanned with a cache of its own', async () => {
+  const cache = freshCache();
+  const dir = tmp();
+  // `docker save | gzip`: Trivy reads it, vulngate cannot index it, so it cannot hash its layers against the config.
+  writeFileSync(
+    path.join(dir, 'b-packed.tar.gz'),
+    gzipSync(await dockerSaveArchive({ repoTag: 'shop/packed:1', ...debian })),
+  );
+  await writeImage(path.join(dir, 'a-plain.tar'), { repoTag: 'shop/plain:1', layers: debian.layers });
+  const callsBefore = shim.calls().length;
+  const run = await scan(`${dir}/a-plain.tar,${dir}/b-packed.tar.gz`, cache);
+  expect(run.trivyRuns).toBe(2);
+  expect(run.run.stderr).toMatch(
+    /b-packed\.tar\.gz: its layers cannot be checked \(not a tar archive\); scanned with a cache of its own/,
+  );
+  const scans = shim
+    .calls()
+    .slice(callsBefore)
+    .filter((c) => c.startsWith('image '));
+  const packed = scans.find((c) => c.includes('b-packed.tar.gz'))!;
+  const plain = scans.find((c) => c.includes('a-plain.tar'))!;
+  expect(packed).toContain('--cache-backend memory');
+  expect(packed).not.toContain('--server');
+  expect(plain).toContain('--server');
+  // Both judged, the same findings: the packed one was scanned, only not into the shared cache.
+  const names = run.results.images.map((i) => i.name).sort();
+  expect(names).toEqual(['shop/packed:1', 'shop/plain:1']);
+  // And never kept as a reusable report.
+  expect((await scan(`${dir}/b-packed.tar.gz`, cache)).trivyRuns).toBe(1);
+}, 180_000);

@@ -48880,7 +48880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8031);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8914);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -48895,7 +48895,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8031:
+/***/ 8914:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -50156,9 +50156,9 @@ const SCAN_OPTIONS = {
         cli: { placeholder: 'bool' },
     }),
     'tarball-sha256': booleanOption({
-        help: "Record each tarball's sha256 in the audit record (reads every byte once, alongside the scan; see " +
-            'BENCHMARKS.md for its cost).',
-        default: true,
+        help: "Also record each tarball's sha256 (reads every byte of every tarball, each run; see BENCHMARKS.md). Without " +
+            "it the record binds the verdict to the image ID, each layer checked against its diff ID when first analysed.",
+        default: false,
         commands: SCAN_COMMANDS,
         cli: { placeholder: 'bool' },
     }),
@@ -58657,183 +58657,75 @@ async function writeFileAtomic(file, content) {
 
 // EXTERNAL MODULE: external "node:worker_threads"
 var external_node_worker_threads_ = __nccwpck_require__(5919);
-;// CONCATENATED MODULE: ./src/trivy/image-layers.ts
+;// CONCATENATED MODULE: ./src/trivy/hash-worker.ts
 
-
-
-
-const BLOCK = 512;
-function field(header, start, length) {
-    const raw = header.subarray(start, start + length);
-    const end = raw.indexOf(0);
-    return raw.subarray(0, end === -1 ? raw.length : end).toString('utf8');
-}
-/** Octal, or base-256 for sizes over 8 GiB (GNU). */
-function sizeOf(header) {
-    const raw = header.subarray(124, 136);
-    if ((raw[0] ?? 0) & 0x80)
-        return Number(raw.subarray(1).readBigUInt64BE(3));
-    return parseInt(field(header, 124, 12).trim() || '0', 8);
-}
-/** PAX `path=` records override the header's name (long names). */
-function paxPath(data) {
-    for (const record of data.toString('utf8').split('\n')) {
-        const match = /^\d+ path=(.*)$/.exec(record);
-        if (match)
-            return match[1];
-    }
-    return undefined;
-}
-/** Names and places of the files of an uncompressed tar, reading only its 512-byte headers. */
-async function tarIndex(file, wanted) {
-    const handle = await (0,promises_.open)(file, 'r');
-    const entries = new Map();
-    try {
-        const { size: total } = await handle.stat();
-        const header = Buffer.alloc(BLOCK);
-        let offset = 0;
-        let longName;
-        while (offset + BLOCK <= total) {
-            const { bytesRead } = await handle.read(header, 0, BLOCK, offset);
-            if (bytesRead < BLOCK || header.every((b) => b === 0))
-                break;
-            if (field(header, 257, 5) !== 'ustar' && offset === 0)
-                throw new Error('not a tar archive');
-            const size = sizeOf(header);
-            const type = String.fromCharCode(header[156] ?? 0);
-            const dataOffset = offset + BLOCK;
-            if (type === 'x' || type === 'L') {
-                const data = Buffer.alloc(Math.min(size, 65_536));
-                await handle.read(data, 0, data.length, dataOffset);
-                longName = type === 'L' ? field(data, 0, data.length) : paxPath(data);
-            }
-            else if (type !== 'g') {
-                const prefix = field(header, 345, 155);
-                const name = (longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100))).replace(/^\.\//, '');
-                longName = undefined;
-                if (wanted(name) && type !== '5') {
-                    // Two entries of one name, or a link where a file is read: readers disagree on which counts (Trivy's
-                    // takes the first and follows links), so the archive's identity could name another image than the one
-                    // scanned. Such an archive is not read here: it is scanned alone and never reuses a report.
-                    if (entries.has(name) || (type !== '0' && type !== '\0'))
-                        throw new Error(`ambiguous entry ${name}`);
-                    entries.set(name, { offset: dataOffset, size });
-                }
-            }
-            offset = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
-        }
-    }
-    finally {
-        await handle.close();
-    }
-    return entries;
-}
-async function readEntryBytes(file, entry, what) {
-    if (!entry)
-        throw new Error(`no ${what} in the archive`);
-    if (entry.size > 16 * 1024 * 1024)
-        throw new Error(`${what} is over 16 MiB`);
-    const handle = await (0,promises_.open)(file, 'r');
-    try {
-        const data = Buffer.alloc(entry.size);
-        await handle.read(data, 0, entry.size, entry.offset);
-        return data;
-    }
-    finally {
-        await handle.close();
-    }
-}
-const sha256 = (data) => `sha256:${(0,core_hash/* sha256Hex */.f)(data)}`;
-/** The first manifest an OCI index names. */
-function indexManifest(index) {
-    const digest = index?.manifests?.[0]?.digest;
-    return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) ? digest : undefined;
-}
-function diffIdsOf(config) {
-    const ids = config?.rootfs?.diff_ids;
-    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string'))
-        throw new Error('config has no rootfs.diff_ids');
-    return ids;
-}
-async function fromDockerArchive(file) {
-    const index = await tarIndex(file, (name) => name.endsWith('.json') || name.startsWith('blobs/'));
-    const manifestBytes = await readEntryBytes(file, index.get('manifest.json'), 'manifest.json');
-    const manifest = JSON.parse(manifestBytes.toString('utf8'));
-    const configName = (Array.isArray(manifest) ? manifest[0] : undefined)?.Config;
-    if (typeof configName !== 'string')
-        throw new Error('manifest.json names no Config');
-    const config = await readEntryBytes(file, index.get(configName), configName);
-    // Docker ≥ 25 writes an OCI layout beside manifest.json: its index names the manifest's digest.
-    const indexBytes = index.has('index.json')
-        ? await readEntryBytes(file, index.get('index.json'), 'index.json')
-        : undefined;
-    const manifestDigest = indexManifest(indexBytes ? JSON.parse(indexBytes.toString('utf8')) : undefined);
-    return {
-        diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))),
-        imageId: sha256(config),
-        ...(manifestDigest ? { manifestDigest } : {}),
-        namesDigest: sha256(Buffer.concat([Buffer.from('docker-archive\n'), manifestBytes, Buffer.from('\n'), indexBytes ?? Buffer.alloc(0)])),
-    };
-}
-async function fromOciLayout(dir) {
-    const blob = async (digest) => {
-        if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest))
-            throw new Error(`bad digest ${String(digest)}`);
-        return (0,promises_.readFile)(external_node_path_default().join(dir, 'blobs', 'sha256', digest.slice(7)));
-    };
-    const indexBytes = await (0,promises_.readFile)(external_node_path_default().join(dir, 'index.json'));
-    const manifestDigest = indexManifest(JSON.parse(indexBytes.toString('utf8')));
-    const manifest = JSON.parse((await blob(manifestDigest)).toString('utf8'));
-    const config = await blob(manifest.config?.digest);
-    return {
-        diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))),
-        imageId: sha256(config),
-        manifestDigest,
-        namesDigest: sha256(Buffer.concat([Buffer.from('oci-layout\n'), indexBytes])),
-    };
-}
 /**
  * Hashing runs on the main thread otherwise: in a worker, images hashed at once use as many cores. Synchronous reads
  * of 8 MiB into one buffer: twice the speed of a 1 MiB stream (OpenSSL's SHA-NI is faster than the copies around it).
+ * A compressed layer (gzip or zstd, by its magic bytes) is hashed as its diff ID is defined: after decompression.
  */
 const HASH_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { openSync, readSync, closeSync } = require('node:fs');
-try {
-  const fd = openSync(workerData, 'r');
+const { openSync, readSync, closeSync, createReadStream, fstatSync } = require('node:fs');
+const zlib = require('node:zlib');
+const { pipeline } = require('node:stream/promises');
+const { file, offset = 0, size } = workerData;
+const GZIP = Buffer.from([0x1f, 0x8b]);
+const ZSTD = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+async function main() {
+  const fd = openSync(file, 'r');
   try {
+    const end = size === undefined ? fstatSync(fd).size : offset + size;
     const hash = createHash('sha256');
     const buffer = Buffer.allocUnsafe(8 << 20);
-    let read;
-    while ((read = readSync(fd, buffer, 0, buffer.length, null)) > 0) hash.update(buffer.subarray(0, read));
-    parentPort.postMessage(hash.digest('hex'));
+    let position = offset;
+    let read = readSync(fd, buffer, 0, Math.min(buffer.length, end - position), position);
+    const head = buffer.subarray(0, read);
+    const decompress = workerData.decompress
+      ? head.subarray(0, 2).equals(GZIP) ? zlib.createGunzip()
+      : head.subarray(0, 4).equals(ZSTD) && zlib.createZstdDecompress ? zlib.createZstdDecompress()
+      : undefined
+      : undefined;
+    if (decompress) {
+      const stream = createReadStream('', { fd, start: offset, end: end - 1, autoClose: false, highWaterMark: 1 << 20 });
+      await pipeline(stream, decompress, async function* (chunks) { for await (const chunk of chunks) hash.update(chunk); });
+      return { digest: hash.digest('hex'), compressed: true };
+    }
+    while (read > 0) {
+      hash.update(buffer.subarray(0, read));
+      position += read;
+      read = position < end ? readSync(fd, buffer, 0, Math.min(buffer.length, end - position), position) : 0;
+    }
+    if (position < end) throw Object.assign(new Error('short read'), { code: 'ESHORT' });
+    return { digest: hash.digest('hex'), compressed: false };
   } finally {
     closeSync(fd);
   }
-} catch (err) {
-  parentPort.postMessage({ error: String(err && err.code ? err.code : err) });
 }
+main().then(
+  (answer) => parentPort.postMessage(answer),
+  (err) => parentPort.postMessage({ error: String(err && err.code ? err.code : err && err.message ? err.message : err) }),
+);
 `;
-/** sha256 of a tarball, read in a worker thread: what was judged, byte for byte. */
-function fileSha256(file) {
+/** sha256 of a file or a part of it, read in a worker thread. */
+function rangeSha256(range) {
     return new Promise((resolve, reject) => {
-        const worker = new external_node_worker_threads_.Worker(HASH_WORKER, { eval: true, workerData: file });
+        const worker = new external_node_worker_threads_.Worker(HASH_WORKER, { eval: true, workerData: range });
         worker.once('message', (answer) => {
             void worker.terminate();
-            if (typeof answer === 'string')
-                resolve(`sha256:${answer}`);
+            const { digest, compressed, error } = answer;
+            if (typeof digest === 'string')
+                resolve({ digest: `sha256:${digest}`, compressed: compressed === true });
             else
-                reject(new Error(`cannot read ${file} (${answer.error ?? 'unknown'})`));
+                reject(new Error(`cannot read ${range.file} (${error ?? 'unknown'})`));
         });
         worker.once('error', reject);
     });
 }
-/** Throws when the archive's manifest or config cannot be read; the scan then tells Trivy's own reason. */
-async function readImageLayers(source) {
-    if ((await (0,promises_.stat)(source)).isDirectory())
-        return fromOciLayout(source);
-    return fromDockerArchive(source);
+/** sha256 of a whole file: what was judged, byte for byte. */
+async function fileSha256(file) {
+    return (await rangeSha256({ file })).digest;
 }
 
 ;// CONCATENATED MODULE: ./src/trivy/layer-cache.ts
@@ -58852,7 +58744,7 @@ const NOTE = 'vulngate-layer-cache.json';
 function layerCacheDir(cacheDir) {
     return external_node_path_default().join(cacheDir, 'fanal');
 }
-async function layer_cache_sizeOf(file) {
+async function sizeOf(file) {
     try {
         return (await (0,promises_.stat)(file)).size;
     }
@@ -58892,7 +58784,7 @@ function staleReason(note, args) {
 /** Before a run: keeps a usable cache, starts a stale one anew; returns the cache's size in bytes (0 when new). */
 async function prepareLayerCache(args) {
     const dir = layerCacheDir(args.cacheDir);
-    const size = await layer_cache_sizeOf(external_node_path_default().join(dir, 'fanal.db'));
+    const size = await sizeOf(external_node_path_default().join(dir, 'fanal.db'));
     const note = await readNote(dir);
     if (size !== undefined) {
         const reason = staleReason(note, { ...args, size });
@@ -61876,15 +61768,211 @@ function helperTarget(reference, choice) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/trivy/image-layers.ts
+
+
+
+const BLOCK = 512;
+function field(header, start, length) {
+    const raw = header.subarray(start, start + length);
+    const end = raw.indexOf(0);
+    return raw.subarray(0, end === -1 ? raw.length : end).toString('utf8');
+}
+/** Octal, or base-256 for sizes over 8 GiB (GNU). */
+function image_layers_sizeOf(header) {
+    const raw = header.subarray(124, 136);
+    if ((raw[0] ?? 0) & 0x80)
+        return Number(raw.subarray(1).readBigUInt64BE(3));
+    return parseInt(field(header, 124, 12).trim() || '0', 8);
+}
+/** PAX `path=` and `linkpath=` records override the header's name and link (long names). */
+function paxRecord(data, key) {
+    for (const record of data.toString('utf8').split('\n')) {
+        const match = new RegExp(`^\\d+ ${key}=(.*)$`).exec(record);
+        if (match)
+            return match[1];
+    }
+    return undefined;
+}
+/**
+ * Names and places of the files of an uncompressed tar, reading only its 512-byte headers. Two entries of one name:
+ * readers disagree on which counts (Trivy's takes the first), so the archive's identity could name another image
+ * than the one scanned; such an archive is not read here (it is scanned alone, never reuses a report, and its layers
+ * are not verified).
+ */
+async function tarIndex(file) {
+    const handle = await (0,promises_.open)(file, 'r');
+    const entries = new Map();
+    try {
+        const { size: total } = await handle.stat();
+        const header = Buffer.alloc(BLOCK);
+        let offset = 0;
+        let long = {};
+        while (offset + BLOCK <= total) {
+            const { bytesRead } = await handle.read(header, 0, BLOCK, offset);
+            if (bytesRead < BLOCK || header.every((b) => b === 0))
+                break;
+            if (field(header, 257, 5) !== 'ustar' && offset === 0)
+                throw new Error('not a tar archive');
+            const size = image_layers_sizeOf(header);
+            const type = String.fromCharCode(header[156] ?? 0);
+            const dataOffset = offset + BLOCK;
+            if (type === 'x' || type === 'L' || type === 'K') {
+                const data = Buffer.alloc(Math.min(size, 65_536));
+                await handle.read(data, 0, data.length, dataOffset);
+                if (type === 'x')
+                    long = { name: paxRecord(data, 'path'), link: paxRecord(data, 'linkpath') };
+                else
+                    long = { ...long, [type === 'L' ? 'name' : 'link']: field(data, 0, data.length) };
+            }
+            else if (type !== 'g') {
+                const prefix = field(header, 345, 155);
+                const plain = prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100);
+                const name = (long.name ?? plain).replace(/^\.\//, '');
+                const link = long.link ?? field(header, 157, 100);
+                long = {};
+                if (entries.has(name))
+                    throw new Error(`ambiguous entry ${name}`);
+                if (type === '0' || type === '\0')
+                    entries.set(name, { offset: dataOffset, size });
+                else if (type === '1' || type === '2')
+                    entries.set(name, { offset: dataOffset, size, link: { target: link, symbolic: type === '2' } });
+            }
+            offset = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
+        }
+    }
+    finally {
+        await handle.close();
+    }
+    return entries;
+}
+/** A layer's file: a link is followed once, to a regular file of the archive. */
+function layerEntry(index, name) {
+    const entry = index.get(name);
+    if (!entry?.link) {
+        if (!entry)
+            throw new Error(`no layer ${name} in the archive`);
+        return entry;
+    }
+    const { target, symbolic } = entry.link;
+    const resolved = symbolic ? external_node_path_default().posix.normalize(external_node_path_default().posix.join(external_node_path_default().posix.dirname(name), target)) : target;
+    const found = index.get(resolved.replace(/^\.\//, ''));
+    if (!found || found.link)
+        throw new Error(`layer ${name} links to ${target}, which is not a file of the archive`);
+    return found;
+}
+async function readEntryBytes(file, entry, what) {
+    if (!entry)
+        throw new Error(`no ${what} in the archive`);
+    // A link where a manifest or config is read: which file it names is the reader's choice.
+    if (entry.link)
+        throw new Error(`ambiguous entry ${what}`);
+    if (entry.size > 16 * 1024 * 1024)
+        throw new Error(`${what} is over 16 MiB`);
+    const handle = await (0,promises_.open)(file, 'r');
+    try {
+        const data = Buffer.alloc(entry.size);
+        await handle.read(data, 0, entry.size, entry.offset);
+        return data;
+    }
+    finally {
+        await handle.close();
+    }
+}
+const sha256 = (data) => `sha256:${(0,core_hash/* sha256Hex */.f)(data)}`;
+/** The first manifest an OCI index names. */
+function indexManifest(index) {
+    const digest = index?.manifests?.[0]?.digest;
+    return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) ? digest : undefined;
+}
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+function diffIdsOf(config) {
+    const ids = config?.rootfs?.diff_ids;
+    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string' && DIGEST.test(id)))
+        throw new Error('config has no rootfs.diff_ids');
+    return ids;
+}
+/** One layer per diff ID, or the archive cannot say which bytes are which layer. */
+function matched(diffIds, layers) {
+    if (layers.length !== diffIds.length)
+        throw new Error(`the manifest names ${layers.length} layer(s), the config ${diffIds.length}`);
+    return layers;
+}
+async function fromDockerArchive(file) {
+    const index = await tarIndex(file);
+    const manifestBytes = await readEntryBytes(file, index.get('manifest.json'), 'manifest.json');
+    const manifest = JSON.parse(manifestBytes.toString('utf8'));
+    const first = Array.isArray(manifest) ? manifest[0] : undefined;
+    const configName = first?.Config;
+    if (typeof configName !== 'string')
+        throw new Error('manifest.json names no Config');
+    const layerNames = Array.isArray(first?.Layers) ? first.Layers : [];
+    if (!layerNames.every((name) => typeof name === 'string'))
+        throw new Error('manifest.json has a bad Layers list');
+    const config = await readEntryBytes(file, index.get(configName), configName);
+    // Docker ≥ 25 writes an OCI layout beside manifest.json: its index names the manifest's digest.
+    const indexBytes = index.has('index.json')
+        ? await readEntryBytes(file, index.get('index.json'), 'index.json')
+        : undefined;
+    const manifestDigest = indexManifest(indexBytes ? JSON.parse(indexBytes.toString('utf8')) : undefined);
+    const diffIds = diffIdsOf(JSON.parse(config.toString('utf8')));
+    const layers = layerNames.map((name) => {
+        const { offset, size } = layerEntry(index, name);
+        return { file, offset, size };
+    });
+    return {
+        diffIds,
+        imageId: sha256(config),
+        layers: matched(diffIds, layers),
+        ...(manifestDigest ? { manifestDigest } : {}),
+        namesDigest: sha256(Buffer.concat([Buffer.from('docker-archive\n'), manifestBytes, Buffer.from('\n'), indexBytes ?? Buffer.alloc(0)])),
+    };
+}
+async function fromOciLayout(dir) {
+    const blobPath = (digest) => {
+        if (typeof digest !== 'string' || !DIGEST.test(digest))
+            throw new Error(`bad digest ${String(digest)}`);
+        return external_node_path_default().join(dir, 'blobs', 'sha256', digest.slice(7));
+    };
+    const blob = (digest) => (0,promises_.readFile)(blobPath(digest));
+    const indexBytes = await (0,promises_.readFile)(external_node_path_default().join(dir, 'index.json'));
+    const manifestDigest = indexManifest(JSON.parse(indexBytes.toString('utf8')));
+    const manifest = JSON.parse((await blob(manifestDigest)).toString('utf8'));
+    const config = await blob(manifest.config?.digest);
+    const diffIds = diffIdsOf(JSON.parse(config.toString('utf8')));
+    const layers = await Promise.all((manifest.layers ?? []).map(async (layer) => {
+        const file = blobPath(layer.digest);
+        return { file, offset: 0, size: (await (0,promises_.stat)(file)).size };
+    }));
+    return {
+        diffIds,
+        imageId: sha256(config),
+        layers: matched(diffIds, layers),
+        manifestDigest,
+        namesDigest: sha256(Buffer.concat([Buffer.from('oci-layout\n'), indexBytes])),
+    };
+}
+/** Throws when the archive's manifest or config cannot be read; the scan then tells Trivy's own reason. */
+async function readImageLayers(source) {
+    if ((await (0,promises_.stat)(source)).isDirectory())
+        return fromOciLayout(source);
+    return fromDockerArchive(source);
+}
+
 ;// CONCATENATED MODULE: ./src/app/image-evidence.ts
 
-/** The report's digests completed from the archive itself: config digest, manifest digest, the tarball's sha256. */
-function imageEvidence(archive, fromReport, tarballSha256) {
+/**
+ * The report's digests completed from the archive itself: config digest, manifest digest, how its layers were
+ * checked against their diff IDs, and the tarball's sha256 where asked for.
+ */
+function imageEvidence(archive, fromReport, checked) {
+    const { tarballSha256, layersVerified } = checked;
     return {
         ...((archive?.imageId ?? fromReport?.imageId) ? { imageId: archive?.imageId ?? fromReport?.imageId } : {}),
         ...(archive?.manifestDigest ? { manifestDigest: archive.manifestDigest } : {}),
         repoDigests: fromReport?.repoDigests ?? [],
         diffIds: archive?.diffIds ?? fromReport?.diffIds ?? [],
+        ...(layersVerified ? { layersVerified } : {}),
         ...(tarballSha256 ? { tarballSha256 } : {}),
     };
 }
@@ -62175,8 +62263,49 @@ function cyclonedxFromReport(report, args) {
     return `${serializer.serialize(bom, { sortLists: false, space: 2 })}\n`;
 }
 
-;// CONCATENATED MODULE: ./src/app/scan.ts
+;// CONCATENATED MODULE: ./src/app/scan-files.ts
 
+
+
+
+
+
+/**
+ * sbom/NNN-name.cdx.json, built in the process from the report the scan wrote; its subject is the image's name, not
+ * the runner's path. A failure is a warning: the verdict does not depend on it.
+ */
+async function writeSbom(args) {
+    // An SBOM that was scanned already is one.
+    if (!args.sbomDir || args.target.kind === 'sbom')
+        return undefined;
+    const sbomPath = external_node_path_default().join(args.sbomDir, external_node_path_default().basename(args.reportPath).replace(/\.json$/, '.cdx.json'));
+    try {
+        const bom = cyclonedxFromReport(JSON.parse(args.text), {
+            name: args.name,
+            now: args.now(),
+            toolVersion: VULNGATE_VERSION,
+        });
+        await (0,promises_.writeFile)(sbomPath, bom);
+        return sbomPath;
+    }
+    catch (err) {
+        args.logger.warning(`No SBOM for ${args.name}: ${(0,errors/* describeError */.Uc)(err)}`);
+        return undefined;
+    }
+}
+/** `001-api.json`, `004-fs-services_api.json`, `005-sbom-app.cdx.json`. */
+function reportFileName(target, index, workspace) {
+    const name = targetName(target, workspace);
+    const safe = (text) => text.replace(/^\/+/, '').replace(/[^A-Za-z0-9._-]+/g, '_');
+    const slug = target.kind === 'image'
+        ? target.remote
+            ? `registry-${safe(name)}`
+            : name
+        : `${target.kind}-${name === '.' ? 'root' : safe(name)}`;
+    return `${String(index + 1).padStart(3, '0')}-${slug}.json`;
+}
+
+;// CONCATENATED MODULE: ./src/app/scan.ts
 
 
 
@@ -62225,6 +62354,9 @@ async function scanTargets(args) {
             const content = contentOf(target, archives[index]);
             if (content)
                 target.content = content;
+            const layers = archives[index]?.layers;
+            if (layers)
+                target.layerPlaces = layers;
         });
         databases = await scanner.databases();
         const stale = checkDbAge({ db: databases.trivyDb, ...args.dbAge, now: args.now(), logger });
@@ -62301,7 +62433,10 @@ async function collectResults(args) {
         if (sbomPath)
             report.sbomPath = sbomPath;
         if (target.kind === 'image' && !target.remote) {
-            report.evidence = imageEvidence(archives[index], report.evidence, result.sha256);
+            report.evidence = imageEvidence(archives[index], report.evidence, {
+                tarballSha256: result.sha256,
+                layersVerified: result.layersVerified,
+            });
         }
     }
     return collected;
@@ -62342,40 +62477,6 @@ function describeCounts(targets, pulled) {
     ];
     return parts.filter(Boolean).join(', ');
 }
-/**
- * sbom/NNN-name.cdx.json, built in the process from the report the scan wrote; its subject is the image's name, not
- * the runner's path. A failure is a warning: the verdict does not depend on it.
- */
-async function writeSbom(args) {
-    // An SBOM that was scanned already is one.
-    if (!args.sbomDir || args.target.kind === 'sbom')
-        return undefined;
-    const sbomPath = external_node_path_default().join(args.sbomDir, external_node_path_default().basename(args.reportPath).replace(/\.json$/, '.cdx.json'));
-    try {
-        const bom = cyclonedxFromReport(JSON.parse(args.text), {
-            name: args.name,
-            now: args.now(),
-            toolVersion: VULNGATE_VERSION,
-        });
-        await (0,promises_.writeFile)(sbomPath, bom);
-        return sbomPath;
-    }
-    catch (err) {
-        args.logger.warning(`No SBOM for ${args.name}: ${(0,errors/* describeError */.Uc)(err)}`);
-        return undefined;
-    }
-}
-/** `001-api.json`, `004-fs-services_api.json`, `005-sbom-app.cdx.json`. */
-function reportFileName(target, index, workspace) {
-    const name = targetName(target, workspace);
-    const safe = (text) => text.replace(/^\/+/, '').replace(/[^A-Za-z0-9._-]+/g, '_');
-    const slug = target.kind === 'image'
-        ? target.remote
-            ? `registry-${safe(name)}`
-            : name
-        : `${target.kind}-${name === '.' ? 'root' : safe(name)}`;
-    return `${String(index + 1).padStart(3, '0')}-${slug}.json`;
-}
 async function scanTarget(args) {
     const { target } = args;
     const fileName = reportFileName(target, args.index, args.workspace);
@@ -62389,7 +62490,7 @@ async function scanTarget(args) {
         const hashing = args.hashTarball && target.kind === 'image' && !target.remote
             ? tarballHash(target.path, args.hashesDir)
             : undefined;
-        const { layers, reused } = await args.scanner.scan({ target, reportPath });
+        const { layers, reused, layersVerified } = await args.scanner.scan({ target, reportPath });
         const sha256 = await hashing;
         const cached = reused
             ? '; the report of an earlier run (same image, Trivy, DBs, flags and VEX: result cache)'
@@ -62397,7 +62498,8 @@ async function scanTarget(args) {
                 ? `; layers: ${layers.analysed} analysed, ${layers.fromCache} from the cache`
                 : '';
         args.logger.info(`Scanned ${target.remote?.name ?? target.path} in ${((Date.now() - started) / 1000).toFixed(1)} s${cached}`);
-        return { target, reportPath, text: await (0,promises_.readFile)(reportPath, 'utf8'), layers, sha256 };
+        const text = await (0,promises_.readFile)(reportPath, 'utf8');
+        return { target, reportPath, text, layers, sha256, ...(layersVerified ? { layersVerified } : {}) };
     }
     catch (err) {
         if ((0,errors/* isGateError */.Wc)(err))
@@ -62795,10 +62897,10 @@ async function replay(args) {
 
 ;// CONCATENATED MODULE: ./src/core/cluster.ts
 const PROFILE_ANNOTATION = 'vulngate.io/profile';
-const DIGEST = /@(sha256:[0-9a-f]{64})$/;
+const cluster_DIGEST = /@(sha256:[0-9a-f]{64})$/;
 /** `docker-pullable://r/app@sha256:…`, `r/app@sha256:…` → the digest; a node that reported none: undefined. */
 function runningDigest(imageId) {
-    return DIGEST.exec(imageId.replace(/^[a-z-]+:\/\//, ''))?.[1] ?? /^(sha256:[0-9a-f]{64})$/.exec(imageId)?.[1];
+    return cluster_DIGEST.exec(imageId.replace(/^[a-z-]+:\/\//, ''))?.[1] ?? /^(sha256:[0-9a-f]{64})$/.exec(imageId)?.[1];
 }
 /** The spec's reference without its digest: `shop/api:1.2@sha256:…` → `shop/api:1.2`. */
 function withoutDigest(image) {
@@ -63672,6 +63774,109 @@ async function readDbMetadata(file) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/trivy/debug-log.ts
+/** Trivy's debug log names each layer it analyses and the layers it found: nothing else says what the cache gave. */
+const MISSING_LAYER = /Missing diff ID in cache\s+diff_id="?(sha256:[0-9a-f]+)/;
+const DETECTED_LAYERS = /Detected diff ID\s+diff_ids=\[(.*)\]/;
+/**
+ * Trivy skips a lockfile it cannot parse with only a debug line ("Walk error" from its parallel walker, "Analysis
+ * error" from its analyzers), so a broken package-lock.json would pass as "no findings": vulngate reads the line
+ * and fails that directory instead.
+ */
+const UNPARSED_FILE = /\s(?:Walk|Analysis) error\s+(.*)$/;
+const LOG_FIELD = (name) => new RegExp(`${name}="((?:[^"\\\\]|\\\\.)*)"`);
+function unparsedFile(line) {
+    const fields = UNPARSED_FILE.exec(line)?.[1];
+    if (fields === undefined)
+        return undefined;
+    const unquote = (text) => text?.replace(/\\(.)/g, '$1');
+    const file = unquote(LOG_FIELD('file_path').exec(fields)?.[1]);
+    const err = unquote(LOG_FIELD('err').exec(fields)?.[1]) ?? fields;
+    return file ? `${file}: ${err}` : err;
+}
+
+;// CONCATENATED MODULE: ./src/trivy/layer-verification.ts
+
+
+
+
+
+
+function verifiedLayersDir(cacheDir) {
+    return external_node_path_default().join(layerCacheDir(cacheDir), 'vulngate-verified-layers');
+}
+class LayerVerifier {
+    keptDir;
+    /** diff ID → its check in this run (the first archive that has it hashes it; the others wait for that). */
+    checks = new Map();
+    /** A layer did not match: the layer cache may hold its analysis under the wrong ID. */
+    mismatched = false;
+    /** keptDir: where checks are kept between runs; undefined: each run checks every layer it meets once. */
+    constructor(keptDir) {
+        this.keptDir = keptDir;
+    }
+    /** Resolves with the counts; throws ScanError naming the layer when bytes and diff ID differ. */
+    async verify(args) {
+        const counts = { hashed: 0, known: 0 };
+        await Promise.all(args.diffIds.map(async (diffId, index) => {
+            const running = this.checks.get(diffId);
+            if (running) {
+                // Checked (or being checked) for another archive, or twice in this one.
+                const done = await running.catch(() => undefined);
+                if (done === undefined)
+                    throw new errors/* ScanError */.sC(`${args.source}: not judged: it shares layer ${index + 1} (${diffId}) with an archive whose bytes ` +
+                        'for it did not match, and Trivy may have analysed those');
+                counts.known += 1;
+                return;
+            }
+            const check = this.checkUnlessKept(args, diffId, index);
+            this.checks.set(diffId, check);
+            counts[(await check) === 'hashed' ? 'hashed' : 'known'] += 1;
+        }));
+        return counts;
+    }
+    async checkUnlessKept(args, diffId, index) {
+        const marker = this.keptDir
+            ? external_node_path_default().join(this.keptDir, (0,core_hash/* sha256Hex */.f)(args.namespace).slice(0, 16), diffId.slice(7))
+            : undefined;
+        if (marker && (await layer_verification_exists(marker)))
+            return 'kept';
+        const place = args.places[index];
+        if (!place)
+            throw new errors/* ScanError */.sC(`${args.source}: layer ${index + 1} (${diffId}) is not in the archive`);
+        const { digest, compressed } = await rangeSha256({ ...place, decompress: true }).catch((err) => {
+            throw new errors/* ScanError */.sC(`${args.source}: layer ${index + 1} (${diffId}) cannot be read: ${String(err)}`);
+        });
+        if (digest !== diffId) {
+            this.mismatched = true;
+            throw new errors/* ScanError */.sC(`${args.source}: not judged: layer ${index + 1} is not the layer its config names ` +
+                `(diff ID ${diffId}, its ${compressed ? 'decompressed ' : ''}bytes hash to ${digest})`);
+        }
+        if (marker)
+            await keep(marker);
+        return 'hashed';
+    }
+}
+async function layer_verification_exists(file) {
+    try {
+        await (0,promises_.access)(file);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** A marker that cannot be written costs the next run a hash, never this one its result. */
+async function keep(marker) {
+    try {
+        await (0,promises_.mkdir)(external_node_path_default().dirname(marker), { recursive: true });
+        await (0,promises_.writeFile)(marker, '');
+    }
+    catch {
+        // Not kept.
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/trivy/result-cache.ts
 
 
@@ -63696,7 +63901,8 @@ async function readDbMetadata(file) {
  * Not cached: directories of code (their contents are the input, and hashing a tree costs what scanning it does),
  * SBOM files, and scans through a remote Trivy server (its DB is not known here).
  */
-const RESULT_CACHE_SCHEMA = 1;
+/** 2: a report is kept only after the archive's layers were checked against their diff IDs. */
+const RESULT_CACHE_SCHEMA = 2;
 /** The cache key: a sha256 of the parts in a fixed order (object keys sorted, arrays kept in order). */
 function resultKey(parts) {
     const canonical = (value) => {
@@ -63833,25 +64039,8 @@ function relocateReport(text, artifactName) {
 
 
 
-/** Trivy's debug log names each layer it analyses and the layers it found: nothing else says what the cache gave. */
-const MISSING_LAYER = /Missing diff ID in cache\s+diff_id="?(sha256:[0-9a-f]+)/;
-const DETECTED_LAYERS = /Detected diff ID\s+diff_ids=\[(.*)\]/;
-/**
- * Trivy skips a lockfile it cannot parse with only a debug line ("Walk error" from its parallel walker, "Analysis
- * error" from its analyzers), so a broken package-lock.json would pass as "no findings": vulngate reads the line
- * and fails that directory instead.
- */
-const UNPARSED_FILE = /\s(?:Walk|Analysis) error\s+(.*)$/;
-const LOG_FIELD = (name) => new RegExp(`${name}="((?:[^"\\\\]|\\\\.)*)"`);
-function unparsedFile(line) {
-    const fields = UNPARSED_FILE.exec(line)?.[1];
-    if (fields === undefined)
-        return undefined;
-    const unquote = (text) => text?.replace(/\\(.)/g, '$1');
-    const file = unquote(LOG_FIELD('file_path').exec(fields)?.[1]);
-    const err = unquote(LOG_FIELD('err').exec(fields)?.[1]) ?? fields;
-    return file ? `${file}: ${err}` : err;
-}
+
+
 /** Trivy's command and scanners per kind; an SBOM has no files to search for secrets. */
 const SUBCOMMAND = {
     image: { command: 'image', input: true, scanners: 'vuln,secret' },
@@ -63878,6 +64067,8 @@ class TrivyScanner {
     serverStarting;
     /** Reports of unchanged images: with the layer cache on and the DBs known here (no remote server). */
     results;
+    /** Archives' layers checked against their diff IDs; kept between runs beside a local layer cache. */
+    verifier = new LayerVerifier();
     constructor(settings, logger, parentEnv, now = () => new Date()) {
         this.settings = settings;
         this.logger = logger;
@@ -63886,6 +64077,8 @@ class TrivyScanner {
     }
     async prepare({ targets }) {
         const { server, offline, cacheDir, layerCache } = this.settings;
+        // A remote server's cache is not this machine's to vouch for: every layer Trivy may analyse is checked.
+        this.verifier = new LayerVerifier(layerCache.enabled && !server ? verifiedLayersDir(cacheDir) : undefined);
         if (server) {
             this.logger.info(`Scanning as a client of the Trivy server at ${server.url}`);
             return;
@@ -63943,27 +64136,28 @@ class TrivyScanner {
         const server = this.localServer ?? (await this.serverStarting?.catch(() => undefined));
         this.serverStart = undefined;
         this.localServer = undefined;
-        if (!server)
-            return;
-        await server.stop();
+        await server?.stop();
+        const { layerCache, cacheDir } = this.settings;
         // Shared within the run only: nothing of it is kept.
-        if (!this.settings.layerCache.enabled)
-            await (0,promises_.rm)(layerCacheDir(this.settings.cacheDir), { recursive: true, force: true });
+        if (server && !layerCache.enabled)
+            await (0,promises_.rm)(layerCacheDir(cacheDir), { recursive: true, force: true });
+        if (this.verifier.mismatched && layerCache.enabled && !this.settings.server) {
+            this.logger.warning('The layer cache is started anew: a layer whose bytes did not match its diff ID may have been analysed into it');
+            await (0,promises_.rm)(layerCacheDir(cacheDir), { recursive: true, force: true });
+        }
     }
     async scan({ target, reportPath }) {
         const { timeoutSeconds } = this.settings;
         const where = target.remote?.name ?? target.path;
         // The server's address and the cache backend are not part of the key: the key is the same before it starts.
-        const key = this.results && target.content
-            ? resultKey({
-                ...this.results.run,
-                content: target.content,
-                flags: reportShapingArgs(this.scanArgs(target, reportPath)),
-            })
-            : undefined;
+        const flags = reportShapingArgs(this.scanArgs(target, reportPath));
+        const key = this.results && target.content ? resultKey({ ...this.results.run, content: target.content, flags }) : undefined;
         const reused = key ? await this.reuse(key, target, reportPath) : undefined;
         if (reused)
             return reused;
+        // Alongside Trivy; awaited before the report counts or is kept. A failed scan does not wait for it.
+        const verifying = this.verifyLayers(target, flags);
+        verifying.catch(() => undefined);
         await this.ensureServer();
         const down = this.localServer?.exited();
         if (down !== undefined)
@@ -64001,13 +64195,26 @@ class TrivyScanner {
         const layers = total === undefined
             ? undefined
             : { total, analysed: analysed.size, fromCache: Math.max(0, total - analysed.size) };
+        const layersVerified = await verifying;
         // Kept for the next run; a cache that cannot be written costs that run a scan, never this one its result.
         if (key && this.results) {
             await this.results.cache.put(key, reportPath).catch((err) => {
                 this.logger.debug(`Result cache: ${where} not kept (${(0,errors/* errorCode */.CA)(err)})`);
             });
         }
-        return { layers };
+        return { layers, ...(layersVerified ? { layersVerified } : {}) };
+    }
+    /** An image archive's layers against its diff IDs; undefined for what is not an archive read beforehand. */
+    verifyLayers(target, flags) {
+        const { content, layerPlaces } = target;
+        if (content?.kind !== 'archive' || !layerPlaces)
+            return Promise.resolve(undefined);
+        return this.verifier.verify({
+            source: target.path,
+            diffIds: content.diffIds,
+            places: layerPlaces,
+            namespace: JSON.stringify([this.settings.version, flags]),
+        });
     }
     /** An earlier run's report for the same key, written where this scan's goes; undefined on a miss. */
     async reuse(key, target, reportPath) {
@@ -64024,7 +64231,13 @@ class TrivyScanner {
         }
         await (0,promises_.writeFile)(reportPath, relocated);
         const total = target.content?.kind === 'archive' ? target.content.diffIds.length : undefined;
-        return { reused: true, ...(total === undefined ? {} : { layers: { total, analysed: 0, fromCache: total } }) };
+        // Kept only after its layers were checked (schema 2): the report is of the verified layers.
+        return {
+            reused: true,
+            ...(total === undefined
+                ? {}
+                : { layers: { total, analysed: 0, fromCache: total }, layersVerified: { hashed: 0, known: total } }),
+        };
     }
     scanArgs(target, reportPath) {
         const sub = SUBCOMMAND[target.kind];

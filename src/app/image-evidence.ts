@@ -1,26 +1,40 @@
+import { describeError } from '../core/errors.js';
 import type { ImageEvidence } from '../core/finding.js';
+import type { Logger } from '../core/logger.js';
 import { readImageLayers, type ImageLayers } from '../trivy/image-layers.js';
+import type { LayersVerified } from '../trivy/layer-verification.js';
 import type { ScannedContent } from '../trivy/result-cache.js';
 import type { RemoteImage, ScanTarget } from '../trivy/scanner.js';
 
-/** The report's digests completed from the archive itself: config digest, manifest digest, the tarball's sha256. */
+/**
+ * The report's digests completed from the archive itself: config digest, manifest digest, how its layers were
+ * checked against their diff IDs, and the tarball's sha256 where asked for.
+ */
 export function imageEvidence(
   archive: ImageLayers | undefined,
   fromReport: ImageEvidence | undefined,
-  tarballSha256: string | undefined,
+  checked: { tarballSha256?: string; layersVerified?: LayersVerified },
 ): ImageEvidence {
+  const { tarballSha256, layersVerified } = checked;
   return {
     ...((archive?.imageId ?? fromReport?.imageId) ? { imageId: archive?.imageId ?? fromReport?.imageId } : {}),
     ...(archive?.manifestDigest ? { manifestDigest: archive.manifestDigest } : {}),
     repoDigests: fromReport?.repoDigests ?? [],
     diffIds: archive?.diffIds ?? fromReport?.diffIds ?? [],
+    ...(layersVerified ? { layersVerified } : {}),
     ...(tarballSha256 ? { tarballSha256 } : {}),
   };
 }
 
-/** Best effort: an archive whose manifest cannot be read is scanned alone, and Trivy says what is wrong with it. */
-export function readArchive(file: string): Promise<ImageLayers | undefined> {
-  return readImageLayers(file).catch(() => undefined);
+/**
+ * An archive whose manifest cannot be read here (compressed, an entry twice, ...) is still given to Trivy, which says
+ * what is wrong with it or scans it: with a cache of its own, since its layers cannot be checked.
+ */
+export function readArchive(file: string, logger: Logger): Promise<ImageLayers | undefined> {
+  return readImageLayers(file).catch((err: unknown) => {
+    logger.info(`${file}: its layers cannot be checked (${describeError(err)}); scanned with a cache of its own`);
+    return undefined;
+  });
 }
 
 /** What an image is before it is scanned: its config and layers, or the digest a registry tag was pinned to. */

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { describeError, isGateError, ScanError } from '../core/errors.js';
@@ -6,6 +6,7 @@ import type { LayerStats } from '../core/finding.js';
 import type { DbInfo, RunWarning } from '../core/results.js';
 import type { Logger } from '../core/logger.js';
 import type { ImageLayers } from '../trivy/image-layers.js';
+import type { LayersVerified } from '../trivy/layer-verification.js';
 import { tarballSha256 } from '../trivy/file-hashes.js';
 import type { ImageScanner, ScanTarget } from '../trivy/scanner.js';
 import { remoteTargets } from './remote-images.js';
@@ -14,8 +15,7 @@ import { addParsed, withoutSource, type Collected } from './collect.js';
 import { planScans } from './schedule.js';
 import { targetName, type ResolvedTargets } from './targets.js';
 import { Timings } from '../core/timings.js';
-import { cyclonedxFromReport, type TrivyReportForSbom } from '../render/cyclonedx.js';
-import { VULNGATE_VERSION } from '../version.js';
+import { reportFileName, writeSbom } from './scan-files.js';
 
 export interface ScanArgs {
   targets: ResolvedTargets;
@@ -42,7 +42,14 @@ export interface ScanArgs {
 }
 
 type ScanResult =
-  | { target: ScanTarget; reportPath: string; text: string; layers?: LayerStats; sha256?: string }
+  | {
+      target: ScanTarget;
+      reportPath: string;
+      text: string;
+      layers?: LayerStats;
+      sha256?: string;
+      layersVerified?: LayersVerified;
+    }
   | { target: ScanTarget; error: string };
 
 /**
@@ -75,18 +82,23 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
     // The archives' manifests are read while the DB is checked and the local server starts.
     [archives] = await timings.time('Trivy DB, image manifests', () =>
       Promise.all([
-        Promise.all(targets.map((t) => (t.kind !== 'image' || t.remote ? undefined : readArchive(t.path)))),
+        Promise.all(targets.map((t) => (t.kind !== 'image' || t.remote ? undefined : readArchive(t.path, logger)))),
         scanner.prepare({ targets: targets.length }),
       ]),
     );
     targets.forEach((target, index) => {
       const content = contentOf(target, archives[index]);
       if (content) target.content = content;
+      const layers = archives[index]?.layers;
+      if (layers) target.layerPlaces = layers;
+      else if (target.kind === 'image' && !target.remote) target.unchecked = true;
     });
     databases = await scanner.databases();
     const stale = checkDbAge({ db: databases.trivyDb, ...args.dbAge, now: args.now(), logger });
     if (stale) warnings.push(stale);
-    const plan = planScans(archives.map((a) => a?.diffIds));
+    // Images whose base an earlier run analysed start at once: waiting for one of them to fill the cache gains nothing.
+    const cached = await Promise.all(targets.map((t) => scanner.baseAnalysedBefore?.(t) ?? false));
+    const plan = planScans(archives.map((a, index) => (cached[index] ? undefined : a?.diffIds)));
     const groups =
       resolved.images.length > 1
         ? `; images in ${plan.leaders.length - (targets.length - resolved.images.length)} group(s) by base layer`
@@ -168,7 +180,10 @@ async function collectResults(
     });
     if (sbomPath) report.sbomPath = sbomPath;
     if (target.kind === 'image' && !target.remote) {
-      report.evidence = imageEvidence(archives[index], report.evidence, result.sha256);
+      report.evidence = imageEvidence(archives[index], report.evidence, {
+        tarballSha256: result.sha256,
+        layersVerified: result.layersVerified,
+      });
     }
   }
   return collected;
@@ -216,49 +231,6 @@ function describeCounts(targets: ResolvedTargets, pulled: number): string {
   return parts.filter(Boolean).join(', ');
 }
 
-/**
- * sbom/NNN-name.cdx.json, built in the process from the report the scan wrote; its subject is the image's name, not
- * the runner's path. A failure is a warning: the verdict does not depend on it.
- */
-async function writeSbom(args: {
-  target: ScanTarget;
-  reportPath: string;
-  text: string;
-  name: string;
-  sbomDir?: string;
-  now: () => Date;
-  logger: Logger;
-}): Promise<string | undefined> {
-  // An SBOM that was scanned already is one.
-  if (!args.sbomDir || args.target.kind === 'sbom') return undefined;
-  const sbomPath = path.join(args.sbomDir, path.basename(args.reportPath).replace(/\.json$/, '.cdx.json'));
-  try {
-    const bom = cyclonedxFromReport(JSON.parse(args.text) as TrivyReportForSbom, {
-      name: args.name,
-      now: args.now(),
-      toolVersion: VULNGATE_VERSION,
-    });
-    await writeFile(sbomPath, bom);
-    return sbomPath;
-  } catch (err) {
-    args.logger.warning(`No SBOM for ${args.name}: ${describeError(err)}`);
-    return undefined;
-  }
-}
-
-/** `001-api.json`, `004-fs-services_api.json`, `005-sbom-app.cdx.json`. */
-function reportFileName(target: ScanTarget, index: number, workspace: string): string {
-  const name = targetName(target, workspace);
-  const safe = (text: string) => text.replace(/^\/+/, '').replace(/[^A-Za-z0-9._-]+/g, '_');
-  const slug =
-    target.kind === 'image'
-      ? target.remote
-        ? `registry-${safe(name)}`
-        : name
-      : `${target.kind}-${name === '.' ? 'root' : safe(name)}`;
-  return `${String(index + 1).padStart(3, '0')}-${slug}.json`;
-}
-
 async function scanTarget(args: {
   scanner: ImageScanner;
   target: ScanTarget;
@@ -286,7 +258,7 @@ async function scanTarget(args: {
       args.hashTarball && target.kind === 'image' && !target.remote
         ? tarballHash(target.path, args.hashesDir)
         : undefined;
-    const { layers, reused } = await args.scanner.scan({ target, reportPath });
+    const { layers, reused, layersVerified } = await args.scanner.scan({ target, reportPath });
     const sha256 = await hashing;
     const cached = reused
       ? '; the report of an earlier run (same image, Trivy, DBs, flags and VEX: result cache)'
@@ -296,7 +268,8 @@ async function scanTarget(args: {
     args.logger.info(
       `Scanned ${target.remote?.name ?? target.path} in ${((Date.now() - started) / 1000).toFixed(1)} s${cached}`,
     );
-    return { target, reportPath, text: await readFile(reportPath, 'utf8'), layers, sha256 };
+    const text = await readFile(reportPath, 'utf8');
+    return { target, reportPath, text, layers, sha256, ...(layersVerified ? { layersVerified } : {}) };
   } catch (err) {
     if (isGateError(err)) return { target, error: withoutSource(err.message, target.path) };
     return { target, error: `scanner failed: ${describeError(err)}` };

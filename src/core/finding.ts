@@ -101,8 +101,20 @@ export interface ImageEvidence {
   /** registry/name@sha256:…, where the archive or report carries them. */
   repoDigests: string[];
   diffIds: string[];
-  /** sha256 of the tarball that was scanned (not for OCI layout directories). */
+  /**
+   * An archive's layers checked against the diff IDs its config names (so the image ID is what was judged): hashed
+   * in this run, or checked before (an earlier run with the same layer cache, or another archive of this run).
+   */
+  layersVerified?: LayersVerified;
+  /** sha256 of the tarball that was scanned (tarball-sha256: true; not for OCI layout directories). */
   tarballSha256?: string;
+}
+
+export interface LayersVerified {
+  /** Layers whose bytes this run hashed. */
+  hashed: number;
+  /** Layers checked before: by an earlier run with the same layer cache, or by another archive of this run. */
+  known: number;
 }
 
 export interface ImageReport {

@@ -7,6 +7,7 @@ import {
   type DependencyFile,
   type ImageReport,
   type JudgedFinding,
+  type LayersVerified,
   type LayerStats,
   type TargetKind,
 } from './finding.js';
@@ -58,6 +59,7 @@ export interface ResultsImage {
   platform?: string;
   repoDigests?: string[];
   diffIds?: string[];
+  layersVerified?: LayersVerified;
   tarballSha256?: string;
   /** The CycloneDX SBOM made from this target's scan (sbom/NNN-name.cdx.json). */
   sbom?: string;

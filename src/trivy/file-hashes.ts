@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../core/hash.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
-import { fileSha256 } from './image-layers.js';
+import { fileSha256 } from './hash-worker.js';
 import { layerCacheDir } from './layer-cache.js';
 
 /**

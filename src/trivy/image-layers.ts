@@ -1,5 +1,4 @@
 import { open, readFile, stat } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { sha256Hex } from '../core/hash.js';
 
@@ -21,6 +20,15 @@ export interface ImageLayers {
    * the same report.
    */
   namesDigest: string;
+  /** Where each layer's bytes are, in diff ID order: what is hashed to check them against their diff IDs. */
+  layers: LayerPlace[];
+}
+
+/** A layer's bytes: a part of a `docker save` tar, or a blob file of an OCI layout. */
+export interface LayerPlace {
+  file: string;
+  offset: number;
+  size: number;
 }
 
 const BLOCK = 512;
@@ -28,6 +36,8 @@ const BLOCK = 512;
 interface TarEntry {
   offset: number;
   size: number;
+  /** A symbolic or hard link's target (legacy `docker save` links a layer saved twice to its first copy). */
+  link?: { target: string; symbolic: boolean };
 }
 
 function field(header: Buffer, start: number, length: number): string {
@@ -43,24 +53,29 @@ function sizeOf(header: Buffer): number {
   return parseInt(field(header, 124, 12).trim() || '0', 8);
 }
 
-/** PAX `path=` records override the header's name (long names). */
-function paxPath(data: Buffer): string | undefined {
+/** PAX `path=` and `linkpath=` records override the header's name and link (long names). */
+function paxRecord(data: Buffer, key: string): string | undefined {
   for (const record of data.toString('utf8').split('\n')) {
-    const match = /^\d+ path=(.*)$/.exec(record);
+    const match = new RegExp(`^\\d+ ${key}=(.*)$`).exec(record);
     if (match) return match[1];
   }
   return undefined;
 }
 
-/** Names and places of the files of an uncompressed tar, reading only its 512-byte headers. */
-async function tarIndex(file: string, wanted: (name: string) => boolean): Promise<Map<string, TarEntry>> {
+/**
+ * Names and places of the files of an uncompressed tar, reading only its 512-byte headers. Two entries of one name:
+ * readers disagree on which counts (Trivy's takes the first), so the archive's identity could name another image
+ * than the one scanned; such an archive is not read here (it is scanned alone, never reuses a report, and its layers
+ * are not verified).
+ */
+async function tarIndex(file: string): Promise<Map<string, TarEntry>> {
   const handle = await open(file, 'r');
   const entries = new Map<string, TarEntry>();
   try {
     const { size: total } = await handle.stat();
     const header = Buffer.alloc(BLOCK);
     let offset = 0;
-    let longName: string | undefined;
+    let long: { name?: string; link?: string } = {};
     while (offset + BLOCK <= total) {
       const { bytesRead } = await handle.read(header, 0, BLOCK, offset);
       if (bytesRead < BLOCK || header.every((b) => b === 0)) break;
@@ -68,24 +83,21 @@ async function tarIndex(file: string, wanted: (name: string) => boolean): Promis
       const size = sizeOf(header);
       const type = String.fromCharCode(header[156] ?? 0);
       const dataOffset = offset + BLOCK;
-      if (type === 'x' || type === 'L') {
+      if (type === 'x' || type === 'L' || type === 'K') {
         const data = Buffer.alloc(Math.min(size, 65_536));
         await handle.read(data, 0, data.length, dataOffset);
-        longName = type === 'L' ? field(data, 0, data.length) : paxPath(data);
+        if (type === 'x') long = { name: paxRecord(data, 'path'), link: paxRecord(data, 'linkpath') };
+        else long = { ...long, [type === 'L' ? 'name' : 'link']: field(data, 0, data.length) };
       } else if (type !== 'g') {
         const prefix = field(header, 345, 155);
-        const name = (longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100))).replace(
-          /^\.\//,
-          '',
-        );
-        longName = undefined;
-        if (wanted(name) && type !== '5') {
-          // Two entries of one name, or a link where a file is read: readers disagree on which counts (Trivy's
-          // takes the first and follows links), so the archive's identity could name another image than the one
-          // scanned. Such an archive is not read here: it is scanned alone and never reuses a report.
-          if (entries.has(name) || (type !== '0' && type !== '\0')) throw new Error(`ambiguous entry ${name}`);
-          entries.set(name, { offset: dataOffset, size });
-        }
+        const plain = prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100);
+        const name = (long.name ?? plain).replace(/^\.\//, '');
+        const link = long.link ?? field(header, 157, 100);
+        long = {};
+        if (entries.has(name)) throw new Error(`ambiguous entry ${name}`);
+        if (type === '0' || type === '\0') entries.set(name, { offset: dataOffset, size });
+        else if (type === '1' || type === '2')
+          entries.set(name, { offset: dataOffset, size, link: { target: link, symbolic: type === '2' } });
       }
       offset = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
     }
@@ -95,8 +107,24 @@ async function tarIndex(file: string, wanted: (name: string) => boolean): Promis
   return entries;
 }
 
+/** A layer's file: a link is followed once, to a regular file of the archive. */
+function layerEntry(index: Map<string, TarEntry>, name: string): TarEntry {
+  const entry = index.get(name);
+  if (!entry?.link) {
+    if (!entry) throw new Error(`no layer ${name} in the archive`);
+    return entry;
+  }
+  const { target, symbolic } = entry.link;
+  const resolved = symbolic ? path.posix.normalize(path.posix.join(path.posix.dirname(name), target)) : target;
+  const found = index.get(resolved.replace(/^\.\//, ''));
+  if (!found || found.link) throw new Error(`layer ${name} links to ${target}, which is not a file of the archive`);
+  return found;
+}
+
 async function readEntryBytes(file: string, entry: TarEntry | undefined, what: string): Promise<Buffer> {
   if (!entry) throw new Error(`no ${what} in the archive`);
+  // A link where a manifest or config is read: which file it names is the reader's choice.
+  if (entry.link) throw new Error(`ambiguous entry ${what}`);
   if (entry.size > 16 * 1024 * 1024) throw new Error(`${what} is over 16 MiB`);
   const handle = await open(file, 'r');
   try {
@@ -116,28 +144,48 @@ function indexManifest(index: unknown): string | undefined {
   return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) ? digest : undefined;
 }
 
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
 function diffIdsOf(config: unknown): string[] {
   const ids = (config as { rootfs?: { diff_ids?: unknown } } | null)?.rootfs?.diff_ids;
-  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string'))
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string' && DIGEST.test(id)))
     throw new Error('config has no rootfs.diff_ids');
   return ids as string[];
 }
 
+/** One layer per diff ID, or the archive cannot say which bytes are which layer. */
+function matched(diffIds: string[], layers: LayerPlace[]): LayerPlace[] {
+  if (layers.length !== diffIds.length)
+    throw new Error(`the manifest names ${layers.length} layer(s), the config ${diffIds.length}`);
+  return layers;
+}
+
 async function fromDockerArchive(file: string): Promise<ImageLayers> {
-  const index = await tarIndex(file, (name) => name.endsWith('.json') || name.startsWith('blobs/'));
+  const index = await tarIndex(file);
   const manifestBytes = await readEntryBytes(file, index.get('manifest.json'), 'manifest.json');
   const manifest = JSON.parse(manifestBytes.toString('utf8')) as unknown;
-  const configName = (Array.isArray(manifest) ? (manifest[0] as { Config?: unknown } | undefined) : undefined)?.Config;
+  const first = Array.isArray(manifest)
+    ? (manifest[0] as { Config?: unknown; Layers?: unknown } | undefined)
+    : undefined;
+  const configName = first?.Config;
   if (typeof configName !== 'string') throw new Error('manifest.json names no Config');
+  const layerNames = Array.isArray(first?.Layers) ? (first.Layers as unknown[]) : [];
+  if (!layerNames.every((name) => typeof name === 'string')) throw new Error('manifest.json has a bad Layers list');
   const config = await readEntryBytes(file, index.get(configName), configName);
   // Docker ≥ 25 writes an OCI layout beside manifest.json: its index names the manifest's digest.
   const indexBytes = index.has('index.json')
     ? await readEntryBytes(file, index.get('index.json'), 'index.json')
     : undefined;
   const manifestDigest = indexManifest(indexBytes ? (JSON.parse(indexBytes.toString('utf8')) as unknown) : undefined);
+  const diffIds = diffIdsOf(JSON.parse(config.toString('utf8')));
+  const layers = (layerNames as string[]).map((name) => {
+    const { offset, size } = layerEntry(index, name);
+    return { file, offset, size };
+  });
   return {
-    diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))),
+    diffIds,
     imageId: sha256(config),
+    layers: matched(diffIds, layers),
     ...(manifestDigest ? { manifestDigest } : {}),
     namesDigest: sha256(
       Buffer.concat([Buffer.from('docker-archive\n'), manifestBytes, Buffer.from('\n'), indexBytes ?? Buffer.alloc(0)]),
@@ -146,58 +194,32 @@ async function fromDockerArchive(file: string): Promise<ImageLayers> {
 }
 
 async function fromOciLayout(dir: string): Promise<ImageLayers> {
-  const blob = async (digest: unknown) => {
-    if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest))
-      throw new Error(`bad digest ${String(digest)}`);
-    return readFile(path.join(dir, 'blobs', 'sha256', digest.slice(7)));
+  const blobPath = (digest: unknown) => {
+    if (typeof digest !== 'string' || !DIGEST.test(digest)) throw new Error(`bad digest ${String(digest)}`);
+    return path.join(dir, 'blobs', 'sha256', digest.slice(7));
   };
+  const blob = (digest: unknown) => readFile(blobPath(digest));
   const indexBytes = await readFile(path.join(dir, 'index.json'));
   const manifestDigest = indexManifest(JSON.parse(indexBytes.toString('utf8')));
-  const manifest = JSON.parse((await blob(manifestDigest)).toString('utf8')) as { config?: { digest?: unknown } };
+  const manifest = JSON.parse((await blob(manifestDigest)).toString('utf8')) as {
+    config?: { digest?: unknown };
+    layers?: { digest?: unknown }[];
+  };
   const config = await blob(manifest.config?.digest);
+  const diffIds = diffIdsOf(JSON.parse(config.toString('utf8')));
+  const layers = await Promise.all(
+    (manifest.layers ?? []).map(async (layer) => {
+      const file = blobPath(layer.digest);
+      return { file, offset: 0, size: (await stat(file)).size };
+    }),
+  );
   return {
-    diffIds: diffIdsOf(JSON.parse(config.toString('utf8'))),
+    diffIds,
     imageId: sha256(config),
+    layers: matched(diffIds, layers),
     manifestDigest,
     namesDigest: sha256(Buffer.concat([Buffer.from('oci-layout\n'), indexBytes])),
   };
-}
-
-/**
- * Hashing runs on the main thread otherwise: in a worker, images hashed at once use as many cores. Synchronous reads
- * of 8 MiB into one buffer: twice the speed of a 1 MiB stream (OpenSSL's SHA-NI is faster than the copies around it).
- */
-const HASH_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const { openSync, readSync, closeSync } = require('node:fs');
-try {
-  const fd = openSync(workerData, 'r');
-  try {
-    const hash = createHash('sha256');
-    const buffer = Buffer.allocUnsafe(8 << 20);
-    let read;
-    while ((read = readSync(fd, buffer, 0, buffer.length, null)) > 0) hash.update(buffer.subarray(0, read));
-    parentPort.postMessage(hash.digest('hex'));
-  } finally {
-    closeSync(fd);
-  }
-} catch (err) {
-  parentPort.postMessage({ error: String(err && err.code ? err.code : err) });
-}
-`;
-
-/** sha256 of a tarball, read in a worker thread: what was judged, byte for byte. */
-export function fileSha256(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(HASH_WORKER, { eval: true, workerData: file });
-    worker.once('message', (answer: unknown) => {
-      void worker.terminate();
-      if (typeof answer === 'string') resolve(`sha256:${answer}`);
-      else reject(new Error(`cannot read ${file} (${(answer as { error?: string }).error ?? 'unknown'})`));
-    });
-    worker.once('error', reject);
-  });
 }
 
 /** Throws when the archive's manifest or config cannot be read; the scan then tells Trivy's own reason. */

@@ -23,7 +23,8 @@ import { layerCacheDir } from './layer-cache.js';
  * Not cached: directories of code (their contents are the input, and hashing a tree costs what scanning it does),
  * SBOM files, and scans through a remote Trivy server (its DB is not known here).
  */
-export const RESULT_CACHE_SCHEMA = 1;
+/** 2: a report is kept only after the archive's layers were checked against their diff IDs. */
+export const RESULT_CACHE_SCHEMA = 2;
 
 export type ScannedContent =
   | { kind: 'archive'; imageId: string; diffIds: string[]; namesDigest: string }

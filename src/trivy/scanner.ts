@@ -1,5 +1,7 @@
 import type { LayerStats, TargetKind } from '../core/finding.js';
 import type { DbInfo } from '../core/results.js';
+import type { LayerPlace } from './image-layers.js';
+import type { LayersVerified } from './layer-verification.js';
 import type { ScannedContent } from './result-cache.js';
 
 /** An image pulled by Trivy rather than read from a file: from a registry (pinned by digest) or the Docker engine. */
@@ -27,6 +29,13 @@ export interface ScanTarget {
   remote?: RemoteImage;
   /** What the image is, when known before the scan: lets an unchanged image reuse an earlier run's report. */
   content?: ScannedContent;
+  /** An archive's layers, in diff ID order: checked against the diff IDs while Trivy scans. */
+  layerPlaces?: LayerPlace[];
+  /**
+   * An archive vulngate could not read (compressed, an entry twice, layers the manifest and config disagree on): its
+   * layers cannot be checked, so Trivy scans it with a cache of its own, never the shared one.
+   */
+  unchecked?: boolean;
 }
 
 export interface ScanOutcome {
@@ -34,6 +43,8 @@ export interface ScanOutcome {
   layers?: LayerStats;
   /** The report is an earlier run's, for the same image, Trivy, DBs, flags and VEX: no Trivy process ran. */
   reused?: boolean;
+  /** An image archive's layers checked against their diff IDs: hashed now, or checked before. */
+  layersVerified?: LayersVerified;
 }
 
 /** The scanner as the run sees it: the Trivy implementation lives beside it. */
@@ -42,6 +53,11 @@ export interface ImageScanner {
   prepare(plan: { targets: number }): Promise<void>;
   /** Writes Trivy's JSON report for one target; throws ScanError naming its path. */
   scan(args: { target: ScanTarget; reportPath: string }): Promise<ScanOutcome>;
+  /**
+   * Whether an archive's base layer was analysed into the layer cache by an earlier run (its check is kept with the
+   * cache): then its image need not wait for another image of its base to fill the cache.
+   */
+  baseAnalysedBefore?(target: ScanTarget): Promise<boolean>;
   /** After prepare: the DBs' metadata (schema, updated, next update); undefined when a remote server holds them. */
   databases(): Promise<{ trivyDb?: DbInfo; javaDb?: DbInfo }>;
   /** Once per run, after the last scan, whatever happened: stops what prepare started. */

@@ -14,6 +14,8 @@ import { runProcess, type ProcessResult } from '../lib/process.js';
 import type { ImageScanner, ScanOutcome, ScanTarget } from './scanner.js';
 import type { DbInfo } from '../core/results.js';
 import { readDbMetadata } from './db-metadata.js';
+import { DETECTED_LAYERS, MISSING_LAYER, unparsedFile } from './debug-log.js';
+import { LayerVerifier, verifiedLayersDir, type LayersVerified } from './layer-verification.js';
 import {
   relocateReport,
   reportShapingArgs,
@@ -29,26 +31,6 @@ export interface TrivySettings extends Omit<TrivyOptions, 'checksum' | 'download
   binary: string;
   /** For the DB download: rate limits and flaky registries outlast one Trivy run's own retries. */
   downloadRetry: RetryPolicy;
-}
-
-/** Trivy's debug log names each layer it analyses and the layers it found: nothing else says what the cache gave. */
-const MISSING_LAYER = /Missing diff ID in cache\s+diff_id="?(sha256:[0-9a-f]+)/;
-const DETECTED_LAYERS = /Detected diff ID\s+diff_ids=\[(.*)\]/;
-/**
- * Trivy skips a lockfile it cannot parse with only a debug line ("Walk error" from its parallel walker, "Analysis
- * error" from its analyzers), so a broken package-lock.json would pass as "no findings": vulngate reads the line
- * and fails that directory instead.
- */
-const UNPARSED_FILE = /\s(?:Walk|Analysis) error\s+(.*)$/;
-const LOG_FIELD = (name: string) => new RegExp(`${name}="((?:[^"\\\\]|\\\\.)*)"`);
-
-function unparsedFile(line: string): string | undefined {
-  const fields = UNPARSED_FILE.exec(line)?.[1];
-  if (fields === undefined) return undefined;
-  const unquote = (text: string | undefined) => text?.replace(/\\(.)/g, '$1');
-  const file = unquote(LOG_FIELD('file_path').exec(fields)?.[1]);
-  const err = unquote(LOG_FIELD('err').exec(fields)?.[1]) ?? fields;
-  return file ? `${file}: ${err}` : err;
 }
 
 /** Trivy's command and scanners per kind; an SBOM has no files to search for secrets. */
@@ -75,6 +57,8 @@ export class TrivyScanner implements ImageScanner {
   private serverStarting: Promise<LocalServer> | undefined;
   /** Reports of unchanged images: with the layer cache on and the DBs known here (no remote server). */
   private results: { cache: ResultCache; run: RunKeyParts } | undefined;
+  /** Archives' layers checked against their diff IDs; kept between runs beside a local layer cache. */
+  private verifier = new LayerVerifier();
 
   constructor(
     private readonly settings: TrivySettings,
@@ -85,6 +69,8 @@ export class TrivyScanner implements ImageScanner {
 
   async prepare({ targets }: { targets: number }): Promise<void> {
     const { server, offline, cacheDir, layerCache } = this.settings;
+    // A remote server's cache is not this machine's to vouch for: every layer Trivy may analyse is checked.
+    this.verifier = new LayerVerifier(layerCache.enabled && !server ? verifiedLayersDir(cacheDir) : undefined);
     if (server) {
       this.logger.info(`Scanning as a client of the Trivy server at ${server.url}`);
       return;
@@ -139,28 +125,32 @@ export class TrivyScanner implements ImageScanner {
     const server = this.localServer ?? (await this.serverStarting?.catch(() => undefined));
     this.serverStart = undefined;
     this.localServer = undefined;
-    if (!server) return;
-    await server.stop();
+    await server?.stop();
+    await this.verifier.idle();
+    const { layerCache, cacheDir } = this.settings;
     // Shared within the run only: nothing of it is kept.
-    if (!this.settings.layerCache.enabled)
-      await rm(layerCacheDir(this.settings.cacheDir), { recursive: true, force: true });
+    if (server && !layerCache.enabled) await rm(layerCacheDir(cacheDir), { recursive: true, force: true });
+    if (this.verifier.mismatched && layerCache.enabled && !this.settings.server) {
+      this.logger.warning(
+        'The layer cache is started anew: a layer whose bytes did not match its diff ID may have been analysed into it',
+      );
+      await rm(layerCacheDir(cacheDir), { recursive: true, force: true });
+    }
   }
 
   async scan({ target, reportPath }: { target: ScanTarget; reportPath: string }): Promise<ScanOutcome> {
     const { timeoutSeconds } = this.settings;
     const where = target.remote?.name ?? target.path;
     // The server's address and the cache backend are not part of the key: the key is the same before it starts.
+    const flags = reportShapingArgs(this.scanArgs(target, reportPath));
     const key =
-      this.results && target.content
-        ? resultKey({
-            ...this.results.run,
-            content: target.content,
-            flags: reportShapingArgs(this.scanArgs(target, reportPath)),
-          })
-        : undefined;
+      this.results && target.content ? resultKey({ ...this.results.run, content: target.content, flags }) : undefined;
     const reused = key ? await this.reuse(key, target, reportPath) : undefined;
     if (reused) return reused;
-    await this.ensureServer();
+    // Alongside Trivy; awaited before the report counts or is kept. A failed scan does not wait for it.
+    const verifying = this.verifyLayers(target, flags);
+    verifying.catch(() => undefined);
+    if (!target.unchecked) await this.ensureServer();
     const down = this.localServer?.exited();
     if (down !== undefined) throw new ScanError(`${where}: not scanned: ${down}`);
     const args = this.scanArgs(target, reportPath);
@@ -196,13 +186,34 @@ export class TrivyScanner implements ImageScanner {
       total === undefined
         ? undefined
         : { total, analysed: analysed.size, fromCache: Math.max(0, total - analysed.size) };
+    const layersVerified = await verifying;
     // Kept for the next run; a cache that cannot be written costs that run a scan, never this one its result.
     if (key && this.results) {
       await this.results.cache.put(key, reportPath).catch((err: unknown) => {
         this.logger.debug(`Result cache: ${where} not kept (${errorCode(err)})`);
       });
     }
-    return { layers };
+    return { layers, ...(layersVerified ? { layersVerified } : {}) };
+  }
+
+  /** An image archive's layers against its diff IDs; undefined for what is not an archive read beforehand. */
+  private verifyLayers(target: ScanTarget, flags: string[]): Promise<LayersVerified | undefined> {
+    const { content, layerPlaces } = target;
+    if (content?.kind !== 'archive' || !layerPlaces) return Promise.resolve(undefined);
+    return this.verifier.verify({
+      source: target.path,
+      diffIds: content.diffIds,
+      places: layerPlaces,
+      namespace: JSON.stringify([this.settings.version, flags]),
+    });
+  }
+
+  async baseAnalysedBefore(target: ScanTarget): Promise<boolean> {
+    const base = target.content?.kind === 'archive' ? target.content.diffIds[0] : undefined;
+    if (base === undefined || !target.layerPlaces) return false;
+    // The report's path is not among the flags that shape it: any path gives the same namespace.
+    const flags = reportShapingArgs(this.scanArgs(target, 'report.json'));
+    return this.verifier.checkedBefore(JSON.stringify([this.settings.version, flags]), base);
   }
 
   /** An earlier run's report for the same key, written where this scan's goes; undefined on a miss. */
@@ -218,7 +229,13 @@ export class TrivyScanner implements ImageScanner {
     }
     await writeFile(reportPath, relocated);
     const total = target.content?.kind === 'archive' ? target.content.diffIds.length : undefined;
-    return { reused: true, ...(total === undefined ? {} : { layers: { total, analysed: 0, fromCache: total } }) };
+    // Kept only after its layers were checked (schema 2): the report is of the verified layers.
+    return {
+      reused: true,
+      ...(total === undefined
+        ? {}
+        : { layers: { total, analysed: 0, fromCache: total }, layersVerified: { hashed: 0, known: total } }),
+    };
   }
 
   private scanArgs(target: ScanTarget, reportPath: string): string[] {
@@ -234,13 +251,13 @@ export class TrivyScanner implements ImageScanner {
       path.resolve(reportPath),
       // Every package: for the SBOM, and for code its lockfile line (SARIF) and GitLab's dependency list.
       ...(target.kind === 'image' && !this.settings.listAllPackages ? [] : ['--list-all-pkgs']),
-      ...this.scanFlags(),
+      ...this.scanFlags(target),
       // A reference is never read as an option, whatever it holds.
       ...(target.remote ? ['--', target.path] : []),
     ];
   }
 
-  private scanFlags(): string[] {
+  private scanFlags(target: ScanTarget): string[] {
     const { cacheDir, timeoutSeconds, server, offline, layerCache } = this.settings;
     const flags = [
       // The DBs (and, scanning alone, the layer cache) live here.
@@ -260,10 +277,12 @@ export class TrivyScanner implements ImageScanner {
     // What VEX suppresses stays in the report (ExperimentalModifiedFindings), so vulngate can show it as decided.
     for (const file of this.settings.vexFiles) flags.push('--vex', path.resolve(file));
     if (this.settings.vexFiles.length > 0) flags.push('--show-suppressed');
-    const remote = server?.url ?? this.localServer?.url;
+    // An archive whose layers could not be checked never writes to the shared cache (a configured server aside).
+    const isolated = target.unchecked === true && !server;
+    const remote = isolated ? undefined : (server?.url ?? this.localServer?.url);
     if (remote) flags.push('--server', remote);
     // Alone, the scan owns the fs cache; with the cache off, nothing is written.
-    else flags.push('--cache-backend', layerCache.enabled ? 'fs' : 'memory');
+    else flags.push('--cache-backend', layerCache.enabled && !isolated ? 'fs' : 'memory');
     return flags;
   }
 

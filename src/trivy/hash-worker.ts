@@ -1,0 +1,87 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Hashing runs on the main thread otherwise: in a worker, images hashed at once use as many cores. Synchronous reads
+ * of 8 MiB into one buffer: twice the speed of a 1 MiB stream (OpenSSL's SHA-NI is faster than the copies around it).
+ * A compressed layer (gzip or zstd, by its magic bytes) is hashed as its diff ID is defined: after decompression.
+ */
+const HASH_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { openSync, readSync, closeSync, createReadStream, fstatSync } = require('node:fs');
+const zlib = require('node:zlib');
+const { pipeline } = require('node:stream/promises');
+const { file, offset = 0, size } = workerData;
+const GZIP = Buffer.from([0x1f, 0x8b]);
+const ZSTD = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+async function main() {
+  const fd = openSync(file, 'r');
+  try {
+    const end = size === undefined ? fstatSync(fd).size : offset + size;
+    const hash = createHash('sha256');
+    const buffer = Buffer.allocUnsafe(8 << 20);
+    let position = offset;
+    let read = readSync(fd, buffer, 0, Math.min(buffer.length, end - position), position);
+    const head = buffer.subarray(0, read);
+    const decompress = workerData.decompress
+      ? head.subarray(0, 2).equals(GZIP) ? zlib.createGunzip()
+      : head.subarray(0, 4).equals(ZSTD) && zlib.createZstdDecompress ? zlib.createZstdDecompress()
+      : undefined
+      : undefined;
+    if (decompress) {
+      const stream = createReadStream('', { fd, start: offset, end: end - 1, autoClose: false });
+      await pipeline(stream, decompress, async function* (chunks) {
+        for await (const chunk of chunks) hash.update(chunk);
+      });
+      return { digest: hash.digest('hex'), compressed: true };
+    }
+    while (read > 0) {
+      hash.update(buffer.subarray(0, read));
+      position += read;
+      read = position < end ? readSync(fd, buffer, 0, Math.min(buffer.length, end - position), position) : 0;
+    }
+    if (position < end) throw Object.assign(new Error('short read'), { code: 'ESHORT' });
+    return { digest: hash.digest('hex'), compressed: false };
+  } finally {
+    closeSync(fd);
+  }
+}
+main().then(
+  (answer) => parentPort.postMessage(answer),
+  (err) => parentPort.postMessage({ error: String((err && (err.code || err.message)) || err) }),
+);
+`;
+
+export interface HashRange {
+  file: string;
+  /** Where the bytes start; default 0. */
+  offset?: number;
+  /** How many; default to the end of the file. */
+  size?: number;
+  /** Hash what a gzip or zstd stream decompresses to (a layer's diff ID), raw bytes otherwise. */
+  decompress?: boolean;
+}
+
+export interface RangeDigest {
+  digest: string;
+  compressed: boolean;
+}
+
+/** sha256 of a file or a part of it, read in a worker thread. */
+export function rangeSha256(range: HashRange): Promise<RangeDigest> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(HASH_WORKER, { eval: true, workerData: range });
+    worker.once('message', (answer: unknown) => {
+      void worker.terminate();
+      const { digest, compressed, error } = answer as { digest?: string; compressed?: boolean; error?: string };
+      if (typeof digest === 'string') resolve({ digest: `sha256:${digest}`, compressed: compressed === true });
+      else reject(new Error(`cannot read ${range.file} (${error ?? 'unknown'})`));
+    });
+    worker.once('error', reject);
+  });
+}
+
+/** sha256 of a whole file: what was judged, byte for byte. */
+export async function fileSha256(file: string): Promise<string> {
+  return (await rangeSha256({ file })).digest;
+}
