@@ -166,9 +166,9 @@ describe('digests and data', () => {
     // An image author's archive with one file changed in place: "lodash 4.17.20" now claims 4.17.21 (no finding),
     // while the config still names the layer's true diff ID.
     const bytes = readFileSync(path.join(dir, 'node-app.tar'));
-    const at = bytes.indexOf('"version":"4.17.20"');
+    const at = bytes.indexOf('"version": "4.17.20"');
     expect(at).toBeGreaterThan(0);
-    bytes.write('"version":"4.17.21"', at);
+    bytes.write('"version": "4.17.21"', at);
     writeFileSync(path.join(dir, 'node-app.tar'), bytes);
     const cache = freshTrivyCache();
     const out = tmp();

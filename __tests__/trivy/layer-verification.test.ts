@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
@@ -17,7 +17,8 @@ const NAMESPACE = JSON.stringify(['0.74.0', ['image', '--scanners', 'vuln,secret
 
 async function check(verifier: LayerVerifier, source: string) {
   const archive = await readImageLayers(source);
-  return verifier.verify({ source, diffIds: archive.diffIds, places: archive.layers, namespace: NAMESPACE });
+  return (await verifier.verify({ source, diffIds: archive.diffIds, places: archive.layers, namespace: NAMESPACE }))
+    .counts;
 }
 
 test('every layer of a docker save archive, a Docker >= 25 archive and an OCI layout is hashed once', async () => {
@@ -42,7 +43,7 @@ test('kept between runs: the next run reads only new layers; another Trivy or ot
   expect(await check(new LayerVerifier(kept), path.join(dir, 'api.tar'))).toEqual({ hashed: 0, known: 2 });
   expect(await check(new LayerVerifier(kept), path.join(dir, 'api-next.tar'))).toEqual({ hashed: 1, known: 1 });
   const archive = await readImageLayers(path.join(dir, 'api.tar'));
-  const otherTrivy = await new LayerVerifier(kept).verify({
+  const { counts: otherTrivy } = await new LayerVerifier(kept).verify({
     source: 'api.tar',
     diffIds: archive.diffIds,
     places: archive.layers,
@@ -51,7 +52,7 @@ test('kept between runs: the next run reads only new layers; another Trivy or ot
   expect(otherTrivy).toEqual({ hashed: 2, known: 0 });
 });
 
-test('a layer whose bytes are not its diff ID: not judged, and an archive sharing that layer in the run neither', async () => {
+test('a layer whose bytes are not its diff ID: not judged, and an archive naming that layer in the run neither', async () => {
   const dir = tmp();
   const honest = path.join(dir, 'honest.tar');
   await writeImage(honest, spec('api'));
@@ -62,16 +63,56 @@ test('a layer whose bytes are not its diff ID: not judged, and an archive sharin
   expect(at).toBeGreaterThan(0);
   bytes.write('EVIL', at);
   writeFileSync(tampered, bytes);
-  const kept = path.join(tmp(), 'verified');
+  const kept = path.join(tmp(), 'fanal', 'verified');
+  mkdirSync(kept, { recursive: true });
   const verifier = new LayerVerifier(kept);
   await expect(check(verifier, tampered)).rejects.toThrow(
     /tampered\.tar: not judged: layer 2 is not the layer its config names \(diff ID sha256:[0-9a-f]{64}, its bytes hash to sha256:[0-9a-f]{64}\)$/,
   );
   expect(verifier.mismatched).toBe(true);
-  // Trivy may have analysed the tampered bytes under that diff ID in this run.
-  await expect(check(verifier, honest)).rejects.toThrow(/honest\.tar: not judged: it shares layer 2 \(sha256:/);
-  // Nothing of the failed check was kept: the next run hashes that layer again (and it matches in the honest one).
-  expect(await check(new LayerVerifier(kept), honest)).toEqual({ hashed: 1, known: 1 });
+  // Said beside the cache at once: a run that dies now still leaves the next one a fresh cache.
+  expect(existsSync(path.join(path.dirname(kept), 'vulngate-dirty'))).toBe(true);
+  // The honest archive's own check passes (its layer 2 was the tampered one's check, now failed: counted, not hashed),
+  // but its report cannot count: Trivy may have analysed the tampered bytes under that diff ID in this run.
+  const archive = await readImageLayers(honest);
+  expect(await check(verifier, honest)).toEqual({ hashed: 0, known: 2 });
+  expect(verifier.untrusted(honest, archive.diffIds)).toMatch(
+    /^not judged: it names layer 2 \(sha256:[0-9a-f]{64}\), whose bytes did not match in .*tampered\.tar, and Trivy may have analysed those$/,
+  );
+  expect(verifier.untrusted(tampered, archive.diffIds)).toBeUndefined();
+});
+
+test('after Trivy: a layer it analysed that this archive did not hash (another archive checked it) is hashed now', async () => {
+  const dir = tmp();
+  const honest = path.join(dir, 'a.tar');
+  await writeImage(honest, spec('api'));
+  const evil = path.join(dir, 'b.tar');
+  const bytes = readFileSync(honest);
+  bytes.write('EVIL', bytes.indexOf('api-CONTENT'));
+  writeFileSync(evil, bytes);
+  const verifier = new LayerVerifier();
+  const layersOf = async (source: string) => {
+    const archive = await readImageLayers(source);
+    return { source, diffIds: archive.diffIds, places: archive.layers, namespace: NAMESPACE };
+  };
+  const a = await layersOf(honest);
+  const b = await layersOf(evil);
+  const first = await verifier.verify(a);
+  // b's scan ran alongside a's: both layers were a's to check, so b hashed none of its own.
+  const second = await verifier.verify(b);
+  expect(second.counts).toEqual({ hashed: 0, known: 2 });
+  // Trivy says it analysed b's layer 2 (it was not in its cache yet): b's own bytes for it are hashed, and differ.
+  await expect(verifier.confirm(b, second, new Set([b.diffIds[1]!]))).rejects.toThrow(
+    /b\.tar: not judged: layer 2 is not/,
+  );
+  // a analysed both itself: nothing more to hash. Its report still cannot count: b's bytes may be in the cache.
+  expect(await verifier.confirm(a, first, new Set(a.diffIds))).toEqual({ hashed: 2, known: 0 });
+  expect(verifier.untrusted(honest, a.diffIds)).toMatch(/whose bytes did not match in .*b\.tar/);
+  // Trivy silent about which layers it analysed: every layer this archive did not hash is hashed.
+  const silent = new LayerVerifier();
+  await silent.verify(a);
+  const c = await silent.verify(a);
+  expect(await silent.confirm(a, c, undefined)).toEqual({ hashed: 2, known: 0 });
 });
 
 test('compressed layers (gzip, zstd) are checked as their diff IDs are defined: after decompression', async () => {
@@ -85,7 +126,7 @@ test('compressed layers (gzip, zstd) are checked as their diff IDs are defined: 
   ] as const) {
     const file = path.join(dir, name);
     writeFileSync(file, data);
-    const counts = await new LayerVerifier().verify({
+    const { counts } = await new LayerVerifier().verify({
       source: name,
       diffIds: [diffId],
       places: [{ file, offset: 0, size: data.length }],

@@ -48880,7 +48880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8914);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2014);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -48895,7 +48895,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8914:
+/***/ 2014:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -50157,7 +50157,7 @@ const SCAN_OPTIONS = {
     }),
     'tarball-sha256': booleanOption({
         help: "Also record each tarball's sha256 (reads every byte of every tarball, each run; see BENCHMARKS.md). Without " +
-            "it the record binds the verdict to the image ID, each layer checked against its diff ID when first analysed.",
+            'it the record binds the verdict to the image ID, each layer checked against its diff ID when first analysed.',
         default: false,
         commands: SCAN_COMMANDS,
         cli: { placeholder: 'bool' },
@@ -58682,14 +58682,16 @@ async function main() {
     let position = offset;
     let read = readSync(fd, buffer, 0, Math.min(buffer.length, end - position), position);
     const head = buffer.subarray(0, read);
+    const zstd = head.subarray(0, 4).equals(ZSTD);
+    if (workerData.decompress && zstd && !zlib.createZstdDecompress) throw new Error('zstd needs Node 22.15 or later');
     const decompress = workerData.decompress
-      ? head.subarray(0, 2).equals(GZIP) ? zlib.createGunzip()
-      : head.subarray(0, 4).equals(ZSTD) && zlib.createZstdDecompress ? zlib.createZstdDecompress()
-      : undefined
+      ? head.subarray(0, 2).equals(GZIP) ? zlib.createGunzip() : zstd ? zlib.createZstdDecompress() : undefined
       : undefined;
     if (decompress) {
-      const stream = createReadStream('', { fd, start: offset, end: end - 1, autoClose: false, highWaterMark: 1 << 20 });
-      await pipeline(stream, decompress, async function* (chunks) { for await (const chunk of chunks) hash.update(chunk); });
+      const stream = createReadStream('', { fd, start: offset, end: end - 1, autoClose: false });
+      await pipeline(stream, decompress, async function* (chunks) {
+        for await (const chunk of chunks) hash.update(chunk);
+      });
       return { digest: hash.digest('hex'), compressed: true };
     }
     while (read > 0) {
@@ -58705,7 +58707,7 @@ async function main() {
 }
 main().then(
   (answer) => parentPort.postMessage(answer),
-  (err) => parentPort.postMessage({ error: String(err && err.code ? err.code : err && err.message ? err.message : err) }),
+  (err) => parentPort.postMessage({ error: String((err && (err.code || err.message)) || err) }),
 );
 `;
 /** sha256 of a file or a part of it, read in a worker thread. */
@@ -58721,6 +58723,8 @@ function rangeSha256(range) {
                 reject(new Error(`cannot read ${range.file} (${error ?? 'unknown'})`));
         });
         worker.once('error', reject);
+        // Gone without an answer (killed, out of memory): never a promise left waiting.
+        worker.once('exit', (code) => reject(new Error(`cannot read ${range.file} (hash worker exited ${code})`)));
     });
 }
 /** sha256 of a whole file: what was judged, byte for byte. */
@@ -58741,6 +58745,8 @@ async function fileSha256(file) {
 const LAYER_CACHE_SCHEMA = 1;
 const LAYER_CACHE_MAX_AGE_DAYS = 7;
 const NOTE = 'vulngate-layer-cache.json';
+/** Written when a layer's bytes did not match its diff ID: the cache may hold their analysis under that ID. */
+const DIRTY_NOTE = 'vulngate-dirty';
 function layerCacheDir(cacheDir) {
     return external_node_path_default().join(cacheDir, 'fanal');
 }
@@ -58786,9 +58792,12 @@ async function prepareLayerCache(args) {
     const dir = layerCacheDir(args.cacheDir);
     const size = await sizeOf(external_node_path_default().join(dir, 'fanal.db'));
     const note = await readNote(dir);
-    if (size !== undefined) {
-        const reason = staleReason(note, { ...args, size });
-        if (reason === undefined) {
+    const dirty = await (0,promises_.stat)(external_node_path_default().join(dir, DIRTY_NOTE)).then(() => true, () => false);
+    if (size !== undefined || dirty) {
+        const reason = dirty
+            ? 'a layer whose bytes did not match its diff ID may have been analysed into it'
+            : staleReason(note, { ...args, size: size ?? 0 });
+        if (reason === undefined && size !== undefined) {
             args.logger.info(`Layer cache: ${Math.round(size / 1048576)} MB from ${note?.createdAt.slice(0, 10)} (${dir})`);
             return size;
         }
@@ -61768,38 +61777,85 @@ function helperTarget(reference, choice) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/trivy/image-layers.ts
-
+;// CONCATENATED MODULE: ./src/trivy/tar-index.ts
 
 
 const BLOCK = 512;
-function field(header, start, length) {
+const PAX_LIMIT = 65_536;
+/** PAX keys that name an entry or describe it without changing where its bytes are. */
+const PAX_KEYS = /^(path|linkpath|mtime|atime|ctime|uid|gid|uname|gname|(SCHILY|LIBARCHIVE)\.xattr\..+)$/;
+/** Go's `path.Clean`: `./a` → `a`, `a//b/../c/` → `a/c`, `` → `.`. */
+function cleanName(name) {
+    if (name === '')
+        return '.';
+    const cleaned = external_node_path_default().posix.normalize(name);
+    return cleaned.length > 1 ? cleaned.replace(/\/+$/, '') : cleaned;
+}
+/** NUL-terminated text, as Go's parseString. */
+function tar_index_text(header, start, length) {
     const raw = header.subarray(start, start + length);
     const end = raw.indexOf(0);
     return raw.subarray(0, end === -1 ? raw.length : end).toString('utf8');
 }
-/** Octal, or base-256 for sizes over 8 GiB (GNU). */
-function image_layers_sizeOf(header) {
-    const raw = header.subarray(124, 136);
-    if ((raw[0] ?? 0) & 0x80)
-        return Number(raw.subarray(1).readBigUInt64BE(3));
-    return parseInt(field(header, 124, 12).trim() || '0', 8);
-}
-/** PAX `path=` and `linkpath=` records override the header's name and link (long names). */
-function paxRecord(data, key) {
-    for (const record of data.toString('utf8').split('\n')) {
-        const match = new RegExp(`^\\d+ ${key}=(.*)$`).exec(record);
-        if (match)
-            return match[1];
+/** Go's parseNumeric: base-256 when the high bit is set, else octal between spaces and NULs; anything else throws. */
+function numeric(header, start, length) {
+    const raw = header.subarray(start, start + length);
+    if ((raw[0] ?? 0) & 0x80) {
+        if ((raw[0] ?? 0) !== 0x80 || raw.subarray(1, length - 8).some((b) => b !== 0))
+            throw new Error('tar: bad size');
+        return Number(raw.subarray(length - 8).readBigUInt64BE());
     }
-    return undefined;
+    const digits = raw.toString('latin1').replace(/^[ \0]+|[ \0]+$/g, '');
+    if (!/^[0-7]*$/.test(digits))
+        throw new Error('tar: bad number');
+    return digits === '' ? 0 : parseInt(digits, 8);
 }
-/**
- * Names and places of the files of an uncompressed tar, reading only its 512-byte headers. Two entries of one name:
- * readers disagree on which counts (Trivy's takes the first), so the archive's identity could name another image
- * than the one scanned; such an archive is not read here (it is scanned alone, never reuses a report, and its layers
- * are not verified).
- */
+function checksumOk(header) {
+    let sum = 0;
+    for (let i = 0; i < BLOCK; i += 1)
+        sum += i >= 148 && i < 156 ? 0x20 : (header[i] ?? 0);
+    return numeric(header, 148, 8) === sum;
+}
+/** Records by their length prefix (`"%d %s=%s\n"`, the length counting the whole record). */
+function paxRecords(data) {
+    const records = new Map();
+    let at = 0;
+    while (at < data.length) {
+        const space = data.indexOf(0x20, at);
+        const length = Number(data.subarray(at, space).toString('latin1'));
+        if (space < 0 || !Number.isInteger(length) || length <= 0 || at + length > data.length)
+            throw new Error('tar: bad PAX record');
+        const record = data.subarray(space + 1, at + length).toString('utf8');
+        const equals = record.indexOf('=');
+        if (equals <= 0 || !record.endsWith('\n'))
+            throw new Error('tar: bad PAX record');
+        const key = record.slice(0, equals);
+        if (!PAX_KEYS.test(key))
+            throw new Error(`tar: PAX key ${key.slice(0, 40)} is not read here`);
+        records.set(key, record.slice(equals + 1, -1));
+        at += length;
+    }
+    return records;
+}
+/** One header: its format decides whether the prefix field extends the name (USTAR) or not (GNU). */
+function headerFormat(header) {
+    const magic = header.subarray(257, 265).toString('latin1');
+    if (header[0] === 0x1f && header[1] === 0x8b)
+        throw new Error('the archive is gzip-compressed');
+    if (magic !== 'ustar\x0000' && magic !== 'ustar  \0')
+        throw new Error('not a USTAR or GNU tar archive');
+    if (!checksumOk(header))
+        throw new Error('tar: bad header checksum');
+    if (magic === 'ustar\x0000') {
+        // Go reads the prefix of a "star" header (trailer "tar\0") differently.
+        if (header.subarray(508, 512).toString('latin1') === 'tar\0')
+            throw new Error('tar: star header');
+        return 'ustar';
+    }
+    return 'gnu';
+}
+const TYPES = { '0': 'file', '\0': 'file', '5': 'directory' };
+/** Every entry by its cleaned name; throws where another reader could see other bytes (see above). */
 async function tarIndex(file) {
     const handle = await (0,promises_.open)(file, 'r');
     const entries = new Map();
@@ -61807,38 +61863,39 @@ async function tarIndex(file) {
         const { size: total } = await handle.stat();
         const header = Buffer.alloc(BLOCK);
         let offset = 0;
-        let long = {};
+        let pax;
         while (offset + BLOCK <= total) {
             const { bytesRead } = await handle.read(header, 0, BLOCK, offset);
+            // Go ends the archive at two zero blocks and fails on one followed by more: nothing past it counts.
             if (bytesRead < BLOCK || header.every((b) => b === 0))
                 break;
-            if (field(header, 257, 5) !== 'ustar' && offset === 0)
-                throw new Error('not a tar archive');
-            const size = image_layers_sizeOf(header);
-            const type = String.fromCharCode(header[156] ?? 0);
+            const format = headerFormat(header);
+            const flag = String.fromCharCode(header[156] ?? 0);
+            const size = numeric(header, 124, 12);
             const dataOffset = offset + BLOCK;
-            if (type === 'x' || type === 'L' || type === 'K') {
-                const data = Buffer.alloc(Math.min(size, 65_536));
-                await handle.read(data, 0, data.length, dataOffset);
-                if (type === 'x')
-                    long = { name: paxRecord(data, 'path'), link: paxRecord(data, 'linkpath') };
-                else
-                    long = { ...long, [type === 'L' ? 'name' : 'link']: field(data, 0, data.length) };
+            if (flag === 'x') {
+                if (pax || size > PAX_LIMIT)
+                    throw new Error('tar: PAX header not read here');
+                const data = Buffer.alloc(size);
+                await handle.read(data, 0, size, dataOffset);
+                pax = paxRecords(data);
+                offset = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
+                continue;
             }
-            else if (type !== 'g') {
-                const prefix = field(header, 345, 155);
-                const plain = prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100);
-                const name = (long.name ?? plain).replace(/^\.\//, '');
-                const link = long.link ?? field(header, 157, 100);
-                long = {};
-                if (entries.has(name))
-                    throw new Error(`ambiguous entry ${name}`);
-                if (type === '0' || type === '\0')
-                    entries.set(name, { offset: dataOffset, size });
-                else if (type === '1' || type === '2')
-                    entries.set(name, { offset: dataOffset, size, link: { target: link, symbolic: type === '2' } });
-            }
-            offset = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
+            const type = flag === '1' || flag === '2' ? 'link' : TYPES[flag];
+            if (!type)
+                throw new Error(`tar: entry type ${JSON.stringify(flag)} not read here`);
+            const prefix = format === 'ustar' ? tar_index_text(header, 345, 155) : '';
+            const plain = prefix ? `${prefix}/${tar_index_text(header, 0, 100)}` : tar_index_text(header, 0, 100);
+            const name = cleanName(pax?.get('path') ?? plain);
+            const link = pax?.get('linkpath') ?? tar_index_text(header, 157, 100);
+            pax = undefined;
+            if (entries.has(name))
+                throw new Error(`ambiguous entry ${name.slice(0, 200)}`);
+            // Links and directories carry no data in Go's reader, whatever their size field says.
+            const dataSize = type === 'file' ? size : 0;
+            entries.set(name, { offset: dataOffset, size: dataSize, type, ...(type === 'link' ? { link } : {}) });
+            offset = dataOffset + Math.ceil(dataSize / BLOCK) * BLOCK;
         }
     }
     finally {
@@ -61846,49 +61903,94 @@ async function tarIndex(file) {
     }
     return entries;
 }
-/** A layer's file: a link is followed once, to a regular file of the archive. */
-function layerEntry(index, name) {
-    const entry = index.get(name);
-    if (!entry?.link) {
+/** A regular file of the archive, links followed as go-containerregistry follows them (at most 8). */
+function resolveEntry(index, requested) {
+    let name = requested;
+    for (let hops = 0; hops <= 8; hops += 1) {
+        const entry = index.get(cleanName(name));
         if (!entry)
-            throw new Error(`no layer ${name} in the archive`);
-        return entry;
+            throw new Error(`no ${name.slice(0, 200)} in the archive`);
+        if (entry.type === 'file')
+            return entry;
+        if (entry.type !== 'link' || entry.link === undefined)
+            throw new Error(`${name.slice(0, 200)} is not a file`);
+        name = external_node_path_default().posix.join(external_node_path_default().posix.dirname(name), cleanName(entry.link));
     }
-    const { target, symbolic } = entry.link;
-    const resolved = symbolic ? external_node_path_default().posix.normalize(external_node_path_default().posix.join(external_node_path_default().posix.dirname(name), target)) : target;
-    const found = index.get(resolved.replace(/^\.\//, ''));
-    if (!found || found.link)
-        throw new Error(`layer ${name} links to ${target}, which is not a file of the archive`);
-    return found;
+    throw new Error(`${requested.slice(0, 200)}: too many links`);
 }
-async function readEntryBytes(file, entry, what) {
-    if (!entry)
-        throw new Error(`no ${what} in the archive`);
-    // A link where a manifest or config is read: which file it names is the reader's choice.
-    if (entry.link)
-        throw new Error(`ambiguous entry ${what}`);
-    if (entry.size > 16 * 1024 * 1024)
-        throw new Error(`${what} is over 16 MiB`);
+
+;// CONCATENATED MODULE: ./src/trivy/image-layers.ts
+
+
+
+
+const MAX_JSON = 16 * 1024 * 1024;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const GZIP = Buffer.from([0x1f, 0x8b]);
+const ZSTD = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+async function readRange(file, entry, length = entry.size) {
     const handle = await (0,promises_.open)(file, 'r');
     try {
-        const data = Buffer.alloc(entry.size);
-        await handle.read(data, 0, entry.size, entry.offset);
+        const data = Buffer.alloc(Math.min(length, entry.size));
+        await handle.read(data, 0, data.length, entry.offset);
         return data;
     }
     finally {
         await handle.close();
     }
 }
-const sha256 = (data) => `sha256:${(0,core_hash/* sha256Hex */.f)(data)}`;
-/** The first manifest an OCI index names. */
-function indexManifest(index) {
-    const digest = index?.manifests?.[0]?.digest;
-    return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) ? digest : undefined;
+async function readEntryBytes(file, index, name) {
+    const entry = resolveEntry(index, name);
+    if (entry.size > MAX_JSON)
+        throw new Error(`${name.slice(0, 200)} is over 16 MiB`);
+    return readRange(file, entry);
 }
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
+/**
+ * Go's JSON decoder matches keys without regard to case (Unicode folding) and lets the last one win; JSON.parse
+ * matches exactly. Keys that only Go would take for a field are refused: non-ASCII ones, and two that differ only
+ * in case. `free` names objects whose keys are data (labels, annotations), not fields.
+ */
+function checkKeys(value, where, free = new Set(['annotations', 'Labels', 'LayerSources'])) {
+    if (Array.isArray(value)) {
+        for (const item of value)
+            checkKeys(item, where, free);
+        return;
+    }
+    if (!value || typeof value !== 'object')
+        return;
+    const seen = new Set();
+    for (const [key, member] of Object.entries(value)) {
+        const folded = key.toLowerCase();
+        if (!/^[\x20-\x7e]*$/.test(key) || seen.has(folded))
+            throw new Error(`${where}: key ${JSON.stringify(key)}`);
+        seen.add(folded);
+        if (!free.has(key))
+            checkKeys(member, where, free);
+    }
+}
+function image_layers_parseJson(bytes, where, depth = 'all') {
+    const value = JSON.parse(bytes.toString('utf8'));
+    if (depth === 'all')
+        checkKeys(value, where);
+    else {
+        // A config: its own fields and rootfs'; what is under `config` (Labels, Env, …) is never read here.
+        checkKeys(value, where, new Set(['config', 'container_config', 'history', 'rootfs']));
+        checkKeys(value?.rootfs, where);
+    }
+    return value;
+}
+const sha256 = (data) => `sha256:${(0,core_hash/* sha256Hex */.f)(data)}`;
+/** The one manifest an OCI index names (Trivy refuses an index of several without a tag). */
+function indexManifest(index) {
+    const manifests = index?.manifests;
+    const digest = Array.isArray(manifests) && manifests.length === 1 ? manifests[0]?.digest : undefined;
+    if (typeof digest !== 'string' || !DIGEST.test(digest))
+        throw new Error('index.json does not name one manifest');
+    return digest;
+}
 function diffIdsOf(config) {
     const ids = config?.rootfs?.diff_ids;
-    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string' && DIGEST.test(id)))
+    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string' && DIGEST.test(id)))
         throw new Error('config has no rootfs.diff_ids');
     return ids;
 }
@@ -61898,51 +62000,88 @@ function matched(diffIds, layers) {
         throw new Error(`the manifest names ${layers.length} layer(s), the config ${diffIds.length}`);
     return layers;
 }
+/**
+ * Docker ≥ 25 writes an OCI layout beside manifest.json: its digest is recorded only when that manifest is in the
+ * archive, hashes to it and names this config (an author could write any digest into index.json).
+ */
+async function checkedManifestDigest(file, index, imageId) {
+    if (!index.has('index.json'))
+        return { indexBytes: undefined, manifestDigest: undefined };
+    const indexBytes = await readEntryBytes(file, index, 'index.json');
+    try {
+        const digest = indexManifest(image_layers_parseJson(indexBytes, 'index.json'));
+        const manifest = await readEntryBytes(file, index, `blobs/sha256/${digest.slice(7)}`);
+        const names = image_layers_parseJson(manifest, digest).config?.digest;
+        return { indexBytes, manifestDigest: sha256(manifest) === digest && names === imageId ? digest : undefined };
+    }
+    catch {
+        return { indexBytes, manifestDigest: undefined };
+    }
+}
+/**
+ * go-containerregistry decides from the first layer alone whether an archive's layers are compressed, and reads
+ * the others the same way; `docker save` never compresses them. A compressed layer is refused here.
+ */
+async function uncompressedPlace(file, index, name) {
+    const entry = resolveEntry(index, name);
+    const head = await readRange(file, entry, 4);
+    if (head.subarray(0, 2).equals(GZIP) || head.equals(ZSTD))
+        throw new Error('the archive has compressed layers');
+    return { file, offset: entry.offset, size: entry.size };
+}
 async function fromDockerArchive(file) {
     const index = await tarIndex(file);
-    const manifestBytes = await readEntryBytes(file, index.get('manifest.json'), 'manifest.json');
-    const manifest = JSON.parse(manifestBytes.toString('utf8'));
-    const first = Array.isArray(manifest) ? manifest[0] : undefined;
-    const configName = first?.Config;
+    const manifestBytes = await readEntryBytes(file, index, 'manifest.json');
+    const manifest = image_layers_parseJson(manifestBytes, 'manifest.json');
+    // Trivy reads an archive of several images as an error: one image, or it is not read here.
+    if (!Array.isArray(manifest) || manifest.length !== 1)
+        throw new Error('manifest.json does not name one image');
+    const { Config: configName, Layers: layerNames } = manifest[0];
     if (typeof configName !== 'string')
         throw new Error('manifest.json names no Config');
-    const layerNames = Array.isArray(first?.Layers) ? first.Layers : [];
-    if (!layerNames.every((name) => typeof name === 'string'))
+    if (!Array.isArray(layerNames) || !layerNames.every((name) => typeof name === 'string'))
         throw new Error('manifest.json has a bad Layers list');
-    const config = await readEntryBytes(file, index.get(configName), configName);
-    // Docker ≥ 25 writes an OCI layout beside manifest.json: its index names the manifest's digest.
-    const indexBytes = index.has('index.json')
-        ? await readEntryBytes(file, index.get('index.json'), 'index.json')
-        : undefined;
-    const manifestDigest = indexManifest(indexBytes ? JSON.parse(indexBytes.toString('utf8')) : undefined);
-    const diffIds = diffIdsOf(JSON.parse(config.toString('utf8')));
-    const layers = layerNames.map((name) => {
-        const { offset, size } = layerEntry(index, name);
-        return { file, offset, size };
-    });
+    const config = await readEntryBytes(file, index, configName);
+    const diffIds = diffIdsOf(image_layers_parseJson(config, configName, 'top'));
+    const imageId = sha256(config);
+    const layers = await Promise.all(layerNames.map((name) => uncompressedPlace(file, index, name)));
+    const { indexBytes, manifestDigest } = await checkedManifestDigest(file, index, imageId);
     return {
         diffIds,
-        imageId: sha256(config),
+        imageId,
         layers: matched(diffIds, layers),
         ...(manifestDigest ? { manifestDigest } : {}),
         namesDigest: sha256(Buffer.concat([Buffer.from('docker-archive\n'), manifestBytes, Buffer.from('\n'), indexBytes ?? Buffer.alloc(0)])),
     };
 }
+/** An OCI layout directory: every blob a regular file, the manifest and config hashing to their names. */
 async function fromOciLayout(dir) {
     const blobPath = (digest) => {
         if (typeof digest !== 'string' || !DIGEST.test(digest))
-            throw new Error(`bad digest ${String(digest)}`);
+            throw new Error(`bad digest ${String(digest).slice(0, 80)}`);
         return external_node_path_default().join(dir, 'blobs', 'sha256', digest.slice(7));
     };
-    const blob = (digest) => (0,promises_.readFile)(blobPath(digest));
+    const blob = async (digest) => {
+        const file = blobPath(digest);
+        if (!(await (0,promises_.stat)(file)).isFile())
+            throw new Error(`${String(digest)} is not a file`);
+        const data = await (0,promises_.readFile)(file);
+        if (sha256(data) !== digest)
+            throw new Error(`blob ${String(digest)} does not hash to its name`);
+        return data;
+    };
     const indexBytes = await (0,promises_.readFile)(external_node_path_default().join(dir, 'index.json'));
-    const manifestDigest = indexManifest(JSON.parse(indexBytes.toString('utf8')));
-    const manifest = JSON.parse((await blob(manifestDigest)).toString('utf8'));
+    const manifestDigest = indexManifest(image_layers_parseJson(indexBytes, 'index.json'));
+    const manifest = image_layers_parseJson(await blob(manifestDigest), manifestDigest);
     const config = await blob(manifest.config?.digest);
-    const diffIds = diffIdsOf(JSON.parse(config.toString('utf8')));
-    const layers = await Promise.all((manifest.layers ?? []).map(async (layer) => {
+    const diffIds = diffIdsOf(image_layers_parseJson(config, 'config', 'top'));
+    const layers = await Promise.all((Array.isArray(manifest.layers) ? manifest.layers : []).map(async (layer) => {
         const file = blobPath(layer.digest);
-        return { file, offset: 0, size: (await (0,promises_.stat)(file)).size };
+        const info = await (0,promises_.stat)(file);
+        // A FIFO or device would block the hash (and Trivy); only regular files are read.
+        if (!info.isFile())
+            throw new Error(`layer ${String(layer.digest)} is not a file`);
+        return { file, offset: 0, size: info.size };
     }));
     return {
         diffIds,
@@ -61961,6 +62100,7 @@ async function readImageLayers(source) {
 
 ;// CONCATENATED MODULE: ./src/app/image-evidence.ts
 
+
 /**
  * The report's digests completed from the archive itself: config digest, manifest digest, how its layers were
  * checked against their diff IDs, and the tarball's sha256 where asked for.
@@ -61976,9 +62116,15 @@ function imageEvidence(archive, fromReport, checked) {
         ...(tarballSha256 ? { tarballSha256 } : {}),
     };
 }
-/** Best effort: an archive whose manifest cannot be read is scanned alone, and Trivy says what is wrong with it. */
-function readArchive(file) {
-    return readImageLayers(file).catch(() => undefined);
+/**
+ * An archive whose manifest cannot be read here (compressed, an entry twice, ...) is still given to Trivy, which says
+ * what is wrong with it or scans it: with a cache of its own, since its layers cannot be checked.
+ */
+function readArchive(file, logger) {
+    return readImageLayers(file).catch((err) => {
+        logger.info(`${file}: its layers cannot be checked (${(0,errors/* describeError */.Uc)(err)}); scanned with a cache of its own`);
+        return undefined;
+    });
 }
 /** What an image is before it is scanned: its config and layers, or the digest a registry tag was pinned to. */
 function contentOf(target, archive) {
@@ -62347,7 +62493,7 @@ async function scanTargets(args) {
     try {
         // The archives' manifests are read while the DB is checked and the local server starts.
         [archives] = await timings.time('Trivy DB, image manifests', () => Promise.all([
-            Promise.all(targets.map((t) => (t.kind !== 'image' || t.remote ? undefined : readArchive(t.path)))),
+            Promise.all(targets.map((t) => (t.kind !== 'image' || t.remote ? undefined : readArchive(t.path, logger)))),
             scanner.prepare({ targets: targets.length }),
         ]));
         targets.forEach((target, index) => {
@@ -62357,12 +62503,16 @@ async function scanTargets(args) {
             const layers = archives[index]?.layers;
             if (layers)
                 target.layerPlaces = layers;
+            else if (target.kind === 'image' && !target.remote)
+                target.unchecked = true;
         });
         databases = await scanner.databases();
         const stale = checkDbAge({ db: databases.trivyDb, ...args.dbAge, now: args.now(), logger });
         if (stale)
             warnings.push(stale);
-        const plan = planScans(archives.map((a) => a?.diffIds));
+        // Images whose base an earlier run analysed start at once: waiting for one of them to fill the cache gains nothing.
+        const cached = await Promise.all(targets.map((t) => scanner.baseAnalysedBefore(t)));
+        const plan = planScans(archives.map((a, index) => (cached[index] ? undefined : a?.diffIds)));
         const groups = resolved.images.length > 1
             ? `; images in ${plan.leaders.length - (targets.length - resolved.images.length)} group(s) by base layer`
             : '';
@@ -62388,6 +62538,12 @@ async function scanTargets(args) {
             await scanOne(leader);
             await Promise.all((plan.followers.get(leader) ?? []).map(scanOne));
         })));
+        // A layer that did not match in one archive may have been analysed for every archive naming it.
+        results.forEach((result, index) => {
+            const why = 'error' in result ? undefined : scanner.untrusted(result.target);
+            if (why)
+                results[index] = { target: result.target, error: why };
+        });
     }
     finally {
         await timings.time('stopping the local server', () => scanner.close());
@@ -63802,6 +63958,9 @@ function unparsedFile(line) {
 
 
 
+
+
+
 function verifiedLayersDir(cacheDir) {
     return external_node_path_default().join(layerCacheDir(cacheDir), 'vulngate-verified-layers');
 }
@@ -63809,52 +63968,116 @@ class LayerVerifier {
     keptDir;
     /** diff ID → its check in this run (the first archive that has it hashes it; the others wait for that). */
     checks = new Map();
-    /** A layer did not match: the layer cache may hold its analysis under the wrong ID. */
-    mismatched = false;
+    /** diff ID → the archive whose bytes for it did not match (or could not be read). */
+    bad = new Map();
+    /** Hashes at once: one per core, however many layers a config names. */
+    limit = (0,p_limit/* default */.A)(Math.max(1, (0,external_node_os_.availableParallelism)()));
     /** keptDir: where checks are kept between runs; undefined: each run checks every layer it meets once. */
     constructor(keptDir) {
         this.keptDir = keptDir;
     }
-    /** Resolves with the counts; throws ScanError naming the layer when bytes and diff ID differ. */
+    /** A layer did not match: the layer cache may hold its analysis under the wrong ID. */
+    get mismatched() {
+        return this.bad.size > 0;
+    }
+    /**
+     * Before and while Trivy scans: each layer not checked before (in this run, or by an earlier one with this cache)
+     * hashed from this archive. Throws ScanError naming the layer when bytes and diff ID differ.
+     */
     async verify(args) {
         const counts = { hashed: 0, known: 0 };
-        await Promise.all(args.diffIds.map(async (diffId, index) => {
+        const hashedHere = new Set();
+        // Every check settles before the answer: none is still writing its marker when the run ends (and may start the
+        // layer cache anew).
+        const settled = await Promise.allSettled(args.diffIds.map(async (diffId, index) => {
             const running = this.checks.get(diffId);
             if (running) {
-                // Checked (or being checked) for another archive, or twice in this one.
-                const done = await running.catch(() => undefined);
-                if (done === undefined)
-                    throw new errors/* ScanError */.sC(`${args.source}: not judged: it shares layer ${index + 1} (${diffId}) with an archive whose bytes ` +
-                        'for it did not match, and Trivy may have analysed those');
+                // Checked (or being checked) for another archive, or twice in this one: not this archive's bytes.
+                await running.catch(() => undefined);
                 counts.known += 1;
                 return;
             }
             const check = this.checkUnlessKept(args, diffId, index);
             this.checks.set(diffId, check);
-            counts[(await check) === 'hashed' ? 'hashed' : 'known'] += 1;
+            if ((await check) === 'kept')
+                counts.known += 1;
+            else {
+                counts.hashed += 1;
+                hashedHere.add(diffId);
+            }
         }));
+        const failed = settled.find((result) => result.status === 'rejected');
+        if (failed)
+            throw failed.reason;
+        return { counts, hashedHere };
+    }
+    /**
+     * After Trivy: every layer it analysed for this archive (rather than found in its cache) must have been hashed
+     * from this archive's own bytes — a layer another archive of the run checked, or a kept check whose analysis the
+     * cache no longer holds, is hashed now. `analysed` undefined: Trivy did not say, so every layer counts.
+     */
+    async confirm(args, verification, analysed) {
+        const { hashedHere } = verification;
+        const counts = { ...verification.counts };
+        const missing = args.diffIds
+            .map((diffId, index) => ({ diffId, index }))
+            .filter(({ diffId }, at) => args.diffIds.indexOf(diffId) === at && !hashedHere.has(diffId))
+            .filter(({ diffId }) => analysed === undefined || analysed.has(diffId));
+        const settled = await Promise.allSettled(missing.map(({ diffId, index }) => this.hash(args, diffId, index)));
+        const failed = settled.find((result) => result.status === 'rejected');
+        if (failed)
+            throw failed.reason;
+        counts.hashed += missing.length;
+        counts.known -= missing.length;
         return counts;
     }
+    /** Why an archive's report cannot count after all: a layer it names did not match in another archive of the run. */
+    untrusted(source, diffIds) {
+        const index = diffIds.findIndex((diffId) => this.bad.has(diffId) && this.bad.get(diffId) !== source);
+        if (index < 0)
+            return undefined;
+        return (`not judged: it names layer ${index + 1} (${diffIds[index]}), whose bytes did not match in ` +
+            `${this.bad.get(diffIds[index] ?? '')}, and Trivy may have analysed those`);
+    }
+    /** When every check begun has settled (a scan that failed did not wait for its own). */
+    async idle() {
+        await Promise.allSettled([...this.checks.values()]);
+    }
+    markerOf(namespace, diffId) {
+        return this.keptDir ? external_node_path_default().join(this.keptDir, (0,core_hash/* sha256Hex */.f)(namespace).slice(0, 16), diffId.slice(7)) : undefined;
+    }
+    /** Checked by an earlier run (a hint for the order of scans: the check itself is redone if Trivy analyses it). */
+    async checkedBefore(namespace, diffId) {
+        const marker = this.markerOf(namespace, diffId);
+        return marker !== undefined && (await layer_verification_exists(marker));
+    }
     async checkUnlessKept(args, diffId, index) {
-        const marker = this.keptDir
-            ? external_node_path_default().join(this.keptDir, (0,core_hash/* sha256Hex */.f)(args.namespace).slice(0, 16), diffId.slice(7))
-            : undefined;
+        const marker = this.markerOf(args.namespace, diffId);
         if (marker && (await layer_verification_exists(marker)))
             return 'kept';
-        const place = args.places[index];
-        if (!place)
-            throw new errors/* ScanError */.sC(`${args.source}: layer ${index + 1} (${diffId}) is not in the archive`);
-        const { digest, compressed } = await rangeSha256({ ...place, decompress: true }).catch((err) => {
-            throw new errors/* ScanError */.sC(`${args.source}: layer ${index + 1} (${diffId}) cannot be read: ${String(err)}`);
-        });
-        if (digest !== diffId) {
-            this.mismatched = true;
-            throw new errors/* ScanError */.sC(`${args.source}: not judged: layer ${index + 1} is not the layer its config names ` +
-                `(diff ID ${diffId}, its ${compressed ? 'decompressed ' : ''}bytes hash to ${digest})`);
-        }
+        await this.hash(args, diffId, index);
         if (marker)
             await keep(marker);
         return 'hashed';
+    }
+    /** This archive's bytes for one layer against its diff ID; anything but a match marks the layer bad. */
+    async hash(args, diffId, index) {
+        const place = args.places[index];
+        const fail = (why) => {
+            this.bad.set(diffId, args.source);
+            // Said at once, beside the cache: a run that dies before its end still leaves the next run a fresh cache.
+            if (this.keptDir)
+                markDirty(external_node_path_default().dirname(this.keptDir));
+            return new errors/* ScanError */.sC(`${args.source}: not judged: layer ${index + 1} ${why}`);
+        };
+        if (!place)
+            throw fail(`(${diffId}) is not in the archive`);
+        const { digest, compressed } = await this.limit(() => rangeSha256({ ...place, decompress: true })).catch((err) => {
+            throw fail(`(${diffId}) cannot be read: ${(0,errors/* describeError */.Uc)(err)}`);
+        });
+        if (digest !== diffId)
+            throw fail(`is not the layer its config names (diff ID ${diffId}, its ${compressed ? 'decompressed ' : ''}bytes ` +
+                `hash to ${digest})`);
     }
 }
 async function layer_verification_exists(file) {
@@ -63874,6 +64097,14 @@ async function keep(marker) {
     }
     catch {
         // Not kept.
+    }
+}
+function markDirty(layerCache) {
+    try {
+        (0,external_node_fs_.writeFileSync)(external_node_path_default().join(layerCache, DIRTY_NOTE), '');
+    }
+    catch {
+        // The cache is started anew at the end of this run anyway.
     }
 }
 
@@ -64137,6 +64368,7 @@ class TrivyScanner {
         this.serverStart = undefined;
         this.localServer = undefined;
         await server?.stop();
+        await this.verifier.idle();
         const { layerCache, cacheDir } = this.settings;
         // Shared within the run only: nothing of it is kept.
         if (server && !layerCache.enabled)
@@ -64158,7 +64390,8 @@ class TrivyScanner {
         // Alongside Trivy; awaited before the report counts or is kept. A failed scan does not wait for it.
         const verifying = this.verifyLayers(target, flags);
         verifying.catch(() => undefined);
-        await this.ensureServer();
+        if (!target.unchecked)
+            await this.ensureServer();
         const down = this.localServer?.exited();
         if (down !== undefined)
             throw new errors/* ScanError */.sC(`${where}: not scanned: ${down}`);
@@ -64181,6 +64414,9 @@ class TrivyScanner {
                     unparsed.push(broken);
             },
         });
+        // First, whatever Trivy did (a failed scan may have written to the cache already): each layer it analysed for
+        // this archive is hashed from this archive's own bytes (Trivy silent about which: every layer).
+        const layersVerified = await this.checkAnalysed(verifying, total === undefined ? undefined : analysed);
         if (result.timedOut)
             throw new errors/* ScanError */.sC(`${where}: Trivy did not finish within ${timeoutSeconds} s (scan-timeout)`);
         if (result.exitCode !== 0) {
@@ -64195,7 +64431,6 @@ class TrivyScanner {
         const layers = total === undefined
             ? undefined
             : { total, analysed: analysed.size, fromCache: Math.max(0, total - analysed.size) };
-        const layersVerified = await verifying;
         // Kept for the next run; a cache that cannot be written costs that run a scan, never this one its result.
         if (key && this.results) {
             await this.results.cache.put(key, reportPath).catch((err) => {
@@ -64205,16 +64440,34 @@ class TrivyScanner {
         return { layers, ...(layersVerified ? { layersVerified } : {}) };
     }
     /** An image archive's layers against its diff IDs; undefined for what is not an archive read beforehand. */
-    verifyLayers(target, flags) {
+    async verifyLayers(target, flags) {
         const { content, layerPlaces } = target;
         if (content?.kind !== 'archive' || !layerPlaces)
-            return Promise.resolve(undefined);
-        return this.verifier.verify({
+            return undefined;
+        const layers = {
             source: target.path,
             diffIds: content.diffIds,
             places: layerPlaces,
             namespace: JSON.stringify([this.settings.version, flags]),
-        });
+        };
+        return { layers, verification: await this.verifier.verify(layers) };
+    }
+    async checkAnalysed(verifying, analysed) {
+        const checked = await verifying;
+        return checked ? this.verifier.confirm(checked.layers, checked.verification, analysed) : undefined;
+    }
+    /** A report that cannot count after all: a layer it names did not match in another archive of the run. */
+    untrusted(target) {
+        const { content } = target;
+        return content?.kind === 'archive' ? this.verifier.untrusted(target.path, content.diffIds) : undefined;
+    }
+    async baseAnalysedBefore(target) {
+        const base = target.content?.kind === 'archive' ? target.content.diffIds[0] : undefined;
+        if (base === undefined || !target.layerPlaces)
+            return false;
+        // The report's path is not among the flags that shape it: any path gives the same namespace.
+        const flags = reportShapingArgs(this.scanArgs(target, 'report.json'));
+        return this.verifier.checkedBefore(JSON.stringify([this.settings.version, flags]), base);
     }
     /** An earlier run's report for the same key, written where this scan's goes; undefined on a miss. */
     async reuse(key, target, reportPath) {
@@ -64252,12 +64505,12 @@ class TrivyScanner {
             external_node_path_default().resolve(reportPath),
             // Every package: for the SBOM, and for code its lockfile line (SARIF) and GitLab's dependency list.
             ...(target.kind === 'image' && !this.settings.listAllPackages ? [] : ['--list-all-pkgs']),
-            ...this.scanFlags(),
+            ...this.scanFlags(target),
             // A reference is never read as an option, whatever it holds.
             ...(target.remote ? ['--', target.path] : []),
         ];
     }
-    scanFlags() {
+    scanFlags(target) {
         const { cacheDir, timeoutSeconds, server, offline, layerCache } = this.settings;
         const flags = [
             // The DBs (and, scanning alone, the layer cache) live here.
@@ -64280,12 +64533,14 @@ class TrivyScanner {
             flags.push('--vex', external_node_path_default().resolve(file));
         if (this.settings.vexFiles.length > 0)
             flags.push('--show-suppressed');
-        const remote = server?.url ?? this.localServer?.url;
+        // An archive whose layers could not be checked never writes to the shared cache (a configured server aside).
+        const isolated = target.unchecked === true && !server;
+        const remote = isolated ? undefined : (server?.url ?? this.localServer?.url);
         if (remote)
             flags.push('--server', remote);
         // Alone, the scan owns the fs cache; with the cache off, nothing is written.
         else
-            flags.push('--cache-backend', layerCache.enabled ? 'fs' : 'memory');
+            flags.push('--cache-backend', layerCache.enabled && !isolated ? 'fs' : 'memory');
         return flags;
     }
     async databases() {

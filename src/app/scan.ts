@@ -97,7 +97,7 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
     const stale = checkDbAge({ db: databases.trivyDb, ...args.dbAge, now: args.now(), logger });
     if (stale) warnings.push(stale);
     // Images whose base an earlier run analysed start at once: waiting for one of them to fill the cache gains nothing.
-    const cached = await Promise.all(targets.map((t) => scanner.baseAnalysedBefore?.(t) ?? false));
+    const cached = await Promise.all(targets.map((t) => scanner.baseAnalysedBefore(t)));
     const plan = planScans(archives.map((a, index) => (cached[index] ? undefined : a?.diffIds)));
     const groups =
       resolved.images.length > 1
@@ -129,6 +129,11 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
         }),
       ),
     );
+    // A layer that did not match in one archive may have been analysed for every archive naming it.
+    results.forEach((result, index) => {
+      const why = 'error' in result ? undefined : scanner.untrusted(result.target);
+      if (why) results[index] = { target: result.target, error: why };
+    });
   } finally {
     await timings.time('stopping the local server', () => scanner.close());
   }

@@ -23,10 +23,10 @@ async function main() {
     let position = offset;
     let read = readSync(fd, buffer, 0, Math.min(buffer.length, end - position), position);
     const head = buffer.subarray(0, read);
+    const zstd = head.subarray(0, 4).equals(ZSTD);
+    if (workerData.decompress && zstd && !zlib.createZstdDecompress) throw new Error('zstd needs Node 22.15 or later');
     const decompress = workerData.decompress
-      ? head.subarray(0, 2).equals(GZIP) ? zlib.createGunzip()
-      : head.subarray(0, 4).equals(ZSTD) && zlib.createZstdDecompress ? zlib.createZstdDecompress()
-      : undefined
+      ? head.subarray(0, 2).equals(GZIP) ? zlib.createGunzip() : zstd ? zlib.createZstdDecompress() : undefined
       : undefined;
     if (decompress) {
       const stream = createReadStream('', { fd, start: offset, end: end - 1, autoClose: false });
@@ -78,6 +78,8 @@ export function rangeSha256(range: HashRange): Promise<RangeDigest> {
       else reject(new Error(`cannot read ${range.file} (${error ?? 'unknown'})`));
     });
     worker.once('error', reject);
+    // Gone without an answer (killed, out of memory): never a promise left waiting.
+    worker.once('exit', (code) => reject(new Error(`cannot read ${range.file} (hash worker exited ${code})`)));
   });
 }
 

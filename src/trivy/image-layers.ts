@@ -1,6 +1,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../core/hash.js';
+import { resolveEntry, tarIndex, type TarEntry } from './tar-index.js';
 
 /**
  * The layers of an image archive, from its manifest and config alone: a `docker save` tar (read header by header,
@@ -12,7 +13,10 @@ export interface ImageLayers {
   diffIds: string[];
   /** sha256 of the config: the image ID `docker images` shows. */
   imageId: string;
-  /** The manifest's digest, where the archive has an OCI index that names it (Docker ≥ 25, OCI layouts). */
+  /**
+   * The manifest's digest, where the archive has an OCI index that names it (Docker ≥ 25, OCI layouts) and the
+   * manifest it names is there, hashes to it and names this config.
+   */
   manifestDigest?: string;
   /**
    * sha256 of what names the image beside its config: manifest.json (RepoTags) and index.json (ref annotations),
@@ -31,124 +35,72 @@ export interface LayerPlace {
   size: number;
 }
 
-const BLOCK = 512;
+const MAX_JSON = 16 * 1024 * 1024;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const GZIP = Buffer.from([0x1f, 0x8b]);
+const ZSTD = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 
-interface TarEntry {
-  offset: number;
-  size: number;
-  /** A symbolic or hard link's target (legacy `docker save` links a layer saved twice to its first copy). */
-  link?: { target: string; symbolic: boolean };
-}
-
-function field(header: Buffer, start: number, length: number): string {
-  const raw = header.subarray(start, start + length);
-  const end = raw.indexOf(0);
-  return raw.subarray(0, end === -1 ? raw.length : end).toString('utf8');
-}
-
-/** Octal, or base-256 for sizes over 8 GiB (GNU). */
-function sizeOf(header: Buffer): number {
-  const raw = header.subarray(124, 136);
-  if ((raw[0] ?? 0) & 0x80) return Number(raw.subarray(1).readBigUInt64BE(3));
-  return parseInt(field(header, 124, 12).trim() || '0', 8);
-}
-
-/** PAX `path=` and `linkpath=` records override the header's name and link (long names). */
-function paxRecord(data: Buffer, key: string): string | undefined {
-  for (const record of data.toString('utf8').split('\n')) {
-    const match = new RegExp(`^\\d+ ${key}=(.*)$`).exec(record);
-    if (match) return match[1];
-  }
-  return undefined;
-}
-
-/**
- * Names and places of the files of an uncompressed tar, reading only its 512-byte headers. Two entries of one name:
- * readers disagree on which counts (Trivy's takes the first), so the archive's identity could name another image
- * than the one scanned; such an archive is not read here (it is scanned alone, never reuses a report, and its layers
- * are not verified).
- */
-async function tarIndex(file: string): Promise<Map<string, TarEntry>> {
-  const handle = await open(file, 'r');
-  const entries = new Map<string, TarEntry>();
-  try {
-    const { size: total } = await handle.stat();
-    const header = Buffer.alloc(BLOCK);
-    let offset = 0;
-    let long: { name?: string; link?: string } = {};
-    while (offset + BLOCK <= total) {
-      const { bytesRead } = await handle.read(header, 0, BLOCK, offset);
-      if (bytesRead < BLOCK || header.every((b) => b === 0)) break;
-      if (field(header, 257, 5) !== 'ustar' && offset === 0) throw new Error('not a tar archive');
-      const size = sizeOf(header);
-      const type = String.fromCharCode(header[156] ?? 0);
-      const dataOffset = offset + BLOCK;
-      if (type === 'x' || type === 'L' || type === 'K') {
-        const data = Buffer.alloc(Math.min(size, 65_536));
-        await handle.read(data, 0, data.length, dataOffset);
-        if (type === 'x') long = { name: paxRecord(data, 'path'), link: paxRecord(data, 'linkpath') };
-        else long = { ...long, [type === 'L' ? 'name' : 'link']: field(data, 0, data.length) };
-      } else if (type !== 'g') {
-        const prefix = field(header, 345, 155);
-        const plain = prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100);
-        const name = (long.name ?? plain).replace(/^\.\//, '');
-        const link = long.link ?? field(header, 157, 100);
-        long = {};
-        if (entries.has(name)) throw new Error(`ambiguous entry ${name}`);
-        if (type === '0' || type === '\0') entries.set(name, { offset: dataOffset, size });
-        else if (type === '1' || type === '2')
-          entries.set(name, { offset: dataOffset, size, link: { target: link, symbolic: type === '2' } });
-      }
-      offset = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
-    }
-  } finally {
-    await handle.close();
-  }
-  return entries;
-}
-
-/** A layer's file: a link is followed once, to a regular file of the archive. */
-function layerEntry(index: Map<string, TarEntry>, name: string): TarEntry {
-  const entry = index.get(name);
-  if (!entry?.link) {
-    if (!entry) throw new Error(`no layer ${name} in the archive`);
-    return entry;
-  }
-  const { target, symbolic } = entry.link;
-  const resolved = symbolic ? path.posix.normalize(path.posix.join(path.posix.dirname(name), target)) : target;
-  const found = index.get(resolved.replace(/^\.\//, ''));
-  if (!found || found.link) throw new Error(`layer ${name} links to ${target}, which is not a file of the archive`);
-  return found;
-}
-
-async function readEntryBytes(file: string, entry: TarEntry | undefined, what: string): Promise<Buffer> {
-  if (!entry) throw new Error(`no ${what} in the archive`);
-  // A link where a manifest or config is read: which file it names is the reader's choice.
-  if (entry.link) throw new Error(`ambiguous entry ${what}`);
-  if (entry.size > 16 * 1024 * 1024) throw new Error(`${what} is over 16 MiB`);
+async function readRange(file: string, entry: TarEntry, length = entry.size): Promise<Buffer> {
   const handle = await open(file, 'r');
   try {
-    const data = Buffer.alloc(entry.size);
-    await handle.read(data, 0, entry.size, entry.offset);
+    const data = Buffer.alloc(Math.min(length, entry.size));
+    await handle.read(data, 0, data.length, entry.offset);
     return data;
   } finally {
     await handle.close();
   }
 }
 
-const sha256 = (data: Buffer) => `sha256:${sha256Hex(data)}`;
-
-/** The first manifest an OCI index names. */
-function indexManifest(index: unknown): string | undefined {
-  const digest = (index as { manifests?: { digest?: unknown }[] } | null)?.manifests?.[0]?.digest;
-  return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) ? digest : undefined;
+async function readEntryBytes(file: string, index: Map<string, TarEntry>, name: string): Promise<Buffer> {
+  const entry = resolveEntry(index, name);
+  if (entry.size > MAX_JSON) throw new Error(`${name.slice(0, 200)} is over 16 MiB`);
+  return readRange(file, entry);
 }
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
+/**
+ * Go's JSON decoder matches keys without regard to case (Unicode folding) and lets the last one win; JSON.parse
+ * matches exactly. Keys that only Go would take for a field are refused: non-ASCII ones, and two that differ only
+ * in case. `free` names objects whose keys are data (labels, annotations), not fields.
+ */
+function checkKeys(value: unknown, where: string, free = new Set(['annotations', 'Labels', 'LayerSources'])): void {
+  if (Array.isArray(value)) {
+    for (const item of value) checkKeys(item, where, free);
+    return;
+  }
+  if (!value || typeof value !== 'object') return;
+  const seen = new Set<string>();
+  for (const [key, member] of Object.entries(value as Record<string, unknown>)) {
+    const folded = key.toLowerCase();
+    if (!/^[\x20-\x7e]*$/.test(key) || seen.has(folded)) throw new Error(`${where}: key ${JSON.stringify(key)}`);
+    seen.add(folded);
+    if (!free.has(key)) checkKeys(member, where, free);
+  }
+}
+
+function parseJson(bytes: Buffer, where: string, depth: 'all' | 'top' = 'all'): unknown {
+  const value = JSON.parse(bytes.toString('utf8')) as unknown;
+  if (depth === 'all') checkKeys(value, where);
+  else {
+    // A config: its own fields and rootfs'; what is under `config` (Labels, Env, …) is never read here.
+    checkKeys(value, where, new Set(['config', 'container_config', 'history', 'rootfs']));
+    checkKeys((value as { rootfs?: unknown } | null)?.rootfs, where);
+  }
+  return value;
+}
+
+const sha256 = (data: Buffer) => `sha256:${sha256Hex(data)}`;
+
+/** The one manifest an OCI index names (Trivy refuses an index of several without a tag). */
+function indexManifest(index: unknown): string {
+  const manifests = (index as { manifests?: { digest?: unknown }[] } | null)?.manifests;
+  const digest = Array.isArray(manifests) && manifests.length === 1 ? manifests[0]?.digest : undefined;
+  if (typeof digest !== 'string' || !DIGEST.test(digest)) throw new Error('index.json does not name one manifest');
+  return digest;
+}
 
 function diffIdsOf(config: unknown): string[] {
   const ids = (config as { rootfs?: { diff_ids?: unknown } } | null)?.rootfs?.diff_ids;
-  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string' && DIGEST.test(id)))
+  if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string' && DIGEST.test(id)))
     throw new Error('config has no rootfs.diff_ids');
   return ids as string[];
 }
@@ -160,31 +112,52 @@ function matched(diffIds: string[], layers: LayerPlace[]): LayerPlace[] {
   return layers;
 }
 
+/**
+ * Docker ≥ 25 writes an OCI layout beside manifest.json: its digest is recorded only when that manifest is in the
+ * archive, hashes to it and names this config (an author could write any digest into index.json).
+ */
+async function checkedManifestDigest(file: string, index: Map<string, TarEntry>, imageId: string) {
+  if (!index.has('index.json')) return { indexBytes: undefined, manifestDigest: undefined };
+  const indexBytes = await readEntryBytes(file, index, 'index.json');
+  try {
+    const digest = indexManifest(parseJson(indexBytes, 'index.json'));
+    const manifest = await readEntryBytes(file, index, `blobs/sha256/${digest.slice(7)}`);
+    const names = (parseJson(manifest, digest) as { config?: { digest?: unknown } }).config?.digest;
+    return { indexBytes, manifestDigest: sha256(manifest) === digest && names === imageId ? digest : undefined };
+  } catch {
+    return { indexBytes, manifestDigest: undefined };
+  }
+}
+
+/**
+ * go-containerregistry decides from the first layer alone whether an archive's layers are compressed, and reads
+ * the others the same way; `docker save` never compresses them. A compressed layer is refused here.
+ */
+async function uncompressedPlace(file: string, index: Map<string, TarEntry>, name: string): Promise<LayerPlace> {
+  const entry = resolveEntry(index, name);
+  const head = await readRange(file, entry, 4);
+  if (head.subarray(0, 2).equals(GZIP) || head.equals(ZSTD)) throw new Error('the archive has compressed layers');
+  return { file, offset: entry.offset, size: entry.size };
+}
+
 async function fromDockerArchive(file: string): Promise<ImageLayers> {
   const index = await tarIndex(file);
-  const manifestBytes = await readEntryBytes(file, index.get('manifest.json'), 'manifest.json');
-  const manifest = JSON.parse(manifestBytes.toString('utf8')) as unknown;
-  const first = Array.isArray(manifest)
-    ? (manifest[0] as { Config?: unknown; Layers?: unknown } | undefined)
-    : undefined;
-  const configName = first?.Config;
+  const manifestBytes = await readEntryBytes(file, index, 'manifest.json');
+  const manifest = parseJson(manifestBytes, 'manifest.json');
+  // Trivy reads an archive of several images as an error: one image, or it is not read here.
+  if (!Array.isArray(manifest) || manifest.length !== 1) throw new Error('manifest.json does not name one image');
+  const { Config: configName, Layers: layerNames } = manifest[0] as { Config?: unknown; Layers?: unknown };
   if (typeof configName !== 'string') throw new Error('manifest.json names no Config');
-  const layerNames = Array.isArray(first?.Layers) ? (first.Layers as unknown[]) : [];
-  if (!layerNames.every((name) => typeof name === 'string')) throw new Error('manifest.json has a bad Layers list');
-  const config = await readEntryBytes(file, index.get(configName), configName);
-  // Docker ≥ 25 writes an OCI layout beside manifest.json: its index names the manifest's digest.
-  const indexBytes = index.has('index.json')
-    ? await readEntryBytes(file, index.get('index.json'), 'index.json')
-    : undefined;
-  const manifestDigest = indexManifest(indexBytes ? (JSON.parse(indexBytes.toString('utf8')) as unknown) : undefined);
-  const diffIds = diffIdsOf(JSON.parse(config.toString('utf8')));
-  const layers = (layerNames as string[]).map((name) => {
-    const { offset, size } = layerEntry(index, name);
-    return { file, offset, size };
-  });
+  if (!Array.isArray(layerNames) || !layerNames.every((name) => typeof name === 'string'))
+    throw new Error('manifest.json has a bad Layers list');
+  const config = await readEntryBytes(file, index, configName);
+  const diffIds = diffIdsOf(parseJson(config, configName, 'top'));
+  const imageId = sha256(config);
+  const layers = await Promise.all(layerNames.map((name: string) => uncompressedPlace(file, index, name)));
+  const { indexBytes, manifestDigest } = await checkedManifestDigest(file, index, imageId);
   return {
     diffIds,
-    imageId: sha256(config),
+    imageId,
     layers: matched(diffIds, layers),
     ...(manifestDigest ? { manifestDigest } : {}),
     namesDigest: sha256(
@@ -193,24 +166,35 @@ async function fromDockerArchive(file: string): Promise<ImageLayers> {
   };
 }
 
+/** An OCI layout directory: every blob a regular file, the manifest and config hashing to their names. */
 async function fromOciLayout(dir: string): Promise<ImageLayers> {
   const blobPath = (digest: unknown) => {
-    if (typeof digest !== 'string' || !DIGEST.test(digest)) throw new Error(`bad digest ${String(digest)}`);
+    if (typeof digest !== 'string' || !DIGEST.test(digest))
+      throw new Error(`bad digest ${String(digest).slice(0, 80)}`);
     return path.join(dir, 'blobs', 'sha256', digest.slice(7));
   };
-  const blob = (digest: unknown) => readFile(blobPath(digest));
+  const blob = async (digest: unknown) => {
+    const file = blobPath(digest);
+    if (!(await stat(file)).isFile()) throw new Error(`${String(digest)} is not a file`);
+    const data = await readFile(file);
+    if (sha256(data) !== digest) throw new Error(`blob ${String(digest)} does not hash to its name`);
+    return data;
+  };
   const indexBytes = await readFile(path.join(dir, 'index.json'));
-  const manifestDigest = indexManifest(JSON.parse(indexBytes.toString('utf8')));
-  const manifest = JSON.parse((await blob(manifestDigest)).toString('utf8')) as {
+  const manifestDigest = indexManifest(parseJson(indexBytes, 'index.json'));
+  const manifest = parseJson(await blob(manifestDigest), manifestDigest) as {
     config?: { digest?: unknown };
     layers?: { digest?: unknown }[];
   };
   const config = await blob(manifest.config?.digest);
-  const diffIds = diffIdsOf(JSON.parse(config.toString('utf8')));
+  const diffIds = diffIdsOf(parseJson(config, 'config', 'top'));
   const layers = await Promise.all(
-    (manifest.layers ?? []).map(async (layer) => {
+    (Array.isArray(manifest.layers) ? manifest.layers : []).map(async (layer) => {
       const file = blobPath(layer.digest);
-      return { file, offset: 0, size: (await stat(file)).size };
+      const info = await stat(file);
+      // A FIFO or device would block the hash (and Trivy); only regular files are read.
+      if (!info.isFile()) throw new Error(`layer ${String(layer.digest)} is not a file`);
+      return { file, offset: 0, size: info.size };
     }),
   );
   return {

@@ -57,7 +57,9 @@ export interface ImageScanner {
    * Whether an archive's base layer was analysed into the layer cache by an earlier run (its check is kept with the
    * cache): then its image need not wait for another image of its base to fill the cache.
    */
-  baseAnalysedBefore?(target: ScanTarget): Promise<boolean>;
+  baseAnalysedBefore(target: ScanTarget): Promise<boolean>;
+  /** After the scans: why a target's report cannot count after all (a layer it names did not match elsewhere). */
+  untrusted(target: ScanTarget): string | undefined;
   /** After prepare: the DBs' metadata (schema, updated, next update); undefined when a remote server holds them. */
   databases(): Promise<{ trivyDb?: DbInfo; javaDb?: DbInfo }>;
   /** Once per run, after the last scan, whatever happened: stops what prepare started. */

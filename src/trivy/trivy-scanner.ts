@@ -169,6 +169,9 @@ export class TrivyScanner implements ImageScanner {
         if (broken) unparsed.push(broken);
       },
     });
+    // First, whatever Trivy did (a failed scan may have written to the cache already): each layer it analysed for
+    // this archive is hashed from this archive's own bytes (Trivy silent about which: every layer).
+    const layersVerified = await this.checkAnalysed(verifying, total === undefined ? undefined : analysed);
     if (result.timedOut)
       throw new ScanError(`${where}: Trivy did not finish within ${timeoutSeconds} s (scan-timeout)`);
     if (result.exitCode !== 0) {
@@ -186,7 +189,6 @@ export class TrivyScanner implements ImageScanner {
       total === undefined
         ? undefined
         : { total, analysed: analysed.size, fromCache: Math.max(0, total - analysed.size) };
-    const layersVerified = await verifying;
     // Kept for the next run; a cache that cannot be written costs that run a scan, never this one its result.
     if (key && this.results) {
       await this.results.cache.put(key, reportPath).catch((err: unknown) => {
@@ -197,15 +199,30 @@ export class TrivyScanner implements ImageScanner {
   }
 
   /** An image archive's layers against its diff IDs; undefined for what is not an archive read beforehand. */
-  private verifyLayers(target: ScanTarget, flags: string[]): Promise<LayersVerified | undefined> {
+  private async verifyLayers(target: ScanTarget, flags: string[]) {
     const { content, layerPlaces } = target;
-    if (content?.kind !== 'archive' || !layerPlaces) return Promise.resolve(undefined);
-    return this.verifier.verify({
+    if (content?.kind !== 'archive' || !layerPlaces) return undefined;
+    const layers = {
       source: target.path,
       diffIds: content.diffIds,
       places: layerPlaces,
       namespace: JSON.stringify([this.settings.version, flags]),
-    });
+    };
+    return { layers, verification: await this.verifier.verify(layers) };
+  }
+
+  private async checkAnalysed(
+    verifying: ReturnType<TrivyScanner['verifyLayers']>,
+    analysed: Set<string> | undefined,
+  ): Promise<LayersVerified | undefined> {
+    const checked = await verifying;
+    return checked ? this.verifier.confirm(checked.layers, checked.verification, analysed) : undefined;
+  }
+
+  /** A report that cannot count after all: a layer it names did not match in another archive of the run. */
+  untrusted(target: ScanTarget): string | undefined {
+    const { content } = target;
+    return content?.kind === 'archive' ? this.verifier.untrusted(target.path, content.diffIds) : undefined;
   }
 
   async baseAnalysedBefore(target: ScanTarget): Promise<boolean> {
