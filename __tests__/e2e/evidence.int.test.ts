@@ -160,7 +160,7 @@ describe('digests and data', () => {
     expect(strict.stderr).not.toContain('Scanned');
   });
 
-  test('an archive whose layer is not what its config names is not judged; the others are; the cache starts anew', async () => {
+  test('an archive whose layer is not what its config names is not judged; the others are', async () => {
     const dir = tmp();
     await writeFixtureImages(dir, ['debian-app', 'node-app']);
     // An image author's archive with one file changed in place: "lodash 4.17.20" now claims 4.17.21 (no finding),
@@ -177,12 +177,11 @@ describe('digests and data', () => {
     expect(run.stderr).toMatch(
       /node-app\.tar: not judged: layer 2 is not the layer its config names \(diff ID sha256:[0-9a-f]{64}, its bytes hash to sha256:[0-9a-f]{64}\)/,
     );
-    expect(run.stderr).toMatch(/The layer cache is started anew/);
     const results = read<Results & { errors: { source: string }[] }>(path.join(out, 'vulngate-results.json'));
     expect(results.images.map((i) => i.name)).toEqual(['vulngate-fixtures/debian-app:1.0']);
     expect(results.findings.some((f) => f.package === 'lodash')).toBe(false);
-    expect(existsSync(path.join(cache, 'fanal', 'fanal.db'))).toBe(false);
-    // The honest archive on the same cache: its layers are hashed again (nothing of the failed run was kept).
+    // The honest archive on the same cache: every layer is copied and checked from its own bytes (the tampered
+    // archive never reached Trivy, so none of its layers is in Trivy's cache or kept as checked).
     await writeFixtureImages(dir, ['node-app']);
     const honestOut = tmp();
     expect((await scan(`${dir}/node-app.tar`, honestOut, [], cache)).code).toBe(1);

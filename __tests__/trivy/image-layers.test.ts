@@ -31,6 +31,8 @@ test('a docker save archive: the config’s diff_ids, read from the headers with
     imageId: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
     namesDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
     layers: [expect.objectContaining({ file }), expect.objectContaining({ file })],
+    config: expect.any(Buffer),
+    repoTags: ['shop/api:1'],
   });
   // Each layer's place holds exactly the bytes of its diff ID.
   const bytes = readFileSync(file);

@@ -43,14 +43,3 @@ test.each([
   const written = JSON.parse(readFileSync(path.join(dir, 'fanal', 'vulngate-layer-cache.json'), 'utf8'));
   expect(written).toEqual({ schema: LAYER_CACHE_SCHEMA, trivyVersion: '0.74.0', createdAt: NOW.toISOString() });
 });
-
-test('a cache marked dirty (a layer did not match its diff ID, and the run may have died before its end) is started anew', async () => {
-  const dir = cacheWith(good);
-  writeFileSync(path.join(dir, 'fanal', 'vulngate-dirty'), '');
-  const { logger, done } = prepare(dir);
-  expect(await done).toBe(0);
-  expect(existsSync(path.join(dir, 'fanal', 'vulngate-dirty'))).toBe(false);
-  expect(logger.at('info')[0]).toMatch(
-    /not used: a layer whose bytes did not match its diff ID may have been analysed/,
-  );
-});

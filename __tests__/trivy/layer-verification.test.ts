@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
-import tarStream from 'tar-stream';
 import { readImageLayers } from '../../src/trivy/image-layers.js';
-import { LayerVerifier } from '../../src/trivy/layer-verification.js';
+import { writeImageView } from '../../src/trivy/image-view.js';
+import { LayerStore, type ArchiveLayers } from '../../src/trivy/layer-verification.js';
 import { layerTar, sha256, writeImage, writeOciLayoutDir, type ImageSpec } from '../../test/support/image-tarball.ts';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'vg-verify-'));
@@ -15,44 +15,58 @@ const spec = (app: string): ImageSpec => ({
 });
 const NAMESPACE = JSON.stringify(['0.74.0', ['image', '--scanners', 'vuln,secret']]);
 
-async function check(verifier: LayerVerifier, source: string) {
+async function layersOf(source: string, namespace = NAMESPACE): Promise<ArchiveLayers> {
   const archive = await readImageLayers(source);
-  return (await verifier.verify({ source, diffIds: archive.diffIds, places: archive.layers, namespace: NAMESPACE }))
-    .counts;
+  return { source, diffIds: archive.diffIds, places: archive.layers, namespace };
 }
 
-test('every layer of a docker save archive, a Docker >= 25 archive and an OCI layout is hashed once', async () => {
+test('each layer is copied once per run from the first archive that has it, and the copy is its diff ID', async () => {
   const dir = tmp();
   await writeImage(path.join(dir, 'legacy.tar'), spec('api'));
   await writeImage(path.join(dir, 'oci.tar'), spec('web'), 'oci');
   await writeOciLayoutDir(path.join(dir, 'layout'), spec('worker'));
-  const verifier = new LayerVerifier();
-  // The base layer is hashed for the first archive; the others find it checked in this run.
-  expect(await check(verifier, path.join(dir, 'legacy.tar'))).toEqual({ hashed: 2, known: 0 });
-  expect(await check(verifier, path.join(dir, 'oci.tar'))).toEqual({ hashed: 1, known: 1 });
-  expect(await check(verifier, path.join(dir, 'layout'))).toEqual({ hashed: 1, known: 1 });
-  expect(verifier.mismatched).toBe(false);
+  const store = new LayerStore(path.join(tmp(), 'store'));
+  const first = await store.layers(await layersOf(path.join(dir, 'legacy.tar')), true);
+  expect(first.counts).toEqual({ hashed: 2, known: 0 });
+  for (const layer of first.files) {
+    expect('file' in layer).toBe(true);
+    if ('file' in layer) expect(`sha256:${sha256(readFileSync(layer.file))}`).toBe(layer.diffId);
+  }
+  // The base is this run's copy already: linked, not read again.
+  expect((await store.layers(await layersOf(path.join(dir, 'oci.tar')), true)).counts).toEqual({ hashed: 1, known: 1 });
+  expect((await store.layers(await layersOf(path.join(dir, 'layout')), true)).counts).toEqual({ hashed: 1, known: 1 });
+  await store.close();
 });
 
-test('kept between runs: the next run reads only new layers; another Trivy or other flags read them again', async () => {
+test('kept between runs: a checked layer is left out of the next run’s layout, unless every layer is asked for', async () => {
   const dir = tmp();
   const kept = path.join(tmp(), 'verified');
   await writeImage(path.join(dir, 'api.tar'), spec('api'));
   await writeImage(path.join(dir, 'api-next.tar'), spec('api-next'));
-  expect(await check(new LayerVerifier(kept), path.join(dir, 'api.tar'))).toEqual({ hashed: 2, known: 0 });
-  expect(await check(new LayerVerifier(kept), path.join(dir, 'api.tar'))).toEqual({ hashed: 0, known: 2 });
-  expect(await check(new LayerVerifier(kept), path.join(dir, 'api-next.tar'))).toEqual({ hashed: 1, known: 1 });
-  const archive = await readImageLayers(path.join(dir, 'api.tar'));
-  const { counts: otherTrivy } = await new LayerVerifier(kept).verify({
-    source: 'api.tar',
-    diffIds: archive.diffIds,
-    places: archive.layers,
-    namespace: JSON.stringify(['0.75.0', ['image', '--scanners', 'vuln,secret']]),
+  const first = new LayerStore(tmp(), kept);
+  const scanned = await first.layers(await layersOf(path.join(dir, 'api.tar')), true);
+  expect(scanned.counts).toEqual({ hashed: 2, known: 0 });
+  // Checked but not yet scanned by Trivy: not in its cache, so not kept.
+  expect((await new LayerStore(tmp(), kept).layers(await layersOf(path.join(dir, 'api.tar')), true)).counts).toEqual({
+    hashed: 2,
+    known: 0,
   });
-  expect(otherTrivy).toEqual({ hashed: 2, known: 0 });
+  // Trivy scanned the layout: the next run leaves those layers out.
+  await first.remember(NAMESPACE, scanned.files);
+  const next = await new LayerStore(tmp(), kept).layers(await layersOf(path.join(dir, 'api-next.tar')), true);
+  expect(next.counts).toEqual({ hashed: 1, known: 1 });
+  // The base is left out, with its size for the manifest; the new app layer is in.
+  expect(next.files.map((f) => 'file' in f)).toEqual([false, true]);
+  expect(next.files[0]!.size).toBe((await readImageLayers(path.join(dir, 'api.tar'))).layers[0]!.size);
+  const full = await new LayerStore(tmp(), kept).layers(await layersOf(path.join(dir, 'api-next.tar')), false);
+  expect(full.files.every((f) => 'file' in f)).toBe(true);
+  // Another Trivy version (or other flags) is another namespace: its cache keys differ, so nothing is left out.
+  const other = JSON.stringify(['0.75.0', ['image']]);
+  const otherTrivy = await new LayerStore(tmp(), kept).layers(await layersOf(path.join(dir, 'api.tar'), other), true);
+  expect(otherTrivy.counts).toEqual({ hashed: 2, known: 0 });
 });
 
-test('a layer whose bytes are not its diff ID: not judged, and an archive naming that layer in the run neither', async () => {
+test('a layer whose bytes are not its diff ID never reaches the layout; another archive’s honest copy is checked anew', async () => {
   const dir = tmp();
   const honest = path.join(dir, 'honest.tar');
   await writeImage(honest, spec('api'));
@@ -63,59 +77,25 @@ test('a layer whose bytes are not its diff ID: not judged, and an archive naming
   expect(at).toBeGreaterThan(0);
   bytes.write('EVIL', at);
   writeFileSync(tampered, bytes);
-  const kept = path.join(tmp(), 'fanal', 'verified');
-  mkdirSync(kept, { recursive: true });
-  const verifier = new LayerVerifier(kept);
-  await expect(check(verifier, tampered)).rejects.toThrow(
+  const kept = path.join(tmp(), 'verified');
+  const storeDir = path.join(tmp(), 'store');
+  const store = new LayerStore(storeDir, kept);
+  await expect(store.layers(await layersOf(tampered), true)).rejects.toThrow(
     /tampered\.tar: not judged: layer 2 is not the layer its config names \(diff ID sha256:[0-9a-f]{64}, its bytes hash to sha256:[0-9a-f]{64}\)$/,
   );
-  expect(verifier.mismatched).toBe(true);
-  // Said beside the cache at once: a run that dies now still leaves the next one a fresh cache.
-  expect(existsSync(path.join(path.dirname(kept), 'vulngate-dirty'))).toBe(true);
-  // The honest archive's own check passes (its layer 2 was the tampered one's check, now failed: counted, not hashed),
-  // but its report cannot count: Trivy may have analysed the tampered bytes under that diff ID in this run.
-  const archive = await readImageLayers(honest);
-  expect(await check(verifier, honest)).toEqual({ hashed: 0, known: 2 });
-  expect(verifier.untrusted(honest, archive.diffIds)).toMatch(
-    /^not judged: it names layer 2 \(sha256:[0-9a-f]{64}\), whose bytes did not match in .*tampered\.tar, and Trivy may have analysed those$/,
-  );
-  expect(verifier.untrusted(tampered, archive.diffIds)).toBeUndefined();
+  // Nothing of it is in the store (no partial file either), and no check of it was kept.
+  const layer2 = (await readImageLayers(honest)).diffIds[1]!;
+  expect(readdirSync(storeDir).filter((name) => name !== layer2.slice(7) && !/^[0-9a-f]{64}$/.test(name))).toEqual([]);
+  expect(existsSync(path.join(storeDir, layer2.slice(7)))).toBe(false);
+  // The honest archive in the same run: its own bytes for that layer are copied and checked.
+  const honestLayers = await store.layers(await layersOf(honest), true);
+  expect(honestLayers.counts).toEqual({ hashed: 1, known: 1 });
+  expect(existsSync(path.join(storeDir, layer2.slice(7)))).toBe(true);
+  await store.close();
+  expect(existsSync(storeDir)).toBe(false);
 });
 
-test('after Trivy: a layer it analysed that this archive did not hash (another archive checked it) is hashed now', async () => {
-  const dir = tmp();
-  const honest = path.join(dir, 'a.tar');
-  await writeImage(honest, spec('api'));
-  const evil = path.join(dir, 'b.tar');
-  const bytes = readFileSync(honest);
-  bytes.write('EVIL', bytes.indexOf('api-CONTENT'));
-  writeFileSync(evil, bytes);
-  const verifier = new LayerVerifier();
-  const layersOf = async (source: string) => {
-    const archive = await readImageLayers(source);
-    return { source, diffIds: archive.diffIds, places: archive.layers, namespace: NAMESPACE };
-  };
-  const a = await layersOf(honest);
-  const b = await layersOf(evil);
-  const first = await verifier.verify(a);
-  // b's scan ran alongside a's: both layers were a's to check, so b hashed none of its own.
-  const second = await verifier.verify(b);
-  expect(second.counts).toEqual({ hashed: 0, known: 2 });
-  // Trivy says it analysed b's layer 2 (it was not in its cache yet): b's own bytes for it are hashed, and differ.
-  await expect(verifier.confirm(b, second, new Set([b.diffIds[1]!]))).rejects.toThrow(
-    /b\.tar: not judged: layer 2 is not/,
-  );
-  // a analysed both itself: nothing more to hash. Its report still cannot count: b's bytes may be in the cache.
-  expect(await verifier.confirm(a, first, new Set(a.diffIds))).toEqual({ hashed: 2, known: 0 });
-  expect(verifier.untrusted(honest, a.diffIds)).toMatch(/whose bytes did not match in .*b\.tar/);
-  // Trivy silent about which layers it analysed: every layer this archive did not hash is hashed.
-  const silent = new LayerVerifier();
-  await silent.verify(a);
-  const c = await silent.verify(a);
-  expect(await silent.confirm(a, c, undefined)).toEqual({ hashed: 2, known: 0 });
-});
-
-test('compressed layers (gzip, zstd) are checked as their diff IDs are defined: after decompression', async () => {
+test('compressed layers (gzip, zstd) are stored as their diff IDs are defined: decompressed', async () => {
   const dir = tmp();
   const tar = await layerTar([{ path: 'app/b.txt', content: 'b\n'.repeat(10_000) }]);
   const diffId = `sha256:${sha256(tar)}`;
@@ -126,42 +106,58 @@ test('compressed layers (gzip, zstd) are checked as their diff IDs are defined: 
   ] as const) {
     const file = path.join(dir, name);
     writeFileSync(file, data);
-    const { counts } = await new LayerVerifier().verify({
-      source: name,
-      diffIds: [diffId],
-      places: [{ file, offset: 0, size: data.length }],
-      namespace: NAMESPACE,
-    });
-    expect([name, counts]).toEqual([name, { hashed: 1, known: 0 }]);
+    const store = new LayerStore(path.join(tmp(), 'store'));
+    const { files, counts } = await store.layers(
+      { source: name, diffIds: [diffId], places: [{ file, offset: 0, size: data.length }], namespace: NAMESPACE },
+      true,
+    );
+    expect([name, counts, files[0]!.size]).toEqual([name, { hashed: 1, known: 0 }, tar.length]);
+    if ('file' in files[0]!) expect(readFileSync(files[0].file).equals(tar)).toBe(true);
   }
   const wrong = path.join(dir, 'wrong.tar.gz');
   writeFileSync(wrong, gzipSync(Buffer.concat([tar, Buffer.alloc(512)])));
+  const place = { file: wrong, offset: 0, size: statSync(wrong).size };
   await expect(
-    new LayerVerifier().verify({
-      source: 'wrong.tar.gz',
-      diffIds: [diffId],
-      places: [{ file: wrong, offset: 0, size: readFileSync(wrong).length }],
-      namespace: NAMESPACE,
-    }),
+    new LayerStore(tmp()).layers(
+      { source: 'wrong.tar.gz', diffIds: [diffId], places: [place], namespace: NAMESPACE },
+      true,
+    ),
   ).rejects.toThrow(/its decompressed bytes hash to/);
+  // A gzip stream whose check fails (its CRC changed) is not stored either.
+  const broken = gzipSync(tar);
+  broken.writeUInt8(broken.readUInt8(broken.length - 8) ^ 0xff, broken.length - 8);
+  writeFileSync(wrong, broken);
+  await expect(
+    new LayerStore(tmp()).layers(
+      { source: 'bad.tar.gz', diffIds: [diffId], places: [place], namespace: NAMESPACE },
+      true,
+    ),
+  ).rejects.toThrow(/bad\.tar\.gz: not judged: layer 1 \(sha256:[0-9a-f]{64}\) cannot be read/);
 });
 
-test('a legacy archive that links a layer saved twice to its first copy: the link is followed', async () => {
-  const layer = await layerTar(base);
-  const diffId = `sha256:${sha256(layer)}`;
-  const config = Buffer.from(JSON.stringify({ rootfs: { type: 'layers', diff_ids: [diffId, diffId] } }));
-  const manifest = [{ Config: 'config.json', RepoTags: ['shop/twice:1'], Layers: ['aaa/layer.tar', 'bbb/layer.tar'] }];
-  const pack = tarStream.pack();
-  pack.entry({ name: 'aaa/layer.tar' }, layer);
-  pack.entry({ name: 'bbb/layer.tar', type: 'symlink', linkname: '../aaa/layer.tar' });
-  pack.entry({ name: 'config.json' }, config);
-  pack.entry({ name: 'manifest.json' }, JSON.stringify(manifest));
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of pack) chunks.push(chunk as Buffer);
-  const file = path.join(tmp(), 'twice.tar');
-  writeFileSync(file, Buffer.concat(chunks));
-  const archive = await readImageLayers(file);
-  expect(archive.layers[1]).toEqual(archive.layers[0]);
-  expect(await check(new LayerVerifier(), file)).toEqual({ hashed: 1, known: 1 });
+test('the layout names the config byte for byte and each layer by its diff ID; a left-out layer has no blob', async () => {
+  const dir = tmp();
+  await writeImage(path.join(dir, 'api.tar'), spec('api'));
+  const archive = await readImageLayers(path.join(dir, 'api.tar'));
+  const store = new LayerStore(path.join(tmp(), 'store'));
+  const { files } = await store.layers(await layersOf(path.join(dir, 'api.tar')), true);
+  const view = path.join(tmp(), 'view');
+  await writeImageView({
+    dir: view,
+    config: archive.config,
+    layers: [{ diffId: files[0]!.diffId, size: 9 }, files[1]!],
+  });
+  const index = JSON.parse(readFileSync(path.join(view, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+  const manifest = JSON.parse(
+    readFileSync(path.join(view, 'blobs', 'sha256', index.manifests[0]!.digest.slice(7)), 'utf8'),
+  ) as { config: { digest: string }; layers: { digest: string; size: number }[] };
+  expect(manifest.config.digest).toBe(archive.imageId);
+  expect(readFileSync(path.join(view, 'blobs', 'sha256', archive.imageId.slice(7))).equals(archive.config)).toBe(true);
+  expect(manifest.layers).toEqual([
+    { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: archive.diffIds[0], size: 9 },
+    { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: archive.diffIds[1], size: files[1]!.size },
+  ]);
+  expect(existsSync(path.join(view, 'blobs', 'sha256', archive.diffIds[0]!.slice(7)))).toBe(false);
+  expect(statSync(path.join(view, 'blobs', 'sha256', archive.diffIds[1]!.slice(7))).nlink).toBe(2);
+  await store.close();
 });

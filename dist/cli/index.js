@@ -48880,7 +48880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2014);
+/* harmony import */ var _program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5675);
 
 process.exitCode = await (0,_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)({
     argv: process.argv.slice(2),
@@ -48895,7 +48895,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2014:
+/***/ 5675:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -58663,11 +58663,12 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  * Hashing runs on the main thread otherwise: in a worker, images hashed at once use as many cores. Synchronous reads
  * of 8 MiB into one buffer: twice the speed of a 1 MiB stream (OpenSSL's SHA-NI is faster than the copies around it).
  * A compressed layer (gzip or zstd, by its magic bytes) is hashed as its diff ID is defined: after decompression.
+ * With `copyTo`, what is hashed is also written there (created, never overwritten): one read for both.
  */
 const HASH_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { openSync, readSync, closeSync, createReadStream, fstatSync } = require('node:fs');
+const { openSync, readSync, writeSync, closeSync, createReadStream, fstatSync } = require('node:fs');
 const zlib = require('node:zlib');
 const { pipeline } = require('node:stream/promises');
 const { file, offset = 0, size } = workerData;
@@ -58675,6 +58676,12 @@ const GZIP = Buffer.from([0x1f, 0x8b]);
 const ZSTD = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 async function main() {
   const fd = openSync(file, 'r');
+  const out = workerData.copyTo ? openSync(workerData.copyTo, 'wx') : undefined;
+  let written = 0;
+  const write = (chunk) => {
+    written += chunk.length;
+    for (let at = 0; out !== undefined && at < chunk.length; ) at += writeSync(out, chunk, at);
+  };
   try {
     const end = size === undefined ? fstatSync(fd).size : offset + size;
     const hash = createHash('sha256');
@@ -58690,19 +58697,24 @@ async function main() {
     if (decompress) {
       const stream = createReadStream('', { fd, start: offset, end: end - 1, autoClose: false });
       await pipeline(stream, decompress, async function* (chunks) {
-        for await (const chunk of chunks) hash.update(chunk);
+        for await (const chunk of chunks) {
+          hash.update(chunk);
+          write(chunk);
+        }
       });
-      return { digest: hash.digest('hex'), compressed: true };
+      return { digest: hash.digest('hex'), compressed: true, size: written };
     }
     while (read > 0) {
       hash.update(buffer.subarray(0, read));
+      write(buffer.subarray(0, read));
       position += read;
       read = position < end ? readSync(fd, buffer, 0, Math.min(buffer.length, end - position), position) : 0;
     }
     if (position < end) throw Object.assign(new Error('short read'), { code: 'ESHORT' });
-    return { digest: hash.digest('hex'), compressed: false };
+    return { digest: hash.digest('hex'), compressed: false, size: written };
   } finally {
     closeSync(fd);
+    if (out !== undefined) closeSync(out);
   }
 }
 main().then(
@@ -58716,9 +58728,9 @@ function rangeSha256(range) {
         const worker = new external_node_worker_threads_.Worker(HASH_WORKER, { eval: true, workerData: range });
         worker.once('message', (answer) => {
             void worker.terminate();
-            const { digest, compressed, error } = answer;
+            const { digest, compressed, size, error } = answer;
             if (typeof digest === 'string')
-                resolve({ digest: `sha256:${digest}`, compressed: compressed === true });
+                resolve({ digest: `sha256:${digest}`, compressed: compressed === true, size: size ?? 0 });
             else
                 reject(new Error(`cannot read ${range.file} (${error ?? 'unknown'})`));
         });
@@ -58745,8 +58757,6 @@ async function fileSha256(file) {
 const LAYER_CACHE_SCHEMA = 1;
 const LAYER_CACHE_MAX_AGE_DAYS = 7;
 const NOTE = 'vulngate-layer-cache.json';
-/** Written when a layer's bytes did not match its diff ID: the cache may hold their analysis under that ID. */
-const DIRTY_NOTE = 'vulngate-dirty';
 function layerCacheDir(cacheDir) {
     return external_node_path_default().join(cacheDir, 'fanal');
 }
@@ -58792,12 +58802,9 @@ async function prepareLayerCache(args) {
     const dir = layerCacheDir(args.cacheDir);
     const size = await sizeOf(external_node_path_default().join(dir, 'fanal.db'));
     const note = await readNote(dir);
-    const dirty = await (0,promises_.stat)(external_node_path_default().join(dir, DIRTY_NOTE)).then(() => true, () => false);
-    if (size !== undefined || dirty) {
-        const reason = dirty
-            ? 'a layer whose bytes did not match its diff ID may have been analysed into it'
-            : staleReason(note, { ...args, size: size ?? 0 });
-        if (reason === undefined && size !== undefined) {
+    if (size !== undefined) {
+        const reason = staleReason(note, { ...args, size });
+        if (reason === undefined) {
             args.logger.info(`Layer cache: ${Math.round(size / 1048576)} MB from ${note?.createdAt.slice(0, 10)} (${dir})`);
             return size;
         }
@@ -62036,7 +62043,8 @@ async function fromDockerArchive(file) {
     // Trivy reads an archive of several images as an error: one image, or it is not read here.
     if (!Array.isArray(manifest) || manifest.length !== 1)
         throw new Error('manifest.json does not name one image');
-    const { Config: configName, Layers: layerNames } = manifest[0];
+    const { Config: configName, Layers: layerNames, RepoTags: tags } = manifest[0];
+    const repoTags = Array.isArray(tags) ? tags.filter((tag) => typeof tag === 'string') : [];
     if (typeof configName !== 'string')
         throw new Error('manifest.json names no Config');
     if (!Array.isArray(layerNames) || !layerNames.every((name) => typeof name === 'string'))
@@ -62049,6 +62057,8 @@ async function fromDockerArchive(file) {
     return {
         diffIds,
         imageId,
+        config,
+        ...(repoTags.length > 0 ? { repoTags } : {}),
         layers: matched(diffIds, layers),
         ...(manifestDigest ? { manifestDigest } : {}),
         namesDigest: sha256(Buffer.concat([Buffer.from('docker-archive\n'), manifestBytes, Buffer.from('\n'), indexBytes ?? Buffer.alloc(0)])),
@@ -62086,6 +62096,7 @@ async function fromOciLayout(dir) {
     return {
         diffIds,
         imageId: sha256(config),
+        config,
         layers: matched(diffIds, layers),
         manifestDigest,
         namesDigest: sha256(Buffer.concat([Buffer.from('oci-layout\n'), indexBytes])),
@@ -62500,9 +62511,9 @@ async function scanTargets(args) {
             const content = contentOf(target, archives[index]);
             if (content)
                 target.content = content;
-            const layers = archives[index]?.layers;
-            if (layers)
-                target.layerPlaces = layers;
+            const archive = archives[index];
+            if (archive)
+                target.archive = archive;
             else if (target.kind === 'image' && !target.remote)
                 target.unchecked = true;
         });
@@ -62538,12 +62549,6 @@ async function scanTargets(args) {
             await scanOne(leader);
             await Promise.all((plan.followers.get(leader) ?? []).map(scanOne));
         })));
-        // A layer that did not match in one archive may have been analysed for every archive naming it.
-        results.forEach((result, index) => {
-            const why = 'error' in result ? undefined : scanner.untrusted(result.target);
-            if (why)
-                results[index] = { target: result.target, error: why };
-        });
     }
     finally {
         await timings.time('stopping the local server', () => scanner.close());
@@ -63950,162 +63955,58 @@ function unparsedFile(line) {
     const err = unquote(LOG_FIELD('err').exec(fields)?.[1]) ?? fields;
     return file ? `${file}: ${err}` : err;
 }
-
-;// CONCATENATED MODULE: ./src/trivy/layer-verification.ts
-
-
-
-
-
-
-
-
-
-function verifiedLayersDir(cacheDir) {
-    return external_node_path_default().join(layerCacheDir(cacheDir), 'vulngate-verified-layers');
-}
-class LayerVerifier {
-    keptDir;
-    /** diff ID → its check in this run (the first archive that has it hashes it; the others wait for that). */
-    checks = new Map();
-    /** diff ID → the archive whose bytes for it did not match (or could not be read). */
-    bad = new Map();
-    /** Hashes at once: one per core, however many layers a config names. */
-    limit = (0,p_limit/* default */.A)(Math.max(1, (0,external_node_os_.availableParallelism)()));
-    /** keptDir: where checks are kept between runs; undefined: each run checks every layer it meets once. */
-    constructor(keptDir) {
-        this.keptDir = keptDir;
+/** What one scan's debug log says: the layers it analysed and found, and the lockfiles it could not parse. */
+class TrivyScanLog {
+    readsLockfiles;
+    analysed = new Set();
+    unparsed = [];
+    total;
+    constructor(readsLockfiles) {
+        this.readsLockfiles = readsLockfiles;
     }
-    /** A layer did not match: the layer cache may hold its analysis under the wrong ID. */
-    get mismatched() {
-        return this.bad.size > 0;
+    read(line) {
+        const missing = MISSING_LAYER.exec(line);
+        if (missing?.[1])
+            this.analysed.add(missing[1]);
+        const detected = DETECTED_LAYERS.exec(line);
+        if (detected?.[1] !== undefined)
+            this.total = (detected[1].match(/sha256:/g) ?? []).length;
+        const broken = this.readsLockfiles ? unparsedFile(line) : undefined;
+        if (broken)
+            this.unparsed.push(broken);
     }
-    /**
-     * Before and while Trivy scans: each layer not checked before (in this run, or by an earlier one with this cache)
-     * hashed from this archive. Throws ScanError naming the layer when bytes and diff ID differ.
-     */
-    async verify(args) {
-        const counts = { hashed: 0, known: 0 };
-        const hashedHere = new Set();
-        // Every check settles before the answer: none is still writing its marker when the run ends (and may start the
-        // layer cache anew).
-        const settled = await Promise.allSettled(args.diffIds.map(async (diffId, index) => {
-            const running = this.checks.get(diffId);
-            if (running) {
-                // Checked (or being checked) for another archive, or twice in this one: not this archive's bytes.
-                await running.catch(() => undefined);
-                counts.known += 1;
-                return;
-            }
-            const check = this.checkUnlessKept(args, diffId, index);
-            this.checks.set(diffId, check);
-            if ((await check) === 'kept')
-                counts.known += 1;
-            else {
-                counts.hashed += 1;
-                hashedHere.add(diffId);
-            }
-        }));
-        const failed = settled.find((result) => result.status === 'rejected');
-        if (failed)
-            throw failed.reason;
-        return { counts, hashedHere };
+    /** Undefined when Trivy did not say (it says so in its debug log only). */
+    layers() {
+        const { total, analysed } = this;
+        return total === undefined
+            ? undefined
+            : { total, analysed: analysed.size, fromCache: Math.max(0, total - analysed.size) };
     }
-    /**
-     * After Trivy: every layer it analysed for this archive (rather than found in its cache) must have been hashed
-     * from this archive's own bytes — a layer another archive of the run checked, or a kept check whose analysis the
-     * cache no longer holds, is hashed now. `analysed` undefined: Trivy did not say, so every layer counts.
-     */
-    async confirm(args, verification, analysed) {
-        const { hashedHere } = verification;
-        const counts = { ...verification.counts };
-        const missing = args.diffIds
-            .map((diffId, index) => ({ diffId, index }))
-            .filter(({ diffId }, at) => args.diffIds.indexOf(diffId) === at && !hashedHere.has(diffId))
-            .filter(({ diffId }) => analysed === undefined || analysed.has(diffId));
-        const settled = await Promise.allSettled(missing.map(({ diffId, index }) => this.hash(args, diffId, index)));
-        const failed = settled.find((result) => result.status === 'rejected');
-        if (failed)
-            throw failed.reason;
-        counts.hashed += missing.length;
-        counts.known -= missing.length;
-        return counts;
-    }
-    /** Why an archive's report cannot count after all: a layer it names did not match in another archive of the run. */
-    untrusted(source, diffIds) {
-        const index = diffIds.findIndex((diffId) => this.bad.has(diffId) && this.bad.get(diffId) !== source);
-        if (index < 0)
+    /** The first file Trivy could not parse (and how many more), or undefined. */
+    unparsedFiles() {
+        const [first] = this.unparsed;
+        if (first === undefined)
             return undefined;
-        return (`not judged: it names layer ${index + 1} (${diffIds[index]}), whose bytes did not match in ` +
-            `${this.bad.get(diffIds[index] ?? '')}, and Trivy may have analysed those`);
-    }
-    /** When every check begun has settled (a scan that failed did not wait for its own). */
-    async idle() {
-        await Promise.allSettled([...this.checks.values()]);
-    }
-    markerOf(namespace, diffId) {
-        return this.keptDir ? external_node_path_default().join(this.keptDir, (0,core_hash/* sha256Hex */.f)(namespace).slice(0, 16), diffId.slice(7)) : undefined;
-    }
-    /** Checked by an earlier run (a hint for the order of scans: the check itself is redone if Trivy analyses it). */
-    async checkedBefore(namespace, diffId) {
-        const marker = this.markerOf(namespace, diffId);
-        return marker !== undefined && (await layer_verification_exists(marker));
-    }
-    async checkUnlessKept(args, diffId, index) {
-        const marker = this.markerOf(args.namespace, diffId);
-        if (marker && (await layer_verification_exists(marker)))
-            return 'kept';
-        await this.hash(args, diffId, index);
-        if (marker)
-            await keep(marker);
-        return 'hashed';
-    }
-    /** This archive's bytes for one layer against its diff ID; anything but a match marks the layer bad. */
-    async hash(args, diffId, index) {
-        const place = args.places[index];
-        const fail = (why) => {
-            this.bad.set(diffId, args.source);
-            // Said at once, beside the cache: a run that dies before its end still leaves the next run a fresh cache.
-            if (this.keptDir)
-                markDirty(external_node_path_default().dirname(this.keptDir));
-            return new errors/* ScanError */.sC(`${args.source}: not judged: layer ${index + 1} ${why}`);
-        };
-        if (!place)
-            throw fail(`(${diffId}) is not in the archive`);
-        const { digest, compressed } = await this.limit(() => rangeSha256({ ...place, decompress: true })).catch((err) => {
-            throw fail(`(${diffId}) cannot be read: ${(0,errors/* describeError */.Uc)(err)}`);
-        });
-        if (digest !== diffId)
-            throw fail(`is not the layer its config names (diff ID ${diffId}, its ${compressed ? 'decompressed ' : ''}bytes ` +
-                `hash to ${digest})`);
+        return this.unparsed.length > 1 ? `${first} (and ${this.unparsed.length - 1} more)` : first;
     }
 }
-async function layer_verification_exists(file) {
-    try {
-        await (0,promises_.access)(file);
-        return true;
+
+;// CONCATENATED MODULE: ./src/trivy/trivy-args.ts
+
+/** Trivy's command and scanners per kind; an SBOM has no files to search for secrets. */
+const SUBCOMMAND = {
+    image: { command: 'image', input: true, scanners: 'vuln,secret' },
+    fs: { command: 'fs', input: false, scanners: 'vuln,secret' },
+    sbom: { command: 'sbom', input: false, scanners: 'vuln' },
+};
+/** What Trivy is given to read: a file or directory, or (after `--`) a reference with where to pull it from. */
+function targetArgs(target) {
+    const { remote } = target;
+    if (remote) {
+        const platform = remote.trivyPlatform ? ['--platform', remote.trivyPlatform] : [];
+        return ['--image-src', remote.source === 'daemon' ? 'docker' : 'remote', ...platform];
     }
-    catch {
-        return false;
-    }
-}
-/** A marker that cannot be written costs the next run a hash, never this one its result. */
-async function keep(marker) {
-    try {
-        await (0,promises_.mkdir)(external_node_path_default().dirname(marker), { recursive: true });
-        await (0,promises_.writeFile)(marker, '');
-    }
-    catch {
-        // Not kept.
-    }
-}
-function markDirty(layerCache) {
-    try {
-        (0,external_node_fs_.writeFileSync)(external_node_path_default().join(layerCache, DIRTY_NOTE), '');
-    }
-    catch {
-        // The cache is started anew at the end of this run anyway.
-    }
+    return SUBCOMMAND[target.kind].input ? ['--input', external_node_path_default().resolve(target.path)] : [external_node_path_default().resolve(target.path)];
 }
 
 ;// CONCATENATED MODULE: ./src/trivy/result-cache.ts
@@ -64258,6 +64159,206 @@ function relocateReport(text, artifactName) {
     return `${JSON.stringify(report, null, 2)}\n`;
 }
 
+;// CONCATENATED MODULE: ./src/trivy/image-view.ts
+
+
+
+
+/**
+ * What Trivy scans for an image archive: an OCI image layout written by vulngate — the archive's config byte for
+ * byte (so the image ID is the same), a manifest naming each layer uncompressed by its diff ID, and the store's
+ * checked copies of the layers, hard-linked. Trivy reads each file once, where a `docker save` tar is read from its
+ * start again for every entry it looks up (a 200 MB base costs each image's scan 0.1–0.2 s that way, cached or not),
+ * and it never reads the author's archive, so no difference between two tar readers can put other bytes under a
+ * diff ID. A layer checked by an earlier run is left out: Trivy finds it in its cache.
+ */
+async function writeImageView(args) {
+    const blobs = external_node_path_default().join(args.dir, 'blobs', 'sha256');
+    await (0,promises_.mkdir)(blobs, { recursive: true });
+    const configHex = (0,core_hash/* sha256Hex */.f)(args.config);
+    await (0,promises_.writeFile)(external_node_path_default().join(blobs, configHex), args.config);
+    for (const layer of args.layers) {
+        if (!('file' in layer))
+            continue;
+        const target = external_node_path_default().join(blobs, layer.diffId.slice(7));
+        // The same layer twice in one image is one blob.
+        await (0,promises_.link)(layer.file, target).catch(async (err) => {
+            if (err.code === 'EEXIST')
+                return;
+            await (0,promises_.copyFile)(layer.file, target);
+        });
+    }
+    const manifest = Buffer.from(JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: {
+            mediaType: 'application/vnd.oci.image.config.v1+json',
+            digest: `sha256:${configHex}`,
+            size: args.config.length,
+        },
+        layers: args.layers.map((layer) => ({
+            mediaType: 'application/vnd.oci.image.layer.v1.tar',
+            digest: layer.diffId,
+            size: layer.size,
+        })),
+    }));
+    const manifestHex = (0,core_hash/* sha256Hex */.f)(manifest);
+    await (0,promises_.writeFile)(external_node_path_default().join(blobs, manifestHex), manifest);
+    const index = {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+            {
+                mediaType: 'application/vnd.oci.image.manifest.v1+json',
+                digest: `sha256:${manifestHex}`,
+                size: manifest.length,
+            },
+        ],
+    };
+    await (0,promises_.writeFile)(external_node_path_default().join(args.dir, 'index.json'), JSON.stringify(index));
+    await (0,promises_.writeFile)(external_node_path_default().join(args.dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+}
+/**
+ * The report of a view as Trivy writes it for the archive itself: named after the archive's path, with the tags
+ * its manifest.json gives (Trivy reads RepoTags from there, and names the image by the first).
+ */
+function reportAsArchive(text, args) {
+    const relocated = relocateReport(text, args.artifactName);
+    if (!args.repoTags || args.repoTags.length === 0)
+        return relocated;
+    const report = JSON.parse(relocated);
+    report.Metadata = { ...(report.Metadata ?? {}), RepoTags: args.repoTags, Reference: args.repoTags[0] };
+    return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/trivy/layer-verification.ts
+
+
+
+
+
+
+
+
+
+function verifiedLayersDir(cacheDir) {
+    return external_node_path_default().join(layerCacheDir(cacheDir), 'vulngate-verified-layers');
+}
+class LayerStore {
+    dir;
+    keptDir;
+    /** diff ID → its checked copy in this run (the first archive that has it copies it; the others link it). */
+    stored = new Map();
+    /** Copies at once: one per core, however many layers a config names. */
+    limit = (0,p_limit/* default */.A)(Math.max(1, (0,external_node_os_.availableParallelism)()));
+    /** dir: this run's store; keptDir: where checks are kept between runs (undefined: none are). */
+    constructor(dir, keptDir) {
+        this.dir = dir;
+        this.keptDir = keptDir;
+    }
+    /** Each layer's file for the layout; `leaveOutKept`: layers checked by an earlier run are left out. */
+    async layers(args, leaveOutKept) {
+        const counts = { hashed: 0, known: 0 };
+        const files = await Promise.all(args.diffIds.map(async (diffId, index) => {
+            const running = this.stored.get(diffId);
+            if (!running && leaveOutKept) {
+                const size = await this.keptSize(args.namespace, diffId);
+                if (size !== undefined) {
+                    counts.known += 1;
+                    return { diffId, size };
+                }
+            }
+            const earlier = await running?.catch(() => undefined);
+            if (earlier) {
+                counts.known += 1;
+                return { diffId, ...earlier };
+            }
+            // Not stored yet, or another archive's copy did not match: this archive's own bytes are checked.
+            const copy = this.copy(args, diffId, index);
+            this.stored.set(diffId, copy);
+            counts.hashed += 1;
+            return { diffId, ...(await copy) };
+        }));
+        return { files, counts };
+    }
+    /**
+     * After Trivy scanned a layout: its layers are checked and in Trivy's cache, so the next run may leave them out.
+     * (Kept only then: a layer checked for an image that Trivy never scanned is not in its cache.)
+     */
+    async remember(namespace, files) {
+        await Promise.all(files.map(async (layer) => {
+            const marker = 'file' in layer ? this.marker(namespace, layer.diffId) : undefined;
+            if (marker)
+                await keep(marker, layer.size);
+        }));
+    }
+    /** Checked by an earlier run: a hint for the order of scans too (its image need not wait for another). */
+    async checkedBefore(namespace, diffId) {
+        return (await this.keptSize(namespace, diffId)) !== undefined;
+    }
+    /** Where the layouts Trivy scans are written (beside the store: their layers are hard links). */
+    get viewsDir() {
+        return external_node_path_default().join(this.dir, 'views');
+    }
+    async close() {
+        await Promise.allSettled([...this.stored.values()]);
+        await (0,promises_.rm)(this.dir, { recursive: true, force: true });
+    }
+    marker(namespace, diffId) {
+        return this.keptDir ? external_node_path_default().join(this.keptDir, (0,core_hash/* sha256Hex */.f)(namespace).slice(0, 16), diffId.slice(7)) : undefined;
+    }
+    /** The kept check's uncompressed size (what the layout's manifest says), or undefined. */
+    async keptSize(namespace, diffId) {
+        const marker = this.marker(namespace, diffId);
+        if (!marker)
+            return undefined;
+        const size = Number(await (0,promises_.readFile)(marker, 'utf8').catch(() => ''));
+        return Number.isSafeInteger(size) && size >= 0 && (await layer_verification_exists(marker)) ? size : undefined;
+    }
+    /** This archive's bytes for one layer, copied and hashed in one read; kept only when they are its diff ID. */
+    async copy(args, diffId, index) {
+        const place = args.places[index];
+        const fail = (why) => new errors/* ScanError */.sC(`${args.source}: not judged: layer ${index + 1} ${why}`);
+        if (!place)
+            throw fail(`(${diffId}) is not in the archive`);
+        await (0,promises_.mkdir)(this.dir, { recursive: true });
+        const partial = external_node_path_default().join(this.dir, `${(0,external_node_crypto_.randomUUID)()}.partial`);
+        try {
+            const { digest, compressed, size } = await this.limit(() => rangeSha256({ ...place, decompress: true, copyTo: partial })).catch((err) => {
+                throw fail(`(${diffId}) cannot be read: ${(0,errors/* describeError */.Uc)(err)}`);
+            });
+            if (digest !== diffId)
+                throw fail(`is not the layer its config names (diff ID ${diffId}, its ${compressed ? 'decompressed ' : ''}bytes ` +
+                    `hash to ${digest})`);
+            const file = external_node_path_default().join(this.dir, diffId.slice(7));
+            await (0,promises_.rename)(partial, file);
+            return { file, size };
+        }
+        finally {
+            await (0,promises_.rm)(partial, { force: true });
+        }
+    }
+}
+async function layer_verification_exists(file) {
+    try {
+        await (0,promises_.access)(file);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** A marker that cannot be written costs the next run a copy, never this one its result. */
+async function keep(marker, size) {
+    try {
+        await (0,promises_.mkdir)(external_node_path_default().dirname(marker), { recursive: true });
+        await (0,promises_.writeFile)(marker, String(size));
+    }
+    catch {
+        // Not kept.
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/trivy/trivy-scanner.ts
 
 
@@ -64272,21 +64373,9 @@ function relocateReport(text, artifactName) {
 
 
 
-/** Trivy's command and scanners per kind; an SBOM has no files to search for secrets. */
-const SUBCOMMAND = {
-    image: { command: 'image', input: true, scanners: 'vuln,secret' },
-    fs: { command: 'fs', input: false, scanners: 'vuln,secret' },
-    sbom: { command: 'sbom', input: false, scanners: 'vuln' },
-};
-/** What Trivy is given to read: a file or directory, or (after `--`) a reference with where to pull it from. */
-function targetArgs(target) {
-    const { remote } = target;
-    if (remote) {
-        const platform = remote.trivyPlatform ? ['--platform', remote.trivyPlatform] : [];
-        return ['--image-src', remote.source === 'daemon' ? 'docker' : 'remote', ...platform];
-    }
-    return SUBCOMMAND[target.kind].input ? ['--input', external_node_path_default().resolve(target.path)] : [external_node_path_default().resolve(target.path)];
-}
+
+
+
 class TrivyScanner {
     settings;
     logger;
@@ -64298,8 +64387,8 @@ class TrivyScanner {
     serverStarting;
     /** Reports of unchanged images: with the layer cache on and the DBs known here (no remote server). */
     results;
-    /** Archives' layers checked against their diff IDs; kept between runs beside a local layer cache. */
-    verifier = new LayerVerifier();
+    /** Archives' layers, checked against their diff IDs: what Trivy scans of them (this run's). */
+    store;
     constructor(settings, logger, parentEnv, now = () => new Date()) {
         this.settings = settings;
         this.logger = logger;
@@ -64308,8 +64397,8 @@ class TrivyScanner {
     }
     async prepare({ targets }) {
         const { server, offline, cacheDir, layerCache } = this.settings;
-        // A remote server's cache is not this machine's to vouch for: every layer Trivy may analyse is checked.
-        this.verifier = new LayerVerifier(layerCache.enabled && !server ? verifiedLayersDir(cacheDir) : undefined);
+        // A remote server's cache is not this machine's to vouch for: no check is kept for it.
+        this.store = new LayerStore(await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'vulngate-layers-')), layerCache.enabled && !server ? verifiedLayersDir(cacheDir) : undefined);
         if (server) {
             this.logger.info(`Scanning as a client of the Trivy server at ${server.url}`);
             return;
@@ -64368,18 +64457,13 @@ class TrivyScanner {
         this.serverStart = undefined;
         this.localServer = undefined;
         await server?.stop();
-        await this.verifier.idle();
-        const { layerCache, cacheDir } = this.settings;
+        await this.store?.close();
+        this.store = undefined;
         // Shared within the run only: nothing of it is kept.
-        if (server && !layerCache.enabled)
-            await (0,promises_.rm)(layerCacheDir(cacheDir), { recursive: true, force: true });
-        if (this.verifier.mismatched && layerCache.enabled && !this.settings.server) {
-            this.logger.warning('The layer cache is started anew: a layer whose bytes did not match its diff ID may have been analysed into it');
-            await (0,promises_.rm)(layerCacheDir(cacheDir), { recursive: true, force: true });
-        }
+        if (server && !this.settings.layerCache.enabled)
+            await (0,promises_.rm)(layerCacheDir(this.settings.cacheDir), { recursive: true, force: true });
     }
     async scan({ target, reportPath }) {
-        const { timeoutSeconds } = this.settings;
         const where = target.remote?.name ?? target.path;
         // The server's address and the cache backend are not part of the key: the key is the same before it starts.
         const flags = reportShapingArgs(this.scanArgs(target, reportPath));
@@ -64387,50 +64471,7 @@ class TrivyScanner {
         const reused = key ? await this.reuse(key, target, reportPath) : undefined;
         if (reused)
             return reused;
-        // Alongside Trivy; awaited before the report counts or is kept. A failed scan does not wait for it.
-        const verifying = this.verifyLayers(target, flags);
-        verifying.catch(() => undefined);
-        if (!target.unchecked)
-            await this.ensureServer();
-        const down = this.localServer?.exited();
-        if (down !== undefined)
-            throw new errors/* ScanError */.sC(`${where}: not scanned: ${down}`);
-        const args = this.scanArgs(target, reportPath);
-        const analysed = new Set();
-        const unparsed = [];
-        let total;
-        const result = await this.run({
-            args,
-            timeoutMs: timeoutSeconds * 1000,
-            onStderrLine: (line) => {
-                const missing = MISSING_LAYER.exec(line);
-                if (missing?.[1])
-                    analysed.add(missing[1]);
-                const detected = DETECTED_LAYERS.exec(line);
-                if (detected?.[1] !== undefined)
-                    total = (detected[1].match(/sha256:/g) ?? []).length;
-                const broken = target.kind === 'fs' ? unparsedFile(line) : undefined;
-                if (broken)
-                    unparsed.push(broken);
-            },
-        });
-        // First, whatever Trivy did (a failed scan may have written to the cache already): each layer it analysed for
-        // this archive is hashed from this archive's own bytes (Trivy silent about which: every layer).
-        const layersVerified = await this.checkAnalysed(verifying, total === undefined ? undefined : analysed);
-        if (result.timedOut)
-            throw new errors/* ScanError */.sC(`${where}: Trivy did not finish within ${timeoutSeconds} s (scan-timeout)`);
-        if (result.exitCode !== 0) {
-            const serverDown = this.localServer?.exited();
-            const why = serverDown ?? lastErrorLine(result.stderr);
-            throw new errors/* ScanError */.sC(`${where}: Trivy failed (exit ${result.exitCode}): ${why}`);
-        }
-        if (unparsed.length > 0) {
-            const more = unparsed.length > 1 ? ` (and ${unparsed.length - 1} more)` : '';
-            throw new errors/* ScanError */.sC(`${where}: Trivy could not parse a file, so its findings would be missing: ${unparsed[0]}${more}`);
-        }
-        const layers = total === undefined
-            ? undefined
-            : { total, analysed: analysed.size, fromCache: Math.max(0, total - analysed.size) };
+        const { layers, layersVerified } = await this.scanArchiveOrTarget(target, reportPath, flags);
         // Kept for the next run; a cache that cannot be written costs that run a scan, never this one its result.
         if (key && this.results) {
             await this.results.cache.put(key, reportPath).catch((err) => {
@@ -64439,35 +64480,86 @@ class TrivyScanner {
         }
         return { layers, ...(layersVerified ? { layersVerified } : {}) };
     }
-    /** An image archive's layers against its diff IDs; undefined for what is not an archive read beforehand. */
-    async verifyLayers(target, flags) {
-        const { content, layerPlaces } = target;
-        if (content?.kind !== 'archive' || !layerPlaces)
-            return undefined;
-        const layers = {
+    /** An archive read beforehand is scanned as a layout of its checked layers, named after the archive after. */
+    async scanArchiveOrTarget(target, reportPath, flags) {
+        const { archive } = target;
+        if (!archive || !this.store)
+            return { layers: await this.runTrivy(target, reportPath) };
+        const source = {
             source: target.path,
-            diffIds: content.diffIds,
-            places: layerPlaces,
-            namespace: JSON.stringify([this.settings.version, flags]),
+            diffIds: archive.diffIds,
+            places: archive.layers,
+            namespace: this.namespace(flags),
         };
-        return { layers, verification: await this.verifier.verify(layers) };
+        let view = await this.view(archive.config, source, true);
+        let layers;
+        let counts = view.counts;
+        try {
+            layers = await this.runTrivy(target, reportPath, view.dir);
+        }
+        catch (err) {
+            if (!view.leftOut)
+                throw err;
+            // A layer an earlier run checked was not in Trivy's cache after all: again, with every layer in the layout.
+            this.logger.debug(`${target.path}: scanned again with every layer (${(0,errors/* describeError */.Uc)(err)})`);
+            const first = view.counts;
+            view = await this.view(archive.config, source, false);
+            counts = { hashed: first.hashed + view.counts.hashed, known: view.counts.known - first.hashed };
+            layers = await this.runTrivy(target, reportPath, view.dir);
+        }
+        await this.store.remember(source.namespace, view.files);
+        const text = await (0,promises_.readFile)(reportPath, 'utf8');
+        const named = reportAsArchive(text, { artifactName: external_node_path_default().resolve(target.path), repoTags: archive.repoTags });
+        await (0,promises_.writeFile)(reportPath, named);
+        return { layers, layersVerified: counts };
     }
-    async checkAnalysed(verifying, analysed) {
-        const checked = await verifying;
-        return checked ? this.verifier.confirm(checked.layers, checked.verification, analysed) : undefined;
+    namespace(flags) {
+        return JSON.stringify([this.settings.version, flags]);
     }
-    /** A report that cannot count after all: a layer it names did not match in another archive of the run. */
-    untrusted(target) {
-        const { content } = target;
-        return content?.kind === 'archive' ? this.verifier.untrusted(target.path, content.diffIds) : undefined;
+    /** A layout of the archive's checked layers in a directory of its own; throws ScanError when a layer differs. */
+    async view(config, source, leaveOutKept) {
+        const store = this.store;
+        if (!store)
+            throw new errors/* ScanError */.sC(`${source.source}: no layer store`);
+        const { files, counts } = await store.layers(source, leaveOutKept);
+        const dir = external_node_path_default().join(store.viewsDir, (0,external_node_crypto_.randomUUID)());
+        await writeImageView({ dir, config, layers: files });
+        return { dir, counts, files, leftOut: files.some((file) => !('file' in file)) };
+    }
+    /** One Trivy process for the target (or, for an archive, the layout `input`); throws ScanError naming it. */
+    async runTrivy(target, reportPath, input) {
+        const { timeoutSeconds } = this.settings;
+        const where = target.remote?.name ?? target.path;
+        if (!target.unchecked)
+            await this.ensureServer();
+        const down = this.localServer?.exited();
+        if (down !== undefined)
+            throw new errors/* ScanError */.sC(`${where}: not scanned: ${down}`);
+        const log = new TrivyScanLog(target.kind === 'fs');
+        const result = await this.run({
+            args: this.scanArgs(target, reportPath, input),
+            timeoutMs: timeoutSeconds * 1000,
+            onStderrLine: (line) => log.read(line),
+        });
+        if (result.timedOut)
+            throw new errors/* ScanError */.sC(`${where}: Trivy did not finish within ${timeoutSeconds} s (scan-timeout)`);
+        if (result.exitCode !== 0) {
+            const serverDown = this.localServer?.exited();
+            const why = serverDown ?? lastErrorLine(result.stderr);
+            throw new errors/* ScanError */.sC(`${where}: Trivy failed (exit ${result.exitCode}): ${why}`);
+        }
+        const broken = log.unparsedFiles();
+        if (broken)
+            throw new errors/* ScanError */.sC(`${where}: Trivy could not parse a file, so its findings would be missing: ${broken}`);
+        return log.layers();
     }
     async baseAnalysedBefore(target) {
         const base = target.content?.kind === 'archive' ? target.content.diffIds[0] : undefined;
-        if (base === undefined || !target.layerPlaces)
+        if (base === undefined || !target.archive || !this.store)
             return false;
         // The report's path is not among the flags that shape it: any path gives the same namespace.
         const flags = reportShapingArgs(this.scanArgs(target, 'report.json'));
-        return this.verifier.checkedBefore(JSON.stringify([this.settings.version, flags]), base);
+        return this.store.checkedBefore(this.namespace(flags), base);
     }
     /** An earlier run's report for the same key, written where this scan's goes; undefined on a miss. */
     async reuse(key, target, reportPath) {
@@ -64492,11 +64584,11 @@ class TrivyScanner {
                 : { layers: { total, analysed: 0, fromCache: total }, layersVerified: { hashed: 0, known: total } }),
         };
     }
-    scanArgs(target, reportPath) {
+    scanArgs(target, reportPath, input) {
         const sub = SUBCOMMAND[target.kind];
         return [
             sub.command,
-            ...targetArgs(target),
+            ...(input ? ['--input', input] : targetArgs(target)),
             '--scanners',
             sub.scanners,
             '--format',

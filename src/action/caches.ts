@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as cache from '@actions/cache';
 import { describeError } from '../core/errors.js';
@@ -74,7 +73,6 @@ export function withActionsCaches(scanner: ImageScanner, args: ActionsCacheArgs)
   return {
     databases: () => scanner.databases(),
     baseAnalysedBefore: (target) => scanner.baseAnalysedBefore(target),
-    untrusted: (target) => scanner.untrusted(target),
     async scan(a) {
       const outcome = await scanner.scan(a);
       analysed += outcome.layers?.analysed ?? 0;
@@ -95,8 +93,7 @@ export function withActionsCaches(scanner: ImageScanner, args: ActionsCacheArgs)
     },
     async close() {
       await scanner.close();
-      // Started anew after a layer that did not match its diff ID: nothing of this run is worth keeping.
-      if (!args.layers || analysed === 0 || !cache.isFeatureAvailable() || !existsSync(layerPaths[0] ?? '')) return;
+      if (!args.layers || analysed === 0 || !cache.isFeatureAvailable()) return;
       const event = args.env.GITHUB_EVENT_NAME ?? '';
       if (!CACHE_SAVING_EVENTS.has(event)) {
         logger.info(`The layer cache is not saved from a ${event || 'unknown'} run: a fork may control its input`);

@@ -89,8 +89,8 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
     targets.forEach((target, index) => {
       const content = contentOf(target, archives[index]);
       if (content) target.content = content;
-      const layers = archives[index]?.layers;
-      if (layers) target.layerPlaces = layers;
+      const archive = archives[index];
+      if (archive) target.archive = archive;
       else if (target.kind === 'image' && !target.remote) target.unchecked = true;
     });
     databases = await scanner.databases();
@@ -129,11 +129,6 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
         }),
       ),
     );
-    // A layer that did not match in one archive may have been analysed for every archive naming it.
-    results.forEach((result, index) => {
-      const why = 'error' in result ? undefined : scanner.untrusted(result.target);
-      if (why) results[index] = { target: result.target, error: why };
-    });
   } finally {
     await timings.time('stopping the local server', () => scanner.close());
   }

@@ -4,11 +4,12 @@ import { Worker } from 'node:worker_threads';
  * Hashing runs on the main thread otherwise: in a worker, images hashed at once use as many cores. Synchronous reads
  * of 8 MiB into one buffer: twice the speed of a 1 MiB stream (OpenSSL's SHA-NI is faster than the copies around it).
  * A compressed layer (gzip or zstd, by its magic bytes) is hashed as its diff ID is defined: after decompression.
+ * With `copyTo`, what is hashed is also written there (created, never overwritten): one read for both.
  */
 const HASH_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { openSync, readSync, closeSync, createReadStream, fstatSync } = require('node:fs');
+const { openSync, readSync, writeSync, closeSync, createReadStream, fstatSync } = require('node:fs');
 const zlib = require('node:zlib');
 const { pipeline } = require('node:stream/promises');
 const { file, offset = 0, size } = workerData;
@@ -16,6 +17,12 @@ const GZIP = Buffer.from([0x1f, 0x8b]);
 const ZSTD = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 async function main() {
   const fd = openSync(file, 'r');
+  const out = workerData.copyTo ? openSync(workerData.copyTo, 'wx') : undefined;
+  let written = 0;
+  const write = (chunk) => {
+    written += chunk.length;
+    for (let at = 0; out !== undefined && at < chunk.length; ) at += writeSync(out, chunk, at);
+  };
   try {
     const end = size === undefined ? fstatSync(fd).size : offset + size;
     const hash = createHash('sha256');
@@ -31,19 +38,24 @@ async function main() {
     if (decompress) {
       const stream = createReadStream('', { fd, start: offset, end: end - 1, autoClose: false });
       await pipeline(stream, decompress, async function* (chunks) {
-        for await (const chunk of chunks) hash.update(chunk);
+        for await (const chunk of chunks) {
+          hash.update(chunk);
+          write(chunk);
+        }
       });
-      return { digest: hash.digest('hex'), compressed: true };
+      return { digest: hash.digest('hex'), compressed: true, size: written };
     }
     while (read > 0) {
       hash.update(buffer.subarray(0, read));
+      write(buffer.subarray(0, read));
       position += read;
       read = position < end ? readSync(fd, buffer, 0, Math.min(buffer.length, end - position), position) : 0;
     }
     if (position < end) throw Object.assign(new Error('short read'), { code: 'ESHORT' });
-    return { digest: hash.digest('hex'), compressed: false };
+    return { digest: hash.digest('hex'), compressed: false, size: written };
   } finally {
     closeSync(fd);
+    if (out !== undefined) closeSync(out);
   }
 }
 main().then(
@@ -60,11 +72,15 @@ export interface HashRange {
   size?: number;
   /** Hash what a gzip or zstd stream decompresses to (a layer's diff ID), raw bytes otherwise. */
   decompress?: boolean;
+  /** Also write what is hashed to this new file. */
+  copyTo?: string;
 }
 
 export interface RangeDigest {
   digest: string;
   compressed: boolean;
+  /** How many bytes were hashed (after decompression). */
+  size: number;
 }
 
 /** sha256 of a file or a part of it, read in a worker thread. */
@@ -73,8 +89,9 @@ export function rangeSha256(range: HashRange): Promise<RangeDigest> {
     const worker = new Worker(HASH_WORKER, { eval: true, workerData: range });
     worker.once('message', (answer: unknown) => {
       void worker.terminate();
-      const { digest, compressed, error } = answer as { digest?: string; compressed?: boolean; error?: string };
-      if (typeof digest === 'string') resolve({ digest: `sha256:${digest}`, compressed: compressed === true });
+      const { digest, compressed, size, error } = answer as Partial<RangeDigest> & { error?: string };
+      if (typeof digest === 'string')
+        resolve({ digest: `sha256:${digest}`, compressed: compressed === true, size: size ?? 0 });
       else reject(new Error(`cannot read ${range.file} (${error ?? 'unknown'})`));
     });
     worker.once('error', reject);

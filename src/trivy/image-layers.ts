@@ -26,6 +26,10 @@ export interface ImageLayers {
   namesDigest: string;
   /** Where each layer's bytes are, in diff ID order: what is hashed to check them against their diff IDs. */
   layers: LayerPlace[];
+  /** The config's bytes: written as they are into the layout Trivy scans, so the image ID stays the same. */
+  config: Buffer;
+  /** manifest.json's RepoTags (docker archives): Trivy's report names the image by them. */
+  repoTags?: string[];
 }
 
 /** A layer's bytes: a part of a `docker save` tar, or a blob file of an OCI layout. */
@@ -146,7 +150,8 @@ async function fromDockerArchive(file: string): Promise<ImageLayers> {
   const manifest = parseJson(manifestBytes, 'manifest.json');
   // Trivy reads an archive of several images as an error: one image, or it is not read here.
   if (!Array.isArray(manifest) || manifest.length !== 1) throw new Error('manifest.json does not name one image');
-  const { Config: configName, Layers: layerNames } = manifest[0] as { Config?: unknown; Layers?: unknown };
+  const { Config: configName, Layers: layerNames, RepoTags: tags } = manifest[0] as Record<string, unknown>;
+  const repoTags = Array.isArray(tags) ? tags.filter((tag): tag is string => typeof tag === 'string') : [];
   if (typeof configName !== 'string') throw new Error('manifest.json names no Config');
   if (!Array.isArray(layerNames) || !layerNames.every((name) => typeof name === 'string'))
     throw new Error('manifest.json has a bad Layers list');
@@ -158,6 +163,8 @@ async function fromDockerArchive(file: string): Promise<ImageLayers> {
   return {
     diffIds,
     imageId,
+    config,
+    ...(repoTags.length > 0 ? { repoTags } : {}),
     layers: matched(diffIds, layers),
     ...(manifestDigest ? { manifestDigest } : {}),
     namesDigest: sha256(
@@ -200,6 +207,7 @@ async function fromOciLayout(dir: string): Promise<ImageLayers> {
   return {
     diffIds,
     imageId: sha256(config),
+    config,
     layers: matched(diffIds, layers),
     manifestDigest,
     namesDigest: sha256(Buffer.concat([Buffer.from('oci-layout\n'), indexBytes])),

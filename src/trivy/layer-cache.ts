@@ -12,8 +12,6 @@ import type { Logger } from '../core/logger.js';
 export const LAYER_CACHE_SCHEMA = 1;
 export const LAYER_CACHE_MAX_AGE_DAYS = 7;
 const NOTE = 'vulngate-layer-cache.json';
-/** Written when a layer's bytes did not match its diff ID: the cache may hold their analysis under that ID. */
-export const DIRTY_NOTE = 'vulngate-dirty';
 
 interface Note {
   schema: number;
@@ -76,15 +74,9 @@ export async function prepareLayerCache(args: {
   const dir = layerCacheDir(args.cacheDir);
   const size = await sizeOf(path.join(dir, 'fanal.db'));
   const note = await readNote(dir);
-  const dirty = await stat(path.join(dir, DIRTY_NOTE)).then(
-    () => true,
-    () => false,
-  );
-  if (size !== undefined || dirty) {
-    const reason = dirty
-      ? 'a layer whose bytes did not match its diff ID may have been analysed into it'
-      : staleReason(note, { ...args, size: size ?? 0 });
-    if (reason === undefined && size !== undefined) {
+  if (size !== undefined) {
+    const reason = staleReason(note, { ...args, size });
+    if (reason === undefined) {
       args.logger.info(`Layer cache: ${Math.round(size / 1048576)} MB from ${note?.createdAt.slice(0, 10)} (${dir})`);
       return size;
     }

@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
@@ -8,165 +8,144 @@ import type { LayersVerified } from '../core/finding.js';
 import { sha256Hex } from '../core/hash.js';
 import { rangeSha256 } from './hash-worker.js';
 import type { LayerPlace } from './image-layers.js';
-import { DIRTY_NOTE, layerCacheDir } from './layer-cache.js';
+import { layerCacheDir } from './layer-cache.js';
 
 /**
- * Each layer of an image archive checked against the diff ID its config names, before the verdict counts.
+ * The bytes Trivy reads for an image archive are bytes vulngate checked against their diff IDs.
  *
- * Why: Trivy keys its layer cache by diff ID and never re-reads a layer it finds there, and the audit record binds
- * the verdict to the image ID (its config's digest, which lists the diff IDs). So what was judged is the content
- * of those diff IDs, as first analysed. Checking a layer's bytes the first time it is analysed is what makes that
- * content the real one: an archive whose layer is not what its config says (tampered, truncated, mislabelled) is
- * not judged (a scanner error), and the layer cache, which may now hold its analysis under the wrong ID, is started
- * anew after the run. A layer checked once is not read again while the layer cache that holds its analysis lives:
- * the next push of an image on the same base reads only its new layers. Docker and containerd check the same diff
- * IDs when they load or unpack an image, so an archive that passed here is the image that runs.
+ * Why: Trivy keys its layer cache by diff ID and never reads a layer again that it finds there; the audit record
+ * binds the verdict to the image ID (the config's digest, which lists the diff IDs). So whatever Trivy analyses
+ * under a diff ID must be that diff ID's content. Each layer is copied once per run out of the archive into a store
+ * (decompressed where an OCI layout's layer is gzip or zstd, as diff IDs are defined), hashed in the same read, and
+ * kept only when it matches; Trivy scans an OCI layout of the store's files (see image-view.ts), never the author's
+ * archive. A layer that does not match never reaches Trivy: the archive is not judged, and nothing entered the cache.
  *
- * Markers live inside the layer cache's directory (they go with it: another Trivy, over the bound, a week old),
- * one namespace per Trivy version and scan flags (those decide Trivy's own cache keys, so another namespace is a
- * layer Trivy analyses again, from bytes that must be checked again).
+ * A layer checked by an earlier run with the same layer cache is left out of the layout: Trivy finds its analysis
+ * in its cache and never opens it (if the cache lost it, Trivy fails on the missing file and the scan is done again
+ * with every layer in). Those checks are kept beside the layer cache (they go with it), one namespace per Trivy
+ * version and scan flags, which make Trivy's own cache keys.
  */
 export type { LayersVerified };
+
+export interface ArchiveLayers {
+  source: string;
+  diffIds: string[];
+  places: LayerPlace[];
+  /** Trivy's version and the scan's flags. */
+  namespace: string;
+}
+
+/** A layer of an archive as the layout holds it: a store file, or left out (checked before, in Trivy's cache). */
+export type LayerFile = { diffId: string; file: string; size: number } | { diffId: string; size: number };
 
 export function verifiedLayersDir(cacheDir: string): string {
   return path.join(layerCacheDir(cacheDir), 'vulngate-verified-layers');
 }
 
-/** The archive's part of a check: which of its layers this run hashed from its own bytes. */
-export interface Verification {
-  counts: LayersVerified;
-  hashedHere: Set<string>;
-}
-
-interface ArchiveLayers {
-  source: string;
-  diffIds: string[];
-  places: LayerPlace[];
-  /** Trivy's version and the scan's flags: what Trivy's layer cache keys hold besides the diff ID. */
-  namespace: string;
-}
-
-export class LayerVerifier {
-  /** diff ID → its check in this run (the first archive that has it hashes it; the others wait for that). */
-  private readonly checks = new Map<string, Promise<'hashed' | 'kept'>>();
-  /** diff ID → the archive whose bytes for it did not match (or could not be read). */
-  private readonly bad = new Map<string, string>();
-  /** Hashes at once: one per core, however many layers a config names. */
+export class LayerStore {
+  /** diff ID → its checked copy in this run (the first archive that has it copies it; the others link it). */
+  private readonly stored = new Map<string, Promise<{ file: string; size: number }>>();
+  /** Copies at once: one per core, however many layers a config names. */
   private readonly limit = pLimit(Math.max(1, availableParallelism()));
 
-  /** keptDir: where checks are kept between runs; undefined: each run checks every layer it meets once. */
-  constructor(private readonly keptDir?: string) {}
+  /** dir: this run's store; keptDir: where checks are kept between runs (undefined: none are). */
+  constructor(
+    private readonly dir: string,
+    private readonly keptDir?: string,
+  ) {}
 
-  /** A layer did not match: the layer cache may hold its analysis under the wrong ID. */
-  get mismatched(): boolean {
-    return this.bad.size > 0;
-  }
-
-  /**
-   * Before and while Trivy scans: each layer not checked before (in this run, or by an earlier one with this cache)
-   * hashed from this archive. Throws ScanError naming the layer when bytes and diff ID differ.
-   */
-  async verify(args: ArchiveLayers): Promise<Verification> {
+  /** Each layer's file for the layout; `leaveOutKept`: layers checked by an earlier run are left out. */
+  async layers(args: ArchiveLayers, leaveOutKept: boolean): Promise<{ files: LayerFile[]; counts: LayersVerified }> {
     const counts: LayersVerified = { hashed: 0, known: 0 };
-    const hashedHere = new Set<string>();
-    // Every check settles before the answer: none is still writing its marker when the run ends (and may start the
-    // layer cache anew).
-    const settled = await Promise.allSettled(
-      args.diffIds.map(async (diffId, index) => {
-        const running = this.checks.get(diffId);
-        if (running) {
-          // Checked (or being checked) for another archive, or twice in this one: not this archive's bytes.
-          await running.catch(() => undefined);
+    const files = await Promise.all(
+      args.diffIds.map(async (diffId, index): Promise<LayerFile> => {
+        const running = this.stored.get(diffId);
+        if (!running && leaveOutKept) {
+          const size = await this.keptSize(args.namespace, diffId);
+          if (size !== undefined) {
+            counts.known += 1;
+            return { diffId, size };
+          }
+        }
+        const earlier = await running?.catch(() => undefined);
+        if (earlier) {
           counts.known += 1;
-          return;
+          return { diffId, ...earlier };
         }
-        const check = this.checkUnlessKept(args, diffId, index);
-        this.checks.set(diffId, check);
-        if ((await check) === 'kept') counts.known += 1;
-        else {
-          counts.hashed += 1;
-          hashedHere.add(diffId);
-        }
+        // Not stored yet, or another archive's copy did not match: this archive's own bytes are checked.
+        const copy = this.copy(args, diffId, index);
+        this.stored.set(diffId, copy);
+        counts.hashed += 1;
+        return { diffId, ...(await copy) };
       }),
     );
-    const failed = settled.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
-    return { counts, hashedHere };
+    return { files, counts };
   }
 
   /**
-   * After Trivy: every layer it analysed for this archive (rather than found in its cache) must have been hashed
-   * from this archive's own bytes — a layer another archive of the run checked, or a kept check whose analysis the
-   * cache no longer holds, is hashed now. `analysed` undefined: Trivy did not say, so every layer counts.
+   * After Trivy scanned a layout: its layers are checked and in Trivy's cache, so the next run may leave them out.
+   * (Kept only then: a layer checked for an image that Trivy never scanned is not in its cache.)
    */
-  async confirm(args: ArchiveLayers, verification: Verification, analysed?: Set<string>): Promise<LayersVerified> {
-    const { hashedHere } = verification;
-    const counts = { ...verification.counts };
-    const missing = args.diffIds
-      .map((diffId, index) => ({ diffId, index }))
-      .filter(({ diffId }, at) => args.diffIds.indexOf(diffId) === at && !hashedHere.has(diffId))
-      .filter(({ diffId }) => analysed === undefined || analysed.has(diffId));
-    const settled = await Promise.allSettled(missing.map(({ diffId, index }) => this.hash(args, diffId, index)));
-    const failed = settled.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
-    counts.hashed += missing.length;
-    counts.known -= missing.length;
-    return counts;
-  }
-
-  /** Why an archive's report cannot count after all: a layer it names did not match in another archive of the run. */
-  untrusted(source: string, diffIds: string[]): string | undefined {
-    const index = diffIds.findIndex((diffId) => this.bad.has(diffId) && this.bad.get(diffId) !== source);
-    if (index < 0) return undefined;
-    return (
-      `not judged: it names layer ${index + 1} (${diffIds[index]}), whose bytes did not match in ` +
-      `${this.bad.get(diffIds[index] ?? '')}, and Trivy may have analysed those`
+  async remember(namespace: string, files: LayerFile[]): Promise<void> {
+    await Promise.all(
+      files.map(async (layer) => {
+        const marker = 'file' in layer ? this.marker(namespace, layer.diffId) : undefined;
+        if (marker) await keep(marker, layer.size);
+      }),
     );
   }
 
-  /** When every check begun has settled (a scan that failed did not wait for its own). */
-  async idle(): Promise<void> {
-    await Promise.allSettled([...this.checks.values()]);
+  /** Checked by an earlier run: a hint for the order of scans too (its image need not wait for another). */
+  async checkedBefore(namespace: string, diffId: string): Promise<boolean> {
+    return (await this.keptSize(namespace, diffId)) !== undefined;
   }
 
-  private markerOf(namespace: string, diffId: string): string | undefined {
+  /** Where the layouts Trivy scans are written (beside the store: their layers are hard links). */
+  get viewsDir(): string {
+    return path.join(this.dir, 'views');
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.stored.values()]);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private marker(namespace: string, diffId: string): string | undefined {
     return this.keptDir ? path.join(this.keptDir, sha256Hex(namespace).slice(0, 16), diffId.slice(7)) : undefined;
   }
 
-  /** Checked by an earlier run (a hint for the order of scans: the check itself is redone if Trivy analyses it). */
-  async checkedBefore(namespace: string, diffId: string): Promise<boolean> {
-    const marker = this.markerOf(namespace, diffId);
-    return marker !== undefined && (await exists(marker));
+  /** The kept check's uncompressed size (what the layout's manifest says), or undefined. */
+  private async keptSize(namespace: string, diffId: string): Promise<number | undefined> {
+    const marker = this.marker(namespace, diffId);
+    if (!marker) return undefined;
+    const size = Number(await readFile(marker, 'utf8').catch(() => ''));
+    return Number.isSafeInteger(size) && size >= 0 && (await exists(marker)) ? size : undefined;
   }
 
-  private async checkUnlessKept(args: ArchiveLayers, diffId: string, index: number): Promise<'hashed' | 'kept'> {
-    const marker = this.markerOf(args.namespace, diffId);
-    if (marker && (await exists(marker))) return 'kept';
-    await this.hash(args, diffId, index);
-    if (marker) await keep(marker);
-    return 'hashed';
-  }
-
-  /** This archive's bytes for one layer against its diff ID; anything but a match marks the layer bad. */
-  private async hash(args: ArchiveLayers, diffId: string, index: number): Promise<void> {
+  /** This archive's bytes for one layer, copied and hashed in one read; kept only when they are its diff ID. */
+  private async copy(args: ArchiveLayers, diffId: string, index: number): Promise<{ file: string; size: number }> {
     const place = args.places[index];
-    const fail = (why: string) => {
-      this.bad.set(diffId, args.source);
-      // Said at once, beside the cache: a run that dies before its end still leaves the next run a fresh cache.
-      if (this.keptDir) markDirty(path.dirname(this.keptDir));
-      return new ScanError(`${args.source}: not judged: layer ${index + 1} ${why}`);
-    };
+    const fail = (why: string) => new ScanError(`${args.source}: not judged: layer ${index + 1} ${why}`);
     if (!place) throw fail(`(${diffId}) is not in the archive`);
-    const { digest, compressed } = await this.limit(() => rangeSha256({ ...place, decompress: true })).catch(
-      (err: unknown) => {
+    await mkdir(this.dir, { recursive: true });
+    const partial = path.join(this.dir, `${randomUUID()}.partial`);
+    try {
+      const { digest, compressed, size } = await this.limit(() =>
+        rangeSha256({ ...place, decompress: true, copyTo: partial }),
+      ).catch((err: unknown) => {
         throw fail(`(${diffId}) cannot be read: ${describeError(err)}`);
-      },
-    );
-    if (digest !== diffId)
-      throw fail(
-        `is not the layer its config names (diff ID ${diffId}, its ${compressed ? 'decompressed ' : ''}bytes ` +
-          `hash to ${digest})`,
-      );
+      });
+      if (digest !== diffId)
+        throw fail(
+          `is not the layer its config names (diff ID ${diffId}, its ${compressed ? 'decompressed ' : ''}bytes ` +
+            `hash to ${digest})`,
+        );
+      const file = path.join(this.dir, diffId.slice(7));
+      await rename(partial, file);
+      return { file, size };
+    } finally {
+      await rm(partial, { force: true });
+    }
   }
 }
 
@@ -179,20 +158,12 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** A marker that cannot be written costs the next run a hash, never this one its result. */
-async function keep(marker: string): Promise<void> {
+/** A marker that cannot be written costs the next run a copy, never this one its result. */
+async function keep(marker: string, size: number): Promise<void> {
   try {
     await mkdir(path.dirname(marker), { recursive: true });
-    await writeFile(marker, '');
+    await writeFile(marker, String(size));
   } catch {
     // Not kept.
-  }
-}
-
-function markDirty(layerCache: string): void {
-  try {
-    writeFileSync(path.join(layerCache, DIRTY_NOTE), '');
-  } catch {
-    // The cache is started anew at the end of this run anyway.
   }
 }

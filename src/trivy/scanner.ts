@@ -1,6 +1,6 @@
 import type { LayerStats, TargetKind } from '../core/finding.js';
 import type { DbInfo } from '../core/results.js';
-import type { LayerPlace } from './image-layers.js';
+import type { ImageLayers } from './image-layers.js';
 import type { LayersVerified } from './layer-verification.js';
 import type { ScannedContent } from './result-cache.js';
 
@@ -29,8 +29,8 @@ export interface ScanTarget {
   remote?: RemoteImage;
   /** What the image is, when known before the scan: lets an unchanged image reuse an earlier run's report. */
   content?: ScannedContent;
-  /** An archive's layers, in diff ID order: checked against the diff IDs while Trivy scans. */
-  layerPlaces?: LayerPlace[];
+  /** An archive read beforehand: Trivy scans a layout of its checked layers (see image-view.ts), not the file. */
+  archive?: ImageLayers;
   /**
    * An archive vulngate could not read (compressed, an entry twice, layers the manifest and config disagree on): its
    * layers cannot be checked, so Trivy scans it with a cache of its own, never the shared one.
@@ -58,8 +58,6 @@ export interface ImageScanner {
    * cache): then its image need not wait for another image of its base to fill the cache.
    */
   baseAnalysedBefore(target: ScanTarget): Promise<boolean>;
-  /** After the scans: why a target's report cannot count after all (a layer it names did not match elsewhere). */
-  untrusted(target: ScanTarget): string | undefined;
   /** After prepare: the DBs' metadata (schema, updated, next update); undefined when a remote server holds them. */
   databases(): Promise<{ trivyDb?: DbInfo; javaDb?: DbInfo }>;
   /** Once per run, after the last scan, whatever happened: stops what prepare started. */

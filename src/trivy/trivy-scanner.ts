@@ -1,7 +1,8 @@
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ScanError, errorCode } from '../core/errors.js';
+import { describeError, ScanError, errorCode } from '../core/errors.js';
 import type { LayerStats } from '../core/finding.js';
 import type { Logger } from '../core/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
@@ -14,8 +15,10 @@ import { runProcess, type ProcessResult } from '../lib/process.js';
 import type { ImageScanner, ScanOutcome, ScanTarget } from './scanner.js';
 import type { DbInfo } from '../core/results.js';
 import { readDbMetadata } from './db-metadata.js';
-import { DETECTED_LAYERS, MISSING_LAYER, unparsedFile } from './debug-log.js';
-import { LayerVerifier, verifiedLayersDir, type LayersVerified } from './layer-verification.js';
+import { TrivyScanLog } from './debug-log.js';
+import { SUBCOMMAND, targetArgs } from './trivy-args.js';
+import { writeImageView, reportAsArchive } from './image-view.js';
+import { LayerStore, verifiedLayersDir, type ArchiveLayers } from './layer-verification.js';
 import {
   relocateReport,
   reportShapingArgs,
@@ -33,23 +36,6 @@ export interface TrivySettings extends Omit<TrivyOptions, 'checksum' | 'download
   downloadRetry: RetryPolicy;
 }
 
-/** Trivy's command and scanners per kind; an SBOM has no files to search for secrets. */
-const SUBCOMMAND = {
-  image: { command: 'image', input: true, scanners: 'vuln,secret' },
-  fs: { command: 'fs', input: false, scanners: 'vuln,secret' },
-  sbom: { command: 'sbom', input: false, scanners: 'vuln' },
-} as const;
-
-/** What Trivy is given to read: a file or directory, or (after `--`) a reference with where to pull it from. */
-function targetArgs(target: ScanTarget): string[] {
-  const { remote } = target;
-  if (remote) {
-    const platform = remote.trivyPlatform ? ['--platform', remote.trivyPlatform] : [];
-    return ['--image-src', remote.source === 'daemon' ? 'docker' : 'remote', ...platform];
-  }
-  return SUBCOMMAND[target.kind].input ? ['--input', path.resolve(target.path)] : [path.resolve(target.path)];
-}
-
 export class TrivyScanner implements ImageScanner {
   private localServer: LocalServer | undefined;
   /** Several targets: the local server, started by the first scan that needs Trivy (none if every report is reused). */
@@ -57,8 +43,8 @@ export class TrivyScanner implements ImageScanner {
   private serverStarting: Promise<LocalServer> | undefined;
   /** Reports of unchanged images: with the layer cache on and the DBs known here (no remote server). */
   private results: { cache: ResultCache; run: RunKeyParts } | undefined;
-  /** Archives' layers checked against their diff IDs; kept between runs beside a local layer cache. */
-  private verifier = new LayerVerifier();
+  /** Archives' layers, checked against their diff IDs: what Trivy scans of them (this run's). */
+  private store: LayerStore | undefined;
 
   constructor(
     private readonly settings: TrivySettings,
@@ -69,8 +55,11 @@ export class TrivyScanner implements ImageScanner {
 
   async prepare({ targets }: { targets: number }): Promise<void> {
     const { server, offline, cacheDir, layerCache } = this.settings;
-    // A remote server's cache is not this machine's to vouch for: every layer Trivy may analyse is checked.
-    this.verifier = new LayerVerifier(layerCache.enabled && !server ? verifiedLayersDir(cacheDir) : undefined);
+    // A remote server's cache is not this machine's to vouch for: no check is kept for it.
+    this.store = new LayerStore(
+      await mkdtemp(path.join(tmpdir(), 'vulngate-layers-')),
+      layerCache.enabled && !server ? verifiedLayersDir(cacheDir) : undefined,
+    );
     if (server) {
       this.logger.info(`Scanning as a client of the Trivy server at ${server.url}`);
       return;
@@ -126,20 +115,14 @@ export class TrivyScanner implements ImageScanner {
     this.serverStart = undefined;
     this.localServer = undefined;
     await server?.stop();
-    await this.verifier.idle();
-    const { layerCache, cacheDir } = this.settings;
+    await this.store?.close();
+    this.store = undefined;
     // Shared within the run only: nothing of it is kept.
-    if (server && !layerCache.enabled) await rm(layerCacheDir(cacheDir), { recursive: true, force: true });
-    if (this.verifier.mismatched && layerCache.enabled && !this.settings.server) {
-      this.logger.warning(
-        'The layer cache is started anew: a layer whose bytes did not match its diff ID may have been analysed into it',
-      );
-      await rm(layerCacheDir(cacheDir), { recursive: true, force: true });
-    }
+    if (server && !this.settings.layerCache.enabled)
+      await rm(layerCacheDir(this.settings.cacheDir), { recursive: true, force: true });
   }
 
   async scan({ target, reportPath }: { target: ScanTarget; reportPath: string }): Promise<ScanOutcome> {
-    const { timeoutSeconds } = this.settings;
     const where = target.remote?.name ?? target.path;
     // The server's address and the cache backend are not part of the key: the key is the same before it starts.
     const flags = reportShapingArgs(this.scanArgs(target, reportPath));
@@ -147,48 +130,7 @@ export class TrivyScanner implements ImageScanner {
       this.results && target.content ? resultKey({ ...this.results.run, content: target.content, flags }) : undefined;
     const reused = key ? await this.reuse(key, target, reportPath) : undefined;
     if (reused) return reused;
-    // Alongside Trivy; awaited before the report counts or is kept. A failed scan does not wait for it.
-    const verifying = this.verifyLayers(target, flags);
-    verifying.catch(() => undefined);
-    if (!target.unchecked) await this.ensureServer();
-    const down = this.localServer?.exited();
-    if (down !== undefined) throw new ScanError(`${where}: not scanned: ${down}`);
-    const args = this.scanArgs(target, reportPath);
-    const analysed = new Set<string>();
-    const unparsed: string[] = [];
-    let total: number | undefined;
-    const result = await this.run({
-      args,
-      timeoutMs: timeoutSeconds * 1000,
-      onStderrLine: (line) => {
-        const missing = MISSING_LAYER.exec(line);
-        if (missing?.[1]) analysed.add(missing[1]);
-        const detected = DETECTED_LAYERS.exec(line);
-        if (detected?.[1] !== undefined) total = (detected[1].match(/sha256:/g) ?? []).length;
-        const broken = target.kind === 'fs' ? unparsedFile(line) : undefined;
-        if (broken) unparsed.push(broken);
-      },
-    });
-    // First, whatever Trivy did (a failed scan may have written to the cache already): each layer it analysed for
-    // this archive is hashed from this archive's own bytes (Trivy silent about which: every layer).
-    const layersVerified = await this.checkAnalysed(verifying, total === undefined ? undefined : analysed);
-    if (result.timedOut)
-      throw new ScanError(`${where}: Trivy did not finish within ${timeoutSeconds} s (scan-timeout)`);
-    if (result.exitCode !== 0) {
-      const serverDown = this.localServer?.exited();
-      const why = serverDown ?? lastErrorLine(result.stderr);
-      throw new ScanError(`${where}: Trivy failed (exit ${result.exitCode}): ${why}`);
-    }
-    if (unparsed.length > 0) {
-      const more = unparsed.length > 1 ? ` (and ${unparsed.length - 1} more)` : '';
-      throw new ScanError(
-        `${where}: Trivy could not parse a file, so its findings would be missing: ${unparsed[0]}${more}`,
-      );
-    }
-    const layers: LayerStats | undefined =
-      total === undefined
-        ? undefined
-        : { total, analysed: analysed.size, fromCache: Math.max(0, total - analysed.size) };
+    const { layers, layersVerified } = await this.scanArchiveOrTarget(target, reportPath, flags);
     // Kept for the next run; a cache that cannot be written costs that run a scan, never this one its result.
     if (key && this.results) {
       await this.results.cache.put(key, reportPath).catch((err: unknown) => {
@@ -198,39 +140,83 @@ export class TrivyScanner implements ImageScanner {
     return { layers, ...(layersVerified ? { layersVerified } : {}) };
   }
 
-  /** An image archive's layers against its diff IDs; undefined for what is not an archive read beforehand. */
-  private async verifyLayers(target: ScanTarget, flags: string[]) {
-    const { content, layerPlaces } = target;
-    if (content?.kind !== 'archive' || !layerPlaces) return undefined;
-    const layers = {
+  /** An archive read beforehand is scanned as a layout of its checked layers, named after the archive after. */
+  private async scanArchiveOrTarget(target: ScanTarget, reportPath: string, flags: string[]) {
+    const { archive } = target;
+    if (!archive || !this.store) return { layers: await this.runTrivy(target, reportPath) };
+    const source = {
       source: target.path,
-      diffIds: content.diffIds,
-      places: layerPlaces,
-      namespace: JSON.stringify([this.settings.version, flags]),
+      diffIds: archive.diffIds,
+      places: archive.layers,
+      namespace: this.namespace(flags),
     };
-    return { layers, verification: await this.verifier.verify(layers) };
+    let view = await this.view(archive.config, source, true);
+    let layers: LayerStats | undefined;
+    let counts = view.counts;
+    try {
+      layers = await this.runTrivy(target, reportPath, view.dir);
+    } catch (err) {
+      if (!view.leftOut) throw err;
+      // A layer an earlier run checked was not in Trivy's cache after all: again, with every layer in the layout.
+      this.logger.debug(`${target.path}: scanned again with every layer (${describeError(err)})`);
+      const first = view.counts;
+      view = await this.view(archive.config, source, false);
+      counts = { hashed: first.hashed + view.counts.hashed, known: view.counts.known - first.hashed };
+      layers = await this.runTrivy(target, reportPath, view.dir);
+    }
+    await this.store.remember(source.namespace, view.files);
+    const text = await readFile(reportPath, 'utf8');
+    const named = reportAsArchive(text, { artifactName: path.resolve(target.path), repoTags: archive.repoTags });
+    await writeFile(reportPath, named);
+    return { layers, layersVerified: counts };
   }
 
-  private async checkAnalysed(
-    verifying: ReturnType<TrivyScanner['verifyLayers']>,
-    analysed: Set<string> | undefined,
-  ): Promise<LayersVerified | undefined> {
-    const checked = await verifying;
-    return checked ? this.verifier.confirm(checked.layers, checked.verification, analysed) : undefined;
+  private namespace(flags: string[]): string {
+    return JSON.stringify([this.settings.version, flags]);
   }
 
-  /** A report that cannot count after all: a layer it names did not match in another archive of the run. */
-  untrusted(target: ScanTarget): string | undefined {
-    const { content } = target;
-    return content?.kind === 'archive' ? this.verifier.untrusted(target.path, content.diffIds) : undefined;
+  /** A layout of the archive's checked layers in a directory of its own; throws ScanError when a layer differs. */
+  private async view(config: Buffer, source: ArchiveLayers, leaveOutKept: boolean) {
+    const store = this.store;
+    if (!store) throw new ScanError(`${source.source}: no layer store`);
+    const { files, counts } = await store.layers(source, leaveOutKept);
+    const dir = path.join(store.viewsDir, randomUUID());
+    await writeImageView({ dir, config, layers: files });
+    return { dir, counts, files, leftOut: files.some((file) => !('file' in file)) };
+  }
+
+  /** One Trivy process for the target (or, for an archive, the layout `input`); throws ScanError naming it. */
+  private async runTrivy(target: ScanTarget, reportPath: string, input?: string): Promise<LayerStats | undefined> {
+    const { timeoutSeconds } = this.settings;
+    const where = target.remote?.name ?? target.path;
+    if (!target.unchecked) await this.ensureServer();
+    const down = this.localServer?.exited();
+    if (down !== undefined) throw new ScanError(`${where}: not scanned: ${down}`);
+    const log = new TrivyScanLog(target.kind === 'fs');
+    const result = await this.run({
+      args: this.scanArgs(target, reportPath, input),
+      timeoutMs: timeoutSeconds * 1000,
+      onStderrLine: (line) => log.read(line),
+    });
+    if (result.timedOut)
+      throw new ScanError(`${where}: Trivy did not finish within ${timeoutSeconds} s (scan-timeout)`);
+    if (result.exitCode !== 0) {
+      const serverDown = this.localServer?.exited();
+      const why = serverDown ?? lastErrorLine(result.stderr);
+      throw new ScanError(`${where}: Trivy failed (exit ${result.exitCode}): ${why}`);
+    }
+    const broken = log.unparsedFiles();
+    if (broken)
+      throw new ScanError(`${where}: Trivy could not parse a file, so its findings would be missing: ${broken}`);
+    return log.layers();
   }
 
   async baseAnalysedBefore(target: ScanTarget): Promise<boolean> {
     const base = target.content?.kind === 'archive' ? target.content.diffIds[0] : undefined;
-    if (base === undefined || !target.layerPlaces) return false;
+    if (base === undefined || !target.archive || !this.store) return false;
     // The report's path is not among the flags that shape it: any path gives the same namespace.
     const flags = reportShapingArgs(this.scanArgs(target, 'report.json'));
-    return this.verifier.checkedBefore(JSON.stringify([this.settings.version, flags]), base);
+    return this.store.checkedBefore(this.namespace(flags), base);
   }
 
   /** An earlier run's report for the same key, written where this scan's goes; undefined on a miss. */
@@ -255,11 +241,11 @@ export class TrivyScanner implements ImageScanner {
     };
   }
 
-  private scanArgs(target: ScanTarget, reportPath: string): string[] {
+  private scanArgs(target: ScanTarget, reportPath: string, input?: string): string[] {
     const sub = SUBCOMMAND[target.kind];
     return [
       sub.command,
-      ...targetArgs(target),
+      ...(input ? ['--input', input] : targetArgs(target)),
       '--scanners',
       sub.scanners,
       '--format',
