@@ -135,7 +135,7 @@ test('compressed layers (gzip, zstd) are stored as their diff IDs are defined: d
   ).rejects.toThrow(/bad\.tar\.gz: not judged: layer 1 \(sha256:[0-9a-f]{64}\) cannot be read/);
 });
 
-test('the layout names the config byte for byte and each layer by its diff ID; a left-out layer has no blob', async () => {
+test('the layout names the config byte for byte and each layer by its diff ID (a hard link to its copy); a left-out layer has no blob', async () => {
   const dir = tmp();
   await writeImage(path.join(dir, 'api.tar'), spec('api'));
   const archive = await readImageLayers(path.join(dir, 'api.tar'));
@@ -160,4 +160,23 @@ test('the layout names the config byte for byte and each layer by its diff ID; a
   expect(existsSync(path.join(view, 'blobs', 'sha256', archive.diffIds[0]!.slice(7)))).toBe(false);
   expect(statSync(path.join(view, 'blobs', 'sha256', archive.diffIds[1]!.slice(7))).nlink).toBe(2);
   await store.close();
+});
+
+test('copies go to memory (a tmpfs) while its budget lasts, then to the temp dir', async () => {
+  const dir = tmp();
+  await writeImage(path.join(dir, 'api.tar'), spec('api'));
+  const archive = await readImageLayers(path.join(dir, 'api.tar'));
+  const memory = path.join(tmp(), 'shm');
+  const disk = path.join(tmp(), 'disk');
+  // Room for the first layer only.
+  const store = new LayerStore(disk, undefined, { dir: memory, bytes: archive.layers[0]!.size });
+  const { files } = await store.layers(await layersOf(path.join(dir, 'api.tar')), true);
+  expect(files.map((f) => ('file' in f ? path.dirname(f.file) : undefined)).sort()).toEqual([disk, memory].sort());
+  // A layout beside its copies: in memory only when all of them are there.
+  expect(store.viewsDirFor(files)).toBe(path.join(disk, 'views'));
+  expect(store.viewsDirFor(files.filter((f) => 'file' in f && f.file.startsWith(memory)))).toBe(
+    path.join(memory, 'views'),
+  );
+  await store.close();
+  expect([existsSync(memory), existsSync(disk)]).toEqual([false, false]);
 });

@@ -50156,8 +50156,8 @@ const SCAN_OPTIONS = {
         cli: { placeholder: 'bool' },
     }),
     'tarball-sha256': booleanOption({
-        help: "Also record each tarball's sha256 (reads every byte of every tarball, each run; see BENCHMARKS.md). Without " +
-            'it the record binds the verdict to the image ID, each layer checked against its diff ID when first analysed.',
+        help: "Also record each tarball's sha256 (reads every byte of every tarball, each run; see BENCHMARKS.md). The " +
+            'verdict is bound to the image ID either way: Trivy reads only layer copies checked against their diff IDs.',
         default: false,
         commands: SCAN_COMMANDS,
         cli: { placeholder: 'bool' },
@@ -64181,11 +64181,14 @@ async function writeImageView(args) {
         if (!('file' in layer))
             continue;
         const target = external_node_path_default().join(blobs, layer.diffId.slice(7));
-        // The same layer twice in one image is one blob.
+        // A hard link to the store's copy (go-containerregistry refuses a symlinked blob); the same layer twice in one
+        // image is one blob; a copy only where the store's file is on another file system.
         await (0,promises_.link)(layer.file, target).catch(async (err) => {
-            if (err.code === 'EEXIST')
-                return;
-            await (0,promises_.copyFile)(layer.file, target);
+            const { code } = err;
+            if (code === 'EXDEV')
+                await (0,promises_.copyFile)(layer.file, target);
+            else if (code !== 'EEXIST')
+                throw err;
         });
     }
     const manifest = Buffer.from(JSON.stringify({
@@ -64247,14 +64250,37 @@ function verifiedLayersDir(cacheDir) {
 class LayerStore {
     dir;
     keptDir;
+    memory;
     /** diff ID → its checked copy in this run (the first archive that has it copies it; the others link it). */
     stored = new Map();
     /** Copies at once: one per core, however many layers a config names. */
     limit = (0,p_limit/* default */.A)(Math.max(1, (0,external_node_os_.availableParallelism)()));
-    /** dir: this run's store; keptDir: where checks are kept between runs (undefined: none are). */
-    constructor(dir, keptDir) {
+    /** Bytes of copies still allowed in memory (tmpfs), if there is one. */
+    memoryLeft;
+    /**
+     * dir: this run's store and layouts; keptDir: where checks are kept between runs (undefined: none are); memory:
+     * a tmpfs directory for copies, within a budget (writing a new file to disk costs this machine's 2 cores ~3 times
+     * what tmpfs does; a copy that does not fit goes to `dir`).
+     */
+    constructor(dir, keptDir, memory) {
         this.dir = dir;
         this.keptDir = keptDir;
+        this.memory = memory;
+        this.memoryLeft = memory?.bytes ?? 0;
+    }
+    /** A store in the temp dir, with /dev/shm for copies where it is a writable tmpfs with room. */
+    static async create(keptDir) {
+        const dir = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'vulngate-layers-'));
+        try {
+            const shm = await (0,promises_.statfs)('/dev/shm');
+            const room = Math.min(shm.bavail * shm.bsize - 512 * 1048576, (0,external_node_os_.totalmem)() / 4);
+            if (room <= 0)
+                return new LayerStore(dir, keptDir);
+            return new LayerStore(dir, keptDir, { dir: await (0,promises_.mkdtemp)('/dev/shm/vulngate-layers-'), bytes: room });
+        }
+        catch {
+            return new LayerStore(dir, keptDir);
+        }
     }
     /** Each layer's file for the layout; `leaveOutKept`: layers checked by an earlier run are left out. */
     async layers(args, leaveOutKept) {
@@ -64296,13 +64322,24 @@ class LayerStore {
     async checkedBefore(namespace, diffId) {
         return (await this.keptSize(namespace, diffId)) !== undefined;
     }
-    /** Where the layouts Trivy scans are written (beside the store: their layers are hard links). */
-    get viewsDir() {
-        return external_node_path_default().join(this.dir, 'views');
+    /** Where a layout of these layers is written: beside their copies, since its blobs are hard links to them. */
+    viewsDirFor(files) {
+        const { memory } = this;
+        const inMemory = memory && files.every((f) => !('file' in f) || f.file.startsWith(`${memory.dir}${(external_node_path_default()).sep}`));
+        return external_node_path_default().join(inMemory ? memory.dir : this.dir, 'views');
     }
     async close() {
         await Promise.allSettled([...this.stored.values()]);
         await (0,promises_.rm)(this.dir, { recursive: true, force: true });
+        if (this.memory)
+            await (0,promises_.rm)(this.memory.dir, { recursive: true, force: true });
+    }
+    /** Where a copy of about `bytes` goes: memory while the budget lasts, else the temp dir. */
+    placeFor(bytes) {
+        if (!this.memory || bytes > this.memoryLeft)
+            return this.dir;
+        this.memoryLeft -= bytes;
+        return this.memory.dir;
     }
     marker(namespace, diffId) {
         return this.keptDir ? external_node_path_default().join(this.keptDir, (0,core_hash/* sha256Hex */.f)(namespace).slice(0, 16), diffId.slice(7)) : undefined;
@@ -64321,8 +64358,10 @@ class LayerStore {
         const fail = (why) => new errors/* ScanError */.sC(`${args.source}: not judged: layer ${index + 1} ${why}`);
         if (!place)
             throw fail(`(${diffId}) is not in the archive`);
-        await (0,promises_.mkdir)(this.dir, { recursive: true });
-        const partial = external_node_path_default().join(this.dir, `${(0,external_node_crypto_.randomUUID)()}.partial`);
+        // A whole file is an OCI blob, maybe compressed: room for what it may decompress to.
+        const dir = this.placeFor(place.offset === 0 && place.file !== args.source ? place.size * 4 : place.size);
+        await (0,promises_.mkdir)(dir, { recursive: true });
+        const partial = external_node_path_default().join(dir, `${(0,external_node_crypto_.randomUUID)()}.partial`);
         try {
             const { digest, compressed, size } = await this.limit(() => rangeSha256({ ...place, decompress: true, copyTo: partial })).catch((err) => {
                 throw fail(`(${diffId}) cannot be read: ${(0,errors/* describeError */.Uc)(err)}`);
@@ -64330,7 +64369,7 @@ class LayerStore {
             if (digest !== diffId)
                 throw fail(`is not the layer its config names (diff ID ${diffId}, its ${compressed ? 'decompressed ' : ''}bytes ` +
                     `hash to ${digest})`);
-            const file = external_node_path_default().join(this.dir, diffId.slice(7));
+            const file = external_node_path_default().join(dir, diffId.slice(7));
             await (0,promises_.rename)(partial, file);
             return { file, size };
         }
@@ -64398,7 +64437,7 @@ class TrivyScanner {
     async prepare({ targets }) {
         const { server, offline, cacheDir, layerCache } = this.settings;
         // A remote server's cache is not this machine's to vouch for: no check is kept for it.
-        this.store = new LayerStore(await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'vulngate-layers-')), layerCache.enabled && !server ? verifiedLayersDir(cacheDir) : undefined);
+        this.store = await LayerStore.create(layerCache.enabled && !server ? verifiedLayersDir(cacheDir) : undefined);
         if (server) {
             this.logger.info(`Scanning as a client of the Trivy server at ${server.url}`);
             return;
@@ -64485,6 +64524,8 @@ class TrivyScanner {
         const { archive } = target;
         if (!archive || !this.store)
             return { layers: await this.runTrivy(target, reportPath) };
+        // The local server starts while the layers are copied (a 200 MB base: ~0.3 s); runTrivy waits for it.
+        this.ensureServer().catch(() => undefined);
         const source = {
             source: target.path,
             diffIds: archive.diffIds,
@@ -64522,7 +64563,7 @@ class TrivyScanner {
         if (!store)
             throw new errors/* ScanError */.sC(`${source.source}: no layer store`);
         const { files, counts } = await store.layers(source, leaveOutKept);
-        const dir = external_node_path_default().join(store.viewsDir, (0,external_node_crypto_.randomUUID)());
+        const dir = external_node_path_default().join(store.viewsDirFor(files), (0,external_node_crypto_.randomUUID)());
         await writeImageView({ dir, config, layers: files });
         return { dir, counts, files, leftOut: files.some((file) => !('file' in file)) };
     }

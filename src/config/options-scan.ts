@@ -29,8 +29,8 @@ export const SCAN_OPTIONS = {
   }),
   'tarball-sha256': booleanOption({
     help:
-      "Also record each tarball's sha256 (reads every byte of every tarball, each run; see BENCHMARKS.md). Without " +
-      'it the record binds the verdict to the image ID, each layer checked against its diff ID when first analysed.',
+      "Also record each tarball's sha256 (reads every byte of every tarball, each run; see BENCHMARKS.md). The " +
+      'verdict is bound to the image ID either way: Trivy reads only layer copies checked against their diff IDs.',
     default: false,
     commands: SCAN_COMMANDS,
     cli: { placeholder: 'bool' },

@@ -20,10 +20,12 @@ export async function writeImageView(args: { dir: string; config: Buffer; layers
   for (const layer of args.layers) {
     if (!('file' in layer)) continue;
     const target = path.join(blobs, layer.diffId.slice(7));
-    // The same layer twice in one image is one blob.
+    // A hard link to the store's copy (go-containerregistry refuses a symlinked blob); the same layer twice in one
+    // image is one blob; a copy only where the store's file is on another file system.
     await link(layer.file, target).catch(async (err: unknown) => {
-      if ((err as { code?: string }).code === 'EEXIST') return;
-      await copyFile(layer.file, target);
+      const { code } = err as { code?: string };
+      if (code === 'EXDEV') await copyFile(layer.file, target);
+      else if (code !== 'EEXIST') throw err;
     });
   }
   const manifest = Buffer.from(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { access, mkdir, mkdtemp, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { describeError, ScanError } from '../core/errors.js';
@@ -48,11 +48,34 @@ export class LayerStore {
   /** Copies at once: one per core, however many layers a config names. */
   private readonly limit = pLimit(Math.max(1, availableParallelism()));
 
-  /** dir: this run's store; keptDir: where checks are kept between runs (undefined: none are). */
+  /** Bytes of copies still allowed in memory (tmpfs), if there is one. */
+  private memoryLeft: number;
+
+  /**
+   * dir: this run's store and layouts; keptDir: where checks are kept between runs (undefined: none are); memory:
+   * a tmpfs directory for copies, within a budget (writing a new file to disk costs this machine's 2 cores ~3 times
+   * what tmpfs does; a copy that does not fit goes to `dir`).
+   */
   constructor(
     private readonly dir: string,
     private readonly keptDir?: string,
-  ) {}
+    private readonly memory?: { dir: string; bytes: number },
+  ) {
+    this.memoryLeft = memory?.bytes ?? 0;
+  }
+
+  /** A store in the temp dir, with /dev/shm for copies where it is a writable tmpfs with room. */
+  static async create(keptDir?: string): Promise<LayerStore> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'vulngate-layers-'));
+    try {
+      const shm = await statfs('/dev/shm');
+      const room = Math.min(shm.bavail * shm.bsize - 512 * 1048576, totalmem() / 4);
+      if (room <= 0) return new LayerStore(dir, keptDir);
+      return new LayerStore(dir, keptDir, { dir: await mkdtemp('/dev/shm/vulngate-layers-'), bytes: room });
+    } catch {
+      return new LayerStore(dir, keptDir);
+    }
+  }
 
   /** Each layer's file for the layout; `leaveOutKept`: layers checked by an earlier run are left out. */
   async layers(args: ArchiveLayers, leaveOutKept: boolean): Promise<{ files: LayerFile[]; counts: LayersVerified }> {
@@ -100,14 +123,24 @@ export class LayerStore {
     return (await this.keptSize(namespace, diffId)) !== undefined;
   }
 
-  /** Where the layouts Trivy scans are written (beside the store: their layers are hard links). */
-  get viewsDir(): string {
-    return path.join(this.dir, 'views');
+  /** Where a layout of these layers is written: beside their copies, since its blobs are hard links to them. */
+  viewsDirFor(files: LayerFile[]): string {
+    const { memory } = this;
+    const inMemory = memory && files.every((f) => !('file' in f) || f.file.startsWith(`${memory.dir}${path.sep}`));
+    return path.join(inMemory ? memory.dir : this.dir, 'views');
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.stored.values()]);
     await rm(this.dir, { recursive: true, force: true });
+    if (this.memory) await rm(this.memory.dir, { recursive: true, force: true });
+  }
+
+  /** Where a copy of about `bytes` goes: memory while the budget lasts, else the temp dir. */
+  private placeFor(bytes: number): string {
+    if (!this.memory || bytes > this.memoryLeft) return this.dir;
+    this.memoryLeft -= bytes;
+    return this.memory.dir;
   }
 
   private marker(namespace: string, diffId: string): string | undefined {
@@ -127,8 +160,10 @@ export class LayerStore {
     const place = args.places[index];
     const fail = (why: string) => new ScanError(`${args.source}: not judged: layer ${index + 1} ${why}`);
     if (!place) throw fail(`(${diffId}) is not in the archive`);
-    await mkdir(this.dir, { recursive: true });
-    const partial = path.join(this.dir, `${randomUUID()}.partial`);
+    // A whole file is an OCI blob, maybe compressed: room for what it may decompress to.
+    const dir = this.placeFor(place.offset === 0 && place.file !== args.source ? place.size * 4 : place.size);
+    await mkdir(dir, { recursive: true });
+    const partial = path.join(dir, `${randomUUID()}.partial`);
     try {
       const { digest, compressed, size } = await this.limit(() =>
         rangeSha256({ ...place, decompress: true, copyTo: partial }),
@@ -140,7 +175,7 @@ export class LayerStore {
           `is not the layer its config names (diff ID ${diffId}, its ${compressed ? 'decompressed ' : ''}bytes ` +
             `hash to ${digest})`,
         );
-      const file = path.join(this.dir, diffId.slice(7));
+      const file = path.join(dir, diffId.slice(7));
       await rename(partial, file);
       return { file, size };
     } finally {

@@ -56,10 +56,7 @@ export class TrivyScanner implements ImageScanner {
   async prepare({ targets }: { targets: number }): Promise<void> {
     const { server, offline, cacheDir, layerCache } = this.settings;
     // A remote server's cache is not this machine's to vouch for: no check is kept for it.
-    this.store = new LayerStore(
-      await mkdtemp(path.join(tmpdir(), 'vulngate-layers-')),
-      layerCache.enabled && !server ? verifiedLayersDir(cacheDir) : undefined,
-    );
+    this.store = await LayerStore.create(layerCache.enabled && !server ? verifiedLayersDir(cacheDir) : undefined);
     if (server) {
       this.logger.info(`Scanning as a client of the Trivy server at ${server.url}`);
       return;
@@ -144,6 +141,8 @@ export class TrivyScanner implements ImageScanner {
   private async scanArchiveOrTarget(target: ScanTarget, reportPath: string, flags: string[]) {
     const { archive } = target;
     if (!archive || !this.store) return { layers: await this.runTrivy(target, reportPath) };
+    // The local server starts while the layers are copied (a 200 MB base: ~0.3 s); runTrivy waits for it.
+    this.ensureServer().catch(() => undefined);
     const source = {
       source: target.path,
       diffIds: archive.diffIds,
@@ -180,7 +179,7 @@ export class TrivyScanner implements ImageScanner {
     const store = this.store;
     if (!store) throw new ScanError(`${source.source}: no layer store`);
     const { files, counts } = await store.layers(source, leaveOutKept);
-    const dir = path.join(store.viewsDir, randomUUID());
+    const dir = path.join(store.viewsDirFor(files), randomUUID());
     await writeImageView({ dir, config, layers: files });
     return { dir, counts, files, leftOut: files.some((file) => !('file' in file)) };
   }
