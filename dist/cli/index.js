@@ -58838,7 +58838,8 @@ async function prepareLayerCache(args) {
 function fileHashesDir(cacheDir) {
     return external_node_path_default().join(layerCacheDir(cacheDir), 'vulngate-hashes');
 }
-async function identity(file) {
+/** A file's identity as git's index keeps it; undefined for what is not a regular file. */
+async function fileIdentity(file) {
     const s = await (0,promises_.stat)(file, { bigint: true });
     if (!s.isFile())
         return undefined;
@@ -58846,7 +58847,7 @@ async function identity(file) {
 }
 /** sha256 of a regular file (undefined for a directory), from the kept hash when the file is the same file. */
 async function tarballSha256(file, hashesDir) {
-    const before = await identity(file);
+    const before = await fileIdentity(file);
     if (before === undefined)
         return undefined;
     const entry = hashesDir ? external_node_path_default().join(hashesDir, (0,core_hash/* sha256Hex */.f)(before)) : undefined;
@@ -58857,7 +58858,7 @@ async function tarballSha256(file, hashesDir) {
     }
     const hash = await fileSha256(file);
     // Written during the hash: the hash is of no one version, so it is not kept.
-    if (entry && (await identity(file)) === before)
+    if (entry && (await fileIdentity(file)) === before)
         await writeFileAtomic(entry, hash).catch(() => undefined);
     return hash;
 }
@@ -63631,6 +63632,9 @@ function lastErrorLine(stderr) {
 
 
 
+
+
+
 function trivyAssetName(version, platform, arch) {
     const os = platform === 'linux' ? 'Linux' : platform === 'darwin' ? 'macOS' : undefined;
     const cpu = arch === 'x64' ? '64bit' : arch === 'arm64' ? 'ARM64' : undefined;
@@ -63643,7 +63647,7 @@ async function ensureTrivy(args) {
     const { version, logger } = args;
     const onPath = await findOnPath(args.env);
     if (onPath) {
-        const found = await trivyVersion(onPath, args.env);
+        const found = await knownVersion(onPath, args);
         if (found === version) {
             logger.info(`Using Trivy ${version} from PATH (${onPath})`);
             return onPath;
@@ -63712,6 +63716,21 @@ async function findOnPath(env) {
         }
     }
     return undefined;
+}
+/**
+ * The version of a binary on PATH, asked once per file identity (path, inode, size, modification and change times):
+ * a `trivy version` process is ~0.1 s of every run otherwise. A binary replaced or touched is a new identity.
+ */
+async function knownVersion(binary, args) {
+    const identity = args.versionsDir ? await fileIdentity(await (0,promises_.realpath)(binary)).catch(() => undefined) : undefined;
+    const entry = identity && args.versionsDir ? external_node_path_default().join(args.versionsDir, (0,core_hash/* sha256Hex */.f)(identity)) : undefined;
+    const kept = entry ? await (0,promises_.readFile)(entry, 'utf8').catch(() => '') : '';
+    if (/^\d+\.\d+\.\d+[\w.+-]*$/.test(kept))
+        return kept;
+    const found = await trivyVersion(binary, args.env);
+    if (entry && found)
+        await writeFileAtomic(entry, found).catch(() => undefined);
+    return found;
 }
 /** `trivy version --format json` → "0.74.0"; empty when it cannot tell. */
 async function trivyVersion(binary, env) {
@@ -64724,6 +64743,7 @@ class TrivyScanner {
 ;// CONCATENATED MODULE: ./src/trivy/factory.ts
 
 
+
 async function createTrivyScanner({ options, store, logger, env }) {
     const binary = await ensureTrivy({
         version: options.version,
@@ -64734,6 +64754,7 @@ async function createTrivyScanner({ options, store, logger, env }) {
         store,
         env,
         logger,
+        versionsDir: external_node_path_default().join(options.cacheDir, 'vulngate-trivy-versions'),
     });
     return new TrivyScanner({
         ...options,

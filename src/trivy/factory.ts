@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Logger } from '../core/logger.js';
 import { ensureTrivy, type ToolStore } from './install.js';
 import type { TrivyOptions } from '../config/trivy.js';
@@ -20,6 +21,7 @@ export async function createTrivyScanner({ options, store, logger, env }: Create
     store,
     env,
     logger,
+    versionsDir: path.join(options.cacheDir, 'vulngate-trivy-versions'),
   });
   return new TrivyScanner(
     {

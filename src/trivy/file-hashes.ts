@@ -16,7 +16,8 @@ export function fileHashesDir(cacheDir: string): string {
   return path.join(layerCacheDir(cacheDir), 'vulngate-hashes');
 }
 
-async function identity(file: string): Promise<string | undefined> {
+/** A file's identity as git's index keeps it; undefined for what is not a regular file. */
+export async function fileIdentity(file: string): Promise<string | undefined> {
   const s = await stat(file, { bigint: true });
   if (!s.isFile()) return undefined;
   return [path.resolve(file), s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].join('\0');
@@ -24,7 +25,7 @@ async function identity(file: string): Promise<string | undefined> {
 
 /** sha256 of a regular file (undefined for a directory), from the kept hash when the file is the same file. */
 export async function tarballSha256(file: string, hashesDir?: string): Promise<string | undefined> {
-  const before = await identity(file);
+  const before = await fileIdentity(file);
   if (before === undefined) return undefined;
   const entry = hashesDir ? path.join(hashesDir, sha256Hex(before)) : undefined;
   if (entry) {
@@ -33,6 +34,6 @@ export async function tarballSha256(file: string, hashesDir?: string): Promise<s
   }
   const hash = await fileSha256(file);
   // Written during the hash: the hash is of no one version, so it is not kept.
-  if (entry && (await identity(file)) === before) await writeFileAtomic(entry, hash).catch(() => undefined);
+  if (entry && (await fileIdentity(file)) === before) await writeFileAtomic(entry, hash).catch(() => undefined);
   return hash;
 }

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, constants } from 'node:fs/promises';
+import { access, constants, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, ScanError, describeError } from '../core/errors.js';
+import { sha256Hex } from '../core/hash.js';
 import type { Logger } from '../core/logger.js';
+import { writeFileAtomic } from '../lib/atomic-write.js';
 import { PINNED_TRIVY_CHECKSUMS } from './checksums.js';
 import { cleanTrivyEnvironment } from './environment.js';
+import { fileIdentity } from './file-hashes.js';
 import { runProcess } from '../lib/process.js';
 
 /** Where Trivy binaries are kept between runs: @actions/tool-cache in the action, a directory for the CLI. */
@@ -30,6 +33,8 @@ export interface EnsureTrivyArgs {
   store: ToolStore;
   env: NodeJS.ProcessEnv;
   logger: Logger;
+  /** Where the versions of binaries found on PATH are kept, per file identity; undefined: asked each run. */
+  versionsDir?: string;
 }
 
 export function trivyAssetName(version: string, platform: NodeJS.Platform, arch: string): string {
@@ -47,7 +52,7 @@ export async function ensureTrivy(args: EnsureTrivyArgs): Promise<string> {
   const { version, logger } = args;
   const onPath = await findOnPath(args.env);
   if (onPath) {
-    const found = await trivyVersion(onPath, args.env);
+    const found = await knownVersion(onPath, args);
     if (found === version) {
       logger.info(`Using Trivy ${version} from PATH (${onPath})`);
       return onPath;
@@ -119,6 +124,20 @@ async function findOnPath(env: NodeJS.ProcessEnv): Promise<string | undefined> {
     }
   }
   return undefined;
+}
+
+/**
+ * The version of a binary on PATH, asked once per file identity (path, inode, size, modification and change times):
+ * a `trivy version` process is ~0.1 s of every run otherwise. A binary replaced or touched is a new identity.
+ */
+async function knownVersion(binary: string, args: EnsureTrivyArgs): Promise<string> {
+  const identity = args.versionsDir ? await fileIdentity(await realpath(binary)).catch(() => undefined) : undefined;
+  const entry = identity && args.versionsDir ? path.join(args.versionsDir, sha256Hex(identity)) : undefined;
+  const kept = entry ? await readFile(entry, 'utf8').catch(() => '') : '';
+  if (/^\d+\.\d+\.\d+[\w.+-]*$/.test(kept)) return kept;
+  const found = await trivyVersion(binary, args.env);
+  if (entry && found) await writeFileAtomic(entry, found).catch(() => undefined);
+  return found;
 }
 
 /** `trivy version --format json` → "0.74.0"; empty when it cannot tell. */
