@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -98,4 +98,14 @@ test('a manifest naming other layers than the config: which bytes are which laye
   expect(fixed).not.toBe(text);
   writeFileSync(file, Buffer.from(fixed, 'latin1'));
   await expect(readImageLayers(file)).rejects.toThrow(/the manifest names 1 layer\(s\), the config 2/);
+});
+
+test('an OCI layout whose index or blob is a link is refused (a link could name any file the runner can read)', async () => {
+  const dir = path.join(tmp(), 'layout');
+  await writeOciLayoutDir(dir, spec);
+  const index = path.join(dir, 'index.json');
+  const moved = path.join(tmp(), 'index.json');
+  renameSync(index, moved);
+  symlinkSync(moved, index);
+  await expect(readImageLayers(dir)).rejects.toThrow(/index\.json is not a regular file/);
 });

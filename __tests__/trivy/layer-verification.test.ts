@@ -180,3 +180,38 @@ test('copies go to memory (a tmpfs) while its budget lasts, then to the temp dir
   await store.close();
   expect([existsSync(memory), existsSync(disk)]).toEqual([false, false]);
 });
+
+test('a decompression bomb in an OCI layout is stopped at its bound, not written out', async () => {
+  const dir = tmp();
+  const zeros = gzipSync(Buffer.alloc(100 * 1048576));
+  const file = path.join(dir, 'blob');
+  writeFileSync(file, zeros);
+  const storeDir = path.join(tmp(), 'store');
+  await expect(
+    new LayerStore(storeDir).layers(
+      {
+        source: dir,
+        diffIds: [`sha256:${'0'.repeat(64)}`],
+        places: [{ file, offset: 0, size: zeros.length }],
+        namespace: NAMESPACE,
+      },
+      true,
+    ),
+  ).rejects.toThrow(/cannot be read: .*ETOOBIG/);
+  expect(readdirSync(storeDir)).toEqual([]);
+});
+
+test('a kept check that is not a size (an older vulngate’s empty marker) is not trusted', async () => {
+  const dir = tmp();
+  const kept = path.join(tmp(), 'verified');
+  await writeImage(path.join(dir, 'api.tar'), spec('api'));
+  const store = new LayerStore(tmp(), kept);
+  const { files } = await store.layers(await layersOf(path.join(dir, 'api.tar')), true);
+  await store.remember(NAMESPACE, files);
+  for (const marker of readdirSync(kept, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()))
+    writeFileSync(path.join(marker.parentPath, marker.name), '');
+  expect((await new LayerStore(tmp(), kept).layers(await layersOf(path.join(dir, 'api.tar')), true)).counts).toEqual({
+    hashed: 2,
+    known: 0,
+  });
+});

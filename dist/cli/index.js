@@ -58680,6 +58680,8 @@ async function main() {
   let written = 0;
   const write = (chunk) => {
     written += chunk.length;
+    if (workerData.maxBytes !== undefined && written > workerData.maxBytes)
+      throw Object.assign(new Error('more than ' + workerData.maxBytes + ' bytes'), { code: 'ETOOBIG' });
     for (let at = 0; out !== undefined && at < chunk.length; ) at += writeSync(out, chunk, at);
   };
   try {
@@ -58754,7 +58756,8 @@ async function fileSha256(file) {
  * schema, larger than the bound, or older than a week (base images are rebuilt weekly; what a week-old cache holds
  * that recent runs still use is analysed again once).
  */
-const LAYER_CACHE_SCHEMA = 1;
+/** 2: layers analysed only from copies checked against their diff IDs (older caches let Trivy read archives). */
+const LAYER_CACHE_SCHEMA = 2;
 const LAYER_CACHE_MAX_AGE_DAYS = 7;
 const NOTE = 'vulngate-layer-cache.json';
 function layerCacheDir(cacheDir) {
@@ -61977,7 +61980,14 @@ function checkKeys(value, where, free = new Set(['annotations', 'Labels', 'Layer
     }
 }
 function image_layers_parseJson(bytes, where, depth = 'all') {
-    const value = JSON.parse(bytes.toString('utf8'));
+    let value;
+    try {
+        value = JSON.parse(bytes.toString('utf8'));
+    }
+    catch {
+        // Not the parser's message: it quotes the file's first characters, which a link could take from anywhere.
+        throw new Error(`${where} is not JSON`);
+    }
     if (depth === 'all')
         checkKeys(value, where);
     else {
@@ -62072,15 +62082,22 @@ async function fromOciLayout(dir) {
             throw new Error(`bad digest ${String(digest).slice(0, 80)}`);
         return external_node_path_default().join(dir, 'blobs', 'sha256', digest.slice(7));
     };
+    // Every file of the layout a regular file, not a link: what is read (and hashed) is in the layout.
+    const regular = async (file, what) => {
+        const info = await (0,promises_.lstat)(file);
+        if (!info.isFile())
+            throw new Error(`${what} is not a regular file`);
+        return info;
+    };
     const blob = async (digest) => {
         const file = blobPath(digest);
-        if (!(await (0,promises_.stat)(file)).isFile())
-            throw new Error(`${String(digest)} is not a file`);
+        await regular(file, String(digest));
         const data = await (0,promises_.readFile)(file);
         if (sha256(data) !== digest)
             throw new Error(`blob ${String(digest)} does not hash to its name`);
         return data;
     };
+    await regular(external_node_path_default().join(dir, 'index.json'), 'index.json');
     const indexBytes = await (0,promises_.readFile)(external_node_path_default().join(dir, 'index.json'));
     const manifestDigest = indexManifest(image_layers_parseJson(indexBytes, 'index.json'));
     const manifest = image_layers_parseJson(await blob(manifestDigest), manifestDigest);
@@ -62088,10 +62105,8 @@ async function fromOciLayout(dir) {
     const diffIds = diffIdsOf(image_layers_parseJson(config, 'config', 'top'));
     const layers = await Promise.all((Array.isArray(manifest.layers) ? manifest.layers : []).map(async (layer) => {
         const file = blobPath(layer.digest);
-        const info = await (0,promises_.stat)(file);
-        // A FIFO or device would block the hash (and Trivy); only regular files are read.
-        if (!info.isFile())
-            throw new Error(`layer ${String(layer.digest)} is not a file`);
+        // A FIFO or device would block the hash; a link could name any file the runner can read.
+        const info = await regular(file, `layer ${String(layer.digest)}`);
         return { file, offset: 0, size: info.size };
     }));
     return {
@@ -62515,7 +62530,10 @@ async function scanTargets(args) {
             const archive = archives[index];
             if (archive)
                 target.archive = archive;
-            else if (target.kind === 'image' && !target.remote)
+            // An archive that could not be read, and a registry or daemon image (whose config's diff IDs Trivy believes
+            // without a copy to check), are scanned with a cache of their own: neither can put an analysis under a diff ID
+            // that a checked archive would then be judged by.
+            else if (target.kind === 'image')
                 target.unchecked = true;
         });
         databases = await scanner.databases();
@@ -64263,6 +64281,9 @@ function reportAsArchive(text, args) {
 
 
 
+/** A compressed layer decompresses to at most this many times its size (text compresses ~5–10 ×), and 32 GiB. */
+const MAX_RATIO = 50;
+const MAX_LAYER_BYTES = 32 * 1024 ** 3;
 function verifiedLayersDir(cacheDir) {
     return external_node_path_default().join(layerCacheDir(cacheDir), 'vulngate-verified-layers');
 }
@@ -64289,10 +64310,13 @@ class LayerStore {
     }
     /** A store in the temp dir, with /dev/shm for copies where it is a writable tmpfs with room. */
     static async create(keptDir) {
+        await Promise.all([(0,external_node_os_.tmpdir)(), '/dev/shm'].map(removeStale));
         const dir = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'vulngate-layers-'));
         try {
             const shm = await (0,promises_.statfs)('/dev/shm');
-            const room = Math.min(shm.bavail * shm.bsize - 512 * 1048576, (0,external_node_os_.totalmem)() / 4);
+            // tmpfs pages count against a container's memory limit: a quarter of the limit, or of the machine.
+            const limit = process.constrainedMemory?.() || (0,external_node_os_.totalmem)();
+            const room = Math.min(shm.bavail * shm.bsize - 512 * 1048576, Math.min(limit, (0,external_node_os_.totalmem)()) / 4);
             if (room <= 0)
                 return new LayerStore(dir, keptDir);
             return new LayerStore(dir, keptDir, { dir: await (0,promises_.mkdtemp)('/dev/shm/vulngate-layers-'), bytes: room });
@@ -64368,8 +64392,9 @@ class LayerStore {
         const marker = this.marker(namespace, diffId);
         if (!marker)
             return undefined;
-        const size = Number(await (0,promises_.readFile)(marker, 'utf8').catch(() => ''));
-        return Number.isSafeInteger(size) && size >= 0 && (await layer_verification_exists(marker)) ? size : undefined;
+        const text = await (0,promises_.readFile)(marker, 'utf8').catch(() => '');
+        const size = /^\d{1,15}$/.test(text) ? Number(text) : undefined;
+        return size !== undefined && (await layer_verification_exists(marker)) ? size : undefined;
     }
     /** This archive's bytes for one layer, copied and hashed in one read; kept only when they are its diff ID. */
     async copy(args, diffId, index) {
@@ -64377,12 +64402,15 @@ class LayerStore {
         const fail = (why) => new errors/* ScanError */.sC(`${args.source}: not judged: layer ${index + 1} ${why}`);
         if (!place)
             throw fail(`(${diffId}) is not in the archive`);
-        // A whole file is an OCI blob, maybe compressed: room for what it may decompress to.
-        const dir = this.placeFor(place.offset === 0 && place.file !== args.source ? place.size * 4 : place.size);
+        // A whole file is an OCI blob, maybe compressed: decompressed, within a bound (a gzip of zeros is a bomb); a
+        // docker archive's layer is never compressed (image-layers.ts refuses those), so its copy is its size.
+        const blob = place.offset === 0 && place.file !== args.source;
+        const maxBytes = blob ? Math.min(place.size * MAX_RATIO + 64 * 1048576, MAX_LAYER_BYTES) : place.size;
+        const dir = this.placeFor(blob ? Math.min(place.size * 4, maxBytes) : place.size);
         await (0,promises_.mkdir)(dir, { recursive: true });
         const partial = external_node_path_default().join(dir, `${(0,external_node_crypto_.randomUUID)()}.partial`);
         try {
-            const { digest, compressed, size } = await this.limit(() => rangeSha256({ ...place, decompress: true, copyTo: partial })).catch((err) => {
+            const { digest, compressed, size } = await this.limit(() => rangeSha256({ ...place, decompress: blob, copyTo: partial, maxBytes })).catch((err) => {
                 throw fail(`(${diffId}) cannot be read: ${(0,errors/* describeError */.Uc)(err)}`);
             });
             if (digest !== diffId)
@@ -64415,6 +64443,21 @@ async function keep(marker, size) {
     catch {
         // Not kept.
     }
+}
+/** Stores of runs that were killed before their end (a cancelled job): older than a day, and this user's. */
+async function removeStale(parent) {
+    const names = await (0,promises_.readdir)(parent).catch(() => []);
+    const uid = process.getuid?.();
+    await Promise.all(names
+        .filter((name) => name.startsWith('vulngate-layers-'))
+        .map(async (name) => {
+        const dir = external_node_path_default().join(parent, name);
+        const info = await (0,promises_.lstat)(dir).catch(() => undefined);
+        if (!info?.isDirectory() || (uid !== undefined && info.uid !== uid))
+            return;
+        if (Date.now() - info.mtimeMs > 86_400_000)
+            await (0,promises_.rm)(dir, { recursive: true, force: true }).catch(() => undefined);
+    }));
 }
 
 ;// CONCATENATED MODULE: ./src/trivy/trivy-scanner.ts
@@ -64563,9 +64606,14 @@ class TrivyScanner {
             // A layer an earlier run checked was not in Trivy's cache after all: again, with every layer in the layout.
             this.logger.debug(`${target.path}: scanned again with every layer (${(0,errors/* describeError */.Uc)(err)})`);
             const first = view.counts;
+            await (0,promises_.rm)(view.dir, { recursive: true, force: true });
             view = await this.view(archive.config, source, false);
             counts = { hashed: first.hashed + view.counts.hashed, known: view.counts.known - first.hashed };
             layers = await this.runTrivy(target, reportPath, view.dir);
+        }
+        finally {
+            // Links and a few small files; a layout that had to copy (copies on two file systems) is freed at once.
+            await (0,promises_.rm)(view.dir, { recursive: true, force: true });
         }
         await this.store.remember(source.namespace, view.files);
         const text = await (0,promises_.readFile)(reportPath, 'utf8');

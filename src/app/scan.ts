@@ -91,7 +91,10 @@ export async function scanTargets(args: ScanArgs): Promise<Collected> {
       if (content) target.content = content;
       const archive = archives[index];
       if (archive) target.archive = archive;
-      else if (target.kind === 'image' && !target.remote) target.unchecked = true;
+      // An archive that could not be read, and a registry or daemon image (whose config's diff IDs Trivy believes
+      // without a copy to check), are scanned with a cache of their own: neither can put an analysis under a diff ID
+      // that a checked archive would then be judged by.
+      else if (target.kind === 'image') target.unchecked = true;
     });
     databases = await scanner.databases();
     const stale = checkDbAge({ db: databases.trivyDb, ...args.dbAge, now: args.now(), logger });

@@ -21,6 +21,8 @@ async function main() {
   let written = 0;
   const write = (chunk) => {
     written += chunk.length;
+    if (workerData.maxBytes !== undefined && written > workerData.maxBytes)
+      throw Object.assign(new Error('more than ' + workerData.maxBytes + ' bytes'), { code: 'ETOOBIG' });
     for (let at = 0; out !== undefined && at < chunk.length; ) at += writeSync(out, chunk, at);
   };
   try {
@@ -74,6 +76,8 @@ export interface HashRange {
   decompress?: boolean;
   /** Also write what is hashed to this new file. */
   copyTo?: string;
+  /** Stop (error ETOOBIG) past this many bytes hashed: a decompression bomb fills no disk and no memory. */
+  maxBytes?: number;
 }
 
 export interface RangeDigest {

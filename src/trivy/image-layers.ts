@@ -1,4 +1,4 @@
-import { open, readFile, stat } from 'node:fs/promises';
+import { lstat, open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../core/hash.js';
 import { resolveEntry, tarIndex, type TarEntry } from './tar-index.js';
@@ -82,7 +82,13 @@ function checkKeys(value: unknown, where: string, free = new Set(['annotations',
 }
 
 function parseJson(bytes: Buffer, where: string, depth: 'all' | 'top' = 'all'): unknown {
-  const value = JSON.parse(bytes.toString('utf8')) as unknown;
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch {
+    // Not the parser's message: it quotes the file's first characters, which a link could take from anywhere.
+    throw new Error(`${where} is not JSON`);
+  }
   if (depth === 'all') checkKeys(value, where);
   else {
     // A config: its own fields and rootfs'; what is under `config` (Labels, Env, …) is never read here.
@@ -180,13 +186,20 @@ async function fromOciLayout(dir: string): Promise<ImageLayers> {
       throw new Error(`bad digest ${String(digest).slice(0, 80)}`);
     return path.join(dir, 'blobs', 'sha256', digest.slice(7));
   };
+  // Every file of the layout a regular file, not a link: what is read (and hashed) is in the layout.
+  const regular = async (file: string, what: string) => {
+    const info = await lstat(file);
+    if (!info.isFile()) throw new Error(`${what} is not a regular file`);
+    return info;
+  };
   const blob = async (digest: unknown) => {
     const file = blobPath(digest);
-    if (!(await stat(file)).isFile()) throw new Error(`${String(digest)} is not a file`);
+    await regular(file, String(digest));
     const data = await readFile(file);
     if (sha256(data) !== digest) throw new Error(`blob ${String(digest)} does not hash to its name`);
     return data;
   };
+  await regular(path.join(dir, 'index.json'), 'index.json');
   const indexBytes = await readFile(path.join(dir, 'index.json'));
   const manifestDigest = indexManifest(parseJson(indexBytes, 'index.json'));
   const manifest = parseJson(await blob(manifestDigest), manifestDigest) as {
@@ -198,9 +211,8 @@ async function fromOciLayout(dir: string): Promise<ImageLayers> {
   const layers = await Promise.all(
     (Array.isArray(manifest.layers) ? manifest.layers : []).map(async (layer) => {
       const file = blobPath(layer.digest);
-      const info = await stat(file);
-      // A FIFO or device would block the hash (and Trivy); only regular files are read.
-      if (!info.isFile()) throw new Error(`layer ${String(layer.digest)} is not a file`);
+      // A FIFO or device would block the hash; a link could name any file the runner can read.
+      const info = await regular(file, `layer ${String(layer.digest)}`);
       return { file, offset: 0, size: info.size };
     }),
   );

@@ -9,7 +9,8 @@ import type { Logger } from '../core/logger.js';
  * schema, larger than the bound, or older than a week (base images are rebuilt weekly; what a week-old cache holds
  * that recent runs still use is analysed again once).
  */
-export const LAYER_CACHE_SCHEMA = 1;
+/** 2: layers analysed only from copies checked against their diff IDs (older caches let Trivy read archives). */
+export const LAYER_CACHE_SCHEMA = 2;
 export const LAYER_CACHE_MAX_AGE_DAYS = 7;
 const NOTE = 'vulngate-layer-cache.json';
 

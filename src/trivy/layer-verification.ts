@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { access, mkdir, mkdtemp, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
+import { access, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
@@ -38,6 +38,10 @@ export interface ArchiveLayers {
 /** A layer of an archive as the layout holds it: a store file, or left out (checked before, in Trivy's cache). */
 export type LayerFile = { diffId: string; file: string; size: number } | { diffId: string; size: number };
 
+/** A compressed layer decompresses to at most this many times its size (text compresses ~5–10 ×), and 32 GiB. */
+const MAX_RATIO = 50;
+const MAX_LAYER_BYTES = 32 * 1024 ** 3;
+
 export function verifiedLayersDir(cacheDir: string): string {
   return path.join(layerCacheDir(cacheDir), 'vulngate-verified-layers');
 }
@@ -66,10 +70,13 @@ export class LayerStore {
 
   /** A store in the temp dir, with /dev/shm for copies where it is a writable tmpfs with room. */
   static async create(keptDir?: string): Promise<LayerStore> {
+    await Promise.all([tmpdir(), '/dev/shm'].map(removeStale));
     const dir = await mkdtemp(path.join(tmpdir(), 'vulngate-layers-'));
     try {
       const shm = await statfs('/dev/shm');
-      const room = Math.min(shm.bavail * shm.bsize - 512 * 1048576, totalmem() / 4);
+      // tmpfs pages count against a container's memory limit: a quarter of the limit, or of the machine.
+      const limit = process.constrainedMemory?.() || totalmem();
+      const room = Math.min(shm.bavail * shm.bsize - 512 * 1048576, Math.min(limit, totalmem()) / 4);
       if (room <= 0) return new LayerStore(dir, keptDir);
       return new LayerStore(dir, keptDir, { dir: await mkdtemp('/dev/shm/vulngate-layers-'), bytes: room });
     } catch {
@@ -151,8 +158,9 @@ export class LayerStore {
   private async keptSize(namespace: string, diffId: string): Promise<number | undefined> {
     const marker = this.marker(namespace, diffId);
     if (!marker) return undefined;
-    const size = Number(await readFile(marker, 'utf8').catch(() => ''));
-    return Number.isSafeInteger(size) && size >= 0 && (await exists(marker)) ? size : undefined;
+    const text = await readFile(marker, 'utf8').catch(() => '');
+    const size = /^\d{1,15}$/.test(text) ? Number(text) : undefined;
+    return size !== undefined && (await exists(marker)) ? size : undefined;
   }
 
   /** This archive's bytes for one layer, copied and hashed in one read; kept only when they are its diff ID. */
@@ -160,13 +168,16 @@ export class LayerStore {
     const place = args.places[index];
     const fail = (why: string) => new ScanError(`${args.source}: not judged: layer ${index + 1} ${why}`);
     if (!place) throw fail(`(${diffId}) is not in the archive`);
-    // A whole file is an OCI blob, maybe compressed: room for what it may decompress to.
-    const dir = this.placeFor(place.offset === 0 && place.file !== args.source ? place.size * 4 : place.size);
+    // A whole file is an OCI blob, maybe compressed: decompressed, within a bound (a gzip of zeros is a bomb); a
+    // docker archive's layer is never compressed (image-layers.ts refuses those), so its copy is its size.
+    const blob = place.offset === 0 && place.file !== args.source;
+    const maxBytes = blob ? Math.min(place.size * MAX_RATIO + 64 * 1048576, MAX_LAYER_BYTES) : place.size;
+    const dir = this.placeFor(blob ? Math.min(place.size * 4, maxBytes) : place.size);
     await mkdir(dir, { recursive: true });
     const partial = path.join(dir, `${randomUUID()}.partial`);
     try {
       const { digest, compressed, size } = await this.limit(() =>
-        rangeSha256({ ...place, decompress: true, copyTo: partial }),
+        rangeSha256({ ...place, decompress: blob, copyTo: partial, maxBytes }),
       ).catch((err: unknown) => {
         throw fail(`(${diffId}) cannot be read: ${describeError(err)}`);
       });
@@ -201,4 +212,21 @@ async function keep(marker: string, size: number): Promise<void> {
   } catch {
     // Not kept.
   }
+}
+
+/** Stores of runs that were killed before their end (a cancelled job): older than a day, and this user's. */
+async function removeStale(parent: string): Promise<void> {
+  const names = await readdir(parent).catch(() => [] as string[]);
+  const uid = process.getuid?.();
+  await Promise.all(
+    names
+      .filter((name) => name.startsWith('vulngate-layers-'))
+      .map(async (name) => {
+        const dir = path.join(parent, name);
+        const info = await lstat(dir).catch(() => undefined);
+        if (!info?.isDirectory() || (uid !== undefined && info.uid !== uid)) return;
+        if (Date.now() - info.mtimeMs > 86_400_000)
+          await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      }),
+  );
 }

@@ -32,8 +32,9 @@ export interface ScanTarget {
   /** An archive read beforehand: Trivy scans a layout of its checked layers (see image-view.ts), not the file. */
   archive?: ImageLayers;
   /**
-   * An archive vulngate could not read (compressed, an entry twice, layers the manifest and config disagree on): its
-   * layers cannot be checked, so Trivy scans it with a cache of its own, never the shared one.
+   * An image whose layers are not checked here — an archive vulngate could not read (compressed, an entry twice,
+   * layers the manifest and config disagree on), a registry or daemon image — is scanned with a cache of its own,
+   * never the shared one (unless a remote Trivy server is configured: its cache is not this machine's).
    */
   unchecked?: boolean;
 }

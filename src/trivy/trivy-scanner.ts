@@ -159,9 +159,13 @@ export class TrivyScanner implements ImageScanner {
       // A layer an earlier run checked was not in Trivy's cache after all: again, with every layer in the layout.
       this.logger.debug(`${target.path}: scanned again with every layer (${describeError(err)})`);
       const first = view.counts;
+      await rm(view.dir, { recursive: true, force: true });
       view = await this.view(archive.config, source, false);
       counts = { hashed: first.hashed + view.counts.hashed, known: view.counts.known - first.hashed };
       layers = await this.runTrivy(target, reportPath, view.dir);
+    } finally {
+      // Links and a few small files; a layout that had to copy (copies on two file systems) is freed at once.
+      await rm(view.dir, { recursive: true, force: true });
     }
     await this.store.remember(source.namespace, view.files);
     const text = await readFile(reportPath, 'utf8');
