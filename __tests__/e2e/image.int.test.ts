@@ -154,9 +154,9 @@ describe('the GitLab image, built from the Dockerfile by `npm run image` (builda
       url: job.variables.CI_PIPELINE_URL,
     });
     expect(results.tool).toMatchObject({ version: VERSION, trivyVersion: pinnedVersion('TRIVY_IMAGE') });
-    // Written by the image's user, not root; Trivy's layer cache is left for GitLab's cache to keep.
+    // Written by the image's user, not root; the layer cache and the kept Trivy version are left for GitLab's cache.
     expect(ownerUid(containerReport)).toBe(10001);
-    expect(readdirSync(path.join(dir, cacheDir)).sort()).toEqual(['db', 'fanal']);
+    expect(readdirSync(path.join(dir, cacheDir)).sort()).toEqual(['db', 'fanal', 'vulngate-trivy-versions']);
   });
 
   test('BAKE_DB=true: the baked DB seeds the cache in before_script, and the scan runs with it without a network', async () => {
