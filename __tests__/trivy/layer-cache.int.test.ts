@@ -1,7 +1,7 @@
 // The layer cache on the real Trivy: images that share a base layer analyse it once, findings are the same as
 // uncached scans, the cache is kept between runs, and the local server fails cleanly and never outlives the run.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cliInProcess, summaryOf } from '../../test/support/cli.ts';
@@ -179,7 +179,7 @@ test('a server that dies mid-run fails the remaining scans with one line each, b
     expect(line).toMatch(/\.tar: (Trivy failed \(exit 1\)|not scanned): the local Trivy server stopped \(SIGKILL\)/);
 }, 120_000);
 
-test('SIGTERM (a cancelled job) stops the local server with the run', async () => {
+test('SIGTERM (a cancelled job) stops the local server with the run, and leaves no layer copies', async () => {
   const shim = trivyShim({ scanDelaySeconds: 30 });
   const dir = await productImages();
   const node = process.env.NODE24 ?? process.execPath;
@@ -206,8 +206,14 @@ test('SIGTERM (a cancelled job) stops the local server with the run', async () =
   expect(pid).toBeDefined();
   expect(running(pid!)).toBe(true);
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  // The layout Trivy was given lives in this run's layer store (in /dev/shm or the temp dir).
+  const input = /--input (\S+)/.exec(shim.calls().find((c) => c.includes('--input')) ?? '')?.[1] ?? '';
+  const store = /^(.*\/vulngate-layers-[^/]+)\//.exec(input)?.[1];
+  expect(store).toBeDefined();
+  expect(existsSync(store!)).toBe(true);
   child.kill('SIGTERM');
   expect(await exited).toBe('SIGTERM');
   await new Promise((r) => setTimeout(r, 300));
   expect(running(pid!)).toBe(false);
+  expect(existsSync(store!)).toBe(false);
 }, 90_000);

@@ -64281,6 +64281,7 @@ function reportAsArchive(text, args) {
 
 
 
+
 /** A compressed layer decompresses to at most this many times its size (text compresses ~5–10 ×), and 32 GiB. */
 const MAX_RATIO = 50;
 const MAX_LAYER_BYTES = 32 * 1024 ** 3;
@@ -64312,19 +64313,27 @@ class LayerStore {
     static async create(keptDir) {
         await Promise.all([(0,external_node_os_.tmpdir)(), '/dev/shm'].map(removeStale));
         const dir = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'vulngate-layers-'));
-        try {
-            const shm = await (0,promises_.statfs)('/dev/shm');
-            // tmpfs pages count against a container's memory limit: a quarter of the limit, or of the machine.
-            const limit = process.constrainedMemory?.() || (0,external_node_os_.totalmem)();
-            const room = Math.min(shm.bavail * shm.bsize - 512 * 1048576, Math.min(limit, (0,external_node_os_.totalmem)()) / 4);
-            if (room <= 0)
-                return new LayerStore(dir, keptDir);
-            return new LayerStore(dir, keptDir, { dir: await (0,promises_.mkdtemp)('/dev/shm/vulngate-layers-'), bytes: room });
-        }
-        catch {
-            return new LayerStore(dir, keptDir);
-        }
+        const store = new LayerStore(dir, keptDir, await memoryStore());
+        store.removeOnSignal();
+        return store;
     }
+    /** A cancelled job (SIGTERM, SIGINT) leaves no copies: removed, then the signal does what it would have done. */
+    removeOnSignal() {
+        const onSignal = (signal) => {
+            for (const dir of [this.dir, this.memory?.dir])
+                if (dir)
+                    (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+            this.offSignal();
+            process.kill(process.pid, signal);
+        };
+        for (const signal of layer_verification_SIGNALS)
+            process.on(signal, onSignal);
+        this.offSignal = () => {
+            for (const signal of layer_verification_SIGNALS)
+                process.removeListener(signal, onSignal);
+        };
+    }
+    offSignal = () => undefined;
     /** Each layer's file for the layout; `leaveOutKept`: layers checked by an earlier run are left out. */
     async layers(args, leaveOutKept) {
         const counts = { hashed: 0, known: 0 };
@@ -64372,6 +64381,7 @@ class LayerStore {
         return external_node_path_default().join(inMemory ? memory.dir : this.dir, 'views');
     }
     async close() {
+        this.offSignal();
         await Promise.allSettled([...this.stored.values()]);
         await (0,promises_.rm)(this.dir, { recursive: true, force: true });
         if (this.memory)
@@ -64458,6 +64468,19 @@ async function removeStale(parent) {
         if (Date.now() - info.mtimeMs > 86_400_000)
             await (0,promises_.rm)(dir, { recursive: true, force: true }).catch(() => undefined);
     }));
+}
+const layer_verification_SIGNALS = ['SIGTERM', 'SIGINT'];
+/** tmpfs pages count against a container's memory limit: a quarter of the limit (or of the machine), if it fits. */
+async function memoryStore() {
+    try {
+        const shm = await (0,promises_.statfs)('/dev/shm');
+        const limit = process.constrainedMemory?.() || (0,external_node_os_.totalmem)();
+        const room = Math.min(shm.bavail * shm.bsize - 512 * 1048576, Math.min(limit, (0,external_node_os_.totalmem)()) / 4);
+        return room > 0 ? { dir: await (0,promises_.mkdtemp)('/dev/shm/vulngate-layers-'), bytes: room } : undefined;
+    }
+    catch {
+        return undefined;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/trivy/trivy-scanner.ts

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { access, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
@@ -72,17 +73,25 @@ export class LayerStore {
   static async create(keptDir?: string): Promise<LayerStore> {
     await Promise.all([tmpdir(), '/dev/shm'].map(removeStale));
     const dir = await mkdtemp(path.join(tmpdir(), 'vulngate-layers-'));
-    try {
-      const shm = await statfs('/dev/shm');
-      // tmpfs pages count against a container's memory limit: a quarter of the limit, or of the machine.
-      const limit = process.constrainedMemory?.() || totalmem();
-      const room = Math.min(shm.bavail * shm.bsize - 512 * 1048576, Math.min(limit, totalmem()) / 4);
-      if (room <= 0) return new LayerStore(dir, keptDir);
-      return new LayerStore(dir, keptDir, { dir: await mkdtemp('/dev/shm/vulngate-layers-'), bytes: room });
-    } catch {
-      return new LayerStore(dir, keptDir);
-    }
+    const store = new LayerStore(dir, keptDir, await memoryStore());
+    store.removeOnSignal();
+    return store;
   }
+
+  /** A cancelled job (SIGTERM, SIGINT) leaves no copies: removed, then the signal does what it would have done. */
+  private removeOnSignal(): void {
+    const onSignal = (signal: NodeJS.Signals) => {
+      for (const dir of [this.dir, this.memory?.dir]) if (dir) rmSync(dir, { recursive: true, force: true });
+      this.offSignal();
+      process.kill(process.pid, signal);
+    };
+    for (const signal of SIGNALS) process.on(signal, onSignal);
+    this.offSignal = () => {
+      for (const signal of SIGNALS) process.removeListener(signal, onSignal);
+    };
+  }
+
+  private offSignal: () => void = () => undefined;
 
   /** Each layer's file for the layout; `leaveOutKept`: layers checked by an earlier run are left out. */
   async layers(args: ArchiveLayers, leaveOutKept: boolean): Promise<{ files: LayerFile[]; counts: LayersVerified }> {
@@ -138,6 +147,7 @@ export class LayerStore {
   }
 
   async close(): Promise<void> {
+    this.offSignal();
     await Promise.allSettled([...this.stored.values()]);
     await rm(this.dir, { recursive: true, force: true });
     if (this.memory) await rm(this.memory.dir, { recursive: true, force: true });
@@ -229,4 +239,18 @@ async function removeStale(parent: string): Promise<void> {
           await rm(dir, { recursive: true, force: true }).catch(() => undefined);
       }),
   );
+}
+
+const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+
+/** tmpfs pages count against a container's memory limit: a quarter of the limit (or of the machine), if it fits. */
+async function memoryStore(): Promise<{ dir: string; bytes: number } | undefined> {
+  try {
+    const shm = await statfs('/dev/shm');
+    const limit = process.constrainedMemory?.() || totalmem();
+    const room = Math.min(shm.bavail * shm.bsize - 512 * 1048576, Math.min(limit, totalmem()) / 4);
+    return room > 0 ? { dir: await mkdtemp('/dev/shm/vulngate-layers-'), bytes: room } : undefined;
+  } catch {
+    return undefined;
+  }
 }
