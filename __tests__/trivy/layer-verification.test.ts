@@ -108,7 +108,12 @@ test('compressed layers (gzip, zstd) are stored as their diff IDs are defined: d
     writeFileSync(file, data);
     const store = new LayerStore(path.join(tmp(), 'store'));
     const { files, counts } = await store.layers(
-      { source: name, diffIds: [diffId], places: [{ file, offset: 0, size: data.length }], namespace: NAMESPACE },
+      {
+        source: name,
+        diffIds: [diffId],
+        places: [{ file, offset: 0, size: data.length, blob: true }],
+        namespace: NAMESPACE,
+      },
       true,
     );
     expect([name, counts, files[0]!.size]).toEqual([name, { hashed: 1, known: 0 }, tar.length]);
@@ -116,7 +121,7 @@ test('compressed layers (gzip, zstd) are stored as their diff IDs are defined: d
   }
   const wrong = path.join(dir, 'wrong.tar.gz');
   writeFileSync(wrong, gzipSync(Buffer.concat([tar, Buffer.alloc(512)])));
-  const place = { file: wrong, offset: 0, size: statSync(wrong).size };
+  const place = { file: wrong, offset: 0, size: statSync(wrong).size, blob: true };
   await expect(
     new LayerStore(tmp()).layers(
       { source: 'wrong.tar.gz', diffIds: [diffId], places: [place], namespace: NAMESPACE },
@@ -192,7 +197,7 @@ test('a decompression bomb in an OCI layout is stopped at its bound, not written
       {
         source: dir,
         diffIds: [`sha256:${'0'.repeat(64)}`],
-        places: [{ file, offset: 0, size: zeros.length }],
+        places: [{ file, offset: 0, size: zeros.length, blob: true }],
         namespace: NAMESPACE,
       },
       true,

@@ -62107,7 +62107,7 @@ async function fromOciLayout(dir) {
         const file = blobPath(layer.digest);
         // A FIFO or device would block the hash; a link could name any file the runner can read.
         const info = await regular(file, `layer ${String(layer.digest)}`);
-        return { file, offset: 0, size: info.size };
+        return { file, offset: 0, size: info.size, blob: true };
     }));
     return {
         diffIds,
@@ -64403,8 +64403,7 @@ class LayerStore {
         if (!marker)
             return undefined;
         const text = await (0,promises_.readFile)(marker, 'utf8').catch(() => '');
-        const size = /^\d{1,15}$/.test(text) ? Number(text) : undefined;
-        return size !== undefined && (await layer_verification_exists(marker)) ? size : undefined;
+        return /^\d{1,15}$/.test(text) ? Number(text) : undefined;
     }
     /** This archive's bytes for one layer, copied and hashed in one read; kept only when they are its diff ID. */
     async copy(args, diffId, index) {
@@ -64412,15 +64411,15 @@ class LayerStore {
         const fail = (why) => new errors/* ScanError */.sC(`${args.source}: not judged: layer ${index + 1} ${why}`);
         if (!place)
             throw fail(`(${diffId}) is not in the archive`);
-        // A whole file is an OCI blob, maybe compressed: decompressed, within a bound (a gzip of zeros is a bomb); a
-        // docker archive's layer is never compressed (image-layers.ts refuses those), so its copy is its size.
-        const blob = place.offset === 0 && place.file !== args.source;
+        // An OCI blob may be compressed: decompressed, within a bound (a gzip of zeros is a bomb); a docker archive's
+        // layer is never compressed (image-layers.ts refuses those), so its copy is its size.
+        const { blob = false, ...range } = place;
         const maxBytes = blob ? Math.min(place.size * MAX_RATIO + 64 * 1048576, MAX_LAYER_BYTES) : place.size;
         const dir = this.placeFor(blob ? Math.min(place.size * 4, maxBytes) : place.size);
         await (0,promises_.mkdir)(dir, { recursive: true });
         const partial = external_node_path_default().join(dir, `${(0,external_node_crypto_.randomUUID)()}.partial`);
         try {
-            const { digest, compressed, size } = await this.limit(() => rangeSha256({ ...place, decompress: blob, copyTo: partial, maxBytes })).catch((err) => {
+            const { digest, compressed, size } = await this.limit(() => rangeSha256({ ...range, decompress: blob, copyTo: partial, maxBytes })).catch((err) => {
                 throw fail(`(${diffId}) cannot be read: ${(0,errors/* describeError */.Uc)(err)}`);
             });
             if (digest !== diffId)
@@ -64433,15 +64432,6 @@ class LayerStore {
         finally {
             await (0,promises_.rm)(partial, { force: true });
         }
-    }
-}
-async function layer_verification_exists(file) {
-    try {
-        await (0,promises_.access)(file);
-        return true;
-    }
-    catch {
-        return false;
     }
 }
 /** A marker that cannot be written costs the next run a copy, never this one its result. */

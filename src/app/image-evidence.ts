@@ -1,8 +1,7 @@
 import { describeError } from '../core/errors.js';
-import type { ImageEvidence } from '../core/finding.js';
+import type { ImageEvidence, LayersVerified } from '../core/finding.js';
 import type { Logger } from '../core/logger.js';
 import { readImageLayers, type ImageLayers } from '../trivy/image-layers.js';
-import type { LayersVerified } from '../trivy/layer-verification.js';
 import type { ScannedContent } from '../trivy/result-cache.js';
 import type { RemoteImage, ScanTarget } from '../trivy/scanner.js';
 

@@ -37,6 +37,8 @@ export interface LayerPlace {
   file: string;
   offset: number;
   size: number;
+  /** A blob file of an OCI layout: maybe compressed (gzip, zstd), and its diff ID is of what it decompresses to. */
+  blob?: boolean;
 }
 
 const MAX_JSON = 16 * 1024 * 1024;
@@ -213,7 +215,7 @@ async function fromOciLayout(dir: string): Promise<ImageLayers> {
       const file = blobPath(layer.digest);
       // A FIFO or device would block the hash; a link could name any file the runner can read.
       const info = await regular(file, `layer ${String(layer.digest)}`);
-      return { file, offset: 0, size: info.size };
+      return { file, offset: 0, size: info.size, blob: true };
     }),
   );
   return {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { access, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
@@ -26,8 +26,6 @@ import { layerCacheDir } from './layer-cache.js';
  * with every layer in). Those checks are kept beside the layer cache (they go with it), one namespace per Trivy
  * version and scan flags, which make Trivy's own cache keys.
  */
-export type { LayersVerified };
-
 export interface ArchiveLayers {
   source: string;
   diffIds: string[];
@@ -169,8 +167,7 @@ export class LayerStore {
     const marker = this.marker(namespace, diffId);
     if (!marker) return undefined;
     const text = await readFile(marker, 'utf8').catch(() => '');
-    const size = /^\d{1,15}$/.test(text) ? Number(text) : undefined;
-    return size !== undefined && (await exists(marker)) ? size : undefined;
+    return /^\d{1,15}$/.test(text) ? Number(text) : undefined;
   }
 
   /** This archive's bytes for one layer, copied and hashed in one read; kept only when they are its diff ID. */
@@ -178,16 +175,16 @@ export class LayerStore {
     const place = args.places[index];
     const fail = (why: string) => new ScanError(`${args.source}: not judged: layer ${index + 1} ${why}`);
     if (!place) throw fail(`(${diffId}) is not in the archive`);
-    // A whole file is an OCI blob, maybe compressed: decompressed, within a bound (a gzip of zeros is a bomb); a
-    // docker archive's layer is never compressed (image-layers.ts refuses those), so its copy is its size.
-    const blob = place.offset === 0 && place.file !== args.source;
+    // An OCI blob may be compressed: decompressed, within a bound (a gzip of zeros is a bomb); a docker archive's
+    // layer is never compressed (image-layers.ts refuses those), so its copy is its size.
+    const { blob = false, ...range } = place;
     const maxBytes = blob ? Math.min(place.size * MAX_RATIO + 64 * 1048576, MAX_LAYER_BYTES) : place.size;
     const dir = this.placeFor(blob ? Math.min(place.size * 4, maxBytes) : place.size);
     await mkdir(dir, { recursive: true });
     const partial = path.join(dir, `${randomUUID()}.partial`);
     try {
       const { digest, compressed, size } = await this.limit(() =>
-        rangeSha256({ ...place, decompress: blob, copyTo: partial, maxBytes }),
+        rangeSha256({ ...range, decompress: blob, copyTo: partial, maxBytes }),
       ).catch((err: unknown) => {
         throw fail(`(${diffId}) cannot be read: ${describeError(err)}`);
       });
@@ -202,15 +199,6 @@ export class LayerStore {
     } finally {
       await rm(partial, { force: true });
     }
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
   }
 }
 

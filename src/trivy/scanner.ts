@@ -1,7 +1,6 @@
-import type { LayerStats, TargetKind } from '../core/finding.js';
+import type { LayersVerified, LayerStats, TargetKind } from '../core/finding.js';
 import type { DbInfo } from '../core/results.js';
 import type { ImageLayers } from './image-layers.js';
-import type { LayersVerified } from './layer-verification.js';
 import type { ScannedContent } from './result-cache.js';
 
 /** An image pulled by Trivy rather than read from a file: from a registry (pinned by digest) or the Docker engine. */
